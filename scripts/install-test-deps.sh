@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests start on loopback: Redis, Chromium, xmlsec1 for
+# independent signature checks, the directory servers and the SAML service providers.
+set -euo pipefail
+packages=(
+  redis-server chromium xmlsec1 openssl
+)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts the services it installs; the tests run their own instances on other ports.
+for svc in redis-server slapd samba-ad-dc apache2 shibd; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" 2>/dev/null || true; fi
+  service "$svc" stop >/dev/null 2>&1 || true
+done

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (npm test): type-check, then every unit test (src/**/*.test.ts) and every
+# end-to-end test against real peers (test/**/*.test.ts). Peers are started by the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/node-env.sh
+npx tsc --noEmit -p tsconfig.json
+mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+exec node --import tsx --test --test-concurrency="${LATCH_TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"

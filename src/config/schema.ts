@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { duration } from './duration.ts';
+import { policyLayer, policyConfig } from './policy.ts';
+
+// The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
+// stops the server with a message naming it, instead of being silently ignored.
+
+const port = z.number().int().min(1).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const server = z.strictObject({
+  host: z.string().min(1),
+  port,
+  /** The public URL of Latch: used in metadata, redirects and cookie security. */
+  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' }),
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */
+  trustedProxies: z.array(z.string().min(1)),
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024),
+  shutdownTimeout: duration,
+});
+
+const sqliteStore = z.strictObject({ file: z.string().min(1).optional() });
+const redisNode = z.strictObject({ host: z.string().min(1), port });
+const redisStore = z.strictObject({
+  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  sentinels: z.array(redisNode).optional(),
+  /** Sentinel master name. */
+  name: z.string().optional(),
+  cluster: z.array(redisNode).optional(),
+  passwordFile: z.string().optional(),
+  keyPrefix: z.string(),
+});
+const store = z.strictObject({
+  type: z.enum(['sqlite', 'redis']),
+  sqlite: sqliteStore,
+  redis: redisStore,
+});
+
+const keyImport = z.strictObject({ keyFile: z.string().min(1), certFile: z.string().min(1).optional() });
+const keys = z.strictObject({
+  dir: z.string().min(1).optional(),
+  /** Operator-provided signing keys, used instead of generated ones. */
+  rsa: keyImport.optional(),
+  ec: keyImport.optional(),
+  certificateLifetime: duration,
+});
+
+const localDirectory = z.strictObject({ file: z.string().min(1).optional() });
+const directory = z.strictObject({
+  type: z.enum(['local', 'ldap']),
+  local: localDirectory,
+  ldap: z.record(z.string(), z.unknown()).optional(),
+});
+
+const session = z.strictObject({
+  idleTimeout: duration,
+  absoluteTimeout: duration,
+  cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'),
+});
+
+const signIn = z.strictObject({
+  /** How long a browser has to finish a sign-in it started. */
+  transactionLifetime: duration,
+  /** Slows down password checks that fail, so failures and successes look alike from outside. */
+  failureDelay: duration,
+});
+
+const throttleLimit = z.strictObject({ maxFailures: z.number().int().min(1), window: duration });
+const throttle = z.strictObject({
+  perAccount: throttleLimit,
+  perIp: throttleLimit,
+});
+
+const knownDevice = z.strictObject({ lifetime: duration, cookieName: z.string().min(1) });
+
+const authLog = z.strictObject({ retention: duration });
+
+const application = z.strictObject({
+  name: z.string().min(1),
+  policy: policyLayer.optional(),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1),
+  log: z.strictObject({ level: logLevel }),
+  server,
+  store,
+  keys,
+  directory,
+  session,
+  signIn,
+  throttle,
+  knownDevice,
+  authLog,
+  policy: policyConfig,
+  /** Applications that are not SAML or OIDC (Latch's own account page is one). */
+  applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
+  saml: z.record(z.string(), z.unknown()).optional(),
+  oidc: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type LatchConfig = z.infer<typeof configSchema>;

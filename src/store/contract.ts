@@ -1,0 +1,78 @@
+// The one storage contract of Latch (DESIGN.md, "Storage"). Two backends implement it: SQLite
+// (embedded default, one node) and Redis (several nodes). The same contract tests run against
+// both (src/store/contract.test.ts). Values are JSON; keys are strings chosen by the caller,
+// namespaced like "session:<id>". TTLs are milliseconds.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface WriteOptions {
+  /** Expire the key this long after the write; absent means the key lives until deleted. */
+  ttlMs?: number;
+}
+
+export interface Versioned<T> {
+  value: T;
+  /** Opaque, changes on every write; pass it back to compareAndSet. */
+  version: number;
+}
+
+export interface StoredEvent<T = Json> {
+  /** Unique and increasing within a stream. */
+  id: string;
+  /** Epoch milliseconds at which the event was appended. */
+  time: number;
+  data: T;
+}
+
+export interface RangeQuery {
+  /** Epoch milliseconds, inclusive. */
+  from?: number;
+  /** Epoch milliseconds, exclusive. */
+  to?: number;
+  /** At most this many events (default 100, at most 1000). */
+  limit?: number;
+  /** Newest first instead of oldest first. */
+  reverse?: boolean;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface Store {
+  /** "sqlite" or "redis": for logs and /readyz. */
+  readonly kind: string;
+
+  get<T extends Json>(key: string): Promise<T | undefined>;
+  getVersioned<T extends Json>(key: string): Promise<Versioned<T> | undefined>;
+  set(key: string, value: Json, options?: WriteOptions): Promise<void>;
+  /** Writes only when the key does not exist (or has expired); true when it wrote. */
+  createIfAbsent(key: string, value: Json, options?: WriteOptions): Promise<boolean>;
+  /** Writes only when the key still has `version`; true when it wrote. */
+  compareAndSet(key: string, version: number, value: Json, options?: WriteOptions): Promise<boolean>;
+  /** Reads and deletes in one step: how single-use things (challenges, codes) are consumed. */
+  take<T extends Json>(key: string): Promise<T | undefined>;
+  /** True when a key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Adds `by` (default 1) and returns the new value; a new counter gets `ttlMs`, an existing one keeps its expiry. */
+  increment(key: string, by?: number, options?: WriteOptions): Promise<number>;
+  /** Milliseconds until the key expires; undefined when it does not exist or never expires. */
+  ttl(key: string): Promise<number | undefined>;
+
+  /** Secondary indexes: a named set of members (e.g. the session ids of one user). */
+  addToIndex(index: string, member: string): Promise<void>;
+  removeFromIndex(index: string, member: string): Promise<void>;
+  listIndex(index: string): Promise<string[]>;
+
+  /** Append-only event log, queried by time range. */
+  append<T extends Json>(stream: string, data: T): Promise<StoredEvent<T>>;
+  range<T extends Json>(stream: string, query?: RangeQuery): Promise<StoredEvent<T>[]>;
+  /** Drops events older than `before` (epoch ms); returns how many. */
+  trim(stream: string, before: number): Promise<number>;
+
+  /** Publish/subscribe; with Redis it crosses nodes, with SQLite it stays in the process. */
+  publish(channel: string, message: Json): Promise<void>;
+  subscribe(channel: string, onMessage: (message: Json) => void): Promise<Unsubscribe>;
+
+  /** Throws when the backend does not answer; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
