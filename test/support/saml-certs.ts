@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 
 // A throwaway RSA key and self-signed certificate for SAML tests.
@@ -21,4 +21,20 @@ export function makeTestKey(commonName = 'test'): TestKey {
   cert.setIssuer(attrs);
   cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
   return { privateKeyPem, certificatePem: forge.pki.certificateToPem(cert) };
+}
+
+/** A KeyRing-shaped signing key for SAML tests. */
+export function makeSigningKey(kid = 'test-key', status: 'current' | 'next' = 'current'): import('../../src/keys/contract.ts').SigningKey {
+  const key = makeTestKey(kid);
+  const privateKey = createPrivateKey(key.privateKeyPem);
+  return {
+    kid,
+    alg: 'RS256',
+    status,
+    privateKey,
+    publicKey: createPublicKey(privateKey),
+    privateKeyPem: key.privateKeyPem,
+    certificatePem: key.certificatePem,
+    createdAt: new Date().toISOString(),
+  };
 }

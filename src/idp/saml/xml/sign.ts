@@ -10,8 +10,11 @@ export interface SignerKey {
   certificatePem: string;
 }
 
-/** Signs the element with ID `id` inside `xml` and returns the new document text. */
-export function signElement(xml: string, id: string, key: SignerKey, algorithm: SignatureAlgorithmName): string {
+/**
+ * Signs the element with ID `id` inside `xml` and returns the new document text. The signature goes
+ * right after the element's Issuer, or first inside it when it has none (metadata).
+ */
+export function signElement(xml: string, id: string, key: SignerKey, algorithm: SignatureAlgorithmName, placement: 'after-issuer' | 'first' = 'after-issuer'): string {
   const alg = SIGNATURE_ALGORITHMS[algorithm];
   const signer = new SignedXml({
     privateKey: key.privateKeyPem,
@@ -26,7 +29,10 @@ export function signElement(xml: string, id: string, key: SignerKey, algorithm: 
   });
   signer.computeSignature(xml, {
     prefix: 'ds',
-    location: { reference: `//*[@ID='${id}']/*[local-name(.)='Issuer']`, action: 'after' },
+    location:
+      placement === 'first'
+        ? { reference: `//*[@ID='${id}']`, action: 'prepend' }
+        : { reference: `//*[@ID='${id}']/*[local-name(.)='Issuer']`, action: 'after' },
   });
   return signer.getSignedXml();
 }
