@@ -43,8 +43,10 @@ export async function rotateKeys(dir: string, certificate: Partial<CertificateOp
     next.status = 'current';
     const fresh = await createKey(dir, alg, 'next', manifest.certificate);
     manifest.keys.push(fresh);
+    // Newest retirement first; keys created later retire later, which breaks ties.
     const retired = manifest.keys
       .filter((key) => key.alg === alg && key.status === 'retired')
+      .reverse()
       .sort((a, b) => (b.retiredAt ?? b.createdAt).localeCompare(a.retiredAt ?? a.createdAt));
     const old = retired.slice(RETIRED_KEPT);
     dropped.push(...old);
