@@ -18,7 +18,7 @@ import { entryFor, readManifest, writeManifest, type Manifest, type ManifestKey 
 export async function loadGeneratedKeys(dir: string, algs: SigningAlgorithm[], certificate: CertificateOptions): Promise<SigningKey[]> {
   await ensureKeyDir(dir);
   const manifest = (await readManifest(dir)) ?? { version: 1 as const, certificate, keys: [] };
-  let changed = manifest.keys.length === 0;
+  let changed = false;
   for (const alg of algs) {
     for (const status of ['current', 'next'] as const) {
       if (entryFor(manifest, alg, status)) continue;
