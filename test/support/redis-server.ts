@@ -47,18 +47,65 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'latch-redis-'));
   if (ownsDir) ownedDirs.add(dir);
   const port = options.port ?? (await freePort());
-  const child = spawn('/usr/bin/redis-server', [
-    '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
-    '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no',
-    ...(options.args ?? []),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const end = await launch(port, [
+      '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no',
+      ...(options.args ?? []),
+    ]);
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      dir,
+      async stop() {
+        await end('SIGTERM');
+        if (ownsDir) removeDir(dir);
+      },
+      kill: () => end('SIGKILL'),
+    };
+  } catch (err) {
+    if (ownsDir) removeDir(dir);
+    throw err;
+  }
+}
+
+/**
+ * Starts a Sentinel on 127.0.0.1 that monitors the master at 127.0.0.1:`masterPort` under
+ * `name` (quorum 1). `stop()` ends it and removes its config dir.
+ */
+export async function startSentinel(masterPort: number, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sentinel-'));
+  ownedDirs.add(dir);
+  const port = await freePort();
+  const config = path.join(dir, 'sentinel.conf');
+  fs.writeFileSync(config, [
+    `bind 127.0.0.1`, `port ${port}`, `dir ${dir}`,
+    `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+  ].join('\n') + '\n');
+  try {
+    const end = await launch(port, [config, '--sentinel']);
+    return {
+      port,
+      async stop() {
+        await end('SIGTERM');
+        removeDir(dir);
+      },
+    };
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+}
+
+/** Spawns redis-server, waits for PING, and returns how to end it. */
+async function launch(port: number, args: string[]): Promise<(signal: NodeJS.Signals) => Promise<void>> {
+  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => running.delete(child));
-
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
@@ -67,19 +114,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     await waitForPong(port, exited, () => output);
   } catch (err) {
     await end('SIGKILL');
-    if (ownsDir) removeDir(dir);
     throw err;
   }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    dir,
-    async stop() {
-      await end('SIGTERM');
-      if (ownsDir) removeDir(dir);
-    },
-    kill: () => end('SIGKILL'),
-  };
+  return end;
 }
 
 function removeDir(dir: string): void {
@@ -96,7 +133,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Sends PING until the server answers +PONG (it answers -LOADING while reading its AOF). */
+/** Sends PING until the server answers (it answers -LOADING while still reading its AOF). */
 async function waitForPong(port: number, exited: Promise<void>, output: () => string): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
@@ -119,7 +156,7 @@ function pong(port: number): Promise<boolean> {
       reply += chunk.toString();
       if (reply.includes('\r\n')) socket.end();
     });
-    socket.on('close', () => resolve(reply.startsWith('+PONG')));
+    socket.on('close', () => resolve(/^(\+PONG|-NOAUTH)/.test(reply))); // NOAUTH: up, with requirepass
     socket.on('error', () => resolve(false));
   });
 }
