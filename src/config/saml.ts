@@ -92,6 +92,8 @@ export const samlConfig = z.strictObject({
   metadataDir: z.string().min(1),
   /** Sign the IdP metadata document. */
   signMetadata: z.boolean(),
+  /** AuthnRequests and LogoutRequests issued longer ago than this (plus the SP's clock skew) are refused. */
+  requestMaxAge: duration,
   /** How long an assertion is valid (NotOnOrAfter). */
   assertionLifetime: duration,
   /** Shibboleth scopes published in the IdP metadata (for eduPersonPrincipalName and similar). */

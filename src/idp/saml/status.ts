@@ -1,3 +1,5 @@
+import type { ServiceProvider } from './registry.ts';
+
 // SAML status codes, and the one error type of the SAML front end. `answerable` errors go back to
 // the SP's registered ACS as a status Response; the others (nothing trustworthy to answer to)
 // become an error page. `detail` is for the log only.
@@ -24,7 +26,17 @@ export interface SamlStatus {
   message?: string;
 }
 
+/** Where an answerable error goes: a registered ACS of a known SP. */
+export interface ReplyTo {
+  sp: ServiceProvider;
+  acsUrl: string;
+  inResponseTo?: string;
+  relayState?: string;
+}
+
 export class SamlError extends Error {
+  /** Set (with status) once the request named a registered SP and ACS. */
+  replyTo?: ReplyTo;
   constructor(
     /** What the user may read. */
     readonly publicMessage: string,

@@ -23,7 +23,11 @@ export interface MessageOptions {
 }
 
 export function parseSignedMessage(xml: string, options: MessageOptions): SignedMessage {
-  const doc = parseXml(xml, options.limits ?? DEFAULT_XML_LIMITS);
+  return checkMessageSignature(parseXml(xml, options.limits ?? DEFAULT_XML_LIMITS), options);
+}
+
+/** The same checks on a document already parsed with parseXml (to read the Issuer first). */
+export function checkMessageSignature(doc: XmlDocument, options: Omit<MessageOptions, 'limits'>): SignedMessage {
   const root = doc.documentElement!;
   if (root.namespaceURI !== NS.protocol || !options.expect.includes(root.localName!)) {
     throw new XmlRejected(`expected a SAML ${options.expect.join(' or ')}, got <${root.localName}> in ${root.namespaceURI ?? 'no namespace'}`);
