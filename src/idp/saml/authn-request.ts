@@ -3,30 +3,21 @@ import type { NameIdFormatName, SamlConfig } from '../../config/saml.ts';
 import type { Store } from '../../store/contract.ts';
 import { sha256 } from '../../util/random.ts';
 import { acceptableLevels, type Comparison } from './authn-context.ts';
-import { decodePost, decodeRedirect } from './bindings.ts';
 import type { IdpIdentity } from './idp-identity.ts';
 import { formatByUri, NAMEID_FORMAT } from './name-id.ts';
 import type { ServiceProvider, SpRegistry } from './registry.ts';
 import { BINDING } from './sp-metadata.ts';
 import { SamlError, STATUS, type ReplyTo, type SamlStatus } from './status.ts';
 import { NS } from './xml/namespaces.ts';
-import { XmlRejected, attr, optionalChild, childElements, parseXml, textOf, type XmlElement } from './xml/parse.ts';
-import { verifyRedirectSignature, type RawQuery } from './xml/redirect-signature.ts';
-import { checkMessageSignature } from './xml/signed-message.ts';
+import { attr, optionalChild, childElements, textOf, type XmlElement } from './xml/parse.ts';
+import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
 
 // Reads and fully validates an AuthnRequest before anything is stored. Until the SP and its ACS
 // are known and registered, errors end on an error page; after that, errors the SP should hear
 // about go back to that ACS as status Responses. The request ID is consumed last, so a refused
 // request changes nothing.
 
-export interface IncomingRequest {
-  binding: 'redirect' | 'post';
-  /** SAMLRequest as received (base64, deflated for Redirect). */
-  message: string;
-  relayState?: string;
-  /** HTTP-Redirect: the raw query, for its signature. */
-  query?: RawQuery;
-}
+export type IncomingRequest = IncomingMessage;
 
 export interface ValidAuthnRequest {
   id: string;
@@ -54,23 +45,7 @@ const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
 
 export async function readAuthnRequest(input: IncomingRequest, deps: RequestDeps): Promise<ValidAuthnRequest> {
   const now = deps.now?.() ?? Date.now();
-  const xml = input.binding === 'redirect' ? decodeRedirect(input.message) : decodePost(input.message);
-  const doc = refuseOnPage(() => parseXml(xml));
-  const root = doc.documentElement!;
-  if (root.namespaceURI !== NS.protocol || root.localName !== 'AuthnRequest') {
-    throw new SamlError('The sign-in request could not be read.', `expected samlp:AuthnRequest, got <${root.localName}>`);
-  }
-  const issuerEl = refuseOnPage(() => optionalChild(root, NS.assertion, 'Issuer'));
-  const issuer = issuerEl && refuseOnPage(() => textOf(issuerEl));
-  if (!issuer) throw new SamlError('The sign-in request does not say which application sent it.', 'AuthnRequest without Issuer');
-  const sp = deps.registry.get(issuer);
-  if (!sp) throw new SamlError('This application is not registered with Latch.', `unknown SP ${JSON.stringify(issuer)}`);
-
-  const trust = { certificates: sp.signingCertificates, allowSha1: sp.options.signatureAlgorithm === 'rsa-sha1' };
-  const xmlSigned = refuseOnPage(() => checkMessageSignature(doc, { expect: ['AuthnRequest'], trust, requireSignature: false }).signed);
-  if (xmlSigned && input.binding === 'redirect') throw new SamlError('The sign-in request could not be read.', 'HTTP-Redirect AuthnRequest carries an XML signature');
-  const querySigned = input.query ? refuseOnPage(() => verifyRedirectSignature(input.query!, 'SAMLRequest', trust)) : false;
-  const signed = xmlSigned || querySigned;
+  const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'AuthnRequest', deps.registry);
 
   const id = attr(root, 'ID') ?? '';
   if (!ID_PATTERN.test(id)) throw new SamlError('The sign-in request could not be read.', `AuthnRequest ID ${JSON.stringify(id)} is not a valid ID`);
@@ -134,10 +109,12 @@ export function resolveAcs(root: XmlElement, sp: ServiceProvider): string {
 type Answer = (publicMessage: string, detail: string, status: SamlStatus) => never;
 
 function checkIssueInstant(value: string | undefined, now: number, skew: number, maxAge: number, answer: Answer): void {
-  const at = value && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(at)) answer('The sign-in request could not be read.', `IssueInstant ${JSON.stringify(value)}`, { code: STATUS.requester, message: 'IssueInstant is missing or invalid' });
-  if (at > now + skew) answer('The sign-in request was issued in the future; check the clock of the application server.', `IssueInstant ${value} is ahead of ${new Date(now).toISOString()}`, { code: STATUS.requester, subCode: STATUS.requestDenied, message: 'IssueInstant is in the future' });
-  if (at < now - maxAge - skew) answer('The sign-in request has expired. Start again from the application.', `IssueInstant ${value} is too old`, { code: STATUS.requester, subCode: STATUS.requestDenied, message: 'AuthnRequest expired' });
+  const problem = issueInstantProblem(value, now, skew, maxAge);
+  if (problem === undefined) return;
+  const publicMessage = problem === 'IssueInstant is in the future'
+    ? 'The sign-in request was issued in the future; check the clock of the application server.'
+    : problem === 'the message expired' ? 'The sign-in request has expired. Start again from the application.' : 'The sign-in request could not be read.';
+  answer(publicMessage, `${problem}: ${value} at ${new Date(now).toISOString()}`, { code: STATUS.requester, ...(problem.startsWith('IssueInstant is m') ? {} : { subCode: STATUS.requestDenied }), message: problem });
 }
 
 function readNameIdPolicy(root: XmlElement, sp: ServiceProvider, answer: Answer): NameIdFormatName {
@@ -165,13 +142,3 @@ function readRequestedContext(root: XmlElement, answer: Answer): { requestedClas
 }
 
 const isTrue = (value: string | undefined) => value === 'true' || value === '1';
-
-/** XML problems before the SP is trusted end on an error page. */
-function refuseOnPage<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof XmlRejected) throw new SamlError('The sign-in request could not be read.', err.message);
-    throw err;
-  }
-}

@@ -17,6 +17,7 @@ export const STATUS = {
   requestDenied: `${P}RequestDenied`,
   unsupportedBinding: `${P}UnsupportedBinding`,
   partialLogout: `${P}PartialLogout`,
+  unknownPrincipal: `${P}UnknownPrincipal`,
 } as const;
 
 export interface SamlStatus {
