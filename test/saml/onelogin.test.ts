@@ -8,7 +8,7 @@ import { tempDir } from '../support/temp.ts';
 
 // python3-saml (OneLogin) as the SP, Chromium as the user: a signed HTTP-Redirect AuthnRequest
 // that Latch must verify (the SP's metadata says AuthnRequestsSigned), a persistent pairwise
-// NameID with its qualifiers, and single logout. It runs in strict mode, so it checks
+// NameID with its qualifiers, SP-initiated single logout and logout started from Latch's sign-out. It runs in strict mode, so it checks
 // Destination, Recipient, Audience, InResponseTo and both signatures itself.
 
 let temp: ReturnType<typeof tempDir>;
@@ -57,5 +57,21 @@ test('python3-saml: signed request, persistent NameID, attributes and single log
   await page.goto(`${sp.base}/logout`);
   const done = await page.waitForSelector('#logout, #error', { timeout: 15_000 });
   assert.equal(await done.textContent(), 'logged out', sp.output());
+
+  // Sign in again, then sign out at Latch: Latch sends the SP a LogoutRequest and shows "signed out".
+  await page.goto(`${sp.base}/login`);
+  await page.fill('#username', 'dave');
+  await page.click('button[value=submit]');
+  await page.fill('#password', 'open sesame');
+  await page.click('button[value=submit]');
+  await page.waitForSelector('#result');
+  await page.goto(`${sp.base}/whoami`);
+  assert.equal(await page.textContent('#whoami'), result.name_id, 'the persistent NameID is stable');
+  await page.goto(`${latch.baseUrl}/`);
+  await page.click('form[action="/logout"] button');
+  await page.waitForSelector('text=You have signed out', { timeout: 15_000 });
+  assert.ok(page.url().startsWith(`${latch.baseUrl}/saml2/idp/slo?`), page.url());
+  await page.goto(`${sp.base}/whoami`);
+  assert.equal(await page.textContent('#whoami'), 'nobody', sp.output());
   await context.close();
 });

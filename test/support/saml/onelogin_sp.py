@@ -79,10 +79,16 @@ def app(environ, start_response):
             start_response("303 See Other", [("Location", url)])
             return [b""]
         if path == "/sls":
-            auth.process_slo(request_id=session.get("logout_id"), delete_session_cb=session.clear)
+            # A LogoutResponse to our own logout, or a LogoutRequest from the IdP (answered by redirect).
+            url = auth.process_slo(request_id=session.get("logout_id") if "SAMLResponse" in get else None, delete_session_cb=session.clear)
             if auth.get_errors():
                 raise RuntimeError(f"{auth.get_errors()}: {auth.get_last_error_reason()}")
+            if url:
+                start_response("303 See Other", [("Location", url)])
+                return [b""]
             return page(start_response, '<p id="logout">logged out</p>')
+        if path == "/whoami":
+            return page(start_response, '<p id="whoami">' + html.escape(session.get("name_id") or "nobody") + "</p>")
         return page(start_response, "not found", "404 Not Found")
     except Exception as err:
         traceback.print_exc()
