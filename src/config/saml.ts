@@ -25,6 +25,8 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http:
 
 /** Options that each SP may set; all optional here, filled in from saml.spDefaults. */
 export const spOptions = z.strictObject({
+  /** Start from a shipped preset (metadata/presets/<name>.yaml) for an IdP that chains to Latch. */
+  preset: z.enum(['adfs', 'okta', 'pingfederate'], { error: 'expected adfs, okta or pingfederate' }).optional(),
   /** Shown to users ("Sign in to …"). */
   name: z.string().min(1).optional(),
   nameIdFormat: nameIdFormat.optional(),
