@@ -113,7 +113,7 @@ TLSCACertificateFile ${certs.caFile}
 TLSCertificateFile ${certs.certFile}
 TLSCertificateKeyFile ${certs.keyFile}
 # A DN with an empty password is an "unauthenticated bind" that succeeds: the hole Latch must avoid.
-allow bind_anon_cred
+allow bind_anon_dn
 
 database mdb
 suffix "${SLAPD_BASE}"
