@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import type { LdapConfigInput } from '../../src/config/ldap.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
@@ -83,7 +84,7 @@ describe('slapd: password sign-in', () => {
 
   test('an empty password is refused without any bind, though this server would accept it', async () => {
     // The hole: a DN with an empty password is an "unauthenticated bind" that slapd accepts here.
-    const raw = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: [await import('node:fs').then((fs) => fs.readFileSync(slapd.certs.caFile))] } });
+    const raw = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: [readFileSync(slapd.certs.caFile)] } });
     await raw.bind(userDn('alice'), '');
     await raw.unbind();
     const bindsBefore = directory.stats().userBinds;
