@@ -23,6 +23,8 @@ export interface LdapDirectoryParts {
   log: LdapLog;
 }
 
+const MAX_LOGIN = 256;
+
 interface Found {
   entry: Entry;
   user: DirectoryUser;
@@ -104,7 +106,9 @@ export class LdapDirectory implements Directory {
 
   /** The login attributes in order; the first that matches exactly one entry wins. */
   private async lookup(login: string): Promise<Found | undefined> {
-    if (login === '') return undefined;
+    // Control characters are never part of a name; AD would also cut "alice\0" to "alice",
+    // giving one account many spellings (and per-login throttles a way around).
+    if (login === '' || login.length > MAX_LOGIN || /[\u0000-\u001f\u007f]/.test(login)) return undefined;
     for (const attribute of this.parts.config.loginAttributes) {
       const found = await this.searchOne(attributeEquals(this.userFilter, attribute, login));
       if (found) return found;
