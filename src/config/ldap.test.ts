@@ -45,3 +45,14 @@ test('bad values are refused with the key and what is expected', () => {
     assert.match(issue.message + JSON.stringify(issue), message, key);
   }
 });
+
+test('the example configurations load through the real loader', async () => {
+  const { loadConfig } = await import('./load.ts');
+  for (const file of ['config/examples/ad.yaml', 'config/examples/openldap.yaml']) {
+    const config = loadConfig({ file, env: {}, cwd: new URL('../..', import.meta.url).pathname });
+    assert.equal(config.directory.type, 'ldap', file);
+    assert.ok(config.directory.ldap!.urls.length >= 2, file);
+  }
+  const ad = loadConfig({ file: 'config/examples/ad.yaml', env: {}, cwd: new URL('../..', import.meta.url).pathname });
+  assert.deepEqual(ad.directory.ldap!.attributes.extra, ['department', 'employeeID']);
+});
