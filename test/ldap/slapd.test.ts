@@ -122,6 +122,31 @@ describe('slapd: password sign-in', () => {
   });
 });
 
+describe('slapd: connection pools', () => {
+  /** slapd's stats log since `from`: the bind DNs sent on each connection, and connections accepted. */
+  function connections(from: number) {
+    const log = slapd.daemon.output().slice(from);
+    const binds = new Map<string, Set<string>>();
+    for (const m of log.matchAll(/(conn=\d+) op=\d+ BIND dn="([^"]*)"/g)) binds.set(m[1]!, (binds.get(m[1]!) ?? new Set()).add(m[2]!.toLowerCase()));
+    return { binds, accepted: [...log.matchAll(/conn=\d+ fd=\d+ ACCEPT/g)].length };
+  }
+
+  test('at most pool.size connections per pool, and users never bind on the service connection', async () => {
+    const from = slapd.daemon.output().length;
+    const d = open({ pool: { size: 2 } });
+    const users = [LDAP_USERS.alice, LDAP_USERS.bob, LDAP_USERS.nonAscii];
+    const checks = await Promise.all(Array.from({ length: 24 }, (_, i) => d.verifyPassword(users[i % 3]!.uid, users[i % 3]!.password)));
+    assert.equal(checks.filter((c) => c.ok).length, 24);
+    await new Promise((r) => setTimeout(r, 200));
+    const { binds, accepted } = connections(from);
+    assert.ok(accepted <= 4, `${accepted} connections for two pools of 2`);
+    const service = SLAPD_SERVICE.dn.toLowerCase();
+    const mixed = [...binds.entries()].filter(([, dns]) => dns.has(service) && dns.size > 1);
+    assert.deepEqual(mixed, [], 'a connection bound as the service account was also used for a user bind');
+    assert.ok([...binds.values()].some((dns) => dns.has(userDn('bob').toLowerCase())), 'user binds were seen');
+  });
+});
+
 describe('slapd: TLS', () => {
   test('StartTLS with certificate verification', async () => {
     const d = open({ urls: [slapd.ldapUrl], starttls: true });

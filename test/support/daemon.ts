@@ -63,7 +63,7 @@ export function startDaemon(command: string, args: string[], env?: NodeJS.Proces
   running.add(child);
   let out = '';
   const keep = (chunk: Buffer) => {
-    out = (out + chunk.toString('utf8')).slice(-8000);
+    out = (out + chunk.toString('utf8')).slice(-200_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
