@@ -4,6 +4,12 @@ import type { LdapConfigInput } from '../../src/config/ldap.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
 import { AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
+import { pino } from 'pino';
+import { ldapConfig } from '../../src/config/ldap.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { startLatch, type RunningLatch } from '../../src/main.ts';
+import { signIn, visibleText } from '../support/http-sign-in.ts';
+import { tempDir } from '../support/temp.ts';
 
 // Active Directory: a real Samba AD DC, provisioned once for this file. Samba keeps its default
 // "ldap server require strong auth", so simple binds need LDAPS or StartTLS, as production AD.
@@ -154,4 +160,68 @@ describe('Samba AD: TLS and service account', () => {
     assertFailure(check, 'directory-unavailable');
     assert.match(check.ok ? '' : (check.detail ?? ''), /service account CN=svc-latch.* cannot bind/);
   });
+});
+
+describe('Samba AD through the sign-in prompt', () => {
+  // Latch itself, with directory.type ldap against the DC: what a user sees for each account state.
+  let latch: RunningLatch;
+  let base: string;
+  let temp: { dir: string; cleanup: () => void };
+
+  before(async () => {
+    temp = tempDir();
+    process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
+    const config = loadConfig({ env: { LATCH_DATA_DIR: temp.dir, LATCH_PORT: '0' }, cwd: temp.dir });
+    const ldap = ldapConfig.parse({
+      flavor: 'ad',
+      urls: [dc.ldapsUrl],
+      tls: { caFile: dc.caFile, servername: DC_NAME },
+      bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
+      baseDns: [BASE_DN],
+    });
+    latch = await startLatch({ ...config, signIn: { ...config.signIn, failureDelay: 0 }, directory: { ...config.directory, type: 'ldap', ldap } }, pino({ level: 'silent' }));
+    base = latch.url;
+  });
+  after(async () => {
+    await latch?.stop();
+    temp?.cleanup();
+  });
+
+  test('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
+    const page = await signIn(base, AD_USERS.alice.sam, AD_USERS.alice.password);
+    const text = visibleText(page.html);
+    assert.match(text, /Signed in as Alice Adams/);
+    for (const group of ['GroupA', 'GroupB', 'GroupC']) assert.match(text, new RegExp(group));
+    const ready = await fetch(`${base}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', directory: 'ok' } });
+  });
+
+  test('non-ASCII and special-character users sign in through the prompt', async () => {
+    assert.match(visibleText((await signIn(base, AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).html), /Signed in as Jürgen Größe/);
+    assert.match(visibleText((await signIn(base, AD_USERS.special.sam, AD_USERS.special.password)).html), /Signed in as/);
+  });
+
+  test('wrong password and unknown user get the same message', async () => {
+    const wrong = visibleText((await signIn(base, AD_USERS.bob.sam, 'not-the-password')).html);
+    const unknown = visibleText((await signIn(base, 'no.such.user', 'not-the-password')).html);
+    assert.match(wrong, /Incorrect username or password\./);
+    assert.match(unknown, /Incorrect username or password\./);
+  });
+
+  const states: Array<[string, { sam: string; password: string }, RegExp]> = [
+    ['disabled (533)', AD_USERS.disabled, /Your account is disabled\. Contact your IT help desk/],
+    ['must change password (773)', AD_USERS.mustChange, /You must change your password before you can sign in\./],
+    ['password expired (532)', AD_USERS.passwordExpired, /Your password has expired\./],
+    ['account expired (701)', AD_USERS.accountExpired, /Your account has expired\./],
+    ['outside logon hours (530)', AD_USERS.logonHours, /not allowed to sign in at this time/],
+    ['wrong workstation (531)', AD_USERS.workstation, /not allowed to sign in from here/],
+  ];
+  for (const [label, user, expected] of states) {
+    test(`account state ${label}: the prompt says what happened and what to do`, async () => {
+      const page = await signIn(base, user.sam, user.password);
+      assert.equal(page.status, 403);
+      assert.match(visibleText(page.html), expected);
+      assert.doesNotMatch(page.html, /Signed in as/);
+    });
+  }
 });
