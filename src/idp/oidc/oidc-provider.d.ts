@@ -137,6 +137,7 @@ declare module 'oidc-provider' {
       constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
       constructor(reason: string, description: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
       reason: string;
+      check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>;
     }
     class Prompt {
       name: string;
