@@ -1,0 +1,45 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { LatchState } from './http/context.ts';
+import { errorHandler } from './http/errors.ts';
+import { requestContext } from './http/request-context.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { accountRoutes, type SignOutHook } from './idp/account.ts';
+import { promptRoutes } from './idp/prompt.ts';
+import { healthRoutes } from './ops/health.ts';
+import type { Services } from './services.ts';
+import { serveStatic } from './ui/static.ts';
+
+// Composes the Koa app from the parts; nothing else. Each front end contributes a router.
+
+export function buildApp(services: Services): Koa<LatchState> {
+  const { config, log, metrics } = services;
+  const app = new Koa<LatchState>();
+  const https = config.server.baseUrl.startsWith('https:');
+  const signOutHooks: SignOutHook[] = [];
+
+  const statics = new Router<LatchState>();
+  statics.get('/static/:file', (ctx) => {
+    ctx.state.route = '/static';
+    if (!serveStatic(ctx, ctx.params.file ?? '')) ctx.status = 404;
+  });
+
+  const routers = [
+    healthRoutes(
+      [
+        { name: 'store', check: () => services.store.ping() },
+        { name: 'directory', check: () => services.directory.ping() },
+      ],
+      metrics,
+    ),
+    statics,
+    promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
+    accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
+  ];
+
+  app.use(requestContext(log, metrics, config.server.trustedProxies, https));
+  app.use(errorHandler());
+  app.use(securityHeaders(https));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { Json, RangeQuery, Store, StoredEvent } from '../store/contract.ts';
+
+// The authentication log: every sign-in decision, in the store's event log (queryable by time for
+// the admin API) and in the JSON log. Entries never hold a password, code or other secret.
+
+export interface AuthEvent {
+  /** What was decided: "password", "sign-in", "session", "throttle", … */
+  event: string;
+  /** success, failure, denied, throttled, skipped, cancelled, … */
+  result: string;
+  /** Why, in words an operator can act on. */
+  reason: string;
+  /** What the user typed (login) or the directory username. */
+  user?: string;
+  userId?: string;
+  app?: string;
+  ip?: string;
+  userAgent?: string;
+  methods?: string[];
+  transaction?: string;
+}
+
+export interface AuthLogQuery extends RangeQuery {
+  user?: string;
+  result?: string;
+}
+
+export const AUTH_LOG_STREAM = 'authlog';
+
+export class AuthLog {
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  async record(entry: AuthEvent): Promise<void> {
+    const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as Record<string, Json>;
+    await this.store.append(AUTH_LOG_STREAM, clean);
+    this.log.info({ auth: clean }, `auth ${entry.event} ${entry.result}: ${entry.reason}`);
+  }
+
+  /** Newest first by default; filters by user and result after the time range. */
+  async query(query: AuthLogQuery = {}): Promise<StoredEvent<AuthEvent & Record<string, Json>>[]> {
+    const { user, result, ...range } = query;
+    const events = await this.store.range<AuthEvent & Record<string, Json>>(AUTH_LOG_STREAM, {
+      reverse: true,
+      ...range,
+      limit: user || result ? 1000 : range.limit,
+    });
+    const matching = events.filter((e) => (!user || e.data.user === user) && (!result || e.data.result === result));
+    return matching.slice(0, range.limit ?? 100);
+  }
+}

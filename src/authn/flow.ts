@@ -1,0 +1,243 @@
+import type { Counter } from 'prom-client';
+import type { AuthLevel, SignInRequest } from './contract.ts';
+import { levelSatisfies } from './contract.ts';
+import type { AuthLog } from './auth-log.ts';
+import type { EffectivePolicy, PolicyResolver } from './policy.ts';
+import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './steps/step.ts';
+import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
+
+// The sign-in flow engine: identify -> primary (passwordless or password) -> second factor
+// (unless not needed) -> offers -> done. Steps report typed outcomes; only this file decides what
+// comes next, and every decision is written to the transaction and the authentication log.
+
+const STAGES: Stage[] = ['identify', 'primary', 'second-factor', 'offer'];
+
+export type FlowAction =
+  | { kind: 'submit'; form: Record<string, string> }
+  /** "Not you?": back to the first page. */
+  | { kind: 'restart' }
+  | { kind: 'cancel' }
+  /** "Other options": switch to another alternative within the stage. */
+  | { kind: 'choose'; stepId: string };
+
+export interface CurrentStep {
+  step: Step;
+  view: StepView;
+  /** Other steps the user may pick in this stage. */
+  alternatives: Array<{ id: string; label: string }>;
+}
+
+export type SubmitResult =
+  | { kind: 'moved'; tx: LoginTransaction; message?: string }
+  /** Another request moved the transaction first (double submit, second tab): show it afresh. */
+  | { kind: 'conflict' }
+  | { kind: 'finished'; tx: LoginTransaction };
+
+export interface FlowDeps {
+  transactions: TransactionStore;
+  steps: Step[];
+  policies: PolicyResolver;
+  authLog: AuthLog;
+  signInCounter?: Counter<'result' | 'method'>;
+}
+
+export class SignInFlow {
+  constructor(private readonly deps: FlowDeps) {}
+
+  begin(request: SignInRequest, init: Partial<LoginTransaction> = {}): Promise<LoginTransaction> {
+    return this.deps.transactions.create(request, init);
+  }
+
+  /** Whether policy denies users in these groups this application. */
+  policiesDeny(appId: string, groups: string[]): boolean {
+    return this.deps.policies.resolve(appId, groups).deny;
+  }
+
+  policyFor(tx: LoginTransaction): EffectivePolicy {
+    return this.deps.policies.resolve(tx.request.app.id, tx.user?.groups ?? []);
+  }
+
+  /** The step to show now. A finished transaction has none. */
+  async current(tx: LoginTransaction, browser: BrowserContext): Promise<CurrentStep | undefined> {
+    if (tx.completed || tx.outcome) return undefined;
+    const ctx = this.context(tx, browser);
+    const available = await this.available(tx.stage, ctx);
+    const step = available.find((s) => s.id === tx.stepId) ?? available[0];
+    if (!step) return undefined;
+    return {
+      step,
+      view: await step.view(ctx),
+      alternatives: available.filter((s) => s !== step).map((s) => ({ id: s.id, label: s.label })),
+    };
+  }
+
+  async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction): Promise<SubmitResult> {
+    const next: LoginTransaction = structuredClone(tx);
+    let message: string | undefined;
+    if (action.kind === 'restart') {
+      this.restart(next, 'the user chose to sign in as someone else');
+    } else if (action.kind === 'cancel') {
+      await this.fail(next, browser, 'cancelled', 'cancelled', 'the user cancelled the sign-in');
+    } else if (action.kind === 'choose') {
+      const allowed = await this.available(next.stage, this.context(next, browser));
+      if (!allowed.some((s) => s.id === action.stepId)) return { kind: 'moved', tx, message: 'That option is not available.' };
+      next.stepId = action.stepId;
+      next.stepData = undefined;
+    } else {
+      message = await this.handle(next, browser, action.form);
+    }
+    if (!(await this.deps.transactions.save(next, version))) return { kind: 'conflict' };
+    const saved = { ...next, seq: next.seq + 1 };
+    return saved.completed || saved.outcome ? { kind: 'finished', tx: saved } : { kind: 'moved', tx: saved, message };
+  }
+
+  private async handle(tx: LoginTransaction, browser: BrowserContext, form: Record<string, string>): Promise<string | undefined> {
+    const current = await this.current(tx, browser);
+    if (!current) return undefined;
+    const ctx = this.context(tx, browser);
+    const outcome = await current.step.handle(ctx, form);
+    await this.record(tx, browser, current.step, outcome);
+    switch (outcome.kind) {
+      case 'challenge':
+        return outcome.message;
+      case 'attempted':
+        return `${current.step.label} is not available. Choose another way to sign in.`;
+      case 'failed':
+        tx.failureMessage = { message: outcome.message, hint: outcome.hint };
+        await this.fail(tx, browser, 'access-denied', outcome.result ?? 'failure', outcome.reason, false);
+        return undefined;
+      case 'success':
+        this.applySuccess(tx, current.step, outcome);
+        await this.advance(tx, browser);
+        return undefined;
+    }
+  }
+
+  private applySuccess(tx: LoginTransaction, step: Step, outcome: Extract<StepOutcome, { kind: 'success' }>): void {
+    if (outcome.login !== undefined) tx.login = outcome.login;
+    if (outcome.user) tx.user = outcome.user;
+    if (outcome.method) tx.methods.push(outcome.method);
+    for (const value of outcome.amr ?? []) if (!tx.amr.includes(value)) tx.amr.push(value);
+    if (step.stage === 'second-factor') tx.stepData = { secondFactor: true };
+  }
+
+  /** Moves to the next stage that has something to do, or finishes. */
+  private async advance(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
+    const passedSecondFactor = tx.stage === 'second-factor';
+    if (tx.stage === 'primary' && tx.user) {
+      const policy = this.policyFor(tx);
+      if (policy.deny) {
+        await this.fail(tx, browser, 'access-denied', 'denied', `policy denies this user this application (${policy.sources.join(' <- ')})`);
+        return;
+      }
+    }
+    tx.stepId = undefined;
+    tx.stepData = passedSecondFactor ? { secondFactor: true } : undefined;
+    for (const stage of STAGES.slice(STAGES.indexOf(tx.stage) + 1)) {
+      tx.stage = stage;
+      const ctx = this.context(tx, browser);
+      const steps = await this.available(stage, ctx);
+      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps))) continue;
+      if (steps.length > 0) return;
+      if (stage === 'second-factor') return; // needsSecondFactor already failed the transaction
+    }
+    await this.finish(tx, browser, passedSecondFactor || this.hadSecondFactor(tx));
+  }
+
+  private hadSecondFactor(tx: LoginTransaction): boolean {
+    return tx.amr.includes('mfa');
+  }
+
+  /** Named checks that decide whether a second factor is asked for, each with its reason. */
+  private async needsSecondFactor(tx: LoginTransaction, browser: BrowserContext, steps: Step[]): Promise<boolean> {
+    const policy = this.policyFor(tx);
+    const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
+    if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
+    if (steps.length > 0) return true;
+    if (wantsMfa) {
+      await this.fail(tx, browser, 'level-unavailable', 'failure', 'the application asked for multi-factor authentication and the user has no second factor');
+      return false;
+    }
+    if (policy.newUser === 'allow') return this.skip(tx, browser, `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`);
+    await this.fail(tx, browser, 'access-denied', 'denied', `no second factor enrolled; new-user policy is ${policy.newUser}`);
+    return false;
+  }
+
+  private async skip(tx: LoginTransaction, browser: BrowserContext, reason: string): Promise<false> {
+    tx.decisions.push({ at: Date.now(), stage: 'second-factor', result: 'skipped', reason });
+    await this.log(tx, browser, 'second-factor', 'skipped', reason);
+    return false;
+  }
+
+  private async finish(tx: LoginTransaction, browser: BrowserContext, secondFactor: boolean): Promise<void> {
+    const level: AuthLevel = tx.amr.includes('user') && !tx.methods.includes('password') ? 'passwordless' : secondFactor ? 'mfa' : 'password';
+    if (level !== 'password' && !tx.amr.includes('mfa')) tx.amr.push('mfa');
+    if (!levelSatisfies(level, tx.request.constraints.acceptableLevels)) {
+      await this.fail(tx, browser, 'level-unavailable', 'failure', `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`);
+      return;
+    }
+    tx.completed = { authTime: Date.now(), level };
+    tx.decisions.push({ at: Date.now(), stage: 'done', result: 'success', reason: `signed in (${level})` });
+    await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`);
+    this.deps.signInCounter?.inc({ result: 'success', method: tx.methods.join('+') || 'none' });
+  }
+
+  private async fail(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    failure: 'access-denied' | 'level-unavailable' | 'cancelled',
+    result: string,
+    reason: string,
+    logIt = true,
+  ): Promise<void> {
+    tx.outcome = { kind: 'failed', failure, app: tx.request.app, continuation: tx.request.continuation };
+    tx.decisions.push({ at: Date.now(), stage: tx.stage, result, reason });
+    if (logIt) await this.log(tx, browser, 'sign-in', result, reason);
+    this.deps.signInCounter?.inc({ result, method: tx.methods.join('+') || 'none' });
+  }
+
+  private restart(tx: LoginTransaction, reason: string): void {
+    tx.stage = 'identify';
+    tx.stepId = undefined;
+    tx.stepData = undefined;
+    tx.user = undefined;
+    tx.methods = [];
+    tx.amr = [];
+    tx.outcome = undefined;
+    tx.completed = undefined;
+    tx.failureMessage = undefined;
+    tx.decisions.push({ at: Date.now(), stage: 'identify', result: 'restarted', reason });
+  }
+
+  private async record(tx: LoginTransaction, browser: BrowserContext, step: Step, outcome: StepOutcome): Promise<void> {
+    const result = outcome.kind === 'success' ? 'success' : outcome.kind === 'attempted' ? 'not-applicable' : (outcome.result ?? outcome.kind);
+    tx.decisions.push({ at: Date.now(), stage: step.stage, step: step.id, result, reason: outcome.reason });
+    if (step.stage !== 'identify' || outcome.kind !== 'success') await this.log(tx, browser, step.id, result, outcome.reason);
+    if (result === 'failure' || result === 'throttled') this.deps.signInCounter?.inc({ result, method: step.id });
+  }
+
+  private log(tx: LoginTransaction, browser: BrowserContext, event: string, result: string, reason: string): Promise<void> {
+    return this.deps.authLog.record({
+      event,
+      result,
+      reason,
+      user: tx.user?.username ?? tx.login,
+      userId: tx.user?.id,
+      app: tx.request.app.id,
+      ip: browser.ip,
+      userAgent: browser.userAgent,
+      methods: tx.methods.length > 0 ? [...tx.methods] : undefined,
+      transaction: tx.id,
+    });
+  }
+
+  private context(tx: LoginTransaction, browser: BrowserContext): StepContext {
+    return { tx, browser, policy: this.policyFor(tx) };
+  }
+
+  private async available(stage: Stage, ctx: StepContext): Promise<Step[]> {
+    const steps: Step[] = [];
+    for (const step of this.deps.steps) if (step.stage === stage && (await step.isAvailable(ctx))) steps.push(step);
+    return steps;
+  }
+}

@@ -1,0 +1,22 @@
+import type { Directory } from '../../directory/contract.ts';
+import type { KnownDevices } from '../known-device.ts';
+import type { PasswordThrottle } from '../throttle.ts';
+import { IdentifyStep } from './identify.ts';
+import { PasswordStep } from './password.ts';
+import type { Step } from './step.ts';
+
+// Every sign-in method Latch knows, in the order alternatives are offered within a stage.
+
+export interface StepDeps {
+  directory: Directory;
+  throttle: PasswordThrottle;
+  knownDevices: KnownDevices;
+  failureDelayMs: number;
+}
+
+export function createSteps(deps: StepDeps): Step[] {
+  return [
+    new IdentifyStep(),
+    new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
+  ];
+}

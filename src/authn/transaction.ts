@@ -1,0 +1,99 @@
+import type { DirectoryUser } from '../directory/contract.ts';
+import type { Json, Store } from '../store/contract.ts';
+import { randomId } from '../util/random.ts';
+import type { AuthLevel, SignInOutcome, SignInRequest } from './contract.ts';
+
+// A login transaction: one browser's way through the sign-in, from the front end's request to
+// the outcome it picks up. Every transition is written with compare-and-set, so two tabs or a
+// double submit cannot both move it, and reloading or going back just shows the current step.
+
+export type Stage = 'identify' | 'primary' | 'second-factor' | 'offer';
+
+export interface Decision {
+  at: number;
+  stage: Stage | 'done';
+  step?: string;
+  result: string;
+  reason: string;
+}
+
+export interface LoginTransaction {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
+  /** Increases on every transition; part of the CSRF token, so a stale form cannot be replayed. */
+  seq: number;
+  /** sha256 of the browser-binding cookie of the browser that claimed this transaction. */
+  bindHash?: string;
+  /** Set by a front end that could not see the session cookie (a cross-site POST): check it on the first view. */
+  checkSessionOnView?: boolean;
+  request: SignInRequest;
+  stage: Stage;
+  /** The step the user is on within the stage (the user may pick another alternative). */
+  stepId?: string;
+  /** What the user typed to identify themselves. */
+  login?: string;
+  user?: DirectoryUser;
+  methods: string[];
+  amr: string[];
+  /** Per-step scratch data (e.g. a WebAuthn challenge), cleared when the step changes. */
+  stepData?: Json;
+  decisions: Decision[];
+  /** When the user finished: who and how. */
+  completed?: { authTime: number; level: AuthLevel };
+  /** What the front end picks up at its continuation. */
+  outcome?: SignInOutcome;
+  /** When a step ended the sign-in: what the user is told, and what they can do. */
+  failureMessage?: { message: string; hint?: string };
+}
+
+const key = (id: string) => `tx:${id}`;
+
+function toJson(tx: LoginTransaction): Json {
+  return tx as unknown as Json;
+}
+
+export class TransactionStore {
+  constructor(
+    private readonly store: Store,
+    private readonly lifetimeMs: number,
+  ) {}
+
+  async create(request: SignInRequest, init: Partial<LoginTransaction> = {}): Promise<LoginTransaction> {
+    const now = Date.now();
+    const tx: LoginTransaction = {
+      id: randomId(),
+      createdAt: now,
+      expiresAt: now + this.lifetimeMs,
+      seq: 0,
+      request,
+      stage: 'identify',
+      methods: [],
+      amr: [],
+      decisions: [],
+      ...init,
+    };
+    await this.store.set(key(tx.id), toJson(tx), { ttlMs: this.lifetimeMs });
+    return tx;
+  }
+
+  async load(id: string): Promise<{ tx: LoginTransaction; version: number } | undefined> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    const found = await this.store.getVersioned<Json>(key(id));
+    if (!found) return undefined;
+    const tx = found.value as unknown as LoginTransaction;
+    if (tx.expiresAt <= Date.now()) return undefined;
+    return { tx, version: found.version };
+  }
+
+  /** Writes a transition; false when another request moved the transaction first. */
+  async save(tx: LoginTransaction, version: number): Promise<boolean> {
+    const ttlMs = tx.expiresAt - Date.now();
+    if (ttlMs <= 0) return false;
+    return this.store.compareAndSet(key(tx.id), version, toJson({ ...tx, seq: tx.seq + 1 }), { ttlMs });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.store.delete(key(id));
+  }
+}

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from '../config/load.ts';
+import type { LatchConfig } from '../config/schema.ts';
+import { readUsersFile } from '../directory/local-file.ts';
+import { rotateKeys } from '../keys/index.ts';
+import { startLatch } from '../main.ts';
+import { formatUrls } from './urls.ts';
+import { addUser, changePassword, listUsers, removeUser } from './users.ts';
+
+// `latch` (npx latch …, npm start): one entry point for the server and its administration.
+
+const USAGE = `Usage: latch <command>
+
+  serve                          start the server (what npm start runs)
+  user add NAME [--email E] [--display-name D] [--group G ...] [--password-stdin]
+  user passwd NAME [--password-stdin]
+  user remove NAME
+  user list
+  urls                           print every endpoint an integrator needs
+  keys rotate                    make the next signing key current and publish a new next key
+                                 (restart Latch afterwards)
+
+Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LATCH_* variables.`;
+
+async function serve(config: LatchConfig): Promise<void> {
+  const latch = await startLatch(config);
+  const localUsers = config.directory.type === 'local' ? Object.keys(readUsersFile(config.directory.local.file!)).length : -1;
+  process.stderr.write(
+    `\nLatch is running. Open ${config.server.baseUrl}/ to sign in.\n` +
+      (localUsers === 0 ? `No users yet: in another terminal run  npx latch user add alice --group staff\n` : '') +
+      `Endpoints for integrators:  npx latch urls\n\n`,
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void latch.stop().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+}
+
+async function run(argv: string[]): Promise<string | undefined> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      'display-name': { type: 'string' },
+      group: { type: 'string', multiple: true },
+      'password-stdin': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, name] = positionals;
+  if (values.help || !command) return USAGE;
+  const config = loadConfig();
+  const needName = () => {
+    if (!name) throw new Error(`missing NAME\n\n${USAGE}`);
+    return name;
+  };
+  switch (`${command} ${sub ?? ''}`.trim()) {
+    case 'serve':
+      await serve(config);
+      return undefined;
+    case 'user add':
+      return addUser(config, needName(), {
+        email: values.email,
+        displayName: values['display-name'],
+        groups: values.group ?? [],
+        passwordStdin: values['password-stdin'] ?? false,
+      });
+    case 'user passwd':
+      return changePassword(config, needName(), values['password-stdin'] ?? false);
+    case 'user remove':
+      return removeUser(config, needName());
+    case 'user list':
+      return listUsers(config);
+    case 'urls':
+      return formatUrls(config);
+    case 'keys rotate': {
+      const results = await rotateKeys(config.keys.dir!);
+      return results.map((r) => `${r.alg}: current ${r.current}, next ${r.next}`).join('\n') + '\nRestart Latch to sign with the new current key.';
+    }
+    default:
+      throw new Error(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  }
+}
+
+try {
+  const output = await run(process.argv.slice(2));
+  if (output !== undefined) process.stdout.write(`${output}\n`);
+} catch (err) {
+  const message = err instanceof ConfigError ? err.message : `latch: ${(err as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exitCode = 2;
+}

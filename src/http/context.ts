@@ -1,0 +1,15 @@
+import type { ParameterizedContext, Next } from 'koa';
+import type { Logger } from 'pino';
+
+// What every request carries through Latch's middleware.
+export interface LatchState {
+  requestId: string;
+  log: Logger;
+  /** The real client address: the socket's, or X-Forwarded-For's when the socket is a trusted proxy. */
+  clientIp: string;
+  /** The route pattern, for metrics labels. */
+  route?: string;
+}
+
+export type Ctx = ParameterizedContext<LatchState>;
+export type Middleware = (ctx: Ctx, next: Next) => Promise<void>;

@@ -1,0 +1,27 @@
+import coBody from 'co-body';
+import { LatchError } from '../util/errors.ts';
+import type { Ctx } from './context.ts';
+
+/** Reads an application/x-www-form-urlencoded body, with a size limit, as flat strings. */
+export async function readForm(ctx: Ctx, limitBytes: number): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new LatchError({ status: 415, code: 'unsupported_media_type', publicMessage: 'This form was sent in a way Latch does not accept.', detail: `content-type ${ctx.get('content-type')}` });
+  }
+  let parsed: unknown;
+  try {
+    parsed = await coBody.form(ctx.req, { limit: limitBytes, queryString: { depth: 0, arrayLimit: 0, parameterLimit: 100 } });
+  } catch (err) {
+    const status = (err as { status?: number }).status === 413 ? 413 : 400;
+    throw new LatchError({
+      status,
+      code: status === 413 ? 'payload_too_large' : 'bad_request',
+      publicMessage: status === 413 ? 'The form was too large.' : 'The form could not be read.',
+      detail: (err as Error).message,
+    });
+  }
+  const form: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value === 'string') form[name] = value;
+  }
+  return form;
+}

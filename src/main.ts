@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app.ts';
+import { loadConfig } from './config/load.ts';
+import type { LatchConfig } from './config/schema.ts';
+import { createLogger, type Logger } from './ops/logger.ts';
+import { createServices } from './services.ts';
+
+// Reads the configuration, builds the app, listens, and shuts down cleanly on SIGTERM/SIGINT:
+// no new connections, in-flight requests finish (up to server.shutdownTimeout), then the store
+// and directory close.
+
+export interface RunningLatch {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level)): Promise<RunningLatch> {
+  const services = await createServices(config, log);
+  const app = buildApp(services);
+  const handler = app.callback();
+  const tls = config.server.tls;
+  const server = tls
+    ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler)
+    : http.createServer(handler);
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = tls ? 'https' : 'http';
+  log.info({ listen: `${scheme}://${config.server.host}:${port}`, baseUrl: config.server.baseUrl, store: services.store.kind, directory: services.directory.kind }, 'Latch is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down: finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeout);
+      await closed;
+      clearTimeout(timer);
+      await services.close();
+      log.info('stopped');
+    })());
+  return { url: `${scheme}://localhost:${port}`, port, stop };
+}

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { LatchConfig } from './config/schema.ts';
+import { AuthLog } from './authn/auth-log.ts';
+import { SignInFlow } from './authn/flow.ts';
+import { KnownDevices } from './authn/known-device.ts';
+import { PolicyResolver } from './authn/policy.ts';
+import { createSteps } from './authn/steps/registry.ts';
+import { PasswordThrottle } from './authn/throttle.ts';
+import { TransactionStore } from './authn/transaction.ts';
+import type { Directory } from './directory/contract.ts';
+import { LocalFileDirectory } from './directory/local-file.ts';
+import { CsrfTokens } from './http/csrf.ts';
+import { BrowserCookies } from './idp/browser.ts';
+import { SessionStore } from './idp/session.ts';
+import { SignInService } from './idp/signin.ts';
+import type { KeyRing } from './keys/contract.ts';
+import { loadKeyRing } from './keys/index.ts';
+import { loadServerSecret } from './keys/server-secret.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import type { Store } from './store/contract.ts';
+import { openStore } from './store/index.ts';
+
+// Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
+// the tests use it; app.ts turns the result into HTTP routes.
+
+export interface Services {
+  config: LatchConfig;
+  log: Logger;
+  metrics: Metrics;
+  store: Store;
+  keys: KeyRing;
+  directory: Directory;
+  policies: PolicyResolver;
+  authLog: AuthLog;
+  knownDevices: KnownDevices;
+  transactions: TransactionStore;
+  flow: SignInFlow;
+  sessions: SessionStore;
+  cookies: BrowserCookies;
+  csrf: CsrfTokens;
+  signIn: SignInService;
+  close(): Promise<void>;
+}
+
+export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
+  if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
+  throw new Error('directory.type "ldap" needs the LDAP directory (src/ldap), which this build does not include');
+}
+
+export async function createServices(config: LatchConfig, log: Logger): Promise<Services> {
+  const metrics = createMetrics();
+  const store = await openStore(config.store, log);
+  try {
+    const keys = await loadKeyRing(config.keys, config.server.baseUrl);
+    const directory = await openDirectory(config, log);
+    const secret = await loadServerSecret(store);
+    const policies = new PolicyResolver(
+      config.policy,
+      Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
+    );
+    const authLog = new AuthLog(store, log);
+    const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
+    const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
+    const throttle = new PasswordThrottle(store, config.throttle);
+    const steps = createSteps({ directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay });
+    const flow = new SignInFlow({ transactions, steps, policies, authLog, signInCounter: metrics.signIns });
+    const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
+    const secure = config.server.baseUrl.startsWith('https:');
+    const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
+    const csrf = new CsrfTokens(secret);
+    const signIn = new SignInService(flow, transactions, sessions, cookies);
+    return {
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn,
+      async close() {
+        await directory.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

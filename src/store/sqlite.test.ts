@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from './sqlite.ts';
+
+// What only the SQLite backend promises: a private file, shared by processes on one node, and
+// expired keys actually removed from disk.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sqlite-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function rowsOnDisk(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM kv').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite store', () => {
+  it('creates a missing folder (0700) and a private database file (0600)', async () => {
+    const file = path.join(tmp, 'new', 'deeper', 'latch.sqlite');
+    const store = await openSqliteStore({ file });
+    await store.set('k', 1);
+    await store.close();
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+
+  it('is shared by two stores on the same file, and kept across reopening', async () => {
+    const file = path.join(tmp, 'shared.sqlite');
+    const server = await openSqliteStore({ file });
+    const cli = await openSqliteStore({ file });
+    await cli.set('user:alice', { name: 'Alice' });
+    assert.equal(await server.createIfAbsent('user:alice', { name: 'Mallory' }), false);
+    assert.equal(await server.increment('n'), 1);
+    assert.equal(await cli.increment('n'), 2);
+    await Promise.all([server.close(), cli.close()]);
+    const reopened = await openSqliteStore({ file });
+    assert.deepEqual(await reopened.get('user:alice'), { name: 'Alice' });
+    await reopened.close();
+  });
+
+  it('sweeps expired keys from disk periodically and on close', async () => {
+    const file = path.join(tmp, 'sweep.sqlite');
+    const store = await openSqliteStore({ file, sweepIntervalMs: 30 });
+    await store.set('short', 1, { ttlMs: 20 });
+    await store.set('kept', 2);
+    await sleep(120);
+    assert.equal(rowsOnDisk(file), 1, 'the timer swept the expired key');
+    await store.close();
+
+    const quiet = await openSqliteStore({ file, sweepIntervalMs: 60_000 });
+    await quiet.set('short', 1, { ttlMs: 20 });
+    await sleep(40);
+    assert.equal(rowsOnDisk(file), 2, 'an expired key stays on disk until a sweep');
+    await quiet.close();
+    assert.equal(rowsOnDisk(file), 1, 'close swept it');
+  });
+});

@@ -1,0 +1,55 @@
+import type { IdpSession } from '../idp/session.ts';
+import { html, type Html } from '../util/html.ts';
+import { layout } from './layout.ts';
+
+export function errorPage(options: { title: string; hint?: string; reference?: string; links?: Array<{ href: string; label: string }> }): Html {
+  return layout(
+    options.title,
+    html`<h1>${options.title}</h1>
+${options.hint ? html`<p>${options.hint}</p>` : ''}
+${(options.links ?? []).map((l) => html`<p><a href="${l.href}">${l.label}</a></p>`)}
+${options.reference ? html`<p class="reference">Reference: <code>${options.reference}</code></p>` : ''}`,
+  );
+}
+
+export function homePage(): Html {
+  return layout(
+    'Latch',
+    html`<h1>Latch</h1>
+<p>You are not signed in.</p>
+<p><a class="button" href="/account/sign-in">Sign in</a></p>`,
+  );
+}
+
+function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+export function accountPage(session: IdpSession, csrf: string): Html {
+  const user = session.user;
+  const apps = Object.entries(session.apps);
+  return layout(
+    'Your account',
+    html`<h1>Signed in as ${user.displayName ?? user.username}</h1>
+<dl>
+<dt>Username</dt><dd data-field="username">${user.username}</dd>
+${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
+<dt>Groups</dt><dd>${user.groups.length > 0 ? user.groups.join(', ') : 'none'}</dd>
+<dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.join(' and ')}</dd>
+${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
+</dl>
+<form method="post" action="/logout">
+<input type="hidden" name="csrf" value="${csrf}">
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+export function signedOutPage(): Html {
+  return layout(
+    'Signed out',
+    html`<h1>You have signed out</h1>
+<p>Close the browser to be sure that every application has forgotten you.</p>
+<p><a href="/">Sign in again</a></p>`,
+  );
+}

@@ -1,0 +1,68 @@
+import type { CurrentStep } from '../authn/flow.ts';
+import type { StepView } from '../authn/steps/step.ts';
+import { html, type Html } from '../util/html.ts';
+import { layout } from './layout.ts';
+
+// The sign-in prompt: one template per step (keyed by StepView.template), inside a common frame
+// with the application's name, the message of the last attempt, and "Other options".
+
+export interface PromptPage {
+  appName: string;
+  action: string;
+  csrf: string;
+  message?: string;
+  current: CurrentStep;
+}
+
+type Template = (view: StepView, page: PromptPage) => { title: string; body: Html; script?: string };
+
+const alertBox = (message: string | undefined) =>
+  message ? html`<p class="alert" role="alert" id="prompt-error">${message}</p>` : '';
+
+const describedBy = (message: string | undefined) => (message ? html` aria-describedby="prompt-error" aria-invalid="true"` : '');
+
+const TEMPLATES: Record<string, Template> = {
+  identify: (view, page) => ({
+    title: `Sign in to ${page.appName}`,
+    body: html`<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus value="${String(view.model.username ?? '')}"${describedBy(page.message)}>
+<button type="submit" name="action" value="submit">Next</button>`,
+  }),
+  password: (view, page) => ({
+    title: 'Enter your password',
+    body: html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>
+<input type="text" name="username" value="${String(view.model.username ?? '')}" autocomplete="username" hidden>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedBy(page.message)}>
+<button type="submit" name="action" value="submit">Sign in</button>`,
+  }),
+};
+
+/** Steps added by later parts register their templates here. */
+export function registerTemplate(name: string, template: Template): void {
+  TEMPLATES[name] = template;
+}
+
+export function promptPage(page: PromptPage): Html {
+  const template = TEMPLATES[page.current.view.template];
+  if (!template) throw new Error(`no template for step view "${page.current.view.template}"`);
+  const { title, body, script } = template(page.current.view, page);
+  return layout(
+    title,
+    html`<p class="app">${page.appName}</p>
+<h1>${title}</h1>
+<form method="post" action="${page.action}" novalidate>
+<input type="hidden" name="csrf" value="${page.csrf}">
+<input type="hidden" name="step" value="${page.current.step.id}">
+${alertBox(page.message)}
+${body}
+${page.current.alternatives.length > 0
+  ? html`<details class="options"><summary>Other options</summary>
+${page.current.alternatives.map((alt) => html`<button type="submit" name="choose" value="${alt.id}" class="link" formnovalidate>${alt.label}</button>`)}
+</details>`
+  : ''}
+<button type="submit" name="action" value="cancel" class="link cancel" formnovalidate>Cancel</button>
+</form>`,
+    { script },
+  );
+}

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import type { Ctx } from '../http/context.ts';
+
+// Latch's own static files, from a fixed list (no path from the request ever reaches the disk).
+const FILES: Record<string, { type: string; path: URL }> = {
+  'latch.css': { type: 'text/css; charset=utf-8', path: new URL('./static/latch.css', import.meta.url) },
+};
+const cache = new Map<string, Buffer>();
+
+/** Later parts add their browser bundles (e.g. the WebAuthn prompt script). */
+export function registerStatic(name: string, type: string, path: URL): void {
+  FILES[name] = { type, path };
+}
+
+export function serveStatic(ctx: Ctx, name: string): boolean {
+  const file = FILES[name];
+  if (!file) return false;
+  let body = cache.get(name);
+  if (!body) {
+    body = readFileSync(file.path);
+    cache.set(name, body);
+  }
+  ctx.type = file.type;
+  ctx.set('Cache-Control', 'public, max-age=3600');
+  ctx.body = body;
+  return true;
+}

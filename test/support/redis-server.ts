@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// Starts a real redis-server on 127.0.0.1 for tests, with its data in a temp dir and every write
+// fsync'ed to the append-only file, so a SIGKILLed server restarted on the same dir keeps it all.
+//
+//   const redis = await startRedis();            // redis.url = "redis://127.0.0.1:<port>"
+//   ...                                           // test against redis.url
+//   await redis.stop();                           // SIGTERM, wait, remove its temp dir
+//
+// Restart after a crash: `await redis.kill()` (SIGKILL, dir kept), then
+// `await startRedis({ dir: redis.dir, port: redis.port })`. Servers still running when the test
+// process exits are killed.
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** The data dir (append-only file lives here). */
+  dir: string;
+  /** Graceful stop (SIGTERM) and removal of the dir, if startRedis created it. Safe to call twice. */
+  stop(): Promise<void>;
+  /** SIGKILL, as in a crash; the dir stays so that a new server can be started on it. */
+  kill(): Promise<void>;
+}
+
+export interface StartRedisOptions {
+  /** Reuse a data dir (e.g. of a killed server); by default a fresh temp dir. */
+  dir?: string;
+  /** Listen on this port; by default a free one. */
+  port?: number;
+  /** Extra redis-server arguments, e.g. ['--requirepass', 'secret']. */
+  args?: string[];
+}
+
+const running = new Set<ChildProcess>();
+const ownedDirs = new Set<string>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of ownedDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'latch-redis-'));
+  if (ownsDir) ownedDirs.add(dir);
+  const port = options.port ?? (await freePort());
+  try {
+    const end = await launch(port, [
+      '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no',
+      ...(options.args ?? []),
+    ]);
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      dir,
+      async stop() {
+        await end('SIGTERM');
+        if (ownsDir) removeDir(dir);
+      },
+      kill: () => end('SIGKILL'),
+    };
+  } catch (err) {
+    if (ownsDir) removeDir(dir);
+    throw err;
+  }
+}
+
+/**
+ * Starts a Sentinel on 127.0.0.1 that monitors the master at 127.0.0.1:`masterPort` under
+ * `name` (quorum 1). `stop()` ends it and removes its config dir.
+ */
+export async function startSentinel(masterPort: number, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sentinel-'));
+  ownedDirs.add(dir);
+  const port = await freePort();
+  const config = path.join(dir, 'sentinel.conf');
+  fs.writeFileSync(config, [
+    `bind 127.0.0.1`, `port ${port}`, `dir ${dir}`,
+    `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+  ].join('\n') + '\n');
+  try {
+    const end = await launch(port, [config, '--sentinel']);
+    return {
+      port,
+      async stop() {
+        await end('SIGTERM');
+        removeDir(dir);
+      },
+    };
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+}
+
+/** Spawns redis-server, waits for PING, and returns how to end it. */
+async function launch(port: number, args: string[]): Promise<(signal: NodeJS.Signals) => Promise<void>> {
+  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => running.delete(child));
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  try {
+    await waitForPong(port, exited, () => output);
+  } catch (err) {
+    await end('SIGKILL');
+    throw err;
+  }
+  return end;
+}
+
+function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  ownedDirs.delete(dir);
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Sends PING until the server answers (it answers -LOADING while still reading its AOF). */
+async function waitForPong(port: number, exited: Promise<void>, output: () => string): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`redis-server exited during start:\n${output()}`);
+    if (await pong(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within 10 s:\n${output()}`);
+}
+
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) socket.end();
+    });
+    socket.on('close', () => resolve(/^(\+PONG|-NOAUTH)/.test(reply))); // NOAUTH: up, with requirepass
+    socket.on('error', () => resolve(false));
+  });
+}
