@@ -11,7 +11,8 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 const server = z.strictObject({
   host: z.string().min(1),
-  port,
+  /** 0 listens on any free port (tests). */
+  port: z.number().int().min(0).max(65535),
   /** The public URL of Latch: used in metadata, redirects and cookie security. */
   baseUrl: z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' }),
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */

@@ -46,8 +46,8 @@ export class BrowserCookies {
     return value;
   }
 
-  flowBindingHash(ctx: Ctx, create: boolean): string | undefined {
-    const value = this.flowBinding(ctx, create);
+  flowBindingHash(ctx: Ctx): string | undefined {
+    const value = this.flowBinding(ctx, false);
     return value && sha256(value);
   }
 

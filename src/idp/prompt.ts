@@ -8,6 +8,7 @@ import { readForm } from '../http/form.ts';
 import { errorPage } from '../ui/pages.ts';
 import { promptPage } from '../ui/prompt.ts';
 import { LatchError } from '../util/errors.ts';
+import { sha256 } from '../util/random.ts';
 import type { BrowserCookies } from './browser.ts';
 import { resultFromSession, type SignInService } from './signin.ts';
 import type { SessionStore } from './session.ts';
@@ -59,8 +60,8 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     const loaded = await transactions.load(typeof ctx.query.tx === 'string' ? ctx.query.tx : '');
     if (!loaded) throw EXPIRED();
     const binding = cookies.flowBinding(ctx, claim && !loaded.tx.bindHash);
-    const bindHash = cookies.flowBindingHash(ctx, false);
-    if (!binding || !bindHash) throw OTHER_BROWSER();
+    if (!binding) throw OTHER_BROWSER();
+    const bindHash = sha256(binding);
     if (!loaded.tx.bindHash && claim) {
       const claimed = { ...loaded.tx, bindHash };
       if (!(await transactions.save(claimed, loaded.version))) throw OTHER_BROWSER();

@@ -78,7 +78,7 @@ export class SignInService implements FrontEndSignIn {
     const id = typeof ctx.query.tx === 'string' ? ctx.query.tx : '';
     const loaded = await this.transactions.load(id);
     if (!loaded?.tx.outcome) return undefined;
-    const binding = this.cookies.flowBindingHash(ctx, false);
+    const binding = this.cookies.flowBindingHash(ctx);
     if (!binding || binding !== loaded.tx.bindHash) return undefined;
     await this.transactions.delete(id);
     return loaded.tx.outcome;

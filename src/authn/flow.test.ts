@@ -1,0 +1,217 @@
+import { test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { Directory, DirectoryUser, PasswordCheck } from '../directory/contract.ts';
+import type { Store } from '../store/contract.ts';
+import { openStore } from '../store/index.ts';
+import { tempDir } from '../../test/support/temp.ts';
+import { AuthLog } from './auth-log.ts';
+import type { SignInRequest } from './contract.ts';
+import { SignInFlow } from './flow.ts';
+import { KnownDevices } from './known-device.ts';
+import { PolicyResolver } from './policy.ts';
+import { IdentifyStep } from './steps/identify.ts';
+import { PasswordStep } from './steps/password.ts';
+import type { BrowserContext, Step } from './steps/step.ts';
+import { PasswordThrottle } from './throttle.ts';
+import { TransactionStore, type LoginTransaction } from './transaction.ts';
+
+const alice: DirectoryUser = { id: 'u-alice', username: 'alice', groups: ['staff'], attributes: {} };
+const contractor: DirectoryUser = { id: 'u-bob', username: 'bob', groups: ['contractors'], attributes: {} };
+
+/** A directory that records every password check, so tests can prove one was (not) made. */
+class RecordingDirectory implements Directory {
+  readonly kind = 'test';
+  checks: string[] = [];
+  async findUser(login: string) { return [alice, contractor].find((u) => u.username === login); }
+  async findUserById(id: string) { return [alice, contractor].find((u) => u.id === id); }
+  async verifyPassword(login: string, password: string): Promise<PasswordCheck> {
+    this.checks.push(login);
+    const user = await this.findUser(login);
+    if (!user) return { ok: false, reason: 'user-not-found' };
+    if (login === 'alice' && password === 'disabled!') return { ok: false, reason: 'account-disabled' };
+    return password === 'right' ? { ok: true, user } : { ok: false, reason: 'invalid-credentials' };
+  }
+  async ping() {}
+  async close() {}
+}
+
+/** A second factor registered like any later method would be: proves the extension point. */
+class CodeStep implements Step {
+  readonly id = 'test-code';
+  readonly stage = 'second-factor' as const;
+  readonly label = 'Test code';
+  constructor(private readonly enrolled: Set<string>) {}
+  async isAvailable(ctx: Parameters<Step['isAvailable']>[0]) { return ctx.tx.user !== undefined && this.enrolled.has(ctx.tx.user.id); }
+  async view() { return { template: 'test-code', model: {} }; }
+  async handle(_ctx: unknown, form: Record<string, string>) {
+    return form.code === '123456'
+      ? { kind: 'success' as const, method: 'test-code', amr: ['otp'], reason: 'code accepted' }
+      : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
+  }
+}
+
+const browser: BrowserContext = { ip: '192.0.2.10', userAgent: 'test' };
+const request = (overrides: Partial<SignInRequest['constraints']> = {}): SignInRequest => ({
+  app: { id: 'wiki', name: 'Wiki', protocol: 'saml' },
+  constraints: overrides,
+  continuation: { returnPath: '/saml2/idp/continue', data: { requestId: 'r1' } },
+});
+
+let store: Store;
+let cleanup: () => void;
+let directory: RecordingDirectory;
+let transactions: TransactionStore;
+let authLog: AuthLog;
+let enrolled: Set<string>;
+
+function makeFlow(policy: ConstructorParameters<typeof PolicyResolver>[0] = { default: { password: true, newUser: 'allow' }, groups: [] }) {
+  const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
+  const known = new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000);
+  const steps = [new IdentifyStep(), new PasswordStep(directory, throttle, known, 0), new CodeStep(enrolled)];
+  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, {}), authLog });
+}
+
+async function act(flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) {
+  const loaded = (await transactions.load(tx.id))!;
+  return flow.submit(loaded.tx, loaded.version, browser, action);
+}
+
+beforeEach(async () => {
+  const temp = tempDir();
+  cleanup = temp.cleanup;
+  store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
+  directory = new RecordingDirectory();
+  transactions = new TransactionStore(store, 60_000);
+  authLog = new AuthLog(store, pino({ level: 'silent' }));
+  enrolled = new Set();
+});
+afterEach(async () => {
+  await store.close();
+  cleanup();
+});
+
+test('identify then password completes with level password, amr pwd, and logs every decision', async () => {
+  const flow = makeFlow();
+  let tx = await flow.begin(request());
+  assert.equal((await flow.current(tx, browser))?.step.id, 'identify');
+  const moved = await act(flow, tx, { kind: 'submit', form: { username: 'alice' } });
+  assert.equal(moved.kind, 'moved');
+  tx = (await transactions.load(tx.id))!.tx;
+  assert.equal((await flow.current(tx, browser))?.step.id, 'password');
+  const done = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.equal(done.kind, 'finished');
+  assert.ok(done.kind === 'finished' && done.tx.completed);
+  assert.equal(done.tx.completed.level, 'password');
+  assert.deepEqual(done.tx.amr, ['pwd']);
+  const log = await authLog.query();
+  assert.deepEqual(log.map((e) => `${e.data.event}:${e.data.result}`), ['sign-in:success', 'second-factor:skipped', 'password:success']);
+  assert.equal(log[0]!.data.ip, '192.0.2.10');
+});
+
+test('an empty password is refused before the directory is asked', async () => {
+  const flow = makeFlow();
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: '' } });
+  assert.equal(result.kind === 'moved' && result.message, 'Enter your password.');
+  assert.deepEqual(directory.checks, []);
+});
+
+test('wrong password and unknown user read the same; the log tells them apart', async () => {
+  const flow = makeFlow();
+  const a = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const b = await flow.begin(request(), { login: 'nobody', stage: 'primary' });
+  const wrong = await act(flow, a, { kind: 'submit', form: { password: 'nope' } });
+  const unknown = await act(flow, b, { kind: 'submit', form: { password: 'nope' } });
+  assert.equal(wrong.kind === 'moved' && wrong.message, 'Incorrect username or password.');
+  assert.equal(unknown.kind === 'moved' && unknown.message, 'Incorrect username or password.');
+  const reasons = (await authLog.query()).map((e) => e.data.reason);
+  assert.ok(reasons.includes('invalid-credentials') && reasons.includes('user-not-found'));
+});
+
+test('a disabled account ends the sign-in with what to do', async () => {
+  const flow = makeFlow();
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'disabled!' } });
+  assert.equal(result.kind, 'finished');
+  assert.ok(result.kind === 'finished');
+  assert.deepEqual(result.tx.failureMessage, { message: 'Your account is disabled.', hint: 'Contact your IT help desk to have it enabled.' });
+  assert.equal(result.tx.outcome?.kind === 'failed' && result.tx.outcome.failure, 'access-denied');
+});
+
+test('a registered second factor is asked for, and completing it gives level mfa', async () => {
+  enrolled.add(alice.id);
+  const flow = makeFlow();
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  const mid = (await transactions.load(tx.id))!.tx;
+  assert.equal((await flow.current(mid, browser))?.step.id, 'test-code');
+  const wrong = await act(flow, mid, { kind: 'submit', form: { code: '000000' } });
+  assert.equal(wrong.kind === 'moved' && wrong.message, 'That code is not right.');
+  const done = await act(flow, mid, { kind: 'submit', form: { code: '123456' } });
+  assert.ok(done.kind === 'finished' && done.tx.completed);
+  assert.equal(done.tx.completed.level, 'mfa');
+  assert.deepEqual(done.tx.amr, ['pwd', 'otp', 'mfa']);
+  assert.deepEqual(done.tx.methods, ['password', 'test-code']);
+});
+
+test('an application that demands MFA refuses a user without a second factor (level-unavailable)', async () => {
+  const flow = makeFlow();
+  const tx = await flow.begin(request({ acceptableLevels: ['mfa'] }), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'finished');
+  assert.equal(result.tx.outcome?.kind === 'failed' && result.tx.outcome.failure, 'level-unavailable');
+  assert.equal(result.tx.completed, undefined);
+});
+
+test('group policy: a denied group cannot sign in, and the log names the layer', async () => {
+  const flow = makeFlow({ default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', deny: true }] });
+  const tx = await flow.begin(request(), { login: 'bob', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'finished');
+  assert.equal(result.tx.outcome?.kind === 'failed' && result.tx.outcome.failure, 'access-denied');
+  const [last] = await authLog.query({ limit: 1 });
+  assert.equal(last!.data.result, 'denied');
+  assert.match(last!.data.reason, /group contractors/);
+});
+
+test('new-user policy deny refuses a user with no second factor', async () => {
+  const flow = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed');
+});
+
+test('a stale version cannot move the transaction (double submit)', async () => {
+  const flow = makeFlow();
+  const tx = await flow.begin(request());
+  const loaded = (await transactions.load(tx.id))!;
+  const first = await flow.submit(loaded.tx, loaded.version, browser, { kind: 'submit', form: { username: 'alice' } });
+  const second = await flow.submit(loaded.tx, loaded.version, browser, { kind: 'submit', form: { username: 'mallory' } });
+  assert.equal(first.kind, 'moved');
+  assert.equal(second.kind, 'conflict');
+  assert.equal((await transactions.load(tx.id))!.tx.login, 'alice');
+});
+
+test('"Not you?" goes back to the username page and forgets the user', async () => {
+  const flow = makeFlow();
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, tx, { kind: 'restart' });
+  const after = (await transactions.load(tx.id))!.tx;
+  assert.equal(after.stage, 'identify');
+  assert.equal((await flow.current(after, browser))?.step.id, 'identify');
+});
+
+test('account throttling: after the limit even the right password waits', async () => {
+  const flow = makeFlow();
+  for (let i = 0; i < 3; i++) {
+    const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+    await act(flow, tx, { kind: 'submit', form: { password: 'bad' } });
+  }
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'moved');
+  assert.match(result.message ?? '', /^Too many failed attempts\. Wait 1 minute and try again\.$/);
+  assert.equal(directory.checks.length, 3, 'the throttled attempt never reached the directory');
+});

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './load.ts';
+import { tempDir } from '../../test/support/temp.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+test('embedded defaults: localhost:8080, SQLite, local users, paths under dataDir', () => {
+  const config = loadConfig({ env: {}, cwd: '/srv/latch' });
+  assert.equal(config.server.port, 8080);
+  assert.equal(config.server.baseUrl, 'http://localhost:8080');
+  assert.equal(config.store.type, 'sqlite');
+  assert.equal(config.store.sqlite.file, '/srv/latch/data/latch.sqlite');
+  assert.equal(config.keys.dir, '/srv/latch/data/keys');
+  assert.equal(config.directory.local.file, '/srv/latch/data/users.yaml');
+  assert.equal(config.session.idleTimeout, 3_600_000);
+});
+
+test('LATCH_CONFIG is merged over the defaults, then LATCH_* variables override single keys', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'latch.yaml');
+    writeFileSync(file, 'server:\n  port: 9000\n  baseUrl: https://idp.example.test/\nsession:\n  idleTimeout: 20m\n');
+    const config = loadConfig({ env: { LATCH_CONFIG: file, LATCH_PORT: '9443', LATCH_DATA_DIR: '/var/lib/latch' }, cwd: dir });
+    assert.equal(config.server.port, 9443);
+    assert.equal(config.server.baseUrl, 'https://idp.example.test');
+    assert.equal(config.server.host, '127.0.0.1', 'keys not in the file keep their defaults');
+    assert.equal(config.session.idleTimeout, 20 * 60_000);
+    assert.equal(config.store.sqlite.file, '/var/lib/latch/latch.sqlite');
+  } finally {
+    cleanup();
+  }
+});
+
+test('a bad value names the key, the value and what is expected; every problem is listed', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'server:\n  port: "abc"\n  prot: 1\nsession:\n  idleTimeout: soon\nstore:\n  type: mongo\n');
+    const problems = problemsOf(() => loadConfig({ env: { LATCH_CONFIG: file }, cwd: dir }));
+    assert.ok(problems.some((p) => p.startsWith('server.port:') && p.includes('got "abc"') && /number/.test(p)), problems.join('\n'));
+    assert.ok(problems.includes('server.prot: unknown key'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('session.idleTimeout:') && p.includes('"15m"') && p.includes('got "soon"')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('store.type:') && p.includes('"sqlite"') && p.includes('got "mongo"')), problems.join('\n'));
+    assert.equal(problems.length, 4);
+  } finally {
+    cleanup();
+  }
+});
+
+test('an unknown LATCH_ variable is refused with the list of known ones', () => {
+  const problems = problemsOf(() => loadConfig({ env: { LATCH_PROT: '1' }, cwd: '/' }));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^LATCH_PROT: unknown environment variable \(known: LATCH_PORT, /);
+});
+
+test('a missing or malformed config file is named', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'nope.yaml' }, cwd: dir }))[0]!, /nope\.yaml: cannot read the file \(ENOENT\)/);
+    writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'list.yaml' }, cwd: dir }))[0]!, /list\.yaml: expected a YAML mapping/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('baseUrl must be an absolute http(s) URL', () => {
+  const problems = problemsOf(() => loadConfig({ env: { LATCH_BASE_URL: 'idp.example.test' }, cwd: '/' }));
+  assert.match(problems[0]!, /^server\.baseUrl: expected an absolute http:\/\/ or https:\/\/ URL \(got "idp\.example\.test"\)$/);
+});
