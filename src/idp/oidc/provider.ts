@@ -58,6 +58,9 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'], userinfoSigningAlgValues: ['RS256', 'ES256'] },
     pkce: { required: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod === 'none' },
     rotateRefreshToken: true,
+    // Refresh tokens for every code exchange; without offline_access (which needs prompt=consent,
+    // OIDC Core 11) they end with the session, like the access tokens.
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     routes: {
       authorization: `${OIDC_PREFIX}/auth`,
       token: `${OIDC_PREFIX}/token`,
