@@ -10,11 +10,12 @@ export type FindUser = (id: string) => Promise<DirectoryUser | undefined>;
 
 /** Claims released per scope (oidc-provider's `claims` option). */
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  // What the sign-in was and when go into every ID token (they are not account claims, so userinfo has none).
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
   groups: ['groups'],
-  // Always available: what the sign-in was, when, and which IdP session it belongs to.
+  // Also requestable one by one with the claims parameter.
   acr: null,
   amr: null,
   auth_time: null,

@@ -15,6 +15,7 @@ interface OidcError {
   error_description?: string;
   error_detail?: string;
   message?: string;
+  cause?: { message?: string };
 }
 
 const FAILURES: Array<[event: string, name: string]> = [
@@ -32,7 +33,7 @@ export function logProviderEvents(provider: Provider, authLog: AuthLogSink, onLo
 
   for (const [event, name] of FAILURES) {
     provider.on(event, (ctx: KoaContextWithOIDC, err: OidcError) => {
-      const reason = [err.error ?? err.message ?? 'error', err.error_description, err.error_detail].filter(Boolean).join(': ');
+      const reason = [err.error ?? err.message ?? 'error', err.error_description, err.error_detail, err.cause?.message].filter(Boolean).join(': ');
       write({ event: name, result: 'failure', reason, ...who(ctx) });
     });
   }

@@ -118,6 +118,10 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
         },
       },
     },
+    // oidc-provider refuses to call private and loopback addresses (against SSRF through dynamic
+    // registration). Latch's clients come only from the operator's config, and internal
+    // applications on private addresses must get their back-channel logouts and have their JWKS read.
+    fetch: (url: string | URL, { dispatcher: _ssrfGuard, ...init }: RequestInit & { dispatcher?: unknown }) => globalThis.fetch(url, init),
     renderError: (ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }) => {
       ctx.type = 'html';
       ctx.body = oidcErrorPage(out);
