@@ -15,6 +15,7 @@ import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
 import { SignInService } from './idp/signin.ts';
+import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
@@ -41,6 +42,7 @@ export interface Services {
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   signIn: SignInService;
+  oidc: OidcFrontEnd;
   close(): Promise<void>;
 }
 
@@ -72,8 +74,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
     const signIn = new SignInService(flow, transactions, sessions, cookies);
+    const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc,
       async close() {
         await directory.close();
         await store.close();
