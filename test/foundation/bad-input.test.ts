@@ -190,7 +190,7 @@ describe('bad input', () => {
     const client = new HttpClient(latch.url);
     const home = await client.signIn('alice', PASSWORD);
     assertShows(home, 'Signed in as Alice Liddell');
-    for (const form of [{ csrf: 'A'.repeat(43) }, {}]) {
+    for (const form of [{ csrf: 'A'.repeat(43) }, {}] as Array<Record<string, string>>) {
       const page = await client.post('/logout', form);
       assert.equal(page.status, 403);
       assertShows(page, 'Sign-out could not be confirmed.');
