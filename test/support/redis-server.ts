@@ -13,8 +13,9 @@ import { Redis } from 'ioredis';
 //   await redis.stop();                           // SIGTERM, wait, remove its temp dir
 //
 // Restart after a crash: `await redis.kill()` (SIGKILL, dir kept), then
-// `await startRedis({ dir: redis.dir, port: redis.port })`. Servers still running when the test
-// process exits are killed.
+// `await startRedis({ dir: redis.dir, port: redis.port })`. Also: `startRedis({ cluster: true })`
+// (a one-node Cluster owning every slot) and `startSentinel(masterPort, name)`. Servers still
+// running when the test process exits are killed.
 
 export interface RedisServer {
   url: string;
