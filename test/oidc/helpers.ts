@@ -53,10 +53,12 @@ export function decodeJwtHeader(jwt: string): { alg: string; kid: string } {
 
 export { client };
 
-/** For assert.rejects: an OAuth error response with this `error` code. */
+/** For assert.rejects: an OAuth error with this `error` code, in the body or in WWW-Authenticate. */
 export function oauthError(code: string) {
   return (err: unknown) => {
-    assert.equal((err as { error?: string }).error, code, String(err));
+    const e = err as { error?: string; cause?: unknown };
+    const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error : undefined;
+    assert.equal(e.error ?? challenge, code, String(err));
     return true;
   };
 }
