@@ -9,6 +9,8 @@ import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
 import type { Directory } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
+import { createLdapDirectory } from './ldap/index.ts';
+import { ConfigError } from './config/load.ts';
 import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
@@ -46,7 +48,8 @@ export interface Services {
 
 export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
-  throw new Error('directory.type "ldap" needs the LDAP directory (src/ldap), which this build does not include');
+  if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
+  return createLdapDirectory(config.directory.ldap, log);
 }
 
 export async function createServices(config: LatchConfig, log: Logger): Promise<Services> {

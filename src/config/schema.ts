@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { policyLayer, policyConfig } from './policy.ts';
+import { ldapConfig } from './ldap.ts';
 import { oidcConfig } from './oidc.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
@@ -52,7 +53,7 @@ const localDirectory = z.strictObject({ file: z.string().min(1).optional() });
 const directory = z.strictObject({
   type: z.enum(['local', 'ldap']),
   local: localDirectory,
-  ldap: z.record(z.string(), z.unknown()).optional(),
+  ldap: ldapConfig.optional(),
 });
 
 const session = z.strictObject({
