@@ -1,13 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launchChromium, signInAtPrompt, type Browser, type Page } from '../support/chromium.ts';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
 import type { Json } from '../../src/store/contract.ts';
-import { SECRET, authorizationRequest, client, exchange, landedAt, oauthError, rpConfig, type Pending } from './helpers.ts';
+import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, rpConfig, type Pending } from './helpers.ts';
 
 // What relying parties and browsers get wrong, against a real Latch: each gets the standard error,
 // leaves an authentication-log entry, and changes nothing it should not. Also prompt=none/login

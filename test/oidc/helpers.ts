@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import type { Page } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
 
 // A relying party's side of the code flow, with openid-client: build the request, and turn the
 // URL the browser landed on into tokens.
@@ -61,4 +61,12 @@ export function oauthError(code: string) {
     assert.equal(e.error ?? challenge, code, String(err));
     return true;
   };
+}
+
+/** Signs in at Latch's prompt (identify, then password) in a page already showing it. */
+export async function signInAtPrompt(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('#username', username);
+  await page.click('button[name=action][value=submit]');
+  await page.fill('#password', password);
+  await page.click('button[name=action][value=submit]');
 }
