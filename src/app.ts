@@ -6,6 +6,8 @@ import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
 import { promptRoutes } from './idp/prompt.ts';
+import { samlRoutes } from './idp/saml/routes.ts';
+import { createSloHandler } from './idp/saml/slo.ts';
 import { healthRoutes } from './ops/health.ts';
 import type { Services } from './services.ts';
 import { serveStatic } from './ui/static.ts';
@@ -37,6 +39,11 @@ export function buildApp(services: Services): Koa<LatchState> {
     services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
   ];
+  if (config.saml.enabled) {
+    const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);
+    signOutHooks.push((ctx, session) => slo.propagate(ctx, session));
+    routers.push(samlRoutes({ idp: services.saml, signIn: services.signIn, sessions: services.sessions, slo, maxBodyBytes: config.server.maxBodyBytes }));
+  }
 
   app.use(requestContext(log, metrics, config.server.trustedProxies, https));
   app.use(errorHandler());

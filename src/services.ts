@@ -16,6 +16,7 @@ import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
 import { SignInService } from './idp/signin.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
+import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
 import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
@@ -43,6 +44,7 @@ export interface Services {
   csrf: CsrfTokens;
   signIn: SignInService;
   oidc: OidcFrontEnd;
+  saml: SamlIdp;
   close(): Promise<void>;
 }
 
@@ -75,8 +77,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const csrf = new CsrfTokens(secret);
     const signIn = new SignInService(flow, transactions, sessions, cookies);
     const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
+    const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml,
       async close() {
         await directory.close();
         await store.close();

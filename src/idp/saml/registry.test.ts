@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { makeTestKey } from '../../../test/support/saml-certs.ts';
+import { spMetadataXml } from '../../../test/support/sp-metadata.ts';
+import { loadSpRegistry } from './registry.ts';
+
+const key = makeTestKey('sp');
+
+function withDir(fn: (dir: string) => void) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'latch-saml-reg-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function configIn(dir: string, saml: Record<string, unknown>) {
+  const file = path.join(dir, 'latch.yaml');
+  writeFileSync(file, YAML.stringify({ dataDir: dir, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
+  return loadConfig({ file, env: {}, cwd: dir }).saml;
+}
+
+test('SPs come from the metadata folder (with YAML options) and from config', () => withDir((dir) => {
+  const metadataDir = path.join(dir, 'metadata');
+  mkdirSync(metadataDir, { recursive: true });
+  writeFileSync(path.join(metadataDir, 'shib.xml'), spMetadataXml({ entityId: 'https://shib.test/sp', acs: ['https://shib.test/acs', 'https://shib.test/acs2'], sloUrl: 'https://shib.test/slo', certificatePem: key.certificatePem, authnRequestsSigned: true }));
+  writeFileSync(path.join(metadataDir, 'shib.yaml'), 'name: Wiki\nnameIdFormat: emailAddress\nnameIdAttribute: email\nsignResponse: false\n');
+  const saml = configIn(dir, {
+    serviceProviders: { manual: { entityId: 'urn:manual', acs: [{ url: 'https://manual.test/acs' }], signatureAlgorithm: 'rsa-sha512', defaultRelayState: '/home' } },
+  });
+  const registry = loadSpRegistry(saml, { cwd: dir });
+  const shib = registry.get('https://shib.test/sp')!;
+  assert.equal(shib.options.name, 'Wiki');
+  assert.equal(shib.options.nameIdFormat, 'emailAddress');
+  assert.equal(shib.options.signResponse, false);
+  assert.equal(shib.options.signAssertion, true);
+  assert.equal(shib.options.requireSignedRequests, true, 'AuthnRequestsSigned="true" in metadata means requests are checked');
+  assert.deepEqual(shib.acs.map((a) => [a.url, a.index, a.isDefault]), [['https://shib.test/acs', 0, true], ['https://shib.test/acs2', 1, false]]);
+  assert.deepEqual(shib.slo, [{ url: 'https://shib.test/slo', binding: 'redirect' }]);
+  assert.equal(shib.signingCertificates.length, 1);
+  const manual = registry.get('urn:manual')!;
+  assert.equal(manual.options.signatureAlgorithm, 'rsa-sha512');
+  assert.equal(manual.options.defaultRelayState, '/home');
+  assert.equal(manual.options.nameIdFormat, 'unspecified');
+  assert.equal(registry.all().length, 2);
+}));
+
+test('bad SP options name the file, the key and the value', () => withDir((dir) => {
+  const metadataDir = path.join(dir, 'metadata');
+  mkdirSync(metadataDir, { recursive: true });
+  writeFileSync(path.join(metadataDir, 'a.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://a.test/acs'] }));
+  writeFileSync(path.join(metadataDir, 'a.yaml'), 'nameIdFormat: email\nsignResponce: true\n');
+  writeFileSync(path.join(metadataDir, 'b.xml'), '<!DOCTYPE x><x/>');
+  writeFileSync(path.join(metadataDir, 'c.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://c.test/acs'] }));
+  const saml = configIn(dir, { serviceProviders: { enc: { entityId: 'urn:enc', acs: [{ url: 'https://enc.test/acs' }], encryptAssertion: true } } });
+  assert.throws(() => loadSpRegistry(saml, { cwd: dir }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    assert.match(text, /a\.yaml: nameIdFormat: expected unspecified, emailAddress, persistent or transient \(got "email"\)/);
+    assert.match(text, /a\.yaml: signResponce: unknown key/);
+    assert.match(text, /b\.xml: XML with a DOCTYPE/);
+    assert.match(text, /saml\.serviceProviders\.enc: urn:enc: encryptAssertion is on but its metadata has no encryption certificate/);
+    return true;
+  });
+}));
+
+test('config errors for saml keys name the key', () => withDir((dir) => {
+  assert.throws(() => configIn(dir, { spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' } } }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
+    assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, or entityId together with acs/);
+    return true;
+  });
+}));
+

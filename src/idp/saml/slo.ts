@@ -1,0 +1,167 @@
+import type { Ctx } from '../../http/context.ts';
+import { readForm } from '../../http/form.ts';
+import { signedOutPage } from '../../ui/pages.ts';
+import { randomId, sha256 } from '../../util/random.ts';
+import type { Json } from '../../store/contract.ts';
+import type { BrowserCookies } from '../browser.ts';
+import type { IdpSession, SessionStore } from '../session.ts';
+import type { SamlIdp, SamlSessionData } from './idp.ts';
+import { deliver, logoutRequestXml, logoutResponseXml, sloEndpoint, type Delivery } from './logout-messages.ts';
+import { newId } from './response.ts';
+import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
+import { SamlError, STATUS, type SamlStatus } from './status.ts';
+import { NS } from './xml/namespaces.ts';
+import { attr, childElements, optionalChild, requiredChild, textOf } from './xml/parse.ts';
+import { parseRawQuery } from './xml/redirect-signature.ts';
+
+// Single logout, front channel. A LogoutRequest from an SP (or Latch's own sign-out) ends the IdP
+// session, then the browser visits each other SP of that session that has an SLO endpoint with a
+// signed LogoutRequest, and comes back here with its LogoutResponse; at the end the SP that asked
+// gets its LogoutResponse (or the user sees the signed-out page). The chain's state is kept in the
+// store under a random id carried in RelayState.
+
+interface PendingSp {
+  sp: string;
+  data: SamlSessionData;
+}
+
+interface LogoutChain {
+  /** The SP that asked, to be answered at the end; absent for Latch's own sign-out. */
+  origin: { sp: string; requestId: string; relayState: string | null } | null;
+  pending: PendingSp[];
+  /** The LogoutRequest we are waiting on. */
+  waiting: { sp: string; requestId: string } | null;
+  partial: boolean;
+}
+
+const CHAIN_TTL_MS = 10 * 60_000;
+const chainKey = (id: string) => `saml:logout:${id}`;
+
+export interface SloHandler {
+  handle(ctx: Ctx): Promise<void>;
+  /** Latch's own sign-out: send the browser round the SPs of the ended session. */
+  propagate(ctx: Ctx, session: IdpSession): Promise<void>;
+}
+
+export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: BrowserCookies, maxBodyBytes: number): SloHandler {
+  async function incoming(ctx: Ctx): Promise<{ input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' }> {
+    if (ctx.method === 'GET') {
+      const query = refuseOnPage(() => parseRawQuery(ctx.querystring));
+      const param = query.values.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
+      const message = query.values.get(param);
+      if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
+      const relayState = query.values.get('RelayState');
+      return { param, input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) } };
+    }
+    const form = await readForm(ctx, maxBodyBytes);
+    const param = form.SAMLRequest ? 'SAMLRequest' : 'SAMLResponse';
+    const message = form[param];
+    if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
+    return { param, input: { binding: 'post', message, ...(form.RelayState !== undefined ? { relayState: form.RelayState } : {}) } };
+  }
+
+  async function onLogoutRequest(ctx: Ctx, input: IncomingMessage): Promise<void> {
+    const now = Date.now();
+    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry);
+    const endpoint = sloEndpoint(sp);
+    if (!endpoint) throw new SamlError('This application has no logout address registered with Latch.', `${sp.entityId} has no SingleLogoutService`);
+    // An SP that has a signing key must sign its logout requests: otherwise anyone could end a user's session.
+    if (!signed && (sp.options.requireSignedRequests || sp.signingCertificates.length > 0)) {
+      throw new SamlError('The logout request was not signed.', `unsigned LogoutRequest from ${sp.entityId}`);
+    }
+    const id = attr(root, 'ID') ?? '';
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/.test(id)) throw new SamlError('The logout request could not be read.', `LogoutRequest ID ${JSON.stringify(id)}`);
+    const destination = attr(root, 'Destination');
+    const identity = idp.identityFor(sp);
+    if (destination !== undefined && destination !== identity.sloUrl) throw new SamlError('The logout request was meant for another server.', `Destination ${destination}`);
+    const problem = issueInstantProblem(attr(root, 'IssueInstant'), now, sp.options.clockSkew, idp.config.saml.requestMaxAge);
+    if (problem) throw new SamlError('The logout request has expired or is not valid yet.', problem);
+    const nameId = refuseOnPage(() => textOf(requiredChild(root, NS.assertion, 'NameID')));
+    const sessionIndexes = refuseOnPage(() => childElements(root, NS.protocol, 'SessionIndex').map(textOf));
+    if (!(await idp.store.createIfAbsent(`saml:logoutrequest:${sha256(sp.entityId)}:${id}`, now, { ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew }))) {
+      throw new SamlError('This logout request was already used.', `replayed LogoutRequest ${id}`);
+    }
+
+    // The browser's session, or (when a cross-site POST brought no cookie) the one named by SessionIndex.
+    const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...(await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, '')))))];
+    const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as unknown as SamlSessionData | undefined)?.nameId === nameId);
+    let status: SamlStatus = { code: STATUS.success };
+    let pending: PendingSp[] = [];
+    if (session) {
+      await sessions.end(session.sid);
+      if (await sessions.fromCookie(cookies.session(ctx)) === undefined) cookies.clearSession(ctx);
+      pending = otherSamlApps(session, sp.entityId);
+      ctx.state.log.info({ sp: sp.entityId, user: session.user.id, others: pending.length }, 'SAML logout: session ended');
+    } else if (candidates.some(Boolean)) {
+      status = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
+    }
+    const chain: LogoutChain = { origin: { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null }, pending, waiting: null, partial: status.code !== STATUS.success };
+    await next(ctx, chain, randomId());
+  }
+
+  async function onLogoutResponse(ctx: Ctx, input: IncomingMessage): Promise<void> {
+    const chainId = input.relayState ?? '';
+    const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await idp.store.take<Json>(chainKey(chainId)) as unknown as LogoutChain | undefined : undefined;
+    if (!chain?.waiting) throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
+    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry);
+    if (sp.entityId !== chain.waiting.sp || attr(root, 'InResponseTo') !== chain.waiting.requestId) {
+      throw new SamlError('The logout response does not belong to this logout.', `LogoutResponse from ${sp.entityId} in response to ${attr(root, 'InResponseTo')}`);
+    }
+    const statusCode = refuseOnPage(() => optionalChild(requiredChild(root, NS.protocol, 'Status'), NS.protocol, 'StatusCode'));
+    if (!statusCode || attr(statusCode, 'Value') !== STATUS.success) chain.partial = true;
+    chain.waiting = null;
+    await next(ctx, chain, chainId);
+  }
+
+  /** Sends the browser to the next SP, or answers the origin / shows the signed-out page. */
+  async function next(ctx: Ctx, chain: LogoutChain, chainId: string): Promise<void> {
+    const now = Date.now();
+    while (chain.pending.length > 0) {
+      const { sp: spId, data } = chain.pending.shift()!;
+      const sp = idp.registry.get(spId);
+      const endpoint = sp && sloEndpoint(sp);
+      if (!sp || !endpoint) continue;
+      const requestId = newId();
+      const xml = logoutRequestXml(requestId, idp.identityFor(sp).entityId, endpoint.url, data, now);
+      chain.waiting = { sp: spId, requestId };
+      await idp.store.set(chainKey(chainId), chain as unknown as Json, { ttlMs: CHAIN_TTL_MS });
+      return send(ctx, deliver(endpoint, endpoint.url, 'SAMLRequest', xml, chainId, sp, idp.keys.current('RS256')));
+    }
+    const origin = chain.origin && idp.registry.get(chain.origin.sp);
+    const endpoint = origin && sloEndpoint(origin);
+    if (!chain.origin || !origin || !endpoint) {
+      ctx.type = 'html';
+      ctx.body = signedOutPage().text;
+      return;
+    }
+    const url = endpoint.responseUrl ?? endpoint.url;
+    const status: SamlStatus = chain.partial ? { code: STATUS.success, subCode: STATUS.partialLogout } : { code: STATUS.success };
+    const xml = logoutResponseXml(idp.identityFor(origin).entityId, url, chain.origin.requestId, status, now);
+    send(ctx, deliver(endpoint, url, 'SAMLResponse', xml, chain.origin.relayState ?? undefined, origin, idp.keys.current('RS256')));
+  }
+
+  function send(ctx: Ctx, delivery: Delivery): void {
+    if ('redirect' in delivery) return ctx.redirect(delivery.redirect);
+    ctx.type = 'html';
+    ctx.body = delivery.page;
+  }
+
+  return {
+    async handle(ctx) {
+      const { input, param } = await incoming(ctx);
+      if (param === 'SAMLRequest') await onLogoutRequest(ctx, input);
+      else await onLogoutResponse(ctx, input);
+    },
+    async propagate(ctx, session) {
+      const pending = otherSamlApps(session, undefined);
+      if (pending.length === 0) return;
+      await next(ctx, { origin: null, pending, waiting: null, partial: false }, randomId());
+    },
+  };
+}
+
+function otherSamlApps(session: IdpSession, except: string | undefined): PendingSp[] {
+  return Object.entries(session.apps)
+    .filter(([id, app]) => app.protocol === 'saml' && id !== except && app.data)
+    .map(([id, app]) => ({ sp: id, data: app.data as unknown as SamlSessionData }));
+}

@@ -1,0 +1,88 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
+import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
+import { preparePysaml2Sp, type Pysaml2Sp } from '../support/saml/pysaml2-sp.ts';
+import { tempDir } from '../support/temp.ts';
+
+// pysaml2 (Debian's python3-pysaml2) as the SP, Chromium as the user: SP-initiated sign-in over
+// HTTP-Redirect, SSO from the IdP session, ForceAuthn, IsPassive and SP-initiated single logout.
+
+let temp: ReturnType<typeof tempDir>;
+let sp: Pysaml2Sp;
+let latch: LatchForSaml;
+let browser: Browser;
+
+before(async () => {
+  temp = tempDir('latch-pysaml2-');
+  sp = await preparePysaml2Sp(temp.dir);
+  latch = await startLatchForSaml(temp.dir, [{ username: 'alice', password: 'correct horse', email: 'alice@example.test', displayName: 'Alice Example', groups: ['staff'] }], {
+    serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Wiki', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } },
+  });
+  await sp.start(await (await fetch(`${latch.baseUrl}/saml2/idp/metadata`)).text());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await sp?.stop();
+  await latch?.stop();
+  temp?.cleanup();
+});
+
+async function signIn(page: Page, password = 'correct horse') {
+  await page.fill('#username', 'alice');
+  await page.click('button[value=submit]');
+  await page.fill('#password', password);
+  await page.click('button[value=submit]');
+}
+
+async function result(page: Page): Promise<Record<string, unknown>> {
+  const found = await page.waitForSelector('#result, #error', { timeout: 15_000 });
+  const text = (await found.textContent()) ?? '';
+  if ((await found.getAttribute('id')) === 'error') assert.fail(`pysaml2 refused the response: ${text}\n${sp.output()}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive and single logout through Chromium', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+
+  await page.goto(`${sp.base}/login?relay=/dashboard`);
+  assert.match(page.url(), new RegExp(`^${latch.baseUrl}/login\\?tx=`));
+  await signIn(page);
+  const first = await result(page);
+  assert.equal(first.name_id, 'alice@example.test');
+  assert.equal(first.name_id_format, 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
+  assert.equal(first.relay_state, '/dashboard');
+  assert.deepEqual((first.attributes as Record<string, string[]>).mail, ['alice@example.test']);
+  assert.deepEqual((first.attributes as Record<string, string[]>).displayName, ['Alice Example']);
+  assert.deepEqual(first.authn_context, ['urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport']);
+  assert.ok(first.in_response_to);
+
+  // A second request is answered from the IdP session, without a prompt.
+  await page.goto(`${sp.base}/login?relay=/again`);
+  const second = await result(page);
+  assert.equal(second.name_id, 'alice@example.test');
+  assert.equal(second.relay_state, '/again');
+
+  // ForceAuthn shows the prompt again.
+  await page.goto(`${sp.base}/login?force=1`);
+  await page.waitForURL(new RegExp(`^${latch.baseUrl}/login\\?tx=`));
+  await page.waitForSelector('#username, #password');
+
+  // Single logout, started at the SP.
+  await page.goto(`${sp.base}/login?relay=/x`);
+  await result(page);
+  await page.goto(`${sp.base}/logout`);
+  await page.waitForSelector('#logout');
+  assert.equal(await page.textContent('#logout'), 'logged out');
+
+  // The IdP session is gone: a passive request now fails with NoPassive instead of signing in.
+  await page.goto(`${sp.base}/login?passive=1`);
+  const refused = await page.waitForSelector('#result, #error');
+  assert.equal(await refused.getAttribute('id'), 'error');
+  assert.match((await refused.textContent()) ?? '', /NoPassive|Responder|status/i);
+  await context.close();
+});
