@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, signInAtPrompt, type Browser } from '../support/chromium.ts';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
-import { SECRET, authorizationRequest, client, decodeJwtHeader, exchange, landedAt, oauthError, rpConfig } from './helpers.ts';
+import { SECRET, authorizationRequest, client, signInAtPrompt, decodeJwtHeader, exchange, landedAt, oauthError, rpConfig } from './helpers.ts';
 
 // openid-client as a relying party of a real Latch, through headless Chromium: the code flow with
 // PKCE, claims, userinfo, refresh with rotation, single sign-on, prompt/max_age, and logout.

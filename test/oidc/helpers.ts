@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import type { Page } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
 
 // A relying party's side of the code flow, with openid-client: build the request, and turn the
 // URL the browser landed on into tokens.
@@ -53,10 +53,20 @@ export function decodeJwtHeader(jwt: string): { alg: string; kid: string } {
 
 export { client };
 
-/** For assert.rejects: an OAuth error response with this `error` code. */
+/** For assert.rejects: an OAuth error with this `error` code, in the body or in WWW-Authenticate. */
 export function oauthError(code: string) {
   return (err: unknown) => {
-    assert.equal((err as { error?: string }).error, code, String(err));
+    const e = err as { error?: string; cause?: unknown };
+    const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error : undefined;
+    assert.equal(e.error ?? challenge, code, String(err));
     return true;
   };
+}
+
+/** Signs in at Latch's prompt (identify, then password) in a page already showing it. */
+export async function signInAtPrompt(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('#username', username);
+  await page.click('button[name=action][value=submit]');
+  await page.fill('#password', password);
+  await page.click('button[name=action][value=submit]');
 }

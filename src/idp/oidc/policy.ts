@@ -103,11 +103,20 @@ export function grantLoader(clients: ClientRegistry, grantTtlSeconds: number) {
     const grantId = consent?.grantId ?? oidc.session.grantIdFor(clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     if (!clients.isFirstParty(clientId) || oidc.prompts.has('consent') || !oidc.session.accountId) return grant;
-    grant ??= new oidc.provider.Grant({ accountId: oidc.session.accountId, clientId });
-    grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+    const scopes = [...oidc.requestParamOIDCScopes];
     const claims = [...oidc.requestParamClaims];
+    // Nothing new asked for: the stored grant stands (no write on every single sign-on).
+    if (grant && covers(grant, scopes, claims)) return grant;
+    grant ??= new oidc.provider.Grant({ accountId: oidc.session.accountId, clientId });
+    grant.addOIDCScope(scopes.join(' '));
     if (claims.length > 0) grant.addOIDCClaims(claims);
     await grant.save(grantTtlSeconds);
     return grant;
   };
+}
+
+function covers(grant: Grant, scopes: string[], claims: string[]): boolean {
+  const granted = new Set(grant.getOIDCScope().split(' '));
+  const grantedClaims = new Set(grant.getOIDCClaims());
+  return scopes.every((s) => granted.has(s)) && claims.every((c) => grantedClaims.has(c));
 }
