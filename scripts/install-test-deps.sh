@@ -4,7 +4,9 @@
 set -euo pipefail
 packages=(
   redis-server chromium xmlsec1 openssl
+  samba samba-ad-dc samba-ad-provision python3-samba winbind krb5-user ldap-utils slapd
   apache2 libapache2-mod-shib libapache2-mod-auth-mellon python3-pysaml2 python3-onelogin-saml2
+  libapache2-mod-auth-openidc
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

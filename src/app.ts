@@ -18,7 +18,7 @@ export function buildApp(services: Services): Koa<LatchState> {
   const { config, log, metrics } = services;
   const app = new Koa<LatchState>();
   const https = config.server.baseUrl.startsWith('https:');
-  const signOutHooks: SignOutHook[] = [];
+  const signOutHooks: SignOutHook[] = [(ctx) => services.oidc.signOut(ctx)];
 
   const statics = new Router<LatchState>();
   statics.get('/static/:file', (ctx) => {
@@ -36,6 +36,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     ),
     statics,
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
+    services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
   ];
   if (config.saml.enabled) {
@@ -47,6 +48,8 @@ export function buildApp(services: Services): Koa<LatchState> {
   app.use(requestContext(log, metrics, config.server.trustedProxies, https));
   app.use(errorHandler());
   app.use(securityHeaders(https));
+  // oidc-provider reads its own request bodies: it comes before anything that could parse them.
+  app.use(services.oidc.middleware);
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

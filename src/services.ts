@@ -9,10 +9,13 @@ import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
 import type { Directory } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
+import { createLdapDirectory } from './ldap/index.ts';
+import { ConfigError } from './config/load.ts';
 import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
 import { SignInService } from './idp/signin.ts';
+import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
 import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing } from './keys/index.ts';
@@ -40,13 +43,15 @@ export interface Services {
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   signIn: SignInService;
+  oidc: OidcFrontEnd;
   saml: SamlIdp;
   close(): Promise<void>;
 }
 
 export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
-  throw new Error('directory.type "ldap" needs the LDAP directory (src/ldap), which this build does not include');
+  if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
+  return createLdapDirectory(config.directory.ldap, log);
 }
 
 export async function createServices(config: LatchConfig, log: Logger): Promise<Services> {
@@ -71,9 +76,10 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
     const signIn = new SignInService(flow, transactions, sessions, cookies);
+    const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, saml,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml,
       async close() {
         await directory.close();
         await store.close();

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { policyLayer, policyConfig } from './policy.ts';
+import { ldapConfig } from './ldap.ts';
+import { oidcConfig } from './oidc.ts';
 import { samlConfig } from './saml.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
@@ -52,7 +54,7 @@ const localDirectory = z.strictObject({ file: z.string().min(1).optional() });
 const directory = z.strictObject({
   type: z.enum(['local', 'ldap']),
   local: localDirectory,
-  ldap: z.record(z.string(), z.unknown()).optional(),
+  ldap: ldapConfig.optional(),
 });
 
 const session = z.strictObject({
@@ -99,7 +101,7 @@ export const configSchema = z.strictObject({
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,
-  oidc: z.record(z.string(), z.unknown()).optional(),
+  oidc: oidcConfig,
 });
 
 export type LatchConfig = z.infer<typeof configSchema>;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 
 // Starts a real redis-server on 127.0.0.1 for tests, with its data in a temp dir and every write
 // fsync'ed to the append-only file, so a SIGKILLed server restarted on the same dir keeps it all.
@@ -12,8 +13,9 @@ import path from 'node:path';
 //   await redis.stop();                           // SIGTERM, wait, remove its temp dir
 //
 // Restart after a crash: `await redis.kill()` (SIGKILL, dir kept), then
-// `await startRedis({ dir: redis.dir, port: redis.port })`. Servers still running when the test
-// process exits are killed.
+// `await startRedis({ dir: redis.dir, port: redis.port })`. Also: `startRedis({ cluster: true })`
+// (a one-node Cluster owning every slot) and `startSentinel(masterPort, name)`. Servers still
+// running when the test process exits are killed.
 
 export interface RedisServer {
   url: string;
@@ -33,6 +35,8 @@ export interface StartRedisOptions {
   port?: number;
   /** Extra redis-server arguments, e.g. ['--requirepass', 'secret']. */
   args?: string[];
+  /** Run as a one-node Redis Cluster owning every slot (connect with ioredis Cluster). */
+  cluster?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -51,8 +55,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     const end = await launch(port, [
       '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no',
+      ...(options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-announce-ip', '127.0.0.1'] : []),
       ...(options.args ?? []),
     ]);
+    if (options.cluster) await claimAllSlots(port);
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
@@ -117,6 +123,21 @@ async function launch(port: number, args: string[]): Promise<(signal: NodeJS.Sig
     throw err;
   }
   return end;
+}
+
+/** Makes a fresh cluster node own all 16384 slots and waits until the cluster reports ok. */
+async function claimAllSlots(port: number): Promise<void> {
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true });
+  try {
+    await client.connect();
+    const info = () => client.call('CLUSTER', 'INFO') as Promise<string>;
+    if (!(await info()).includes('cluster_slots_assigned:16384')) await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    for (let i = 0; i < 200 && !(await info()).includes('cluster_state:ok'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    client.disconnect();
+  }
 }
 
 function removeDir(dir: string): void {

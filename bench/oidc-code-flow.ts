@@ -1,0 +1,184 @@
+// Benchmark: the OIDC authorization code flow for a user who already has a Latch session
+// (authorize → interaction → SSO → resume → code → token exchange), with ES256 and RS256 ID
+// tokens, and the refresh grant (with rotation). Latch runs as its own process, so its CPU time
+// is measured apart from this load generator.
+//
+//   node --import tsx bench/oidc-code-flow.ts [--flows 400] [--concurrency 8] [--store sqlite|redis]
+//
+// Prints requests per second, complete flows per Latch CPU-second, and p50/p99 latency.
+// Target (issue 5): at least 500 complete code flows per Latch CPU-second with ES256.
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort } from '../test/support/daemon.ts';
+import { CookieJar, signIn } from '../test/support/http-sign-in.ts';
+import { REPO_ROOT, addUser, latchEnv, tempDir } from '../test/support/latch-process.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    flows: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '8' },
+    refreshes: { type: 'string', default: '400' },
+  },
+});
+const FLOWS = Number(args.flows);
+const CONCURRENCY = Number(args.concurrency);
+const REFRESHES = Number(args.refreshes);
+const SECRET = randomBytes(24).toString('hex');
+const REDIRECT = 'http://127.0.0.1:9/cb';
+const TARGET = 500;
+
+interface Result {
+  name: string;
+  count: number;
+  seconds: number;
+  cpuSeconds: number;
+  latenciesMs: number[];
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const dataDir = tempDir('latch-bench-');
+  const env = latchEnv({
+    dataDir,
+    port,
+    env: { LATCH_LOG_LEVEL: 'warn' },
+    config: {
+      oidc: {
+        clients: [
+          { client_id: 'rs', client_secret: SECRET, redirect_uris: [REDIRECT], id_token_signed_response_alg: 'RS256' },
+          { client_id: 'es', client_secret: SECRET, redirect_uris: [REDIRECT], id_token_signed_response_alg: 'ES256' },
+        ],
+      },
+    },
+  });
+  await addUser(env, 'bench', { password: 'bench password 123' });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'latch.js'), 'serve'], { env, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(base);
+    const jars = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInJar(base)));
+    const results: Result[] = [];
+    for (const clientId of ['es', 'rs']) {
+      await run(Math.min(50, FLOWS), (worker) => codeFlow(base, clientId, jars[worker]!)); // warm-up
+      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, (worker) => codeFlow(base, clientId, jars[worker]!)));
+    }
+    // One refresh token per worker: a rotated token must not be used twice (that revokes the grant).
+    const tokens = await Promise.all(jars.map(async (jar) => (await codeFlow(base, 'es', jar)).refresh_token));
+    results.push(
+      await measure('refresh grant (rotation)', child.pid!, REFRESHES, async (worker) => {
+        const refreshed = await tokenRequest(base, 'es', { grant_type: 'refresh_token', refresh_token: tokens[worker]! });
+        tokens[worker] = refreshed.refresh_token;
+      }),
+    );
+    report(results);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function signedInJar(base: string): Promise<CookieJar> {
+  const jar = new CookieJar();
+  await signIn(base, 'bench', 'bench password 123', jar);
+  return jar;
+}
+
+/** One complete flow: 4 browser requests with the session cookie, then the token exchange. */
+async function codeFlow(base: string, clientId: string, jar: CookieJar): Promise<{ refresh_token: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid email', redirect_uri: REDIRECT, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
+  let url = `${base}/oidc/auth?${query}`;
+  for (let hop = 0; hop < 6; hop++) {
+    const res = await fetch(url, { headers: { cookie: jar.header() }, redirect: 'manual' });
+    jar.take(res);
+    await res.arrayBuffer();
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`flow stopped at ${url}: ${res.status}`);
+    if (location.startsWith(REDIRECT)) {
+      const code = new URL(location).searchParams.get('code');
+      if (!code) throw new Error(`no code: ${location}`);
+      return tokenRequest(base, clientId, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    }
+    url = new URL(location, url).href;
+  }
+  throw new Error('too many redirects');
+}
+
+async function tokenRequest(base: string, clientId: string, form: Record<string, string>): Promise<{ refresh_token: string }> {
+  const res = await fetch(`${base}/oidc/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  const body = (await res.json()) as { refresh_token?: string; id_token?: string; error?: string };
+  if (!res.ok || !body.id_token) throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
+  return { refresh_token: body.refresh_token! };
+}
+
+/** Runs `op` `count` times on CONCURRENCY workers; each worker has its own browser (cookie jar). */
+async function run(count: number, op: (worker: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      while (started < count) {
+        started++;
+        const t0 = performance.now();
+        await op(worker);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return latencies;
+}
+
+async function measure(name: string, pid: number, count: number, op: (worker: number) => Promise<unknown>): Promise<Result> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const latenciesMs = await run(count, op);
+  return { name, count, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(pid) - cpu0, latenciesMs };
+}
+
+/** User + system CPU time of a process, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function report(results: Result[]): void {
+  console.log(`\nLatch OIDC benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process\n`);
+  console.log('operation                     count   per s   per Latch CPU-s   p50 ms   p99 ms');
+  for (const r of results) {
+    const perCpu = r.cpuSeconds > 0 ? r.count / r.cpuSeconds : Infinity;
+    console.log(
+      `${r.name.padEnd(28)} ${String(r.count).padStart(6)} ${(r.count / r.seconds).toFixed(0).padStart(7)} ${perCpu.toFixed(0).padStart(17)} ${percentile(r.latenciesMs, 50).toFixed(1).padStart(8)} ${percentile(r.latenciesMs, 99).toFixed(1).padStart(8)}`,
+    );
+  }
+  const es = results[0]!;
+  const perCpu = es.count / es.cpuSeconds;
+  console.log(`\nTarget: ≥ ${TARGET} complete ES256 code flows per Latch CPU-second: ${perCpu.toFixed(0)} → ${perCpu >= TARGET ? 'MET' : 'NOT MET'}`);
+}
+
+async function waitForHealth(base: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Latch did not start');
+}
+
+await main();

@@ -1,0 +1,74 @@
+import type Router from '@koa/router';
+import type { Provider } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { AuthLog } from '../../authn/auth-log.ts';
+import type { LatchConfig } from '../../config/schema.ts';
+import type { Directory } from '../../directory/contract.ts';
+import type { CsrfTokens } from '../../http/csrf.ts';
+import type { LatchState, Middleware } from '../../http/context.ts';
+import type { KeyRing } from '../../keys/contract.ts';
+import type { Store } from '../../store/contract.ts';
+import { hmac } from '../../util/random.ts';
+import type { BrowserCookies } from '../browser.ts';
+import type { SessionStore } from '../session.ts';
+import type { FrontEndSignIn } from '../signin.ts';
+import { ClientRegistry } from './deps.ts';
+import { logProviderEvents } from './events.ts';
+import { interactionRoutes } from './interactions.ts';
+import { endLatchSessionOnRpLogout, endProviderSession } from './logout.ts';
+import { mountProvider } from './mount.ts';
+import { createProvider } from './provider.ts';
+
+// The OIDC front end, assembled: oidc-provider (mounted at /oidc/ and discovery), Latch's
+// interaction routes, the authentication log, and logout in both directions.
+
+export interface OidcDeps {
+  config: LatchConfig;
+  log: Logger;
+  store: Store;
+  keys: KeyRing;
+  directory: Directory;
+  signIn: FrontEndSignIn;
+  sessions: SessionStore;
+  cookies: BrowserCookies;
+  csrf: CsrfTokens;
+  authLog: AuthLog;
+  serverSecret: Buffer;
+}
+
+export interface OidcFrontEnd {
+  provider: Provider;
+  /** oidc-provider's endpoints; put before Latch's routers. */
+  middleware: Middleware;
+  routes: Router<LatchState>;
+  /** For Latch's sign-out hooks: ends the OIDC side of the session in this browser. */
+  signOut: ReturnType<typeof endProviderSession>;
+}
+
+export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
+  const { config, log } = deps;
+  const clients = new ClientRegistry(config.oidc.clients);
+  const provider = await createProvider({
+    issuer: config.server.baseUrl,
+    config: config.oidc,
+    jwks: deps.keys.privateJwks(),
+    store: deps.store,
+    findUser: (id) => deps.directory.findUserById(id),
+    signIn: deps.signIn,
+    clients,
+    cookieKeys: [hmac(deps.serverSecret, 'oidc-provider cookies')],
+    sessionTtlMs: config.session.absoluteTimeout,
+    interactionTtlMs: config.signIn.transactionLifetime,
+    trustProxy: config.server.trustedProxies.length > 0,
+  });
+  provider.on('error', (err: Error) => log.error({ err }, 'oidc-provider error'));
+  provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc-provider server error'));
+  logProviderEvents(provider, deps.authLog, (err) => log.error({ err }, 'authentication log write failed'));
+  endLatchSessionOnRpLogout(provider, deps.sessions, deps.cookies);
+  return {
+    provider,
+    middleware: mountProvider(provider),
+    routes: interactionRoutes({ provider, signIn: deps.signIn, clients, csrf: deps.csrf, maxBodyBytes: config.server.maxBodyBytes }),
+    signOut: endProviderSession(provider, deps.store, (detail, message) => log.warn(detail, message)),
+  };
+}

@@ -1,0 +1,227 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LdapConfigInput } from '../../src/config/ldap.ts';
+import type { LdapDirectory } from '../../src/ldap/index.ts';
+import { AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
+import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
+import { pino } from 'pino';
+import { ldapConfig } from '../../src/config/ldap.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { startLatch, type RunningLatch } from '../../src/main.ts';
+import { signIn, visibleText } from '../support/http-sign-in.ts';
+import { tempDir } from '../support/temp.ts';
+
+// Active Directory: a real Samba AD DC, provisioned once for this file. Samba keeps its default
+// "ldap server require strong auth", so simple binds need LDAPS or StartTLS, as production AD.
+
+let dc: SambaAd;
+let directory: LdapDirectory;
+const opened: LdapDirectory[] = [];
+
+function open(overrides: Partial<LdapConfigInput> = {}): LdapDirectory {
+  const d = directoryFor(
+    {
+      flavor: 'ad',
+      urls: [dc.ldapsUrl],
+      tls: { caFile: dc.caFile, servername: DC_NAME },
+      bind: { upn: AD_USERS.service.upn, passwordEnv: 'AD_SVC_PW' },
+      baseDns: [BASE_DN],
+      ...overrides,
+    },
+    { env: { AD_SVC_PW: AD_USERS.service.password } },
+  );
+  opened.push(d);
+  return d;
+}
+
+before(async () => {
+  dc = await startSambaAd();
+  directory = open();
+});
+after(async () => {
+  await Promise.all(opened.map((d) => d.close()));
+  await dc?.stop();
+});
+
+describe('Samba AD: password sign-in', () => {
+  test('a user signs in by sAMAccountName or UPN and gets objectGUID, names and nested groups', async () => {
+    for (const login of ['alice', 'ALICE', 'alice@example.test']) {
+      const check = await directory.verifyPassword(login, AD_USERS.alice.password);
+      assert.equal(check.ok, true, `${login}: ${JSON.stringify(check)}`);
+      if (!check.ok) continue;
+      assert.equal(check.user.username, 'alice');
+      assert.equal(check.user.upn, 'alice@example.test');
+      assert.equal(check.user.email, 'alice@example.test');
+      assert.equal(check.user.displayName, 'Alice Adams');
+      assert.match(check.user.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      // alice ∈ GroupA ∈ GroupB ∈ GroupC: memberOf alone would give GroupA and R&D only.
+      assert.deepEqual([...check.user.groups].sort(), ['GroupA', 'GroupB', 'GroupC', 'R&D, Europe']);
+    }
+  });
+
+  test('findUserById reads objectGUID back; a bad id finds nobody', async () => {
+    const alice = await directory.findUser('alice');
+    assert.ok(alice);
+    assert.equal((await directory.findUserById(alice.id))?.username, 'alice');
+    assert.equal(await directory.findUserById(alice.id.replace(/^./, (c) => (c === '0' ? '1' : '0'))), undefined);
+    assert.equal(await directory.findUserById('*'), undefined);
+  });
+
+  test('groups come back complete through paged searches (page size 1)', async () => {
+    const paged = open({ pageSize: 1 });
+    const user = await paged.findUser('alice');
+    assert.deepEqual([...(user?.groups ?? [])].sort(), ['GroupA', 'GroupB', 'GroupC', 'R&D, Europe']);
+  });
+
+  test('nested groups off: direct groups only', async () => {
+    const flat = open({ nestedGroups: false });
+    assert.deepEqual([...((await flat.findUser('alice'))?.groups ?? [])].sort(), ['GroupA', 'R&D, Europe']);
+  });
+
+  test('every AD account state gives its own reason', async () => {
+    const cases: [keyof typeof AD_USERS, string][] = [
+      ['disabled', 'account-disabled'],
+      ['mustChange', 'must-change-password'],
+      ['passwordExpired', 'password-expired'],
+      ['accountExpired', 'account-expired'],
+      ['logonHours', 'not-permitted-at-this-time'],
+      ['workstation', 'not-permitted-from-this-workstation'],
+    ];
+    for (const [key, reason] of cases) {
+      const u = AD_USERS[key];
+      const check = await directory.verifyPassword(u.sam, u.password);
+      assertFailure(check, reason as never, key);
+      assert.match(check.ok ? '' : (check.detail ?? ''), /AcceptSecurityContext error, data/, key);
+    }
+    assertFailure(await directory.verifyPassword('alice', 'not her password'), 'invalid-credentials');
+    assertFailure(await directory.verifyPassword('no.such.user', 'whatever'), 'user-not-found');
+  });
+
+  test('an account locked by wrong passwords reports account-locked, even with the right password', async () => {
+    const u = AD_USERS.lockable;
+    assert.equal((await directory.verifyPassword(u.sam, u.password)).ok, true);
+    for (let i = 0; i < 3; i++) assertFailure(await directory.verifyPassword(u.sam, `wrong-${i}`), 'invalid-credentials', `attempt ${i + 1}`);
+    assertFailure(await directory.verifyPassword(u.sam, u.password), 'account-locked');
+  });
+
+  test('special-character and non-ASCII users sign in by name and by UPN', async () => {
+    for (const u of [AD_USERS.special, AD_USERS.nonAscii]) {
+      for (const login of [u.sam, u.upn]) {
+        const check = await directory.verifyPassword(login, u.password);
+        assert.equal(check.ok, true, `${login}: ${JSON.stringify(check)}`);
+        assert.equal(check.ok && check.user.username, u.sam);
+      }
+      assertFailure(await directory.verifyPassword(u.sam, AD_USERS.alice.password), 'invalid-credentials', u.sam);
+    }
+    assert.deepEqual((await directory.findUser(AD_USERS.special.sam))?.groups, ['R&D, Europe']);
+  });
+
+  test('an empty password is refused without any bind', async () => {
+    const before = directory.stats().userBinds;
+    assertFailure(await directory.verifyPassword('alice', ''), 'empty-password');
+    assertFailure(await directory.verifyPassword('no.such.user', ''), 'empty-password');
+    assert.equal(directory.stats().userBinds, before);
+  });
+
+  test('crafted logins match nobody and send no bind', async () => {
+    const before = directory.stats().userBinds;
+    const logins = [...INJECTIONS, 'weird*(x)*@example.test', '*@example.test', 'alice@*', "o'brien*"];
+    for (const login of logins) {
+      assert.equal(await directory.findUser(login), undefined, `findUser(${JSON.stringify(login)})`);
+      assertFailure(await directory.verifyPassword(login, AD_USERS.alice.password), 'user-not-found', JSON.stringify(login));
+    }
+    assert.equal(directory.stats().userBinds, before);
+  });
+});
+
+describe('Samba AD: TLS and service account', () => {
+  test('StartTLS on 389 with verification on', async () => {
+    const d = open({ urls: [dc.ldapUrl], starttls: true });
+    assert.equal((await d.verifyPassword('alice', AD_USERS.alice.password)).ok, true);
+    await d.ping();
+  });
+
+  test("Samba's certificate is refused without its CA, or for another name", async () => {
+    for (const tls of [{ servername: DC_NAME }, { caFile: dc.caFile }]) {
+      const d = open({ tls });
+      const check = await d.verifyPassword('alice', AD_USERS.alice.password);
+      assertFailure(check, 'directory-unavailable', JSON.stringify(tls));
+      assert.match(check.ok ? '' : (check.detail ?? ''), /certificate|altnames|self.signed/i);
+    }
+  });
+
+  test('a wrong service password is reported as directory-unavailable, naming the account', async () => {
+    const d = directoryFor(
+      { urls: [dc.ldapsUrl], tls: { caFile: dc.caFile, servername: DC_NAME }, bind: { dn: dc.dns[AD_USERS.service.cn]!, passwordEnv: 'P' }, baseDns: [BASE_DN] },
+      { env: { P: 'wrong' } },
+    );
+    opened.push(d);
+    const check = await d.verifyPassword('alice', AD_USERS.alice.password);
+    assertFailure(check, 'directory-unavailable');
+    assert.match(check.ok ? '' : (check.detail ?? ''), /service account CN=svc-latch.* cannot bind/);
+  });
+});
+
+describe('Samba AD through the sign-in prompt', () => {
+  // Latch itself, with directory.type ldap against the DC: what a user sees for each account state.
+  let latch: RunningLatch;
+  let base: string;
+  let temp: { dir: string; cleanup: () => void };
+
+  before(async () => {
+    temp = tempDir();
+    process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
+    const config = loadConfig({ env: { LATCH_DATA_DIR: temp.dir, LATCH_PORT: '0' }, cwd: temp.dir });
+    const ldap = ldapConfig.parse({
+      flavor: 'ad',
+      urls: [dc.ldapsUrl],
+      tls: { caFile: dc.caFile, servername: DC_NAME },
+      bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
+      baseDns: [BASE_DN],
+    });
+    latch = await startLatch({ ...config, signIn: { ...config.signIn, failureDelay: 0 }, directory: { ...config.directory, type: 'ldap', ldap } }, pino({ level: 'silent' }));
+    base = latch.url;
+  });
+  after(async () => {
+    await latch?.stop();
+    temp?.cleanup();
+  });
+
+  test('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
+    const page = await signIn(base, AD_USERS.alice.sam, AD_USERS.alice.password);
+    const text = visibleText(page.html);
+    assert.match(text, /Signed in as Alice Adams/);
+    for (const group of ['GroupA', 'GroupB', 'GroupC']) assert.match(text, new RegExp(group));
+    const ready = await fetch(`${base}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', directory: 'ok' } });
+  });
+
+  test('non-ASCII and special-character users sign in through the prompt', async () => {
+    assert.match(visibleText((await signIn(base, AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).html), /Signed in as Jürgen Größe/);
+    assert.match(visibleText((await signIn(base, AD_USERS.special.sam, AD_USERS.special.password)).html), /Signed in as/);
+  });
+
+  test('wrong password and unknown user get the same message', async () => {
+    const wrong = visibleText((await signIn(base, AD_USERS.bob.sam, 'not-the-password')).html);
+    const unknown = visibleText((await signIn(base, 'no.such.user', 'not-the-password')).html);
+    assert.match(wrong, /Incorrect username or password\./);
+    assert.match(unknown, /Incorrect username or password\./);
+  });
+
+  const states: Array<[string, { sam: string; password: string }, RegExp]> = [
+    ['disabled (533)', AD_USERS.disabled, /Your account is disabled\. Contact your IT help desk/],
+    ['must change password (773)', AD_USERS.mustChange, /You must change your password before you can sign in\./],
+    ['password expired (532)', AD_USERS.passwordExpired, /Your password has expired\./],
+    ['account expired (701)', AD_USERS.accountExpired, /Your account has expired\./],
+    ['outside logon hours (530)', AD_USERS.logonHours, /not allowed to sign in at this time/],
+    ['wrong workstation (531)', AD_USERS.workstation, /not allowed to sign in from here/],
+  ];
+  for (const [label, user, expected] of states) {
+    test(`account state ${label}: the prompt says what happened and what to do`, async () => {
+      const page = await signIn(base, user.sam, user.password);
+      assert.equal(page.status, 403);
+      assert.match(visibleText(page.html), expected);
+      assert.doesNotMatch(page.html, /Signed in as/);
+    });
+  }
+});

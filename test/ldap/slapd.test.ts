@@ -1,0 +1,173 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Client } from 'ldapts';
+import type { LdapConfigInput } from '../../src/config/ldap.ts';
+import type { LdapDirectory } from '../../src/ldap/index.ts';
+import { normalizeDn } from '../../src/ldap/escape.ts';
+import { startSlapd, LDAP_USERS, SLAPD_BASE, SLAPD_SERVICE, userDn, type Slapd } from '../support/slapd.ts';
+import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
+
+// Generic LDAP: OpenLDAP slapd with inetOrgPerson users and the memberof overlay.
+
+let slapd: Slapd;
+let directory: LdapDirectory;
+const opened: LdapDirectory[] = [];
+
+function config(overrides: Partial<LdapConfigInput> = {}): LdapConfigInput {
+  return {
+    flavor: 'ldap',
+    urls: [slapd.ldapsUrl],
+    tls: { caFile: slapd.certs.caFile },
+    bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SVC_PW' },
+    baseDns: [`ou=people,${SLAPD_BASE}`],
+    loginAttributes: ['uid', 'mail'],
+    ...overrides,
+  };
+}
+function open(overrides: Partial<LdapConfigInput> = {}): LdapDirectory {
+  const d = directoryFor(config(overrides), { env: { SVC_PW: SLAPD_SERVICE.password } });
+  opened.push(d);
+  return d;
+}
+
+before(async () => {
+  slapd = await startSlapd();
+  directory = open();
+});
+after(async () => {
+  await Promise.all(opened.map((d) => d.close()));
+  await slapd?.destroy();
+});
+
+describe('slapd: password sign-in', () => {
+  test('a user signs in and gets id, names, mail and direct groups', async () => {
+    const check = await directory.verifyPassword('alice', LDAP_USERS.alice.password);
+    assert.equal(check.ok, true, JSON.stringify(check));
+    if (!check.ok) return;
+    assert.match(check.user.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(check.user.username, 'alice');
+    assert.equal(check.user.email, 'alice@example.org');
+    assert.equal(check.user.displayName, 'Alice Adams');
+    assert.deepEqual([...check.user.groups].sort(), ['R&D, Europe', 'groupA']);
+    const byId = await directory.findUserById(check.user.id);
+    assert.equal(byId?.username, 'alice');
+  });
+
+  test('the second login attribute (mail) is tried when the first does not match', async () => {
+    const check = await directory.verifyPassword('alice@example.org', LDAP_USERS.alice.password);
+    assert.equal(check.ok && check.user.username, 'alice');
+  });
+
+  test('wrong password and unknown user', async () => {
+    assertFailure(await directory.verifyPassword('alice', 'wrong'), 'invalid-credentials');
+    assertFailure(await directory.verifyPassword('nobody', 'whatever'), 'user-not-found');
+  });
+
+  test('nested groups are resolved when turned on', async () => {
+    const nested = open({ nestedGroups: true });
+    const user = await nested.findUser('alice');
+    assert.deepEqual([...(user?.groups ?? [])].sort(), ['R&D, Europe', 'groupA', 'groupB', 'groupC']);
+  });
+
+  test('users with special characters and non-ASCII names and passwords sign in', async () => {
+    for (const u of [LDAP_USERS.special, LDAP_USERS.nonAscii]) {
+      const check = await directory.verifyPassword(u.uid, u.password);
+      assert.equal(check.ok, true, `${u.uid}: ${JSON.stringify(check)}`);
+      assert.equal(check.ok && check.user.username, u.uid);
+      assert.equal(check.ok && normalizeDn(check.user.attributes.dn as string), normalizeDn(userDn(u.uid)));
+      assertFailure(await directory.verifyPassword(u.uid, LDAP_USERS.alice.password), 'invalid-credentials', u.uid);
+    }
+    const special = await directory.findUser(LDAP_USERS.special.uid);
+    assert.deepEqual(special?.groups, ['R&D, Europe']);
+  });
+
+  test('an empty password is refused without any bind, though this server would accept it', async () => {
+    // The hole: a DN with an empty password is an "unauthenticated bind" that slapd accepts here.
+    const raw = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: [readFileSync(slapd.certs.caFile)] } });
+    await raw.bind(userDn('alice'), '');
+    await raw.unbind();
+    const bindsBefore = directory.stats().userBinds;
+    const logBefore = slapd.daemon.output().length;
+    assertFailure(await directory.verifyPassword('alice', ''), 'empty-password');
+    assert.equal(directory.stats().userBinds, bindsBefore);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.doesNotMatch(slapd.daemon.output().slice(logBefore), /BIND dn="uid=alice/);
+  });
+
+  test('crafted logins match nobody and send no bind', async () => {
+    const bindsBefore = directory.stats().userBinds;
+    for (const login of INJECTIONS) {
+      assert.equal(await directory.findUser(login), undefined, `findUser(${JSON.stringify(login)})`);
+      assertFailure(await directory.verifyPassword(login, LDAP_USERS.alice.password), 'user-not-found', JSON.stringify(login));
+    }
+    assert.equal(directory.stats().userBinds, bindsBefore);
+    // The decoy "weirdo" exists: a "*" that slipped through would have matched it too.
+    assert.equal((await directory.findUser(LDAP_USERS.special.uid))?.username, LDAP_USERS.special.uid);
+  });
+
+  test('bad ids find nobody', async () => {
+    for (const id of ['', '*', 'not-a-uuid', '00000000-0000-4000-a000-000000000000']) {
+      assert.equal(await directory.findUserById(id), undefined, id);
+    }
+  });
+
+  test('requiredGroup: members (also through nesting) sign in, others are unknown', async () => {
+    const restricted = open({ nestedGroups: true, requiredGroup: 'groupC' });
+    assert.equal((await restricted.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
+    assertFailure(await restricted.verifyPassword('bob', LDAP_USERS.bob.password), 'user-not-found');
+    const byDn = open({ requiredGroup: `CN=R&D\\2C Europe,OU=groups,${SLAPD_BASE.toUpperCase()}` });
+    assert.equal((await byDn.verifyPassword(LDAP_USERS.special.uid, LDAP_USERS.special.password)).ok, true);
+    assertFailure(await byDn.verifyPassword('bob', LDAP_USERS.bob.password), 'user-not-found');
+  });
+});
+
+describe('slapd: connection pools', () => {
+  /** slapd's stats log since `from`: the bind DNs sent on each connection, and connections accepted. */
+  function connections(from: number) {
+    const log = slapd.daemon.output().slice(from);
+    const binds = new Map<string, Set<string>>();
+    for (const m of log.matchAll(/(conn=\d+) op=\d+ BIND dn="([^"]*)"/g)) binds.set(m[1]!, (binds.get(m[1]!) ?? new Set()).add(m[2]!.toLowerCase()));
+    return { binds, accepted: [...log.matchAll(/conn=\d+ fd=\d+ ACCEPT/g)].length };
+  }
+
+  test('at most pool.size connections per pool, and users never bind on the service connection', async () => {
+    const from = slapd.daemon.output().length;
+    const d = open({ pool: { size: 2 } });
+    const users = [LDAP_USERS.alice, LDAP_USERS.bob, LDAP_USERS.nonAscii];
+    const checks = await Promise.all(Array.from({ length: 24 }, (_, i) => d.verifyPassword(users[i % 3]!.uid, users[i % 3]!.password)));
+    assert.equal(checks.filter((c) => c.ok).length, 24);
+    await new Promise((r) => setTimeout(r, 200));
+    const { binds, accepted } = connections(from);
+    assert.ok(accepted <= 4, `${accepted} connections for two pools of 2`);
+    const service = SLAPD_SERVICE.dn.toLowerCase();
+    const mixed = [...binds.entries()].filter(([, dns]) => dns.has(service) && dns.size > 1);
+    assert.deepEqual(mixed, [], 'a connection bound as the service account was also used for a user bind');
+    assert.ok([...binds.values()].some((dns) => dns.has(userDn('bob').toLowerCase())), 'user binds were seen');
+  });
+});
+
+describe('slapd: TLS', () => {
+  test('StartTLS with certificate verification', async () => {
+    const d = open({ urls: [slapd.ldapUrl], starttls: true });
+    assert.equal((await d.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
+    await d.ping();
+  });
+
+  test('a certificate from an unknown CA is refused (LDAPS and StartTLS)', async () => {
+    for (const overrides of [{ tls: {} }, { urls: [slapd.ldapUrl], starttls: true, tls: {} }] as Partial<LdapConfigInput>[]) {
+      const d = open(overrides);
+      const check = await d.verifyPassword('alice', LDAP_USERS.alice.password);
+      assertFailure(check, 'directory-unavailable');
+      assert.match(check.ok ? '' : (check.detail ?? ''), /certificate/i);
+      await assert.rejects(d.ping(), /certificate/i);
+    }
+  });
+
+  test('a certificate for another name is refused', async () => {
+    const d = open({ tls: { caFile: slapd.certs.caFile, servername: 'dc1.example.test' } });
+    const check = await d.verifyPassword('alice', LDAP_USERS.alice.password);
+    assertFailure(check, 'directory-unavailable');
+    assert.match(check.ok ? '' : (check.detail ?? ''), /altnames|hostname|certificate/i);
+  });
+});
