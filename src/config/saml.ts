@@ -61,13 +61,15 @@ const acsEntry = z.strictObject({
 const spEntry = spOptions.extend({
   metadataFile: z.string().min(1).optional(),
   metadataXml: z.string().min(1).optional(),
+  /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */
+  metadataUrl: httpUrl.optional(),
   entityId: z.string().min(1).optional(),
   acs: z.array(acsEntry).min(1).optional(),
   sloUrl: httpUrl.optional(),
   /** PEM certificates (or base64 DER) that verify the SP's signed requests / receive encrypted assertions. */
   certificates: z.array(z.string().min(1)).optional(),
-}).refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || (sp.entityId && sp.acs)), {
-  message: 'expected metadataFile, metadataXml, or entityId together with acs',
+}).refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || sp.metadataUrl || (sp.entityId && sp.acs)), {
+  message: 'expected metadataFile, metadataXml, metadataUrl, or entityId together with acs',
 });
 
 const spDefaults = z.strictObject({

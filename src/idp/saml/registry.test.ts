@@ -75,7 +75,7 @@ test('config errors for saml keys name the key', () => withDir((dir) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
     assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
-    assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, or entityId together with acs/);
+    assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, metadataUrl, or entityId together with acs/);
     return true;
   });
 }));
