@@ -9,6 +9,8 @@ import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
 import { tempDir } from '../support/temp.ts';
 import { xmlsecVerify } from '../support/xmlsec.ts';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
+import { parseRawQuery, verifyRedirectSignature } from '../../src/idp/saml/xml/redirect-signature.ts';
+import { inflateRawSync } from 'node:zlib';
 
 // The SAML endpoints over HTTP, without a browser: metadata and certificate downloads, hostile and
 // broken requests (error page, no stack trace, nothing consumed), status Responses to the SP,
@@ -29,7 +31,7 @@ before(async () => {
   latch = await startLatchForSaml(temp.dir, [], {
     signMetadata: true,
     serviceProviders: {
-      strict: { metadataXml: spMetadataXml({ entityId: SP, acs: ['https://strict.sp.test/acs'], certificatePem: spKey.certificatePem, authnRequestsSigned: true }) },
+      strict: { metadataXml: spMetadataXml({ entityId: SP, acs: ['https://strict.sp.test/acs'], sloUrl: 'https://strict.sp.test/slo', certificatePem: spKey.certificatePem, authnRequestsSigned: true }) },
       open: { metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }), defaultRelayState: '/start' },
     },
   });
@@ -125,4 +127,28 @@ test('IdP-initiated sign-in: registered SPs only', async () => {
   const start = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
   assert.equal(start.status, 302);
   assert.match(start.headers.get('location') ?? '', /^\/login\?tx=/);
+});
+
+test('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
+  const id = `_lo${Date.now()}`;
+  const logout = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
+    `Destination="${latch.baseUrl}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
+  const post = (xml: string) => fetch(`${latch.baseUrl}/saml2/idp/slo`, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'sp-state' }),
+  });
+  await errorPage(await post(logout), /not signed/);
+  const signed = signElement(logout, id, spKey, 'rsa-sha256');
+  const res = await post(signed);
+  assert.equal(res.status, 302);
+  const location = new URL(res.headers.get('location')!);
+  assert.equal(`${location.origin}${location.pathname}`, 'https://strict.sp.test/slo');
+  const query = parseRawQuery(location.search);
+  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  assert.equal(verifyRedirectSignature(query, 'SAMLResponse', { certificates: [cert] }), true);
+  assert.equal(query.values.get('RelayState'), 'sp-state');
+  const response = inflateRawSync(Buffer.from(query.values.get('SAMLResponse')!, 'base64')).toString('utf8');
+  assert.match(response, new RegExp(`<samlp:LogoutResponse [^>]*InResponseTo="${id}"`));
+  assert.match(response, /StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/);
+  await errorPage(await post(signed), /already used/);
 });
