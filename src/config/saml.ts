@@ -25,6 +25,8 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http:
 
 /** Options that each SP may set; all optional here, filled in from saml.spDefaults. */
 export const spOptions = z.strictObject({
+  /** Start from a shipped preset (metadata/presets/<name>.yaml) for an IdP that chains to Latch. */
+  preset: z.enum(['adfs', 'okta', 'pingfederate'], { error: 'expected adfs, okta or pingfederate' }).optional(),
   /** Shown to users ("Sign in to …"). */
   name: z.string().min(1).optional(),
   nameIdFormat: nameIdFormat.optional(),
@@ -59,13 +61,15 @@ const acsEntry = z.strictObject({
 const spEntry = spOptions.extend({
   metadataFile: z.string().min(1).optional(),
   metadataXml: z.string().min(1).optional(),
+  /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */
+  metadataUrl: httpUrl.optional(),
   entityId: z.string().min(1).optional(),
   acs: z.array(acsEntry).min(1).optional(),
   sloUrl: httpUrl.optional(),
   /** PEM certificates (or base64 DER) that verify the SP's signed requests / receive encrypted assertions. */
   certificates: z.array(z.string().min(1)).optional(),
-}).refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || (sp.entityId && sp.acs)), {
-  message: 'expected metadataFile, metadataXml, or entityId together with acs',
+}).refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || sp.metadataUrl || (sp.entityId && sp.acs)), {
+  message: 'expected metadataFile, metadataXml, metadataUrl, or entityId together with acs',
 });
 
 const spDefaults = z.strictObject({

@@ -7,7 +7,8 @@ import { preparePysaml2Sp, type Pysaml2Sp } from '../support/saml/pysaml2-sp.ts'
 import { tempDir } from '../support/temp.ts';
 
 // pysaml2 (Debian's python3-pysaml2) as the SP, Chromium as the user: SP-initiated sign-in over
-// HTTP-Redirect, SSO from the IdP session, ForceAuthn, IsPassive and SP-initiated single logout.
+// HTTP-Redirect, SSO from the IdP session, ForceAuthn, IsPassive, SP-initiated single logout and
+// IdP-initiated sign-in.
 
 let temp: ReturnType<typeof tempDir>;
 let sp: Pysaml2Sp;
@@ -45,7 +46,7 @@ async function result(page: Page): Promise<Record<string, unknown>> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive and single logout through Chromium', async () => {
+test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
 
@@ -84,5 +85,13 @@ test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive and single logou
   const refused = await page.waitForSelector('#result, #error');
   assert.equal(await refused.getAttribute('id'), 'error');
   assert.match((await refused.textContent()) ?? '', /NoPassive|Responder|status/i);
+
+  // IdP-initiated (unsolicited) sign-in with a RelayState.
+  await page.goto(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
+  await signIn(page);
+  const unsolicited = await result(page);
+  assert.equal(unsolicited.name_id, 'alice@example.test');
+  assert.equal(unsolicited.relay_state, '/unsolicited');
+  assert.equal(unsolicited.in_response_to, null);
   await context.close();
 });

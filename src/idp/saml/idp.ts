@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { SignInOutcome, SignInRequest, SignInFailure } from '../../authn/contract.ts';
 import type { LatchConfig } from '../../config/schema.ts';
@@ -10,6 +11,7 @@ import type { ValidAuthnRequest } from './authn-request.ts';
 import { idpIdentity, SAML_PATHS, type IdpIdentity } from './idp-identity.ts';
 import { buildIdpMetadata } from './idp-metadata.ts';
 import { makeNameId, type NameId } from './name-id.ts';
+import { resolveMetadataUrls } from './metadata-url.ts';
 import { loadSpRegistry, type ServiceProvider, type SpRegistry } from './registry.ts';
 import { buildStatusResponse, buildSuccessResponse } from './response.ts';
 import { STATUS, type ReplyTo, type SamlStatus } from './status.ts';
@@ -143,7 +145,9 @@ export class SamlIdp {
 }
 
 export async function openSamlIdp(config: LatchConfig, keys: KeyRing, store: Store, log: Logger): Promise<SamlIdp> {
-  const registry = loadSpRegistry(config.saml, { warn: (message) => log.warn(message) });
+  const warn = (message: string) => log.warn(message);
+  const saml = await resolveMetadataUrls(config.saml, path.join(config.dataDir, 'saml-metadata'), warn);
+  const registry = loadSpRegistry(saml, { warn });
   const KEY = 'saml:persistent-id-secret';
   await store.createIfAbsent(KEY, randomBytes(32).toString('base64url'));
   const secret = await store.get<string>(KEY);

@@ -42,7 +42,7 @@ export function sloEndpoint(sp: ServiceProvider): SloEndpoint | undefined {
 }
 
 export function deliver(endpoint: SloEndpoint, url: string, param: 'SAMLRequest' | 'SAMLResponse', xml: string, relayState: string | undefined, sp: ServiceProvider, key: SigningKey): Delivery {
-  const signer = { privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem! };
+  const signer = { privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem!, privateKey: key.privateKey };
   if (endpoint.binding === 'redirect') return { redirect: redirectUrl(url, param, xml, relayState, { key: signer, algorithm: sp.options.signatureAlgorithm }) };
   const id = xml.match(/ ID="([^"]+)"/)![1]!;
   return { page: postFormPage(url, param, signElement(xml, id, signer, sp.options.signatureAlgorithm), relayState).text };

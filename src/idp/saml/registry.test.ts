@@ -75,8 +75,30 @@ test('config errors for saml keys name the key', () => withDir((dir) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
     assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
-    assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, or entityId together with acs/);
+    assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, metadataUrl, or entityId together with acs/);
     return true;
   });
 }));
 
+
+test('presets for AD FS, Okta and PingFederate apply under the SP\'s own options', () => withDir((dir) => {
+  const metadataDir = path.join(dir, 'metadata');
+  mkdirSync(metadataDir, { recursive: true });
+  for (const preset of ['adfs', 'okta', 'pingfederate']) {
+    writeFileSync(path.join(metadataDir, `${preset}.xml`), spMetadataXml({ entityId: `https://${preset}.test/sp`, acs: [`https://${preset}.test/acs`] }));
+    writeFileSync(path.join(metadataDir, `${preset}.yaml`), `preset: ${preset}\n${preset === 'adfs' ? 'name: Contoso AD FS\n' : ''}`);
+  }
+  const registry = loadSpRegistry(configIn(dir, {}), { cwd: dir });
+  const adfs = registry.get('https://adfs.test/sp')!.options;
+  assert.equal(adfs.name, 'Contoso AD FS', 'own options win over the preset');
+  assert.equal(adfs.nameIdFormat, 'unspecified');
+  assert.equal(adfs.nameIdAttribute, 'upn');
+  assert.equal(adfs.signResponse && adfs.signAssertion, true);
+  assert.deepEqual(adfs.attributes.upn, { name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', nameFormat: 'uri' });
+  const okta = registry.get('https://okta.test/sp')!.options;
+  assert.equal(okta.nameIdFormat, 'emailAddress');
+  assert.equal(okta.nameIdAttribute, 'email');
+  const ping = registry.get('https://pingfederate.test/sp')!.options;
+  assert.equal(ping.nameIdFormat, 'emailAddress');
+  assert.equal(ping.attributes.username, 'userid');
+}));

@@ -102,7 +102,18 @@ function describeEntry(entry: SpEntry, cwd: string): SpDescription {
   };
 }
 
-function build(source: string, description: SpDescription, own: SpOptions, defaults: SpDefaults): ServiceProvider {
+const PRESETS_DIR = new URL('../../../metadata/presets/', import.meta.url);
+
+/** A preset's options (metadata/presets/<name>.yaml) under the SP's own. */
+function withPreset(own: SpOptions): SpOptions {
+  if (!own.preset) return own;
+  const file = new URL(`${own.preset}.yaml`, PRESETS_DIR);
+  const preset = spOptions.parse(YAML.parse(readFileSync(file, 'utf8')) ?? {});
+  return { ...preset, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+}
+
+function build(source: string, description: SpDescription, ownOptions: SpOptions, defaults: SpDefaults): ServiceProvider {
+  const own = withPreset(ownOptions);
   for (const pem of [...description.signingCertificates, ...description.encryptionCertificates]) {
     try {
       new X509Certificate(pem);

@@ -102,5 +102,5 @@ function attributeXml(a: SamlAttribute): string {
 
 function signerOf(key: SigningKey) {
   if (!key.certificatePem) throw new Error(`signing key ${key.kid} has no certificate`);
-  return { privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem };
+  return { privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem, privateKey: key.privateKey };
 }

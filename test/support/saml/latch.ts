@@ -8,7 +8,8 @@ import { startLatch, type RunningLatch } from '../../../src/main.ts';
 import { freePort } from '../free-port.ts';
 
 // A real Latch for SAML end-to-end tests: its own data dir, a local directory with test users,
-// the given service providers, on a free loopback port with baseUrl http://localhost:PORT.
+// the given service providers, on a free loopback port with baseUrl http://HOST:PORT (localhost by
+// default, so the SP on 127.0.0.1 is another site, as in production).
 
 export interface TestUser {
   username: string;
@@ -23,7 +24,7 @@ export interface LatchForSaml extends RunningLatch {
   dataDir: string;
 }
 
-export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>): Promise<LatchForSaml> {
+export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>, host = 'localhost'): Promise<LatchForSaml> {
   const port = await freePort();
   const dataDir = path.join(dir, 'latch');
   const records: Record<string, unknown> = {};
@@ -32,10 +33,10 @@ export async function startLatchForSaml(dir: string, users: TestUser[], saml: Re
   }
   const file = path.join(dir, 'latch.yaml');
   writeFileSync(file, YAML.stringify({ dataDir, log: { level: 'warn' }, signIn: { failureDelay: '1ms' }, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
-  const config = loadConfig({ file, env: { LATCH_PORT: String(port), LATCH_BASE_URL: `http://localhost:${port}` }, cwd: dir });
+  const config = loadConfig({ file, env: { LATCH_PORT: String(port), LATCH_BASE_URL: `http://${host}:${port}` }, cwd: dir });
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(config.directory.local.file!, YAML.stringify({ users: records }));
   const latch = await startLatch(config, pino({ level: process.env.LATCH_TEST_LOG ?? 'silent' }));
-  return { ...latch, baseUrl: `http://localhost:${port}`, dataDir };
+  return { ...latch, baseUrl: `http://${host}:${port}`, dataDir };
 }

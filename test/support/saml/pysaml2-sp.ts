@@ -6,11 +6,14 @@ import { makeTestKey, type TestKey } from '../saml-certs.ts';
 import { spMetadataXml } from '../sp-metadata.ts';
 import { freePort, waitForPort } from '../free-port.ts';
 
-// pysaml2 as a real SP, run by /usr/bin/python3 (Debian's python3-pysaml2) on a free port.
-// Its metadata is written by us from the same key pysaml2 uses, so Latch can load it first;
-// pysaml2 then reads Latch's metadata from a file once Latch runs.
+// The Python SPs, run by /usr/bin/python3 on a free port: pysaml2 (python3-pysaml2) and
+// python3-saml (python3-onelogin-saml2). Their metadata is written by us from the same key the SP
+// uses, so Latch can load it first; the SP then reads Latch's metadata from a file.
 
-const SCRIPT = fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url));
+const SCRIPTS = {
+  pysaml2: { file: fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url)), acs: '/acs', slo: '/slo', signsRequests: false },
+  onelogin: { file: fileURLToPath(new URL('./onelogin_sp.py', import.meta.url)), acs: '/acs', slo: '/sls', signsRequests: true },
+};
 
 export interface Pysaml2Sp {
   base: string;
@@ -22,12 +25,13 @@ export interface Pysaml2Sp {
   output(): string;
 }
 
-export async function preparePysaml2Sp(dir: string): Promise<Pysaml2Sp> {
+export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS = 'pysaml2'): Promise<Pysaml2Sp> {
+  const script = SCRIPTS[kind];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const key = makeTestKey('pysaml2-sp');
-  const keyFile = path.join(dir, 'pysaml2-sp.key');
-  const certFile = path.join(dir, 'pysaml2-sp.crt');
+  const keyFile = path.join(dir, `${kind}-sp.key`);
+  const certFile = path.join(dir, `${kind}-sp.crt`);
   writeFileSync(keyFile, key.privateKeyPem);
   writeFileSync(certFile, key.certificatePem);
   const entityId = `${base}/metadata`;
@@ -37,13 +41,13 @@ export async function preparePysaml2Sp(dir: string): Promise<Pysaml2Sp> {
     base,
     entityId,
     key,
-    metadataXml: spMetadataXml({ entityId, acs: [`${base}/acs`], sloUrl: `${base}/slo`, certificatePem: key.certificatePem }),
+    metadataXml: spMetadataXml({ entityId, acs: [base + script.acs], sloUrl: base + script.slo, certificatePem: key.certificatePem, authnRequestsSigned: script.signsRequests }),
     async start(idpMetadataXml) {
-      const idpFile = path.join(dir, 'idp-metadata.xml');
+      const idpFile = path.join(dir, `${kind}-idp-metadata.xml`);
       writeFileSync(idpFile, idpMetadataXml);
-      const settings = path.join(dir, 'pysaml2-sp.json');
+      const settings = path.join(dir, `${kind}-sp.json`);
       writeFileSync(settings, JSON.stringify({ base, port, idp_metadata: idpFile, key_file: keyFile, cert_file: certFile }));
-      child = spawn('/usr/bin/python3', [SCRIPT, settings], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn('/usr/bin/python3', [script.file, settings], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d: Buffer) => (log += d));
       child.stderr!.on('data', (d: Buffer) => (log += d));
       await waitForPort(port);

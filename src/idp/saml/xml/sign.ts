@@ -1,4 +1,4 @@
-import { createSign } from 'node:crypto';
+import { createSign, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { ALG, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './namespaces.ts';
 
@@ -8,6 +8,17 @@ import { ALG, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './namesp
 export interface SignerKey {
   privateKeyPem: string;
   certificatePem: string;
+  /** The parsed key, when the caller has it: saves parsing the PEM on every signature. */
+  privateKey?: KeyObject;
+}
+
+/** KeyInfo with the signing certificate, built from the PEM text without parsing it each time. */
+function keyInfoContent(certificatePem: string): (args?: { prefix?: string | null }) => string {
+  const body = certificatePem.replace(/-----[^-]+-----|\s+/g, '');
+  return (args) => {
+    const p = args?.prefix ? `${args.prefix}:` : '';
+    return `<${p}X509Data><${p}X509Certificate>${body}</${p}X509Certificate></${p}X509Data>`;
+  };
 }
 
 /**
@@ -17,8 +28,9 @@ export interface SignerKey {
 export function signElement(xml: string, id: string, key: SignerKey, algorithm: SignatureAlgorithmName, placement: 'after-issuer' | 'first' = 'after-issuer'): string {
   const alg = SIGNATURE_ALGORITHMS[algorithm];
   const signer = new SignedXml({
-    privateKey: key.privateKeyPem,
+    privateKey: key.privateKey ?? key.privateKeyPem,
     publicCert: key.certificatePem,
+    getKeyInfoContent: keyInfoContent(key.certificatePem),
     signatureAlgorithm: alg.uri,
     canonicalizationAlgorithm: ALG.excC14n,
   });
@@ -52,6 +64,6 @@ export function signedRedirectQuery(
   let query = `${param}=${encodeURIComponent(encodedMessage)}`;
   if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;
   query += `&SigAlg=${encodeURIComponent(alg.uri)}`;
-  const signature = createSign(alg.hash).update(query).sign(key.privateKeyPem, 'base64');
+  const signature = createSign(alg.hash).update(query).sign(key.privateKey ?? key.privateKeyPem, 'base64');
   return `${query}&Signature=${encodeURIComponent(signature)}`;
 }
