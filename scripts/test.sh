@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 npx tsc --noEmit -p tsconfig.json
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-exec node --import tsx --test --test-concurrency="${LATCH_TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
+exec node --import tsx --import ./test/support/exit-without-teardown.ts --test --test-concurrency="${LATCH_TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
