@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
@@ -29,13 +30,18 @@ describe('README commands from a fresh clone', () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: tempDir('latch-data-') });
-    const server = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that cleanup can end npm and Latch together.
+    const server = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     server.stdout.resume();
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     cleanups.push(async () => {
-      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      try {
+        process.kill(-server.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       await exited;
     });
 
@@ -53,7 +59,30 @@ describe('README commands from a fresh clone', () => {
     assert.equal(urls.code, 0, urls.stderr);
     assert.match(urls.stdout, new RegExp(`^Account page \\(sign in / sign out\\)\\s+${baseUrl.replace(/[.]/g, '\\.')}/$`, 'm'));
 
-    server.kill('SIGTERM');
+    // SIGTERM to Latch (as systemd or a container runtime would send it); npm reports its exit code.
+    const latchPid = descendants(server.pid!).find((pid) => /bin\/latch\.js\0serve/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    assert.ok(latchPid, 'found the Latch process under npm');
+    process.kill(latchPid, 'SIGTERM');
     assert.equal(await exited, 0, `graceful shutdown exits 0:\n${stderr}`);
   });
 });
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) if (ppid === parent) (found.push(child), walk(child));
+  };
+  walk(pid);
+  return found;
+}
