@@ -31,11 +31,13 @@ export class HttpClient {
 
   /** One request, no redirect following; stores Set-Cookie. */
   async request(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+    // A cookie header given to the constructor is sent as well as the jar's cookies.
+    const cookie = [this.headers.cookie, this.cookieHeader()].filter(Boolean).join('; ');
     const res = await fetch(new URL(path, this.base), {
       method: init.method ?? 'GET',
       body: init.body,
       redirect: 'manual',
-      headers: { accept: 'text/html', ...this.headers, ...(this.cookies.size > 0 ? { cookie: this.cookieHeader() } : {}), ...init.headers },
+      headers: { accept: 'text/html', ...this.headers, ...(cookie ? { cookie } : {}), ...init.headers },
     });
     this.statuses.push(res.status);
     for (const line of res.headers.getSetCookie()) {

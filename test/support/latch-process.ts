@@ -155,25 +155,41 @@ export interface CommandResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  input?: string;
+  cwd?: string;
+  /** Killed (SIGKILL) and rejected after this long; 60 s by default. */
+  timeoutMs?: number;
+}
+
 /** Runs `node bin/latch.js ARGS` with this environment and stdin; waits for it to end. */
-export function runLatch(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string }): Promise<CommandResult> {
+export function runLatch(args: string[], options: RunOptions): Promise<CommandResult> {
   return runCommand(process.execPath, [LATCH_BIN, ...args], options);
 }
 
-export function runCommand(command: string, args: string[], options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string }): Promise<CommandResult> {
+export function runCommand(command: string, args: string[], options: RunOptions): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env, cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd ?? REPO_ROOT, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not end within ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
     children.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {
+      clearTimeout(timer);
       children.delete(child);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    // A command that exits without reading its input must not fail the test with EPIPE.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 

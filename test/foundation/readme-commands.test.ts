@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, test } from 'node:test';
+import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-process.ts';
+import { freePort } from '../support/redis-server.ts';
+
+// The README's install-and-start commands from a fresh clone: `npm ci`, then `npm start`, which
+// prints the URL to open and how to add the first user; `npx latch urls` lists the account page;
+// SIGTERM shuts it down cleanly (exit code 0). Slow (npm ci compiles better-sqlite3): one clone.
+
+describe('README commands from a fresh clone', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  test('npm ci && npm start serves Latch, and SIGTERM exits 0', { timeout: 900_000 }, async () => {
+    const top = await runCommand('git', ['rev-parse', '--show-toplevel'], { env: cleanEnv(), cwd: REPO_ROOT });
+    assert.equal(top.code, 0, top.stderr);
+    const clone = path.join(tempDir('latch-clone-'), 'latch');
+    const cloned = await runCommand('git', ['clone', '--quiet', top.stdout.trim(), clone], { env: cleanEnv(), cwd: REPO_ROOT });
+    assert.equal(cloned.code, 0, cloned.stderr);
+
+    const installed = await runCommand('npm', ['ci', '--no-audit', '--no-fund'], { env: cleanEnv(), cwd: clone, timeoutMs: 840_000 });
+    assert.equal(installed.code, 0, `npm ci failed:\n${installed.stderr}`);
+
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: tempDir('latch-data-') });
+    // Its own process group, so that cleanup can end npm and Latch together.
+    const server = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    server.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    cleanups.push(async () => {
+      try {
+        process.kill(-server.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+    });
+
+    const deadline = Date.now() + 60_000;
+    while (!stderr.includes('Endpoints for integrators') && Date.now() < deadline && server.exitCode === null) await sleep(200);
+    assert.ok(stderr.includes(`Open ${baseUrl}/ to sign in`), `the start message names the URL to open:\n${stderr}`);
+    assert.match(stderr, /npx latch user add/, 'it says how to create the first user');
+
+    const health = await fetch(`${baseUrl}/healthz`);
+    assert.equal(health.status, 200);
+    const home = await fetch(`${baseUrl}/`);
+    assert.match(await home.text(), /You are not signed in\./);
+
+    const urls = await runCommand('npx', ['latch', 'urls'], { env, cwd: clone });
+    assert.equal(urls.code, 0, urls.stderr);
+    assert.match(urls.stdout, new RegExp(`^Account page \\(sign in / sign out\\)\\s+${baseUrl.replace(/[.]/g, '\\.')}/$`, 'm'));
+
+    // SIGTERM to Latch (as systemd or a container runtime would send it); npm reports its exit code.
+    const latchPid = descendants(server.pid!).find((pid) => /bin\/latch\.js\0serve/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    assert.ok(latchPid, 'found the Latch process under npm');
+    process.kill(latchPid, 'SIGTERM');
+    assert.equal(await exited, 0, `graceful shutdown exits 0:\n${stderr}`);
+  });
+});
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) if (ppid === parent) (found.push(child), walk(child));
+  };
+  walk(pid);
+  return found;
+}
