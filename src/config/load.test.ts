@@ -79,3 +79,8 @@ test('baseUrl must be an absolute http(s) URL', () => {
   const problems = problemsOf(() => loadConfig({ env: { LATCH_BASE_URL: 'idp.example.test' }, cwd: '/' }));
   assert.match(problems[0]!, /^server\.baseUrl: expected an absolute http:\/\/ or https:\/\/ URL \(got "idp\.example\.test"\)$/);
 });
+
+test('an unset baseUrl follows the port, so the printed URL is the one that works', () => {
+  assert.equal(loadConfig({ env: { LATCH_PORT: '9000' }, cwd: '/' }).server.baseUrl, 'http://localhost:9000');
+  assert.equal(loadConfig({ env: { LATCH_PORT: '9000', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: '/' }).server.baseUrl, 'https://idp.example.test');
+});

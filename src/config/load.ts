@@ -45,6 +45,7 @@ export function loadConfig(options: LoadOptions = {}): LatchConfig {
   const file = options.file ?? env.LATCH_CONFIG;
   if (file) merged = deepMerge(merged, readYaml(path.resolve(cwd, file)));
   const problems = applyEnv(merged, env);
+  defaultBaseUrl(merged);
   const result = configSchema.safeParse(merged);
   if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, merged)));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -77,6 +78,14 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): string[] {
     setPath(tree, override.path, override.parse(value));
   }
   return problems;
+}
+
+/** Unset, the public URL follows the port, so `LATCH_PORT=9000 npm start` advertises :9000. */
+function defaultBaseUrl(tree: Tree): void {
+  const server = tree.server;
+  if (!isTree(server) || server.baseUrl !== undefined) return;
+  const port = typeof server.port === 'number' && server.port > 0 ? server.port : 8080;
+  server.baseUrl = `http://localhost:${port}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: Tree): string {
