@@ -48,6 +48,12 @@ test('idle and absolute timeouts end a session; sign-out ends it at once', async
     const c = await live.create(init);
     await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' }, { nameId: 'alice' });
     assert.deepEqual(Object.keys((await live.listForUser('u1')).find((s) => s.sid === c.session.sid)!.apps), ['wiki']);
+    const before = await store.getVersioned(`session:${c.session.sid}`);
+    await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' }, { nameId: 'alice' });
+    await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' });
+    assert.equal((await store.getVersioned(`session:${c.session.sid}`))?.version, before?.version, 'recording what is already there writes nothing');
+    await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' }, { nameId: 'alice2' });
+    assert.deepEqual((await live.get(c.session.sid))?.apps.wiki?.data, { nameId: 'alice2' }, 'new logout data is written');
     const ended = await live.end(c.session.sid);
     assert.equal(ended?.apps.wiki?.name, 'Wiki', 'front ends get the apps to log out of');
     assert.equal(await live.fromCookie(c.cookieValue), undefined);

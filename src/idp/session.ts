@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AppRef, AuthLevel, Protocol } from '../authn/contract.ts';
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { Json, Store } from '../store/contract.ts';
@@ -90,13 +91,18 @@ export class SessionStore {
     return session;
   }
 
-  /** Records that the session signed in to an application (compare-and-set, so none is lost). */
+  /**
+   * Records that the session signed in to an application (compare-and-set, so none is lost).
+   * Recording what the session already holds writes nothing: single sign-on to an application
+   * used before is the hot path.
+   */
   async recordApp(sid: string, app: AppRef, data?: Json): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await this.store.getVersioned<Json>(key(sid));
       if (!found) return;
       const session = found.value as unknown as IdpSession;
       const previous = session.apps[app.id];
+      if (previous && previous.name === app.name && (data === undefined || isDeepStrictEqual(previous.data, data))) return;
       session.apps[app.id] = { protocol: app.protocol, name: app.name, firstAt: previous?.firstAt ?? Date.now(), data: data ?? previous?.data };
       if (await this.store.compareAndSet(key(sid), found.version, session as unknown as Json, { ttlMs: this.ttl(session) })) return;
     }

@@ -57,7 +57,7 @@ export class SignInService implements FrontEndSignIn {
     const cookie = this.cookies.session(ctx);
     const session = await this.sessions.fromCookie(cookie);
     if (session && this.sessionAnswers(session, request)) {
-      await this.sessions.recordApp(session.sid, request.app);
+      if (!session.apps[request.app.id]) await this.sessions.recordApp(session.sid, request.app);
       return { kind: 'done', result: resultFromSession(session, request) };
     }
     if (request.constraints.passive) {
