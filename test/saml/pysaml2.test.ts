@@ -1,57 +1,37 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.ts';
-import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
-import { preparePysaml2Sp, type Pysaml2Sp } from '../support/saml/pysaml2-sp.ts';
-import { tempDir } from '../support/temp.ts';
+import type { Page } from 'playwright-core';
+import { signInAtPrompt } from '../support/chromium.ts';
+import { preparePysaml2Sp } from '../support/saml/pysaml2-sp.ts';
+import { samlInterop } from '../support/saml/interop.ts';
 
 // pysaml2 (Debian's python3-pysaml2) as the SP, Chromium as the user: SP-initiated sign-in over
 // HTTP-Redirect, SSO from the IdP session, ForceAuthn, IsPassive, SP-initiated single logout and
 // IdP-initiated sign-in.
 
-let temp: ReturnType<typeof tempDir>;
-let sp: Pysaml2Sp;
-let latch: LatchForSaml;
-let browser: Browser;
-
-before(async () => {
-  temp = tempDir('latch-pysaml2-');
-  sp = await preparePysaml2Sp(temp.dir);
-  latch = await startLatchForSaml(temp.dir, [{ username: 'alice', password: 'correct horse', email: 'alice@example.test', displayName: 'Alice Example', groups: ['staff'] }], {
-    serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Wiki', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } },
-  });
-  await sp.start(await (await fetch(`${latch.baseUrl}/saml2/idp/metadata`)).text());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await sp?.stop();
-  await latch?.stop();
-  temp?.cleanup();
+const interop = samlInterop({
+  prepare: (dir) => preparePysaml2Sp(dir),
+  users: [{ username: 'alice', password: 'correct horse', email: 'alice@example.test', displayName: 'Alice Example', groups: ['staff'] }],
+  saml: (sp) => ({ serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Wiki', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } } }),
 });
 
 async function signIn(page: Page, password = 'correct horse') {
-  await page.fill('#username', 'alice');
-  await page.click('button[value=submit]');
-  await page.fill('#password', password);
-  await page.click('button[value=submit]');
+  await signInAtPrompt(page, 'alice', password);
 }
 
 async function result(page: Page): Promise<Record<string, unknown>> {
   const found = await page.waitForSelector('#result, #error', { timeout: 15_000 });
   const text = (await found.textContent()) ?? '';
-  if ((await found.getAttribute('id')) === 'error') assert.fail(`pysaml2 refused the response: ${text}\n${sp.output()}`);
+  if ((await found.getAttribute('id')) === 'error') assert.fail(`pysaml2 refused the response: ${text}\n${interop.sp.output()}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
 
 test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
-  const context = await browser.newContext();
+  const context = await interop.browser.newContext();
   const page = await context.newPage();
 
-  await page.goto(`${sp.base}/login?relay=/dashboard`);
-  assert.match(page.url(), new RegExp(`^${latch.baseUrl}/login\\?tx=`));
+  await page.goto(`${interop.sp.base}/login?relay=/dashboard`);
+  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
   await signIn(page);
   const first = await result(page);
   assert.equal(first.name_id, 'alice@example.test');
@@ -63,31 +43,31 @@ test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout a
   assert.ok(first.in_response_to);
 
   // A second request is answered from the IdP session, without a prompt.
-  await page.goto(`${sp.base}/login?relay=/again`);
+  await page.goto(`${interop.sp.base}/login?relay=/again`);
   const second = await result(page);
   assert.equal(second.name_id, 'alice@example.test');
   assert.equal(second.relay_state, '/again');
 
   // ForceAuthn shows the prompt again.
-  await page.goto(`${sp.base}/login?force=1`);
-  await page.waitForURL(new RegExp(`^${latch.baseUrl}/login\\?tx=`));
+  await page.goto(`${interop.sp.base}/login?force=1`);
+  await page.waitForURL(new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
   await page.waitForSelector('#username, #password');
 
   // Single logout, started at the SP.
-  await page.goto(`${sp.base}/login?relay=/x`);
+  await page.goto(`${interop.sp.base}/login?relay=/x`);
   await result(page);
-  await page.goto(`${sp.base}/logout`);
+  await page.goto(`${interop.sp.base}/logout`);
   await page.waitForSelector('#logout');
   assert.equal(await page.textContent('#logout'), 'logged out');
 
   // The IdP session is gone: a passive request now fails with NoPassive instead of signing in.
-  await page.goto(`${sp.base}/login?passive=1`);
+  await page.goto(`${interop.sp.base}/login?passive=1`);
   const refused = await page.waitForSelector('#result, #error');
   assert.equal(await refused.getAttribute('id'), 'error');
   assert.match((await refused.textContent()) ?? '', /NoPassive|Responder|status/i);
 
   // IdP-initiated (unsolicited) sign-in with a RelayState.
-  await page.goto(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
+  await page.goto(`${interop.latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(interop.sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
   await signIn(page);
   const unsolicited = await result(page);
   assert.equal(unsolicited.name_id, 'alice@example.test');
