@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/daemon.ts';
-import { CookieJar, signIn } from '../test/support/http-sign-in.ts';
+import { HttpClient } from '../test/support/http-client.ts';
 import { REPO_ROOT, addUser, latchEnv, tempDir } from '../test/support/latch-process.ts';
 
 const { values: args } = parseArgs({
@@ -60,14 +60,14 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(base);
-    const jars = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInJar(base)));
+    const browsers = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInBrowser(base)));
     const results: Result[] = [];
     for (const clientId of ['es', 'rs']) {
-      await run(Math.min(50, FLOWS), (worker) => codeFlow(base, clientId, jars[worker]!)); // warm-up
-      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, (worker) => codeFlow(base, clientId, jars[worker]!)));
+      await run(Math.min(50, FLOWS), (worker) => codeFlow(base, clientId, browsers[worker]!)); // warm-up
+      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, (worker) => codeFlow(base, clientId, browsers[worker]!)));
     }
     // One refresh token per worker: a rotated token must not be used twice (that revokes the grant).
-    const tokens = await Promise.all(jars.map(async (jar) => (await codeFlow(base, 'es', jar)).refresh_token));
+    const tokens = await Promise.all(browsers.map(async (browser) => (await codeFlow(base, 'es', browser)).refresh_token));
     results.push(
       await measure('refresh grant (rotation)', child.pid!, REFRESHES, async (worker) => {
         const refreshed = await tokenRequest(base, 'es', { grant_type: 'refresh_token', refresh_token: tokens[worker]! });
@@ -80,21 +80,20 @@ async function main(): Promise<void> {
   }
 }
 
-async function signedInJar(base: string): Promise<CookieJar> {
-  const jar = new CookieJar();
-  await signIn(base, 'bench', 'bench password 123', jar);
-  return jar;
+async function signedInBrowser(base: string): Promise<HttpClient> {
+  const browser = new HttpClient(base);
+  await browser.signIn('bench', 'bench password 123');
+  return browser;
 }
 
 /** One complete flow: 4 browser requests with the session cookie, then the token exchange. */
-async function codeFlow(base: string, clientId: string, jar: CookieJar): Promise<{ refresh_token: string }> {
+async function codeFlow(base: string, clientId: string, browser: HttpClient): Promise<{ refresh_token: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid email', redirect_uri: REDIRECT, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
   let url = `${base}/oidc/auth?${query}`;
   for (let hop = 0; hop < 6; hop++) {
-    const res = await fetch(url, { headers: { cookie: jar.header() }, redirect: 'manual' });
-    jar.take(res);
+    const res = await browser.request(url);
     await res.arrayBuffer();
     const location = res.headers.get('location');
     if (!location) throw new Error(`flow stopped at ${url}: ${res.status}`);

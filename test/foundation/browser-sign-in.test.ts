@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, withContext } from '../support/browser.ts';
+import { launchChromium, withContext } from '../support/chromium.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 
 // A person signs in with a password in real Chromium, finding every field by its label.

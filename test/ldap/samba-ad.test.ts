@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { ldapConfig } from '../../src/config/ldap.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { startLatch, type RunningLatch } from '../../src/main.ts';
-import { signIn, visibleText } from '../support/http-sign-in.ts';
+import { HttpClient, visibleText } from '../support/http-client.ts';
 import { tempDir } from '../support/temp.ts';
 
 // Active Directory: a real Samba AD DC, provisioned once for this file. Samba keeps its default
@@ -188,8 +188,8 @@ describe('Samba AD through the sign-in prompt', () => {
   });
 
   test('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
-    const page = await signIn(base, AD_USERS.alice.sam, AD_USERS.alice.password);
-    const text = visibleText(page.html);
+    const page = await new HttpClient(base).signIn(AD_USERS.alice.sam, AD_USERS.alice.password);
+    const text = visibleText(page.text);
     assert.match(text, /Signed in as Alice Adams/);
     for (const group of ['GroupA', 'GroupB', 'GroupC']) assert.match(text, new RegExp(group));
     const ready = await fetch(`${base}/readyz`);
@@ -197,13 +197,13 @@ describe('Samba AD through the sign-in prompt', () => {
   });
 
   test('non-ASCII and special-character users sign in through the prompt', async () => {
-    assert.match(visibleText((await signIn(base, AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).html), /Signed in as Jürgen Größe/);
-    assert.match(visibleText((await signIn(base, AD_USERS.special.sam, AD_USERS.special.password)).html), /Signed in as/);
+    assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).text), /Signed in as Jürgen Größe/);
+    assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.special.sam, AD_USERS.special.password)).text), /Signed in as/);
   });
 
   test('wrong password and unknown user get the same message', async () => {
-    const wrong = visibleText((await signIn(base, AD_USERS.bob.sam, 'not-the-password')).html);
-    const unknown = visibleText((await signIn(base, 'no.such.user', 'not-the-password')).html);
+    const wrong = visibleText((await new HttpClient(base).signIn(AD_USERS.bob.sam, 'not-the-password')).text);
+    const unknown = visibleText((await new HttpClient(base).signIn('no.such.user', 'not-the-password')).text);
     assert.match(wrong, /Incorrect username or password\./);
     assert.match(unknown, /Incorrect username or password\./);
   });
@@ -218,10 +218,10 @@ describe('Samba AD through the sign-in prompt', () => {
   ];
   for (const [label, user, expected] of states) {
     test(`account state ${label}: the prompt says what happened and what to do`, async () => {
-      const page = await signIn(base, user.sam, user.password);
+      const page = await new HttpClient(base).signIn(user.sam, user.password);
       assert.equal(page.status, 403);
-      assert.match(visibleText(page.html), expected);
-      assert.doesNotMatch(page.html, /Signed in as/);
+      assert.match(visibleText(page.text), expected);
+      assert.doesNotMatch(page.text, /Signed in as/);
     });
   }
 });

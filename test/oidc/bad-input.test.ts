@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { freePort } from '../support/daemon.ts';
 import { startApacheOpenidc, type ApacheRp } from '../support/apache-openidc.ts';
 import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
