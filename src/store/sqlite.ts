@@ -179,7 +179,7 @@ class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.sql.ping.get();
   }
 
   async close(): Promise<void> {
@@ -188,6 +188,7 @@ class SqliteStore implements Store {
     this.sweep();
     this.bus.removeAllListeners();
     this.db.close();
+    closedHandles.push(this.db, this.sql, this.incrementTx, this.appendTx);
   }
 
   /** Deletes expired keys; reads already ignore them, this only reclaims the space. */
@@ -214,15 +215,21 @@ function openDatabase(file: string): Database.Database {
     fs.chmodSync(file, 0o600); // the umask may have removed bits, never added them; be explicit
   }
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  // exec, not db.pragma(): pragma() prepares a statement that would be left to the collector.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
   db.exec(schema);
   return db;
 }
 
+// better-sqlite3 12 on Node 24 can abort the process ("RemoveEnvironmentCleanupHook: (env) !=
+// nullptr") when V8 finalizes one of its statements. So none is ever left to the garbage
+// collector: every statement is prepared once per store, and a closed store's database,
+// statements and transactions stay referenced here (one small entry per store opened).
+const closedHandles: unknown[] = [];
+
 function prepare(db: Database.Database) {
   return {
+    ping: db.prepare('SELECT 1'),
     get: db.prepare(`SELECT value, version, expires_at FROM kv WHERE key = @key AND ${live}`),
     upsert: db.prepare(`INSERT INTO kv (key, value, version, expires_at) VALUES (@key, @value, @version, @expires)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at`),
