@@ -11,9 +11,11 @@ import type { SignInRequest } from './contract.ts';
 import { SignInFlow } from './flow.ts';
 import { KnownDevices } from './known-device.ts';
 import { PolicyResolver } from './policy.ts';
+import { RememberedDevices } from './remembered-device.ts';
 import { IdentifyStep } from './steps/identify.ts';
 import { PasswordStep } from './steps/password.ts';
 import type { BrowserContext, Step } from './steps/step.ts';
+import type { SecondFactorKind } from './policy.ts';
 import { PasswordThrottle } from './throttle.ts';
 import { TransactionStore, type LoginTransaction } from './transaction.ts';
 
@@ -39,22 +41,47 @@ class RecordingDirectory implements Directory {
 
 /** A second factor registered like any later method would be: proves the extension point. */
 class CodeStep implements Step {
-  readonly id = 'test-code';
   readonly stage = 'second-factor' as const;
-  readonly label = 'Test code';
-  constructor(private readonly enrolled: Set<string>) {}
-  async isAvailable(ctx: Parameters<Step['isAvailable']>[0]) { return ctx.tx.user !== undefined && this.enrolled.has(ctx.tx.user.id); }
-  async view() { return { template: 'test-code', model: {} }; }
+  readonly label: string;
+  constructor(
+    private readonly enrolled: Set<string>,
+    readonly id = 'test-code',
+    readonly kind: SecondFactorKind = 'passcode',
+    private readonly code = '123456',
+  ) {
+    this.label = `Test ${id}`;
+  }
+  async isAvailable(ctx: Parameters<Step['isAvailable']>[0]) { return ctx.tx.user !== undefined && this.enrolled.has(`${this.id}:${ctx.tx.user.id}`); }
+  async view() { return { template: this.id, model: {} }; }
   async handle(_ctx: unknown, form: Record<string, string>) {
-    return form.code === '123456'
-      ? { kind: 'success' as const, method: 'test-code', amr: ['otp'], reason: 'code accepted' }
+    return form.code === this.code
+      ? { kind: 'success' as const, method: this.id, amr: ['otp'], reason: 'code accepted' }
+      : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
+  }
+}
+
+/** Enrolls a user who has no second factor: two pages (show a secret, then confirm it). */
+class EnrollStep implements Step {
+  readonly id = 'test-enroll';
+  readonly stage = 'second-factor' as const;
+  readonly label = 'Set up a code';
+  readonly kind = 'passcode' as const;
+  readonly enrollment = true;
+  constructor(private readonly enrolled: Set<string>) {}
+  async isAvailable() { return true; }
+  async view() { return { template: 'test-enroll', model: {} }; }
+  async handle(ctx: Parameters<Step['handle']>[0], form: Record<string, string>) {
+    if (!ctx.tx.stepData) return { kind: 'challenge' as const, reason: 'secret shown', stepData: { secret: 'S' } };
+    this.enrolled.add(`test-code:${ctx.tx.user!.id}`);
+    return form.code === '654321'
+      ? { kind: 'success' as const, method: 'test-code', amr: ['otp'], reason: 'enrolled and confirmed' }
       : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
   }
 }
 
 const browser: BrowserContext = { ip: '192.0.2.10', userAgent: 'test' };
-const request = (overrides: Partial<SignInRequest['constraints']> = {}): SignInRequest => ({
-  app: { id: 'wiki', name: 'Wiki', protocol: 'saml' },
+const request = (overrides: Partial<SignInRequest['constraints']> = {}, appId = 'wiki'): SignInRequest => ({
+  app: { id: appId, name: appId === 'wiki' ? 'Wiki' : appId, protocol: 'saml' },
   constraints: overrides,
   continuation: { returnPath: '/saml2/idp/continue', data: { requestId: 'r1' } },
 });
@@ -66,11 +93,19 @@ let transactions: TransactionStore;
 let authLog: AuthLog;
 let enrolled: Set<string>;
 
-function makeFlow(policy: ConstructorParameters<typeof PolicyResolver>[0] = { default: { password: true, newUser: 'allow' }, groups: [] }) {
+type PolicyConfig = ConstructorParameters<typeof PolicyResolver>[0];
+
+function makeFlow(policy: PolicyConfig = { default: { password: true, newUser: 'allow' }, groups: [] }, apps: ConstructorParameters<typeof PolicyResolver>[1] = {}) {
   const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
   const known = new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000);
-  const steps = [new IdentifyStep(), new PasswordStep(directory, throttle, known, 0), new CodeStep(enrolled)];
-  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, {}), authLog });
+  const steps = [
+    new IdentifyStep(),
+    new PasswordStep(directory, throttle, known, 0),
+    new CodeStep(enrolled),
+    new CodeStep(enrolled, 'test-key', 'webauthn', '999999'),
+    new EnrollStep(enrolled),
+  ];
+  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, apps), authLog, remembered: new RememberedDevices(store) });
 }
 
 async function act(flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) {
@@ -141,7 +176,7 @@ test('a disabled account ends the sign-in with what to do', async () => {
 });
 
 test('a registered second factor is asked for, and completing it gives level mfa', async () => {
-  enrolled.add(alice.id);
+  enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow();
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
@@ -214,4 +249,107 @@ test('account throttling: after the limit even the right password waits', async 
   assert.ok(result.kind === 'moved');
   assert.match(result.message ?? '', /^Too many failed attempts\. Wait 1 minute and try again\.$/);
   assert.equal(directory.checks.length, 3, 'the throttled attempt never reached the directory');
+});
+
+
+/** A new sign-in to the app from this browser, up to the password. */
+async function passwordFrom(flow: SignInFlow, appId: string, from: BrowserContext) {
+  const tx = await flow.begin(request({}, appId), { login: 'alice', stage: 'primary' });
+  const loaded = (await transactions.load(tx.id))!;
+  return flow.submit(loaded.tx, loaded.version, from, { kind: 'submit', form: { password: 'right' } });
+}
+
+/** Password then the code step; returns the finished transaction. */
+async function signInWithCode(flow: SignInFlow, appId: string, from: BrowserContext, form: Record<string, string> = {}) {
+  const afterPassword = await passwordFrom(flow, appId, from);
+  if (afterPassword.kind !== 'moved') return afterPassword;
+  const mid = (await transactions.load(afterPassword.tx.id))!;
+  const current = await flow.current(mid.tx, from);
+  return flow.submit(mid.tx, mid.version, from, { kind: 'submit', form: { code: current?.step.id === 'test-key' ? '999999' : '123456', ...form } });
+}
+
+const remembering = (scope: 'application' | 'all'): PolicyConfig => ({
+  default: { password: true, newUser: 'allow', rememberDevice: { enabled: true, lifetime: 7 * 86_400_000, scope } },
+  groups: [],
+});
+
+test('remembered device, one application: "this is my device" skips the second factor there only', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const flow = makeFlow(remembering('application'));
+  const mine = { ...browser, deviceId: 'device-1' };
+  const mid = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, mid, { kind: 'submit', form: { password: 'right' } });
+  const atCode = (await transactions.load(mid.id))!.tx;
+  assert.deepEqual((await flow.current(atCode, mine))?.remember, { days: 7, scope: 'application' });
+
+  const first = await signInWithCode(flow, 'wiki', mine, { remember: 'yes' });
+  assert.ok(first.kind === 'finished' && first.tx.completed?.level === 'mfa');
+
+  const skipped = await passwordFrom(flow, 'wiki', mine);
+  assert.ok(skipped.kind === 'finished', 'no second factor asked on the remembered app');
+  assert.equal(skipped.tx.completed?.level, 'mfa');
+  assert.deepEqual(skipped.tx.methods, ['password', 'remembered-device']);
+  assert.deepEqual(skipped.tx.amr, ['pwd', 'mfa']);
+
+  assert.equal((await passwordFrom(flow, 'mail', mine)).kind, 'moved', 'another application still asks for the second factor');
+  assert.equal((await passwordFrom(flow, 'wiki', { ...browser, deviceId: 'device-2' })).kind, 'moved', 'another browser still asks');
+});
+
+test('remembered device, all applications: one confirmation covers every app whose policy allows the method', async () => {
+  enrolled.add(`test-code:${alice.id}`).add(`test-key:${alice.id}`);
+  const flow = makeFlow(remembering('all'), { vpn: { secondFactors: ['webauthn'] } });
+  const mine = { ...browser, deviceId: 'device-1' };
+  const first = await signInWithCode(flow, 'wiki', mine, { remember: 'yes' });
+  assert.ok(first.kind === 'finished' && first.tx.completed);
+
+  const covered = await passwordFrom(flow, 'mail', mine);
+  assert.ok(covered.kind === 'finished' && covered.tx.completed?.level === 'mfa');
+
+  // The VPN accepts only WebAuthn; a browser remembered after a passcode does not cover it.
+  const vpn = await flow.begin(request({}, 'vpn'), { login: 'alice', stage: 'primary' });
+  const loadedVpn = (await transactions.load(vpn.id))!;
+  const asked = await flow.submit(loadedVpn.tx, loadedVpn.version, mine, { kind: 'submit', form: { password: 'right' } });
+  assert.equal(asked.kind, 'moved');
+  const atVpn = (await transactions.load(vpn.id))!.tx;
+  const current = await flow.current(atVpn, mine);
+  assert.equal(current?.step.id, 'test-key', 'only the second factor the VPN allows is offered');
+  assert.deepEqual(current?.alternatives, []);
+});
+
+test('without "this is my device" ticked, nothing is remembered', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const flow = makeFlow(remembering('all'));
+  const mine = { ...browser, deviceId: 'device-1' };
+  await signInWithCode(flow, 'wiki', mine);
+  assert.equal((await passwordFrom(flow, 'wiki', mine)).kind, 'moved');
+});
+
+test('new-user policy require-enrollment: a user with no second factor enrolls one inline, then has level mfa', async () => {
+  const flow = makeFlow({ default: { password: true, newUser: 'require-enrollment' }, groups: [] });
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  let at = (await transactions.load(tx.id))!.tx;
+  assert.equal((await flow.current(at, browser))?.step.id, 'test-enroll');
+  await act(flow, at, { kind: 'submit', form: {} });
+  at = (await transactions.load(tx.id))!.tx;
+  assert.deepEqual(at.stepData, { secret: 'S' }, 'the step keeps what its second page needs');
+  const done = await act(flow, at, { kind: 'submit', form: { code: '654321' } });
+  assert.ok(done.kind === 'finished' && done.tx.completed);
+  assert.equal(done.tx.completed.level, 'mfa');
+
+  // Next time the enrolled factor is asked for, not enrollment.
+  const next = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, next, { kind: 'submit', form: { password: 'right' } });
+  assert.equal((await flow.current((await transactions.load(next.id))!.tx, browser))?.step.id, 'test-code');
+});
+
+test('a second factor that policy does not allow is not offered', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const flow = makeFlow({ default: { password: true, newUser: 'deny', secondFactors: ['webauthn'] }, groups: [] });
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed');
+  assert.match(result.tx.failureMessage?.message ?? '', /needs a second factor/);
+  const events = (await authLog.query()).map((e) => `${e.data.event}:${e.data.result}`);
+  assert.ok(!events.includes('sign-in:success'), 'a refused sign-in is never logged as a success');
 });

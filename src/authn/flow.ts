@@ -5,9 +5,11 @@ import type { AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './steps/step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
+import type { RememberedDevices } from './remembered-device.ts';
 
 // The sign-in flow engine: identify -> primary (passwordless or password) -> second factor
-// (unless not needed) -> offers -> done. Steps report typed outcomes; only this file decides what
+// (unless not needed: passwordless already was, or a remembered device covers it; a user with none
+// enrolls one when policy requires) -> offers -> done. Steps report typed outcomes; only this file decides what
 // comes next, and every decision is written to the transaction and the authentication log.
 
 const STAGES: Stage[] = ['identify', 'primary', 'second-factor', 'offer'];
@@ -25,6 +27,8 @@ export interface CurrentStep {
   view: StepView;
   /** Other steps the user may pick in this stage. */
   alternatives: Array<{ id: string; label: string }>;
+  /** At a second factor, when policy lets the user skip it in this browser next time ("Yes, this is my device"). */
+  remember?: { days: number; scope: 'application' | 'all' };
 }
 
 export type SubmitResult =
@@ -38,6 +42,7 @@ export interface FlowDeps {
   steps: Step[];
   policies: PolicyResolver;
   authLog: AuthLog;
+  remembered: RememberedDevices;
   signInCounter?: Counter<'result' | 'method'>;
 }
 
@@ -64,10 +69,15 @@ export class SignInFlow {
     const available = await this.available(tx.stage, ctx);
     const step = available.find((s) => s.id === tx.stepId) ?? available[0];
     if (!step) return undefined;
+    const remember = ctx.policy.rememberDevice;
     return {
       step,
       view: await step.view(ctx),
       alternatives: available.filter((s) => s !== step).map((s) => ({ id: s.id, label: s.label })),
+      remember:
+        step.stage === 'second-factor' && step.kind && remember.enabled
+          ? { days: Math.max(1, Math.round(remember.lifetimeMs / 86_400_000)), scope: remember.scope }
+          : undefined,
     };
   }
 
@@ -99,6 +109,7 @@ export class SignInFlow {
     await this.record(tx, browser, current.step, outcome);
     switch (outcome.kind) {
       case 'challenge':
+        if (outcome.stepData !== undefined) tx.stepData = outcome.stepData;
         return outcome.message;
       case 'attempted':
         return `${current.step.label} is not available. Choose another way to sign in.`;
@@ -108,6 +119,7 @@ export class SignInFlow {
         return undefined;
       case 'success':
         this.applySuccess(tx, current.step, outcome);
+        if (current.step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, current.step, form);
         await this.advance(tx, browser);
         return undefined;
     }
@@ -117,14 +129,29 @@ export class SignInFlow {
     if (outcome.login !== undefined) tx.login = outcome.login;
     if (outcome.user) tx.user = outcome.user;
     if (outcome.method) tx.methods.push(outcome.method);
-    for (const value of outcome.amr ?? []) if (!tx.amr.includes(value)) tx.amr.push(value);
-    if (step.stage === 'second-factor') tx.stepData = { secondFactor: true };
+    const amr = step.stage === 'second-factor' ? [...(outcome.amr ?? []), 'mfa'] : (outcome.amr ?? []);
+    for (const value of amr) if (!tx.amr.includes(value)) tx.amr.push(value);
+  }
+
+  /** "Yes, this is my device" ticked at a second factor that policy lets a browser remember. */
+  private async rememberIfAsked(tx: LoginTransaction, browser: BrowserContext, step: Step, form: Record<string, string>): Promise<void> {
+    const policy = this.policyFor(tx);
+    if (form.remember !== 'yes' || !policy.rememberDevice.enabled || !step.kind || !tx.user || !browser.deviceId) return;
+    const { lifetimeMs, scope } = policy.rememberDevice;
+    await this.deps.remembered.remember(browser.deviceId, tx.user.id, {
+      kind: step.kind,
+      method: tx.methods.at(-1) ?? step.id,
+      scope,
+      appId: tx.request.app.id,
+      expiresAt: Date.now() + lifetimeMs,
+    });
+    const covers = scope === 'all' ? 'all applications' : tx.request.app.id;
+    await this.log(tx, browser, 'remember-device', 'success', `the user trusted this browser for ${covers} for ${Math.round(lifetimeMs / 86_400_000)} days`);
   }
 
   /** Moves to the next stage that has something to do, or finishes. */
   private async advance(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
-    const passedSecondFactor = tx.stage === 'second-factor';
-    if (tx.stage === 'primary' && tx.user) {
+    if (tx.user && (tx.stage === 'identify' || tx.stage === 'primary')) {
       const policy = this.policyFor(tx);
       if (policy.deny) {
         await this.fail(tx, browser, 'access-denied', 'denied', `policy denies this user this application (${policy.sources.join(' <- ')})`);
@@ -132,20 +159,19 @@ export class SignInFlow {
       }
     }
     tx.stepId = undefined;
-    tx.stepData = passedSecondFactor ? { secondFactor: true } : undefined;
+    tx.stepData = undefined;
     for (const stage of STAGES.slice(STAGES.indexOf(tx.stage) + 1)) {
       tx.stage = stage;
-      const ctx = this.context(tx, browser);
-      const steps = await this.available(stage, ctx);
-      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps))) continue;
+      // A passkey picked from autofill on the first page has already proved who this is.
+      if (stage === 'primary' && tx.user) continue;
+      const steps = await this.available(stage, this.context(tx, browser));
+      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps))) {
+        if (tx.outcome) return;
+        continue;
+      }
       if (steps.length > 0) return;
-      if (stage === 'second-factor') return; // needsSecondFactor already failed the transaction
     }
-    await this.finish(tx, browser, passedSecondFactor || this.hadSecondFactor(tx));
-  }
-
-  private hadSecondFactor(tx: LoginTransaction): boolean {
-    return tx.amr.includes('mfa');
+    await this.finish(tx, browser);
   }
 
   /** Named checks that decide whether a second factor is asked for, each with its reason. */
@@ -153,13 +179,26 @@ export class SignInFlow {
     const policy = this.policyFor(tx);
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
+    const remembered = policy.rememberDevice.enabled && tx.user
+      ? await this.deps.remembered.covering(browser.deviceId, tx.user.id, tx.request.app.id, policy.secondFactors)
+      : undefined;
+    if (remembered) {
+      tx.methods.push('remembered-device');
+      tx.amr.push('mfa');
+      const until = new Date(remembered.expiresAt).toISOString();
+      return this.skip(tx, browser, `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`);
+    }
     if (steps.length > 0) return true;
     if (wantsMfa) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', 'the application asked for multi-factor authentication and the user has no second factor');
       return false;
     }
     if (policy.newUser === 'allow') return this.skip(tx, browser, `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`);
-    await this.fail(tx, browser, 'access-denied', 'denied', `no second factor enrolled; new-user policy is ${policy.newUser}`);
+    tx.failureMessage = {
+      message: `${tx.request.app.name} needs a second factor, and your account has none that it accepts.`,
+      hint: 'Contact your IT help desk to have one set up.',
+    };
+    await this.fail(tx, browser, 'access-denied', 'denied', `no usable second factor; new-user policy is ${policy.newUser} and nothing can be enrolled here`);
     return false;
   }
 
@@ -169,8 +208,8 @@ export class SignInFlow {
     return false;
   }
 
-  private async finish(tx: LoginTransaction, browser: BrowserContext, secondFactor: boolean): Promise<void> {
-    const level: AuthLevel = tx.amr.includes('user') && !tx.methods.includes('password') ? 'passwordless' : secondFactor ? 'mfa' : 'password';
+  private async finish(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
+    const level: AuthLevel = tx.amr.includes('user') && !tx.methods.includes('password') ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
     if (level !== 'password' && !tx.amr.includes('mfa')) tx.amr.push('mfa');
     if (!levelSatisfies(level, tx.request.constraints.acceptableLevels)) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`);
@@ -235,9 +274,22 @@ export class SignInFlow {
     return { tx, browser, policy: this.policyFor(tx) };
   }
 
+  /**
+   * The steps the user may use now: of this stage, allowed by policy, usable. Enrollment steps
+   * stand in for second factors only when the user has none and policy requires one.
+   */
   private async available(stage: Stage, ctx: StepContext): Promise<Step[]> {
-    const steps: Step[] = [];
-    for (const step of this.deps.steps) if (step.stage === stage && (await step.isAvailable(ctx))) steps.push(step);
-    return steps;
+    const usable = async (enrollment: boolean) => {
+      const steps: Step[] = [];
+      for (const step of this.deps.steps) {
+        if (step.stage !== stage || Boolean(step.enrollment) !== enrollment) continue;
+        if (step.kind && !ctx.policy.secondFactors.includes(step.kind)) continue;
+        if (await step.isAvailable(ctx)) steps.push(step);
+      }
+      return steps;
+    };
+    const steps = await usable(false);
+    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user) return steps;
+    return usable(true);
   }
 }

@@ -1,5 +1,7 @@
 import type { LatchConfig } from '../config/schema.ts';
-import type { PolicyLayer } from '../config/policy.ts';
+import { SECOND_FACTOR_KINDS, type PasswordlessKind, type PolicyLayer, type SecondFactorKind } from '../config/policy.ts';
+
+export type { PasswordlessKind, SecondFactorKind };
 
 // Policy resolution, in one place: the global layer, then the application's, then each of the
 // user's groups in the order the config lists them. `sources` says which layers applied, so the
@@ -7,6 +9,8 @@ import type { PolicyLayer } from '../config/policy.ts';
 
 export interface EffectivePolicy {
   password: boolean;
+  secondFactors: SecondFactorKind[];
+  passwordless: PasswordlessKind[];
   newUser: 'require-enrollment' | 'allow' | 'deny';
   rememberDevice: { enabled: boolean; lifetimeMs: number; scope: 'application' | 'all' };
   deny: boolean;
@@ -19,6 +23,8 @@ function apply(into: EffectivePolicy, layer: PolicyLayer | undefined, source: st
   if (!layer) return;
   into.sources.push(source);
   if (layer.password !== undefined) into.password = layer.password;
+  if (layer.secondFactors !== undefined) into.secondFactors = [...layer.secondFactors];
+  if (layer.passwordless !== undefined) into.passwordless = [...layer.passwordless];
   if (layer.newUser !== undefined) into.newUser = layer.newUser;
   if (layer.deny !== undefined) into.deny = layer.deny;
   const remember = layer.rememberDevice;
@@ -44,6 +50,8 @@ export class PolicyResolver {
   resolve(appId: string, groups: string[] = []): EffectivePolicy {
     const policy: EffectivePolicy = {
       password: true,
+      secondFactors: [...SECOND_FACTOR_KINDS],
+      passwordless: ['platform', 'roaming'],
       newUser: 'allow',
       rememberDevice: { enabled: false, lifetimeMs: 30 * 86_400_000, scope: 'application' },
       deny: false,

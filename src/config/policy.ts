@@ -5,9 +5,21 @@ import { duration } from './duration.ts';
 // add fields here (allowed second factors, passwordless kinds, networks); resolution lives in
 // src/authn/policy.ts.
 
+/** Second-factor methods, by the kind policy names: passcodes (TOTP app or OATH token), WebAuthn, admin bypass codes, push. */
+export const SECOND_FACTOR_KINDS = ['passcode', 'webauthn', 'bypass-code', 'push'] as const;
+export type SecondFactorKind = (typeof SECOND_FACTOR_KINDS)[number];
+
+/** Passwordless authenticators: platform (built into the device), roaming (security key), push (phone). */
+export const PASSWORDLESS_KINDS = ['platform', 'roaming', 'push'] as const;
+export type PasswordlessKind = (typeof PASSWORDLESS_KINDS)[number];
+
 export const policyLayer = z.strictObject({
   /** Whether password sign-in is allowed at all (it is the fallback when nothing else is). */
   password: z.boolean().optional(),
+  /** Second factors a user may complete (and enroll). Default: all of them. */
+  secondFactors: z.array(z.enum(SECOND_FACTOR_KINDS)).optional(),
+  /** Passwordless authenticators a user may register and sign in with; [] turns passwordless off. */
+  passwordless: z.array(z.enum(PASSWORDLESS_KINDS)).optional(),
   /** What happens to a user who has no second factor enrolled. */
   newUser: z.enum(['require-enrollment', 'allow', 'deny']).optional(),
   /** "Trust this browser": how long, and whether it covers one application or all of them. */

@@ -156,7 +156,10 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
         ? { kind: form.action }
         : { kind: 'submit', form };
     if (!current && action.kind !== 'restart') return showFinished(ctx, tx);
-    const result = await flow.submit(tx, version, cookies.context(ctx), action);
+    const browser = cookies.context(ctx);
+    // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
+    if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
+    const result = await flow.submit(tx, version, browser, action);
     if (result.kind === 'conflict') return ctx.redirect(`/login?tx=${tx.id}`);
     if (result.kind === 'finished') return showFinished(ctx, result.tx);
     await render(ctx, result.tx, binding, result.message);

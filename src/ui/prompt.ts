@@ -21,6 +21,14 @@ const alertBox = (message: string | undefined) =>
 
 const describedBy = (message: string | undefined) => (message ? html` aria-describedby="prompt-error" aria-invalid="true"` : '');
 
+/** "Yes, this is my device" under a second factor, when policy allows remembering browsers. */
+const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: string) => {
+  const days = remember.days === 1 ? '1 day' : `${remember.days} days`;
+  const covers = remember.scope === 'all' ? 'any application' : appName;
+  return html`<p class="remember"><input type="checkbox" id="remember" name="remember" value="yes">
+<label for="remember">Yes, this is my device: don't ask for a second factor in this browser for ${covers} for ${days}</label></p>`;
+};
+
 const TEMPLATES: Record<string, Template> = {
   identify: (view, page) => ({
     title: `Sign in to ${page.appName}`,
@@ -56,6 +64,7 @@ export function promptPage(page: PromptPage): Html {
 <input type="hidden" name="step" value="${page.current.step.id}">
 ${alertBox(page.message)}
 ${body}
+${page.current.remember ? rememberBox(page.current.remember, page.appName) : ''}
 ${page.current.alternatives.length > 0
   ? html`<details class="options"><summary>Other options</summary>
 ${page.current.alternatives.map((alt) => html`<button type="submit" name="choose" value="${alt.id}" class="link" formnovalidate>${alt.label}</button>`)}

@@ -1,4 +1,6 @@
+import type { LatchConfig } from '../../config/schema.ts';
 import type { Directory } from '../../directory/contract.ts';
+import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
 import type { PasswordThrottle } from '../throttle.ts';
 import { IdentifyStep } from './identify.ts';
@@ -8,6 +10,10 @@ import type { Step } from './step.ts';
 // Every sign-in method Latch knows, in the order alternatives are offered within a stage.
 
 export interface StepDeps {
+  config: LatchConfig;
+  store: Store;
+  /** The server secret (src/keys/server-secret.ts): derive step-specific MAC keys from it. */
+  serverSecret: Buffer;
   directory: Directory;
   throttle: PasswordThrottle;
   knownDevices: KnownDevices;

@@ -1,5 +1,6 @@
 import type { DirectoryUser } from '../../directory/contract.ts';
-import type { EffectivePolicy } from '../policy.ts';
+import type { Json } from '../../store/contract.ts';
+import type { EffectivePolicy, SecondFactorKind } from '../policy.ts';
 import type { LoginTransaction, Stage } from '../transaction.ts';
 
 // One sign-in method = one Step (STYLE.md, after Keycloak's authenticator SPI). A step says when it
@@ -29,8 +30,11 @@ export interface StepView {
 export type StepOutcome =
   /** The step is done. The first-stage steps name the user; `amr` and `method` record how. */
   | { kind: 'success'; user?: DirectoryUser; login?: string; method?: string; amr?: string[]; reason: string }
-  /** Show the step again, with a message for the user (wrong code, empty field, …). */
-  | { kind: 'challenge'; message: string; reason: string; result?: string }
+  /**
+   * Show the step again, with a message for the user (wrong code, empty field, …). A step with
+   * several pages (enroll, then confirm) passes what it needs next in `stepData`.
+   */
+  | { kind: 'challenge'; message?: string; reason: string; result?: string; stepData?: Json }
   /** The sign-in ends here; the user must start again or contact support. */
   | { kind: 'failed'; message: string; hint?: string; reason: string; result?: string }
   /** Not applicable after all: let the user pick an alternative. */
@@ -41,6 +45,16 @@ export interface Step {
   readonly stage: Stage;
   /** Shown in "Other options". */
   readonly label: string;
+  /**
+   * Second-factor steps: the kind policy allows or not (`policy.secondFactors`). The flow offers
+   * the step only when the effective policy lists it, and records it on a remembered device.
+   */
+  readonly kind?: SecondFactorKind;
+  /**
+   * A second-factor step that enrolls a user who has none (new-user policy "require-enrollment"):
+   * the flow offers it only when no other second factor is available to the user.
+   */
+  readonly enrollment?: boolean;
   /** Whether the step can be offered now (enrolled, allowed by policy, browser capable). */
   isAvailable(ctx: StepContext): Promise<boolean>;
   view(ctx: StepContext): Promise<StepView>;

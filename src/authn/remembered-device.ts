@@ -1,0 +1,51 @@
+import type { Store } from '../store/contract.ts';
+import type { SecondFactorKind } from './policy.ts';
+
+// "Yes, this is my device": after a second factor, the user may let this browser skip the second
+// factor for a while. The record lives server-side, keyed by the known-device id and the user, and
+// names the method that earned it, the application, and whether it covers one application or all.
+// An application whose policy does not allow that method is not covered.
+
+// A type, not an interface, so it is assignable to the store's Json.
+export type RememberedEntry = {
+  /** The second-factor kind the user completed when asking to be remembered. */
+  kind: SecondFactorKind;
+  method: string;
+  scope: 'application' | 'all';
+  /** The application the user confirmed for (covers only it when scope is "application"). */
+  appId: string;
+  createdAt: number;
+  expiresAt: number;
+};
+
+type RememberedRecord = { entries: RememberedEntry[] };
+
+const key = (deviceId: string, userId: string) => `remembered:${deviceId}:${userId}`;
+
+export class RememberedDevices {
+  constructor(private readonly store: Store) {}
+
+  async remember(deviceId: string, userId: string, entry: Omit<RememberedEntry, 'createdAt'>): Promise<void> {
+    const now = Date.now();
+    const record = (await this.store.get<RememberedRecord>(key(deviceId, userId))) ?? { entries: [] };
+    // One entry per (scope, application): confirming again renews it.
+    const entries = record.entries.filter((e) => e.expiresAt > now && !(e.scope === entry.scope && (e.scope === 'all' || e.appId === entry.appId)));
+    entries.push({ ...entry, createdAt: now });
+    const ttlMs = Math.max(...entries.map((e) => e.expiresAt)) - now;
+    await this.store.set(key(deviceId, userId), { entries }, { ttlMs });
+  }
+
+  /** The entry that lets this browser skip the second factor for this application, if any. */
+  async covering(deviceId: string | undefined, userId: string, appId: string, allowed: SecondFactorKind[]): Promise<RememberedEntry | undefined> {
+    if (!deviceId) return undefined;
+    const record = await this.store.get<RememberedRecord>(key(deviceId, userId));
+    const now = Date.now();
+    return record?.entries.find(
+      (e) => e.expiresAt > now && allowed.includes(e.kind) && (e.scope === 'all' || e.appId === appId),
+    );
+  }
+
+  async forget(deviceId: string, userId: string): Promise<void> {
+    await this.store.delete(key(deviceId, userId));
+  }
+}
