@@ -1,25 +1,12 @@
 import type { CurrentStep } from '../authn/flow.ts';
-import type { StepView } from '../authn/steps/step.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
+import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
+
+export type { PromptPage };
 
 // The sign-in prompt: one template per step (keyed by StepView.template), inside a common frame
 // with the application's name, the message of the last attempt, and "Other options".
-
-export interface PromptPage {
-  appName: string;
-  action: string;
-  csrf: string;
-  message?: string;
-  current: CurrentStep;
-}
-
-type Template = (view: StepView, page: PromptPage) => { title: string; body: Html; script?: string };
-
-const alertBox = (message: string | undefined) =>
-  message ? html`<p class="alert" role="alert" id="prompt-error">${message}</p>` : '';
-
-const describedBy = (message: string | undefined) => (message ? html` aria-describedby="prompt-error" aria-invalid="true"` : '');
 
 /** "Yes, this is my device" under a second factor, when policy allows remembering browsers. */
 const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: string) => {
@@ -29,6 +16,7 @@ const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: st
 <label for="remember">Yes, this is my device: don't ask for a second factor in this browser for ${covers} for ${days}</label></p>`;
 };
 
+// Each method's templates, by StepView.template; a method's module adds its own with a spread line.
 const TEMPLATES: Record<string, Template> = {
   identify: (view, page) => ({
     title: `Sign in to ${page.appName}`,
@@ -38,18 +26,13 @@ const TEMPLATES: Record<string, Template> = {
   }),
   password: (view, page) => ({
     title: 'Enter your password',
-    body: html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>
+    body: html`${whoLine(view)}
 <input type="text" name="username" value="${String(view.model.username ?? '')}" autocomplete="username" hidden>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedBy(page.message)}>
 <button type="submit" name="action" value="submit">Sign in</button>`,
   }),
 };
-
-/** Steps added by later parts register their templates here. */
-export function registerTemplate(name: string, template: Template): void {
-  TEMPLATES[name] = template;
-}
 
 export function promptPage(page: PromptPage): Html {
   const template = TEMPLATES[page.current.view.template];

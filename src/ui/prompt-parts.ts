@@ -1,0 +1,25 @@
+import type { CurrentStep } from '../authn/flow.ts';
+import type { StepView } from '../authn/steps/step.ts';
+import { html, type Html } from '../util/html.ts';
+
+// Pieces every sign-in page template uses. Templates of a method live in their own module
+// (src/ui/prompt-<method>.ts) and are listed in src/ui/prompt.ts.
+
+export interface PromptPage {
+  appName: string;
+  action: string;
+  csrf: string;
+  message?: string;
+  current: CurrentStep;
+}
+
+export type Template = (view: StepView, page: PromptPage) => { title: string; body: Html; script?: string };
+
+export const alertBox = (message: string | undefined) =>
+  message ? html`<p class="alert" role="alert" id="prompt-error">${message}</p>` : '';
+
+export const describedBy = (message: string | undefined) => (message ? html` aria-describedby="prompt-error" aria-invalid="true"` : '');
+
+/** "Signing in as alice. Not you?" at the top of the pages after the first. */
+export const whoLine = (view: StepView) =>
+  html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>`;
