@@ -64,7 +64,8 @@ export class RelyingParty {
       userID: Buffer.from(request.user.handle, 'base64url'),
       userName: request.user.name,
       userDisplayName: request.user.displayName,
-      challenge: request.challenge,
+      // As bytes: a string would be taken as text and encoded once more.
+      challenge: Buffer.from(request.challenge, 'base64url'),
       timeout: this.config.timeout,
       attestationType: 'none',
       excludeCredentials: request.exclude.map((c) => ({ id: c.id, transports: c.transports })),
@@ -112,7 +113,7 @@ export class RelyingParty {
   async authenticationOptions(challenge: string, allow: StoredCredential[], userVerification: 'required' | 'preferred'): Promise<CeremonyOptions> {
     return generateAuthenticationOptions({
       rpID: this.rpId,
-      challenge,
+      challenge: Buffer.from(challenge, 'base64url'),
       timeout: this.config.timeout,
       userVerification,
       allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports })),

@@ -49,7 +49,11 @@ function onButton(form: HTMLFormElement, button: HTMLButtonElement, run: () => P
     button.disabled = true;
     run().then(
       (response) => post(form, RESPONSE_FIELD, JSON.stringify(response)),
-      (err: unknown) => post(form, ERROR_FIELD, err instanceof Error ? err.name || 'Error' : 'Error'),
+      (err: unknown) => {
+        // For whoever debugs it in the browser's console; the server only needs the kind of failure.
+        console.warn('WebAuthn ceremony failed:', err);
+        post(form, ERROR_FIELD, err instanceof Error ? err.name || 'Error' : 'Error');
+      },
     );
   });
 }
