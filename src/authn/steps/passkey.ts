@@ -24,12 +24,12 @@ export class PasskeyStep implements Step {
 
   async isAvailable(ctx: StepContext): Promise<boolean> {
     const user = await this.account(ctx);
-    return user !== undefined && (await this.passwordless.usablePasskeys(ctx, user.id)).length > 0;
+    return user !== undefined && (await this.passwordless.usablePasskeys(ctx, user)).length > 0;
   }
 
   async view(ctx: StepContext): Promise<StepView> {
     const user = (await this.account(ctx))!;
-    const passkeys = await this.passwordless.usablePasskeys(ctx, user.id);
+    const passkeys = await this.passwordless.usablePasskeys(ctx, user);
     const options = await this.passwordless.ceremonies.authenticationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'passwordless', userId: user.id }, passkeys, 'required');
     return { template: 'webauthn-authenticate', model: { username: ctx.tx.login ?? user.username, purpose: 'passwordless', options: JSON.stringify(options) } };
   }

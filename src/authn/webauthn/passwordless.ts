@@ -35,10 +35,10 @@ export class PasswordlessSignIn {
     private readonly policies: PolicyResolver,
   ) {}
 
-  /** Passkeys of this user that the policy in force now allows. */
-  async usablePasskeys(ctx: StepContext, userId: string): Promise<StoredCredential[]> {
-    const kinds = allowedPasswordlessKinds(ctx.policy.passwordless);
-    return (await this.ceremonies.credentials.list(userId)).filter((c) => c.passwordless && kinds.includes(c.kind));
+  /** Passkeys of this user that the policy for the user's groups allows here. */
+  async usablePasskeys(ctx: StepContext, user: DirectoryUser): Promise<StoredCredential[]> {
+    const kinds = allowedPasswordlessKinds(this.policies.resolve(ctx.tx.request.app.id, user.groups).passwordless);
+    return (await this.ceremonies.credentials.list(user.id)).filter((c) => c.passwordless && kinds.includes(c.kind));
   }
 
   async verify(ctx: StepContext, posted: string | undefined, purpose: 'passwordless' | 'discoverable', userId?: string): Promise<PasswordlessVerdict> {
