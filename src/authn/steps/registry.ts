@@ -3,8 +3,13 @@ import type { Directory } from '../../directory/contract.ts';
 import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
 import type { PasswordThrottle } from '../throttle.ts';
+import type { WebAuthnParts } from '../webauthn/index.ts';
 import { IdentifyStep } from './identify.ts';
+import { PasskeyOfferStep } from './passkey-offer.ts';
+import { PasskeyStep } from './passkey.ts';
 import { PasswordStep } from './password.ts';
+import { WebAuthnEnrollStep } from './webauthn-enroll.ts';
+import { WebAuthnSecondFactorStep } from './webauthn-second-factor.ts';
 import type { Step } from './step.ts';
 
 // Every sign-in method Latch knows, in the order alternatives are offered within a stage.
@@ -18,11 +23,18 @@ export interface StepDeps {
   throttle: PasswordThrottle;
   knownDevices: KnownDevices;
   failureDelayMs: number;
+  /** WebAuthn's credentials and ceremonies (src/authn/webauthn/index.ts), shared with the account page. */
+  webauthn: WebAuthnParts;
 }
 
 export function createSteps(deps: StepDeps): Step[] {
+  const { webauthn } = deps;
   return [
-    new IdentifyStep(),
+    new IdentifyStep(webauthn.autofill),
+    new PasskeyStep(webauthn.passwordless, deps.directory),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
+    new WebAuthnSecondFactorStep(webauthn.ceremonies),
+    new WebAuthnEnrollStep(webauthn.ceremonies),
+    new PasskeyOfferStep(webauthn.ceremonies, deps.store),
   ];
 }
