@@ -66,6 +66,7 @@ export class PasswordlessSignIn {
         method: PASSWORDLESS_METHOD,
         // A user-verified passkey is two factors in one gesture: the flow skips the second factor.
         amr: [amrOf(credential.kind), 'user', 'mfa'],
+        passwordless: credential.kind,
         reason: `passkey "${credential.name}" (${credential.kind}) verified with user verification${warning ? `; ${warning}` : ''}`,
       },
     };
