@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Store } from '../../store/contract.ts';
 import type { Passcodes } from './index.ts';
 import { codeAt, newSecret, timeStep } from './otp.ts';
-import { openTestPasscodes } from './test-store.ts';
+import { openTestPasscodes } from '../../../test/support/passcode-store.ts';
 import { parseTokenCsv } from './token-csv.ts';
 
 let store: Store;

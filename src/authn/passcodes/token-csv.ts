@@ -39,10 +39,10 @@ export function parseTokenCsv(text: string, encoding: SecretEncoding): TokenDefi
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line, i) => ({ number: i + 1, fields: splitCsvLine(line) }))
     .filter((l) => l.fields.some((f) => f !== '') && !l.fields[0]!.startsWith('#'));
   let columns: Column[] = [...COLUMNS];
-  if (lines[0]?.fields[0]?.toLowerCase() === 'serial') {
+  if ((COLUMNS as readonly string[]).includes(lines[0]?.fields[0]?.trim().toLowerCase() ?? '')) {
     const header = lines.shift()!;
     columns = [];
-    for (const name of header.fields.map((f) => f.toLowerCase())) {
+    for (const name of header.fields.map((f) => f.trim().toLowerCase())) {
       if ((COLUMNS as readonly string[]).includes(name)) columns.push(name as Column);
       else problems.push(`line ${header.number}: unknown column "${name}"; expected ${COLUMNS.join(', ')}`);
     }
@@ -82,18 +82,27 @@ function parseToken(value: (column: Column) => string, encoding: SecretEncoding,
     problem(column, message);
   };
   const serial = value('serial');
-  if (!SERIAL.test(serial)) fail('serial', `${serial === '' ? 'empty' : `"${serial.slice(0, 70)}"`}: expected 1-64 letters, digits or "._-"`);
-  const type = value('type').toLowerCase();
-  if (type !== 'hotp' && type !== 'totp') fail('type', `"${value('type')}": expected hotp or totp`);
+  if (!SERIAL.test(serial)) fail('serial', `${shown(serial)}: expected 1-64 letters, digits or "._-"`);
   const secret = decodeSecret(value('secret'), encoding);
   if (typeof secret === 'string') fail('secret', secret);
+  const type = value('type').toLowerCase();
+  if (type !== 'hotp' && type !== 'totp') fail('type', `${shown(value('type'))}: expected hotp or totp`);
   const digits = integer(value('digits'), 6, 6, 8, (message) => fail('digits', message));
   const period = integer(value('period'), 30, 10, 300, (message) => fail('period', `${message} seconds`));
   const counter = integer(value('counter'), 0, 0, Number.MAX_SAFE_INTEGER, (message) => fail('counter', message));
   const algorithm = (value('algorithm') || 'SHA1').toUpperCase().replace('-', '');
-  if (!(OTP_ALGORITHMS as readonly string[]).includes(algorithm)) fail('algorithm', `"${value('algorithm')}": expected ${OTP_ALGORITHMS.join(', ')}`);
+  if (!(OTP_ALGORITHMS as readonly string[]).includes(algorithm)) fail('algorithm', `${shown(value('algorithm'))}: expected ${OTP_ALGORITHMS.join(', ')}`);
   if (!ok || typeof secret === 'string') return undefined;
   return { serial, secret: secretFromBytes(secret), type: type as 'hotp' | 'totp', digits, period, counter, algorithm: algorithm as OtpAlgorithm };
+}
+
+/**
+ * A bad value as the message quotes it. Long values are not repeated: in a file whose columns
+ * are out of place, a long value in the wrong column is likely a secret.
+ */
+function shown(text: string): string {
+  if (text === '') return 'empty';
+  return text.length <= 16 ? `"${text}"` : `a value of ${text.length} characters`;
 }
 
 /** The secret's bytes, or what is wrong with it (without repeating it). */
@@ -116,7 +125,7 @@ function integer(text: string, fallback: number, min: number, max: number, fail:
   if (text === '') return fallback;
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    fail(`"${text.slice(0, 20)}": expected a whole number from ${min} to ${max}`);
+    fail(`${shown(text)}: expected a whole number from ${min} to ${max}`);
     return fallback;
   }
   return n;

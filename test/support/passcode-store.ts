@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { openStore } from '../../store/index.ts';
-import type { Store } from '../../store/contract.ts';
-import { tempDir } from '../../../test/support/temp.ts';
-import { createPasscodes, type Passcodes } from './index.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/contract.ts';
+import { tempDir } from './temp.ts';
+import { createPasscodes, type Passcodes } from '../../src/authn/passcodes/index.ts';
 
 // A real SQLite store in a temp dir, and the passcode parts on it, for the unit tests here.
 
