@@ -5,6 +5,7 @@ import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
+import { accountPasscodeRoutes } from './idp/account-passcodes.ts';
 import { promptRoutes } from './idp/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
@@ -38,6 +39,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
+    accountPasscodeRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);

@@ -4,6 +4,7 @@ import { hmac } from '../../util/random.ts';
 import { BypassCodes } from './bypass-codes.ts';
 import { CodeThrottle } from './code-throttle.ts';
 import { PasscodeCredentials } from './credentials.ts';
+import { PendingApps } from './enrollment.ts';
 import { SecretBox } from './secret-box.ts';
 import { OathTokens } from './tokens.ts';
 
@@ -14,6 +15,8 @@ export interface Passcodes {
   config: PasscodesConfig;
   credentials: PasscodeCredentials;
   tokens: OathTokens;
+  /** Authenticator apps being added from the account page. */
+  pendingApps: PendingApps;
   bypassCodes: BypassCodes;
   throttle: CodeThrottle;
   /** MAC key of the enrollment step, derived from the server secret. */
@@ -24,9 +27,11 @@ const deriveKey = (serverSecret: Buffer, purpose: string) => Buffer.from(hmac(se
 
 export function createPasscodes(store: Store, serverSecret: Buffer, config: PasscodesConfig): Passcodes {
   const box = new SecretBox(serverSecret);
+  const credentials = new PasscodeCredentials(store, box, config);
   return {
     config,
-    credentials: new PasscodeCredentials(store, box, config),
+    credentials,
+    pendingApps: new PendingApps(store, box, credentials, config.totpSkew),
     tokens: new OathTokens(store, box),
     bypassCodes: new BypassCodes(store, deriveKey(serverSecret, 'latch bypass codes')),
     throttle: new CodeThrottle(store, config.throttle),
