@@ -4,6 +4,7 @@ import { appEnrollmentUri } from '../authn/passcodes/enrollment.ts';
 import type { Passcodes } from '../authn/passcodes/index.ts';
 import { groupSecret } from '../authn/passcodes/otp.ts';
 import { describe } from '../authn/passcodes/records.ts';
+import { minutes } from '../authn/steps/password.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
 import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
@@ -107,7 +108,7 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
     const code = (form.code ?? '').replace(/[\s-]/g, '');
     if (!/^\d{6}$/.test(code)) return showAddPage(ctx, session, 'Enter the 6-digit code the app shows.');
     const verdict = await passcodes.throttle.attempt(session.user.id);
-    if (!verdict.allowed) return showAddPage(ctx, session, `Too many wrong codes. Wait ${Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))} minute(s) and try again.`);
+    if (!verdict.allowed) return showAddPage(ctx, session, `Too many wrong codes. Wait ${minutes(verdict.retryAfterMs)} and try again.`);
     const result = await passcodes.pendingApps.confirm(session.sid, session.user.id, code);
     if (!result.ok && result.reason === 'expired') return ctx.redirect('/account/passcodes');
     if (!result.ok) {

@@ -87,7 +87,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(page.path, '/', 'the counter follows the token after the resync');
   });
 
-  test('a TOTP token (base32 file) works for its user; unassigned, it no longer does', async () => {
+  test('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
     const file = path.join(tempDir(), 'totp.csv');
     writeFileSync(file, `T-300,${TOTP_BASE32},totp,8,60\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file, '--encoding', 'base32']), /Imported 1 token/);
@@ -96,7 +96,10 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     page = await code(client, page, totpCode(TOTP_BASE32, 0, 8, 60));
     assert.equal(page.path, '/');
     assert.match(await latchOk(latch.env, ['passcodes', 'list', 'dave']), /token:T-300\s+TOTP token T-300/);
-    assert.match(await latchOk(latch.env, ['tokens', 'unassign', 'T-300']), /Token T-300 no longer belongs to dave\./);
+    assert.match((await latchFails(latch.env, ['passcodes', 'remove', 'dave', 'app-nope'])).stderr, /dave has no passcode credential "app-nope"; see `latch passcodes list dave`/);
+    assert.match(await latchOk(latch.env, ['passcodes', 'remove', 'dave', 'token:T-300']), /Removed the TOTP token T-300 of dave \(the token is back in stock, unassigned\)\./);
+    assert.match(await latchOk(latch.env, ['tokens', 'list']), /T-300\s+TOTP\s+8\s+-/);
+    assert.match(await latchOk(latch.env, ['tokens', 'unassign', 'T-300']), /Token T-300 was not assigned to anyone\./);
     ({ client, page } = await passwordFirst('dave'));
     assert.equal(page.path, '/', 'no second factor left; the default new-user policy lets dave in');
   });
