@@ -23,7 +23,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
 
   before(async () => {
     latch = await startLatchProcess({ config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } } } });
-    for (const name of ['bob', 'carol', 'dave']) await addUser(latch.env, name, { password: PASSWORD });
+    for (const name of ['bob', 'carol', 'dave', 'erin']) await addUser(latch.env, name, { password: PASSWORD });
   });
   after(() => latch?.stop());
 
@@ -135,6 +135,30 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     const throttled = latch.authEvents().filter((e) => e.user === 'carol' && e.result === 'throttled');
     assert.deepEqual(throttled.map((e) => e.event), ['passcode', 'bypass-code']);
     assert.match(String(throttled[0]!.reason), /^too many wrong codes for this user; refused for 1[45] minutes$/);
+  });
+
+  test('account page: a forged form changes nothing; once an app exists, a password-only session cannot change it', async () => {
+    const { client } = await passwordFirst('erin'); // no second factor: the default policy lets erin in with a password
+    let page = await client.get('/account/passcodes');
+    assert.match(visibleText(page.text), /You have no authenticator app set up\./);
+    page = await client.post('/account/passcodes/new', { csrf: 'forged' });
+    assert.equal(page.status, 403);
+    assert.match(visibleText(page.text), /That change could not be confirmed\. Nothing was changed\./);
+
+    page = await client.post('/account/passcodes/new', { csrf: hiddenCsrf(await client.get('/account/passcodes')) });
+    const secret = /id="totp-secret">([^<]+)</.exec(page.text)![1]!.replace(/\s/g, '');
+    const csrf = hiddenCsrf(page);
+    page = await client.post('/account/passcodes/confirm', { csrf, code: totpCode(secret) });
+    assert.match(visibleText(page.text), /Your authenticator app is set up\./);
+    assert.match(await latchOk(latch.env, ['passcodes', 'list', 'erin']), /^app-\S+\s+authenticator app/m);
+
+    // The same password-only session may no longer remove or replace it.
+    assert.match(visibleText(page.text), /To change your authenticator app, sign out and sign in again with your second factor\./);
+    assert.doesNotMatch(page.text, /Remove<\/button>/);
+    const id = /^(app-\S+)/m.exec(await latchOk(latch.env, ['passcodes', 'list', 'erin']))![1]!;
+    page = await client.post('/account/passcodes/remove', { csrf, id });
+    assert.equal(page.status, 403);
+    assert.match(await latchOk(latch.env, ['passcodes', 'list', 'erin']), new RegExp(id));
   });
 
   test('no code, secret or bypass code appears in the logs or, in clear, in the store files', async () => {
