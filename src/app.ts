@@ -6,6 +6,7 @@ import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
 import { accountWebAuthnRoutes } from './idp/account-webauthn.ts';
+import { accountPasscodeRoutes } from './idp/account-passcodes.ts';
 import { promptRoutes } from './idp/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
@@ -40,6 +41,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
     accountWebAuthnRoutes({ ...services, ceremonies: services.webauthn.ceremonies, maxBodyBytes: config.server.maxBodyBytes }),
+    accountPasscodeRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);

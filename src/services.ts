@@ -5,6 +5,7 @@ import { SignInFlow } from './authn/flow.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
+import { createPasscodes, type Passcodes } from './authn/passcodes/index.ts';
 import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
@@ -40,6 +41,7 @@ export interface Services {
   policies: PolicyResolver;
   authLog: AuthLog;
   knownDevices: KnownDevices;
+  passcodes: Passcodes;
   transactions: TransactionStore;
   flow: SignInFlow;
   sessions: SessionStore;
@@ -75,7 +77,8 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
     const webauthn = createWebAuthn({ config, store, directory, policies });
-    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn });
+    const passcodes = createPasscodes(store, secret, config.passcodes);
+    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes });
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -86,7 +89,7 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn,
       async close() {
         await directory.close();
         await store.close();

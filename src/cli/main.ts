@@ -4,6 +4,9 @@ import type { LatchConfig } from '../config/schema.ts';
 import { readUsersFile } from '../directory/local-file.ts';
 import { rotateKeys } from '../keys/index.ts';
 import { startLatch } from '../main.ts';
+import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypass-codes.ts';
+import { listPasscodes, removePasscode } from './passcodes.ts';
+import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
 import { formatUrls } from './urls.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
 
@@ -19,6 +22,20 @@ const USAGE = `Usage: latch <command>
   urls                           print every endpoint an integrator needs
   keys rotate                    make the next signing key current and publish a new next key
                                  (restart Latch afterwards)
+
+  bypass-codes generate USER [--count N] [--uses N] [--expires 1d]
+                                 make bypass codes (shown once); defaults: 1 code, 1 use, 1 day
+  bypass-codes list USER         how many usable codes a user has, and until when
+  bypass-codes revoke USER       delete every bypass code of a user
+  passcodes list USER            a user's authenticator apps and hardware tokens
+  passcodes remove USER ID       remove one (e.g. the app on a lost phone)
+  tokens import FILE.csv [--encoding hex|base32]
+                                 import hardware OATH tokens: lines of serial,secret,type
+                                 (hotp or totp), optionally ,digits,period,counter,algorithm
+  tokens list                    every imported token and who has it
+  tokens assign SERIAL USER      give a token to a user
+  tokens unassign SERIAL         take it back (it stays in stock)
+  tokens remove SERIAL           delete it from stock
 
 Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LATCH_* variables.`;
 
@@ -46,10 +63,14 @@ async function run(argv: string[]): Promise<string | undefined> {
       'display-name': { type: 'string' },
       group: { type: 'string', multiple: true },
       'password-stdin': { type: 'boolean' },
+      count: { type: 'string' },
+      uses: { type: 'string' },
+      expires: { type: 'string' },
+      encoding: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, sub, name] = positionals;
+  const [command, sub, name, extra] = positionals;
   if (values.help || !command) return USAGE;
   const config = loadConfig();
   const needName = () => {
@@ -79,6 +100,26 @@ async function run(argv: string[]): Promise<string | undefined> {
       const results = await rotateKeys(config.keys.dir!);
       return results.map((r) => `${r.alg}: current ${r.current}, next ${r.next}`).join('\n') + '\nRestart Latch to sign with the new current key.';
     }
+    case 'bypass-codes generate':
+      return generateBypassCodes(config, needName(), { count: values.count, uses: values.uses, expires: values.expires });
+    case 'bypass-codes list':
+      return listBypassCodes(config, needName());
+    case 'bypass-codes revoke':
+      return revokeBypassCodes(config, needName());
+    case 'passcodes list':
+      return listPasscodes(config, needName());
+    case 'passcodes remove':
+      return removePasscode(config, needName(), extra);
+    case 'tokens import':
+      return importTokens(config, name, values.encoding);
+    case 'tokens list':
+      return listTokens(config);
+    case 'tokens assign':
+      return assignToken(config, name, extra);
+    case 'tokens unassign':
+      return unassignToken(config, name);
+    case 'tokens remove':
+      return removeToken(config, name);
     default:
       throw new Error(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }

@@ -3,6 +3,7 @@ import { duration } from './duration.ts';
 import { policyLayer, policyConfig } from './policy.ts';
 import { ldapConfig } from './ldap.ts';
 import { oidcConfig } from './oidc.ts';
+import { passcodesConfig } from './passcodes.ts';
 import { samlConfig } from './saml.ts';
 import { webauthnConfig } from './webauthn.ts';
 
@@ -99,6 +100,7 @@ export const configSchema = z.strictObject({
   knownDevice,
   authLog,
   policy: policyConfig,
+  passcodes: passcodesConfig,
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,

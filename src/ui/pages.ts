@@ -39,6 +39,7 @@ ${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
 ${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
 </dl>
 <p><a href="/account/passkeys">Passkeys and security keys</a></p>
+<p><a href="/account/passcodes">Authenticator app</a></p>
 <form method="post" action="/logout">
 <input type="hidden" name="csrf" value="${csrf}">
 <button type="submit">Sign out</button>

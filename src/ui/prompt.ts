@@ -3,6 +3,7 @@ import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
 import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
 import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from './prompt-webauthn.ts';
+import { PASSCODE_TEMPLATES } from './prompt-passcodes.ts';
 
 export type { PromptPage };
 
@@ -36,6 +37,7 @@ ${passkeyAutofill(view)}`,
 <button type="submit" name="action" value="submit">Sign in</button>`,
   }),
   ...WEBAUTHN_TEMPLATES,
+  ...PASSCODE_TEMPLATES,
 };
 
 export function promptPage(page: PromptPage): Html {

@@ -46,7 +46,7 @@ export async function enrollKeyThenPasskey(page: Page, base: string, username: s
   await page.goto(`${base}/account/sign-in`);
   await enterUsername(page, username);
   await enterPassword(page);
-  await waitForHeading(page, 'Set up a security key or this device');
+  await chooseKeyEnrollment(page);
   if (options.remember) await page.getByLabel(/Yes, this is my device/).check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await waitForHeading(page, 'Sign in faster next time');
@@ -56,4 +56,11 @@ export async function enrollKeyThenPasskey(page: Page, base: string, username: s
   await page.getByRole('button', { name: 'Continue' }).click();
   await waitForHeading(page, /^Signed in as /);
   return { key, device };
+}
+
+/** A new user is offered an authenticator app first; a security key is under "Other options". */
+export async function chooseKeyEnrollment(page: Page): Promise<void> {
+  await page.getByText('Other options').click();
+  await page.getByRole('button', { name: 'Set up a security key or this device' }).click();
+  await waitForHeading(page, 'Set up a security key or this device');
 }

@@ -21,7 +21,9 @@ export function authenticators(origin: string) {
 export async function enrollKeyAndPasskey(base: string, username: string, soft = authenticators(new URL(base).origin)): Promise<{ browser: HttpClient; key: SoftAuthenticator; device: SoftAuthenticator }> {
   const browser = new HttpClient(base);
   const passwordPage = await browser.submit(await browser.startSignIn(), { username });
-  const enroll = await browser.submit(passwordPage, { password: PASSWORD });
+  const choices = await browser.submit(passwordPage, { password: PASSWORD });
+  // A new user is offered an authenticator app first; keys are under "Other options".
+  const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
   assert.equal(heading(enroll), 'Set up a security key or this device');
   const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))), name: '' });
   assert.equal(heading(offer), 'Sign in faster next time', alert(offer));

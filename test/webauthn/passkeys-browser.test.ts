@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
-import { PASSWORD, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
+import { PASSWORD, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
 import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
@@ -107,6 +107,7 @@ describe('passkeys and security keys in Chromium', () => {
       await page.goto(`${latch.url}/account/sign-in`);
       await enterUsername(page, 'frank');
       await enterPassword(page);
+      await chooseKeyEnrollment(page);
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Sign in faster next time');
       await page.getByRole('button', { name: 'Skip for now' }).click();
@@ -163,6 +164,7 @@ describe('passkeys and security keys in Chromium', () => {
       await page.goto(`${latch.url}/account/sign-in`);
       await enterUsername(page, 'carol');
       await enterPassword(page);
+      await chooseKeyEnrollment(page);
       await page.getByRole('button', { name: 'Continue' }).click();
       // The roaming passkey does not count: carol is offered a passkey on this device.
       await waitForHeading(page, 'Sign in faster next time');
@@ -247,7 +249,7 @@ describe('passkeys and security keys in Chromium', () => {
     await page.goto(`${latch.url}/account/sign-in`);
     await enterUsername(page, username);
     await enterPassword(page);
-    await waitForHeading(page, 'Set up a security key or this device');
+    await chooseKeyEnrollment(page);
     await page.getByLabel(/Yes, this is my device/).check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await waitForHeading(page, 'Sign in faster next time');

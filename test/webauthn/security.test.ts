@@ -163,7 +163,8 @@ describe('WebAuthn security', () => {
     const soft = authenticators(origin);
     const roamingPasskey = new SoftAuthenticator({ origin, kind: 'roaming', userVerification: true, residentKeys: true });
     const browser = new HttpClient(latch.url);
-    const enroll = await browser.submit(await browser.submit(await browser.startSignIn(), { username: 'carol' }), { password: PASSWORD });
+    const choices = await browser.submit(await browser.submit(await browser.startSignIn(), { username: 'carol' }), { password: PASSWORD });
+    const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
     const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))) });
     assert.equal(heading(offer), 'Sign in faster next time');
     assert.equal((pageOptions(offer.text).authenticatorSelection as Record<string, string>).authenticatorAttachment, 'platform', 'the browser is asked for this device');

@@ -25,7 +25,8 @@ const FAILURES: Record<PasswordFailure, { message: string; hint?: string; final:
   'directory-unavailable': { message: "We can't check your password right now.", hint: 'Try again in a few minutes.', final: false },
 };
 
-function minutes(ms: number): string {
+/** "1 minute", "5 minutes": how long a throttled user waits. */
+export function minutes(ms: number): string {
   const m = Math.max(1, Math.ceil(ms / 60_000));
   return m === 1 ? '1 minute' : `${m} minutes`;
 }

@@ -3,10 +3,14 @@ import type { Directory } from '../../directory/contract.ts';
 import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
 import type { PasswordThrottle } from '../throttle.ts';
+import type { Passcodes } from '../passcodes/index.ts';
 import type { WebAuthnParts } from '../webauthn/index.ts';
+import { BypassCodeStep } from './bypass-code.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasskeyOfferStep } from './passkey-offer.ts';
 import { PasskeyStep } from './passkey.ts';
+import { PasscodeEnrollStep } from './passcode-enroll.ts';
+import { PasscodeStep } from './passcode.ts';
 import { PasswordStep } from './password.ts';
 import { WebAuthnEnrollStep } from './webauthn-enroll.ts';
 import { WebAuthnSecondFactorStep } from './webauthn-second-factor.ts';
@@ -25,15 +29,22 @@ export interface StepDeps {
   failureDelayMs: number;
   /** WebAuthn's credentials and ceremonies (src/authn/webauthn/index.ts), shared with the account page. */
   webauthn: WebAuthnParts;
+  /** TOTP apps, OATH tokens and bypass codes (src/authn/passcodes/index.ts). */
+  passcodes: Passcodes;
 }
 
 export function createSteps(deps: StepDeps): Step[] {
-  const { webauthn } = deps;
+  const { webauthn, passcodes } = deps;
   return [
     new IdentifyStep(webauthn.autofill),
     new PasskeyStep(webauthn.passwordless, deps.directory),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
     new WebAuthnSecondFactorStep(webauthn.ceremonies),
+    new PasscodeStep(passcodes.credentials, passcodes.throttle),
+    // Last: a help-desk code is the fallback when the user's own factors are out of reach.
+    new BypassCodeStep(passcodes.bypassCodes, passcodes.throttle),
+    // A new user is first offered an authenticator app (any phone will do); keys are under "Other options".
+    new PasscodeEnrollStep(passcodes.credentials, passcodes.throttle, passcodes.enrollKey, deps.config.passcodes),
     new WebAuthnEnrollStep(webauthn.ceremonies),
     new PasskeyOfferStep(webauthn.ceremonies, deps.store),
   ];
