@@ -88,6 +88,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const signIn = new SignInService(flow, transactions, sessions, cookies);
     const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
+    // Each application's policy layer, under the id its front end signs users in with.
+    policies.registerApps(Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])));
+    policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
       config, log, metrics, store, keys, directory, policies, authLog, knownDevices, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn,
       async close() {

@@ -360,8 +360,11 @@ test('a sign-in is reused only by applications whose policy allows the factors i
   const done = await signInWithCode(flow, 'wiki', browser);
   assert.ok(done.kind === 'finished');
   assert.deepEqual(done.tx.factors, ['passcode']);
-  assert.equal(flow.reusable('mail', alice.groups, done.tx.factors), true);
-  assert.equal(flow.reusable('vpn', alice.groups, done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
-  assert.equal(flow.reusable('kiosk', alice.groups, ['passwordless:platform']), false, 'passwordless is off for the kiosk');
-  assert.equal(flow.reusable('wiki', alice.groups, ['passwordless:platform']), true);
+  assert.equal(flow.reusable('mail', alice.groups, 'mfa', done.tx.factors), true);
+  assert.equal(flow.reusable('vpn', alice.groups, 'mfa', done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
+  assert.equal(flow.reusable('kiosk', alice.groups, 'passwordless', ['passwordless:platform']), false, 'passwordless is off for the kiosk');
+  assert.equal(flow.reusable('wiki', alice.groups, 'passwordless', ['passwordless:platform']), true);
+  assert.equal(flow.reusable('wiki', alice.groups, 'password', []), true, 'new-user policy allow: a password session will do');
+  const strict = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
+  assert.equal(strict.reusable('wiki', alice.groups, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
 });

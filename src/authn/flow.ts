@@ -51,11 +51,13 @@ function addFactor(tx: LoginTransaction, factor: string): void {
 }
 
 /**
- * Whether what a user did earlier (an IdP session's factors) satisfies this application's policy:
- * a session made with a second factor or passwordless authenticator that the policy does not allow
- * does not cover the application, so the user signs in there again.
+ * Whether what a user did earlier (an IdP session's level and factors) satisfies this application's
+ * policy: a password-only session does not cover an application that needs a second factor, and a
+ * session made with a second factor or passwordless authenticator that the policy does not allow
+ * does not cover it either, so the user signs in there again.
  */
-export function factorsAllowed(policy: EffectivePolicy, factors: string[] | undefined): boolean {
+export function sessionCovers(policy: EffectivePolicy, level: AuthLevel, factors: string[] | undefined): boolean {
+  if (level === 'password') return policy.password && policy.newUser === 'allow';
   if (!factors || factors.length === 0) return true;
   return factors.some((factor) =>
     factor.startsWith('passwordless:')
@@ -71,10 +73,10 @@ export class SignInFlow {
     return this.deps.transactions.create(request, init);
   }
 
-  /** Whether an earlier sign-in (its factors) may be reused for this application without a prompt. */
-  reusable(appId: string, groups: string[], factors: string[] | undefined): boolean {
+  /** Whether an earlier sign-in (its level and factors) may be reused for this application without a prompt. */
+  reusable(appId: string, groups: string[], level: AuthLevel, factors: string[] | undefined): boolean {
     const policy = this.deps.policies.resolve(appId, groups);
-    return !policy.deny && factorsAllowed(policy, factors);
+    return !policy.deny && sessionCovers(policy, level, factors);
   }
 
   policyFor(tx: LoginTransaction): EffectivePolicy {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policyLayer } from './policy.ts';
 import { duration } from './duration.ts';
 
 // Configuration of the SAML 2.0 identity provider (src/idp/saml). Per-SP options can be written
@@ -48,6 +49,8 @@ export const spOptions = z.strictObject({
   allowIdpInitiated: z.boolean().optional(),
   /** A separate IdP entity ID for this SP (one IdP identity per SP, as hosted SSO services do). */
   idpEntityId: z.string().min(1).optional(),
+  /** Sign-in policy for this SP, over policy.default (docs/sign-in-policy.md). */
+  policy: policyLayer.optional(),
 });
 export type SpOptions = z.infer<typeof spOptions>;
 
