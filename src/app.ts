@@ -5,6 +5,9 @@ import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
+import { accountPushRoutes } from './idp/account-push.ts';
+import { authenticatorAppRoutes } from './idp/authenticator-app.ts';
+import { pushApiRoutes } from './idp/push-api.ts';
 import { promptRoutes } from './idp/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
@@ -38,6 +41,9 @@ export function buildApp(services: Services): Koa<LatchState> {
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
+    accountPushRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
+    pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
+    authenticatorAppRoutes(),
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);

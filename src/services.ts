@@ -5,6 +5,7 @@ import { SignInFlow } from './authn/flow.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
+import { createPush, type Push } from './authn/push/index.ts';
 import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
@@ -46,6 +47,7 @@ export interface Services {
   signIn: SignInService;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
+  push: Push;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,8 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
-    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay });
+    const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime });
+    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, push });
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -81,8 +84,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, push,
       async close() {
+        await push.close();
         await directory.close();
         await store.close();
       },

@@ -4,6 +4,7 @@ import { policyLayer, policyConfig } from './policy.ts';
 import { ldapConfig } from './ldap.ts';
 import { oidcConfig } from './oidc.ts';
 import { samlConfig } from './saml.ts';
+import { pushConfig } from './push.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
 // stops the server with a message naming it, instead of being silently ignored.
@@ -98,6 +99,7 @@ export const configSchema = z.strictObject({
   knownDevice,
   authLog,
   policy: policyConfig,
+  push: pushConfig,
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,

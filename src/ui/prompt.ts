@@ -2,6 +2,7 @@ import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
 import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
+import { PUSH_TEMPLATES } from './prompt-push.ts';
 
 export type { PromptPage };
 
@@ -32,6 +33,7 @@ const TEMPLATES: Record<string, Template> = {
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedBy(page.message)}>
 <button type="submit" name="action" value="submit">Sign in</button>`,
   }),
+  ...PUSH_TEMPLATES,
 };
 
 export function promptPage(page: PromptPage): Html {

@@ -2,9 +2,12 @@ import type { LatchConfig } from '../../config/schema.ts';
 import type { Directory } from '../../directory/contract.ts';
 import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
+import type { Push } from '../push/index.ts';
 import type { PasswordThrottle } from '../throttle.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasswordStep } from './password.ts';
+import { PushStep } from './push.ts';
+import { PushPasswordlessStep } from './push-passwordless.ts';
 import type { Step } from './step.ts';
 
 // Every sign-in method Latch knows, in the order alternatives are offered within a stage.
@@ -18,11 +21,14 @@ export interface StepDeps {
   throttle: PasswordThrottle;
   knownDevices: KnownDevices;
   failureDelayMs: number;
+  push?: Push;
 }
 
 export function createSteps(deps: StepDeps): Step[] {
   return [
     new IdentifyStep(),
+    ...(deps.push ? [new PushPasswordlessStep(deps.push, deps.knownDevices, deps.directory)] : []),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
+    ...(deps.push ? [new PushStep(deps.push)] : []),
   ];
 }
