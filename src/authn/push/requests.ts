@@ -127,8 +127,11 @@ export class PushRequests {
   }
 
   /** Long-polls until the request is decided (or expires). */
-  waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<PushRequest | undefined> {
-    return this.bus.waitFor('push-decisions', id, timeoutMs, async () => {
+  async waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<PushRequest | undefined> {
+    // Expiry is not announced: wake up when the request expires, too.
+    const request = await this.get(id);
+    const untilExpiry = request ? request.expiresAt - Date.now() + 50 : 0;
+    return this.bus.waitFor('push-decisions', id, Math.max(0, Math.min(timeoutMs, untilExpiry)), async () => {
       const request = await this.get(id);
       return !request || request.state !== 'pending' || isExpired(request) ? request : undefined;
     }, signal);
