@@ -37,7 +37,8 @@ const decisionBody = z.strictObject({
   signature: b64url.max(100),
 });
 const webPushBody = z.strictObject({
-  endpoint: z.url({ protocol: /^https?$/ }).max(2000),
+  // Push services are HTTPS; Latch posts nowhere else.
+  endpoint: z.url({ protocol: /^https$/ }).max(2000),
   keys: z.object({ p256dh: b64url.max(200), auth: b64url.max(100) }),
 });
 
