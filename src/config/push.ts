@@ -17,6 +17,8 @@ export const pushConfig = z.strictObject({
   fraudPause: duration,
   /** Wrong codes typed on the phone, per user, before pushes are refused for the window. */
   wrongCodes: limit,
+  /** Pushes sent to one user before more are refused for the window (against "push bombing"). */
+  sendLimit: z.strictObject({ maxPushes: z.number().int().min(1), window: duration }),
   /** How long a waiting browser or authenticator request is held open before it asks again. */
   longPollTimeout: duration,
   /** Allowed difference between the authenticator's clock and ours for signed requests. */

@@ -14,6 +14,8 @@ export interface DirectoryUser {
   groups: string[];
   /** Further directory attributes for SAML/OIDC mapping. */
   attributes: Record<string, string | string[]>;
+  /** Set when the account may not sign in: sign-ins without a password (passwordless) check it. */
+  disabled?: boolean;
 }
 
 /** Why a password check failed. The sign-in page maps these to what the user may be told. */

@@ -68,6 +68,7 @@ function toDirectoryUser(username: string, record: LocalUserRecord): DirectoryUs
     displayName: record.displayName,
     groups: record.groups,
     attributes,
+    ...(record.disabled ? { disabled: true } : {}),
   };
 }
 

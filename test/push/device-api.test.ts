@@ -35,7 +35,7 @@ describe('push device API', () => {
     const dataDir = tempDir('latch-data-');
     const hash = await hashPassword(PASSWORD);
     writeUsersFile(path.join(dataDir, 'users.yaml'), Object.fromEntries(['alice', 'bob'].map((name) => [name, { id: newUserId(), groups: [], password: hash, disabled: false }])));
-    latch = await startInProcess({ signIn: { failureDelay: '1ms' } }, dataDir);
+    latch = await startInProcess({ signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir);
   });
 
   after(async () => {
@@ -118,6 +118,22 @@ describe('push device API', () => {
     const res = await stranger.request(`/login/push-wait?tx=${txOf(page.path)}`, { headers: { accept: 'application/json' } });
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error, 'unknown_transaction');
+  });
+
+  test('more pushes than the send limit are refused ("push bombing"), and none reaches the phone', async () => {
+    const bobId = (await latch.services.directory.findUser('bob'))!.id;
+    const device = (await latch.services.push.devices.forUser(bobId))!;
+    const browser = new HttpClient(latch.url);
+    const pw = await browser.submit(await browser.startSignIn(), { username: 'bob' });
+    let page = await browser.submit(pw, { password: PASSWORD });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      page = await browser.submit(page, { push: 'send' });
+      ids.push((await latch.services.push.requests.pendingFor(device.id))!.id);
+    }
+    page = await browser.submit(page, { push: 'send' });
+    assert.match(page.text, /Too many pushes were sent to your phone\. Wait 10 minutes or choose another way to sign in\./);
+    assert.equal((await latch.services.push.requests.pendingFor(device.id))?.id, ids[2], 'the last allowed push is still the one pending');
   });
 
   test('passcodes from the authenticator: right code once, not twice, not another user\'s', async () => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import { after, before, describe, test } from 'node:test';
 import { launchChromium, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
@@ -13,12 +16,14 @@ describe('passwordless push', () => {
   let latch: LatchProcess;
   let chrome: Browser;
   const phone = new CliPhone();
+  const bobPhone = new CliPhone();
 
   before(async () => {
     latch = await startLatchProcess();
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     await addUser(latch.env, 'bob', { displayName: 'Bob Test', password: PASSWORD });
     await phone.ok('activate', await activationLink(latch.url, 'alice'), '--name', 'Pixel');
+    await bobPhone.ok('activate', await activationLink(latch.url, 'bob'), '--name', 'Bob phone');
     chrome = await launchChromium();
   });
 
@@ -39,11 +44,11 @@ describe('passwordless push', () => {
   }
 
   /** Password + verified push: what makes a browser known for the user. */
-  async function fullSignIn(page: Page): Promise<void> {
-    await passwordThenPush(page, latch.url, 'alice');
+  async function fullSignIn(page: Page, who = { name: 'alice', display: 'Alice Liddell', phone }): Promise<void> {
+    await passwordThenPush(page, latch.url, who.name);
     const code = await sendPush(page);
-    await phone.ok('approve', '--wait', '10', '--code', code);
-    await signedInAs(page, 'Alice Liddell');
+    await who.phone.ok('approve', '--wait', '10', '--code', code);
+    await signedInAs(page, who.display);
   }
 
   async function passwordAsked(page: Page): Promise<void> {
@@ -121,6 +126,26 @@ describe('passwordless push', () => {
       await username(page);
       await passwordAsked(page);
       assert.match(await phone.refused('pending'), /No sign-in request is waiting/);
+    });
+  });
+
+  test('a disabled account gets no passwordless push, even from a known browser', async () => {
+    await withContext(chrome, {}, async (context) => {
+      const page = await context.newPage();
+      await fullSignIn(page, { name: 'bob', display: 'Bob Test', phone: bobPhone });
+      await signOut(page);
+      const file = path.join(latch.dataDir, 'users.yaml');
+      const users = YAML.parse(fs.readFileSync(file, 'utf8')) as { users: Record<string, { disabled?: boolean }> };
+      users.users.bob!.disabled = true;
+      fs.writeFileSync(file, YAML.stringify(users), { mode: 0o600 });
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the users file is re-read at most once a second
+
+      await username(page, 'bob');
+      await page.getByRole('heading', { name: 'Approve on your phone' }).waitFor();
+      await page.getByRole('button', { name: 'Send push' }).click();
+      await page.getByRole('heading', { name: 'Your account is disabled.' }).waitFor();
+      assert.match(await bobPhone.refused('pending'), /No sign-in request is waiting/);
+      assert.equal((await context.cookies()).some((c) => c.name === 'latch_session'), false);
     });
   });
 });

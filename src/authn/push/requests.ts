@@ -38,13 +38,15 @@ export type PushRequest = {
 };
 
 export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired'> & { withCode: boolean };
-export type SendResult = { ok: true; request: PushRequest } | { ok: false; reason: 'paused' | 'too-many-wrong-codes'; retryAfterMs: number };
+export type PushRefusal = 'paused' | 'too-many-wrong-codes' | 'too-many-pushes';
+export type SendResult = { ok: true; request: PushRequest } | { ok: false; reason: PushRefusal; retryAfterMs: number };
 export type DecideResult = { ok: true; state: PushState; message: string } | { ok: false; status: number; code: string; message: string; reason: string };
 
 const requestKey = (id: string) => `push-request:${id}`;
 const pendingKey = (deviceId: string) => `push-pending:${deviceId}`;
 const pausedKey = (userId: string) => `push-paused:${userId}`;
 const wrongKey = (userId: string) => `push-wrong-code:${userId}`;
+const sentKey = (userId: string) => `push-sent:${userId}`;
 /** Decided requests stay readable this long after they expire, for the waiting browser. */
 const KEEP_MS = 10 * 60_000;
 
@@ -73,7 +75,7 @@ export class PushRequests {
   }
 
   /** Why push to this user is refused now, if it is. */
-  async blocked(userId: string): Promise<{ reason: 'paused' | 'too-many-wrong-codes'; retryAfterMs: number } | undefined> {
+  async blocked(userId: string): Promise<{ reason: PushRefusal; retryAfterMs: number } | undefined> {
     const paused = await this.store.ttl(pausedKey(userId));
     if (paused !== undefined) return { reason: 'paused', retryAfterMs: paused };
     const wrong = (await this.store.get<number>(wrongKey(userId))) ?? 0;
@@ -84,6 +86,10 @@ export class PushRequests {
   async send(device: PushDevice, input: SendInput): Promise<SendResult> {
     const blocked = await this.blocked(device.userId);
     if (blocked) return { ok: false, ...blocked };
+    const { maxPushes, window } = this.config.sendLimit;
+    if ((await this.store.increment(sentKey(device.userId), 1, { ttlMs: window })) > maxPushes) {
+      return { ok: false, reason: 'too-many-pushes', retryAfterMs: (await this.store.ttl(sentKey(device.userId))) ?? window };
+    }
     const now = Date.now();
     const request: PushRequest = {
       id: randomId(16),

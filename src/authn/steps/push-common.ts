@@ -63,9 +63,12 @@ export async function sendPush(
     ...options,
   });
   if (!sent.ok) {
-    const message = sent.reason === 'paused'
-      ? `Push to your phone is paused because a sign-in was reported as fraud. Try again in ${minutes(sent.retryAfterMs)} or choose another way to sign in.`
-      : `Too many wrong codes were typed on your phone. Wait ${minutes(sent.retryAfterMs)} or choose another way to sign in.`;
+    const wait = minutes(sent.retryAfterMs);
+    const message = {
+      paused: `Push to your phone is paused because a sign-in was reported as fraud. Try again in ${wait} or choose another way to sign in.`,
+      'too-many-wrong-codes': `Too many wrong codes were typed on your phone. Wait ${wait} or choose another way to sign in.`,
+      'too-many-pushes': `Too many pushes were sent to your phone. Wait ${wait} or choose another way to sign in.`,
+    }[sent.reason];
     return { kind: 'challenge', result: sent.reason === 'paused' ? 'paused' : 'throttled', message, reason: `push refused: ${sent.reason}` };
   }
   return {

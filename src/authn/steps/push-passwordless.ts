@@ -44,14 +44,17 @@ export class PushPasswordlessStep implements Step {
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
     const device = await this.device(ctx);
     if (!device) return { kind: 'attempted', reason: 'passwordless push is not available from this browser (not known for this user, or no device)' };
+    // Without a password the directory has not been asked yet: a disabled account stops here.
+    const user = await this.directory.findUserById(device.userId);
+    if (!user || user.disabled) {
+      return { kind: 'failed', message: user ? 'Your account is disabled.' : 'Your account could not be found.', hint: 'Contact your IT help desk.', reason: user ? 'account disabled in the directory' : `push device belongs to user id ${device.userId}, which the directory no longer has`, result: 'failure' };
+    }
     const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId);
     if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'passwordless', withCode: !trusted, userVerificationRequired: true });
     const decision = await takeDecision(this.push, ctx);
     if (!decision.ok) return decision.outcome;
     const { request } = decision;
     if (request.purpose !== 'passwordless' || !request.userVerified) return { kind: 'challenge', message: 'Your phone did not verify you. Send another push.', reason: 'approval without user verification', result: 'failure' };
-    const user = await this.directory.findUserById(device.userId);
-    if (!user) return { kind: 'failed', message: 'Your account could not be found.', hint: 'Contact your IT help desk.', reason: `push device belongs to user id ${device.userId}, which the directory no longer has` };
     let reason = `passwordless push approved on ${device.name} with user verification${request.code ? ' and the verification code' : ' (trusted browser)'}`;
     if (form.trust === 'yes' && request.code && ctx.browser.deviceId) {
       await this.push.trusted.trust(ctx.browser.deviceId, user.id);
