@@ -7,6 +7,7 @@ import type { PasswordThrottle } from '../throttle.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasswordStep } from './password.ts';
 import { PushStep } from './push.ts';
+import { PushEnrollStep } from './push-enroll.ts';
 import { PushPasswordlessStep } from './push-passwordless.ts';
 import type { Step } from './step.ts';
 
@@ -29,6 +30,6 @@ export function createSteps(deps: StepDeps): Step[] {
     new IdentifyStep(),
     ...(deps.push ? [new PushPasswordlessStep(deps.push, deps.knownDevices, deps.directory)] : []),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
-    ...(deps.push ? [new PushStep(deps.push)] : []),
+    ...(deps.push ? [new PushStep(deps.push), new PushEnrollStep(deps.push, deps.store, deps.config.server.baseUrl)] : []),
   ];
 }
