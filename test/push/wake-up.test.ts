@@ -120,3 +120,19 @@ describe('waking the phone', () => {
     }
   });
 });
+
+describe('shutting down with phones waiting', () => {
+  test('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
+    const latch = await startLatchProcess();
+    await addUser(latch.env, 'alice', { password: PASSWORD });
+    const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
+    const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
+    const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'phone', platform: 'cli' });
+    const waiting = new DeviceClient(latch.url, result.deviceId, keys.privateKey).pending(25);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    assert.equal(await latch.stop(), 0);
+    assert.ok(Date.now() - started < 5000, `stopped in ${Date.now() - started} ms`);
+    assert.deepEqual((await waiting).pending, [], 'the phone got an answer: nothing pending');
+  });
+});

@@ -9,6 +9,8 @@ type Topic = 'push-decisions' | 'push-devices';
 export class PushBus {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly subscriptions = new Map<Topic, Promise<Unsubscribe>>();
+  /** Set when the node shuts down: waiting requests answer at once instead of holding it up. */
+  private closing = false;
 
   constructor(private readonly store: Store) {}
 
@@ -41,7 +43,7 @@ export class PushBus {
         const found = await check();
         if (found !== undefined) return found;
         const left = deadline - Date.now();
-        if (left <= 0 || signal?.aborted) return undefined;
+        if (left <= 0 || signal?.aborted || this.closing) return undefined;
         if (woken) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
@@ -62,6 +64,8 @@ export class PushBus {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    for (const set of this.waiters.values()) for (const waiter of set) waiter();
     for (const subscription of this.subscriptions.values()) await (await subscription)();
     this.subscriptions.clear();
   }
