@@ -12,8 +12,8 @@ import type { BrowserCookies } from './browser.ts';
 import type { IdpSession, SessionStore } from './session.ts';
 
 // /account/authenticator: a signed-in user activates the Latch Authenticator (one-time link as a
-// QR code) or removes it. Replacing a phone that is already activated needs a session that used a
-// second factor, so a stolen password alone cannot move push to the thief's phone.
+// QR code) or removes it. Replacing or removing a phone that is already activated needs a session
+// that used a second factor, so a stolen password alone cannot move push to the thief's phone.
 
 export interface AccountPushDeps {
   push: Push;
@@ -48,6 +48,14 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     ctx.body = authenticatorPage({ device: await push.devices.forUser(session.user.id), csrf: deps.csrf.issue(purpose(session)), ...extra }).text;
   };
 
+  /** A password-only session may not change a phone that is already activated. */
+  async function needsStrongerSession(ctx: Ctx, session: IdpSession): Promise<boolean> {
+    if (session.level !== 'password' || !(await push.devices.forUser(session.user.id))) return false;
+    ctx.status = 403;
+    await show(ctx, session, { message: 'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });
+    return true;
+  }
+
   router.get('/account/authenticator', async (ctx) => {
     ctx.state.route = '/account/authenticator';
     await show(ctx, await signedIn(ctx));
@@ -57,10 +65,7 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     ctx.state.route = '/account/authenticator/activate';
     const session = await signedIn(ctx);
     await checkedForm(ctx, session);
-    if (session.level === 'password' && (await push.devices.forUser(session.user.id))) {
-      ctx.status = 403;
-      return show(ctx, session, { message: 'To move phone sign-in to a new phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });
-    }
+    if (await needsStrongerSession(ctx, session)) return;
     const { token } = await push.activations.issue(session.user, `user (session ${session.level})`);
     const url = activationUrl(deps.baseUrl, token);
     await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
@@ -71,6 +76,8 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     ctx.state.route = '/account/authenticator/remove';
     const session = await signedIn(ctx);
     await checkedForm(ctx, session);
+    // Otherwise removing, then activating (allowed when there is no phone), would move push too.
+    if (await needsStrongerSession(ctx, session)) return;
     const removed = await push.devices.remove(session.user.id);
     if (removed) await deps.authLog.record({ event: 'push-device-removed', result: 'success', reason: `the user removed ${removed.name}`, user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
     await show(ctx, session, { message: removed ? `${removed.name} no longer signs you in.` : undefined });

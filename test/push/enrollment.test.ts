@@ -52,6 +52,13 @@ describe('inline activation when policy requires a second factor', () => {
       const signIn = latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
       assert.deepEqual(signIn?.methods, ['password', 'push']);
       assert.match(String(signIn?.reason), /\(mfa\)/);
+
+      // Signed in with the phone, Frank may remove it from the account page.
+      await page.getByRole('link', { name: 'Phone sign-in (Latch Authenticator)' }).click();
+      await page.getByText('Activated on Frank phone').waitFor();
+      await page.getByRole('button', { name: 'Remove Frank phone' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Frank phone no longer signs you in.' }).waitFor();
+      assert.match(await phone.refused('pending'), /no longer activated for your account/);
     });
   });
 });
@@ -73,7 +80,7 @@ describe('phone sign-in on the account page', () => {
 
   const csrfOf = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)![1]!;
 
-  test('the account page shows a QR code and a one-time link; activating shows the device; Remove removes it', async () => {
+  test('the account page shows a QR code and a one-time link; activating shows the device', async () => {
     const client = new HttpClient(latch.url);
     await client.signIn('gina', PASSWORD);
     const page = await client.get('/account/authenticator');
@@ -86,12 +93,9 @@ describe('phone sign-in on the account page', () => {
     const after = await client.get('/account/authenticator');
     assert.match(after.text, /Activated on <strong>Gina phone<\/strong> \(cli\)/);
 
-    const removed = await client.post('/account/authenticator/remove', { csrf: csrfOf(after.text) });
-    assert.match(removed.text, /Gina phone no longer signs you in\./);
-    assert.match(await phone.refused('pending'), /no longer activated/);
   });
 
-  test('a forged form changes nothing; a password-only session cannot move push to a new phone', async () => {
+  test('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
     const client = new HttpClient(latch.url);
     const phone = new CliPhone();
     await phone.ok('activate', await activationLink(latch.url, 'hal', PASSWORD, client), '--name', 'Hal phone');
@@ -104,8 +108,12 @@ describe('phone sign-in on the account page', () => {
     const page = await client.get('/account/authenticator');
     const refused = await client.post('/account/authenticator/activate', { csrf: csrfOf(page.text) });
     assert.equal(refused.status, 403);
-    assert.match(refused.text, /To move phone sign-in to a new phone, sign out and sign in again with your current phone or another second factor\./);
+    assert.match(refused.text, /To change or remove your phone, sign out and sign in again with your current phone or another second factor\./);
     assert.doesNotMatch(refused.text, /id="activation-link"/);
+    const notRemoved = await client.post('/account/authenticator/remove', { csrf: csrfOf(page.text) });
+    assert.equal(notRemoved.status, 403);
+    assert.match(notRemoved.text, /To change or remove your phone/);
+    assert.match(await phone.refused('pending'), /No sign-in request is waiting/, 'the phone is still activated');
     assert.match((await client.get('/account/authenticator')).text, /Activated on <strong>Hal phone<\/strong>/);
   });
 });
