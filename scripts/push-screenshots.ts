@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from '../test/support/chromium.ts';
 import { addUser, REPO_ROOT, startLatchProcess } from '../test/support/latch-process.ts';
-import { activationLink, PASSWORD, passwordThenPush, sendPush } from '../test/push/helpers.ts';
+import { activationLink, PASSWORD, passwordThenPush, sendPush, signedInAs } from '../test/push/helpers.ts';
 
 const out = path.join(REPO_ROOT, 'docs', 'push');
 fs.mkdirSync(out, { recursive: true });
@@ -32,7 +32,7 @@ try {
   await phone.getByLabel('Code shown in the browser').fill(code);
   await phone.screenshot({ path: path.join(out, 'authenticator-request.png') });
   await phone.getByRole('button', { name: 'Approve' }).click();
-  await computer.getByRole('heading', { name: 'Signed in as Alice Liddell' }).waitFor();
+  await signedInAs(computer, 'Alice Liddell');
   console.log(`screenshots in ${out}`);
 } finally {
   await chrome.close();

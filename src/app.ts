@@ -5,6 +5,7 @@ import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
+import { accountWebAuthnRoutes } from './idp/account-webauthn.ts';
 import { accountPushRoutes } from './idp/account-push.ts';
 import { authenticatorAppRoutes } from './idp/authenticator-app.ts';
 import { pushApiRoutes } from './idp/push-api.ts';
@@ -41,6 +42,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
+    accountWebAuthnRoutes({ ...services, ceremonies: services.webauthn.ceremonies, maxBodyBytes: config.server.maxBodyBytes }),
     accountPushRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
     pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
     authenticatorAppRoutes(),

@@ -9,6 +9,7 @@ import { createPush, type Push } from './authn/push/index.ts';
 import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
+import { createWebAuthn, type WebAuthnParts } from './authn/webauthn/index.ts';
 import type { Directory } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
 import { createLdapDirectory } from './ldap/index.ts';
@@ -25,6 +26,7 @@ import { loadServerSecret } from './keys/server-secret.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/index.ts';
+import { buildBrowserBundles } from './ui/browser-bundles.ts';
 
 // Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
 // the tests use it; app.ts turns the result into HTTP routes.
@@ -47,6 +49,7 @@ export interface Services {
   signIn: SignInService;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
+  webauthn: WebAuthnParts;
   push: Push;
   close(): Promise<void>;
 }
@@ -59,6 +62,7 @@ export async function openDirectory(config: LatchConfig, log: Logger): Promise<D
 
 export async function createServices(config: LatchConfig, log: Logger): Promise<Services> {
   const metrics = createMetrics();
+  await buildBrowserBundles();
   const store = await openStore(config.store, log);
   try {
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
@@ -72,8 +76,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
+    const webauthn = createWebAuthn({ config, store, directory, policies });
     const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime });
-    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, push });
+    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, push });
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -84,7 +89,7 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, push,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn, push,
       async close() {
         await push.close();
         await directory.close();

@@ -353,3 +353,15 @@ test('a second factor that policy does not allow is not offered', async () => {
   const events = (await authLog.query()).map((e) => `${e.data.event}:${e.data.result}`);
   assert.ok(!events.includes('sign-in:success'), 'a refused sign-in is never logged as a success');
 });
+
+test('a sign-in is reused only by applications whose policy allows the factors it used', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const flow = makeFlow(undefined, { vpn: { secondFactors: ['webauthn'] }, kiosk: { passwordless: [] } });
+  const done = await signInWithCode(flow, 'wiki', browser);
+  assert.ok(done.kind === 'finished');
+  assert.deepEqual(done.tx.factors, ['passcode']);
+  assert.equal(flow.reusable('mail', alice.groups, done.tx.factors), true);
+  assert.equal(flow.reusable('vpn', alice.groups, done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
+  assert.equal(flow.reusable('kiosk', alice.groups, ['passwordless:platform']), false, 'passwordless is off for the kiosk');
+  assert.equal(flow.reusable('wiki', alice.groups, ['passwordless:platform']), true);
+});

@@ -46,6 +46,24 @@ export interface FlowDeps {
   signInCounter?: Counter<'result' | 'method'>;
 }
 
+function addFactor(tx: LoginTransaction, factor: string): void {
+  tx.factors = [...new Set([...(tx.factors ?? []), factor])];
+}
+
+/**
+ * Whether what a user did earlier (an IdP session's factors) satisfies this application's policy:
+ * a session made with a second factor or passwordless authenticator that the policy does not allow
+ * does not cover the application, so the user signs in there again.
+ */
+export function factorsAllowed(policy: EffectivePolicy, factors: string[] | undefined): boolean {
+  if (!factors || factors.length === 0) return true;
+  return factors.some((factor) =>
+    factor.startsWith('passwordless:')
+      ? policy.passwordless.includes(factor.slice('passwordless:'.length) as EffectivePolicy['passwordless'][number])
+      : policy.secondFactors.includes(factor as EffectivePolicy['secondFactors'][number]),
+  );
+}
+
 export class SignInFlow {
   constructor(private readonly deps: FlowDeps) {}
 
@@ -53,9 +71,10 @@ export class SignInFlow {
     return this.deps.transactions.create(request, init);
   }
 
-  /** Whether policy denies users in these groups this application. */
-  policiesDeny(appId: string, groups: string[]): boolean {
-    return this.deps.policies.resolve(appId, groups).deny;
+  /** Whether an earlier sign-in (its factors) may be reused for this application without a prompt. */
+  reusable(appId: string, groups: string[], factors: string[] | undefined): boolean {
+    const policy = this.deps.policies.resolve(appId, groups);
+    return !policy.deny && factorsAllowed(policy, factors);
   }
 
   policyFor(tx: LoginTransaction): EffectivePolicy {
@@ -131,6 +150,8 @@ export class SignInFlow {
     if (outcome.method) tx.methods.push(outcome.method);
     const amr = step.stage === 'second-factor' ? [...(outcome.amr ?? []), 'mfa'] : (outcome.amr ?? []);
     for (const value of amr) if (!tx.amr.includes(value)) tx.amr.push(value);
+    if (step.stage === 'second-factor' && step.kind) addFactor(tx, step.kind);
+    if (outcome.passwordless) addFactor(tx, `passwordless:${outcome.passwordless}`);
   }
 
   /** "Yes, this is my device" ticked at a second factor that policy lets a browser remember. */
@@ -185,6 +206,7 @@ export class SignInFlow {
     if (remembered) {
       tx.methods.push('remembered-device');
       tx.amr.push('mfa');
+      addFactor(tx, remembered.kind);
       const until = new Date(remembered.expiresAt).toISOString();
       return this.skip(tx, browser, `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`);
     }
@@ -242,6 +264,7 @@ export class SignInFlow {
     tx.user = undefined;
     tx.methods = [];
     tx.amr = [];
+    tx.factors = undefined;
     tx.outcome = undefined;
     tx.completed = undefined;
     tx.failureMessage = undefined;

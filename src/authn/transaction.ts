@@ -36,6 +36,11 @@ export interface LoginTransaction {
   user?: DirectoryUser;
   methods: string[];
   amr: string[];
+  /**
+   * What kinds of factor the user completed, for policy checks of later applications: second-factor
+   * kinds ("passcode", "webauthn", …) and "passwordless:<kind>" ("passwordless:platform").
+   */
+  factors?: string[];
   /** Per-step scratch data (e.g. a WebAuthn challenge), cleared when the step changes. */
   stepData?: Json;
   decisions: Decision[];

@@ -4,6 +4,7 @@ import { policyLayer, policyConfig } from './policy.ts';
 import { ldapConfig } from './ldap.ts';
 import { oidcConfig } from './oidc.ts';
 import { samlConfig } from './saml.ts';
+import { webauthnConfig } from './webauthn.ts';
 import { pushConfig } from './push.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
@@ -104,6 +105,7 @@ export const configSchema = z.strictObject({
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,
   oidc: oidcConfig,
+  webauthn: webauthnConfig,
 });
 
 export type LatchConfig = z.infer<typeof configSchema>;

@@ -14,7 +14,7 @@ export interface DirectoryUser {
   groups: string[];
   /** Further directory attributes for SAML/OIDC mapping. */
   attributes: Record<string, string | string[]>;
-  /** Set when the account may not sign in: sign-ins without a password (passwordless) check it. */
+  /** The directory knows the account may not sign in (a method without a password checks this). */
   disabled?: boolean;
 }
 

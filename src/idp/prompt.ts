@@ -106,7 +106,7 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     if (!user || !completed) throw EXPIRED();
     const previous = await deps.sessions.fromCookie(cookies.session(ctx));
     if (previous) await deps.sessions.end(previous.sid);
-    const { session, cookieValue } = await deps.sessions.create({ user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods });
+    const { session, cookieValue } = await deps.sessions.create({ user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, factors: tx.factors });
     cookies.setSession(ctx, cookieValue);
     if (previous && previous.user.id === user.id) for (const [id, app] of Object.entries(previous.apps)) await deps.sessions.recordApp(session.sid, { id, name: app.name, protocol: app.protocol }, app.data);
     if (completed.level !== 'password') await deps.knownDevices.markVerified(cookies.ensureDevice(ctx), user);

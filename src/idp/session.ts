@@ -24,6 +24,8 @@ export interface IdpSession {
   level: AuthLevel;
   amr: string[];
   methods: string[];
+  /** Kinds of factor used (LoginTransaction.factors): decides which applications the session covers. */
+  factors?: string[];
   createdAt: number;
   lastSeenAt: number;
   absoluteExpiresAt: number;
@@ -36,6 +38,7 @@ export interface NewSession {
   level: AuthLevel;
   amr: string[];
   methods: string[];
+  factors?: string[];
 }
 
 const key = (sid: string) => `session:${sid}`;

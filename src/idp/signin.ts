@@ -49,7 +49,7 @@ export class SignInService implements FrontEndSignIn {
     if (constraints.forceAuthn) return false;
     if (constraints.maxAgeMs !== undefined && Date.now() - session.authTime > constraints.maxAgeMs) return false;
     if (!levelSatisfies(session.level, constraints.acceptableLevels)) return false;
-    return !this.flow.policiesDeny(request.app.id, session.user.groups);
+    return this.flow.reusable(request.app.id, session.user.groups, session.factors);
   }
 
   async start(koaCtx: Context, request: SignInRequest): Promise<SignInOutcome | undefined> {

@@ -1,6 +1,7 @@
 import { InvalidCredentialsError, ResultCodeError, type Filter } from 'ldapts';
 import type { LdapConfig } from '../config/ldap.ts';
 import type { Directory, DirectoryUser, PasswordCheck, PasswordFailure } from '../directory/contract.ts';
+import { accountState, STATE_ATTRIBUTES } from './account-state.ts';
 import { bindFailureReason } from './ad-errors.ts';
 import { TransportError, type Entry, type LdapConnection } from './connection.ts';
 import { firstBuffer, firstString, guidToBytes, guidToString, isBinary, strings } from './entry.ts';
@@ -42,7 +43,9 @@ export class LdapDirectory implements Directory {
     const { config, servers, service } = parts;
     this.userFilter = parseConfiguredFilter(config.userFilter);
     const a = config.attributes;
-    this.attributes = [...new Set([a.id, a.username, a.upn, a.email, a.displayName, a.groups, ...a.extra].filter((x): x is string => !!x))];
+    this.attributes = [
+      ...new Set([a.id, a.username, a.upn, a.email, a.displayName, a.groups, ...a.extra, ...STATE_ATTRIBUTES[config.flavor]].filter((x): x is string => !!x)),
+    ];
     const pool = { size: config.pool.size, idleMs: config.pool.idle };
     this.searches = new ConnectionPool({
       ...pool,
@@ -56,14 +59,21 @@ export class LdapDirectory implements Directory {
   }
 
   async findUser(login: string): Promise<DirectoryUser | undefined> {
-    return (await this.lookup(login))?.user;
+    return this.withState(await this.lookup(login));
+  }
+
+  /** Outside requiredGroup, disabled, locked or expired: no sign-in without a password bind either. */
+  private withState(found: Found | undefined): DirectoryUser | undefined {
+    if (!found) return undefined;
+    const state = accountState(found.entry, this.parts.config.flavor);
+    return state === 'usable' && this.permitted(found.user) ? found.user : { ...found.user, disabled: true };
   }
 
   async findUserById(id: string): Promise<DirectoryUser | undefined> {
     const attribute = this.parts.config.attributes.id;
     const value = isBinary(attribute) ? guidToBytes(id) : id;
     if (value === undefined || value.length === 0) return undefined;
-    return (await this.searchOne(attributeEquals(this.userFilter, attribute, value)))?.user;
+    return this.withState(await this.searchOne(attributeEquals(this.userFilter, attribute, value)));
   }
 
   async verifyPassword(login: string, password: string): Promise<PasswordCheck> {

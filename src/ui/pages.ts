@@ -38,6 +38,7 @@ ${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
 <dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.join(' and ')}</dd>
 ${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
 </dl>
+<p><a href="/account/passkeys">Passkeys and security keys</a></p>
 <p><a href="/account/authenticator">Phone sign-in (Latch Authenticator)</a></p>
 <form method="post" action="/logout">
 <input type="hidden" name="csrf" value="${csrf}">

@@ -2,6 +2,7 @@ import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
 import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
+import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from './prompt-webauthn.ts';
 import { PUSH_TEMPLATES } from './prompt-push.ts';
 
 export type { PromptPage };
@@ -23,7 +24,9 @@ const TEMPLATES: Record<string, Template> = {
     title: `Sign in to ${page.appName}`,
     body: html`<label for="username">Username</label>
 <input id="username" name="username" type="text" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus value="${String(view.model.username ?? '')}"${describedBy(page.message)}>
-<button type="submit" name="action" value="submit">Next</button>`,
+<button type="submit" name="action" value="submit">Next</button>
+${passkeyAutofill(view)}`,
+    script: view.model.passkeyOptions ? WEBAUTHN_SCRIPT : undefined,
   }),
   password: (view, page) => ({
     title: 'Enter your password',
@@ -33,6 +36,7 @@ const TEMPLATES: Record<string, Template> = {
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedBy(page.message)}>
 <button type="submit" name="action" value="submit">Sign in</button>`,
   }),
+  ...WEBAUTHN_TEMPLATES,
   ...PUSH_TEMPLATES,
 };
 

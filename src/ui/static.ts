@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Ctx } from '../http/context.ts';
 
 // Latch's own static files, from a fixed list (no path from the request ever reaches the disk).
-const FILES: Record<string, { type: string; path: URL }> = {
+const FILES: Record<string, { type: string; path?: URL }> = {
   'latch.css': { type: 'text/css; charset=utf-8', path: new URL('./static/latch.css', import.meta.url) },
 };
 const cache = new Map<string, Buffer>();
@@ -12,11 +12,18 @@ export function registerStatic(name: string, type: string, path: URL): void {
   FILES[name] = { type, path };
 }
 
+/** A file made in memory at start (see browser-bundles.ts). */
+export function registerStaticContent(name: string, type: string, body: Buffer): void {
+  FILES[name] = { type };
+  cache.set(name, body);
+}
+
 export function serveStatic(ctx: Ctx, name: string): boolean {
   const file = FILES[name];
   if (!file) return false;
   let body = cache.get(name);
   if (!body) {
+    if (!file.path) return false;
     body = readFileSync(file.path);
     cache.set(name, body);
   }

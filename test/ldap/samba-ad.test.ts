@@ -100,8 +100,20 @@ describe('Samba AD: password sign-in', () => {
   test('an account locked by wrong passwords reports account-locked, even with the right password', async () => {
     const u = AD_USERS.lockable;
     assert.equal((await directory.verifyPassword(u.sam, u.password)).ok, true);
+    assert.equal((await directory.findUser(u.sam))?.disabled, undefined, 'usable before the lockout');
     for (let i = 0; i < 3; i++) assertFailure(await directory.verifyPassword(u.sam, `wrong-${i}`), 'invalid-credentials', `attempt ${i + 1}`);
     assertFailure(await directory.verifyPassword(u.sam, u.password), 'account-locked');
+    assert.equal((await directory.findUser(u.sam))?.disabled, true, 'a passkey or push must not get past the lockout');
+  });
+
+  test('lookups without a password (passkeys, push) see disabled and expired accounts as disabled', async () => {
+    const alice = (await directory.findUser('alice'))!;
+    assert.equal((await directory.findUserById(alice.id))?.disabled, undefined);
+    for (const key of ['disabled', 'accountExpired'] as const) {
+      const found = await directory.findUser(AD_USERS[key].sam);
+      assert.equal(found?.disabled, true, key);
+      assert.equal((await directory.findUserById(found!.id))?.disabled, true, `${key} by id`);
+    }
   });
 
   test('special-character and non-ASCII users sign in by name and by UPN', async () => {

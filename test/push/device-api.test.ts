@@ -9,7 +9,7 @@ import path from 'node:path';
 import { hashPassword } from '../../src/directory/password-hash.ts';
 import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
 import { tempDir } from '../support/latch-process.ts';
-import { activationLink, PASSWORD } from './helpers.ts';
+import { activationLink, PASSWORD, skipOffer } from './helpers.ts';
 
 // The authenticator's API without a browser: what a forged, replayed or stale call gets, and that
 // it changes nothing. The device here is the real client code (src/authenticator/core) with a
@@ -106,7 +106,7 @@ describe('push device API', () => {
     assert.equal((await alice.client.decide(requestId, 'approve', code, false)).state, 'approved');
     const replay = await refusal(alice.client.decide(requestId, 'approve', code, false));
     assert.equal(replay.status, 409);
-    const done = await browser.submit(continued, { push: 'continue' });
+    const done = await skipOffer(browser, await browser.submit(continued, { push: 'continue' }));
     assert.equal(done.path, '/');
     assert.match(done.text, /Signed in as alice/);
   });

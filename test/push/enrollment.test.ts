@@ -32,6 +32,9 @@ describe('inline activation when policy requires a second factor', () => {
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      // A security key or passkey is offered first; the phone is the other option.
+      await page.getByText('Other options').click();
+      await page.getByRole('button', { name: 'Set up phone sign-in' }).click();
       await page.getByRole('heading', { name: 'Set up phone sign-in' }).waitFor();
       assert.match((await page.getByRole('img', { name: 'QR code of the activation link' }).getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/);
       const link = await page.getByLabel('Activation link').inputValue();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { HttpClient } from '../support/http-client.ts';
+import { HttpClient, type Page as HttpPage } from '../support/http-client.ts';
 import { cleanEnv, REPO_ROOT, runCommand, tempDir, type CommandResult } from '../support/latch-process.ts';
 
 // Shared by the push tests: the command-line authenticator as "the phone", an activation link
@@ -71,6 +71,18 @@ export async function sendPush(page: Page): Promise<string> {
   return (await code.count()) > 0 ? ((await code.textContent()) ?? '').trim() : '';
 }
 
+/** Waits for the account page; passes the passkey offer ("Sign in faster") that follows a password + second factor. */
 export async function signedInAs(page: Page, name: string): Promise<void> {
-  await page.getByRole('heading', { name: `Signed in as ${name}` }).waitFor();
+  const signedIn = page.getByRole('heading', { name: `Signed in as ${name}` });
+  const offer = page.getByRole('heading', { name: 'Sign in faster next time' });
+  await signedIn.or(offer).waitFor();
+  if (await offer.isVisible()) {
+    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await signedIn.waitFor();
+  }
+}
+
+/** The same over HTTP: skips the passkey offer when the sign-in shows it. */
+export async function skipOffer(client: HttpClient, page: HttpPage): Promise<HttpPage> {
+  return /Sign in faster next time/.test(page.text) ? client.submit(page, { skip: 'yes' }) : page;
 }

@@ -4,11 +4,16 @@ import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
 import type { Push } from '../push/index.ts';
 import type { PasswordThrottle } from '../throttle.ts';
+import type { WebAuthnParts } from '../webauthn/index.ts';
 import { IdentifyStep } from './identify.ts';
+import { PasskeyOfferStep } from './passkey-offer.ts';
+import { PasskeyStep } from './passkey.ts';
 import { PasswordStep } from './password.ts';
 import { PushStep } from './push.ts';
 import { PushEnrollStep } from './push-enroll.ts';
 import { PushPasswordlessStep } from './push-passwordless.ts';
+import { WebAuthnEnrollStep } from './webauthn-enroll.ts';
+import { WebAuthnSecondFactorStep } from './webauthn-second-factor.ts';
 import type { Step } from './step.ts';
 
 // Every sign-in method Latch knows, in the order alternatives are offered within a stage.
@@ -22,14 +27,22 @@ export interface StepDeps {
   throttle: PasswordThrottle;
   knownDevices: KnownDevices;
   failureDelayMs: number;
+  /** WebAuthn's credentials and ceremonies (src/authn/webauthn/index.ts), shared with the account page. */
+  webauthn: WebAuthnParts;
   push?: Push;
 }
 
 export function createSteps(deps: StepDeps): Step[] {
+  const { webauthn } = deps;
   return [
-    new IdentifyStep(),
+    new IdentifyStep(webauthn.autofill),
+    new PasskeyStep(webauthn.passwordless, deps.directory),
     ...(deps.push ? [new PushPasswordlessStep(deps.push, deps.knownDevices, deps.directory)] : []),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
-    ...(deps.push ? [new PushStep(deps.push), new PushEnrollStep(deps.push, deps.store, deps.config.server.baseUrl)] : []),
+    new WebAuthnSecondFactorStep(webauthn.ceremonies),
+    ...(deps.push ? [new PushStep(deps.push)] : []),
+    new WebAuthnEnrollStep(webauthn.ceremonies),
+    ...(deps.push ? [new PushEnrollStep(deps.push, deps.store, deps.config.server.baseUrl)] : []),
+    new PasskeyOfferStep(webauthn.ceremonies, deps.store),
   ];
 }

@@ -1,6 +1,6 @@
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { Json } from '../../store/contract.ts';
-import type { EffectivePolicy, SecondFactorKind } from '../policy.ts';
+import type { EffectivePolicy, PasswordlessKind, SecondFactorKind } from '../policy.ts';
 import type { LoginTransaction, Stage } from '../transaction.ts';
 
 // One sign-in method = one Step (STYLE.md, after Keycloak's authenticator SPI). A step says when it
@@ -29,7 +29,16 @@ export interface StepView {
 
 export type StepOutcome =
   /** The step is done. The first-stage steps name the user; `amr` and `method` record how. */
-  | { kind: 'success'; user?: DirectoryUser; login?: string; method?: string; amr?: string[]; reason: string }
+  | {
+      kind: 'success';
+      user?: DirectoryUser;
+      login?: string;
+      method?: string;
+      amr?: string[];
+      /** A passwordless sign-in: which kind of authenticator, checked against policy.passwordless for later apps. */
+      passwordless?: PasswordlessKind;
+      reason: string;
+    }
   /**
    * Show the step again, with a message for the user (wrong code, empty field, …). A step with
    * several pages (enroll, then confirm) passes what it needs next in `stepData`.

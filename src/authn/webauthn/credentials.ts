@@ -1,0 +1,113 @@
+import type { Store } from '../../store/contract.ts';
+import { randomId } from '../../util/random.ts';
+
+// WebAuthn credentials, in the store (never only in memory): one record per credential, found by
+// its id, and an index of each user's credentials. Every user gets a random opaque user handle
+// (not the username, which authenticators may show and store) the first time one is registered.
+
+export type AuthenticatorKind = 'platform' | 'roaming';
+
+// A type, not an interface, so it is assignable to the store's Json.
+export type StoredCredential = {
+  /** base64url credential id, as the browser reports it. */
+  id: string;
+  userId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  kind: AuthenticatorKind;
+  /** Shown on the account page; the user may rename it. */
+  name: string;
+  /** Discoverable and user-verifying at registration: usable without a password (a passkey). */
+  passwordless: boolean;
+  createdAt: number;
+  lastUsedAt?: number;
+};
+
+type UserHandleRecord = { handle: string };
+
+const credentialKey = (id: string) => `webauthn-credential:${id}`;
+const userIndex = (userId: string) => `webauthn-credentials-of:${userId}`;
+const handleOfUser = (userId: string) => `webauthn-handle-of:${userId}`;
+const userOfHandle = (handle: string) => `webauthn-user-of-handle:${handle}`;
+
+export const MAX_NAME_LENGTH = 64;
+
+/** A name as stored: trimmed, one line, bounded. */
+export function cleanName(name: string, fallback: string): string {
+  const clean = name.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_NAME_LENGTH);
+  return clean === '' ? fallback : clean;
+}
+
+export class WebAuthnCredentials {
+  constructor(private readonly store: Store) {}
+
+  /** The user's handle, created on first use; createIfAbsent keeps two tabs from making two. */
+  async userHandle(userId: string): Promise<string> {
+    const fresh = randomId(32);
+    // The reverse entry first, so a handle never exists without it.
+    await this.store.set(userOfHandle(fresh), { userId });
+    if (await this.store.createIfAbsent(handleOfUser(userId), { handle: fresh })) return fresh;
+    await this.store.delete(userOfHandle(fresh));
+    return (await this.store.get<UserHandleRecord>(handleOfUser(userId)))!.handle;
+  }
+
+  /** The user id a handle belongs to (undefined for a handle Latch never issued). */
+  async userOfHandle(handle: string): Promise<string | undefined> {
+    return (await this.store.get<{ userId: string }>(userOfHandle(handle)))?.userId;
+  }
+
+  async get(id: string): Promise<StoredCredential | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id)) return undefined;
+    return this.store.get<StoredCredential>(credentialKey(id));
+  }
+
+  /** The user's credentials, oldest first. */
+  async list(userId: string): Promise<StoredCredential[]> {
+    const ids = await this.store.listIndex(userIndex(userId));
+    const found: StoredCredential[] = [];
+    for (const id of ids) {
+      const credential = await this.get(id);
+      if (credential && credential.userId === userId) found.push(credential);
+    }
+    return found.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Adds a credential; false when that credential id is already registered (to anyone). */
+  async add(credential: StoredCredential): Promise<boolean> {
+    if (!(await this.store.createIfAbsent(credentialKey(credential.id), credential))) return false;
+    await this.store.addToIndex(userIndex(credential.userId), credential.id);
+    return true;
+  }
+
+  /** Records a sign-in: the new counter and when. */
+  async recordUse(id: string, counter: number): Promise<void> {
+    await this.update(id, (c) => ({ ...c, counter: Math.max(c.counter, counter), lastUsedAt: Date.now() }));
+  }
+
+  async rename(userId: string, id: string, name: string): Promise<boolean> {
+    return this.update(id, (c) => (c.userId === userId ? { ...c, name: cleanName(name, c.name) } : undefined));
+  }
+
+  /** Removes one of the user's credentials; false when it is not theirs. */
+  async remove(userId: string, id: string): Promise<boolean> {
+    const credential = await this.get(id);
+    if (!credential || credential.userId !== userId) return false;
+    await this.store.delete(credentialKey(id));
+    await this.store.removeFromIndex(userIndex(userId), id);
+    return true;
+  }
+
+  /** Compare-and-set so a concurrent sign-in cannot lose a counter or a rename. */
+  private async update(id: string, change: (c: StoredCredential) => StoredCredential | undefined): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.store.getVersioned<StoredCredential>(credentialKey(id));
+      if (!found) return false;
+      const next = change(found.value);
+      if (!next) return false;
+      if (await this.store.compareAndSet(credentialKey(id), found.version, next)) return true;
+    }
+    return false;
+  }
+}

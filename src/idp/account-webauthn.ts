@@ -1,0 +1,100 @@
+import Router from '@koa/router';
+import type { RegistrationMode, WebAuthnCeremonies } from '../authn/webauthn/ceremonies.ts';
+import { RESPONSE_FIELD, browserError } from '../authn/webauthn/form.ts';
+import type { CsrfTokens } from '../http/csrf.ts';
+import type { Ctx, LatchState } from '../http/context.ts';
+import { readForm } from '../http/form.ts';
+import { passkeysPage } from '../ui/account-webauthn.ts';
+import { errorPage } from '../ui/pages.ts';
+import type { BrowserCookies } from './browser.ts';
+import type { IdpSession, SessionStore } from './session.ts';
+
+// The account page's "Passkeys and security keys": a signed-in user lists, adds, renames and
+// removes their own WebAuthn credentials. Every change needs the session and a CSRF token bound
+// to it; an added credential's challenge is bound to the session too.
+
+export interface AccountWebAuthnDeps {
+  ceremonies: WebAuthnCeremonies;
+  sessions: SessionStore;
+  cookies: BrowserCookies;
+  csrf: CsrfTokens;
+  maxBodyBytes: number;
+}
+
+const PATH = '/account/passkeys';
+const ADD_MODE: RegistrationMode = { residentKey: 'preferred', userVerification: 'preferred', allowedKinds: ['platform', 'roaming'], passkey: false };
+const NOTICES: Record<string, string> = { added: 'Added.', renamed: 'Renamed.', removed: 'Removed.' };
+
+export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchState> {
+  const router = new Router<LatchState>();
+  const { ceremonies } = deps;
+  const purpose = (session: IdpSession) => `passkeys:${session.sid}`;
+  const binding = (session: IdpSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
+
+  async function show(ctx: Ctx, session: IdpSession, message?: string): Promise<void> {
+    const options = await ceremonies.registrationOptions(binding(session), session.user, ADD_MODE);
+    const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
+    ctx.type = 'html';
+    if (message) ctx.status = 400;
+    ctx.body = passkeysPage({
+      username: session.user.username,
+      credentials: await ceremonies.credentials.list(session.user.id),
+      options: JSON.stringify(options),
+      csrf: deps.csrf.issue(purpose(session)),
+      message,
+      notice,
+    }).text;
+  }
+
+  /** The session and the posted form, or undefined after answering (not signed in, forged form). */
+  async function change(ctx: Ctx): Promise<{ session: IdpSession; form: Record<string, string> } | undefined> {
+    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const form = await readForm(ctx, deps.maxBodyBytes);
+    if (session && deps.csrf.verify(purpose(session), form.csrf)) return { session, form };
+    ctx.state.log.warn('passkey change refused: no session, or a stale or forged CSRF token');
+    ctx.status = 403;
+    ctx.type = 'html';
+    ctx.body = errorPage({ title: 'Nothing was changed.', hint: 'This page was out of date or you are no longer signed in. Open your passkeys again and retry.', links: [{ href: PATH, label: 'Passkeys and security keys' }] }).text;
+    return undefined;
+  }
+
+  router.get(PATH, async (ctx) => {
+    ctx.state.route = PATH;
+    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    if (!session) return ctx.redirect('/account/sign-in');
+    await show(ctx, session);
+  });
+
+  router.post(`${PATH}/add`, async (ctx) => {
+    ctx.state.route = `${PATH}/add`;
+    const posted = await change(ctx);
+    if (!posted) return;
+    const { session, form } = posted;
+    const error = browserError(form);
+    if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
+    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], ADD_MODE, { name: form.name, userAgent: ctx.get('user-agent') });
+    if (!added.ok) {
+      ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
+      return show(ctx, session, added.message);
+    }
+    ctx.redirect(`${PATH}?done=added`);
+  });
+
+  router.post(`${PATH}/rename`, async (ctx) => {
+    ctx.state.route = `${PATH}/rename`;
+    const posted = await change(ctx);
+    if (!posted) return;
+    if (!(await ceremonies.credentials.rename(posted.session.user.id, posted.form.id ?? '', posted.form.name ?? ''))) return show(ctx, posted.session, 'That passkey or security key is not yours, or no longer exists.');
+    ctx.redirect(`${PATH}?done=renamed`);
+  });
+
+  router.post(`${PATH}/remove`, async (ctx) => {
+    ctx.state.route = `${PATH}/remove`;
+    const posted = await change(ctx);
+    if (!posted) return;
+    if (!(await ceremonies.credentials.remove(posted.session.user.id, posted.form.id ?? ''))) return show(ctx, posted.session, 'That passkey or security key is not yours, or no longer exists.');
+    ctx.redirect(`${PATH}?done=removed`);
+  });
+
+  return router;
+}

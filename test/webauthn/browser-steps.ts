@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { addAuthenticator, type VirtualAuthenticator } from './virtual-authenticator.ts';
+
+// What a person does at Latch's prompt in these tests, found by visible labels and headings.
+
+export const PASSWORD = 'correct horse battery staple';
+
+export async function heading(page: Page): Promise<string> {
+  return ((await page.locator('h1').textContent()) ?? '').trim();
+}
+
+/** Waits until the page's heading is `text` (after a navigation the script started). */
+export async function waitForHeading(page: Page, text: string | RegExp): Promise<void> {
+  await page.getByRole('heading', { name: text }).waitFor();
+}
+
+export async function enterUsername(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Next' }).click();
+}
+
+export async function enterPassword(page: Page): Promise<void> {
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signOut(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
+}
+
+export async function alertText(page: Page): Promise<string> {
+  return ((await page.getByRole('alert').textContent()) ?? '').trim();
+}
+
+/**
+ * A new user's first sign-in under "require-enrollment": password, a plain security key as the
+ * second factor, then "Sign in faster" registers a passkey on this device. Chromium's virtual
+ * environment sends a registration to every authenticator and a plain key that cannot keep a
+ * passkey fails the whole request, so the key is unplugged before the passkey is made.
+ */
+export async function enrollKeyThenPasskey(page: Page, base: string, username: string, options: { remember?: boolean } = {}): Promise<{ key: VirtualAuthenticator; device: VirtualAuthenticator }> {
+  const key = await addAuthenticator(page, 'roaming');
+  await page.goto(`${base}/account/sign-in`);
+  await enterUsername(page, username);
+  await enterPassword(page);
+  await waitForHeading(page, 'Set up a security key or this device');
+  if (options.remember) await page.getByLabel(/Yes, this is my device/).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await waitForHeading(page, 'Sign in faster next time');
+  await key.remove();
+  const device = await addAuthenticator(page, 'platform');
+  assert.equal(await page.getByLabel(/^Name/).inputValue(), 'Chrome on Linux', 'the name defaults to the browser and system');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await waitForHeading(page, /^Signed in as /);
+  return { key, device };
+}
