@@ -7,6 +7,9 @@ import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes, type SignOutHook } from './idp/account.ts';
 import { accountWebAuthnRoutes } from './idp/account-webauthn.ts';
 import { accountPasscodeRoutes } from './idp/account-passcodes.ts';
+import { accountPushRoutes } from './idp/account-push.ts';
+import { authenticatorAppRoutes } from './idp/authenticator-app.ts';
+import { pushApiRoutes } from './idp/push-api.ts';
 import { promptRoutes } from './idp/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
@@ -42,6 +45,9 @@ export function buildApp(services: Services): Koa<LatchState> {
     accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
     accountWebAuthnRoutes({ ...services, ceremonies: services.webauthn.ceremonies, maxBodyBytes: config.server.maxBodyBytes }),
     accountPasscodeRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
+    accountPushRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
+    pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
+    authenticatorAppRoutes(),
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);

@@ -39,6 +39,8 @@ export async function startLatch(config: LatchConfig = loadConfig(), log: Logger
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: finishing in-flight requests');
+      // Long-polls (push) answer now rather than at their timeout.
+      void services.push.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeout);

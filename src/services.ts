@@ -6,6 +6,7 @@ import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createPasscodes, type Passcodes } from './authn/passcodes/index.ts';
+import { createPush, type Push } from './authn/push/index.ts';
 import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
@@ -51,6 +52,7 @@ export interface Services {
   oidc: OidcFrontEnd;
   saml: SamlIdp;
   webauthn: WebAuthnParts;
+  push: Push;
   close(): Promise<void>;
 }
 
@@ -78,7 +80,8 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const throttle = new PasswordThrottle(store, config.throttle);
     const webauthn = createWebAuthn({ config, store, directory, policies });
     const passcodes = createPasscodes(store, secret, config.passcodes);
-    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes });
+    const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime });
+    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -92,8 +95,9 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     policies.registerApps(Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])));
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn, push,
       async close() {
+        await push.close();
         await directory.close();
         await store.close();
       },

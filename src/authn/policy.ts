@@ -51,7 +51,7 @@ export class PolicyResolver {
     const policy: EffectivePolicy = {
       password: true,
       secondFactors: [...SECOND_FACTOR_KINDS],
-      passwordless: ['platform', 'roaming'],
+      passwordless: ['platform', 'roaming', 'push'],
       newUser: 'allow',
       rememberDevice: { enabled: false, lifetimeMs: 30 * 86_400_000, scope: 'application' },
       deny: false,

@@ -9,6 +9,7 @@ import { listPasscodes, removePasscode } from './passcodes.ts';
 import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
 import { formatUrls } from './urls.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
+import { enrollLink, removeDevice } from './push.ts';
 
 // `latch` (npx latch …, npm start): one entry point for the server and its administration.
 
@@ -19,6 +20,8 @@ const USAGE = `Usage: latch <command>
   user passwd NAME [--password-stdin]
   user remove NAME
   user list
+  push enroll-link NAME          a one-time link that activates NAME's Latch Authenticator
+  push remove NAME               remove NAME's Latch Authenticator
   urls                           print every endpoint an integrator needs
   keys rotate                    make the next signing key current and publish a new next key
                                  (restart Latch afterwards)
@@ -94,6 +97,10 @@ async function run(argv: string[]): Promise<string | undefined> {
       return removeUser(config, needName());
     case 'user list':
       return listUsers(config);
+    case 'push enroll-link':
+      return enrollLink(config, needName());
+    case 'push remove':
+      return removeDevice(config, needName());
     case 'urls':
       return formatUrls(config);
     case 'keys rotate': {

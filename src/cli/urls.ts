@@ -7,6 +7,7 @@ export function endpointList(config: LatchConfig): Array<[string, string]> {
   return [
     ['Account page (sign in / sign out)', `${base}/`],
     ['Sign-in prompt', `${base}/login`],
+    ['Latch Authenticator (phone web app)', `${base}/authenticator/`],
     ['Health', `${base}/healthz`],
     ['Readiness', `${base}/readyz`],
     ['Prometheus metrics', `${base}/metrics`],

@@ -40,6 +40,7 @@ ${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, ap
 </dl>
 <p><a href="/account/passkeys">Passkeys and security keys</a></p>
 <p><a href="/account/passcodes">Authenticator app</a></p>
+<p><a href="/account/authenticator">Phone sign-in (Latch Authenticator)</a></p>
 <form method="post" action="/logout">
 <input type="hidden" name="csrf" value="${csrf}">
 <button type="submit">Sign out</button>

@@ -4,6 +4,7 @@ import { layout } from './layout.ts';
 import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
 import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from './prompt-webauthn.ts';
 import { PASSCODE_TEMPLATES } from './prompt-passcodes.ts';
+import { PUSH_TEMPLATES } from './prompt-push.ts';
 
 export type { PromptPage };
 
@@ -38,6 +39,7 @@ ${passkeyAutofill(view)}`,
   }),
   ...WEBAUTHN_TEMPLATES,
   ...PASSCODE_TEMPLATES,
+  ...PUSH_TEMPLATES,
 };
 
 export function promptPage(page: PromptPage): Html {

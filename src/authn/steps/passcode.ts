@@ -11,6 +11,12 @@ import type { Step, StepContext, StepOutcome, StepView } from './step.ts';
 
 type Resync = { credentialId: string; counter: number };
 
+/** The Latch Authenticator's offline passcodes (src/authn/push/devices.ts), also accepted here. */
+export interface PhonePasscodes {
+  forUser(userId: string): Promise<unknown>;
+  verifyPasscode(userId: string, code: string): Promise<boolean>;
+}
+
 function pendingResync(stepData: Json | undefined): Resync | undefined {
   const resync = stepData && typeof stepData === 'object' && !Array.isArray(stepData) ? stepData.resync : undefined;
   if (!resync || typeof resync !== 'object' || Array.isArray(resync)) return undefined;
@@ -38,10 +44,13 @@ export class PasscodeStep implements Step {
   constructor(
     private readonly credentials: PasscodeCredentials,
     private readonly throttle: CodeThrottle,
+    private readonly phone?: PhonePasscodes,
   ) {}
 
   async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined && (await this.credentials.hasAny(ctx.tx.user.id));
+    const user = ctx.tx.user;
+    if (!user) return false;
+    return (await this.credentials.hasAny(user.id)) || (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined);
   }
 
   async view(ctx: StepContext): Promise<StepView> {
@@ -51,7 +60,7 @@ export class PasscodeStep implements Step {
       model: {
         username: ctx.tx.user?.username ?? ctx.tx.login ?? '',
         resync: pendingResync(ctx.tx.stepData) !== undefined,
-        app: sources.has('app'),
+        app: sources.has('app') || (this.phone !== undefined && (await this.phone.forUser(ctx.tx.user?.id ?? '')) !== undefined),
         token: sources.has('token'),
       },
     };
@@ -74,6 +83,10 @@ export class PasscodeStep implements Step {
       await this.throttle.recordSuccess(user.id);
       const how = resync ? ' after resynchronizing the token' : '';
       return { kind: 'success', method: 'passcode', amr: ['otp'], reason: `passcode from ${describe(check.credential)} accepted${how}` };
+    }
+    if (!resync && check.reason !== 'resync-needed' && this.phone && (await this.phone.verifyPasscode(user.id, code))) {
+      await this.throttle.recordSuccess(user.id);
+      return { kind: 'success', method: 'passcode', amr: ['otp'], reason: 'passcode from the Latch Authenticator accepted' };
     }
     return this.refusal(check, resync !== undefined);
   }

@@ -2,8 +2,9 @@ import type { LatchConfig } from '../../config/schema.ts';
 import type { Directory } from '../../directory/contract.ts';
 import type { Store } from '../../store/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
-import type { PasswordThrottle } from '../throttle.ts';
 import type { Passcodes } from '../passcodes/index.ts';
+import type { Push } from '../push/index.ts';
+import type { PasswordThrottle } from '../throttle.ts';
 import type { WebAuthnParts } from '../webauthn/index.ts';
 import { BypassCodeStep } from './bypass-code.ts';
 import { IdentifyStep } from './identify.ts';
@@ -12,6 +13,9 @@ import { PasskeyStep } from './passkey.ts';
 import { PasscodeEnrollStep } from './passcode-enroll.ts';
 import { PasscodeStep } from './passcode.ts';
 import { PasswordStep } from './password.ts';
+import { PushStep } from './push.ts';
+import { PushEnrollStep } from './push-enroll.ts';
+import { PushPasswordlessStep } from './push-passwordless.ts';
 import { WebAuthnEnrollStep } from './webauthn-enroll.ts';
 import { WebAuthnSecondFactorStep } from './webauthn-second-factor.ts';
 import type { Step } from './step.ts';
@@ -31,21 +35,27 @@ export interface StepDeps {
   webauthn: WebAuthnParts;
   /** TOTP apps, OATH tokens and bypass codes (src/authn/passcodes/index.ts). */
   passcodes: Passcodes;
+  /** Push devices and requests (src/authn/push/index.ts), shared with the device API. */
+  push: Push;
 }
 
 export function createSteps(deps: StepDeps): Step[] {
-  const { webauthn, passcodes } = deps;
+  const { webauthn, passcodes, push } = deps;
   return [
     new IdentifyStep(webauthn.autofill),
     new PasskeyStep(webauthn.passwordless, deps.directory),
+    new PushPasswordlessStep(push, deps.knownDevices, deps.directory),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
     new WebAuthnSecondFactorStep(webauthn.ceremonies),
-    new PasscodeStep(passcodes.credentials, passcodes.throttle),
+    new PushStep(push),
+    new PasscodeStep(passcodes.credentials, passcodes.throttle, push.devices),
     // Last: a help-desk code is the fallback when the user's own factors are out of reach.
     new BypassCodeStep(passcodes.bypassCodes, passcodes.throttle),
-    // A new user is first offered an authenticator app (any phone will do); keys are under "Other options".
+    // A new user is first offered an authenticator app (any phone will do); keys and the Latch
+    // Authenticator are under "Other options".
     new PasscodeEnrollStep(passcodes.credentials, passcodes.throttle, passcodes.enrollKey, deps.config.passcodes),
     new WebAuthnEnrollStep(webauthn.ceremonies),
+    new PushEnrollStep(push, deps.store, deps.config.server.baseUrl),
     new PasskeyOfferStep(webauthn.ceremonies, deps.store),
   ];
 }

@@ -1,0 +1,85 @@
+import type { Json, Store, Unsubscribe } from '../../store/contract.ts';
+
+// Wakes requests that wait (a browser for a decision, an authenticator for a new push) when
+// something happens on any node. One store subscription per topic and node, however many wait:
+// with Redis that is one SUBSCRIBE, not one per waiting browser.
+
+type Topic = 'push-decisions' | 'push-devices';
+
+export class PushBus {
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly subscriptions = new Map<Topic, Promise<Unsubscribe>>();
+  /** Set when the node shuts down: waiting requests answer at once instead of holding it up. */
+  private closing = false;
+
+  constructor(private readonly store: Store) {}
+
+  /** Tells every node that `id` (a request id or a device id) changed. */
+  async notify(topic: Topic, id: string): Promise<void> {
+    await this.store.publish(topic, { id });
+  }
+
+  /**
+   * Runs `check` until it returns something or `timeoutMs` passes, running it again whenever
+   * `id` is notified. The waiter is registered before the first check, so a change made between
+   * the check and the wait is not missed.
+   */
+  async waitFor<T>(topic: Topic, id: string, timeoutMs: number, check: () => Promise<T | undefined>, signal?: AbortSignal): Promise<T | undefined> {
+    await this.subscribe(topic);
+    const deadline = Date.now() + timeoutMs;
+    let wake: () => void = () => {};
+    let woken = false;
+    const waiter = () => {
+      woken = true;
+      wake();
+    };
+    const key = `${topic}:${id}`;
+    let set = this.waiters.get(key);
+    if (!set) this.waiters.set(key, (set = new Set()));
+    set.add(waiter);
+    try {
+      for (;;) {
+        woken = false;
+        const found = await check();
+        if (found !== undefined) return found;
+        const left = deadline - Date.now();
+        if (left <= 0 || signal?.aborted || this.closing) return undefined;
+        if (woken) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          wake = done;
+          signal?.addEventListener('abort', done, { once: true });
+        });
+        wake = () => {};
+      }
+    } finally {
+      set.delete(waiter);
+      if (set.size === 0) this.waiters.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const set of this.waiters.values()) for (const waiter of set) waiter();
+    for (const subscription of this.subscriptions.values()) await (await subscription)();
+    this.subscriptions.clear();
+  }
+
+  private subscribe(topic: Topic): Promise<Unsubscribe> {
+    let subscription = this.subscriptions.get(topic);
+    if (!subscription) {
+      subscription = this.store.subscribe(topic, (message: Json) => {
+        const id = message && typeof message === 'object' && !Array.isArray(message) ? message.id : undefined;
+        if (typeof id !== 'string') return;
+        for (const waiter of this.waiters.get(`${topic}:${id}`) ?? []) waiter();
+      });
+      this.subscriptions.set(topic, subscription);
+    }
+    return subscription;
+  }
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { PushConfig } from '../../config/push.ts';
+import type { Store } from '../../store/contract.ts';
+import type { AuthLog } from '../auth-log.ts';
+import { PushActivations } from './activation.ts';
+import { PushBus } from './bus.ts';
+import { PushDevices } from './devices.ts';
+import type { PushNotifier } from './notify.ts';
+import { RelayNotifier, type PushRelay } from './relay.ts';
+import { PushRequests } from './requests.ts';
+import { DeviceAuthenticator } from './signature.ts';
+import { TrustedBrowsers } from './trusted-browsers.ts';
+import { loadVapidKeys, WebPushNotifier, type VapidKeys } from './web-push.ts';
+
+// Everything push needs, built once per node: devices, activation links, requests, the signed
+// device channel, trusted browsers and the ways to wake a phone.
+
+export interface Push {
+  config: PushConfig;
+  devices: PushDevices;
+  activations: PushActivations;
+  requests: PushRequests;
+  deviceAuth: DeviceAuthenticator;
+  trusted: TrustedBrowsers;
+  vapid?: VapidKeys;
+  close(): Promise<void>;
+}
+
+export async function createPush(options: {
+  config: PushConfig;
+  store: Store;
+  authLog: AuthLog;
+  log: Logger;
+  trustLifetimeMs: number;
+  relay?: PushRelay;
+}): Promise<Push> {
+  const { config, store, authLog, log } = options;
+  const devices = new PushDevices(store);
+  const bus = new PushBus(store);
+  const notifiers: PushNotifier[] = [];
+  const vapid = config.webPush.enabled ? await loadVapidKeys(store) : undefined;
+  if (vapid) notifiers.push(new WebPushNotifier(vapid, config.webPush.subject, log));
+  if (options.relay) notifiers.push(new RelayNotifier(options.relay, log));
+  return {
+    config,
+    devices,
+    activations: new PushActivations(store, devices, config.activationLifetime),
+    requests: new PushRequests(store, bus, config, authLog, notifiers),
+    deviceAuth: new DeviceAuthenticator(store, devices, config.clockSkew),
+    trusted: new TrustedBrowsers(store, options.trustLifetimeMs),
+    vapid,
+    close: () => bus.close(),
+  };
+}
+
+export type { PushDevice } from './devices.ts';
+export type { PushRequest } from './requests.ts';
+export { PushDevices } from './devices.ts';

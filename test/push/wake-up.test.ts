@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createPush } from '../../src/authn/push/index.ts';
+import type { PushRelay } from '../../src/authn/push/relay.ts';
+import { AuthLog } from '../../src/authn/auth-log.ts';
+import { parseActivationUrl } from '../../src/authn/push/protocol.ts';
+import { activate, DeviceClient, ECDSA_P256, publicJwkOf } from '../../src/authenticator/core/client.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/ops/logger.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { HttpClient } from '../support/http-client.ts';
+import { openssl } from '../support/keys.ts';
+import { addUser, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { activationLink, PASSWORD } from './helpers.ts';
+
+// Waking a phone that is not polling: Web Push (VAPID) to the phone web app, received here by a
+// local stand-in for the browser vendor's push service (which this network cannot reach), and the
+// relay interface for FCM/APNs with a fake relay.
+
+function b64url(bytes: Buffer): string {
+  return bytes.toString('base64url');
+}
+
+describe('waking the phone', () => {
+  let latch: LatchProcess;
+  let pushService: https.Server;
+  const received: Array<{ path: string; headers: import('node:http').IncomingHttpHeaders; bytes: number }> = [];
+
+  before(async () => {
+    // The stand-in push service speaks HTTPS like the real ones; Latch trusts its certificate.
+    const dir = tempDir('latch-push-service-');
+    const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', keyFile, '-out', certFile]);
+    latch = await startLatchProcess({ env: { NODE_EXTRA_CA_CERTS: certFile } });
+    await addUser(latch.env, 'alice', { password: PASSWORD });
+    pushService = https.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (req, res) => {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers, bytes });
+        res.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((resolve) => pushService.listen(0, '127.0.0.1', resolve));
+  });
+
+  after(async () => {
+    pushService?.close();
+    await latch?.stop();
+  });
+
+  test('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
+    const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
+    const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
+    const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'web phone', platform: 'web' });
+    const device = new DeviceClient(latch.url, result.deviceId, keys.privateKey);
+    // What a browser's PushSubscription holds: the push service URL and the app's ECDH key + secret.
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const endpoint = `https://127.0.0.1:${(pushService.address() as AddressInfo).port}/wpush/subscription-1`;
+    await device.registerWebPush({ endpoint, keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) } });
+
+    const browser = new HttpClient(latch.url);
+    const pw = await browser.submit(await browser.startSignIn(), { username: 'alice' });
+    const sent = await browser.submit(await browser.submit(pw, { password: PASSWORD }), { push: 'send' });
+    const code = /aria-label="Verification code">(\d+)</.exec(sent.text)?.[1];
+    assert.ok(code);
+    for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+
+    assert.equal(received.length, 1, 'the push service got one message');
+    const [message] = received;
+    assert.equal(message!.path, '/wpush/subscription-1');
+    assert.equal(message!.headers['content-encoding'], 'aes128gcm');
+    assert.equal(message!.headers.urgency, 'high');
+    assert.ok(Number(message!.headers.ttl) > 0 && Number(message!.headers.ttl) <= 60);
+    const vapidKey = ((await (await fetch(`${latch.url}/push/api/web-push-key`)).json()) as { publicKey: string }).publicKey;
+    const authorization = String(message!.headers.authorization);
+    assert.match(authorization, new RegExp(`^vapid t=[^,]+, k=${vapidKey}$`));
+    const claims = JSON.parse(Buffer.from(authorization.split('t=')[1]!.split(',')[0]!.split('.')[1]!, 'base64url').toString()) as { aud: string; sub: string };
+    assert.equal(claims.aud, new URL(endpoint).origin);
+    assert.equal(claims.sub, 'mailto:latch@localhost');
+    assert.ok(message!.bytes > 0 && message!.bytes < 4096);
+  });
+
+  test('a native device is woken through the relay; a relay that fails does not stop the push', async () => {
+    const calls: Parameters<PushRelay['wake']>[0][] = [];
+    let failing = false;
+    const relay: PushRelay = {
+      async wake(message) {
+        calls.push(message);
+        if (failing) throw new Error('relay unreachable');
+      },
+    };
+    const store = await openSqliteStore({ file: path.join(tempDir('latch-relay-'), 'store.sqlite') });
+    const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+    const log = createLogger('silent');
+    const push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, relay });
+    try {
+      const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const { device } = await push.devices.register({ userId: 'u1', username: 'bob', displayName: 'Bob', publicKey: await publicJwkOf(keys.publicKey), name: 'Android', platform: 'android' });
+      const input = { txId: 'tx1', purpose: 'second-factor' as const, app: 'Wiki', ip: '10.0.0.1', browser: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140', userVerificationRequired: false, withCode: true };
+      const first = await push.requests.send(device, input);
+      assert.ok(first.ok);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(calls.map((c) => ({ deviceId: c.deviceId, platform: c.platform, pushId: c.pushId, app: c.app })), [{ deviceId: device.id, platform: 'android', pushId: first.request.id, app: 'Wiki' }]);
+      assert.ok(!JSON.stringify(calls).includes(first.request.code), 'the relay is not told the code');
+      failing = true;
+      const second = await push.requests.send(device, input);
+      assert.ok(second.ok);
+      assert.equal((await push.requests.pendingFor(device.id))?.id, second.request.id, 'still pending for the device to poll');
+      assert.equal((await push.requests.get(first.request.id))?.state, 'cancelled', 'the newer push replaced the older one');
+    } finally {
+      await push.close();
+      await store.close();
+    }
+  });
+});
+
+describe('shutting down with phones waiting', () => {
+  test('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
+    const latch = await startLatchProcess();
+    await addUser(latch.env, 'alice', { password: PASSWORD });
+    const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
+    const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
+    const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'phone', platform: 'cli' });
+    const waiting = new DeviceClient(latch.url, result.deviceId, keys.privateKey).pending(25);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    assert.equal(await latch.stop(), 0);
+    assert.ok(Date.now() - started < 5000, `stopped in ${Date.now() - started} ms`);
+    assert.deepEqual((await waiting).pending, [], 'the phone got an answer: nothing pending');
+  });
+});
