@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { HttpClient, visibleText } from '../support/http-client.ts';
+import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { activationLink, CliPhone, PASSWORD, skipOffer } from './helpers.ts';
+
+// The Latch Authenticator also shows a passcode that works offline: at the second factor, a user
+// whose phone cannot be reached picks "Passcode" and types it. Each code works once.
+
+let latch: LatchProcess;
+const phone = new CliPhone();
+
+before(async () => {
+  latch = await startLatchProcess();
+  await addUser(latch.env, 'olga', { displayName: 'Olga', password: PASSWORD });
+  await phone.ok('activate', await activationLink(latch.url, 'olga'), '--name', 'olga phone');
+});
+after(async () => {
+  await latch?.stop();
+});
+
+/** Password, then "Passcode" under Other options. */
+async function toPasscode(browser: HttpClient) {
+  const passwordPage = await browser.submit(await browser.startSignIn(), { username: 'olga' });
+  const push = await browser.submit(passwordPage, { password: PASSWORD });
+  assert.match(visibleText(push.text), /Approve with your phone/);
+  const passcode = await browser.submit(push, { choose: 'passcode' });
+  assert.match(visibleText(passcode.text), /Passcode/);
+  return passcode;
+}
+
+test("the phone's offline passcode completes the second factor, once", async () => {
+  const code = /^(\d{6})\s/.exec(await phone.ok('code'))![1]!;
+  const first = new HttpClient(latch.url);
+  const done = await skipOffer(first, await first.submit(await toPasscode(first), { code }));
+  assert.match(visibleText(done.text), /Signed in as Olga/);
+
+  const second = new HttpClient(latch.url);
+  const reused = await second.submit(await toPasscode(second), { code });
+  assert.match(visibleText(reused.text), /That code is not right\. Check it and try again\./);
+  assert.doesNotMatch(visibleText(reused.text), /Signed in as/);
+});
