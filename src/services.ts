@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LatchConfig } from './config/schema.ts';
 import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
+import { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
@@ -42,6 +43,7 @@ export interface Services {
   policies: PolicyResolver;
   authLog: AuthLog;
   knownDevices: KnownDevices;
+  factorChanges: FactorChanges;
   passcodes: Passcodes;
   transactions: TransactionStore;
   flow: SignInFlow;
@@ -82,6 +84,11 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const passcodes = createPasscodes(store, secret, config.passcodes);
     const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime });
     const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
+    const factorChanges = new FactorChanges([
+      (userId) => passcodes.credentials.hasAny(userId),
+      async (userId) => (await webauthn.ceremonies.credentials.list(userId)).length > 0,
+      async (userId) => (await push.devices.forUser(userId)) !== undefined,
+    ]);
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -95,7 +102,7 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     policies.registerApps(Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])));
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn, push,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn, push,
       async close() {
         await push.close();
         await directory.close();

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { AuthLog } from '../authn/auth-log.ts';
 import { appEnrollmentUri } from '../authn/passcodes/enrollment.ts';
 import type { Passcodes } from '../authn/passcodes/index.ts';
@@ -22,6 +23,7 @@ export interface AccountPasscodeDeps {
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   passcodes: Passcodes;
+  factorChanges: FactorChanges;
   authLog: AuthLog;
   maxBodyBytes: number;
 }
@@ -45,9 +47,9 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
     return session;
   }
 
-  /** A session may change the passcodes of a user who has none, or who signed in with a second factor. */
+  /** A session may change the passcodes of a user who has no factor yet, or who signed in with a second factor. */
   async function mayChange(session: IdpSession): Promise<boolean> {
-    return session.level !== 'password' || !(await passcodes.credentials.hasAny(session.user.id));
+    return deps.factorChanges.mayChange(session.level, session.user.id);
   }
 
   /** Reads a POST form; false (with a 403 page) when its CSRF token or the session's level does not allow it. */

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { AuthLog } from '../authn/auth-log.ts';
 import type { Push } from '../authn/push/index.ts';
 import { activationUrl } from '../authn/push/protocol.ts';
@@ -17,6 +18,7 @@ import type { IdpSession, SessionStore } from './session.ts';
 
 export interface AccountPushDeps {
   push: Push;
+  factorChanges: FactorChanges;
   sessions: SessionStore;
   cookies: BrowserCookies;
   csrf: CsrfTokens;
@@ -48,9 +50,9 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     ctx.body = authenticatorPage({ device: await push.devices.forUser(session.user.id), csrf: deps.csrf.issue(purpose(session)), ...extra }).text;
   };
 
-  /** A password-only session may not change a phone that is already activated. */
+  /** A password-only session may not change the phone of a user who already has a factor. */
   async function needsStrongerSession(ctx: Ctx, session: IdpSession): Promise<boolean> {
-    if (session.level !== 'password' || !(await push.devices.forUser(session.user.id))) return false;
+    if (await deps.factorChanges.mayChange(session.level, session.user.id)) return false;
     ctx.status = 403;
     await show(ctx, session, { message: 'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });
     return true;

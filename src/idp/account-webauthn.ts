@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from '../authn/webauthn/ceremonies.ts';
 import { RESPONSE_FIELD, browserError } from '../authn/webauthn/form.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
@@ -15,6 +16,7 @@ import type { IdpSession, SessionStore } from './session.ts';
 
 export interface AccountWebAuthnDeps {
   ceremonies: WebAuthnCeremonies;
+  factorChanges: FactorChanges;
   sessions: SessionStore;
   cookies: BrowserCookies;
   csrf: CsrfTokens;
@@ -50,7 +52,18 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
   async function change(ctx: Ctx): Promise<{ session: IdpSession; form: Record<string, string> } | undefined> {
     const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
     const form = await readForm(ctx, deps.maxBodyBytes);
-    if (session && deps.csrf.verify(purpose(session), form.csrf)) return { session, form };
+    if (session && deps.csrf.verify(purpose(session), form.csrf)) {
+      if (await deps.factorChanges.mayChange(session.level, session.user.id)) return { session, form };
+      ctx.state.log.warn('passkey change refused: a password-only session, and the user already has a factor');
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = errorPage({
+        title: 'Nothing was changed.',
+        hint: 'To change your passkeys and security keys, sign out and sign in again with your second factor.',
+        links: [{ href: PATH, label: 'Passkeys and security keys' }],
+      }).text;
+      return undefined;
+    }
     ctx.state.log.warn('passkey change refused: no session, or a stale or forged CSRF token');
     ctx.status = 403;
     ctx.type = 'html';
