@@ -82,7 +82,7 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const throttle = new PasswordThrottle(store, config.throttle);
     const webauthn = createWebAuthn({ config, store, directory, policies });
     const passcodes = createPasscodes(store, secret, config.passcodes);
-    const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime });
+    const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime, serverSecret: secret });
     const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
     const factorChanges = new FactorChanges([
       (userId) => passcodes.credentials.hasAny(userId),

@@ -1,6 +1,8 @@
 import { createLogger } from '../ops/logger.ts';
 import { PushActivations } from '../authn/push/activation.ts';
 import { PushDevices } from '../authn/push/devices.ts';
+import { SecretBox } from '../authn/passcodes/secret-box.ts';
+import { loadServerSecret } from '../keys/server-secret.ts';
 import { activationUrl } from '../authn/push/protocol.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { openDirectory } from '../services.ts';
@@ -14,7 +16,7 @@ async function withParts<T>(config: LatchConfig, body: (parts: { devices: PushDe
   const store = await openStore(config.store, log);
   const directory = await openDirectory(config, log);
   try {
-    const devices = new PushDevices(store);
+    const devices = new PushDevices(store, new SecretBox(await loadServerSecret(store)));
     const user = async (name: string) => {
       const found = await directory.findUser(name);
       if (!found) throw new Error(`there is no user "${name}" in the ${directory.kind} directory`);

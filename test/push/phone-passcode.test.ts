@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HttpClient, visibleText } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
@@ -39,4 +41,16 @@ test("the phone's offline passcode completes the second factor, once", async () 
   const reused = await second.submit(await toPasscode(second), { code });
   assert.match(visibleText(reused.text), /That code is not right\. Check it and try again\./);
   assert.doesNotMatch(visibleText(reused.text), /Signed in as/);
+});
+
+test("the phone's passcode secret is not stored in clear", async () => {
+  const accounts = JSON.parse(readFileSync(path.join(phone.home, 'accounts.json'), 'utf8')) as { accounts?: Array<{ totpSecret: string }> } | Array<{ totpSecret: string }>;
+  const list = Array.isArray(accounts) ? accounts : (accounts.accounts ?? []);
+  const secret = list[0]?.totpSecret;
+  assert.match(secret ?? '', /^[A-Z2-7]{32}$/, 'the phone holds its secret');
+  const files = readdirSync(latch.dataDir).filter((f) => f.startsWith('latch.sqlite'));
+  assert.ok(files.length > 0, 'the store files are where the test looks');
+  for (const file of files) {
+    assert.ok(!readFileSync(path.join(latch.dataDir, file)).includes(secret!), `${file} holds the secret in clear`);
+  }
 });

@@ -99,7 +99,7 @@ describe('waking the phone', () => {
     const store = await openSqliteStore({ file: path.join(tempDir('latch-relay-'), 'store.sqlite') });
     const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
     const log = createLogger('silent');
-    const push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, relay });
+    const push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1), relay });
     try {
       const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
       const { device } = await push.devices.register({ userId: 'u1', username: 'bob', displayName: 'Bob', publicKey: await publicJwkOf(keys.publicKey), name: 'Android', platform: 'android' });

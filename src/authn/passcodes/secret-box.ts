@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-// Passcode secrets at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the server secret,
+// Passcode secrets at rest (authenticator apps, OATH tokens, the Latch Authenticator's passcodes): AES-256-GCM under a key derived (HKDF-SHA256) from the server secret,
 // with the credential id as associated data, so a secret cannot be moved to another record.
 // Sealed form: "v1.<iv>.<ciphertext>.<tag>", base64url parts.
 

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import type { Store } from '../../store/contract.ts';
+import type { SecretBox } from '../passcodes/secret-box.ts';
 import { randomId } from '../../util/random.ts';
 import type { P256PublicJwk } from './protocol.ts';
 
@@ -15,7 +16,7 @@ export type PushDevice = {
   publicKey: P256PublicJwk;
   name: string;
   platform: string;
-  /** Base32; shown to the device once, at activation. */
+  /** Base32; shown to the device once, at activation. Stored sealed (SecretBox), like passcode secrets. */
   totpSecret: string;
   createdAt: number;
   /** Web Push subscription of the phone web app, when it registered one. */
@@ -36,7 +37,10 @@ export function importPublicKey(jwk: P256PublicJwk): KeyObject {
 }
 
 export class PushDevices {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+  ) {}
 
   async get(deviceId: string): Promise<PushDevice | undefined> {
     return /^[A-Za-z0-9_-]{22}$/.test(deviceId) ? this.store.get<PushDevice>(deviceKey(deviceId)) : undefined;
@@ -59,7 +63,7 @@ export class PushDevices {
     importPublicKey(input.publicKey); // throws on a key that is not a P-256 point
     const replaced = await this.forUser(input.userId);
     const device: PushDevice = { ...input, id: randomId(16), totpSecret: new Secret({ size: 20 }).base32, createdAt: Date.now() };
-    await this.store.set(deviceKey(device.id), device);
+    await this.store.set(deviceKey(device.id), { ...device, totpSecret: this.box.seal(device.totpSecret, device.id) });
     await this.store.set(userKey(device.userId), device.id);
     await this.store.set(loginKey(device.username), device.userId);
     if (replaced) await this.store.delete(deviceKey(replaced.id));
@@ -87,7 +91,7 @@ export class PushDevices {
   async verifyPasscode(userId: string, code: string): Promise<boolean> {
     const device = await this.forUser(userId);
     if (!device || !/^\d{6}$/.test(code)) return false;
-    const totp = totpFor(device.totpSecret);
+    const totp = totpFor(this.box.open(device.totpSecret, device.id));
     const delta = totp.validate({ token: code, window: 1 });
     if (delta === null) return false;
     const counter = totp.counter() + delta;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PushConfig } from '../../config/push.ts';
 import type { Store } from '../../store/contract.ts';
 import type { AuthLog } from '../auth-log.ts';
+import { SecretBox } from '../passcodes/secret-box.ts';
 import { PushActivations } from './activation.ts';
 import { PushBus } from './bus.ts';
 import { PushDevices } from './devices.ts';
@@ -32,10 +33,12 @@ export async function createPush(options: {
   authLog: AuthLog;
   log: Logger;
   trustLifetimeMs: number;
+  /** Seals the devices' passcode secrets at rest (src/keys/server-secret.ts). */
+  serverSecret: Buffer;
   relay?: PushRelay;
 }): Promise<Push> {
   const { config, store, authLog, log } = options;
-  const devices = new PushDevices(store);
+  const devices = new PushDevices(store, new SecretBox(options.serverSecret));
   const bus = new PushBus(store);
   const notifiers: PushNotifier[] = [];
   const vapid = config.webPush.enabled ? await loadVapidKeys(store) : undefined;
