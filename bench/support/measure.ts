@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+
+// What the HTTP benchmarks share: run an operation on N concurrent workers, measure wall time,
+// the Latch process's CPU time and per-operation latency, and print one table.
+
+export interface Result {
+  name: string;
+  count: number;
+  seconds: number;
+  /** CPU time the Latch process used meanwhile (user + system). */
+  cpuSeconds: number;
+  latenciesMs: number[];
+}
+
+/** Runs `op` `count` times on `concurrency` workers; returns each call's latency in ms. */
+export async function run(count: number, concurrency: number, op: (worker: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (started < count) {
+        started++;
+        const t0 = performance.now();
+        await op(worker);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return latencies;
+}
+
+export async function measure(name: string, pid: number, count: number, concurrency: number, op: (worker: number) => Promise<unknown>): Promise<Result> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const latenciesMs = await run(count, concurrency, op);
+  return { name, count, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(pid) - cpu0, latenciesMs };
+}
+
+/** User + system CPU time of a process, from /proc (clock ticks of 1/100 s on Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Prints the results under a title; `what` names the first column ("operation", "sign-in"). */
+export function report(title: string, what: string, results: Result[]): void {
+  console.log(`\n${title}\n`);
+  console.log(`${what.padEnd(28)}  count   per s   per Latch CPU-s   p50 ms   p99 ms`);
+  for (const r of results) {
+    const perCpu = r.cpuSeconds > 0 ? r.count / r.cpuSeconds : Infinity;
+    console.log(
+      `${r.name.padEnd(28)} ${String(r.count).padStart(6)} ${(r.count / r.seconds).toFixed(0).padStart(7)} ${perCpu.toFixed(0).padStart(17)} ${percentile(r.latenciesMs, 50).toFixed(1).padStart(8)} ${percentile(r.latenciesMs, 99).toFixed(1).padStart(8)}`,
+    );
+  }
+}
+
+/** Waits until a Latch process answers /healthz. */
+export async function waitForHealth(base: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Latch did not start');
+}
