@@ -2,7 +2,8 @@ import type { Store } from '../../store/contract.ts';
 
 // Browsers a user trusted for passwordless push: after one verified passwordless push from a
 // browser, the user may let later pushes from it skip the code (user verification on the phone is
-// still required). Keyed by the known-device id and the user; lives as long as the cookie.
+// still required). Keyed by the known-device id and the user; lives as long as the cookie, and
+// only while the phone that was approved with is the user's phone (a new phone starts afresh).
 
 const key = (browserId: string, userId: string) => `push-trusted:${browserId}:${userId}`;
 
@@ -12,11 +13,13 @@ export class TrustedBrowsers {
     private readonly lifetimeMs: number,
   ) {}
 
-  async trust(browserId: string, userId: string): Promise<void> {
-    await this.store.set(key(browserId, userId), { since: Date.now() }, { ttlMs: this.lifetimeMs });
+  async trust(browserId: string, userId: string, phoneId: string): Promise<void> {
+    await this.store.set(key(browserId, userId), { since: Date.now(), phoneId }, { ttlMs: this.lifetimeMs });
   }
 
-  async isTrusted(browserId: string | undefined, userId: string): Promise<boolean> {
-    return browserId !== undefined && (await this.store.get(key(browserId, userId))) !== undefined;
+  async isTrusted(browserId: string | undefined, userId: string, phoneId: string): Promise<boolean> {
+    if (browserId === undefined) return false;
+    const record = await this.store.get<{ since: number; phoneId: string }>(key(browserId, userId));
+    return record?.phoneId === phoneId;
   }
 }
