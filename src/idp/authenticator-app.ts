@@ -1,28 +1,18 @@
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
-import { build } from 'esbuild';
 import type { Ctx, LatchState } from '../http/context.ts';
 import { CSP } from '../http/security-headers.ts';
+import { bundleScript } from '../ui/browser-bundles.ts';
 import { html } from '../util/html.ts';
 
 // Serves the Latch Authenticator phone web app at /authenticator/: page, manifest, service worker
-// and the script, bundled from src/authenticator/pwa/ with esbuild on first use (no build step).
+// and the script, bundled from src/authenticator/pwa/ on first use (src/ui/browser-bundles.ts).
 
 const PWA = new URL('../authenticator/pwa/', import.meta.url);
 // The app also needs its manifest and service worker, which the site-wide policy does not allow.
 const APP_CSP = CSP.replace("default-src 'none';", "default-src 'none'; manifest-src 'self'; worker-src 'self';");
 
-const bundles = new Map<string, Promise<string>>();
-function bundle(entry: string): Promise<string> {
-  let built = bundles.get(entry);
-  if (!built) {
-    built = build({ entryPoints: [new URL(entry, PWA).pathname], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none' })
-      .then((result) => result.outputFiles[0]!.text);
-    built.catch(() => bundles.delete(entry));
-    bundles.set(entry, built);
-  }
-  return built;
-}
+const bundle = (entry: string) => bundleScript(new URL(entry, PWA), 'esm');
 
 const MANIFEST = {
   name: 'Latch Authenticator',
