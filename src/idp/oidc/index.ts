@@ -12,6 +12,7 @@ import { hmac } from '../../util/random.ts';
 import type { BrowserCookies } from '../browser.ts';
 import type { SessionStore } from '../session.ts';
 import type { FrontEndSignIn } from '../signin.ts';
+import { CookieSigner } from './cookie-signer.ts';
 import { ClientRegistry } from './deps.ts';
 import { logProviderEvents } from './events.ts';
 import { interactionRoutes } from './interactions.ts';
@@ -56,7 +57,7 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
     findUser: (id) => deps.directory.findUserById(id),
     signIn: deps.signIn,
     clients,
-    cookieKeys: [hmac(deps.serverSecret, 'oidc-provider cookies')],
+    cookieKeys: new CookieSigner([hmac(deps.serverSecret, 'oidc-provider cookies')]),
     sessionTtlMs: config.session.absoluteTimeout,
     interactionTtlMs: config.signIn.transactionLifetime,
     trustProxy: config.server.trustedProxies.length > 0,

@@ -6,6 +6,7 @@ import type { Store } from '../../store/contract.ts';
 import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type FindUser } from './account.ts';
 import { storeAdapterFactory } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
+import type { CookieSigner } from './cookie-signer.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
 import { grantLoader, loginPolicy, passiveSignIn } from './policy.ts';
 import { logoutPage, oidcErrorPage, postLogoutPage } from './pages.ts';
@@ -26,8 +27,8 @@ export interface ProviderOptions {
   findUser: FindUser;
   signIn: FrontEndSignIn;
   clients: ClientRegistry;
-  /** Keys for oidc-provider's signed cookies, derived from the server secret. */
-  cookieKeys: string[];
+  /** Signs oidc-provider's cookies, with keys derived from the server secret. */
+  cookieKeys: CookieSigner;
   /** oidc-provider's session lives as long as Latch's IdP session may. */
   sessionTtlMs: number;
   /** How long a browser has to finish a sign-in. */
