@@ -18,7 +18,8 @@ import { logProviderEvents } from './events.ts';
 import { interactionRoutes } from './interactions.ts';
 import { endLatchSessionOnRpLogout, endProviderSession } from './logout.ts';
 import { mountProvider } from './mount.ts';
-import { createProvider } from './provider.ts';
+import { adapterOptions, createProvider } from './provider.ts';
+import { storeAdapterFactory } from './adapter.ts';
 
 // The OIDC front end, assembled: oidc-provider (mounted at /oidc/ and discovery), Latch's
 // interaction routes, the authentication log, and logout in both directions.
@@ -49,11 +50,12 @@ export interface OidcFrontEnd {
 export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
   const { config, log } = deps;
   const clients = new ClientRegistry(config.oidc.clients);
+  const adapter = storeAdapterFactory(deps.store, adapterOptions(config.oidc));
   const provider = await createProvider({
     issuer: config.server.baseUrl,
     config: config.oidc,
     jwks: deps.keys.privateJwks(),
-    store: deps.store,
+    adapter,
     findUser: (id) => deps.directory.findUserById(id),
     signIn: deps.signIn,
     clients,
@@ -70,6 +72,6 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
     provider,
     middleware: mountProvider(provider),
     routes: interactionRoutes({ provider, signIn: deps.signIn, clients, csrf: deps.csrf, maxBodyBytes: config.server.maxBodyBytes }),
-    signOut: endProviderSession(provider, deps.store, (detail, message) => log.warn(detail, message)),
+    signOut: endProviderSession(provider, adapter('Grant'), (detail, message) => log.warn(detail, message)),
   };
 }

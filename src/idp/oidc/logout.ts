@@ -1,10 +1,9 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Ctx } from '../../http/context.ts';
-import type { Store } from '../../store/contract.ts';
 import type { BrowserCookies } from '../browser.ts';
 import type { SessionStore } from '../session.ts';
-import { StoreAdapter } from './adapter.ts';
+import type { StoreAdapter } from './adapter.ts';
 import { latchContexts } from './deps.ts';
 
 // One session, both ways. Signing out of Latch (the account page, later SAML logout) ends
@@ -30,7 +29,7 @@ interface ProviderInternals {
 export type Warn = (detail: Record<string, unknown>, message: string) => void;
 
 /** A Latch sign-out hook: ends oidc-provider's session of this browser and tells the clients. */
-export function endProviderSession(provider: Provider, store: Store, warn: Warn) {
+export function endProviderSession(provider: Provider, grants: StoreAdapter, warn: Warn) {
   const op = provider as unknown as ProviderInternals;
   return async (ctx: Ctx): Promise<void> => {
     const session = await op.Session.get(ctx as unknown as Context);
@@ -41,8 +40,8 @@ export function endProviderSession(provider: Provider, store: Store, warn: Warn)
         await client.backchannelLogout(session.accountId, sid).catch((err: Error) => warn({ clientId, err: err.message }, 'back-channel logout failed'));
       }
       if (grantId) {
-        await new StoreAdapter('Grant', store).revokeByGrantId(grantId);
-        await new StoreAdapter('Grant', store).destroy(grantId);
+        await grants.revokeByGrantId(grantId);
+        await grants.destroy(grantId);
       }
     }
     await session.destroy();

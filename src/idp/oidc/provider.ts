@@ -2,9 +2,8 @@ import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
 import { ConfigError } from '../../config/load.ts';
 import type { OidcConfig } from '../../config/oidc.ts';
 import type { JsonWebKeySet } from '../../keys/contract.ts';
-import type { Store } from '../../store/contract.ts';
 import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type FindUser } from './account.ts';
-import { storeAdapterFactory } from './adapter.ts';
+import type { AdapterOptions, StoreAdapter } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
 import type { CookieSigner } from './cookie-signer.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
@@ -23,7 +22,8 @@ export interface ProviderOptions {
   config: OidcConfig;
   /** KeyRing.privateJwks(): current keys first, so they sign; next keys are published. */
   jwks: JsonWebKeySet;
-  store: Store;
+  /** oidc-provider's storage: storeAdapterFactory on Latch's store. */
+  adapter: (model: string) => StoreAdapter;
   findUser: FindUser;
   signIn: FrontEndSignIn;
   clients: ClientRegistry;
@@ -39,13 +39,19 @@ export interface ProviderOptions {
 
 const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
+/** Nothing issued under a grant outlives the longest token lifetime: a revocation mark lasts that long. */
+export function adapterOptions(config: OidcConfig): AdapterOptions {
+  const { authorizationCode, accessToken, idToken, refreshToken } = config.ttl;
+  return { grantArtifactTtlMs: Math.max(authorizationCode, accessToken, idToken, refreshToken) };
+}
+
 export async function createProvider(options: ProviderOptions): Promise<Provider> {
   const { config, clients } = options;
   const ttl = config.ttl;
   const clientList = config.clients.map((client, index) => clientMetadata(client, index));
 
   const provider = new Provider(options.issuer, {
-    adapter: storeAdapterFactory(options.store),
+    adapter: options.adapter,
     clients: clientList,
     jwks: options.jwks,
     findAccount: accountFinder(options.findUser),
