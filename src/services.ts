@@ -14,6 +14,7 @@ import { ConfigError } from './config/load.ts';
 import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
+import { SignOutHooks } from './idp/sign-out.ts';
 import { SignInService } from './idp/signin.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
@@ -43,6 +44,8 @@ export interface Services {
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   signIn: SignInService;
+  /** Front ends' sign-out hooks (set in app.ts): whoever ends an IdP session runs the others'. */
+  signOut: SignOutHooks;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
   close(): Promise<void>;
@@ -61,10 +64,10 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
-    const policies = new PolicyResolver(
-      config.policy,
-      Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
-    );
+    const policies = new PolicyResolver(config.policy, {
+      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
+      ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
+    });
     const authLog = new AuthLog(store, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
@@ -76,10 +79,11 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
     const signIn = new SignInService(flow, transactions, sessions, cookies);
-    const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
+    const signOut = new SignOutHooks();
+    const oidc = await createOidc({ config, log, store, keys, directory, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, transactions, flow, sessions, cookies, csrf, signIn, signOut, oidc, saml,
       async close() {
         await directory.close();
         await store.close();

@@ -7,7 +7,7 @@ import type { AdapterOptions, StoreAdapter } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
 import type { CookieSigner } from './cookie-signer.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
-import { grantLoader, loginPolicy, passiveSignIn } from './policy.ts';
+import { grantLoader, loginPolicy, sessionSignIn, type SessionApps } from './policy.ts';
 import { logoutPage, oidcErrorPage, postLogoutPage } from './pages.ts';
 
 // Latch's OpenID Provider: oidc-provider configured for the authorization code flow only, with
@@ -26,6 +26,8 @@ export interface ProviderOptions {
   adapter: (model: string) => StoreAdapter;
   findUser: FindUser;
   signIn: FrontEndSignIn;
+  /** Latch's sessions, which record the clients that used them (for logout). */
+  sessions: SessionApps;
   clients: ClientRegistry;
   /** Signs oidc-provider's cookies, with keys derived from the server secret. */
   cookieKeys: CookieSigner;
@@ -103,9 +105,9 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       policy: loginPolicy(clients),
       url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}/${interaction.uid}`,
     },
-    loadExistingGrant: grantLoader(clients, seconds(ttl.grant)),
-    // Not a parameter relying parties send: the hook that answers prompt=none (see policy.ts).
-    extraParams: { latch_passive: passiveSignIn(options.signIn, clients) },
+    loadExistingGrant: grantLoader(clients, options.sessions, seconds(ttl.grant)),
+    // Not a parameter relying parties send: the hook that answers from Latch's session (policy.ts).
+    extraParams: { latch_session: sessionSignIn(options.signIn, clients) },
     clientBasedCORS: (ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) =>
       origin !== 'null' && (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') && client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
     features: {

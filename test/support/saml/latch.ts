@@ -24,7 +24,8 @@ export interface LatchForSaml extends RunningLatch {
   dataDir: string;
 }
 
-export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>, host = 'localhost'): Promise<LatchForSaml> {
+/** `extra`: more of Latch's configuration (e.g. `oidc` clients), beside `saml`. */
+export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>, host = 'localhost', extra: Record<string, unknown> = {}): Promise<LatchForSaml> {
   const port = await freePort();
   const dataDir = path.join(dir, 'latch');
   const records: Record<string, unknown> = {};
@@ -32,7 +33,7 @@ export async function startLatchForSaml(dir: string, users: TestUser[], saml: Re
     records[u.username] = { id: `id-${u.username}`, password: await hashPassword(u.password), groups: u.groups ?? [], ...(u.email ? { email: u.email } : {}), ...(u.displayName ? { displayName: u.displayName } : {}) };
   }
   const file = path.join(dir, 'latch.yaml');
-  writeFileSync(file, YAML.stringify({ dataDir, log: { level: 'warn' }, signIn: { failureDelay: '1ms' }, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
+  writeFileSync(file, YAML.stringify({ dataDir, log: { level: 'warn' }, signIn: { failureDelay: '1ms' }, ...extra, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
   const config = loadConfig({ file, env: { LATCH_PORT: String(port), LATCH_BASE_URL: `http://${host}:${port}` }, cwd: dir });
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dataDir, { recursive: true });
