@@ -4,7 +4,7 @@ import type { LatchState } from './http/context.ts';
 import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { accountRoutes, type SignOutHook } from './idp/account.ts';
+import { accountRoutes } from './idp/account.ts';
 import { accountWebAuthnRoutes } from './idp/account-webauthn.ts';
 import { accountPasscodeRoutes } from './idp/account-passcodes.ts';
 import { accountPushRoutes } from './idp/account-push.ts';
@@ -23,7 +23,9 @@ export function buildApp(services: Services): Koa<LatchState> {
   const { config, log, metrics } = services;
   const app = new Koa<LatchState>();
   const https = config.server.baseUrl.startsWith('https:');
-  const signOutHooks: SignOutHook[] = [(ctx) => services.oidc.signOut(ctx)];
+  // Whoever ends an IdP session tells the other front ends: OIDC clients first (back channel),
+  // then SAML service providers (front channel, which takes the browser).
+  services.signOut.set('oidc', (ctx, session) => services.oidc.signOut(ctx, session));
 
   const statics = new Router<LatchState>();
   statics.get('/static/:file', (ctx) => {
@@ -42,7 +44,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     statics,
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,
-    accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOutHooks }),
+    accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOut: services.signOut }),
     accountWebAuthnRoutes({ ...services, ceremonies: services.webauthn.ceremonies, maxBodyBytes: config.server.maxBodyBytes }),
     accountPasscodeRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     accountPushRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
@@ -50,8 +52,8 @@ export function buildApp(services: Services): Koa<LatchState> {
     authenticatorAppRoutes(),
   ];
   if (config.saml.enabled) {
-    const slo = createSloHandler(services.saml, services.sessions, services.cookies, config.server.maxBodyBytes);
-    signOutHooks.push((ctx, session) => slo.propagate(ctx, session));
+    const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, config.server.maxBodyBytes);
+    services.signOut.set('saml', (ctx, session, { returnTo }) => slo.propagate(ctx, session, returnTo));
     routers.push(samlRoutes({ idp: services.saml, signIn: services.signIn, sessions: services.sessions, slo, maxBodyBytes: config.server.maxBodyBytes }));
   }
 

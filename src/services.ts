@@ -19,6 +19,7 @@ import { ConfigError } from './config/load.ts';
 import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
 import { SessionStore } from './idp/session.ts';
+import { SignOutHooks } from './idp/sign-out.ts';
 import { SignInService } from './idp/signin.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
@@ -51,6 +52,8 @@ export interface Services {
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   signIn: SignInService;
+  /** Front ends' sign-out hooks (set in app.ts): whoever ends an IdP session runs the others'. */
+  signOut: SignOutHooks;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
   webauthn: WebAuthnParts;
@@ -72,10 +75,11 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
-    const policies = new PolicyResolver(
-      config.policy,
-      Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
-    );
+    // Each application's policy layer, under the id its front end signs users in with.
+    const policies = new PolicyResolver(config.policy, {
+      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
+      ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
+    });
     const authLog = new AuthLog(store, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
@@ -96,13 +100,13 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
     const signIn = new SignInService(flow, transactions, sessions, cookies);
-    const oidc = await createOidc({ config, log, store, keys, directory, signIn, sessions, cookies, csrf, authLog, serverSecret: secret });
+    const signOut = new SignOutHooks();
+    const oidc = await createOidc({ config, log, store, keys, directory, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
-    // Each application's policy layer, under the id its front end signs users in with.
-    policies.registerApps(Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])));
+    // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, cookies, csrf, signIn, oidc, saml, webauthn, push,
+      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
         await push.close();
         await directory.close();

@@ -5,13 +5,12 @@ import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
 import { accountPage, errorPage, homePage, signedOutPage } from '../ui/pages.ts';
 import type { BrowserCookies } from './browser.ts';
-import type { SessionStore, IdpSession } from './session.ts';
+import type { SessionStore } from './session.ts';
+import type { SignOutHooks } from './sign-out.ts';
 import type { SignInService } from './signin.ts';
 
 // Latch's own account pages, a front end like SAML and OIDC: "/" shows who is signed in, offers
-// sign-in when nobody is, and signs out. Other front ends add logout propagation through hooks.
-
-export type SignOutHook = (ctx: Ctx, session: IdpSession) => Promise<void>;
+// sign-in when nobody is, and signs out. Other front ends propagate the sign-out through hooks.
 
 export interface AccountDeps {
   signIn: SignInService;
@@ -20,7 +19,7 @@ export interface AccountDeps {
   csrf: CsrfTokens;
   appName: string;
   maxBodyBytes: number;
-  signOutHooks: SignOutHook[];
+  signOut: SignOutHooks;
 }
 
 export function accountRoutes(deps: AccountDeps): Router<LatchState> {
@@ -70,7 +69,7 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
     }
     if (session) {
       await deps.sessions.end(session.sid);
-      for (const hook of deps.signOutHooks) await hook(ctx, session);
+      await deps.signOut.run(ctx, session);
     }
     deps.cookies.clearSession(ctx);
     if (ctx.body === undefined) {

@@ -1,14 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
-import type { Json } from '../../src/store/contract.ts';
-import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, rpConfig, type Pending } from './helpers.ts';
+import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, readAuthLog, rpConfig, type AuthLogEntry, type Pending } from './helpers.ts';
 
 // What relying parties and browsers get wrong, against a real Latch: each gets the standard error,
 // leaves an authentication-log entry, and changes nothing it should not. Also prompt=none/login
@@ -59,14 +55,7 @@ async function authorize(config: client.Configuration, params: Record<string, st
   return { pending, landed: new URL(await landedAt(page, rp.origin)) };
 }
 
-async function authLog(): Promise<Array<{ [key: string]: Json }>> {
-  const store = await openSqliteStore({ file: path.join(latch.dataDir, 'latch.sqlite') });
-  try {
-    return (await store.range<{ [key: string]: Json }>(AUTH_LOG_STREAM, { limit: 1000 })).map((e) => e.data);
-  } finally {
-    await store.close();
-  }
-}
+const authLog = (): Promise<AuthLogEntry[]> => readAuthLog(latch.dataDir);
 
 test('prompt=none without a session: login_required at the redirect URI, no prompt', async () => {
   const pending = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
+import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
+import type { Json } from '../../src/store/contract.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
 
 // A relying party's side of the code flow, with openid-client: build the request, and turn the
 // URL the browser landed on into tokens.
@@ -61,6 +65,18 @@ export function oauthError(code: string) {
     assert.equal(e.error ?? challenge, code, String(err));
     return true;
   };
+}
+
+export type AuthLogEntry = { [key: string]: Json };
+
+/** The authentication log of a running Latch, read from its SQLite file (as an operator's tool would). */
+export async function readAuthLog(dataDir: string): Promise<AuthLogEntry[]> {
+  const store = await openSqliteStore({ file: path.join(dataDir, 'latch.sqlite') });
+  try {
+    return (await store.range<AuthLogEntry>(AUTH_LOG_STREAM, { limit: 1000 })).map((e) => e.data);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Signs in at Latch's prompt (identify, then password) in a page already showing it. */

@@ -17,7 +17,7 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     test(`${name}: ${title}`, async () => {
       const store = await makeStore();
       try {
-        await fn(store, storeAdapterFactory(store));
+        await fn(store, storeAdapterFactory(store, { grantArtifactTtlMs: 3_600_000 }));
       } finally {
         await store.close();
       }
@@ -92,17 +92,47 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     assert.equal(await adapter('AccessToken').find('a1'), undefined);
     assert.equal(await adapter('RefreshToken').find('r1'), undefined);
     assert.equal((await adapter('AccessToken').find('a2'))?.jti, 'a2');
-    assert.equal(await store.get('oidc:GrantMembers:g1'), undefined);
-    assert.deepEqual(Object.keys((await store.get<Record<string, number>>('oidc:GrantMembers:g2')) ?? {}), ['oidc:AccessToken:a2']);
+    const ttl = await store.ttl('oidc:RevokedGrant:g1');
+    assert.ok(ttl !== undefined && ttl > 3_590_000 && ttl <= 3_600_000, `the revocation lasts as long as a token could (ttl ${ttl})`);
   });
 
-  withStore('destroy removes the payload and its grant membership', async (store, adapter) => {
+  withStore('issuing under a grant writes nothing but the artifact (no per-grant list to rewrite)', async (store, adapter) => {
+    await adapter('AccessToken').upsert('a1', { jti: 'a1', grantId: 'g1' }, 3600);
+    await adapter('RefreshToken').upsert('r1', { jti: 'r1', grantId: 'g1' }, 3600);
+    if (store instanceof MemoryStore) assert.deepEqual(store.keys().sort(), ['oidc:AccessToken:a1', 'oidc:RefreshToken:r1']);
+    assert.equal(await store.get('oidc:RevokedGrant:g1'), undefined);
+  });
+
+  withStore('destroy removes the payload and its pointers', async (store, adapter) => {
     const tokens = adapter('AccessToken');
     await tokens.upsert('a1', { jti: 'a1', grantId: 'g1' }, 3600);
     await tokens.destroy('a1');
     assert.equal(await tokens.find('a1'), undefined);
-    assert.equal(await store.get('oidc:GrantMembers:g1'), undefined, 'an empty member list is deleted');
     await tokens.destroy('never-existed');
+    const devices = adapter('DeviceCode');
+    await devices.upsert('d1', { jti: 'd1', userCode: 'ABCD-EFGH', grantId: 'g1' }, 600);
+    await devices.destroy('d1');
+    assert.equal(await store.get('oidc:UserCode:ABCD-EFGH'), undefined);
+  });
+
+  withStore('consume keeps the expiry given by the payload (exp)', async (store, adapter) => {
+    const codes = adapter('AuthorizationCode');
+    const exp = Math.floor(Date.now() / 1000) + 30;
+    await codes.upsert('c1', { jti: 'c1', grantId: 'g1', exp }, 30);
+    await codes.consume('c1');
+    const ttl = await store.ttl('oidc:AuthorizationCode:c1');
+    assert.ok(ttl !== undefined && ttl > 28_000 && ttl <= 30_000, `ttl ${ttl}`);
+  });
+
+  withStore('a session saved again unchanged (only exp and iat move) is not rewritten; a changed one is', async (store, adapter) => {
+    const sessions = adapter('Session');
+    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 1, exp: 1000 }, 3600);
+    const first = await store.getVersioned('oidc:Session:s1');
+    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 2, exp: 2000 }, 3600);
+    assert.equal((await store.getVersioned('oidc:Session:s1'))?.version, first?.version, 'no write');
+    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 200, iat: 3, exp: 3000 }, 3600);
+    assert.equal((await sessions.find('s1'))?.loginTs, 200, 'a new sign-in is written');
+    assert.equal((await sessions.findByUid('u1'))?.loginTs, 200);
   });
 
   withStore('upsert without expiresIn keeps the payload without expiry', async (store, adapter) => {

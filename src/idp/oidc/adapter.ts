@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { errors } from 'oidc-provider';
 import type { Json, Store } from '../../store/contract.ts';
 
@@ -6,8 +7,11 @@ import type { Json, Store } from '../../store/contract.ts';
 // interactions live in SQLite or Redis like the rest of Latch's state.
 //
 // Keys: "oidc:<Model>:<id>" holds a payload; "oidc:SessionUid:<uid>" and
-// "oidc:UserCode:<code>" point at the id that has them; "oidc:GrantMembers:<grantId>" lists the
-// payload keys issued under a grant (with their expiry), so that revoking a grant finds them all.
+// "oidc:UserCode:<code>" point at the id that has them; "oidc:RevokedGrant:<grantId>" marks a
+// revoked grant for as long as anything issued under it could live, and every artifact of that
+// grant is gone from then on (find returns nothing). A mark instead of a list of each grant's
+// artifacts: a single sign-on grant lives for weeks and gets a code and tokens on every sign-in,
+// so a list would be rewritten, ever longer, on every token issued.
 
 /** A stored payload; oidc-provider owns its fields, these are the ones the adapter reads. */
 export interface AdapterPayload {
@@ -33,8 +37,10 @@ export interface OidcAdapter {
 /** Models whose artifacts belong to a grant and go when the grant is revoked. */
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
-/** Grant members: payload key → expiry (epoch ms; null = none). */
-type Members = Record<string, number | null>;
+export interface AdapterOptions {
+  /** How long anything issued under a grant can live (the longest token lifetime): how long a revocation mark is kept. */
+  grantArtifactTtlMs: number;
+}
 
 const CAS_ATTEMPTS = 20;
 
@@ -42,6 +48,7 @@ export class StoreAdapter implements OidcAdapter {
   constructor(
     readonly model: string,
     private readonly store: Store,
+    private readonly options: AdapterOptions,
   ) {}
 
   private key(id: string): string {
@@ -51,18 +58,19 @@ export class StoreAdapter implements OidcAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const ttlMs = typeof expiresIn === 'number' ? Math.max(1, expiresIn * 1000) : undefined;
     const options = ttlMs === undefined ? {} : { ttlMs };
+    const json = toJson(payload);
+    if (this.model === 'Session' && sameSession(await this.store.get<Json>(this.key(id)), json)) return;
     if (this.model === 'Session' && payload.uid) await this.store.set(uidKey(payload.uid), id, options);
     if (payload.userCode) await this.store.set(userCodeKey(payload.userCode), id, options);
-    if (GRANTABLE.has(this.model) && payload.grantId) {
-      await updateMembers(this.store, payload.grantId, (members) => {
-        members[this.key(id)] = ttlMs === undefined ? null : Date.now() + ttlMs;
-      });
-    }
-    await this.store.set(this.key(id), toJson(payload), options);
+    await this.store.set(this.key(id), json, options);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return (await this.store.get<Json>(this.key(id))) as AdapterPayload | undefined;
+    const payload = (await this.store.get<Json>(this.key(id))) as AdapterPayload | undefined;
+    if (payload && GRANTABLE.has(this.model) && typeof payload.grantId === 'string' && (await this.store.get(revokedKey(payload.grantId))) !== undefined) {
+      return undefined;
+    }
+    return payload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -90,9 +98,11 @@ export class StoreAdapter implements OidcAdapter {
         if (typeof grantId === 'string') await this.revokeByGrantId(grantId);
         throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
       }
-      const ttlMs = await this.store.ttl(key);
+      // oidc-provider's payloads carry their expiry (exp, epoch seconds): no second read for the TTL.
+      const exp = current.value.exp;
+      const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : await this.store.ttl(key);
       const next = { ...current.value, consumed: Math.floor(Date.now() / 1000) };
-      if (await this.store.compareAndSet(key, current.version, next, ttlMs === undefined ? {} : { ttlMs: Math.max(1, ttlMs) })) return;
+      if (await this.store.compareAndSet(key, current.version, next, ttlMs === undefined ? {} : { ttlMs: Math.max(1, Math.ceil(ttlMs)) })) return;
     }
     throw new Error(`could not consume ${key}: too much contention`);
   }
@@ -101,59 +111,40 @@ export class StoreAdapter implements OidcAdapter {
     const key = this.key(id);
     const payload = await this.find(id);
     await this.store.delete(key);
-    if (!payload) return;
-    await removeSecondaryKeys(this.store, id, payload);
-    if (GRANTABLE.has(this.model) && payload.grantId) {
-      await updateMembers(this.store, payload.grantId, (members) => {
-        delete members[key];
-      });
-    }
+    if (payload) await removeSecondaryKeys(this.store, id, payload);
   }
 
+  /** Every model's artifacts of the grant go at once (oidc-provider calls this once per model). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    const members = (await this.store.take<Members>(membersKey(grantId))) ?? {};
-    for (const key of Object.keys(members)) {
-      const payload = (await this.store.take<Json>(key)) as AdapterPayload | undefined;
-      if (payload) await removeSecondaryKeys(this.store, payload.jti ?? key.slice(key.lastIndexOf(':') + 1), payload);
-    }
+    await this.store.set(revokedKey(grantId), Date.now(), { ttlMs: this.options.grantArtifactTtlMs });
   }
 }
 
 /** The factory oidc-provider's `adapter` option takes: one adapter per model name. */
-export function storeAdapterFactory(store: Store): (model: string) => StoreAdapter {
-  return (model) => new StoreAdapter(model, store);
+export function storeAdapterFactory(store: Store, options: AdapterOptions): (model: string) => StoreAdapter {
+  return (model) => new StoreAdapter(model, store, options);
 }
 
 const uidKey = (uid: string) => `oidc:SessionUid:${uid}`;
 const userCodeKey = (code: string) => `oidc:UserCode:${code}`;
-const membersKey = (grantId: string) => `oidc:GrantMembers:${grantId}`;
+const revokedKey = (grantId: string) => `oidc:RevokedGrant:${grantId}`;
 
 async function removeSecondaryKeys(store: Store, id: string, payload: AdapterPayload): Promise<void> {
   if (payload.uid && (await store.get(uidKey(payload.uid))) === id) await store.delete(uidKey(payload.uid));
   if (payload.userCode && (await store.get(userCodeKey(payload.userCode))) === id) await store.delete(userCodeKey(payload.userCode));
 }
 
-/** Read-modify-write of a grant's member list; expired members are dropped and the key lives as long as its longest member. */
-async function updateMembers(store: Store, grantId: string, change: (members: Members) => void): Promise<void> {
-  const key = membersKey(grantId);
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const current = await store.getVersioned<Members>(key);
-    const members: Members = { ...(current?.value ?? {}) };
-    change(members);
-    const now = Date.now();
-    for (const [member, expiresAt] of Object.entries(members)) if (expiresAt !== null && expiresAt <= now) delete members[member];
-    const expiries = Object.values(members);
-    if (expiries.length === 0) {
-      if (current) await store.delete(key);
-      return;
-    }
-    const options = expiries.includes(null) ? {} : { ttlMs: Math.max(...(expiries as number[])) - now };
-    const written = current
-      ? await store.compareAndSet(key, current.version, members, options)
-      : await store.createIfAbsent(key, members, options);
-    if (written) return;
-  }
-  throw new Error(`could not update ${key}: too much contention`);
+/**
+ * oidc-provider saves its session on every authorization request only to push its expiry on. Its
+ * lifetime is that of a Latch session (the absolute timeout) counted from its last change, and every
+ * new Latch sign-in changes it (loginTs), so it never ends before the Latch session it serves: an
+ * otherwise unchanged session is not written again (two writes saved on every single sign-on).
+ */
+function sameSession(stored: Json | undefined, next: Json): boolean {
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored) || typeof next !== 'object' || next === null || Array.isArray(next)) return false;
+  const { exp: _e1, iat: _i1, ...before } = stored;
+  const { exp: _e2, iat: _i2, ...after } = next;
+  return isDeepStrictEqual(before, after);
 }
 
 /** Payloads are JSON objects; undefined fields are dropped as JSON would. */

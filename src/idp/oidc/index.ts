@@ -11,13 +11,16 @@ import type { Store } from '../../store/contract.ts';
 import { hmac } from '../../util/random.ts';
 import type { BrowserCookies } from '../browser.ts';
 import type { SessionStore } from '../session.ts';
+import type { SignOutHooks } from '../sign-out.ts';
 import type { FrontEndSignIn } from '../signin.ts';
+import { CookieSigner } from './cookie-signer.ts';
 import { ClientRegistry } from './deps.ts';
 import { logProviderEvents } from './events.ts';
 import { interactionRoutes } from './interactions.ts';
-import { endLatchSessionOnRpLogout, endProviderSession } from './logout.ts';
+import { endLatchSessionOnRpLogout, endProviderSessions } from './logout.ts';
 import { mountProvider } from './mount.ts';
-import { createProvider } from './provider.ts';
+import { adapterOptions, createProvider } from './provider.ts';
+import { storeAdapterFactory } from './adapter.ts';
 
 // The OIDC front end, assembled: oidc-provider (mounted at /oidc/ and discovery), Latch's
 // interaction routes, the authentication log, and logout in both directions.
@@ -29,6 +32,8 @@ export interface OidcDeps {
   keys: KeyRing;
   directory: Directory;
   signIn: FrontEndSignIn;
+  /** Run when a relying party's logout ends the IdP session (the other front ends' hooks). */
+  signOut: SignOutHooks;
   sessions: SessionStore;
   cookies: BrowserCookies;
   csrf: CsrfTokens;
@@ -41,22 +46,24 @@ export interface OidcFrontEnd {
   /** oidc-provider's endpoints; put before Latch's routers. */
   middleware: Middleware;
   routes: Router<LatchState>;
-  /** For Latch's sign-out hooks: ends the OIDC side of the session in this browser. */
-  signOut: ReturnType<typeof endProviderSession>;
+  /** Latch's OIDC sign-out hook: ends the OIDC side of an IdP session that has ended. */
+  signOut: ReturnType<typeof endProviderSessions>;
 }
 
 export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
   const { config, log } = deps;
   const clients = new ClientRegistry(config.oidc.clients);
+  const adapter = storeAdapterFactory(deps.store, adapterOptions(config.oidc));
   const provider = await createProvider({
     issuer: config.server.baseUrl,
     config: config.oidc,
     jwks: deps.keys.privateJwks(),
-    store: deps.store,
+    adapter,
     findUser: (id) => deps.directory.findUserById(id),
     signIn: deps.signIn,
+    sessions: deps.sessions,
     clients,
-    cookieKeys: [hmac(deps.serverSecret, 'oidc-provider cookies')],
+    cookieKeys: new CookieSigner([hmac(deps.serverSecret, 'oidc-provider cookies')]),
     sessionTtlMs: config.session.absoluteTimeout,
     interactionTtlMs: config.signIn.transactionLifetime,
     trustProxy: config.server.trustedProxies.length > 0,
@@ -64,11 +71,11 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
   provider.on('error', (err: Error) => log.error({ err }, 'oidc-provider error'));
   provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc-provider server error'));
   logProviderEvents(provider, deps.authLog, (err) => log.error({ err }, 'authentication log write failed'));
-  endLatchSessionOnRpLogout(provider, deps.sessions, deps.cookies);
+  endLatchSessionOnRpLogout(provider, deps.sessions, deps.cookies, deps.signOut);
   return {
     provider,
     middleware: mountProvider(provider),
     routes: interactionRoutes({ provider, signIn: deps.signIn, clients, csrf: deps.csrf, maxBodyBytes: config.server.maxBodyBytes }),
-    signOut: endProviderSession(provider, deps.store, (detail, message) => log.warn(detail, message)),
+    signOut: endProviderSessions(provider, adapter('Grant'), (detail, message) => log.warn(detail, message)),
   };
 }

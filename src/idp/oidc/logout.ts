@@ -1,18 +1,21 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Ctx } from '../../http/context.ts';
-import type { Store } from '../../store/contract.ts';
 import type { BrowserCookies } from '../browser.ts';
-import type { SessionStore } from '../session.ts';
-import { StoreAdapter } from './adapter.ts';
+import type { IdpSession, SessionStore } from '../session.ts';
+import type { SignOutHooks } from '../sign-out.ts';
+import type { StoreAdapter } from './adapter.ts';
 import { latchContexts } from './deps.ts';
 
-// One session, both ways. Signing out of Latch (the account page, later SAML logout) ends
-// oidc-provider's session in that browser: each client that registered a back-channel logout URI
-// is told, and the grants (with their tokens) are revoked. Signing out through a relying party
-// (RP-initiated logout, "Yes, sign me out") ends Latch's IdP session too.
+// One session, both ways. Signing out of Latch (the account page, a SAML LogoutRequest) ends the
+// oidc-provider sessions that hold the IdP session's OIDC sign-ins: each client that registered a
+// back-channel logout URI is told, and the grants (with their tokens) are revoked. Signing out
+// through a relying party (RP-initiated logout, "Yes, sign me out") ends Latch's IdP session too,
+// and the other front ends' hooks run before the browser goes back to the relying party.
 
 interface OpSession {
+  uid: string;
+  jti: string;
   accountId?: string;
   authorizations?: Record<string, { sid?: string; grantId?: string }>;
   destroy(): Promise<void>;
@@ -22,37 +25,58 @@ interface OpClient {
   backchannelLogout(sub: string, sid: string | undefined): Promise<unknown>;
 }
 interface ProviderInternals {
-  Session: { get(ctx: Context): Promise<OpSession> };
+  Session: { get(ctx: Context): Promise<OpSession>; findByUid(uid: string): Promise<OpSession | undefined> };
   Client: { find(id: string): Promise<OpClient | undefined> };
   cookieName(type: 'session'): string;
 }
 
 export type Warn = (detail: Record<string, unknown>, message: string) => void;
 
-/** A Latch sign-out hook: ends oidc-provider's session of this browser and tells the clients. */
-export function endProviderSession(provider: Provider, store: Store, warn: Warn) {
+/**
+ * A Latch sign-out hook: ends this browser's oidc-provider session and those the ended IdP session
+ * recorded (policy.ts binds them, so a SAML logout that arrives without cookies still finds them).
+ */
+export function endProviderSessions(provider: Provider, grants: StoreAdapter, warn: Warn) {
   const op = provider as unknown as ProviderInternals;
-  return async (ctx: Ctx): Promise<void> => {
-    const session = await op.Session.get(ctx as unknown as Context);
-    if (!session.accountId) return;
-    for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
-      const client = await op.Client.find(clientId);
-      if (client?.backchannelLogoutUri) {
-        await client.backchannelLogout(session.accountId, sid).catch((err: Error) => warn({ clientId, err: err.message }, 'back-channel logout failed'));
-      }
-      if (grantId) {
-        await new StoreAdapter('Grant', store).revokeByGrantId(grantId);
-        await new StoreAdapter('Grant', store).destroy(grantId);
-      }
+  return async (ctx: Ctx, session: IdpSession): Promise<void> => {
+    const browser = await op.Session.get(ctx as unknown as Context);
+    const linked = await Promise.all(
+      Object.values(session.apps).map((app) => {
+        const uid = app.protocol === 'oidc' ? (app.data as { opSession?: unknown } | undefined)?.opSession : undefined;
+        return typeof uid === 'string' ? op.Session.findByUid(uid) : undefined;
+      }),
+    );
+    const ending = new Map<string, OpSession>();
+    if (browser.accountId) ending.set(browser.jti, browser);
+    for (const found of linked) if (found?.accountId === session.user.id) ending.set(found.jti, found);
+    for (const opSession of ending.values()) await endOne(op, grants, opSession, warn);
+    if (ending.has(browser.jti)) {
+      const opCtx = provider.createContext(ctx.req, ctx.res);
+      opCtx.cookies.set(op.cookieName('session'), null, { signed: true, httpOnly: true, sameSite: 'lax' });
     }
-    await session.destroy();
-    const opCtx = provider.createContext(ctx.req, ctx.res);
-    opCtx.cookies.set(op.cookieName('session'), null, { signed: true, httpOnly: true, sameSite: 'lax' });
   };
 }
 
-/** After a relying party's logout that the user confirmed, ends Latch's IdP session in this browser. */
-export function endLatchSessionOnRpLogout(provider: Provider, sessions: SessionStore, cookies: BrowserCookies): void {
+async function endOne(op: ProviderInternals, grants: StoreAdapter, session: OpSession, warn: Warn): Promise<void> {
+  for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
+    const client = await op.Client.find(clientId);
+    if (client?.backchannelLogoutUri) {
+      await client.backchannelLogout(session.accountId!, sid).catch((err: Error) => warn({ clientId, err: err.message }, 'back-channel logout failed'));
+    }
+    if (grantId) {
+      await grants.revokeByGrantId(grantId);
+      await grants.destroy(grantId);
+    }
+  }
+  await session.destroy();
+}
+
+/**
+ * After a relying party's logout that the user confirmed, ends Latch's IdP session in this browser
+ * and runs the other front ends' sign-out hooks; one that takes the browser (SAML front-channel
+ * logout) brings it back to where oidc-provider was sending it (the post-logout URI) at the end.
+ */
+export function endLatchSessionOnRpLogout(provider: Provider, sessions: SessionStore, cookies: BrowserCookies, signOut: SignOutHooks): void {
   const confirmed = new WeakSet<object>();
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     if (ctx.oidc.params?.logout) confirmed.add(ctx.req);
@@ -63,7 +87,18 @@ export function endLatchSessionOnRpLogout(provider: Provider, sessions: SessionS
     const latch = latchContexts.get(ctx.req) as Ctx | undefined;
     if (!latch) return;
     const session = await sessions.fromCookie(cookies.session(latch));
-    if (session) await sessions.end(session.sid);
     cookies.clearSession(latch);
+    if (!session) return;
+    await sessions.end(session.sid);
+    await signOut.run(latch, session, { except: 'oidc', returnTo: ctx.response.get('Location') || undefined });
+    // Latch's context does not respond (oidc-provider does): a hook's answer (which sets its
+    // status explicitly) is handed over. Both write to the same response, so its headers are there.
+    if (latch.body !== undefined) {
+      const { status, type, body } = latch;
+      ctx.status = status;
+      ctx.type = type;
+      ctx.body = body;
+      if (status < 300 || status >= 400) ctx.remove('Location');
+    }
   });
 }

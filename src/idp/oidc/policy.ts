@@ -1,32 +1,37 @@
-import { errors, interactionPolicy, type Grant, type GrantConstructor, type KoaContextWithOIDC } from 'oidc-provider';
-import type { SignInFailure } from '../../authn/contract.ts';
+import { errors, interactionPolicy, type Grant, type GrantConstructor, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AppRef, SignInFailure } from '../../authn/contract.ts';
+import type { Json } from '../../store/contract.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
 import { latchContexts } from './deps.ts';
-import { constraintsFrom, interactionResult } from './request.ts';
+import { constraintsFrom, interactionResult, latchSessionOf } from './request.ts';
 
 // When oidc-provider must hand the browser to Latch, and what it may decide alone.
 //
 // Latch's IdP session (src/idp/session.ts) is the only session: oidc-provider's own session cookie
-// never answers an authorization request by itself. Every interactive request goes through the
-// interaction route, where FrontEndSignIn.start gives single sign-on at once from a Latch session
-// (SAML and OIDC share it) or runs the prompt. prompt=none cannot reach an interaction, so it is
-// answered before the interaction checks (passiveSignIn below).
+// never answers an authorization request by itself. Before oidc-provider looks at its session,
+// sessionSignIn asks FrontEndSignIn whether Latch's session answers the request (SAML and OIDC
+// share it); when it does, the code is issued in that same response. Otherwise prompt=none ends
+// with the OIDC error, and any other request goes through the interaction route to the prompt.
 
 /** The fields of ctx.oidc read here (oidc-provider's context is untyped). */
 interface OidcView {
   route: string;
   params: Record<string, unknown>;
   prompts: Set<string>;
-  result?: { login?: unknown; consent?: unknown };
+  result?: InteractionResults;
   client: { clientId: string };
-  session: { accountId?: string; loginAccount(details: { accountId: string; loginTs?: number; amr?: string[]; acr?: string }): void; grantIdFor(clientId: string): string | undefined };
+  session: {
+    uid: string;
+    accountId?: string;
+    loginAccount(details: { accountId: string; loginTs?: number; amr?: string[]; acr?: string }): void;
+    grantIdFor(clientId: string): string | undefined;
+    sidFor(clientId: string, value?: string): string | undefined;
+  };
   requestParamOIDCScopes: Set<string>;
   requestParamClaims: Set<string>;
   provider: { Grant: GrantConstructor };
-  [passiveDone]?: boolean;
 }
 
-const passiveDone = Symbol('latch passive sign-in');
 const view = (ctx: KoaContextWithOIDC) => ctx.oidc as unknown as OidcView;
 
 const FAILURE_ERRORS: Record<SignInFailure, new (description?: string) => Error> = {
@@ -43,8 +48,8 @@ export function loginPolicy(clients: ClientRegistry) {
   login.checks.add(
     new interactionPolicy.Check('latch_sign_in', 'the user signs in with Latch', 'login_required', (ctx) => {
       const oidc = view(ctx);
-      // Resumed after Latch's sign-in, or answered by passiveSignIn: oidc-provider's session now holds that login.
-      return !(oidc.result?.login || oidc[passiveDone]);
+      // Answered by sessionSignIn, or resumed after Latch's sign-in: oidc-provider's session now holds that login.
+      return !oidc.result?.login;
     }),
     0,
   );
@@ -64,41 +69,72 @@ export function loginPolicy(clients: ClientRegistry) {
 }
 
 /**
- * prompt=none: asks Latch for single sign-on without a prompt, before oidc-provider looks at its
- * session. Runs as the validator of an internal parameter because that is the hook oidc-provider
- * calls on the authorization endpoint before loading the account and grant.
+ * Single sign-on before any interaction: asks Latch whether its session answers this request
+ * (constraints and the client's policy), without a prompt. When it does, the login goes into
+ * oidc-provider's session and the code comes back in this same response; when it does not,
+ * prompt=none fails with the OIDC error and other requests go on to the interaction. Runs as the
+ * validator of an internal parameter because that is the hook oidc-provider calls on the
+ * authorization endpoint before it loads the account and grant.
  */
-export function passiveSignIn(signIn: FrontEndSignIn, clients: ClientRegistry) {
+export function sessionSignIn(signIn: FrontEndSignIn, clients: ClientRegistry) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const oidc = view(ctx);
-    if (oidc.route !== 'authorization' || !oidc.prompts.has('none')) return;
-    const clientId = oidc.client.clientId;
+    if (oidc.route !== 'authorization') return;
+    const passive = oidc.prompts.has('none');
     const request = {
-      app: clients.appRef(clientId),
+      app: clients.appRef(oidc.client.clientId),
       constraints: { ...constraintsFrom(oidc.params), passive: true },
       continuation: { returnPath: '/', data: null },
     };
     const outcome = await signIn.start(latchContexts.get(ctx.req) ?? ctx, request);
     if (!outcome || outcome.kind === 'failed') {
+      if (!passive) return;
       const failure = outcome?.kind === 'failed' ? outcome.failure : 'login-required';
       throw new FAILURE_ERRORS[failure]();
     }
-    const { login } = interactionResult(outcome, oidc.params);
-    // Another user's oidc-provider session would carry their grants: a prompt sorts that out.
-    if (!login || (oidc.session.accountId && oidc.session.accountId !== login.accountId)) throw new errors.LoginRequired();
+    const result = interactionResult(outcome, oidc.params);
+    const login = result.login!;
+    // Another user's oidc-provider session carries their grants: the interaction sorts that out
+    // (oidc-provider ends that session first).
+    if (oidc.session.accountId && oidc.session.accountId !== login.accountId) {
+      if (passive) throw new errors.LoginRequired();
+      return;
+    }
     oidc.session.loginAccount({ accountId: login.accountId, loginTs: login.ts, amr: login.amr, acr: login.acr });
-    oidc[passiveDone] = true;
+    // As if resumed from an interaction: the login checks pass, and a consent interaction that
+    // follows keeps this login in its last submission.
+    oidc.result = result;
   };
+}
+
+/** Where a client's use of a Latch session is recorded, for logout from either side. */
+export interface SessionApps {
+  recordApp(sid: string, app: AppRef, data?: Json): Promise<void>;
+}
+
+/**
+ * Ties the client's part of oidc-provider's session to the Latch session that signed the user in:
+ * its `sid` (in ID tokens and logout tokens) is Latch's session id, the handle SAML service
+ * providers get as SessionIndex; and Latch's session records which oidc-provider session holds
+ * the client's grant, so that signing out of Latch (from any front end) ends it.
+ */
+async function bindToLatchSession(oidc: OidcView, clients: ClientRegistry, sessions: SessionApps): Promise<void> {
+  const latchSid = latchSessionOf(oidc.result);
+  const clientId = oidc.client.clientId;
+  if (!latchSid || oidc.session.sidFor(clientId) === latchSid) return;
+  oidc.session.sidFor(clientId, latchSid);
+  await sessions.recordApp(latchSid, clients.appRef(clientId), { opSession: oidc.session.uid });
 }
 
 /**
  * First-party clients are granted what they ask for without a consent page, unless the request
  * says prompt=consent. Others keep their earlier grant and are asked for anything new.
  */
-export function grantLoader(clients: ClientRegistry, grantTtlSeconds: number) {
+export function grantLoader(clients: ClientRegistry, sessions: SessionApps, grantTtlSeconds: number) {
   return async (ctx: KoaContextWithOIDC): Promise<Grant | undefined> => {
     const oidc = view(ctx);
     const clientId = oidc.client.clientId;
+    await bindToLatchSession(oidc, clients, sessions);
     const consent = oidc.result?.consent as { grantId?: string } | undefined;
     const grantId = consent?.grantId ?? oidc.session.grantIdFor(clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;

@@ -2,12 +2,12 @@ import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
 import { ConfigError } from '../../config/load.ts';
 import type { OidcConfig } from '../../config/oidc.ts';
 import type { JsonWebKeySet } from '../../keys/contract.ts';
-import type { Store } from '../../store/contract.ts';
 import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type FindUser } from './account.ts';
-import { storeAdapterFactory } from './adapter.ts';
+import type { AdapterOptions, StoreAdapter } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
+import type { CookieSigner } from './cookie-signer.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
-import { grantLoader, loginPolicy, passiveSignIn } from './policy.ts';
+import { grantLoader, loginPolicy, sessionSignIn, type SessionApps } from './policy.ts';
 import { logoutPage, oidcErrorPage, postLogoutPage } from './pages.ts';
 
 // Latch's OpenID Provider: oidc-provider configured for the authorization code flow only, with
@@ -22,12 +22,15 @@ export interface ProviderOptions {
   config: OidcConfig;
   /** KeyRing.privateJwks(): current keys first, so they sign; next keys are published. */
   jwks: JsonWebKeySet;
-  store: Store;
+  /** oidc-provider's storage: storeAdapterFactory on Latch's store. */
+  adapter: (model: string) => StoreAdapter;
   findUser: FindUser;
   signIn: FrontEndSignIn;
+  /** Latch's sessions, which record the clients that used them (for logout). */
+  sessions: SessionApps;
   clients: ClientRegistry;
-  /** Keys for oidc-provider's signed cookies, derived from the server secret. */
-  cookieKeys: string[];
+  /** Signs oidc-provider's cookies, with keys derived from the server secret. */
+  cookieKeys: CookieSigner;
   /** oidc-provider's session lives as long as Latch's IdP session may. */
   sessionTtlMs: number;
   /** How long a browser has to finish a sign-in. */
@@ -38,13 +41,19 @@ export interface ProviderOptions {
 
 const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
+/** Nothing issued under a grant outlives the longest token lifetime: a revocation mark lasts that long. */
+export function adapterOptions(config: OidcConfig): AdapterOptions {
+  const { authorizationCode, accessToken, idToken, refreshToken } = config.ttl;
+  return { grantArtifactTtlMs: Math.max(authorizationCode, accessToken, idToken, refreshToken) };
+}
+
 export async function createProvider(options: ProviderOptions): Promise<Provider> {
   const { config, clients } = options;
   const ttl = config.ttl;
   const clientList = config.clients.map((client, index) => clientMetadata(client, index));
 
   const provider = new Provider(options.issuer, {
-    adapter: storeAdapterFactory(options.store),
+    adapter: options.adapter,
     clients: clientList,
     jwks: options.jwks,
     findAccount: accountFinder(options.findUser),
@@ -96,9 +105,9 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       policy: loginPolicy(clients),
       url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}/${interaction.uid}`,
     },
-    loadExistingGrant: grantLoader(clients, seconds(ttl.grant)),
-    // Not a parameter relying parties send: the hook that answers prompt=none (see policy.ts).
-    extraParams: { latch_passive: passiveSignIn(options.signIn, clients) },
+    loadExistingGrant: grantLoader(clients, options.sessions, seconds(ttl.grant)),
+    // Not a parameter relying parties send: the hook that answers from Latch's session (policy.ts).
+    extraParams: { latch_session: sessionSignIn(options.signIn, clients) },
     clientBasedCORS: (ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) =>
       origin !== 'null' && (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') && client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
     features: {

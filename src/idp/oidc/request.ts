@@ -60,11 +60,15 @@ export function oidcError(failure: SignInFailure): { error: string; error_descri
   return FAILURES[failure];
 }
 
-/** What the interaction ends with: a login (accountId, acr, amr, auth time) or an OIDC error. */
+/**
+ * What the interaction ends with: a login (accountId, acr, amr, auth time) and the Latch session
+ * it rests on, or an OIDC error.
+ */
 export function interactionResult(outcome: SignInOutcome, params: AuthorizationParams): InteractionResults {
   if (outcome.kind === 'failed') return oidcError(outcome.failure);
   const { result } = outcome;
   return {
+    latchSession: result.sessionId,
     login: {
       accountId: result.user.id,
       acr: acrFor(result.level, requestedLevels(requestedAcrs(params))),
@@ -73,4 +77,9 @@ export function interactionResult(outcome: SignInOutcome, params: AuthorizationP
       remember: true,
     },
   };
+}
+
+/** The Latch session id an interaction result (see interactionResult) rests on. */
+export function latchSessionOf(result: InteractionResults | undefined): string | undefined {
+  return typeof result?.latchSession === 'string' ? result.latchSession : undefined;
 }

@@ -5,6 +5,7 @@ import { randomId, sha256 } from '../../util/random.ts';
 import type { Json } from '../../store/contract.ts';
 import type { BrowserCookies } from '../browser.ts';
 import type { IdpSession, SessionStore } from '../session.ts';
+import type { SignOutHooks } from '../sign-out.ts';
 import type { SamlIdp, SamlSessionData } from './idp.ts';
 import { deliver, logoutRequestXml, logoutResponseXml, sloEndpoint, type Delivery } from './logout-messages.ts';
 import { newId } from './response.ts';
@@ -17,8 +18,10 @@ import { parseRawQuery } from './xml/redirect-signature.ts';
 // Single logout, front channel. A LogoutRequest from an SP (or Latch's own sign-out) ends the IdP
 // session, then the browser visits each other SP of that session that has an SLO endpoint with a
 // signed LogoutRequest, and comes back here with its LogoutResponse; at the end the SP that asked
-// gets its LogoutResponse (or the user sees the signed-out page). The chain's state is kept in the
-// store under a random id carried in RelayState.
+// gets its LogoutResponse (or the browser goes where the sign-out leads, or the user sees the
+// signed-out page). The other front ends' sign-out hooks run when the session ends, so OIDC
+// clients hear of a SAML logout too. The chain's state is kept in the store under a random id
+// carried in RelayState.
 
 interface PendingSp {
   sp: string;
@@ -28,6 +31,8 @@ interface PendingSp {
 interface LogoutChain {
   /** The SP that asked, to be answered at the end; absent for Latch's own sign-out. */
   origin: { sp: string; requestId: string; relayState: string | null } | null;
+  /** Without an origin: where the browser goes at the end (an OIDC client's post-logout URI); null: the signed-out page. */
+  returnTo: string | null;
   pending: PendingSp[];
   /** The LogoutRequest we are waiting on. */
   waiting: { sp: string; requestId: string } | null;
@@ -39,11 +44,14 @@ const chainKey = (id: string) => `saml:logout:${id}`;
 
 export interface SloHandler {
   handle(ctx: Ctx): Promise<void>;
-  /** Latch's own sign-out: send the browser round the SPs of the ended session. */
-  propagate(ctx: Ctx, session: IdpSession): Promise<void>;
+  /**
+   * Another front end's sign-out: sends the browser round the SPs of the ended session, then to
+   * `returnTo` (or the signed-out page). Leaves ctx alone when the session had no SP to tell.
+   */
+  propagate(ctx: Ctx, session: IdpSession, returnTo?: string): Promise<void>;
 }
 
-export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: BrowserCookies, maxBodyBytes: number): SloHandler {
+export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: BrowserCookies, signOut: SignOutHooks, maxBodyBytes: number): SloHandler {
   async function incoming(ctx: Ctx): Promise<{ input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' }> {
     if (ctx.method === 'GET') {
       const query = refuseOnPage(() => parseRawQuery(ctx.querystring));
@@ -91,11 +99,12 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       await sessions.end(session.sid);
       if (await sessions.fromCookie(cookies.session(ctx)) === undefined) cookies.clearSession(ctx);
       pending = otherSamlApps(session, sp.entityId);
+      await signOut.run(ctx, session, { except: 'saml' });
       ctx.state.log.info({ sp: sp.entityId, user: session.user.id, others: pending.length }, 'SAML logout: session ended');
     } else if (candidates.some(Boolean)) {
       status = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
     }
-    const chain: LogoutChain = { origin: { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null }, pending, waiting: null, partial: status.code !== STATUS.success };
+    const chain: LogoutChain = { origin: { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null }, returnTo: null, pending, waiting: null, partial: status.code !== STATUS.success };
     await next(ctx, chain, randomId());
   }
 
@@ -129,7 +138,12 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
     }
     const origin = chain.origin && idp.registry.get(chain.origin.sp);
     const endpoint = origin && sloEndpoint(origin);
+    if (!chain.origin && chain.returnTo) {
+      ctx.status = 303;
+      return ctx.redirect(chain.returnTo);
+    }
     if (!chain.origin || !origin || !endpoint) {
+      ctx.status = 200;
       ctx.type = 'html';
       ctx.body = signedOutPage().text;
       return;
@@ -140,8 +154,13 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
     send(ctx, deliver(endpoint, url, 'SAMLResponse', xml, chain.origin.relayState ?? undefined, origin, idp.keys.current('RS256')));
   }
 
+  /** Statuses are set explicitly: another front end's response may be under way (see oidc/logout.ts). */
   function send(ctx: Ctx, delivery: Delivery): void {
-    if ('redirect' in delivery) return ctx.redirect(delivery.redirect);
+    if ('redirect' in delivery) {
+      ctx.status = 302;
+      return ctx.redirect(delivery.redirect);
+    }
+    ctx.status = 200;
     ctx.type = 'html';
     ctx.body = delivery.page;
   }
@@ -152,10 +171,10 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       if (param === 'SAMLRequest') await onLogoutRequest(ctx, input);
       else await onLogoutResponse(ctx, input);
     },
-    async propagate(ctx, session) {
+    async propagate(ctx, session, returnTo) {
       const pending = otherSamlApps(session, undefined);
       if (pending.length === 0) return;
-      await next(ctx, { origin: null, pending, waiting: null, partial: false }, randomId());
+      await next(ctx, { origin: null, returnTo: returnTo ?? null, pending, waiting: null, partial: false }, randomId());
     },
   };
 }

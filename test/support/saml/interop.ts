@@ -22,6 +22,8 @@ export interface InteropOptions<S extends PreparedSp> {
   saml(sp: S): Record<string, unknown>;
   /** Latch's host name; localhost by default, so the SP on 127.0.0.1 is another site. */
   host?: string;
+  /** More of Latch's configuration beside `saml` (e.g. `oidc` clients); read when Latch starts. */
+  config?(sp: S): Record<string, unknown>;
 }
 
 export interface Interop<S> {
@@ -40,7 +42,7 @@ export function samlInterop<S extends PreparedSp>(options: InteropOptions<S>): I
   before(async () => {
     temp = tempDir('latch-saml-interop-');
     sp = await options.prepare(temp.dir);
-    latch = await startLatchForSaml(temp.dir, options.users, options.saml(sp), options.host);
+    latch = await startLatchForSaml(temp.dir, options.users, options.saml(sp), options.host, options.config?.(sp));
     const metadataUrl = `${latch.baseUrl}/saml2/idp/metadata`;
     await sp.start(await (await fetch(metadataUrl)).text(), metadataUrl);
     browser = await launchChromium();

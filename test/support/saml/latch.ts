@@ -8,7 +8,7 @@ import { startLatch, type RunningLatch } from '../../../src/main.ts';
 import { freePort } from '../free-port.ts';
 
 // A real Latch for SAML end-to-end tests: its own data dir, a local directory with test users,
-// the given service providers (and any other `config`), on a free loopback port with baseUrl http://HOST:PORT (localhost by
+// the given service providers, on a free loopback port with baseUrl http://HOST:PORT (localhost by
 // default, so the SP on 127.0.0.1 is another site, as in production).
 
 export interface TestUser {
@@ -24,7 +24,8 @@ export interface LatchForSaml extends RunningLatch {
   dataDir: string;
 }
 
-export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>, host = 'localhost', config: Record<string, unknown> = {}): Promise<LatchForSaml> {
+/** `extra`: more of Latch's configuration (e.g. `oidc` clients), beside `saml`. */
+export async function startLatchForSaml(dir: string, users: TestUser[], saml: Record<string, unknown>, host = 'localhost', extra: Record<string, unknown> = {}): Promise<LatchForSaml> {
   const port = await freePort();
   const dataDir = path.join(dir, 'latch');
   const records: Record<string, unknown> = {};
@@ -32,11 +33,11 @@ export async function startLatchForSaml(dir: string, users: TestUser[], saml: Re
     records[u.username] = { id: `id-${u.username}`, password: await hashPassword(u.password), groups: u.groups ?? [], ...(u.email ? { email: u.email } : {}), ...(u.displayName ? { displayName: u.displayName } : {}) };
   }
   const file = path.join(dir, 'latch.yaml');
-  writeFileSync(file, YAML.stringify({ dataDir, log: { level: 'warn' }, signIn: { failureDelay: '1ms' }, ...config, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
-  const loaded = loadConfig({ file, env: { LATCH_PORT: String(port), LATCH_BASE_URL: `http://${host}:${port}` }, cwd: dir });
+  writeFileSync(file, YAML.stringify({ dataDir, log: { level: 'warn' }, signIn: { failureDelay: '1ms' }, ...extra, saml: { metadataDir: path.join(dir, 'metadata'), ...saml } }));
+  const config = loadConfig({ file, env: { LATCH_PORT: String(port), LATCH_BASE_URL: `http://${host}:${port}` }, cwd: dir });
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(loaded.directory.local.file!, YAML.stringify({ users: records }));
-  const latch = await startLatch(loaded, pino({ level: process.env.LATCH_TEST_LOG ?? 'silent' }));
+  writeFileSync(config.directory.local.file!, YAML.stringify({ users: records }));
+  const latch = await startLatch(config, pino({ level: process.env.LATCH_TEST_LOG ?? 'silent' }));
   return { ...latch, baseUrl: `http://${host}:${port}`, dataDir };
 }

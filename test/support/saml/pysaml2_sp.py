@@ -5,6 +5,7 @@ Usage: python3 pysaml2_sp.py CONFIG.json  (base, port, idp_metadata, key_file, c
   /acs            receives the Response; shows the NameID and attributes as JSON in <pre id="result">
   /logout         SP-initiated single logout
   /slo            receives LogoutResponse / LogoutRequest
+  /status         whether the SP holds a sign-in: <p id="status">signed in|signed out</p>
 """
 import html
 import json
@@ -91,6 +92,8 @@ def app(environ, start_response):
                 "authn_context": [a[0] for a in response.authn_info()],
                 "relay_state": param("RelayState"),
                 "in_response_to": response.in_response_to,
+                "session_index": response.session_info()["session_index"],
+                "authn_instant": [a[2] for a in response.authn_info()],
             }
             return page(start_response, '<pre id="result">' + html.escape(json.dumps(result)) + "</pre>")
         if path == "/logout":
@@ -106,6 +109,8 @@ def app(environ, start_response):
             http_args = client.handle_logout_request(param("SAMLRequest"), state["name_id"], BINDING_HTTP_REDIRECT, relay_state=param("RelayState"))
             state["name_id"] = None
             return redirect(start_response, http_args)
+        if path == "/status":
+            return page(start_response, '<p id="status">' + ("signed in" if state["name_id"] else "signed out") + "</p>")
         return page(start_response, "not found", "404 Not Found")
     except Exception as err:  # shown to the test, which asserts on it
         traceback.print_exc()
