@@ -36,7 +36,7 @@ export class PushPasswordlessStep implements Step {
   async view(ctx: StepContext): Promise<StepView> {
     const device = await this.device(ctx);
     if (!device) return { template: 'push-gone', model: {} };
-    const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId);
+    const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
     const request = requestIdOf(ctx) ? await this.push.requests.get(requestIdOf(ctx)!) : undefined;
     return pushView(this.push, ctx, device, { passwordless: true, offerTrust: !trusted && (request?.code ?? '') !== '' });
   }
@@ -49,7 +49,7 @@ export class PushPasswordlessStep implements Step {
     if (!user || user.disabled) {
       return { kind: 'failed', message: user ? 'Your account is disabled.' : 'Your account could not be found.', hint: 'Contact your IT help desk.', reason: user ? 'account disabled in the directory' : `push device belongs to user id ${device.userId}, which the directory no longer has`, result: 'failure' };
     }
-    const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId);
+    const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
     if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'passwordless', withCode: !trusted, userVerificationRequired: true });
     const decision = await takeDecision(this.push, ctx);
     if (!decision.ok) return decision.outcome;
@@ -57,7 +57,7 @@ export class PushPasswordlessStep implements Step {
     if (request.purpose !== 'passwordless' || !request.userVerified) return { kind: 'challenge', message: 'Your phone did not verify you. Send another push.', reason: 'approval without user verification', result: 'failure' };
     let reason = `passwordless push approved on ${device.name} with user verification${request.code ? ' and the verification code' : ' (trusted browser)'}`;
     if (form.trust === 'yes' && request.code && ctx.browser.deviceId) {
-      await this.push.trusted.trust(ctx.browser.deviceId, user.id);
+      await this.push.trusted.trust(ctx.browser.deviceId, user.id, device.id);
       reason += '; the user trusted this browser for passwordless push';
     }
     return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user', 'mfa'], passwordless: 'push', reason };
