@@ -11,6 +11,8 @@ import { SECRET, authorizationRequest, client, signInAtPrompt, decodeJwtHeader, 
 
 const ALICE = { username: 'alice', id: '8f2c1d4e-0b7a-4c1e-9d3f-5a6b7c8d9e0f', password: 'correct horse battery', displayName: 'Alice Example', email: 'alice@example.test', groups: ['staff', 'vpn-users'] };
 
+const BOB = { username: 'bob', id: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f', password: 'bobs own passphrase', displayName: 'Bob Example', email: 'bob@example.test', groups: ['staff'] };
+
 let latch: TestLatch;
 let rp: RpServer;
 let browser: Browser;
@@ -20,7 +22,7 @@ let spa: client.Configuration;
 before(async () => {
   rp = await startRpServer();
   latch = await startTestLatch({
-    users: [ALICE],
+    users: [ALICE, BOB],
     config: {
       oidc: {
         clients: [
@@ -118,5 +120,28 @@ test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-
   const third = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb` });
   await page.goto(third.url.href);
   assert.match(await page.title(), /Sign in to Team wiki/, 'after logout the prompt is back');
+  await context.close();
+});
+
+test('an id_token_hint naming another user than the one signed in asks for a sign-in instead of looping', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Bob's ID token, from a sign-in in this browser; then alice signs in over it.
+  const forBob = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb` });
+  await page.goto(forBob.url.href);
+  await signInAtPrompt(page, 'bob', BOB.password);
+  const bobTokens = await exchange(web, forBob, await landedAt(page, rp.origin));
+  const forAlice = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'login' });
+  await page.goto(forAlice.url.href);
+  await signInAtPrompt(page, 'alice', ALICE.password);
+  await exchange(web, forAlice, await landedAt(page, rp.origin));
+
+  // The RP asks for bob while alice is signed in: the prompt, not a redirect loop.
+  const hinted = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, id_token_hint: bobTokens.id_token! });
+  await page.goto(hinted.url.href);
+  await page.getByLabel('Username').waitFor({ timeout: 10_000 });
+  await signInAtPrompt(page, 'bob', BOB.password);
+  const tokens = await exchange(web, hinted, await landedAt(page, rp.origin));
+  assert.equal(tokens.claims()!.sub, BOB.id);
   await context.close();
 });
