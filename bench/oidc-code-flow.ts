@@ -11,12 +11,12 @@
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/daemon.ts';
 import { HttpClient } from '../test/support/http-client.ts';
 import { REPO_ROOT, addUser, latchEnv, tempDir } from '../test/support/latch-process.ts';
+import { measure, report, run, waitForHealth, type Result } from './support/measure.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,13 +34,6 @@ const SECRET = randomBytes(24).toString('hex');
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const TARGET = 500;
 
-interface Result {
-  name: string;
-  count: number;
-  seconds: number;
-  cpuSeconds: number;
-  latenciesMs: number[];
-}
 
 async function main(): Promise<void> {
   const port = await freePort();
@@ -65,19 +58,19 @@ async function main(): Promise<void> {
     await waitForHealth(base);
     const browsers = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInBrowser(base)));
     const results: Result[] = [];
-    for (const clientId of ['es', 'rs']) await run(WARMUP, (worker) => codeFlow(base, clientId, browsers[worker]!));
+    for (const clientId of ['es', 'rs']) await run(WARMUP, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!));
     for (const clientId of ['es', 'rs']) {
-      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, (worker) => codeFlow(base, clientId, browsers[worker]!)));
+      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!)));
     }
     // One refresh token per worker: a rotated token must not be used twice (that revokes the grant).
     const tokens = await Promise.all(browsers.map(async (browser) => (await codeFlow(base, 'es', browser)).refresh_token));
     results.push(
-      await measure('refresh grant (rotation)', child.pid!, REFRESHES, async (worker) => {
+      await measure('refresh grant (rotation)', child.pid!, REFRESHES, CONCURRENCY, async (worker) => {
         const refreshed = await tokenRequest(base, 'es', { grant_type: 'refresh_token', refresh_token: tokens[worker]! });
         tokens[worker] = refreshed.refresh_token;
       }),
     );
-    report(results);
+    reportAgainstTarget(results);
   } finally {
     child.kill('SIGTERM');
   }
@@ -121,66 +114,11 @@ async function tokenRequest(base: string, clientId: string, form: Record<string,
   return { refresh_token: body.refresh_token! };
 }
 
-/** Runs `op` `count` times on CONCURRENCY workers; each worker has its own browser (cookie jar). */
-async function run(count: number, op: (worker: number) => Promise<unknown>): Promise<number[]> {
-  const latencies: number[] = [];
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      while (started < count) {
-        started++;
-        const t0 = performance.now();
-        await op(worker);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return latencies;
-}
-
-async function measure(name: string, pid: number, count: number, op: (worker: number) => Promise<unknown>): Promise<Result> {
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  const latenciesMs = await run(count, op);
-  return { name, count, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(pid) - cpu0, latenciesMs };
-}
-
-/** User + system CPU time of a process, from /proc (clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function report(results: Result[]): void {
-  console.log(`\nLatch OIDC benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process\n`);
-  console.log('operation                     count   per s   per Latch CPU-s   p50 ms   p99 ms');
-  for (const r of results) {
-    const perCpu = r.cpuSeconds > 0 ? r.count / r.cpuSeconds : Infinity;
-    console.log(
-      `${r.name.padEnd(28)} ${String(r.count).padStart(6)} ${(r.count / r.seconds).toFixed(0).padStart(7)} ${perCpu.toFixed(0).padStart(17)} ${percentile(r.latenciesMs, 50).toFixed(1).padStart(8)} ${percentile(r.latenciesMs, 99).toFixed(1).padStart(8)}`,
-    );
-  }
+function reportAgainstTarget(results: Result[]): void {
+  report(`Latch OIDC benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process`, 'operation', results);
   const es = results[0]!;
   const perCpu = es.count / es.cpuSeconds;
   console.log(`\nTarget: ≥ ${TARGET} complete ES256 code flows per Latch CPU-second: ${perCpu.toFixed(0)} → ${perCpu >= TARGET ? 'MET' : 'NOT MET'}`);
-}
-
-async function waitForHealth(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('Latch did not start');
 }
 
 await main();
