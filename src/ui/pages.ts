@@ -25,6 +25,19 @@ function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
+/** How the account page names the methods a session used (ids from src/authn/steps). */
+const METHOD_LABELS: Record<string, string> = {
+  password: 'password',
+  passcode: 'passcode',
+  'bypass-code': 'bypass code',
+  webauthn: 'security key or this device',
+  'webauthn-passwordless': 'passkey',
+  push: 'push to the phone',
+  'push-passwordless': 'phone (passwordless push)',
+  'remembered-device': 'this remembered browser',
+};
+const methodLabel = (method: string) => METHOD_LABELS[method] ?? method;
+
 export function accountPage(session: IdpSession, csrf: string): Html {
   const user = session.user;
   const apps = Object.entries(session.apps);
@@ -35,7 +48,7 @@ export function accountPage(session: IdpSession, csrf: string): Html {
 <dt>Username</dt><dd data-field="username">${user.username}</dd>
 ${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
 <dt>Groups</dt><dd>${user.groups.length > 0 ? user.groups.join(', ') : 'none'}</dd>
-<dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.join(' and ')}</dd>
+<dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.map(methodLabel).join(' and ')}</dd>
 ${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
 </dl>
 <p><a href="/account/passkeys">Passkeys and security keys</a></p>

@@ -96,7 +96,7 @@ describe('passcodes and bypass codes in Chromium', () => {
       await page.getByRole('heading', { name: 'Enter a bypass code' }).waitFor();
       await enterCode(page, 'Bypass code', code);
       await signedIn(page);
-      assert.match(await page.locator('main').textContent() ?? '', /with password and bypass-code/);
+      assert.match(await page.locator('main').textContent() ?? '', /with password and bypass code/);
     });
 
     assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'alice']), /alice has no usable bypass codes/);

@@ -77,7 +77,7 @@ describe('passkeys and security keys in Chromium', () => {
       await device.setPresence(true);
       await page.getByRole('button', { name: 'Use passkey' }).click();
       await waitForHeading(page, 'Signed in as bob');
-      assert.match(await page.locator('main').textContent() ?? '', /with webauthn-passwordless/);
+      assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
       const [held] = await device.credentials();
       const stored = (await latch.credentialsOf('id-bob')).find((c) => c.passwordless)!;
       assert.equal(stored.counter, held!.signCount, 'the stored sign counter follows the authenticator');
@@ -94,7 +94,7 @@ describe('passkeys and security keys in Chromium', () => {
       // page asks (there is no autofill UI to click): the username field is never filled.
       await page.goto(`${latch.url}/account/sign-in`);
       await waitForHeading(page, 'Signed in as grace');
-      assert.match(await page.locator('main').textContent() ?? '', /with webauthn-passwordless/);
+      assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
       const log = await latch.services.authLog.query({ limit: 1 });
       assert.match(String(log[0]?.data.reason), /signed in with webauthn-passwordless \(passwordless\)/);
     });
@@ -152,7 +152,7 @@ describe('passkeys and security keys in Chromium', () => {
       await device.setPresence(true);
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Signed in as heidi');
-      assert.match(await page.locator('main').textContent() ?? '', /with password and webauthn/);
+      assert.match(await page.locator('main').textContent() ?? '', /with password and security key or this device/);
     });
   });
 
@@ -183,7 +183,7 @@ describe('passkeys and security keys in Chromium', () => {
       await waitForHeading(page, 'Use your security key or this device');
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Signed in as carol');
-      assert.match(await page.locator('main').textContent() ?? '', /with password and webauthn/);
+      assert.match(await page.locator('main').textContent() ?? '', /with password and security key or this device/);
       assert.ok((await key.credentials()).length === 1);
     });
   });

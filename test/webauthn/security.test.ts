@@ -53,7 +53,7 @@ describe('WebAuthn security', () => {
     const page = await passkeyPage(alice.browser, 'alice');
     const done = await alice.browser.submit(page, { webauthn_response: JSON.stringify(alice.device.assert(pageOptions(page.text))) });
     assert.equal(heading(done), 'Signed in as alice');
-    assert.match(done.text, /with webauthn-passwordless/);
+    assert.match(done.text, /with passkey/);
     assert.equal(await counterOf('id-alice'), 1);
   });
 
