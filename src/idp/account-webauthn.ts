@@ -85,7 +85,7 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
     const { session, form } = posted;
     const error = browserError(form);
     if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
-    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], ADD_MODE, { name: form.name, userAgent: ctx.get('user-agent') });
+    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], ADD_MODE, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
     if (!added.ok) {
       ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
       return show(ctx, session, added.message);

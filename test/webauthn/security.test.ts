@@ -176,7 +176,7 @@ describe('WebAuthn security', () => {
     // public key): autofill does not know her groups, so the policy is checked after the assertion.
     await latch.services.webauthn.ceremonies.credentials.add({
       ...(await latch.credentialsOf('id-carol'))[0]!, id: 'carol-roaming-passkey', passwordless: true,
-    });
+    }, 'carol');
     const autofill = new HttpClient(latch.url);
     const first = await autofill.startSignIn();
     const options = pageOptions(first.text);

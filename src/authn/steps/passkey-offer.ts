@@ -63,6 +63,7 @@ export class PasskeyOfferStep implements Step {
     const registered = await this.ceremonies.register({ owner: `tx:${ctx.tx.id}`, purpose: 'offer', userId: user.id }, form[RESPONSE_FIELD], this.mode(ctx), {
       name: form.name,
       userAgent: ctx.browser.userAgent,
+      username: user.username,
     });
     if (!registered.ok) return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
     const { credential } = registered;

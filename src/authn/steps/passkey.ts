@@ -18,8 +18,12 @@ export class PasskeyStep implements Step {
   ) {}
 
   private async account(ctx: StepContext): Promise<DirectoryUser | undefined> {
-    const user = ctx.tx.login ? await this.directory.findUser(ctx.tx.login) : undefined;
-    return user && !user.disabled ? user : undefined;
+    const login = ctx.tx.login;
+    // Most users have no passkey: they go on to the password without a directory search.
+    const userId = login ? await this.passwordless.ceremonies.credentials.passkeyUserFor(login) : undefined;
+    if (!login || !userId) return undefined;
+    const user = await this.directory.findUser(login);
+    return user && user.id === userId && !user.disabled ? user : undefined;
   }
 
   async isAvailable(ctx: StepContext): Promise<boolean> {

@@ -35,6 +35,7 @@ export class WebAuthnEnrollStep implements Step {
     const registered = await this.ceremonies.register({ owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id }, form[RESPONSE_FIELD], MODE, {
       name: form.name,
       userAgent: ctx.browser.userAgent,
+      username: user.username,
     });
     if (!registered.ok) return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
     const { credential } = registered;
