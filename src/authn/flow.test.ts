@@ -105,7 +105,7 @@ function makeFlow(policy: PolicyConfig = { default: { password: true, newUser: '
     new CodeStep(enrolled, 'test-key', 'webauthn', '999999'),
     new EnrollStep(enrolled),
   ];
-  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, apps), authLog, remembered: new RememberedDevices(store) });
+  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, apps), authLog, remembered: new RememberedDevices(store), hasAnyFactor: async (userId) => [...enrolled].some((e) => e.endsWith(`:${userId}`)) });
 }
 
 async function act(flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) {
@@ -360,11 +360,17 @@ test('a sign-in is reused only by applications whose policy allows the factors i
   const done = await signInWithCode(flow, 'wiki', browser);
   assert.ok(done.kind === 'finished');
   assert.deepEqual(done.tx.factors, ['passcode']);
-  assert.equal(flow.reusable('mail', alice.groups, 'mfa', done.tx.factors), true);
-  assert.equal(flow.reusable('vpn', alice.groups, 'mfa', done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
-  assert.equal(flow.reusable('kiosk', alice.groups, 'passwordless', ['passwordless:platform']), false, 'passwordless is off for the kiosk');
-  assert.equal(flow.reusable('wiki', alice.groups, 'passwordless', ['passwordless:platform']), true);
-  assert.equal(flow.reusable('wiki', alice.groups, 'password', []), true, 'new-user policy allow: a password session will do');
+  assert.equal(await flow.reusable('mail', alice, 'mfa', done.tx.factors), true);
+  assert.equal(await flow.reusable('vpn', alice, 'mfa', done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
+  assert.equal(await flow.reusable('kiosk', alice, 'passwordless', ['passwordless:platform']), false, 'passwordless is off for the kiosk');
+  assert.equal(await flow.reusable('wiki', alice, 'passwordless', ['passwordless:platform']), true);
+});
+
+test('a password-only session is reused only for a user without any factor, by applications that ask for none', async () => {
+  const flow = makeFlow();
+  assert.equal(await flow.reusable('wiki', contractor, 'password', []), true, 'no factor, new-user policy allow: the password will do');
+  enrolled.add(`test-code:${contractor.id}`);
+  assert.equal(await flow.reusable('wiki', contractor, 'password', []), false, 'the user has a factor: the wiki would ask for it');
   const strict = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
-  assert.equal(strict.reusable('wiki', alice.groups, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
+  assert.equal(await strict.reusable('wiki', alice, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
 });

@@ -7,10 +7,10 @@ import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from '.
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 
-// The sign-in flow engine: identify -> primary (passwordless or password) -> second factor
-// (unless not needed: passwordless already was, or a remembered device covers it; a user with none
-// enrolls one when policy requires) -> offers -> done. Steps report typed outcomes; only this file decides what
-// comes next, and every decision is written to the transaction and the authentication log.
+// The sign-in flow engine: identify -> primary (passwordless or password) -> second factor (unless
+// not needed: passwordless already was, or a remembered device covers it; a user with none enrolls
+// one when policy requires) -> offers -> done. Steps report typed outcomes; only this file decides
+// what comes next, and every decision is written to the transaction and the authentication log.
 
 const STAGES: Stage[] = ['identify', 'primary', 'second-factor', 'offer'];
 
@@ -43,6 +43,8 @@ export interface FlowDeps {
   policies: PolicyResolver;
   authLog: AuthLog;
   remembered: RememberedDevices;
+  /** Whether the user has enrolled any factor at all (src/authn/factor-changes.ts). */
+  hasAnyFactor: (userId: string) => Promise<boolean>;
   signInCounter?: Counter<'result' | 'method'>;
 }
 
@@ -54,7 +56,8 @@ function addFactor(tx: LoginTransaction, factor: string): void {
  * Whether what a user did earlier (an IdP session's level and factors) satisfies this application's
  * policy: a password-only session does not cover an application that needs a second factor, and a
  * session made with a second factor or passwordless authenticator that the policy does not allow
- * does not cover it either, so the user signs in there again.
+ * does not cover it either, so the user signs in there again. (A password-only session of a user
+ * who has a factor is checked by SignInFlow.reusable.)
  */
 export function sessionCovers(policy: EffectivePolicy, level: AuthLevel, factors: string[] | undefined): boolean {
   if (level === 'password') return policy.password && policy.newUser === 'allow';
@@ -73,10 +76,15 @@ export class SignInFlow {
     return this.deps.transactions.create(request, init);
   }
 
-  /** Whether an earlier sign-in (its level and factors) may be reused for this application without a prompt. */
-  reusable(appId: string, groups: string[], level: AuthLevel, factors: string[] | undefined): boolean {
-    const policy = this.deps.policies.resolve(appId, groups);
-    return !policy.deny && sessionCovers(policy, level, factors);
+  /**
+   * Whether an earlier sign-in (its level and factors) may be reused for this application without a
+   * prompt. A password-only session never covers a user who has a factor: an application that
+   * would ask for it must not be reached with the password alone.
+   */
+  async reusable(appId: string, user: { id: string; groups: string[] }, level: AuthLevel, factors: string[] | undefined): Promise<boolean> {
+    const policy = this.deps.policies.resolve(appId, user.groups);
+    if (policy.deny || !sessionCovers(policy, level, factors)) return false;
+    return level !== 'password' || !(await this.deps.hasAnyFactor(user.id));
   }
 
   policyFor(tx: LoginTransaction): EffectivePolicy {

@@ -125,7 +125,7 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     let { tx, binding } = await loadOwned(ctx, true);
     if (tx.checkSessionOnView) {
       const session = await deps.sessions.fromCookie(cookies.session(ctx));
-      const answered = session && deps.signIn.sessionAnswers(session, tx.request);
+      const answered = session && (await deps.signIn.sessionAnswers(session, tx.request));
       await setOutcome(tx.id, (t) => ({
         ...t,
         checkSessionOnView: false,

@@ -44,19 +44,19 @@ export class SignInService implements FrontEndSignIn {
   ) {}
 
   /** Whether an existing session answers this request without a prompt. */
-  sessionAnswers(session: IdpSession, request: SignInRequest): boolean {
+  async sessionAnswers(session: IdpSession, request: SignInRequest): Promise<boolean> {
     const { constraints } = request;
     if (constraints.forceAuthn) return false;
     if (constraints.maxAgeMs !== undefined && Date.now() - session.authTime > constraints.maxAgeMs) return false;
     if (!levelSatisfies(session.level, constraints.acceptableLevels)) return false;
-    return this.flow.reusable(request.app.id, session.user.groups, session.level, session.factors);
+    return this.flow.reusable(request.app.id, session.user, session.level, session.factors);
   }
 
   async start(koaCtx: Context, request: SignInRequest): Promise<SignInOutcome | undefined> {
     const ctx = koaCtx as Ctx;
     const cookie = this.cookies.session(ctx);
     const session = await this.sessions.fromCookie(cookie);
-    if (session && this.sessionAnswers(session, request)) {
+    if (session && (await this.sessionAnswers(session, request))) {
       if (!session.apps[request.app.id]) await this.sessions.recordApp(session.sid, request.app);
       return { kind: 'done', result: resultFromSession(session, request) };
     }

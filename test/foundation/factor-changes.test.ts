@@ -19,7 +19,10 @@ before(async () => {
       { username: 'pia', id: 'id-pia', password: PASSWORD },
       { username: 'quinn', id: 'id-quinn', password: PASSWORD },
     ],
-    config: { applications: { account: { name: 'Latch account', policy: { secondFactors: ['webauthn'], newUser: 'allow', passwordless: [] } } } },
+    config: {
+      applications: { account: { name: 'Latch account', policy: { secondFactors: ['webauthn'], newUser: 'allow', passwordless: [] } } },
+      oidc: { clients: [{ client_id: 'wiki', client_name: 'Team wiki', client_secret: 'a-client-secret-that-is-long-enough-0123456789', redirect_uris: ['https://wiki.test/cb'] }] },
+    },
   });
   const { tokens } = latch.services.passcodes;
   await tokens.import([{ serial: 'T-1', secret: 'JBSWY3DPEHPK3PXP', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' }]);
@@ -53,4 +56,16 @@ test('a user with no factor at all may add the first one from a password session
   const added = await addKeyWithPasswordSession('quinn');
   assert.equal(added.status, 200, visibleText(added.text));
   assert.equal((await latch.credentialsOf('id-quinn')).length, 1);
+});
+
+test("a password-only session does not sign a user who has a factor into an application that would ask for it", async () => {
+  const browser = new HttpClient(latch.url);
+  assert.match(visibleText((await browser.signIn('pia', PASSWORD)).text), /Signed in as pia/);
+  const query = new URLSearchParams({
+    client_id: 'wiki', response_type: 'code', redirect_uri: 'https://wiki.test/cb', scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's1',
+  });
+  const res = await browser.request(`/oidc/auth?${query}`);
+  assert.equal(res.status, 303, 'a redirect, to the prompt');
+  assert.match(res.headers.get('location') ?? '', /\/oidc\/interaction\//, 'not straight back to the wiki with a code');
 });
