@@ -8,6 +8,7 @@ import { openSqliteStore } from '../../store/sqlite.ts';
 import { tempDir } from '../../../test/support/latch-process.ts';
 import { AuthLog } from '../auth-log.ts';
 import { createPush, type Push } from './index.ts';
+import { commandLineSafeId } from './requests.ts';
 import type { PushDevice } from './devices.ts';
 import { decisionString } from './protocol.ts';
 import type { SendInput } from './requests.ts';
@@ -94,4 +95,8 @@ test('a decision signed over other values (another request, answer or code) is r
     assert.ok(!result.ok && result.code === 'bad_signature');
   }
   assert.equal((await push.requests.get(id))?.state, 'pending');
+});
+
+test('request ids never start with "-", which the command-line authenticator would read as an option', () => {
+  for (let i = 0; i < 5000; i++) assert.doesNotMatch(commandLineSafeId(), /^-/);
 });

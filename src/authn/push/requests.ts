@@ -13,6 +13,14 @@ import { verifyDecision } from './signature.ts';
 // cancels the old); a decision is signed by the device, checked, and applied once with
 // compare-and-set; the browser that waits is woken on whichever node it waits.
 
+/** A random request id that does not start with "-", so `latch-authenticator approve --request ID` reads it as a value. */
+export function commandLineSafeId(): string {
+  for (;;) {
+    const id = randomId(16);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export type PushState = 'pending' | 'approved' | 'denied' | 'fraud' | 'cancelled' | 'used';
 
 export type PushRequest = {
@@ -92,7 +100,7 @@ export class PushRequests {
     }
     const now = Date.now();
     const request: PushRequest = {
-      id: randomId(16),
+      id: commandLineSafeId(),
       userId: device.userId,
       username: device.username,
       deviceId: device.id,
