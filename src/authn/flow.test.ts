@@ -52,7 +52,12 @@ class CodeStep implements Step {
     this.label = `Test ${id}`;
   }
   async isAvailable(ctx: Parameters<Step['isAvailable']>[0]) { return ctx.tx.user !== undefined && this.enrolled.has(`${this.id}:${ctx.tx.user.id}`); }
-  async view() { return { template: this.id, model: {} }; }
+  /** Pages built: a real step's view() may write a challenge, so only a page shown should build one. */
+  views = 0;
+  async view() {
+    this.views++;
+    return { template: this.id, model: {} };
+  }
   async handle(_ctx: unknown, form: Record<string, string>) {
     return form.code === this.code
       ? { kind: 'success' as const, method: this.id, amr: ['otp'], reason: 'code accepted' }
@@ -373,4 +378,25 @@ test('a password-only session is reused only for a user without any factor, by a
   assert.equal(await flow.reusable('wiki', contractor, 'password', []), false, 'the user has a factor: the wiki would ask for it');
   const strict = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
   assert.equal(await strict.reusable('wiki', alice, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
+});
+
+test('checking and handling a posted form builds no page: only the page shown calls view()', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const code = new CodeStep(enrolled);
+  const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
+  const flow = new SignInFlow({
+    transactions,
+    steps: [new IdentifyStep(), new PasswordStep(directory, throttle, new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000), 0), code],
+    policies: new PolicyResolver({ default: { password: true, newUser: 'allow' }, groups: [] }, {}),
+    authLog,
+    remembered: new RememberedDevices(store),
+    hasAnyFactor: async () => true,
+  });
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  const at = (await transactions.load(tx.id))!.tx;
+  assert.equal(await flow.currentStepId(at, browser), 'test-code');
+  const wrong = await act(flow, at, { kind: 'submit', form: { code: '000000' } });
+  assert.equal(wrong.kind, 'moved');
+  assert.equal(code.views, 0, 'neither the step check nor the handling built the page');
 });

@@ -93,11 +93,9 @@ export class SignInFlow {
 
   /** The step to show now. A finished transaction has none. */
   async current(tx: LoginTransaction, browser: BrowserContext): Promise<CurrentStep | undefined> {
-    if (tx.completed || tx.outcome) return undefined;
-    const ctx = this.context(tx, browser);
-    const available = await this.available(tx.stage, ctx);
-    const step = available.find((s) => s.id === tx.stepId) ?? available[0];
-    if (!step) return undefined;
+    const active = await this.active(tx, browser);
+    if (!active) return undefined;
+    const { step, available, ctx } = active;
     const remember = ctx.policy.rememberDevice;
     return {
       step,
@@ -108,6 +106,22 @@ export class SignInFlow {
           ? { days: Math.max(1, Math.round(remember.lifetimeMs / 86_400_000)), scope: remember.scope }
           : undefined,
     };
+  }
+
+  /**
+   * The step the user is on, without its page: what a posted form must name. Cheaper than
+   * current(), whose view() may issue a challenge.
+   */
+  async currentStepId(tx: LoginTransaction, browser: BrowserContext): Promise<string | undefined> {
+    return (await this.active(tx, browser))?.step.id;
+  }
+
+  private async active(tx: LoginTransaction, browser: BrowserContext): Promise<{ step: Step; available: Step[]; ctx: StepContext } | undefined> {
+    if (tx.completed || tx.outcome) return undefined;
+    const ctx = this.context(tx, browser);
+    const available = await this.available(tx.stage, ctx);
+    const step = available.find((s) => s.id === tx.stepId) ?? available[0];
+    return step && { step, available, ctx };
   }
 
   async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction): Promise<SubmitResult> {
@@ -131,9 +145,9 @@ export class SignInFlow {
   }
 
   private async handle(tx: LoginTransaction, browser: BrowserContext, form: Record<string, string>): Promise<string | undefined> {
-    const current = await this.current(tx, browser);
+    const current = await this.active(tx, browser);
     if (!current) return undefined;
-    const ctx = this.context(tx, browser);
+    const { ctx } = current;
     const outcome = await current.step.handle(ctx, form);
     await this.record(tx, browser, current.step, outcome);
     switch (outcome.kind) {

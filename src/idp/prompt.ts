@@ -144,8 +144,8 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     ctx.state.route = '/login';
     const { tx, version, binding } = await loadOwned(ctx, false);
     const form = await readForm(ctx, deps.maxBodyBytes);
-    const current = tx.outcome || tx.completed ? undefined : await flow.current(tx, cookies.context(ctx));
-    const stale = !csrf.verify(`tx:${tx.id}:${tx.seq}:${binding}`, form.csrf) || (current && form.step !== current.step.id);
+    const current = tx.outcome || tx.completed ? undefined : await flow.currentStepId(tx, cookies.context(ctx));
+    const stale = !csrf.verify(`tx:${tx.id}:${tx.seq}:${binding}`, form.csrf) || (current && form.step !== current);
     if (stale) {
       ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token');
       return ctx.redirect(`/login?tx=${tx.id}&notice=stale`);
