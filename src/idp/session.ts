@@ -17,8 +17,8 @@ export interface SessionApp {
   data?: Json;
 }
 
-export interface IdpSession {
-  sid: string;
+/** What a finished sign-in puts into a new session. */
+export interface NewSession {
   user: DirectoryUser;
   authTime: number;
   level: AuthLevel;
@@ -26,19 +26,14 @@ export interface IdpSession {
   methods: string[];
   /** Kinds of factor used (LoginTransaction.factors): decides which applications the session covers. */
   factors?: string[];
+}
+
+export interface IdpSession extends NewSession {
+  sid: string;
   createdAt: number;
   lastSeenAt: number;
   absoluteExpiresAt: number;
   apps: Record<string, SessionApp>;
-}
-
-export interface NewSession {
-  user: DirectoryUser;
-  authTime: number;
-  level: AuthLevel;
-  amr: string[];
-  methods: string[];
-  factors?: string[];
 }
 
 const key = (sid: string) => `session:${sid}`;
