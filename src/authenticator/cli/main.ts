@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseActivationUrl, type PendingPush } from '../../authn/push/protocol.ts';
-import { totpFor } from '../../authn/push/devices.ts';
+import { parseActivationUrl, totpFor, type PendingPush } from '../../authn/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf } from '../core/client.ts';
 import { AuthenticatorState, homeDir, label, type Account } from './state.ts';
 

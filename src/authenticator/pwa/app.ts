@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
-import { Secret, TOTP } from 'otpauth';
-import { parseActivationUrl, type PendingPush } from '../../authn/push/protocol.ts';
+import { parseActivationUrl, totpFor, type PendingPush } from '../../authn/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf } from '../core/client.ts';
 import { listAccounts, removeAccount, saveAccount, type StoredAccount } from './db.ts';
 import { checkPin, hashPin } from './pin.ts';
@@ -22,7 +21,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 }
 
 function passcode(account: StoredAccount): string {
-  const code = new TOTP({ secret: Secret.fromBase32(account.totpSecret), algorithm: 'SHA1', digits: 6, period: 30 }).generate();
+  const code = totpFor(account.totpSecret).generate();
   return `${code.slice(0, 3)} ${code.slice(3)}`;
 }
 

@@ -1,9 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
+import { Secret } from 'otpauth';
 import type { Store } from '../../store/contract.ts';
 import type { SecretBox } from '../passcodes/secret-box.ts';
 import { randomId } from '../../util/random.ts';
-import type { P256PublicJwk } from './protocol.ts';
+import { totpFor, type P256PublicJwk } from './protocol.ts';
 
 // Activated Latch Authenticators: one per user (activating a new phone replaces the old one), each
 // with its P-256 public key and a TOTP secret for passcodes that work without a network.
@@ -27,10 +27,6 @@ const deviceKey = (id: string) => `push-device:${id}`;
 const userKey = (userId: string) => `push-user-device:${userId}`;
 const loginKey = (login: string) => `push-login:${login.toLowerCase()}`;
 const usedStepKey = (userId: string, counter: number) => `push-totp-used:${userId}:${counter}`;
-
-export function totpFor(secret: string): TOTP {
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
-}
 
 export function importPublicKey(jwk: P256PublicJwk): KeyObject {
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });

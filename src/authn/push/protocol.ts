@@ -1,9 +1,16 @@
 // The wire protocol between Latch and the Latch Authenticator (PWA and CLI), shared by both sides.
-// No Node or DOM imports: the phone web app bundles this file.
+// No Node or DOM imports (otpauth runs in both): the phone web app bundles this file.
 //
 // Every device request is signed (ECDSA P-256, SHA-256, raw r||s as WebCrypto produces it) over
 // requestString(); a decision is signed separately over decisionString(), so the approval itself
 // is bound to the request id, the answer, the code typed and user verification.
+
+import { Secret, TOTP } from 'otpauth';
+
+/** The offline passcodes the authenticator shows and Latch accepts: TOTP, SHA-1, 6 digits, 30 s. */
+export function totpFor(base32Secret: string): TOTP {
+  return new TOTP({ secret: Secret.fromBase32(base32Secret), algorithm: 'SHA1', digits: 6, period: 30 });
+}
 
 export const HEADERS = {
   device: 'latch-device',
