@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { preparePysaml2Sp } from '../support/saml/pysaml2-sp.ts';
@@ -65,6 +65,15 @@ function recordRequests(page: Page): () => string[] {
   return () => urls.filter((url) => url.startsWith(`${interop.latch.baseUrl}/login`));
 }
 
+/** A fresh browser in which alice signed in at the SAML SP (through Latch's prompt). */
+async function signedInAtSp(): Promise<{ context: BrowserContext; page: Page; saml: SamlResult }> {
+  const context = await interop.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${interop.sp.base}/login`);
+  await signInAtPrompt(page, ALICE.username, ALICE.password);
+  return { context, page, saml: await samlResult(page) };
+}
+
 async function wiki(): Promise<client.Configuration> {
   return rpConfig(interop.latch.baseUrl, 'wiki', client.ClientSecretBasic(SECRET));
 }
@@ -79,11 +88,7 @@ async function authorize(page: Page, config: client.Configuration, params: Recor
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 test('a SAML sign-in, then an OIDC authorization in the same browser: no second prompt, and the ID token names the same session', async () => {
-  const context = await interop.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${interop.sp.base}/login`);
-  await signInAtPrompt(page, ALICE.username, ALICE.password);
-  const saml = await samlResult(page);
+  const { context, page, saml } = await signedInAtSp();
 
   const prompts = recordRequests(page);
   const config = await wiki();
@@ -128,11 +133,7 @@ test('an OIDC sign-in, then a SAML sign-in in the same browser: no second prompt
 });
 
 test('a client that asks for more than the session has prompts again, then refuses: acr_values=mfa, and a client policy that denies', async () => {
-  const context = await interop.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${interop.sp.base}/login`);
-  await signInAtPrompt(page, ALICE.username, ALICE.password);
-  await samlResult(page);
+  const { context, page } = await signedInAtSp();
   const config = await wiki();
 
   // The SAML sign-in was password-only; the wiki asks for MFA. Alice has no second factor: after
@@ -166,11 +167,7 @@ test('a client that asks for more than the session has prompts again, then refus
 });
 
 test('SAML single logout started at the SP reaches OIDC clients: back-channel logout token for the session, tokens revoked', async () => {
-  const context = await interop.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${interop.sp.base}/login`);
-  await signInAtPrompt(page, ALICE.username, ALICE.password);
-  const saml = await samlResult(page);
+  const { context, page, saml } = await signedInAtSp();
   const config = await wiki();
   const pending = await authorize(page, config, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(config, pending, await landedAt(page, rp.origin));
@@ -195,11 +192,7 @@ test('SAML single logout started at the SP reaches OIDC clients: back-channel lo
 });
 
 test('OIDC RP-initiated logout goes on through SAML single logout of the session, then back to the relying party', async () => {
-  const context = await interop.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${interop.sp.base}/login`);
-  await signInAtPrompt(page, ALICE.username, ALICE.password);
-  await samlResult(page);
+  const { context, page } = await signedInAtSp();
   const config = await wiki();
   const pending = await authorize(page, config, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(config, pending, await landedAt(page, rp.origin));
