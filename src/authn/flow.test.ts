@@ -400,3 +400,30 @@ test('checking and handling a posted form builds no page: only the page shown ca
   assert.equal(wrong.kind, 'moved');
   assert.equal(code.views, 0, 'neither the step check nor the handling built the page');
 });
+
+test('a passwordless step makes the sign-in multi-factor: no second factor follows, level passwordless', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const passkey: Step = {
+    id: 'test-passkey',
+    stage: 'primary',
+    label: 'Passkey',
+    isAvailable: async () => true,
+    view: async () => ({ template: 'test-passkey', model: {} }),
+    handle: async () => ({ kind: 'success', user: alice, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+  };
+  const code = new CodeStep(enrolled);
+  const flow = new SignInFlow({
+    transactions,
+    steps: [new IdentifyStep(), passkey, code],
+    policies: new PolicyResolver({ default: { password: true, newUser: 'allow' }, groups: [] }, {}),
+    authLog,
+    remembered: new RememberedDevices(store),
+    hasAnyFactor: async () => true,
+  });
+  const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
+  const done = await act(flow, tx, { kind: 'submit', form: {} });
+  assert.ok(done.kind === 'finished' && done.tx.completed, 'finished without the passcode step');
+  assert.equal(done.tx.completed.level, 'passwordless');
+  assert.deepEqual(done.tx.amr, ['hwk', 'user', 'mfa']);
+  assert.deepEqual(done.tx.factors, ['passwordless:roaming']);
+});

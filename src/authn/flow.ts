@@ -172,7 +172,10 @@ export class SignInFlow {
     if (outcome.login !== undefined) tx.login = outcome.login;
     if (outcome.user) tx.user = outcome.user;
     if (outcome.method) tx.methods.push(outcome.method);
-    const amr = step.stage === 'second-factor' ? [...(outcome.amr ?? []), 'mfa'] : (outcome.amr ?? []);
+    // A second factor, or a passwordless authenticator (possession plus user verification in one
+    // gesture), makes the sign-in multi-factor: the flow adds "mfa", so no second factor follows.
+    const multiFactor = step.stage === 'second-factor' || outcome.passwordless !== undefined;
+    const amr = multiFactor ? [...(outcome.amr ?? []), 'mfa'] : (outcome.amr ?? []);
     for (const value of amr) if (!tx.amr.includes(value)) tx.amr.push(value);
     if (step.stage === 'second-factor' && step.kind) addFactor(tx, step.kind);
     if (outcome.passwordless) addFactor(tx, `passwordless:${outcome.passwordless}`);

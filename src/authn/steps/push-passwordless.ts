@@ -60,6 +60,6 @@ export class PushPasswordlessStep implements Step {
       await this.push.trusted.trust(ctx.browser.deviceId, user.id, device.id);
       reason += '; the user trusted this browser for passwordless push';
     }
-    return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user', 'mfa'], passwordless: 'push', reason };
+    return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user'], passwordless: 'push', reason };
   }
 }

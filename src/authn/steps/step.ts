@@ -35,7 +35,10 @@ export type StepOutcome =
       login?: string;
       method?: string;
       amr?: string[];
-      /** A passwordless sign-in: which kind of authenticator, checked against policy.passwordless for later apps. */
+      /**
+       * A passwordless sign-in: which kind of authenticator, checked against policy.passwordless for
+       * later apps. The flow then counts the sign-in as multi-factor (adds "mfa").
+       */
       passwordless?: PasswordlessKind;
       reason: string;
     }

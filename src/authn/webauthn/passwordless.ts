@@ -64,8 +64,7 @@ export class PasswordlessSignIn {
         user,
         login: user.username,
         method: PASSWORDLESS_METHOD,
-        // A user-verified passkey is two factors in one gesture: the flow skips the second factor.
-        amr: [amrOf(credential.kind), 'user', 'mfa'],
+        amr: [amrOf(credential.kind), 'user'],
         passwordless: credential.kind,
         reason: `passkey "${credential.name}" (${credential.kind}) verified with user verification${warning ? `; ${warning}` : ''}`,
       },
