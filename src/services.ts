@@ -86,13 +86,17 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const throttle = new PasswordThrottle(store, config.throttle);
     const webauthn = createWebAuthn({ config, store, directory, policies });
     const passcodes = createPasscodes(store, secret, config.passcodes);
-    const push = await createPush({ config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime, serverSecret: secret });
+    // factorChanges (below) asks push for the user's phone, and push asks it back at activation.
+    const push = await createPush({
+      config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime, serverSecret: secret,
+      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId),
+    });
     const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
     const factorChanges = new FactorChanges([
       (userId) => passcodes.credentials.hasAny(userId),
       async (userId) => (await webauthn.ceremonies.credentials.list(userId)).length > 0,
       async (userId) => (await push.devices.forUser(userId)) !== undefined,
-    ]);
+    ], policies);
     const remembered = new RememberedDevices(store);
     const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });

@@ -1,15 +1,29 @@
+import type { DirectoryUser } from '../directory/contract.ts';
 import type { AuthLevel } from './contract.ts';
+import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 
 // Who may add, replace or remove a user's authenticators from a signed-in session. A password
 // alone must not be enough to plant an attacker's factor (or remove the owner's) on an account
 // that already has one: then the session must have used a second factor or a passkey. A user with
-// no factor at all may enroll the first one from a password session.
+// no factor at all may enroll the first one from a password session. The sign-in flow follows the
+// same rule (flow.ts: inline enrollment only for a user with no factor).
+// What a user may add at all is what policy allows them: the account application's policy for
+// their groups.
 
 /** Whether the user has any factor of one kind (authenticator apps, passkeys, a phone, …). */
 export type EnrolledCheck = (userId: string) => Promise<boolean>;
 
+/** The kinds of authenticator the account pages add. */
+export type AddableKind = 'passcode' | 'webauthn' | 'push';
+
+/** The application id of Latch's own account pages, for policy. */
+export const ACCOUNT_APP = 'account';
+
 export class FactorChanges {
-  constructor(private readonly kinds: EnrolledCheck[]) {}
+  constructor(
+    private readonly kinds: EnrolledCheck[],
+    private readonly policies: PolicyResolver,
+  ) {}
 
   async hasAnyFactor(userId: string): Promise<boolean> {
     for (const enrolled of this.kinds) if (await enrolled(userId)) return true;
@@ -19,5 +33,19 @@ export class FactorChanges {
   /** Whether a session signed in at `level` may change this user's authenticators. */
   async mayChange(level: AuthLevel, userId: string): Promise<boolean> {
     return level !== 'password' || !(await this.hasAnyFactor(userId));
+  }
+
+  /** The policy that decides what this user may add on the account pages. */
+  policyFor(user: Pick<DirectoryUser, 'groups'>): EffectivePolicy {
+    return this.policies.resolve(ACCOUNT_APP, user.groups);
+  }
+
+  /** Whether policy lets this user add an authenticator of this kind, as a second factor or passwordless. */
+  mayAdd(user: Pick<DirectoryUser, 'groups'>, kind: AddableKind): boolean {
+    const policy = this.policyFor(user);
+    if (policy.secondFactors.includes(kind)) return true;
+    if (kind === 'push') return policy.passwordless.includes('push');
+    if (kind === 'webauthn') return policy.passwordless.some((k) => k === 'platform' || k === 'roaming');
+    return false;
   }
 }

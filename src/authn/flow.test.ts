@@ -354,7 +354,7 @@ test('a second factor that policy does not allow is not offered', async () => {
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed');
-  assert.match(result.tx.failureMessage?.message ?? '', /needs a second factor/);
+  assert.equal(result.tx.failureMessage?.message, 'Wiki accepts only a security key or this device as a second factor, and you have none set up.');
   const events = (await authLog.query()).map((e) => `${e.data.event}:${e.data.result}`);
   assert.ok(!events.includes('sign-in:success'), 'a refused sign-in is never logged as a success');
 });
@@ -426,4 +426,42 @@ test('a passwordless step makes the sign-in multi-factor: no second factor follo
   assert.equal(done.tx.completed.level, 'passwordless');
   assert.deepEqual(done.tx.amr, ['hwk', 'user', 'mfa']);
   assert.deepEqual(done.tx.factors, ['passwordless:roaming']);
+});
+
+test('require-enrollment never enrolls a user who has a factor this application does not accept: refused, with the policy named', async () => {
+  enrolled.add(`test-code:${alice.id}`);
+  const flow = makeFlow({ default: { password: true, newUser: 'require-enrollment' }, groups: [] }, { vpn: { secondFactors: ['webauthn'] } });
+  const tx = await flow.begin(request({}, 'vpn'), { login: 'alice', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
+  assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed', 'no enrollment step is offered');
+  assert.equal(result.tx.failureMessage?.message, 'vpn accepts only a security key or this device as a second factor, and you have none set up.');
+  const [last] = await authLog.query();
+  assert.equal(last?.data.result, 'denied');
+  assert.match(String(last?.data.reason), /none of which policy allows here \(secondFactors: webauthn; default <- application vpn\)/);
+  assert.ok(![...enrolled].some((e) => e.startsWith('test-code:') && e !== `test-code:${alice.id}`), 'nothing was enrolled');
+});
+
+test('a passwordless success for a user whose group policy forbids it is not accepted, whatever the step checked', async () => {
+  const passkey: Step = {
+    id: 'test-passkey',
+    stage: 'primary',
+    label: 'Passkey',
+    isAvailable: async () => true,
+    view: async () => ({ template: 'test-passkey', model: {} }),
+    handle: async () => ({ kind: 'success', user: contractor, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+  };
+  const flow = new SignInFlow({
+    transactions,
+    steps: [new IdentifyStep(), passkey],
+    policies: new PolicyResolver({ default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', passwordless: [] }] }, {}),
+    authLog,
+    remembered: new RememberedDevices(store),
+    hasAnyFactor: async () => false,
+  });
+  const tx = await flow.begin(request(), { login: 'bob', stage: 'primary' });
+  const result = await act(flow, tx, { kind: 'submit', form: {} });
+  assert.equal(result.kind, 'moved');
+  assert.equal(result.kind === 'moved' && result.tx.user, undefined, 'nobody is signed in');
+  const [last] = await authLog.query();
+  assert.match(String(last?.data.reason), /policy for bob does not allow roaming passwordless sign-in \(default <- group contractors\)/);
 });

@@ -2,7 +2,7 @@ import type { Counter } from 'prom-client';
 import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthLog } from './auth-log.ts';
-import type { EffectivePolicy, PolicyResolver } from './policy.ts';
+import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './steps/step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
@@ -13,6 +13,16 @@ import type { RememberedDevices } from './remembered-device.ts';
 // what comes next, and every decision is written to the transaction and the authentication log.
 
 const STAGES: Stage[] = ['identify', 'primary', 'second-factor', 'offer'];
+
+/** How a second factor is named to users. */
+const FACTOR_WORDS: Record<SecondFactorKind, string> = {
+  passcode: 'an authenticator app or hardware token',
+  webauthn: 'a security key or this device',
+  push: 'the Latch Authenticator',
+  'bypass-code': 'a bypass code',
+};
+
+const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
 
 export type FlowAction =
   | { kind: 'submit'; form: Record<string, string> }
@@ -148,7 +158,7 @@ export class SignInFlow {
     const current = await this.active(tx, browser);
     if (!current) return undefined;
     const { ctx } = current;
-    const outcome = await current.step.handle(ctx, form);
+    const outcome = this.checkPasswordless(ctx, await current.step.handle(ctx, form));
     await this.record(tx, browser, current.step, outcome);
     switch (outcome.kind) {
       case 'challenge':
@@ -166,6 +176,19 @@ export class SignInFlow {
         await this.advance(tx, browser);
         return undefined;
     }
+  }
+
+  /**
+   * A passwordless sign-in names its user only when it succeeds, so the policy for that user's
+   * groups is checked here once more, whatever the step checked: a group without passwordless
+   * goes on to another way in.
+   */
+  private checkPasswordless(ctx: StepContext, outcome: StepOutcome): StepOutcome {
+    if (outcome.kind !== 'success' || !outcome.passwordless || !outcome.user) return outcome;
+    const policy = ctx.policyFor(outcome.user);
+    if (policy.passwordless.includes(outcome.passwordless)) return outcome;
+    const sources = policy.sources.join(' <- ');
+    return { kind: 'attempted', reason: `policy for ${outcome.user.username} does not allow ${outcome.passwordless} passwordless sign-in (${sources})` };
   }
 
   private applySuccess(tx: LoginTransaction, step: Step, outcome: Extract<StepOutcome, { kind: 'success' }>): void {
@@ -243,11 +266,27 @@ export class SignInFlow {
       return false;
     }
     if (policy.newUser === 'allow') return this.skip(tx, browser, `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`);
+    if (tx.user && (await this.deps.hasAnyFactor(tx.user.id))) return this.refuseUnacceptedFactors(tx, browser, policy);
     tx.failureMessage = {
       message: `${tx.request.app.name} needs a second factor, and your account has none that it accepts.`,
       hint: 'Contact your IT help desk to have one set up.',
     };
     await this.fail(tx, browser, 'access-denied', 'denied', `no usable second factor; new-user policy is ${policy.newUser} and nothing can be enrolled here`);
+    return false;
+  }
+
+  /** The user has factors, none of which this application's policy accepts: refused, never enrolled. */
+  private async refuseUnacceptedFactors(tx: LoginTransaction, browser: BrowserContext, policy: EffectivePolicy): Promise<false> {
+    const accepted = policy.secondFactors.map((kind) => FACTOR_WORDS[kind]);
+    tx.failureMessage = {
+      message: accepted.length > 0
+        ? `${tx.request.app.name} accepts only ${orList(accepted)} as a second factor, and you have none set up.`
+        : `${tx.request.app.name} accepts no second factor that your account has.`,
+      hint: 'Contact your IT help desk to have one added to your account.',
+    };
+    const allowed = policy.secondFactors.join(', ') || 'none';
+    const reason = `the user has second factors, none of which policy allows here (secondFactors: ${allowed}; ${policy.sources.join(' <- ')}); not enrolling another after a password alone`;
+    await this.fail(tx, browser, 'access-denied', 'denied', reason);
     return false;
   }
 
@@ -321,12 +360,15 @@ export class SignInFlow {
   }
 
   private context(tx: LoginTransaction, browser: BrowserContext): StepContext {
-    return { tx, browser, policy: this.policyFor(tx) };
+    const appId = tx.request.app.id;
+    return { tx, browser, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
   }
 
   /**
    * The steps the user may use now: of this stage, allowed by policy, usable. Enrollment steps
-   * stand in for second factors only when the user has none and policy requires one.
+   * stand in for second factors only when policy requires one and the user has no factor at all:
+   * a user whose factors this application does not accept is refused, never enrolled, or a
+   * password alone would plant a new factor on a protected account (factor-changes.ts).
    */
   private async available(stage: Stage, ctx: StepContext): Promise<Step[]> {
     const usable = async (enrollment: boolean) => {
@@ -340,6 +382,7 @@ export class SignInFlow {
     };
     const steps = await usable(false);
     if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user) return steps;
+    if (await this.deps.hasAnyFactor(ctx.tx.user.id)) return steps;
     return usable(true);
   }
 }

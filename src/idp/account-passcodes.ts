@@ -34,6 +34,8 @@ const NOTICES: Record<string, string> = {
   removed: 'The authenticator app was removed.',
 };
 
+const NOT_ALLOWED = "Nothing was changed. Your organisation's sign-in policy does not allow authenticator apps for your account.";
+
 const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
 
 export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchState> {
@@ -52,14 +54,19 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
     return deps.factorChanges.mayChange(session.level, session.user.id);
   }
 
-  /** Reads a POST form; false (with a 403 page) when its CSRF token or the session's level does not allow it. */
-  async function checkedForm(ctx: Ctx, session: IdpSession): Promise<Record<string, string> | undefined> {
+  /**
+   * Reads a POST form; undefined (with a 403 page) when its CSRF token or the session's level does
+   * not allow it, or, when `adding`, policy does not allow this user an authenticator app.
+   */
+  async function checkedForm(ctx: Ctx, session: IdpSession, adding = false): Promise<Record<string, string> | undefined> {
     const form = await readForm(ctx, deps.maxBodyBytes);
-    if (deps.csrf.verify(csrfPurpose(session), form.csrf) && (await mayChange(session))) return form;
-    ctx.state.log.warn('passcode change refused: stale or forged CSRF token, or a password-only session');
+    const allowed = !adding || deps.factorChanges.mayAdd(session.user, 'passcode');
+    if (deps.csrf.verify(csrfPurpose(session), form.csrf) && (await mayChange(session)) && allowed) return form;
+    ctx.state.log.warn(allowed ? 'passcode change refused: stale or forged CSRF token, or a password-only session' : 'authenticator app refused: policy does not allow it for this user');
     ctx.status = 403;
     ctx.type = 'html';
-    ctx.body = errorPage({ title: 'That change could not be confirmed.', hint: 'Nothing was changed. Open the page again and retry.', links: [{ href: '/account/passcodes', label: 'Authenticator app' }] }).text;
+    const hint = allowed ? 'Nothing was changed. Open the page again and retry.' : NOT_ALLOWED;
+    ctx.body = errorPage({ title: 'That change could not be confirmed.', hint, links: [{ href: '/account/passcodes', label: 'Authenticator app' }] }).text;
     return undefined;
   }
 
@@ -85,13 +92,14 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
     }));
     const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
     ctx.type = 'html';
-    ctx.body = passcodesPage({ items, csrf: deps.csrf.issue(csrfPurpose(session)), notice, canChange: await mayChange(session) }).text;
+    const canAdd = deps.factorChanges.mayAdd(session.user, 'passcode');
+    ctx.body = passcodesPage({ items, csrf: deps.csrf.issue(csrfPurpose(session)), notice, canChange: await mayChange(session), canAdd }).text;
   });
 
   router.post('/account/passcodes/new', async (ctx) => {
     ctx.state.route = '/account/passcodes/new';
     const session = await sessionOf(ctx);
-    if (!session || !(await checkedForm(ctx, session))) return;
+    if (!session || !(await checkedForm(ctx, session, true))) return;
     await passcodes.pendingApps.start(session.sid);
     ctx.redirect('/account/passcodes/new');
   });
@@ -105,7 +113,7 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
   router.post('/account/passcodes/confirm', async (ctx) => {
     ctx.state.route = '/account/passcodes/confirm';
     const session = await sessionOf(ctx);
-    const form = session && (await checkedForm(ctx, session));
+    const form = session && (await checkedForm(ctx, session, true));
     if (!session || !form) return;
     const code = (form.code ?? '').replace(/[\s-]/g, '');
     if (!/^\d{6}$/.test(code)) return showAddPage(ctx, session, 'Enter the 6-digit code the app shows.');

@@ -16,6 +16,8 @@ import type { IdpSession, SessionStore } from './session.ts';
 // QR code) or removes it. Replacing or removing a phone that is already activated needs a session
 // that used a second factor, so a stolen password alone cannot move push to the thief's phone.
 
+const NOT_ALLOWED = "Your organisation's sign-in policy does not allow phone sign-in for your account, so nothing was activated.";
+
 export interface AccountPushDeps {
   push: Push;
   factorChanges: FactorChanges;
@@ -45,9 +47,11 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     }
   }
 
-  const show = async (ctx: Ctx, session: IdpSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device'> = {}) => {
+  const show = async (ctx: Ctx, session: IdpSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
     ctx.type = 'html';
-    ctx.body = authenticatorPage({ device: await push.devices.forUser(session.user.id), csrf: deps.csrf.issue(purpose(session)), ...extra }).text;
+    const device = await push.devices.forUser(session.user.id);
+    const canActivate = deps.factorChanges.mayAdd(session.user, 'push');
+    ctx.body = authenticatorPage({ device, csrf: deps.csrf.issue(purpose(session)), canActivate, ...extra }).text;
   };
 
   /** A password-only session may not change the phone of a user who already has a factor. */
@@ -68,7 +72,13 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     const session = await signedIn(ctx);
     await checkedForm(ctx, session);
     if (await needsStrongerSession(ctx, session)) return;
-    const { token } = await push.activations.issue(session.user, `user (session ${session.level})`);
+    if (!deps.factorChanges.mayAdd(session.user, 'push')) {
+      ctx.status = 403;
+      await show(ctx, session, { message: NOT_ALLOWED });
+      return;
+    }
+    const onlyWithoutFactors = session.level === 'password';
+    const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, { onlyWithoutFactors });
     const url = activationUrl(deps.baseUrl, token);
     await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
     await show(ctx, session, { activation: { url, qr: await qrDataUrl(url), minutes: Math.round(push.config.activationLifetime / 60_000), appUrl: `${deps.baseUrl}/authenticator/` } });

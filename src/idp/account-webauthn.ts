@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from '../authn/webauthn/ceremonies.ts';
 import { RESPONSE_FIELD, browserError } from '../authn/webauthn/form.ts';
+import { allowedPasswordlessKinds } from '../authn/webauthn/passwordless.ts';
+import type { EffectivePolicy } from '../authn/policy.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
 import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
@@ -25,6 +27,17 @@ export interface AccountWebAuthnDeps {
 
 const PATH = '/account/passkeys';
 const ADD_MODE: RegistrationMode = { residentKey: 'preferred', userVerification: 'preferred', allowedKinds: ['platform', 'roaming'], passkey: false };
+const NOT_ALLOWED = "Your organisation's sign-in policy does not allow passkeys or security keys for your account.";
+
+/**
+ * What this user may register here: any security key or this device where policy allows WebAuthn
+ * as a second factor; otherwise only a passkey of a kind policy allows for passwordless sign-in.
+ */
+function addMode(policy: EffectivePolicy): RegistrationMode | undefined {
+  if (policy.secondFactors.includes('webauthn')) return ADD_MODE;
+  const kinds = allowedPasswordlessKinds(policy.passwordless);
+  return kinds.length > 0 ? { residentKey: 'required', userVerification: 'required', allowedKinds: kinds, passkey: true } : undefined;
+}
 const NOTICES: Record<string, string> = { added: 'Added.', renamed: 'Renamed.', removed: 'Removed.' };
 
 export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchState> {
@@ -33,15 +46,19 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
   const purpose = (session: IdpSession) => `passkeys:${session.sid}`;
   const binding = (session: IdpSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
 
+  const modeFor = (session: IdpSession) => addMode(deps.factorChanges.policyFor(session.user));
+
   async function show(ctx: Ctx, session: IdpSession, message?: string): Promise<void> {
-    const options = await ceremonies.registrationOptions(binding(session), session.user, ADD_MODE);
+    const mode = modeFor(session);
+    const options = mode && (await ceremonies.registrationOptions(binding(session), session.user, mode));
     const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
     ctx.type = 'html';
     if (message) ctx.status = 400;
     ctx.body = passkeysPage({
       username: session.user.username,
       credentials: await ceremonies.credentials.list(session.user.id),
-      options: JSON.stringify(options),
+      options: options && JSON.stringify(options),
+      notAllowed: mode ? undefined : NOT_ALLOWED,
       csrf: deps.csrf.issue(purpose(session)),
       message,
       notice,
@@ -83,9 +100,17 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
     const posted = await change(ctx);
     if (!posted) return;
     const { session, form } = posted;
+    const mode = modeFor(session);
+    if (!mode) {
+      ctx.state.log.warn('passkey registration refused: policy does not allow WebAuthn for this user');
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = errorPage({ title: 'Nothing was changed.', hint: NOT_ALLOWED, links: [{ href: PATH, label: 'Passkeys and security keys' }] }).text;
+      return;
+    }
     const error = browserError(form);
     if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
-    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], ADD_MODE, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
+    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
     if (!added.ok) {
       ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
       return show(ctx, session, added.message);

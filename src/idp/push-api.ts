@@ -99,9 +99,11 @@ export function pushApiRoutes(deps: PushApiDeps): Router<LatchState> {
     const { token, ...device } = body;
     const activated = await push.activations.activate(token, device, deps.baseUrl);
     if (!activated.ok) {
-      throw activated.reason === 'unknown-link'
-        ? refused(404, 'unknown_activation', 'This activation link was already used or has expired. Get a new one from your account page.', 'unknown, used or expired activation token')
-        : refused(400, 'bad_key', 'The authenticator sent a key Latch cannot use.', 'public key is not a P-256 point');
+      throw {
+        'unknown-link': refused(404, 'unknown_activation', 'This activation link was already used or has expired. Get a new one from your account page.', 'unknown, used or expired activation token'),
+        'bad-key': refused(400, 'bad_key', 'The authenticator sent a key Latch cannot use.', 'public key is not a P-256 point'),
+        'has-factors': refused(403, 'activation_superseded', 'This activation link no longer works because your account now has a second factor. Sign in with it, then activate this phone from your account page.', 'link from a password-only session, and the user has a factor now'),
+      }[activated.reason];
     }
     await deps.authLog.record({
       event: 'push-activate',

@@ -16,7 +16,8 @@ export interface PasscodeItem {
 
 const hidden = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}">`;
 
-export function passcodesPage(options: { items: PasscodeItem[]; csrf: string; notice?: string; canChange: boolean }): Html {
+/** `canAdd`: policy allows this user an authenticator app (removing one is always allowed). */
+export function passcodesPage(options: { items: PasscodeItem[]; csrf: string; notice?: string; canChange: boolean; canAdd: boolean }): Html {
   const apps = options.items.filter((i) => i.source === 'app');
   const tokens = options.items.filter((i) => i.source === 'token');
   const row = (item: PasscodeItem) => html`<li><strong>${item.what}</strong>, added ${item.added}, last used ${item.lastUsed}
@@ -29,10 +30,12 @@ ${item.source === 'app' && options.canChange
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${options.items.length > 0 ? html`<ul class="factors">${options.items.map(row)}</ul>` : html`<p>You have no authenticator app set up.</p>`}
 ${tokens.length > 0 ? html`<p class="help">Your IT help desk manages hardware tokens.</p>` : ''}
-${options.canChange
-  ? html`<form method="post" action="/account/passcodes/new">${hidden(options.csrf)}
+${!options.canAdd
+  ? html`<p class="help">Your organisation's sign-in policy does not allow authenticator apps for your account.</p>`
+  : options.canChange
+    ? html`<form method="post" action="/account/passcodes/new">${hidden(options.csrf)}
 <button type="submit">${apps.length > 0 ? 'Replace the authenticator app' : 'Set up an authenticator app'}</button></form>`
-  : html`<p class="alert" role="alert">To change your authenticator app, sign out and sign in again with your second factor.</p>`}
+    : html`<p class="alert" role="alert">To change your authenticator app, sign out and sign in again with your second factor.</p>`}
 <p><a href="/">Back to your account</a></p>`,
   );
 }

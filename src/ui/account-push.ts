@@ -10,6 +10,8 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function authenticatorPage(options: {
   device?: PushDevice;
   csrf: string;
+  /** Policy allows this user the Latch Authenticator (removing one is always allowed). */
+  canActivate: boolean;
   message?: string;
   activation?: { url: string; qr: string; minutes: number; appUrl: string };
 }): Html {
@@ -28,10 +30,12 @@ ${activation
 <label for="activation-link">Activation link</label>
 <input id="activation-link" type="text" readonly value="${activation.url}" class="activation-link">
 <p>On a computer without a phone: <code>latch-authenticator activate "LINK"</code>.</p>`
-  : html`<form method="post" action="/account/authenticator/activate">
+  : options.canActivate
+    ? html`<form method="post" action="/account/authenticator/activate">
 <input type="hidden" name="csrf" value="${options.csrf}">
 <button type="submit">${device ? 'Activate on a new phone' : 'Activate the Latch Authenticator'}</button>
-</form>`}
+</form>`
+    : html`<p class="help">Your organisation's sign-in policy does not allow phone sign-in for your account.</p>`}
 ${device && !activation
   ? html`<form method="post" action="/account/authenticator/remove">
 <input type="hidden" name="csrf" value="${options.csrf}">

@@ -9,8 +9,10 @@ import { WEBAUTHN_SCRIPT } from './prompt-webauthn.ts';
 export interface PasskeysPage {
   username: string;
   credentials: StoredCredential[];
-  /** Registration options (JSON) for "Add". */
-  options: string;
+  /** Registration options (JSON) for "Add"; none when policy allows nothing to add. */
+  options?: string;
+  /** Why nothing can be added, when policy allows nothing. */
+  notAllowed?: string;
   csrf: string;
   message?: string;
   notice?: string;
@@ -43,13 +45,15 @@ export function passkeysPage(page: PasskeysPage): Html {
 ${page.notice ? html`<p class="notice" role="status">${page.notice}</p>` : ''}
 ${page.message ? html`<p class="alert" role="alert" id="prompt-error">${page.message}</p>` : ''}
 ${page.credentials.length > 0 ? html`<ul class="credentials">${page.credentials.map((c) => row(c, page.csrf))}</ul>` : html`<p>You have none yet.</p>`}
-<form method="post" action="/account/passkeys/add">
+${page.options
+  ? html`<form method="post" action="/account/passkeys/add">
 <input type="hidden" name="csrf" value="${page.csrf}">
 <div id="webauthn-ceremony" data-ceremony="register" data-options="${page.options}" hidden></div>
 <label for="new-name">Name of the new one</label>
 <input id="new-name" name="name" type="text" maxlength="64" autocomplete="off" placeholder="Security key or this device">
 <button type="submit" id="webauthn-start">Add a passkey or security key</button>
-</form>
+</form>`
+  : html`<p class="help">${page.notAllowed ?? ''}</p>`}
 <p><a href="/">Back to your account</a></p>`,
     { script: WEBAUTHN_SCRIPT },
   );

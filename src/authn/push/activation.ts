@@ -7,23 +7,37 @@ import type { ActivationBody, ActivationResult } from './protocol.ts';
 // One-time activation links: a random token (only its hash is stored), valid for minutes, consumed
 // by the first activation that presents it. The user gets one from the account page after a full
 // sign-in, or an administrator issues one with `latch push enroll-link USER`.
+// A link issued to a password-only sign-in (a user enrolling their first factor) works only while
+// the user still has no factor: otherwise whoever held the password could keep the link and
+// activate their own phone after the owner set up another factor.
 
-type PendingActivation = { userId: string; username: string; displayName: string; issuedBy: string };
+type PendingActivation = { userId: string; username: string; displayName: string; issuedBy: string; onlyWithoutFactors?: boolean };
 
 const key = (token: string) => `push-activation:${sha256(token)}`;
 
-export type ActivationRefusal = 'unknown-link' | 'bad-key';
+export type ActivationRefusal = 'unknown-link' | 'bad-key' | 'has-factors';
+
+export interface IssueOptions {
+  /** The link was given to a password-only session: it works only while the user has no factor. */
+  onlyWithoutFactors?: boolean;
+}
 
 export class PushActivations {
   constructor(
     private readonly store: Store,
     private readonly devices: PushDevices,
     private readonly lifetimeMs: number,
+    /** Whether a user has any factor (src/authn/factor-changes.ts); needed for onlyWithoutFactors links. */
+    private readonly hasAnyFactor?: (userId: string) => Promise<boolean>,
   ) {}
 
-  async issue(user: Pick<DirectoryUser, 'id' | 'username' | 'displayName'>, issuedBy: string): Promise<{ token: string; expiresAt: number }> {
+  async issue(user: Pick<DirectoryUser, 'id' | 'username' | 'displayName'>, issuedBy: string, options: IssueOptions = {}): Promise<{ token: string; expiresAt: number }> {
     const token = randomId();
     const pending: PendingActivation = { userId: user.id, username: user.username, displayName: user.displayName ?? user.username, issuedBy };
+    if (options.onlyWithoutFactors) {
+      if (!this.hasAnyFactor) throw new Error('PushActivations needs hasAnyFactor to issue links for password-only sessions');
+      pending.onlyWithoutFactors = true;
+    }
     await this.store.set(key(token), pending, { ttlMs: this.lifetimeMs });
     return { token, expiresAt: Date.now() + this.lifetimeMs };
   }
@@ -43,6 +57,7 @@ export class PushActivations {
     }
     const pending = await this.store.take<PendingActivation>(key(token));
     if (!pending) return { ok: false, reason: 'unknown-link' };
+    if (pending.onlyWithoutFactors && (await this.hasAnyFactor!(pending.userId))) return { ok: false, reason: 'has-factors' };
     const { device, replaced } = await this.devices.register({
       userId: pending.userId,
       username: pending.username,

@@ -36,6 +36,8 @@ export async function createPush(options: {
   /** Seals the devices' passcode secrets at rest (src/keys/server-secret.ts). */
   serverSecret: Buffer;
   relay?: PushRelay;
+  /** Whether a user has any factor: activation links given to password-only sessions check it. */
+  hasAnyFactor?: (userId: string) => Promise<boolean>;
 }): Promise<Push> {
   const { config, store, authLog, log } = options;
   const devices = new PushDevices(store, new SecretBox(options.serverSecret));
@@ -47,7 +49,7 @@ export async function createPush(options: {
   return {
     config,
     devices,
-    activations: new PushActivations(store, devices, config.activationLifetime),
+    activations: new PushActivations(store, devices, config.activationLifetime, options.hasAnyFactor),
     requests: new PushRequests(store, bus, config, authLog, notifiers),
     deviceAuth: new DeviceAuthenticator(store, devices, config.clockSkew),
     trusted: new TrustedBrowsers(store, options.trustLifetimeMs),

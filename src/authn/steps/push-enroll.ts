@@ -32,7 +32,8 @@ export class PushEnrollStep implements Step {
     const user = ctx.tx.user!;
     let token = await this.store.get<string>(key(ctx.tx.id));
     if (!token) {
-      token = (await this.push.activations.issue(user, `inline enrollment in sign-in ${ctx.tx.id.slice(0, 8)}…`)).token;
+      const issuedBy = `inline enrollment in sign-in ${ctx.tx.id.slice(0, 8)}…`;
+      token = (await this.push.activations.issue(user, issuedBy, { onlyWithoutFactors: true })).token;
       await this.store.set(key(ctx.tx.id), token, { ttlMs: this.push.config.activationLifetime });
     }
     return {

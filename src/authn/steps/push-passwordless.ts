@@ -1,6 +1,6 @@
-import type { Directory } from '../../directory/contract.ts';
+import type { Directory, DirectoryUser } from '../../directory/contract.ts';
 import type { KnownDevices } from '../known-device.ts';
-import type { Push } from '../push/index.ts';
+import type { Push, PushDevice } from '../push/index.ts';
 import { pushView, requestIdOf, sendPush, takeDecision } from './push-common.ts';
 import type { Step, StepContext, StepOutcome, StepView } from './step.ts';
 
@@ -22,19 +22,27 @@ export class PushPasswordlessStep implements Step {
     private readonly directory: Directory,
   ) {}
 
-  private async device(ctx: StepContext) {
+  /**
+   * The phone to push to: only for a browser known for this login, and only when the policy for
+   * the device's user (with their groups, which the typed login alone does not give) allows
+   * passwordless push.
+   */
+  private async phone(ctx: StepContext): Promise<{ device: PushDevice; user: DirectoryUser } | undefined> {
     const login = ctx.tx.login;
-    if (!login || !ctx.policy.passwordless.includes('push')) return undefined;
+    if (!login) return undefined;
     if (!(await this.knownDevices.isKnownFor(ctx.browser.deviceId, { login }))) return undefined;
-    return this.push.devices.forLogin(login);
+    const device = await this.push.devices.forLogin(login);
+    const user = device && (await this.directory.findUserById(device.userId));
+    if (!device || !user || !ctx.policyFor(user).passwordless.includes('push')) return undefined;
+    return { device, user };
   }
 
   async isAvailable(ctx: StepContext): Promise<boolean> {
-    return (await this.device(ctx)) !== undefined;
+    return (await this.phone(ctx)) !== undefined;
   }
 
   async view(ctx: StepContext): Promise<StepView> {
-    const device = await this.device(ctx);
+    const device = (await this.phone(ctx))?.device;
     if (!device) return { template: 'push-gone', model: {} };
     const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
     const request = requestIdOf(ctx) ? await this.push.requests.get(requestIdOf(ctx)!) : undefined;
@@ -42,12 +50,12 @@ export class PushPasswordlessStep implements Step {
   }
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const device = await this.device(ctx);
-    if (!device) return { kind: 'attempted', reason: 'passwordless push is not available from this browser (not known for this user, or no device)' };
+    const phone = await this.phone(ctx);
+    if (!phone) return { kind: 'attempted', reason: 'passwordless push is not available here (browser not known for this user, no device, or not allowed by policy)' };
+    const { device, user } = phone;
     // Without a password the directory has not been asked yet: a disabled account stops here.
-    const user = await this.directory.findUserById(device.userId);
-    if (!user || user.disabled) {
-      return { kind: 'failed', message: user ? 'Your account is disabled.' : 'Your account could not be found.', hint: 'Contact your IT help desk.', reason: user ? 'account disabled in the directory' : `push device belongs to user id ${device.userId}, which the directory no longer has`, result: 'failure' };
+    if (user.disabled) {
+      return { kind: 'failed', message: 'Your account is disabled.', hint: 'Contact your IT help desk.', reason: 'account disabled in the directory', result: 'failure' };
     }
     const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
     if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'passwordless', withCode: !trusted, userVerificationRequired: true });

@@ -18,7 +18,13 @@ export interface BrowserContext {
 export interface StepContext {
   tx: LoginTransaction;
   browser: BrowserContext;
+  /** The policy for the transaction's user (or, before anyone is identified, without groups). */
   policy: EffectivePolicy;
+  /**
+   * The policy for a given user of this application. A step that finds its user itself (passwordless
+   * push by device, a passkey) decides with this, not with `policy`, which knows no groups yet.
+   */
+  policyFor(user: Pick<DirectoryUser, 'groups'>): EffectivePolicy;
 }
 
 /** What a step wants on the page; src/ui renders a template of the same name. */
