@@ -2,17 +2,19 @@ import type { Directory, DirectoryUser } from './contract.ts';
 
 // Whether an account that signed in earlier may still be used, and who it is now (its groups):
 // what single sign-on, OIDC refresh and userinfo, and the account pages ask before they act on an
-// old sign-in. A directory server's answers are kept for a short, configured time
+// old sign-in. A directory server's "usable" answers are kept for a short, configured time
 // (directory.accountCheckCache) so that busy single sign-on does not cost a search per request; a
 // disabled, locked, expired or deleted account, or one taken out of requiredGroup, stops working
-// within that time. Refusals are not kept, so an account enabled again works at once. The local user file is in memory and re-read when it changes, so it is asked
-// every time: keeping its answers would only delay a `disabled: true`.
+// within that time. Refusals are not kept, so an account enabled again works at once. The local
+// user file is in memory and re-read when it changes, so it is asked every time: keeping its
+// answers would only delay a `disabled: true`.
 
 export type AccountRefusal = 'disabled' | 'deleted';
 
 export type AccountStatus =
   | { usable: true; user: DirectoryUser }
-  | { usable: false; reason: AccountRefusal; /** As the directory has it, when it still has it. */ user?: DirectoryUser };
+  /** `user`: as the directory has it, when it still has it. */
+  | { usable: false; reason: AccountRefusal; user?: DirectoryUser };
 
 /** For the authentication log. */
 export const REFUSAL_REASONS: Record<AccountRefusal, string> = {

@@ -8,8 +8,10 @@ import type { IdpSession, SessionStore } from './session.ts';
 // the account pages): its user as the directory has them now, so policy judges today's groups.
 // When the directory no longer lets the account sign in (disabled, locked, expired, outside
 // requiredGroup, deleted), the session is ended, its cookie cleared, the refusal logged, and the
-// browser is treated as signed out. Other front ends' sign-out hooks are not run here: SAML's
-// takes the browser round the SPs, which this request needs for the prompt or the SP's answer.
+// browser is treated as signed out. The front ends' sign-out hooks are not run: SAML's takes the
+// browser round the SPs, which this request needs for the prompt or the SP's answer, and OIDC's
+// would end oidc-provider's session in the middle of an authorization request; the account's OIDC
+// tokens are refused on their own (oidc/account.ts).
 
 export interface LiveSessionDeps {
   sessions: SessionStore;
@@ -37,7 +39,8 @@ export class LiveSessions {
       status = await this.deps.accounts.check(session.user.id);
     } catch (err) {
       // Without an answer the account might be disabled: nothing is answered from the session.
-      await this.log(ctx, session, appId, 'error', `the directory did not answer whether the account is still enabled: ${(err as Error).message}`);
+      const reason = `the directory did not answer whether the account is still enabled: ${(err as Error).message}`;
+      await this.log(ctx, session, appId, 'error', reason);
       return undefined;
     }
     if (status.usable) return { ...session, user: status.user };

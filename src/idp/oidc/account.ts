@@ -41,12 +41,14 @@ export function claimsOf(user: DirectoryUser): AccountClaims {
   };
 }
 
+type FindAccount = (ctx: KoaContextWithOIDC, sub: string) => Promise<Account | undefined>;
+
 /**
  * oidc-provider's findAccount. Nothing for an account that may no longer be used: oidc-provider
  * then refuses the refresh grant (invalid_grant) and userinfo (invalid_token). A directory that
  * does not answer makes the request fail (server_error), so that no client drops good tokens.
  */
-export function accountFinder(check: CheckAccount, onRefused: OnRefused): (ctx: KoaContextWithOIDC, sub: string) => Promise<Account | undefined> {
+export function accountFinder(check: CheckAccount, onRefused: OnRefused): FindAccount {
   return async (ctx, sub) => {
     const status = await check(sub);
     if (!status.usable) {

@@ -51,12 +51,13 @@ export function logProviderEvents(provider: Provider, authLog: AuthLogSink, onLo
   });
 }
 
-/** A token or authorization refused because its account may no longer be used, under the endpoint's event name. */
+/** A request refused because its account may no longer be used, under its endpoint's event name. */
 export function logRefusedAccounts(authLog: AuthLogSink): OnRefused {
   return (ctx, userId, refusal) => {
     // oidc-token, oidc-userinfo, oidc-authorization: the names of the endpoints' other entries.
     const event = `oidc-${typeof ctx.oidc?.route === 'string' ? ctx.oidc.route : 'request'}`;
-    return authLog.record({ event, result: 'denied', reason: REFUSAL_REASONS[refusal.reason], ...who(ctx), user: refusal.user?.username, userId });
+    const reason = REFUSAL_REASONS[refusal.reason];
+    return authLog.record({ event, result: 'denied', reason, ...who(ctx), user: refusal.user?.username, userId });
   };
 }
 
