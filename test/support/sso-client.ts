@@ -10,6 +10,7 @@ import type { HttpClient, Page } from './http-client.ts';
 //   const page = await samlSso(browser, 'https://wiki.test/metadata');
 //   samlAnswer(page)            // { action, xml } when Latch posted a Response, else undefined
 //   const { landed } = await oidcAuthorize(browser, rp, 'https://rp.test/cb', { prompt: 'none' });
+//   const tokens = await exchangeCode(rp, await oidcAuthorize(browser, rp, 'https://rp.test/cb'));
 
 const NS_P = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const NS_A = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -18,8 +19,10 @@ let counter = 0;
 function authnRequest(browser: HttpClient, issuer: string, options: { passive?: boolean }): string {
   const id = `_sso${++counter}x${Date.now()}`;
   const passive = options.passive ? ' IsPassive="true"' : '';
-  return `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}"` +
-    ` Destination="${browser.base}/saml2/idp/sso"${passive}><saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
+  const instant = new Date().toISOString();
+  const attributes = `ID="${id}" Version="2.0" IssueInstant="${instant}" Destination="${browser.base}/saml2/idp/sso"`;
+  return `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ${attributes}${passive}>` +
+    `<saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
 }
 
 /** An unsigned AuthnRequest from `issuer` through the HTTP-Redirect binding, redirects followed. */
@@ -35,7 +38,7 @@ export function samlSso(browser: HttpClient, issuer: string, options: { passive?
 export async function samlSsoCrossSitePost(browser: HttpClient, issuer: string): Promise<Page> {
   const res = await browser.request('/saml2/idp/sso', {
     method: 'POST',
-    body: new URLSearchParams({ SAMLRequest: Buffer.from(authnRequest(browser, issuer, {})).toString('base64') }).toString(),
+    body: `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequest(browser, issuer, {})).toString('base64'))}`,
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: '' },
   });
   return browser.follow(res, '/saml2/idp/sso');
@@ -68,10 +71,6 @@ export function assertAtPrompt(page: Page): void {
   assert.equal(samlAnswer(page), undefined, 'no SAML Response');
 }
 
-export async function rpConfig(issuer: string, clientId: string, secret: string): Promise<client.Configuration> {
-  return client.discovery(new URL(issuer), clientId, {}, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
-}
-
 export interface Authorization {
   verifier: string;
   state: string;
@@ -83,7 +82,12 @@ export interface Authorization {
 }
 
 /** An authorization request in this browser; follows Latch's redirects until it leaves for the relying party. */
-export async function oidcAuthorize(browser: HttpClient, config: client.Configuration, redirectUri: string, params: Record<string, string> = {}): Promise<Authorization> {
+export async function oidcAuthorize(
+  browser: HttpClient,
+  config: client.Configuration,
+  redirectUri: string,
+  params: Record<string, string> = {},
+): Promise<Authorization> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -106,27 +110,19 @@ export async function oidcAuthorize(browser: HttpClient, config: client.Configur
     at = next.pathname + next.search;
     res = await browser.request(at);
   }
-  return { verifier, state, nonce, page: { status: res.status, headers: res.headers, text: await res.text(), path: at } };
+  const page = { status: res.status, headers: res.headers, text: await res.text(), path: at };
+  return { verifier, state, nonce, page };
 }
 
 /** The code flow's token response for an authorization that came back with a code. */
 export async function exchangeCode(config: client.Configuration, authorization: Authorization) {
-  assert.ok(authorization.landed, `expected a redirect to the relying party, got ${authorization.page?.status} ${authorization.page?.path}`);
-  return client.authorizationCodeGrant(config, authorization.landed, {
+  const { landed, page } = authorization;
+  assert.ok(landed, `expected a redirect to the relying party, got ${page?.status} ${page?.path}`);
+  return client.authorizationCodeGrant(config, landed, {
     pkceCodeVerifier: authorization.verifier,
     expectedState: authorization.state,
     expectedNonce: authorization.nonce,
   });
-}
-
-/** For assert.rejects: an OAuth error with this `error` code, in the body or in WWW-Authenticate. */
-export function oauthError(code: string) {
-  return (err: unknown) => {
-    const e = err as { error?: string; cause?: unknown };
-    const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error : undefined;
-    assert.equal(e.error ?? challenge, code, String(err));
-    return true;
-  };
 }
 
 export { client };
