@@ -12,12 +12,14 @@ import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
 import { createWebAuthn, type WebAuthnParts } from './authn/webauthn/index.ts';
+import { accountCheckFor, type AccountCheck } from './directory/account-check.ts';
 import type { Directory } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
 import { createLdapDirectory } from './ldap/index.ts';
 import { ConfigError } from './config/load.ts';
 import { CsrfTokens } from './http/csrf.ts';
 import { BrowserCookies } from './idp/browser.ts';
+import { LiveSessions } from './idp/live-session.ts';
 import { SessionStore } from './idp/session.ts';
 import { SignOutHooks } from './idp/sign-out.ts';
 import { SignInService } from './idp/signin.ts';
@@ -41,6 +43,8 @@ export interface Services {
   store: Store;
   keys: KeyRing;
   directory: Directory;
+  /** Whether an account that signed in may still be used, and its groups of now (kept briefly). */
+  accounts: AccountCheck;
   policies: PolicyResolver;
   authLog: AuthLog;
   knownDevices: KnownDevices;
@@ -49,6 +53,7 @@ export interface Services {
   transactions: TransactionStore;
   flow: SignInFlow;
   sessions: SessionStore;
+  liveSessions: LiveSessions;
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   signIn: SignInService;
@@ -103,14 +108,16 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
-    const signIn = new SignInService(flow, transactions, sessions, cookies);
+    const accounts = accountCheckFor(directory, config.directory.accountCheckCache);
+    const liveSessions = new LiveSessions({ sessions, cookies, accounts, authLog });
+    const signIn = new SignInService(flow, transactions, sessions, cookies, liveSessions);
     const signOut = new SignOutHooks();
-    const oidc = await createOidc({ config, log, store, keys, directory, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
+    const oidc = await createOidc({ config, log, store, keys, accounts, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
-      config, log, metrics, store, keys, directory, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
+      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
         await push.close();
         await directory.close();

@@ -84,3 +84,17 @@ test('an unset baseUrl follows the port, so the printed URL is the one that work
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000' }, cwd: '/' }).server.baseUrl, 'http://localhost:9000');
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: '/' }).server.baseUrl, 'https://idp.example.test');
 });
+
+test('directory.accountCheckCache: 60s by default; a duration of at most 1h', () => {
+  assert.equal(loadConfig({ env: {}, cwd: '/' }).directory.accountCheckCache, 60_000);
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(path.join(dir, 'long.yaml'), 'directory:\n  accountCheckCache: 1d\n');
+    const problems = problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'long.yaml' }, cwd: dir }));
+    assert.deepEqual(problems, ['directory.accountCheckCache: expected at most 1h: a disabled account keeps working this long (got "1d")']);
+    writeFileSync(path.join(dir, 'bad.yaml'), 'directory:\n  accountCheckCache: soon\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'bad.yaml' }, cwd: dir }))[0]!, /^directory\.accountCheckCache: expected a duration such as "90s"/);
+  } finally {
+    cleanup();
+  }
+});

@@ -58,6 +58,8 @@ const directory = z.strictObject({
   type: z.enum(['local', 'ldap']),
   local: localDirectory,
   ldap: ldapConfig.optional(),
+  /** How long a directory server's answer to "may this account still be used?" is kept (SSO, refresh, userinfo). */
+  accountCheckCache: duration.refine((ms) => ms <= 3_600_000, 'expected at most 1h: a disabled account keeps working this long'),
 });
 
 const session = z.strictObject({

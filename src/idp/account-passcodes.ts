@@ -11,16 +11,16 @@ import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
 import { addAppPage, passcodesPage } from '../ui/account-passcodes.ts';
 import { errorPage } from '../ui/pages.ts';
-import type { BrowserCookies } from './browser.ts';
-import type { IdpSession, SessionStore } from './session.ts';
+import type { IdpSession } from './session.ts';
+import { ACCOUNT_APP_ID, type LiveSessions } from './live-session.ts';
 
 // /account/passcodes: a signed-in user adds, replaces or removes their authenticator app. Every
 // change needs the session's CSRF token; when the user already has a passcode, it also needs a
 // session that was signed in with a second factor, so a password alone cannot swap the app.
 
 export interface AccountPasscodeDeps {
-  sessions: SessionStore;
-  cookies: BrowserCookies;
+  /** The session re-checked against the directory: a disabled account's reads as none. */
+  liveSessions: LiveSessions;
   csrf: CsrfTokens;
   passcodes: Passcodes;
   factorChanges: FactorChanges;
@@ -44,7 +44,7 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
   const csrfPurpose = (session: IdpSession) => `passcodes:${session.sid}`;
 
   async function sessionOf(ctx: Ctx): Promise<IdpSession | undefined> {
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     if (!session) ctx.redirect('/account/sign-in');
     return session;
   }

@@ -9,8 +9,8 @@ import { readForm } from '../http/form.ts';
 import { authenticatorPage } from '../ui/account-push.ts';
 import { qrDataUrl } from '../ui/qr.ts';
 import { LatchError } from '../util/errors.ts';
-import type { BrowserCookies } from './browser.ts';
-import type { IdpSession, SessionStore } from './session.ts';
+import type { IdpSession } from './session.ts';
+import { ACCOUNT_APP_ID, type LiveSessions } from './live-session.ts';
 
 // /account/authenticator: a signed-in user activates the Latch Authenticator (one-time link as a
 // QR code) or removes it. Replacing or removing a phone that is already activated needs a session
@@ -21,8 +21,8 @@ const NOT_ALLOWED = "Your organisation's sign-in policy does not allow phone sig
 export interface AccountPushDeps {
   push: Push;
   factorChanges: FactorChanges;
-  sessions: SessionStore;
-  cookies: BrowserCookies;
+  /** The session re-checked against the directory: a disabled account's reads as none. */
+  liveSessions: LiveSessions;
   csrf: CsrfTokens;
   authLog: AuthLog;
   baseUrl: string;
@@ -35,7 +35,7 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
   const purpose = (session: IdpSession) => `push-account:${session.sid}`;
 
   async function signedIn(ctx: Ctx): Promise<IdpSession> {
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     if (!session) throw new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
     return session;
   }

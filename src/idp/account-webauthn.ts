@@ -9,8 +9,8 @@ import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
 import { passkeysPage } from '../ui/account-webauthn.ts';
 import { errorPage } from '../ui/pages.ts';
-import type { BrowserCookies } from './browser.ts';
-import type { IdpSession, SessionStore } from './session.ts';
+import type { IdpSession } from './session.ts';
+import { ACCOUNT_APP_ID, type LiveSessions } from './live-session.ts';
 
 // The account page's "Passkeys and security keys": a signed-in user lists, adds, renames and
 // removes their own WebAuthn credentials. Every change needs the session and a CSRF token bound
@@ -19,8 +19,8 @@ import type { IdpSession, SessionStore } from './session.ts';
 export interface AccountWebAuthnDeps {
   ceremonies: WebAuthnCeremonies;
   factorChanges: FactorChanges;
-  sessions: SessionStore;
-  cookies: BrowserCookies;
+  /** The session re-checked against the directory: a disabled account's reads as none. */
+  liveSessions: LiveSessions;
   csrf: CsrfTokens;
   maxBodyBytes: number;
 }
@@ -67,7 +67,7 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
 
   /** The session and the posted form, or undefined after answering (not signed in, forged form). */
   async function change(ctx: Ctx): Promise<{ session: IdpSession; form: Record<string, string> } | undefined> {
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     const form = await readForm(ctx, deps.maxBodyBytes);
     if (session && deps.csrf.verify(purpose(session), form.csrf)) {
       if (await deps.factorChanges.mayChange(session.level, session.user.id)) return { session, form };
@@ -90,7 +90,7 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
 
   router.get(PATH, async (ctx) => {
     ctx.state.route = PATH;
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     if (!session) return ctx.redirect('/account/sign-in');
     await show(ctx, session);
   });

@@ -6,6 +6,7 @@ import { readForm } from '../http/form.ts';
 import { accountPage, errorPage, homePage, signedOutPage } from '../ui/pages.ts';
 import type { BrowserCookies } from './browser.ts';
 import type { SessionStore } from './session.ts';
+import { ACCOUNT_APP_ID, type LiveSessions } from './live-session.ts';
 import type { SignOutHooks } from './sign-out.ts';
 import type { SignInService } from './signin.ts';
 
@@ -15,6 +16,8 @@ import type { SignInService } from './signin.ts';
 export interface AccountDeps {
   signIn: SignInService;
   sessions: SessionStore;
+  /** The session re-checked against the directory: a disabled account's reads as none. */
+  liveSessions: LiveSessions;
   cookies: BrowserCookies;
   csrf: CsrfTokens;
   appName: string;
@@ -32,7 +35,7 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
 
   router.get('/', async (ctx) => {
     ctx.state.route = '/';
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     ctx.type = 'html';
     ctx.body = (session ? accountPage(session, deps.csrf.issue(`logout:${session.sid}`)) : homePage()).text;
   });

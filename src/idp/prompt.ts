@@ -10,6 +10,7 @@ import { promptPage } from '../ui/prompt.ts';
 import { LatchError } from '../util/errors.ts';
 import { sha256 } from '../util/random.ts';
 import type { BrowserCookies } from './browser.ts';
+import type { LiveSessions } from './live-session.ts';
 import { resultFromSession, type SignInService } from './signin.ts';
 import type { SessionStore } from './session.ts';
 
@@ -22,6 +23,7 @@ export interface PromptDeps {
   flow: SignInFlow;
   transactions: TransactionStore;
   sessions: SessionStore;
+  liveSessions: LiveSessions;
   signIn: SignInService;
   cookies: BrowserCookies;
   knownDevices: KnownDevices;
@@ -124,7 +126,7 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     ctx.state.route = '/login';
     let { tx, binding } = await loadOwned(ctx, true);
     if (tx.checkSessionOnView) {
-      const session = await deps.sessions.fromCookie(cookies.session(ctx));
+      const session = await deps.liveSessions.current(ctx, tx.request.app.id);
       const answered = session && (await deps.signIn.sessionAnswers(session, tx.request));
       await setOutcome(tx.id, (t) => ({
         ...t,

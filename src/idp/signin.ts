@@ -4,11 +4,14 @@ import type { SignInFlow } from '../authn/flow.ts';
 import type { TransactionStore } from '../authn/transaction.ts';
 import type { Ctx } from '../http/context.ts';
 import type { BrowserCookies } from './browser.ts';
+import type { LiveSessions } from './live-session.ts';
 import type { IdpSession, SessionStore } from './session.ts';
 
 // What protocol front ends call to sign a browser in. Single sign-on happens here: a live IdP
 // session that meets the request's constraints and the application's policy ends the sign-in at
 // once; otherwise the browser goes to the prompt and comes back to the front end's continuation.
+// The session is re-checked against the directory first (live-session.ts): a disabled or deleted
+// account's session ends there, and policy judges the user's groups of now.
 
 export interface FrontEndSignIn {
   /**
@@ -41,6 +44,7 @@ export class SignInService implements FrontEndSignIn {
     private readonly transactions: TransactionStore,
     private readonly sessions: SessionStore,
     private readonly cookies: BrowserCookies,
+    private readonly live: LiveSessions,
   ) {}
 
   /** Whether an existing session answers this request without a prompt. */
@@ -55,7 +59,7 @@ export class SignInService implements FrontEndSignIn {
   async start(koaCtx: Context, request: SignInRequest): Promise<SignInOutcome | undefined> {
     const ctx = koaCtx as Ctx;
     const cookie = this.cookies.session(ctx);
-    const session = await this.sessions.fromCookie(cookie);
+    const session = await this.live.current(ctx, request.app.id);
     if (session && (await this.sessionAnswers(session, request))) {
       if (!session.apps[request.app.id]) await this.sessions.recordApp(session.sid, request.app);
       return { kind: 'done', result: resultFromSession(session, request) };

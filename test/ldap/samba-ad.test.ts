@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LdapConfigInput } from '../../src/config/ldap.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
-import { AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
+import { AD_ADMIN, AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
 import { pino } from 'pino';
 import { ldapConfig } from '../../src/config/ldap.ts';
@@ -10,6 +10,13 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startLatch, type RunningLatch } from '../../src/main.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
 import { tempDir } from '../support/temp.ts';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Attribute, Change, Client } from 'ldapts';
+import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { spMetadataXml } from '../support/sp-metadata.ts';
+import { assertAtPrompt, assertSignedInAtSp, idpInitiated, samlSso } from '../support/sso-client.ts';
+import { readAuthLog } from '../oidc/helpers.ts';
 
 // Active Directory: a real Samba AD DC, provisioned once for this file. Samba keeps its default
 // "ldap server require strong auth", so simple binds need LDAPS or StartTLS, as production AD.
@@ -236,4 +243,88 @@ describe('Samba AD through the sign-in prompt', () => {
       assert.doesNotMatch(page.text, /Signed in as/);
     });
   }
+});
+
+describe('Samba AD: an account disabled or expired while signed in', () => {
+  // userAccountControl's ACCOUNTDISABLE and an accountExpires in the past, set by the domain
+  // administrator while the users have IdP sessions: single sign-on goes on until
+  // directory.accountCheckCache (4 s here) has passed, then the sessions end and the log says why.
+  const CACHE_MS = 4_000;
+  const WIKI = 'https://wiki.test/metadata';
+  let latch: TestLatch;
+  let admin: Client;
+  const metadataDir = tempDir();
+
+  before(async () => {
+    process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
+    admin = new Client({ url: dc.ldapsUrl, tlsOptions: { ca: [readFileSync(dc.caFile)], servername: DC_NAME } });
+    await admin.bind(AD_ADMIN.dn, AD_ADMIN.password);
+    latch = await startTestLatch({
+      users: [],
+      config: {
+        directory: {
+          type: 'ldap',
+          accountCheckCache: `${CACHE_MS / 1000}s`,
+          ldap: {
+            flavor: 'ad',
+            urls: [dc.ldapsUrl],
+            tls: { caFile: dc.caFile, servername: DC_NAME },
+            bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
+            baseDns: [BASE_DN],
+          },
+        },
+        saml: {
+          metadataDir: metadataDir.dir,
+          serviceProviders: {
+            wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
+          },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await latch?.stop();
+    await admin?.unbind();
+    metadataDir.cleanup();
+  });
+
+  function change(user: { cn: string }, type: string, value: string): Promise<void> {
+    const modification = new Attribute({ type, values: [value] });
+    return admin.modify(dc.dns[user.cn]!, new Change({ operation: 'replace', modification }));
+  }
+
+  async function signedIn(user: { sam: string; password: string }): Promise<HttpClient> {
+    const browser = new HttpClient(latch.baseUrl);
+    assert.match(visibleText((await browser.signIn(user.sam, user.password)).text), /Signed in as/);
+    return browser;
+  }
+
+  test('single sign-on works until accountCheckCache has passed, then the session ends, logged', async () => {
+    const { leaver, contractor } = AD_USERS;
+    const [leaving, leavingInit, ending] = [await signedIn(leaver), await signedIn(leaver), await signedIn(contractor)];
+    const start = Date.now();
+    assertSignedInAtSp(await samlSso(leaving, WIKI), leaver.sam);
+    assertSignedInAtSp(await samlSso(ending, WIKI), contractor.sam);
+
+    await change(leaver, 'userAccountControl', String(0x200 | 0x2)); // NORMAL_ACCOUNT | ACCOUNTDISABLE
+    await change(contractor, 'accountExpires', '132223104000000000'); // 2020-01-01
+
+    assertSignedInAtSp(await samlSso(leaving, WIKI), leaver.sam);
+    assertSignedInAtSp(await samlSso(ending, WIKI), contractor.sam);
+    const elapsed = Date.now() - start;
+    assert.ok(elapsed < CACHE_MS, `the checks above took ${elapsed} ms, longer than the cache lifetime: too slow for this test`);
+
+    await sleep(CACHE_MS - elapsed + 200);
+    assertAtPrompt(await samlSso(leaving, WIKI));
+    assertAtPrompt(await idpInitiated(leavingInit, WIKI));
+    assertAtPrompt(await samlSso(ending, WIKI));
+    for (const browser of [leaving, leavingInit, ending]) {
+      assert.match(visibleText((await browser.get('/')).text), /not signed in/i);
+    }
+
+    const refused = (await readAuthLog(latch.dataDir)).filter((e) => e.event === 'session' && e.result === 'denied');
+    const expected = [[contractor.sam, WIKI], [leaver.sam, WIKI], [leaver.sam, WIKI]];
+    assert.deepEqual(refused.map((e) => [e.user, e.app]).sort(), expected);
+    assert.ok(refused.every((e) => /disabled, locked, expired/.test(String(e.reason))), JSON.stringify(refused));
+  });
 });

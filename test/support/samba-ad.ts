@@ -18,6 +18,8 @@ export const REALM = 'EXAMPLE.TEST';
 export const BASE_DN = 'DC=example,DC=test';
 /** Samba's self-signed certificate names the DC, not 127.0.0.1: verify against this name. */
 export const DC_NAME = 'DC1.example.test';
+/** The domain administrator, for tests that change accounts while Latch runs. */
+export const AD_ADMIN = { dn: `CN=Administrator,CN=Users,${BASE_DN}`, password: 'Adm1n!Passw0rd' };
 
 export type AccountState =
   | 'normal'
@@ -63,6 +65,9 @@ export const AD_USERS = {
   },
   // Non-ASCII name and password.
   nonAscii: { sam: 'jürgen', cn: 'Jürgen Größe', password: 'Pässwörd€1ß', upn: 'jürgen@example.test', displayName: 'Jürgen Größe' },
+  // Normal accounts that a test disables (userAccountControl) or expires (accountExpires) while they are signed in.
+  leaver: { sam: 'leaver', cn: 'Leaving User', password: 'Passw0rd!leaver', upn: 'leaver@example.test' },
+  contractor: { sam: 'contractor', cn: 'Contract Ending', password: 'Passw0rd!contractor', upn: 'contractor@example.test' },
   // Names that an unescaped "*" in the special user's UPN would also match.
   decoy: { sam: 'weirdo', cn: 'Decoy', password: 'Passw0rd!decoy', upn: 'weird-decoy@example.test' },
 } satisfies Record<string, AdUser>;
@@ -94,7 +99,7 @@ export async function startSambaAd(): Promise<SambaAd> {
     writeFileSync(path.join(dir, 'bootstrap.conf'), smbConf(dir, 'ldap'));
     await run('samba-tool', [
       'domain', 'provision', '-s', path.join(dir, 'bootstrap.conf'), `--realm=${REALM}`, '--domain=EXAMPLE',
-      '--server-role=dc', '--dns-backend=NONE', '--use-rfc2307', '--adminpass=Adm1n!Passw0rd',
+      '--server-role=dc', '--dns-backend=NONE', '--use-rfc2307', `--adminpass=${AD_ADMIN.password}`,
       `--targetdir=${dir}`, '--host-name=DC1',
     ]);
     const smbConfFile = path.join(dir, 'etc', 'smb.conf');

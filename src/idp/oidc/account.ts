@@ -1,12 +1,20 @@
-import type { Account, AccountClaims } from 'oidc-provider';
+import type { Account, AccountClaims, KoaContextWithOIDC } from 'oidc-provider';
 import { levelSatisfies, type AuthLevel } from '../../authn/contract.ts';
+import type { AccountStatus } from '../../directory/account-check.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
 
 // Who a token is about: the directory user behind an accountId (DirectoryUser.id, AD's objectGUID,
-// which is also `sub`), and the claims each scope releases.
+// which is also `sub`), and the claims each scope releases. oidc-provider asks on every token
+// request, userinfo request and authorization, so the account is checked each time
+// (AccountCheck): a disabled or deleted account's refresh token and access token stop working.
 
-/** Looks a user up by DirectoryUser.id; undefined when they are gone. */
-export type FindUser = (id: string) => Promise<DirectoryUser | undefined>;
+export type AccountRefused = Extract<AccountStatus, { usable: false }>;
+
+/** Whether the account is still usable, and who it is now (AccountCheck.check). */
+export type CheckAccount = (id: string) => Promise<AccountStatus>;
+
+/** Told about each request refused because its account may no longer be used. */
+export type OnRefused = (ctx: KoaContextWithOIDC, userId: string, refusal: AccountRefused) => Promise<void>;
 
 /** Claims released per scope (oidc-provider's `claims` option). */
 export const SCOPE_CLAIMS = {
@@ -33,12 +41,22 @@ export function claimsOf(user: DirectoryUser): AccountClaims {
   };
 }
 
-export function accountFinder(findUser: FindUser): (ctx: unknown, sub: string) => Promise<Account | undefined> {
-  return async (_ctx, sub) => {
-    const user = await findUser(sub);
-    if (!user) return undefined;
-    const claims = claimsOf(user);
-    return { accountId: user.id, claims: () => claims };
+type FindAccount = (ctx: KoaContextWithOIDC, sub: string) => Promise<Account | undefined>;
+
+/**
+ * oidc-provider's findAccount. Nothing for an account that may no longer be used: oidc-provider
+ * then refuses the refresh grant (invalid_grant) and userinfo (invalid_token). A directory that
+ * does not answer makes the request fail (server_error), so that no client drops good tokens.
+ */
+export function accountFinder(check: CheckAccount, onRefused: OnRefused): FindAccount {
+  return async (ctx, sub) => {
+    const status = await check(sub);
+    if (!status.usable) {
+      await onRefused(ctx, sub, status);
+      return undefined;
+    }
+    const claims = claimsOf(status.user);
+    return { accountId: status.user.id, claims: () => claims };
   };
 }
 

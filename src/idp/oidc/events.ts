@@ -1,5 +1,7 @@
 import type { Provider, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthEvent } from '../../authn/auth-log.ts';
+import { REFUSAL_REASONS } from '../../directory/account-check.ts';
+import type { OnRefused } from './account.ts';
 import { latchContexts } from './deps.ts';
 
 // oidc-provider's events into Latch's authentication log: every refused OIDC request (wrong client
@@ -47,6 +49,16 @@ export function logProviderEvents(provider: Provider, authLog: AuthLogSink, onLo
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     write({ event: 'oidc-logout', result: 'success', reason: 'signed out through the relying party', ...who(ctx) });
   });
+}
+
+/** A request refused because its account may no longer be used, under its endpoint's event name. */
+export function logRefusedAccounts(authLog: AuthLogSink): OnRefused {
+  return (ctx, userId, refusal) => {
+    // oidc-token, oidc-userinfo, oidc-authorization: the names of the endpoints' other entries.
+    const event = `oidc-${typeof ctx.oidc?.route === 'string' ? ctx.oidc.route : 'request'}`;
+    const reason = REFUSAL_REASONS[refusal.reason];
+    return authLog.record({ event, result: 'denied', reason, ...who(ctx), user: refusal.user?.username, userId });
+  };
 }
 
 function who(ctx: KoaContextWithOIDC | undefined): Pick<AuthEvent, 'app' | 'userId' | 'ip' | 'userAgent'> {

@@ -3,7 +3,7 @@ import type { Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuthLog } from '../../authn/auth-log.ts';
 import type { LatchConfig } from '../../config/schema.ts';
-import type { Directory } from '../../directory/contract.ts';
+import type { AccountStatus } from '../../directory/account-check.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
 import type { LatchState, Middleware } from '../../http/context.ts';
 import type { KeyRing } from '../../keys/contract.ts';
@@ -15,7 +15,7 @@ import type { SignOutHooks } from '../sign-out.ts';
 import type { FrontEndSignIn } from '../signin.ts';
 import { CookieSigner } from './cookie-signer.ts';
 import { ClientRegistry } from './deps.ts';
-import { logProviderEvents } from './events.ts';
+import { logProviderEvents, logRefusedAccounts } from './events.ts';
 import { interactionRoutes } from './interactions.ts';
 import { endLatchSessionOnRpLogout, endProviderSessions } from './logout.ts';
 import { mountProvider } from './mount.ts';
@@ -30,7 +30,8 @@ export interface OidcDeps {
   log: Logger;
   store: Store;
   keys: KeyRing;
-  directory: Directory;
+  /** Whether an account that signed in may still be used (AccountCheck). */
+  accounts: { check(userId: string): Promise<AccountStatus> };
   signIn: FrontEndSignIn;
   /** Run when a relying party's logout ends the IdP session (the other front ends' hooks). */
   signOut: SignOutHooks;
@@ -59,7 +60,8 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
     config: config.oidc,
     jwks: deps.keys.privateJwks(),
     adapter,
-    findUser: (id) => deps.directory.findUserById(id),
+    checkAccount: (id) => deps.accounts.check(id),
+    onAccountRefused: logRefusedAccounts(deps.authLog),
     signIn: deps.signIn,
     sessions: deps.sessions,
     clients,

@@ -2,7 +2,7 @@ import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
 import { ConfigError } from '../../config/load.ts';
 import type { OidcConfig } from '../../config/oidc.ts';
 import type { JsonWebKeySet } from '../../keys/contract.ts';
-import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type FindUser } from './account.ts';
+import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type CheckAccount, type OnRefused } from './account.ts';
 import type { AdapterOptions, StoreAdapter } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
 import type { CookieSigner } from './cookie-signer.ts';
@@ -24,7 +24,10 @@ export interface ProviderOptions {
   jwks: JsonWebKeySet;
   /** oidc-provider's storage: storeAdapterFactory on Latch's store. */
   adapter: (model: string) => StoreAdapter;
-  findUser: FindUser;
+  /** Whether a token's account may still be used (AccountCheck.check). */
+  checkAccount: CheckAccount;
+  /** Logs a request refused because its account may no longer be used. */
+  onAccountRefused: OnRefused;
   signIn: FrontEndSignIn;
   /** Latch's sessions, which record the clients that used them (for logout). */
   sessions: SessionApps;
@@ -56,7 +59,7 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     adapter: options.adapter,
     clients: clientList,
     jwks: options.jwks,
-    findAccount: accountFinder(options.findUser),
+    findAccount: accountFinder(options.checkAccount, options.onAccountRefused),
     claims: SCOPE_CLAIMS,
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     acrValues: ACR_VALUES,
