@@ -41,3 +41,30 @@ test('the local directory finds users case-insensitively, by name or email, and 
     cleanup();
   }
 });
+
+test('verifyPassword names the account to beforeCheck, whatever the spelling, before trying the password', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'users.yaml');
+    const id = newUserId();
+    writeUsersFile(file, { carol: { id, email: 'carol@example.test', groups: [], password: await hashPassword('secret pw'), disabled: false } });
+    const directory = new LocalFileDirectory(file);
+    const seen: Array<string | undefined> = [];
+    const record = (answer: 'check' | 'stop') => async (user: { id: string } | undefined) => {
+      seen.push(user?.id);
+      return answer;
+    };
+    for (const login of ['carol', ' CAROL ', 'Carol@Example.TEST']) {
+      assert.equal((await directory.verifyPassword(login, 'secret pw', record('check'))).ok, true, login);
+    }
+    assert.deepEqual(await directory.verifyPassword('nobody', 'secret pw', record('check')), { ok: false, reason: 'user-not-found' });
+    assert.deepEqual(seen, [id, id, id, undefined], 'once per check: the id for every spelling, undefined for nobody');
+
+    assert.deepEqual(await directory.verifyPassword('carol', 'secret pw', record('stop')), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await directory.verifyPassword('nobody', 'x', record('stop')), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await directory.verifyPassword('carol', '', record('check')), { ok: false, reason: 'empty-password' });
+    assert.equal(seen.length, 6, 'an empty password is refused before the account is named');
+  } finally {
+    cleanup();
+  }
+});
