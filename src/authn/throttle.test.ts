@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedis } from '../../test/support/redis-server.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/index.ts';
 import { accountOf, PasswordThrottle, type PasswordAttempt, type ThrottleVerdict } from './throttle.ts';
 
 // The password throttle's counting on the embedded store (SQLite): reservations made in parallel,
-// what gives an attempt back, and the one-check-at-a-time lock of a login transaction.
+// what gives an attempt back, and the one-check-at-a-time lock of a login transaction; then two
+// nodes sharing one Redis.
 
 const WINDOW = 60_000;
 let store: Store;
@@ -17,16 +19,20 @@ let cleanup: () => void;
 beforeEach(async () => {
   const temp = tempDir();
   cleanup = temp.cleanup;
-  store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
+  const sqlite = { file: path.join(temp.dir, 's.sqlite') };
+  store = await openStore({ type: 'sqlite', sqlite, redis: { keyPrefix: 'x:' } });
 });
 afterEach(async () => {
   await store.close();
   cleanup();
 });
 
+function limits(perAccount: number, perIp: number) {
+  return { perAccount: { maxFailures: perAccount, window: WINDOW }, perIp: { maxFailures: perIp, window: WINDOW } };
+}
+
 function throttle(perAccount: number, perIp: number, checkLock?: { ttlMs: number; waitMs: number }): PasswordThrottle {
-  const limits = { perAccount: { maxFailures: perAccount, window: WINDOW }, perIp: { maxFailures: perIp, window: WINDOW } };
-  return new PasswordThrottle(store, limits, checkLock);
+  return new PasswordThrottle(store, limits(perAccount, perIp), checkLock);
 }
 
 /** A failed attempt from `ip` at `account`: reserved at both and kept. */
@@ -37,17 +43,20 @@ async function fail(t: PasswordThrottle, ip: string, account: string): Promise<T
 }
 
 const allowed = (verdicts: ThrottleVerdict[]) => verdicts.filter((v) => v.allowed).length;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 test('40 reservations in parallel for one account: exactly the limit is allowed', async () => {
   const t = throttle(10, 1000);
-  const verdicts = await Promise.all(Array.from({ length: 40 }, () => t.reserveAccount({ ip: '192.0.2.1' }, 'id:u1', false)));
+  const verdicts = await Promise.all(range(40).map(() => t.reserveAccount({ ip: '192.0.2.1' }, 'id:u1', false)));
   assert.equal(allowed(verdicts), 10);
-  for (const v of verdicts) if (!v.allowed) assert.ok(v.scope === 'account' && v.retryAfterMs > 0 && v.retryAfterMs <= WINDOW);
+  for (const v of verdicts) {
+    if (!v.allowed) assert.ok(v.scope === 'account' && v.retryAfterMs > 0 && v.retryAfterMs <= WINDOW);
+  }
 });
 
 test('110 reservations in parallel from one address: exactly 100 are allowed', async () => {
   const t = throttle(10, 100);
-  const verdicts = await Promise.all(Array.from({ length: 110 }, () => t.reserveAddress('192.0.2.1')));
+  const verdicts = await Promise.all(range(110).map(() => t.reserveAddress('192.0.2.1')));
   assert.equal(allowed(verdicts), 100);
   assert.ok(verdicts.every((v) => v.allowed || v.scope === 'ip'));
   assert.equal((await t.reserveAddress('192.0.2.2')).allowed, true, 'another address has its own count');
@@ -72,7 +81,8 @@ test('a right password clears the account count and gives back only its own atte
   await t.succeeded(right);
   // The account starts afresh: three more; the address keeps its two failures: two more.
   for (let i = 0; i < 2; i++) assert.equal((await fail(t, 'a', 'id:u1')).allowed, true, `attempt ${i + 1}`);
-  assert.deepEqual({ ...(await t.reserveAddress('a')), retryAfterMs: 0 }, { allowed: false, scope: 'ip', retryAfterMs: 0 });
+  const refused = await t.reserveAddress('a');
+  assert.ok(!refused.allowed && refused.scope === 'ip');
   assert.equal((await t.reserveAccount({ ip: 'b' }, 'id:u1', false)).allowed, true, 'the account had two of three');
 });
 
@@ -83,7 +93,8 @@ test('a browser known for the account is not counted there, and is not refused b
   const known: PasswordAttempt = { ip: 'a' };
   assert.equal((await t.reserveAccount(known, 'id:u1', true)).allowed, true);
   await t.notChecked(known);
-  assert.equal((await fail(t, 'a', 'id:u1')).allowed, false, 'giving back the known browser attempt took nothing from the count');
+  const after = await fail(t, 'a', 'id:u1');
+  assert.equal(after.allowed, false, 'giving back the known browser attempt took nothing from the count');
 });
 
 test('the directory not answering gives back both the address and the account attempt', async () => {
@@ -157,4 +168,34 @@ test('a check that outlived its lock does not end the lock of the check after it
   assert.equal(secondRunning, true);
   assert.ok(await store.get('throttle:password-check:tx1'), 'the second check still holds the lock');
   assert.equal(await second, 'second');
+});
+
+describe('two nodes on one Redis', () => {
+  test('parallel reservations split over both nodes: exactly the limit; one check at a time across them', async () => {
+    const redis = await startRedis();
+    const open = () => openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } });
+    const nodes = [await open(), await open()];
+    try {
+      const throttles = nodes.map((node) => new PasswordThrottle(node, limits(10, 100)));
+      const reserve = (i: number) => throttles[i % 2]!.reserveAccount({ ip: 'a' }, 'id:u1', false);
+      const verdicts = await Promise.all(range(40).map(reserve));
+      assert.equal(allowed(verdicts), 10);
+
+      let running = 0;
+      let most = 0;
+      await Promise.all(
+        range(6).map((i) =>
+          throttles[i % 2]!.oneCheckAtATime('tx1', async () => {
+            most = Math.max(most, ++running);
+            await sleep(30);
+            running--;
+          }),
+        ),
+      );
+      assert.equal(most, 1);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await redis.stop();
+    }
+  });
 });

@@ -47,22 +47,25 @@ test('verifyPassword names the account to beforeCheck, whatever the spelling, be
   try {
     const file = path.join(dir, 'users.yaml');
     const id = newUserId();
-    writeUsersFile(file, { carol: { id, email: 'carol@example.test', groups: [], password: await hashPassword('secret pw'), disabled: false } });
+    const password = await hashPassword('secret pw');
+    writeUsersFile(file, { carol: { id, email: 'carol@example.test', groups: [], password, disabled: false } });
     const directory = new LocalFileDirectory(file);
     const seen: Array<string | undefined> = [];
-    const record = (answer: 'check' | 'stop') => async (user: { id: string } | undefined) => {
-      seen.push(user?.id);
-      return answer;
-    };
+    /** verifyPassword with a beforeCheck that notes the account it is given and answers `answer`. */
+    const check = (login: string, pw: string, answer: 'check' | 'stop') =>
+      directory.verifyPassword(login, pw, async (user) => {
+        seen.push(user?.id);
+        return answer;
+      });
     for (const login of ['carol', ' CAROL ', 'Carol@Example.TEST']) {
-      assert.equal((await directory.verifyPassword(login, 'secret pw', record('check'))).ok, true, login);
+      assert.equal((await check(login, 'secret pw', 'check')).ok, true, login);
     }
-    assert.deepEqual(await directory.verifyPassword('nobody', 'secret pw', record('check')), { ok: false, reason: 'user-not-found' });
+    assert.deepEqual(await check('nobody', 'secret pw', 'check'), { ok: false, reason: 'user-not-found' });
     assert.deepEqual(seen, [id, id, id, undefined], 'once per check: the id for every spelling, undefined for nobody');
 
-    assert.deepEqual(await directory.verifyPassword('carol', 'secret pw', record('stop')), { ok: false, reason: 'not-checked' });
-    assert.deepEqual(await directory.verifyPassword('nobody', 'x', record('stop')), { ok: false, reason: 'not-checked' });
-    assert.deepEqual(await directory.verifyPassword('carol', '', record('check')), { ok: false, reason: 'empty-password' });
+    assert.deepEqual(await check('carol', 'secret pw', 'stop'), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await check('nobody', 'x', 'stop'), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await check('carol', '', 'check'), { ok: false, reason: 'empty-password' });
     assert.equal(seen.length, 6, 'an empty password is refused before the account is named');
   } finally {
     cleanup();

@@ -106,13 +106,17 @@ describe('password throttling', () => {
 });
 
 const INCORRECT = /Incorrect username or password\./;
+const BY_ACCOUNT = /too many failed passwords for this account/;
+const BY_ADDRESS = /too many failed passwords for this client address/;
 
 /** A Latch whose local directory holds these users (name -> email), all with PASSWORD. */
-async function latchWithUsers(users: Record<string, string | undefined>, config: Record<string, unknown>): Promise<InProcessLatch> {
+async function latchWithUsers(users: Record<string, string | undefined>, config: Record<string, unknown>) {
   const dataDir = tempDir('latch-data-');
-  const hash = await hashPassword(PASSWORD);
+  const password = await hashPassword(PASSWORD);
   const records: LocalUsers = {};
-  for (const [name, email] of Object.entries(users)) records[name] = { id: newUserId(), email, groups: [], password: hash, disabled: false };
+  for (const [name, email] of Object.entries(users)) {
+    records[name] = { id: newUserId(), email, groups: [], password, disabled: false };
+  }
   writeUsersFile(path.join(dataDir, 'users.yaml'), records);
   return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
 }
@@ -124,6 +128,10 @@ async function atPasswordPage(latch: InProcessLatch, login: string): Promise<{ c
   assert.match(page.text, /<label for="password">Password<\/label>/);
   return { client, page };
 }
+
+/** Posts a wrong password (a different one each time) on a browser's password page. */
+const wrongPassword = ({ client, page }: { client: HttpClient; page: Page }, i: number) =>
+  client.submit(page, { password: `wrong ${i}` });
 
 /** How many pages said each thing; `other` is any other page (e.g. the password page shown afresh). */
 function tally(pages: Page[]): { incorrect: number; throttled: number; signedIn: number; other: number } {
@@ -171,18 +179,19 @@ describe('password throttling under attack', () => {
     for (const latch of started) await latch.stop();
   });
 
-  test('40 wrong passwords posted in parallel, one sign-in each: 10 are checked, 30 refused, then the right one too', async () => {
+  test('40 wrong passwords in parallel, one sign-in each: 10 checked, 30 refused, then the right one too', async () => {
     const browsers = await Promise.all(range(40).map(() => atPasswordPage(races, 'alice')));
-    const pages = await Promise.all(browsers.map(({ client, page }, i) => client.submit(page, { password: `wrong ${i}` })));
+    const pages = await Promise.all(browsers.map(wrongPassword));
     assert.deepEqual(tally(pages), { incorrect: 10, throttled: 30, signedIn: 0, other: 0 });
 
     const right = await attempt(races, PASSWORD);
     assert.match(text(right), THROTTLED);
     assert.doesNotMatch(text(right), /Signed in as/);
-    assert.equal((await races.services.authLog.query({ user: 'alice', result: 'failure' })).length, 10, 'ten passwords reached the directory');
+    const failures = await races.services.authLog.query({ user: 'alice', result: 'failure' });
+    assert.equal(failures.length, 10, 'ten passwords reached the directory');
     const throttled = await races.services.authLog.query({ user: 'alice', result: 'throttled' });
     assert.equal(throttled.length, 31);
-    for (const event of throttled) assert.match(String(event.data.reason), /too many failed passwords for this account/);
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
   });
 
   test('one sign-in posted 40 times in parallel: its passwords are checked one at a time, 10 in all', async () => {
@@ -193,10 +202,11 @@ describe('password throttling under attack', () => {
 
     const right = new HttpClient(races.url);
     assert.match(text(await right.signIn('bob', PASSWORD)), THROTTLED);
-    assert.equal((await races.services.authLog.query({ user: 'bob', result: 'failure' })).length, 10, 'ten passwords reached the directory');
+    const failures = await races.services.authLog.query({ user: 'bob', result: 'failure' });
+    assert.equal(failures.length, 10, 'ten passwords reached the directory');
     const throttled = await races.services.authLog.query({ user: 'bob', result: 'throttled' });
     assert.ok(throttled.length > 1, 'posts after the tenth were refused');
-    for (const event of throttled) assert.match(String(event.data.reason), /too many failed passwords for this account/);
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
   });
 
   test('carol, CAROL, " Carol ", her email in any case: one account, one counter', async () => {
@@ -212,7 +222,7 @@ describe('password throttling under attack', () => {
       assert.doesNotMatch(shown, /Signed in as/, login);
     }
     const [last] = await passwordEvents(races, 'throttled');
-    assert.match(String(last?.data.reason), /too many failed passwords for this account/);
+    assert.match(String(last?.data.reason), BY_ACCOUNT);
     assert.equal(last?.data.user, 'Carol', 'the auth log names what was typed');
   });
 
@@ -235,9 +245,9 @@ describe('password throttling under attack', () => {
     assert.match(text(await client.submit(page, { password: 'whatever' })), THROTTLED);
   });
 
-  test('110 wrong passwords in parallel from one address across 11 accounts: 100 are checked, then nothing', async () => {
+  test('110 wrong passwords in parallel from one address over 11 accounts: 100 checked, then none', async () => {
     const browsers = await Promise.all(range(110).map((i) => atPasswordPage(crowd, crowdUsers[i % crowdUsers.length]!)));
-    const pages = await Promise.all(browsers.map(({ client, page }, i) => client.submit(page, { password: `wrong ${i}` })));
+    const pages = await Promise.all(browsers.map(wrongPassword));
     assert.deepEqual(tally(pages), { incorrect: 100, throttled: 10, signedIn: 0, other: 0 });
 
     const { client, page } = await atPasswordPage(crowd, crowdUsers[0]!);
@@ -246,6 +256,6 @@ describe('password throttling under attack', () => {
     assert.equal((await passwordEvents(crowd, 'failure')).length, 100, 'a hundred passwords reached the directory');
     const throttled = await passwordEvents(crowd, 'throttled');
     assert.equal(throttled.length, 11);
-    for (const event of throttled) assert.match(String(event.data.reason), /too many failed passwords for this client address/);
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ADDRESS);
   });
 });

@@ -61,9 +61,11 @@ async function attempt(login: string, password: string): Promise<string> {
 }
 
 describe('Samba AD: the password throttle counts accounts, not spellings', () => {
-  test('wrong passwords as bob, bob@example.test and BOB, then the right one as Bob@Example.Test: refused, no bind', async () => {
+  test('wrong as bob, bob@example.test and BOB, then right as Bob@Example.Test: refused, no bind', async () => {
     const { sam, upn, password } = AD_USERS.bob;
-    for (const login of [sam, upn, sam.toUpperCase()]) assert.match(await attempt(login, 'not-the-password'), INCORRECT, login);
+    for (const login of [sam, upn, sam.toUpperCase()]) {
+      assert.match(await attempt(login, 'not-the-password'), INCORRECT, login);
+    }
 
     const binds = directory.stats().userBinds;
     const shown = await attempt('Bob@Example.Test', password);
@@ -77,9 +79,11 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
 
   test('20 guesses in parallel under the sAMAccountName and the UPN: 3 binds reach the DC', async () => {
     const { sam, upn } = AD_USERS.nonAscii;
-    const browsers = await Promise.all(Array.from({ length: 20 }, (_, i) => atPasswordPage(i % 2 === 0 ? sam : upn.toUpperCase())));
+    const logins = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? sam : upn.toUpperCase()));
+    const browsers = await Promise.all(logins.map(atPasswordPage));
     const binds = directory.stats().userBinds;
-    const pages = await Promise.all(browsers.map(({ client, page }, i) => client.submit(page, { password: `wrong ${i}` })));
+    const posts = browsers.map(({ client, page }, i) => client.submit(page, { password: `wrong ${i}` }));
+    const pages = await Promise.all(posts);
     const shown = pages.map((p) => visibleText(p.text));
     assert.equal(shown.filter((t) => INCORRECT.test(t)).length, 3);
     assert.equal(shown.filter((t) => THROTTLED.test(t)).length, 17);
@@ -89,7 +93,7 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
 });
 
 describe('Samba AD: verifyPassword names the account before the bind', () => {
-  test('sAMAccountName and UPN, in any case, give beforeCheck one objectGUID and no bind yet; stop sends none', async () => {
+  test('sAMAccountName and UPN, any case: one objectGUID for beforeCheck, before any bind', async () => {
     const { sam, upn, password } = AD_USERS.alice;
     const alice = await directory.findUser(sam);
     assert.ok(alice);
@@ -105,7 +109,8 @@ describe('Samba AD: verifyPassword names the account before the bind', () => {
     }
 
     const binds = directory.stats().userBinds;
-    assert.deepEqual(await directory.verifyPassword(upn, password, async () => 'stop'), { ok: false, reason: 'not-checked' });
+    const stopped = await directory.verifyPassword(upn, password, async () => 'stop');
+    assert.deepEqual(stopped, { ok: false, reason: 'not-checked' });
     const nobody: unknown[] = [];
     const unknown = await directory.verifyPassword('no.such.user', 'whatever', async (user) => {
       nobody.push(user);
