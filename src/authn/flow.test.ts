@@ -2,7 +2,7 @@ import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pino } from 'pino';
-import type { Directory, DirectoryUser, PasswordCheck } from '../directory/contract.ts';
+import type { BeforePasswordCheck, Directory, DirectoryUser, PasswordCheck } from '../directory/contract.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/index.ts';
 import { tempDir } from '../../test/support/temp.ts';
@@ -28,9 +28,10 @@ class RecordingDirectory implements Directory {
   checks: string[] = [];
   async findUser(login: string) { return [alice, contractor].find((u) => u.username === login); }
   async findUserById(id: string) { return [alice, contractor].find((u) => u.id === id); }
-  async verifyPassword(login: string, password: string): Promise<PasswordCheck> {
-    this.checks.push(login);
+  async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
     const user = await this.findUser(login);
+    if ((await beforeCheck?.(user)) === 'stop') return { ok: false, reason: 'not-checked' };
+    this.checks.push(login);
     if (!user) return { ok: false, reason: 'user-not-found' };
     if (login === 'alice' && password === 'disabled!') return { ok: false, reason: 'account-disabled' };
     return password === 'right' ? { ok: true, user } : { ok: false, reason: 'invalid-credentials' };

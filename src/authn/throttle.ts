@@ -1,44 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LatchConfig } from '../config/schema.ts';
 import type { Store } from '../store/contract.ts';
-import { sha256 } from '../util/random.ts';
+import { randomId, sha256 } from '../util/random.ts';
 
-// Failed-password throttling. Failures are counted per client address and per account in fixed
-// windows. An account's count only grows from browsers that are not known for that account, and
-// it expires with its window, so an attacker can slow guessing against a victim but cannot lock
-// the victim out of their own browser, nor for longer than one window.
+// Failed-password throttling. Attempts are counted per client address and per account in fixed
+// windows. An attempt is counted before its password is checked, so parallel requests cannot all
+// pass a limit that none of them has reached yet; it stays counted as a failure unless the password
+// proves right or the directory could not check it. An account is its directory id, so every
+// spelling of a login (name, email or UPN, any case) is one account; a login that names nobody is
+// counted under its normalized spelling. An account's count only grows from browsers that are not
+// known for that account, and it expires with its window, so an attacker can slow guessing against
+// a victim but cannot lock the victim out of their own browser, nor for longer than one window.
+// One login transaction runs one password check at a time, so it cannot fan guesses out either.
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; scope: 'account' | 'ip'; retryAfterMs: number };
+export type ThrottleRefusal = { allowed: false; scope: 'account' | 'ip'; retryAfterMs: number };
+export type ThrottleVerdict = { allowed: true } | ThrottleRefusal;
 
-const accountKey = (login: string) => `throttle:account:${sha256(login)}`;
+/** One password attempt: what it was counted against, so it can be settled after the check. */
+export interface PasswordAttempt {
+  ip: string;
+  /** The account the login names (accountOf), once the directory has said which. */
+  account?: string;
+  /** Counted against the account too (not when the browser is known for it). */
+  countedForAccount?: boolean;
+  /** Why the account refused the attempt, when it did. */
+  refused?: ThrottleRefusal;
+}
+
+/** What an attempt counts against: the directory id, or for a login that names nobody, the login. */
+export function accountOf(user: { id: string } | undefined, login: string): string {
+  return user ? `id:${user.id}` : `login:${login.normalize('NFC').trim().toLowerCase()}`;
+}
+
+const accountKey = (account: string) => `throttle:account:${sha256(account)}`;
 const ipKey = (ip: string) => `throttle:ip:${ip}`;
+const checkLockKey = (txId: string) => `throttle:password-check:${txId}`;
+
+type Limit = LatchConfig['throttle']['perIp'];
+
+export interface CheckLockTimes {
+  /** Longer than any directory check should take; a crashed node blocks its transaction this long. */
+  ttlMs: number;
+  /** How long a second post of one transaction waits for the first check (under HTTP timeouts). */
+  waitMs: number;
+}
 
 export class PasswordThrottle {
   constructor(
     private readonly store: Store,
     private readonly limits: LatchConfig['throttle'],
+    private readonly checkLock: CheckLockTimes = { ttlMs: 60_000, waitMs: 20_000 },
   ) {}
 
-  /** `knownBrowser`: the browser carries a known-device cookie for this account. */
-  async check(login: string, ip: string, knownBrowser: boolean): Promise<ThrottleVerdict> {
-    const ipCount = (await this.store.get<number>(ipKey(ip))) ?? 0;
-    if (ipCount >= this.limits.perIp.maxFailures) {
-      return { allowed: false, scope: 'ip', retryAfterMs: (await this.store.ttl(ipKey(ip))) ?? this.limits.perIp.window };
-    }
+  /** Counts an attempt from this client address, before anything else is asked. */
+  async reserveAddress(ip: string): Promise<ThrottleVerdict> {
+    return this.reserve(ipKey(ip), 'ip', this.limits.perIp);
+  }
+
+  /**
+   * Counts the attempt against its account (accountOf), once the directory has named it; a browser
+   * known for the account is not counted there.
+   */
+  async reserveAccount(attempt: PasswordAttempt, account: string, knownBrowser: boolean): Promise<ThrottleVerdict> {
+    attempt.account = account;
     if (knownBrowser) return { allowed: true };
-    const accountCount = (await this.store.get<number>(accountKey(login))) ?? 0;
-    if (accountCount >= this.limits.perAccount.maxFailures) {
-      const retryAfterMs = (await this.store.ttl(accountKey(login))) ?? this.limits.perAccount.window;
-      return { allowed: false, scope: 'account', retryAfterMs };
+    const verdict = await this.reserve(accountKey(account), 'account', this.limits.perAccount);
+    if (verdict.allowed) attempt.countedForAccount = true;
+    else attempt.refused = verdict;
+    return verdict;
+  }
+
+  /** The password was right: no failure from this address, and the account starts afresh. */
+  async succeeded(attempt: PasswordAttempt): Promise<void> {
+    await this.giveBack(ipKey(attempt.ip));
+    if (attempt.account !== undefined) await this.store.delete(accountKey(attempt.account));
+  }
+
+  /** No password was tried (the directory did not answer, or the account refused): nobody counts it. */
+  async notChecked(attempt: PasswordAttempt): Promise<void> {
+    await this.giveBack(ipKey(attempt.ip));
+    if (attempt.countedForAccount && attempt.account !== undefined) await this.giveBack(accountKey(attempt.account));
+  }
+
+  /**
+   * Runs `check` while no other password check of this login transaction runs, on any node (a lock
+   * in the store). A second post waits for the first check, as a double-clicked "Sign in" would, and
+   * is then checked and counted like any other; undefined when the first does not end in time.
+   */
+  async oneCheckAtATime<T>(txId: string, check: () => Promise<T>): Promise<T | undefined> {
+    const key = checkLockKey(txId);
+    const holder = randomId(16);
+    if (!(await this.lock(key, holder))) return undefined;
+    try {
+      return await check();
+    } finally {
+      await this.unlock(key, holder);
     }
-    return { allowed: true };
   }
 
-  async recordFailure(login: string, ip: string, knownBrowser: boolean): Promise<void> {
-    await this.store.increment(ipKey(ip), 1, { ttlMs: this.limits.perIp.window });
-    if (!knownBrowser) await this.store.increment(accountKey(login), 1, { ttlMs: this.limits.perAccount.window });
+  /** Counts one attempt; over the limit it is refused and given back, since no password was tried. */
+  private async reserve(key: string, scope: ThrottleRefusal['scope'], limit: Limit): Promise<ThrottleVerdict> {
+    const attempts = await this.store.increment(key, 1, { ttlMs: limit.window });
+    if (attempts <= limit.maxFailures) return { allowed: true };
+    await this.giveBack(key);
+    return { allowed: false, scope, retryAfterMs: (await this.store.ttl(key)) ?? limit.window };
   }
 
-  async recordSuccess(login: string): Promise<void> {
-    await this.store.delete(accountKey(login));
+  private async giveBack(key: string): Promise<void> {
+    // When the window ended meanwhile, the -1 starts a counter of its own: let it expire at once.
+    await this.store.increment(key, -1, { ttlMs: 1 });
+  }
+
+  private async lock(key: string, holder: string): Promise<boolean> {
+    const deadline = Date.now() + this.checkLock.waitMs;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      if (await this.store.createIfAbsent(key, holder, { ttlMs: this.checkLock.ttlMs })) return true;
+      if (Date.now() + pause > deadline) return false;
+      await sleep(pause);
+    }
+  }
+
+  /** Ends the lock only if it is still ours: one that outlived its TTL may be another check's now. */
+  private async unlock(key: string, holder: string): Promise<void> {
+    const lock = await this.store.getVersioned<string>(key);
+    // The store has no conditional delete: a compare-and-set that expires the lock at once is one.
+    if (lock?.value === holder) await this.store.compareAndSet(key, lock.version, holder, { ttlMs: 1 });
   }
 }

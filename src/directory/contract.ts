@@ -30,11 +30,21 @@ export type PasswordFailure =
   | 'must-change-password'
   | 'not-permitted-at-this-time'
   | 'not-permitted-from-this-workstation'
-  | 'directory-unavailable';
+  | 'directory-unavailable'
+  /** The caller's beforeCheck said stop: no password was tried. */
+  | 'not-checked';
 
 export type PasswordCheck =
   | { ok: true; user: DirectoryUser }
   | { ok: false; reason: PasswordFailure; /** For the log only, never shown. */ detail?: string };
+
+/**
+ * Called by verifyPassword once it knows which account the login names, before any password is
+ * tried: with that user, or undefined when the login names nobody who may sign in. The caller
+ * counts the attempt against the account here (src/authn/throttle.ts) without a lookup of its
+ * own; 'stop' ends the check with 'not-checked'.
+ */
+export type BeforePasswordCheck = (user: DirectoryUser | undefined) => Promise<'check' | 'stop'>;
 
 export interface Directory {
   /** "local" or "ldap": for logs and /readyz. */
@@ -43,8 +53,13 @@ export interface Directory {
   findUser(login: string): Promise<DirectoryUser | undefined>;
   /** Looks a user up by DirectoryUser.id. */
   findUserById(id: string): Promise<DirectoryUser | undefined>;
-  /** Checks a password. Must refuse an empty password without asking the server. */
-  verifyPassword(login: string, password: string): Promise<PasswordCheck>;
+  /**
+   * Checks a password. Must refuse an empty password without asking the server. Calls
+   * `beforeCheck` (when given) once, after looking the login up and before trying the password
+   * (not when the lookup itself failed: 'directory-unavailable'). A wrapper must pass it on: the
+   * sign-in refuses a check that never called it.
+   */
+  verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck>;
   /** Throws when the directory does not answer; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -41,3 +41,33 @@ test('the local directory finds users case-insensitively, by name or email, and 
     cleanup();
   }
 });
+
+test('verifyPassword names the account to beforeCheck, whatever the spelling, before trying the password', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'users.yaml');
+    const id = newUserId();
+    const password = await hashPassword('secret pw');
+    writeUsersFile(file, { carol: { id, email: 'carol@example.test', groups: [], password, disabled: false } });
+    const directory = new LocalFileDirectory(file);
+    const seen: Array<string | undefined> = [];
+    /** verifyPassword with a beforeCheck that notes the account it is given and answers `answer`. */
+    const check = (login: string, pw: string, answer: 'check' | 'stop') =>
+      directory.verifyPassword(login, pw, async (user) => {
+        seen.push(user?.id);
+        return answer;
+      });
+    for (const login of ['carol', ' CAROL ', 'Carol@Example.TEST']) {
+      assert.equal((await check(login, 'secret pw', 'check')).ok, true, login);
+    }
+    assert.deepEqual(await check('nobody', 'secret pw', 'check'), { ok: false, reason: 'user-not-found' });
+    assert.deepEqual(seen, [id, id, id, undefined], 'once per check: the id for every spelling, undefined for nobody');
+
+    assert.deepEqual(await check('carol', 'secret pw', 'stop'), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await check('nobody', 'x', 'stop'), { ok: false, reason: 'not-checked' });
+    assert.deepEqual(await check('carol', '', 'check'), { ok: false, reason: 'empty-password' });
+    assert.equal(seen.length, 6, 'an empty password is refused before the account is named');
+  } finally {
+    cleanup();
+  }
+});

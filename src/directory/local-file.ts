@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { Directory, DirectoryUser, PasswordCheck } from './contract.ts';
+import type { BeforePasswordCheck, Directory, DirectoryUser, PasswordCheck } from './contract.ts';
 import { burnPasswordCheck, isPasswordHash, verifyPassword } from './password-hash.ts';
 
 // The embedded user directory: a YAML file of users, managed with `npx latch user …`. The
@@ -93,18 +93,19 @@ export class LocalFileDirectory implements Directory {
     return entry && toDirectoryUser(entry[0], entry[1]);
   }
 
-  async verifyPassword(login: string, password: string): Promise<PasswordCheck> {
+  async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
     if (password === '') return { ok: false, reason: 'empty-password' };
     const found = this.lookup(login);
-    if (!found) {
+    const user = found && toDirectoryUser(...found);
+    if (beforeCheck && (await beforeCheck(user)) === 'stop') return { ok: false, reason: 'not-checked' };
+    if (!found || !user) {
       await burnPasswordCheck(password);
       return { ok: false, reason: 'user-not-found' };
     }
-    const [username, record] = found;
-    const matches = await verifyPassword(password, record.password);
+    const matches = await verifyPassword(password, found[1].password);
     if (!matches) return { ok: false, reason: 'invalid-credentials' };
-    if (record.disabled) return { ok: false, reason: 'account-disabled' };
-    return { ok: true, user: toDirectoryUser(username, record) };
+    if (user.disabled) return { ok: false, reason: 'account-disabled' };
+    return { ok: true, user };
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,12 @@
 import { InvalidCredentialsError, ResultCodeError, type Filter } from 'ldapts';
 import type { LdapConfig } from '../config/ldap.ts';
-import type { Directory, DirectoryUser, PasswordCheck, PasswordFailure } from '../directory/contract.ts';
+import type {
+  BeforePasswordCheck,
+  Directory,
+  DirectoryUser,
+  PasswordCheck,
+  PasswordFailure,
+} from '../directory/contract.ts';
 import { accountState, STATE_ATTRIBUTES } from './account-state.ts';
 import { bindFailureReason } from './ad-errors.ts';
 import { TransportError, type Entry, type LdapConnection } from './connection.ts';
@@ -76,7 +82,7 @@ export class LdapDirectory implements Directory {
     return this.withState(await this.searchOne(attributeEquals(this.userFilter, attribute, value)));
   }
 
-  async verifyPassword(login: string, password: string): Promise<PasswordCheck> {
+  async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
     // Checked first: a DN with an empty password is an anonymous bind that many servers accept.
     if (password === '') return { ok: false, reason: 'empty-password' };
     let found: Found | undefined;
@@ -85,8 +91,11 @@ export class LdapDirectory implements Directory {
     } catch (err) {
       return this.unavailable('user lookup failed', err);
     }
+    const user = found && this.permitted(found.user) ? found.user : undefined;
+    // Between the search and the bind: the caller learns the account without a search of its own.
+    if (beforeCheck && (await beforeCheck(user)) === 'stop') return { ok: false, reason: 'not-checked' };
     if (!found) return { ok: false, reason: 'user-not-found', detail: 'no directory entry matches the login' };
-    if (!this.permitted(found.user)) {
+    if (!user) {
       return { ok: false, reason: 'user-not-found', detail: `not a member of requiredGroup ${this.parts.config.requiredGroup}` };
     }
     try {

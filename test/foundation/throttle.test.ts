@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { newUserId, writeUsersFile, type LocalUsers } from '../../src/directory/local-file.ts';
+import { hashPassword } from '../../src/directory/password-hash.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
 import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
 import { addUser, cleanEnv, tempDir } from '../support/latch-process.ts';
 
 // Failed-password throttling per account and per client address, the exemption of a browser known
-// for the account, and X-Forwarded-For believed only from configured proxies.
+// for the account, X-Forwarded-For believed only from configured proxies, and the attacks on the
+// throttle itself: guesses posted in parallel, and one account typed in several spellings.
 
 const PASSWORD = 'correct horse battery';
 const THROTTLED = /Too many failed attempts\. Wait \d+ minutes? and try again\./;
@@ -98,5 +102,160 @@ describe('password throttling', () => {
     assert.deepEqual([...new Set(failures.map((e) => e.data.ip))], ['203.0.113.7']);
     const [success] = await behindProxy.services.authLog.query({ result: 'success' });
     assert.equal(success?.data.ip, '203.0.113.8');
+  });
+});
+
+const INCORRECT = /Incorrect username or password\./;
+const BY_ACCOUNT = /too many failed passwords for this account/;
+const BY_ADDRESS = /too many failed passwords for this client address/;
+
+/** A Latch whose local directory holds these users (name -> email), all with PASSWORD. */
+async function latchWithUsers(users: Record<string, string | undefined>, config: Record<string, unknown>) {
+  const dataDir = tempDir('latch-data-');
+  const password = await hashPassword(PASSWORD);
+  const records: LocalUsers = {};
+  for (const [name, email] of Object.entries(users)) {
+    records[name] = { id: newUserId(), email, groups: [], password, disabled: false };
+  }
+  writeUsersFile(path.join(dataDir, 'users.yaml'), records);
+  return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
+}
+
+/** A fresh browser on the password page for `login`, ready to post a password. */
+async function atPasswordPage(latch: InProcessLatch, login: string): Promise<{ client: HttpClient; page: Page }> {
+  const client = new HttpClient(latch.url);
+  const page = await client.submit(await client.startSignIn(), { username: login });
+  assert.match(page.text, /<label for="password">Password<\/label>/);
+  return { client, page };
+}
+
+/** Posts a wrong password (a different one each time) on a browser's password page. */
+const wrongPassword = ({ client, page }: { client: HttpClient; page: Page }, i: number) =>
+  client.submit(page, { password: `wrong ${i}` });
+
+/** How many pages said each thing; `other` is any other page (e.g. the password page shown afresh). */
+function tally(pages: Page[]): { incorrect: number; throttled: number; signedIn: number; other: number } {
+  const counts = { incorrect: 0, throttled: 0, signedIn: 0, other: 0 };
+  for (const page of pages) {
+    const shown = text(page);
+    if (INCORRECT.test(shown)) counts.incorrect++;
+    else if (THROTTLED.test(shown)) counts.throttled++;
+    else if (/Signed in as/.test(shown)) counts.signedIn++;
+    else counts.other++;
+  }
+  return counts;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The password step's auth-log entries with this result. */
+async function passwordEvents(latch: InProcessLatch, result: string) {
+  return (await latch.services.authLog.query({ result })).filter((e) => e.data.event === 'password');
+}
+
+describe('password throttling under attack', () => {
+  const started: InProcessLatch[] = [];
+  // Default limits (10 per account), and a per-address limit out of the way.
+  let races: InProcessLatch;
+  // Default limits: 100 per address, 10 per account.
+  let crowd: InProcessLatch;
+  const crowdUsers = range(11).map((i) => `user${String(i).padStart(2, '0')}`);
+
+  before(async () => {
+    const perAccount = { maxFailures: 10, window: '15m' };
+    races = await latchWithUsers(
+      { alice: undefined, bob: undefined, carol: 'carol@example.test', 'zoë': 'zoe@example.test' },
+      // The default failure delay: parallel posts of one sign-in all arrive while its first check runs.
+      { signIn: { failureDelay: '250ms' }, throttle: { perAccount, perIp: { maxFailures: 1000, window: '15m' } } },
+    );
+    started.push(races);
+    crowd = await latchWithUsers(Object.fromEntries(crowdUsers.map((u) => [u, undefined])), {
+      throttle: { perAccount, perIp: { maxFailures: 100, window: '15m' } },
+    });
+    started.push(crowd);
+  });
+
+  after(async () => {
+    for (const latch of started) await latch.stop();
+  });
+
+  test('40 wrong passwords in parallel, one sign-in each: 10 checked, 30 refused, then the right one too', async () => {
+    const browsers = await Promise.all(range(40).map(() => atPasswordPage(races, 'alice')));
+    const pages = await Promise.all(browsers.map(wrongPassword));
+    assert.deepEqual(tally(pages), { incorrect: 10, throttled: 30, signedIn: 0, other: 0 });
+
+    const right = await attempt(races, PASSWORD);
+    assert.match(text(right), THROTTLED);
+    assert.doesNotMatch(text(right), /Signed in as/);
+    const failures = await races.services.authLog.query({ user: 'alice', result: 'failure' });
+    assert.equal(failures.length, 10, 'ten passwords reached the directory');
+    const throttled = await races.services.authLog.query({ user: 'alice', result: 'throttled' });
+    assert.equal(throttled.length, 31);
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
+  });
+
+  test('one sign-in posted 40 times in parallel: its passwords are checked one at a time, 10 in all', async () => {
+    const { client, page } = await atPasswordPage(races, 'bob');
+    const pages = await Promise.all(range(40).map((i) => client.submit(page, { password: `wrong ${i}` })));
+    for (const p of pages) assert.doesNotMatch(text(p), /Signed in as/);
+    assert.equal(client.statuses.filter((s) => s >= 500).length, 0);
+
+    const right = new HttpClient(races.url);
+    assert.match(text(await right.signIn('bob', PASSWORD)), THROTTLED);
+    const failures = await races.services.authLog.query({ user: 'bob', result: 'failure' });
+    assert.equal(failures.length, 10, 'ten passwords reached the directory');
+    const throttled = await races.services.authLog.query({ user: 'bob', result: 'throttled' });
+    assert.ok(throttled.length > 1, 'posts after the tenth were refused');
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
+  });
+
+  test('carol, CAROL, " Carol ", her email in any case: one account, one counter', async () => {
+    const spellings = ['carol', 'CAROL', ' Carol ', 'carol@example.test', 'Carol@Example.TEST'];
+    for (let i = 0; i < 10; i++) {
+      const { client, page } = await atPasswordPage(races, spellings[i % spellings.length]!);
+      assert.match(text(await client.submit(page, { password: `wrong ${i}` })), INCORRECT, `attempt ${i + 1}`);
+    }
+    for (const login of ['carol@example.test', 'Carol']) {
+      const { client, page } = await atPasswordPage(races, login);
+      const shown = text(await client.submit(page, { password: PASSWORD }));
+      assert.match(shown, THROTTLED, login);
+      assert.doesNotMatch(shown, /Signed in as/, login);
+    }
+    const [last] = await passwordEvents(races, 'throttled');
+    assert.match(String(last?.data.reason), BY_ACCOUNT);
+    assert.equal(last?.data.user, 'Carol', 'the auth log names what was typed');
+  });
+
+  test('Unicode forms and case of a non-ASCII name share one counter too', async () => {
+    const spellings = ['zoë', 'zoe\u0308', 'ZOË', 'ZOE\u0308', 'zoe@example.test'];
+    for (let i = 0; i < 10; i++) {
+      const { client, page } = await atPasswordPage(races, spellings[i % spellings.length]!);
+      assert.match(text(await client.submit(page, { password: `wrong ${i}` })), INCORRECT, `attempt ${i + 1}`);
+    }
+    const { client, page } = await atPasswordPage(races, 'Zoë');
+    assert.match(text(await client.submit(page, { password: PASSWORD })), THROTTLED);
+  });
+
+  test('guesses at names that do not exist are counted per name as typed, in any case', async () => {
+    for (let i = 0; i < 10; i++) {
+      const { client, page } = await atPasswordPage(races, i % 2 === 0 ? 'nobody' : 'NoBody');
+      assert.match(text(await client.submit(page, { password: `wrong ${i}` })), INCORRECT, `attempt ${i + 1}`);
+    }
+    const { client, page } = await atPasswordPage(races, 'NOBODY');
+    assert.match(text(await client.submit(page, { password: 'whatever' })), THROTTLED);
+  });
+
+  test('110 wrong passwords in parallel from one address over 11 accounts: 100 checked, then none', async () => {
+    const browsers = await Promise.all(range(110).map((i) => atPasswordPage(crowd, crowdUsers[i % crowdUsers.length]!)));
+    const pages = await Promise.all(browsers.map(wrongPassword));
+    assert.deepEqual(tally(pages), { incorrect: 100, throttled: 10, signedIn: 0, other: 0 });
+
+    const { client, page } = await atPasswordPage(crowd, crowdUsers[0]!);
+    const right = text(await client.submit(page, { password: PASSWORD }));
+    assert.match(right, THROTTLED);
+    assert.equal((await passwordEvents(crowd, 'failure')).length, 100, 'a hundred passwords reached the directory');
+    const throttled = await passwordEvents(crowd, 'throttled');
+    assert.equal(throttled.length, 11);
+    for (const event of throttled) assert.match(String(event.data.reason), BY_ADDRESS);
   });
 });
