@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -10,7 +10,8 @@ import { portInUse, startDaemon, waitFor, type Daemon } from './daemon.ts';
 // A real Active Directory domain controller (Samba AD DC) on 127.0.0.1 for the tests, with state
 // in a temp dir: provisioned (~3 s), users created offline in one Python process (~0.5 s), then
 // `samba -i -M single` started in its own session. See /work/shared/recipes/samba-ad.md.
-// Samba needs the fixed ports 389/636/3268/3269, so only one can run on the machine at a time.
+// Samba needs the fixed ports 389/636/3268/3269, so only one can run on the machine at a time:
+// test files that start one wait for a lock that the running one holds until it stops.
 
 const run = promisify(execFile);
 
@@ -91,8 +92,47 @@ export interface SambaAd {
   stop(): Promise<void>;
 }
 
+const LOCK = path.join(os.tmpdir(), 'latch-samba-ad.lock');
+
+/** Whether a process with this pid still runs (a lock left by a killed test run is stale). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the machine-wide Samba lock (a file created exclusively, holding our pid), waiting up to 15 min. */
+async function lockSamba(): Promise<() => void> {
+  const until = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return () => rmSync(LOCK, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(LOCK, 'utf8'));
+      if (!holder || !alive(holder)) rmSync(LOCK, { force: true });
+      else if (Date.now() > until) throw new Error(`waited 15 minutes for the Samba lock held by pid ${holder}`);
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 export async function startSambaAd(): Promise<SambaAd> {
   if (process.getuid?.() !== 0) throw new Error('Samba AD DC needs root');
+  const unlock = await lockSamba();
+  try {
+    return await startLocked(unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function startLocked(unlock: () => void): Promise<SambaAd> {
   if (await portInUse(389)) throw new Error('port 389 on 127.0.0.1 is taken: another LDAP server (or a leftover Samba) is running');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'latch-samba-'));
   try {
@@ -118,6 +158,7 @@ export async function startSambaAd(): Promise<SambaAd> {
       async stop() {
         await daemon.stop();
         rmSync(dir, { recursive: true, force: true });
+        unlock();
       },
     };
   } catch (err) {

@@ -114,7 +114,7 @@ async function post(step: PasswordStep, login: string, password: string, browser
 /** A new sign-in at the password page for `login`. */
 async function signIn(login: string, browser: Partial<BrowserContext> = {}): Promise<StepContext> {
   const tx = await transactions.create(request, { login, stage: 'primary' });
-  return { tx, browser: { ip: '192.0.2.10', userAgent: 'test', ...browser }, policy };
+  return { tx, browser: { ip: '192.0.2.10', userAgent: 'test', ...browser }, policy, policyFor: () => policy };
 }
 
 const resultOf = (o: StepOutcome) => (o.kind === 'success' ? 'success' : 'result' in o ? o.result : o.kind);
