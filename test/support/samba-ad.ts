@@ -133,7 +133,11 @@ export async function startSambaAd(): Promise<SambaAd> {
 }
 
 async function startLocked(unlock: () => void): Promise<SambaAd> {
-  if (await portInUse(389)) throw new Error('port 389 on 127.0.0.1 is taken: another LDAP server (or a leftover Samba) is running');
+  // The last holder's Samba may still be letting go of its ports.
+  const free = async () => !(await portInUse(389));
+  await waitFor('port 389 to be free', free, 60_000).catch(() => {
+    throw new Error('port 389 on 127.0.0.1 is taken: another LDAP server (or a leftover Samba) is running');
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'latch-samba-'));
   try {
     writeFileSync(path.join(dir, 'bootstrap.conf'), smbConf(dir, 'ldap'));
