@@ -80,7 +80,7 @@ export interface ServiceOptions {
 }
 
 export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
-  const metrics = createMetrics();
+  const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
   const store = await openStore(config.store, log);
   try {
