@@ -57,7 +57,7 @@ describe('waking the phone', () => {
     await device.registerWebPush({ endpoint, keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) } });
 
     const browser = new HttpClient(latch.url);
-    const pw = await browser.submit(await browser.startSignIn(), { username: 'alice' });
+    const pw = await browser.passwordPage('alice');
     const sent = await browser.submit(await browser.submit(pw, { password: PASSWORD }), { push: 'send' });
     const code = /aria-label="Verification code">(\d+)</.exec(sent.text)?.[1];
     assert.ok(code);
