@@ -140,6 +140,8 @@ async function passwordSignIn(sp: string): Promise<{ cookie: string }> {
   const loginUrl = step.res.headers.get('location')!;
   step = await go(loginUrl);
   step = await go(loginUrl, { csrf: hidden(step.body, 'csrf'), step: hidden(step.body, 'step'), username: 'bench', action: 'submit' });
+  // The passkey page comes first for every username: "Other options" -> "Password".
+  if (hidden(step.body, 'step') === 'passkey') step = await go(loginUrl, { csrf: hidden(step.body, 'csrf'), step: 'passkey', choose: 'password' });
   step = await go(loginUrl, { csrf: hidden(step.body, 'csrf'), step: hidden(step.body, 'step'), username: 'bench', password: 'bench password', action: 'submit' });
   const next = step.res.headers.get('location');
   if (!next) throw new Error(`sign-in did not finish: ${step.res.status} ${step.body.slice(0, 300)}`);

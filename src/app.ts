@@ -14,6 +14,7 @@ import { promptRoutes } from './idp/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
 import { healthRoutes } from './ops/health.ts';
+import { metricsRoutes } from './ops/metrics.ts';
 import type { Services } from './services.ts';
 import { serveStatic } from './ui/static.ts';
 
@@ -34,13 +35,12 @@ export function buildApp(services: Services): Koa<LatchState> {
   });
 
   const routers = [
-    healthRoutes(
-      [
-        { name: 'store', check: () => services.store.ping() },
-        { name: 'directory', check: () => services.directory.ping() },
-      ],
-      metrics,
-    ),
+    healthRoutes([
+      { name: 'store', check: () => services.store.ping() },
+      { name: 'directory', check: () => services.directory.ping() },
+    ]),
+    // With metrics.listen, /metrics is served there only (main.ts).
+    ...(config.metrics.listen ? [] : [metricsRoutes(metrics)]),
     statics,
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,

@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { loadConfig } from './config/load.ts';
 import type { LatchConfig } from './config/schema.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
+import { listenForMetrics } from './ops/metrics.ts';
 import { createServices } from './services.ts';
 
 // Reads the configuration, builds the app, listens, and shuts down cleanly on SIGTERM/SIGINT:
@@ -27,13 +28,23 @@ export async function startLatch(config: LatchConfig = loadConfig(), log: Logger
     ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler)
     : http.createServer(handler);
   server.requestTimeout = 30_000;
+  // Listening before the main port, so a node that answers /healthz also answers scrapes.
+  const metricsListen = config.metrics.listen;
+  const metricsServer = metricsListen ? await listenForMetrics(services.metrics, metricsListen) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
-  log.info({ listen: `${scheme}://${config.server.host}:${port}`, baseUrl: config.server.baseUrl, store: services.store.kind, directory: services.directory.kind }, 'Latch is listening');
+  const listening = {
+    listen: `${scheme}://${config.server.host}:${port}`,
+    baseUrl: config.server.baseUrl,
+    metrics: metricsListen ? `http://${metricsListen}/metrics` : 'main port',
+    store: services.store.kind,
+    directory: services.directory.kind,
+  };
+  log.info(listening, 'Latch is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -41,6 +52,8 @@ export async function startLatch(config: LatchConfig = loadConfig(), log: Logger
       log.info('shutting down: finishing in-flight requests');
       // Long-polls (push) answer now rather than at their timeout.
       void services.push.close();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeout);

@@ -8,6 +8,7 @@ import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createPasscodes, type Passcodes } from './authn/passcodes/index.ts';
 import { createPush, type Push } from './authn/push/index.ts';
+import type { PushNetwork } from './authn/push/push-endpoint.ts';
 import { createSteps } from './authn/steps/registry.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
@@ -72,8 +73,14 @@ export async function openDirectory(config: LatchConfig, log: Logger): Promise<D
   return createLdapDirectory(config.directory.ldap, log);
 }
 
-export async function createServices(config: LatchConfig, log: Logger): Promise<Services> {
-  const metrics = createMetrics();
+/** What tests may replace; production passes nothing. */
+export interface ServiceOptions {
+  /** DNS (and reachable addresses) for Web Push: tests resolve the push services' names themselves. */
+  webPushNetwork?: PushNetwork;
+}
+
+export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
+  const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
   const store = await openStore(config.store, log);
   try {
@@ -93,8 +100,14 @@ export async function createServices(config: LatchConfig, log: Logger): Promise<
     const passcodes = createPasscodes(store, secret, config.passcodes);
     // factorChanges (below) asks push for the user's phone, and push asks it back at activation.
     const push = await createPush({
-      config: config.push, store, authLog, log, trustLifetimeMs: config.knownDevice.lifetime, serverSecret: secret,
+      config: config.push,
+      store,
+      authLog,
+      log,
+      trustLifetimeMs: config.knownDevice.lifetime,
+      serverSecret: secret,
       hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId),
+      webPushNetwork: options.webPushNetwork,
     });
     const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
     const factorChanges = new FactorChanges([

@@ -1,8 +1,19 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from './duration.ts';
 
 // Push to the Latch Authenticator (src/authn/push/): how long a push and an activation link live,
 // the verification code, what a fraud report does, and Web Push (VAPID).
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** A DNS name (not an IP address, not a URL): the push service's host and its subdomains. */
+const pushHost = z
+  .string()
+  .transform((name) => name.toLowerCase().replace(/\.$/, ''))
+  .refine((name) => !isIP(name) && DNS_NAME.test(name), {
+    error: 'expected a host name such as fcm.googleapis.com (a name and its subdomains), not an IP address or URL',
+  });
 
 const limit = z.strictObject({ maxFailures: z.number().int().min(1), window: duration });
 
@@ -27,6 +38,11 @@ export const pushConfig = z.strictObject({
     enabled: z.boolean(),
     /** VAPID "sub": a mailto: or https: contact for the push services. */
     subject: z.string().regex(/^(mailto:|https:)/, 'expected a mailto: or https: URL'),
+    /**
+     * Push services a device may register (each name with its subdomains). Whatever is listed,
+     * Latch never connects to a loopback, private, link-local or other non-public address.
+     */
+    allowedHosts: z.array(pushHost),
   }),
 });
 

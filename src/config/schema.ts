@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from './duration.ts';
 import { policyLayer, policyConfig } from './policy.ts';
 import { ldapConfig } from './ldap.ts';
+import { metricsConfig } from './metrics.ts';
 import { oidcConfig } from './oidc.ts';
 import { passcodesConfig } from './passcodes.ts';
 import { samlConfig } from './saml.ts';
@@ -102,6 +103,7 @@ export const configSchema = z.strictObject({
   throttle,
   knownDevice,
   authLog,
+  metrics: metricsConfig,
   policy: policyConfig,
   passcodes: passcodesConfig,
   push: pushConfig,

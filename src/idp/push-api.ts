@@ -37,8 +37,8 @@ const decisionBody = z.strictObject({
   signature: b64url.max(100),
 });
 const webPushBody = z.strictObject({
-  // Push services are HTTPS; Latch posts nowhere else.
-  endpoint: z.url({ protocol: /^https$/ }).max(2000),
+  // Checked in full (https, a known push service, public addresses) by push.webPushEndpoints.
+  endpoint: z.string().min(1).max(2000),
   keys: z.object({ p256dh: b64url.max(200), auth: b64url.max(100) }),
 });
 
@@ -150,7 +150,14 @@ export function pushApiRoutes(deps: PushApiDeps): Router<LatchState> {
     ctx.state.route = API.webPush;
     const text = await rawBody(ctx);
     const device = await signedDevice(ctx, text);
-    await push.devices.setWebPush(device.id, parse(webPushBody, text));
+    if (!push.vapid) {
+      throw refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
+    }
+    const subscription = parse(webPushBody, text);
+    // The endpoint is where Latch will post: only a public push service, never inside the network.
+    const checked = await push.webPushEndpoints.check(subscription.endpoint);
+    if (!checked.ok) throw refused(400, 'invalid_endpoint', checked.message, `device ${device.id}: ${checked.reason}`);
+    await push.devices.setWebPush(device.id, subscription);
     ctx.body = { ok: true };
   });
 

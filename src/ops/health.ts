@@ -1,10 +1,9 @@
 import Router from '@koa/router';
 import type { LatchState } from '../http/context.ts';
-import type { Metrics } from './metrics.ts';
 
 // /healthz: the process answers. /readyz: it can serve sign-ins, i.e. the store and the
-// directory answer (a load balancer should send no users to a node that fails it). /metrics:
-// Prometheus.
+// directory answer (a load balancer should send no users to a node that fails it). /metrics is
+// in ./metrics.ts.
 
 export interface Dependency {
   name: string;
@@ -17,7 +16,7 @@ function withTimeout(check: Promise<void>): Promise<void> {
   return Promise.race([check, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
 }
 
-export function healthRoutes(dependencies: Dependency[], metrics: Metrics): Router<LatchState> {
+export function healthRoutes(dependencies: Dependency[]): Router<LatchState> {
   const router = new Router<LatchState>();
   router.get('/healthz', (ctx) => {
     ctx.state.route = '/healthz';
@@ -39,11 +38,6 @@ export function healthRoutes(dependencies: Dependency[], metrics: Metrics): Rout
     const ready = results.every(([, state]) => state === 'ok');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.state.route = '/metrics';
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
   });
   return router;
 }

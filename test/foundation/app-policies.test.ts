@@ -48,7 +48,7 @@ after(async () => {
 async function signInToSp(browser: HttpClient, entityId: string, username: string) {
   const prompt = await browser.get(`/saml2/idp/init?sp=${encodeURIComponent(entityId)}`);
   if (!prompt.path.startsWith('/login')) return prompt;
-  const passwordPage = await browser.submit(prompt, { username });
+  const passwordPage = await browser.passwordPage(username, prompt);
   return browser.submit(passwordPage, { password: PASSWORD });
 }
 
@@ -79,7 +79,7 @@ test("an OIDC client's policy applies: a denied client refuses after the passwor
   });
   const prompt = await browser.get(`/oidc/auth?${query}`);
   assert.ok(prompt.path.startsWith('/login'), `expected the prompt, got ${prompt.path}`);
-  const refused = await browser.submit(await browser.submit(prompt, { username: 'alice' }), { password: PASSWORD });
+  const refused = await browser.submit(await browser.passwordPage('alice', prompt), { password: PASSWORD });
   assert.equal(refused.status, 403);
   assert.match(visibleText(refused.text), /You can't sign in to Blocked app\./);
 });

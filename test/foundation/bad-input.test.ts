@@ -79,7 +79,7 @@ describe('bad input', () => {
     assertClean(other, otherPost);
 
     // The owner's sign-in is untouched by all that.
-    const password = await owner.submit(first, { username: 'alice' });
+    const password = await owner.passwordPage('alice', first);
     assert.ok(isPasswordPage(password));
     const done = await owner.submit(password, { password: PASSWORD });
     assertShows(done, 'Signed in as Alice Liddell');
@@ -90,7 +90,7 @@ describe('bad input', () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const tx = txOf(first.path);
-    const passwordPage = await client.submit(first, { username: 'alice' });
+    const passwordPage = await client.passwordPage('alice', first);
     assert.ok(isPasswordPage(passwordPage));
     const refusalsBefore = latch.logs().filter((l) => /CSRF/.test(String(l.msg ?? ''))).length;
 
@@ -153,7 +153,7 @@ describe('bad input', () => {
     const client = new HttpClient(shortLived.url);
     const first = await client.startSignIn();
     const tx = txOf(first.path);
-    const passwordPage = await client.submit(first, { username: 'alice' });
+    const passwordPage = await client.passwordPage('alice', first);
     assert.ok(isPasswordPage(passwordPage));
     await sleep(1500);
     const post = await client.submit(passwordPage, { password: PASSWORD });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, withContext } from '../support/chromium.ts';
+import { launchChromium, toPasswordField, withContext } from '../support/chromium.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 
 // A person signs in with a password in real Chromium, finding every field by its label.
@@ -33,7 +33,7 @@ describe('password sign-in in Chromium', () => {
   async function enterUsername(page: Page, username = 'alice'): Promise<void> {
     await page.getByLabel('Username').fill(username);
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password').waitFor();
+    await toPasswordField(page);
   }
 
   async function enterPassword(page: Page, password = PASSWORD): Promise<void> {
@@ -94,8 +94,9 @@ describe('password sign-in in Chromium', () => {
       assert.equal(await page.getByLabel('Username').count(), 0, 'still the password page after reload');
 
       // Back to the prompt's first address: the pages are no-store, so the browser asks again
-      // and Latch shows the step the sign-in is on.
-      await page.goBack();
+      // and Latch shows the step the sign-in is on. (Two steps back: the passkey page, which
+      // comes first after the username, was a form post of its own.)
+      await page.evaluate(() => history.go(-2));
       await page.getByLabel('Password').waitFor();
       await enterPassword(page);
       await page.getByRole('heading', { name: 'Signed in as Alice Liddell' }).waitFor();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium, withContext, type Browser, type Page } from '../support/chromium.ts';
+import { launchChromium, toPasswordField, withContext, type Browser, type Page } from '../support/chromium.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
 
@@ -35,6 +35,7 @@ describe('passcodes and bypass codes in Chromium', () => {
     await page.goto(`${latch.url}/account/sign-in`);
     await page.getByLabel('Username').fill('alice');
     await page.getByRole('button', { name: 'Next' }).click();
+    await toPasswordField(page);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }

@@ -51,7 +51,7 @@ describe('push device API', () => {
   /** alice at the push page with a push sent; returns the browser and the request id. */
   async function pushFor(username: string) {
     const browser = new HttpClient(latch.url);
-    const pw = await browser.submit(await browser.startSignIn(), { username });
+    const pw = await browser.passwordPage(username);
     const pushPage = await browser.submit(pw, { password: PASSWORD });
     const sent = await browser.submit(pushPage, { push: 'send' });
     const code = /aria-label="Verification code">(\d+)</.exec(sent.text)?.[1];
@@ -124,7 +124,7 @@ describe('push device API', () => {
     const bobId = (await latch.services.directory.findUser('bob'))!.id;
     const device = (await latch.services.push.devices.forUser(bobId))!;
     const browser = new HttpClient(latch.url);
-    const pw = await browser.submit(await browser.startSignIn(), { username: 'bob' });
+    const pw = await browser.passwordPage('bob');
     let page = await browser.submit(pw, { password: PASSWORD });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

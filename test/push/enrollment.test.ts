@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
+import { launchChromium, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { activationLink, CliPhone, PASSWORD, sendPush, signedInAs } from './helpers.ts';
@@ -30,6 +30,7 @@ describe('inline activation when policy requires a second factor', () => {
       await page.goto(`${latch.url}/account/sign-in`);
       await page.getByLabel('Username').fill('frank');
       await page.getByRole('button', { name: 'Next' }).click();
+      await toPasswordField(page);
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       // A security key or passkey is offered first; the phone is the other option.

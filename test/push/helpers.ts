@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { toPasswordField } from '../support/chromium.ts';
 import { HttpClient, type Page as HttpPage } from '../support/http-client.ts';
 import { cleanEnv, REPO_ROOT, runCommand, tempDir, type CommandResult } from '../support/latch-process.ts';
 
@@ -58,6 +59,7 @@ export async function passwordThenPush(page: Page, base: string, username: strin
   await page.goto(`${base}/account/sign-in`);
   await page.getByLabel('Username').fill(username);
   await page.getByRole('button', { name: 'Next' }).click();
+  await toPasswordField(page);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Approve with your phone' }).waitFor();

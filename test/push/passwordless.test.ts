@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
+import { launchChromium, toPasswordField, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
@@ -52,7 +52,7 @@ describe('passwordless push', () => {
   }
 
   async function passwordAsked(page: Page): Promise<void> {
-    await page.getByLabel('Password').waitFor();
+    await toPasswordField(page);
     assert.equal(await page.getByRole('button', { name: 'Approve on your phone' }).count(), 0, 'no passwordless option here');
     assert.equal(await page.getByRole('heading', { name: 'Approve on your phone' }).count(), 0);
   }
@@ -68,7 +68,7 @@ describe('passwordless push', () => {
     // Asking for the step by hand (a forged "choose") is refused and the page stays on the password.
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
-    const pw = await client.submit(first, { username: 'alice' });
+    const pw = await client.passwordPage('alice', first);
     const forced = await client.post(pw.path, { csrf: /name="csrf" value="([^"]+)"/.exec(pw.text)![1]!, step: 'password', choose: 'push-passwordless' });
     assert.match(forced.text, /That option is not available\./);
     assert.match(forced.text, /<label for="password">Password<\/label>/);

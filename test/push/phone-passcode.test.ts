@@ -23,7 +23,7 @@ after(async () => {
 
 /** Password, then "Passcode" under Other options. */
 async function toPasscode(browser: HttpClient) {
-  const passwordPage = await browser.submit(await browser.startSignIn(), { username: 'olga' });
+  const passwordPage = await browser.passwordPage('olga');
   const push = await browser.submit(passwordPage, { password: PASSWORD });
   assert.match(visibleText(push.text), /Approve with your phone/);
   const passcode = await browser.submit(push, { choose: 'passcode' });

@@ -159,7 +159,7 @@ describe('verified push as a second factor', () => {
   test('a help-desk link re-activates on a new phone, which replaces the old device', async () => {
     // With only her password, erin cannot reach her account page: the phone is asked for first.
     const passwordOnly = new HttpClient(latch.url);
-    const pw = await passwordOnly.submit(await passwordOnly.startSignIn(), { username: 'erin' });
+    const pw = await passwordOnly.passwordPage('erin');
     assert.match((await passwordOnly.submit(pw, { password: PASSWORD })).text, /Approve with your phone/);
     assert.match(await phones.erin!.ok('list'), /erin@/);
 

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPush } from '../../src/authn/push/index.ts';
@@ -11,42 +8,36 @@ import { AuthLog } from '../../src/authn/auth-log.ts';
 import { parseActivationUrl } from '../../src/authn/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, publicJwkOf } from '../../src/authenticator/core/client.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
+import { hashPassword } from '../../src/directory/password-hash.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { openssl } from '../support/keys.ts';
-import { addUser, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
+import { addUser, startLatchProcess, tempDir } from '../support/latch-process.ts';
 import { activationLink, PASSWORD } from './helpers.ts';
+import { startPushService, STAND_IN_HOST, type PushServiceStandIn } from './push-service.ts';
 
 // Waking a phone that is not polling: Web Push (VAPID) to the phone web app, received here by a
-// local stand-in for the browser vendor's push service (which this network cannot reach), and the
-// relay interface for FCM/APNs with a fake relay.
+// local stand-in for the browser vendor's push service (./push-service.ts), and the relay
+// interface for FCM/APNs with a fake relay.
 
 function b64url(bytes: Buffer): string {
   return bytes.toString('base64url');
 }
 
 describe('waking the phone', () => {
-  let latch: LatchProcess;
-  let pushService: https.Server;
-  const received: Array<{ path: string; headers: import('node:http').IncomingHttpHeaders; bytes: number }> = [];
+  let latch: InProcessLatch;
+  let pushService: PushServiceStandIn;
 
   before(async () => {
-    // The stand-in push service speaks HTTPS like the real ones; Latch trusts its certificate.
-    const dir = tempDir('latch-push-service-');
-    const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', keyFile, '-out', certFile]);
-    latch = await startLatchProcess({ env: { NODE_EXTRA_CA_CERTS: certFile } });
-    await addUser(latch.env, 'alice', { password: PASSWORD });
-    pushService = https.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (req, res) => {
-      let bytes = 0;
-      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', headers: req.headers, bytes });
-        res.writeHead(201).end();
-      });
-    });
-    await new Promise<void>((resolve) => pushService.listen(0, '127.0.0.1', resolve));
+    pushService = await startPushService();
+    const dataDir = tempDir('latch-data-');
+    writeUsersFile(path.join(dataDir, 'users.yaml'), { alice: { id: newUserId(), groups: [], password: await hashPassword(PASSWORD), disabled: false } });
+    // The stand-in's name resolves to its loopback address, and only this Latch may connect there:
+    // the system's DNS does not know the name, so delivery shows Latch connects to the checked address.
+    const network = { resolve: async (host: string) => (host === STAND_IN_HOST ? ['127.0.0.1'] : []), permits: (address: string) => address === '127.0.0.1' };
+    latch = await startInProcess({ push: { webPush: { allowedHosts: [STAND_IN_HOST] } } }, dataDir, { webPushNetwork: network });
   });
 
   after(async () => {
@@ -62,16 +53,17 @@ describe('waking the phone', () => {
     // What a browser's PushSubscription holds: the push service URL and the app's ECDH key + secret.
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
-    const endpoint = `https://127.0.0.1:${(pushService.address() as AddressInfo).port}/wpush/subscription-1`;
+    const endpoint = `https://${STAND_IN_HOST}:${pushService.port}/wpush/subscription-1`;
     await device.registerWebPush({ endpoint, keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) } });
 
     const browser = new HttpClient(latch.url);
-    const pw = await browser.submit(await browser.startSignIn(), { username: 'alice' });
+    const pw = await browser.passwordPage('alice');
     const sent = await browser.submit(await browser.submit(pw, { password: PASSWORD }), { push: 'send' });
     const code = /aria-label="Verification code">(\d+)</.exec(sent.text)?.[1];
     assert.ok(code);
-    for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await pushService.waitForMessages('/wpush/subscription-1', 5000);
 
+    const received = pushService.received;
     assert.equal(received.length, 1, 'the push service got one message');
     const [message] = received;
     assert.equal(message!.path, '/wpush/subscription-1');

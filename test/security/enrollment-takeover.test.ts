@@ -73,7 +73,7 @@ after(async () => {
 async function afterPassword(browser: HttpClient, sp: string, username: string): Promise<Page> {
   const prompt = await browser.get(`/saml2/idp/init?sp=${encodeURIComponent(SP(sp))}`);
   assert.ok(prompt.path.startsWith('/login'), prompt.path);
-  return browser.submit(await browser.submit(prompt, { username }), { password: PASSWORD });
+  return browser.submit(await browser.passwordPage(username, prompt), { password: PASSWORD });
 }
 
 const ENROLLMENT_PAGES = /Set up a security key or this device|Set up phone sign-in|Set up an authenticator app|id="activation-link"|otpauth:/;
@@ -116,7 +116,7 @@ test('the OIDC interaction path refuses the same way', async () => {
   });
   const prompt = await browser.get(`/oidc/auth?${query}`);
   assert.ok(prompt.path.startsWith('/login'), prompt.path);
-  const page = await browser.submit(await browser.submit(prompt, { username: 'pia' }), { password: PASSWORD });
+  const page = await browser.submit(await browser.passwordPage('pia', prompt), { password: PASSWORD });
   assertRefused(page, /Keys-only app accepts only a security key or this device as a second factor/);
   assert.deepEqual(await latch.credentialsOf('id-pia'), []);
 });

@@ -28,8 +28,21 @@ export async function withContext<T>(browser: Browser, options: BrowserContextOp
 export async function signInAtPrompt(page: Page, username: string, password: string): Promise<void> {
   await page.fill('#username', username);
   await page.click('button[name=action][value=submit]');
+  await toPasswordField(page);
   await page.fill('#password', password);
   await page.click('button[name=action][value=submit]');
+}
+
+/**
+ * After the username: waits for the password field. Where policy allows passkeys, the passkey page
+ * comes first for every username; this takes "Other options" -> "Password" there.
+ */
+export async function toPasswordField(page: Page): Promise<void> {
+  await page.waitForSelector('#password, input[name=step][value=passkey]', { state: 'attached' });
+  if (await page.$('#password')) return;
+  await page.click('details.options > summary');
+  await page.click('button[name=choose][value=password]');
+  await page.waitForSelector('#password');
 }
 
 export type { Browser, BrowserContext, Page };

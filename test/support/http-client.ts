@@ -79,12 +79,20 @@ export class HttpClient {
     return { status: current.status, headers: current.headers, text: await current.text(), path: at };
   }
 
-  /** From "/" to signed in, as a person would: Sign in, Username + Next, Password + Sign in. */
+  /** From "/" to signed in, as a person would: Sign in, Username + Next, (Other options -> Password,) Password + Sign in. */
   async signIn(username: string, password: string): Promise<Page> {
-    const prompt = await this.startSignIn();
-    const passwordPage = await this.submit(prompt, { username });
-    assert.match(passwordPage.text, /<label for="password">Password<\/label>/, 'the second page asks for the password');
-    return this.submit(passwordPage, { password });
+    return this.submit(await this.passwordPage(username), { password });
+  }
+
+  /**
+   * Username + Next on the first page (`first`, or a new sign-in), then the password page. Where
+   * policy allows passkeys the passkey page comes first for every username: "Other options" -> "Password".
+   */
+  async passwordPage(username: string, first?: Page): Promise<Page> {
+    const next = await this.submit(first ?? (await this.startSignIn()), { username });
+    const passwordPage = isPasskeyPage(next) ? await this.submit(next, { choose: 'password' }) : next;
+    assert.match(passwordPage.text, /<label for="password">Password<\/label>/, 'the password page');
+    return passwordPage;
   }
 
   /** GET /account/sign-in and follow to the prompt's first page. */
@@ -99,6 +107,11 @@ export class HttpClient {
   submit(page: Page, fields: Record<string, string>, action = 'submit'): Promise<Page> {
     return this.post(page.path, { csrf: hiddenValue(page.text, 'csrf'), step: hiddenValue(page.text, 'step'), action, ...fields });
   }
+}
+
+/** The page after the username that offers a passkey first ("Password" is under "Other options"). */
+export function isPasskeyPage(page: Page): boolean {
+  return page.text.includes('<input type="hidden" name="step" value="passkey">');
 }
 
 export function hiddenValue(html: string, name: string): string {

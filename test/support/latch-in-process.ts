@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/ops/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { tempDir, writeConfig } from './latch-process.ts';
 
 // Latch composed in the test process (createServices + buildApp) on a free port, for tests that
@@ -21,10 +21,10 @@ export interface InProcessLatch {
 }
 
 /** `config` is merged over config/default.yaml as a LATCH_CONFIG file would be. */
-export async function startInProcess(config: Record<string, unknown> = {}, dataDir = tempDir('latch-data-')): Promise<InProcessLatch> {
+export async function startInProcess(config: Record<string, unknown> = {}, dataDir = tempDir('latch-data-'), options: ServiceOptions = {}): Promise<InProcessLatch> {
   const file = writeConfig(tempDir('latch-config-'), config);
   const loaded = loadConfig({ env: { LATCH_DATA_DIR: dataDir }, file });
-  const services = await createServices(loaded, createLogger('silent'));
+  const services = await createServices(loaded, createLogger('silent'), options);
   const server = http.createServer(buildApp(services).callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

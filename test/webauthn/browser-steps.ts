@@ -20,9 +20,21 @@ export async function enterUsername(page: Page, username: string): Promise<void>
   await page.getByRole('button', { name: 'Next' }).click();
 }
 
+/** The password, from the password page or (after the username) the passkey page's "Other options". */
 export async function enterPassword(page: Page): Promise<void> {
-  await page.getByLabel('Password').fill(PASSWORD);
+  const password = page.getByLabel('Password');
+  const passkeyPage = page.getByRole('heading', { name: 'Sign in with your passkey' });
+  await password.or(passkeyPage).waitFor();
+  if (await passkeyPage.isVisible()) await choosePassword(page);
+  await password.fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** On the passkey page (shown after every username): "Other options" -> "Password". */
+export async function choosePassword(page: Page): Promise<void> {
+  await page.getByText('Other options').click();
+  await page.getByRole('button', { name: 'Password', exact: true }).click();
+  await waitForHeading(page, 'Enter your password');
 }
 
 export async function signOut(page: Page, base: string): Promise<void> {

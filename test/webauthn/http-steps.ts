@@ -20,8 +20,7 @@ export function authenticators(origin: string) {
 /** First sign-in under require-enrollment: password, a security key as second factor, then a passkey on the device. */
 export async function enrollKeyAndPasskey(base: string, username: string, soft = authenticators(new URL(base).origin)): Promise<{ browser: HttpClient; key: SoftAuthenticator; device: SoftAuthenticator }> {
   const browser = new HttpClient(base);
-  const passwordPage = await browser.submit(await browser.startSignIn(), { username });
-  const choices = await browser.submit(passwordPage, { password: PASSWORD });
+  const choices = await browser.submit(await passwordPage(browser, username), { password: PASSWORD });
   // A new user is offered an authenticator app first; keys are under "Other options".
   const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
   assert.equal(heading(enroll), 'Set up a security key or this device');
@@ -31,6 +30,14 @@ export async function enrollKeyAndPasskey(base: string, username: string, soft =
   assert.equal(heading(done), `Signed in as ${username}`, alert(done));
   await browser.post('/logout', { csrf: /name="csrf" value="([^"]+)"/.exec(done.text)![1]! });
   return { browser: new HttpClient(base), ...soft };
+}
+
+/** Up to the password page: the username, then (from the passkey page) "Other options" -> "Password". */
+export async function passwordPage(browser: HttpClient, username: string): Promise<Page> {
+  const page = await browser.submit(await browser.startSignIn(), { username });
+  const password = heading(page) === 'Sign in with your passkey' ? await browser.submit(page, { choose: 'password' }, 'choose') : page;
+  assert.equal(heading(password), 'Enter your password');
+  return password;
 }
 
 /** Up to the passkey page after typing the username. */

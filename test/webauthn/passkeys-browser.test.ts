@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
-import { PASSWORD, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
+import { PASSWORD, alertText, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
 import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
@@ -13,7 +13,7 @@ import { addAuthenticator } from './virtual-authenticator.ts';
 // platform authenticators, remembered devices, and what an OIDC application receives.
 
 const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan'].map((name) =>
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim'].map((name) =>
   user(name, name === 'carol' ? ['platform-only'] : name === 'erin' ? ['remember-everywhere'] : []),
 );
 
@@ -82,6 +82,29 @@ describe('passkeys and security keys in Chromium', () => {
       const stored = (await latch.credentialsOf('id-bob')).find((c) => c.passwordless)!;
       assert.equal(stored.counter, held!.signCount, 'the stored sign counter follows the authenticator');
       assert.ok(stored.lastUsedAt);
+    });
+  });
+
+  test("the passkey page of an account without passkeys looks the same; another account's passkey is refused there", async () => {
+    await withContext(chrome, {}, async (context) => {
+      const page = await context.newPage();
+      const { device } = await enrollKeyThenPasskey(page, latch.url, 'kim');
+      await signOut(page, latch.url);
+      await device.setPresence(false);
+      await page.goto(`${latch.url}/account/sign-in`);
+      await enterUsername(page, 'judy');
+      await waitForHeading(page, 'Sign in with your passkey');
+      await device.setPresence(true);
+      // The browser offers the passkeys it holds for Latch: here only kim's.
+      await page.getByRole('button', { name: 'Use passkey' }).click();
+      await waitForHeading(page, 'Enter your password');
+      assert.equal(await alertText(page), 'No passkey was accepted. Use another way to sign in.');
+      assert.match((await latch.authReasons())[0]!, /credential belongs to another user \(id-kim\)/);
+      assert.equal((await latch.credentialsOf('id-judy')).length, 0);
+
+      // The password still signs judy in (her first sign-in: she sets up a second factor next).
+      await enterPassword(page);
+      await waitForHeading(page, 'Set up an authenticator app');
     });
   });
 
@@ -174,11 +197,15 @@ describe('passkeys and security keys in Chromium', () => {
       await waitForHeading(page, 'Signed in as carol');
       await signOut(page, latch.url);
 
-      // Typing the username leads to the password (no passkey page), then the key as second factor.
+      // The passkey page looks the same for everyone; carol's roaming passkey is refused there by
+      // her group's policy, then the password and the key as second factor.
       await page.goto(`${latch.url}/account/sign-in`);
       await enterUsername(page, 'carol');
-      await page.getByLabel('Password').waitFor();
-      assert.equal(await heading(page), 'Enter your password');
+      await waitForHeading(page, 'Sign in with your passkey');
+      await page.getByRole('button', { name: 'Use passkey' }).click();
+      await waitForHeading(page, 'Enter your password');
+      assert.equal(await alertText(page), 'No passkey was accepted. Use another way to sign in.');
+      assert.match((await latch.authReasons())[0]!, /policy for carol does not allow roaming passwordless sign-in/);
       await enterPassword(page);
       await waitForHeading(page, 'Use your security key or this device');
       await page.getByRole('button', { name: 'Continue' }).click();

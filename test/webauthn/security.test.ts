@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { HttpClient, hiddenValue } from '../support/http-client.ts';
 import { SoftAuthenticator, pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
-import { alert, authenticators, enrollKeyAndPasskey, heading, passkeyPage, signedIn } from './http-steps.ts';
+import { alert, authenticators, enrollKeyAndPasskey, heading, passkeyPage, passwordPage, signedIn } from './http-steps.ts';
 import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
 
 // Attacks on Latch's WebAuthn, with a software authenticator over HTTP. Each one checks what the
@@ -13,6 +13,9 @@ import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from '.
 const CHALLENGE_LIFETIME_MS = 1500;
 const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups });
 const USERS = [user('alice'), user('bob'), user('carol', ['platform-only']), user('dave'), user('erin')];
+// Every refusal on the passkey page reads the same (whose passkeys exist is nobody's business);
+// the authentication log says what was wrong.
+const NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
 
 describe('WebAuthn security', () => {
   let latch: WebAuthnLatch;
@@ -35,13 +38,14 @@ describe('WebAuthn security', () => {
 
   const counterOf = async (userId: string) => (await latch.credentialsOf(userId)).find((c) => c.passwordless)!.counter;
 
-  /** Posts an assertion on the passkey page and checks it was refused with `message` and changed nothing. */
-  async function assertRefused(browser: HttpClient, page: Awaited<ReturnType<typeof passkeyPage>>, response: unknown, message: string, userId: string, counter: number) {
+  /** Posts an assertion on the passkey page and checks it was refused (`reason` in the log), on to the password, and changed nothing. */
+  async function assertRefused(browser: HttpClient, page: Awaited<ReturnType<typeof passkeyPage>>, response: unknown, reason: RegExp, userId: string, counter: number) {
     const after = await browser.submit(page, { webauthn_response: JSON.stringify(response) });
-    assert.equal(alert(after), message);
-    assert.equal(heading(after), 'Sign in with your passkey', 'still on the passkey page');
+    assert.equal(alert(after), NOT_ACCEPTED);
+    assert.equal(heading(after), 'Enter your password', 'on to the password');
     assert.equal(signedIn(browser), false, 'no session');
     assert.equal(await counterOf(userId), counter, 'sign counter unchanged');
+    assert.match((await latch.authReasons())[0]!, reason);
   }
 
   let alice: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
@@ -64,7 +68,7 @@ describe('WebAuthn security', () => {
     assert.equal(heading(await first.submit(page, { webauthn_response: JSON.stringify(response) })), 'Signed in as alice');
     const counter = await counterOf('id-alice');
     const attacker = new HttpClient(latch.url);
-    await assertRefused(attacker, await passkeyPage(attacker, 'alice'), response, 'This page has expired. Try again.', 'id-alice', counter);
+    await assertRefused(attacker, await passkeyPage(attacker, 'alice'), response, /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
   test('a challenge expires: an assertion made after its lifetime is refused', async () => {
@@ -72,9 +76,7 @@ describe('WebAuthn security', () => {
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
     await sleep(CHALLENGE_LIFETIME_MS + 300);
-    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text)), 'This page has expired. Try again.', 'id-alice', counter);
-    const reasons = await latch.authReasons();
-    assert.match(reasons[0]!, /challenge unknown, expired, already used/);
+    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text)), /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
   test('origin and RP id are checked', async () => {
@@ -82,7 +84,7 @@ describe('WebAuthn security', () => {
       const browser = new HttpClient(latch.url);
       const page = await passkeyPage(browser, 'alice');
       const before = await counterOf('id-alice');
-      await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), overrides), 'That did not work. Try again, or choose another way to sign in.', 'id-alice', before - 0);
+      await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), overrides), /assertion refused/, 'id-alice', before - 0);
       alice.device.credentials.find((c) => c.rpId === 'localhost')!.counter = before;
     }
     const reasons = (await latch.authReasons()).slice(0, 2).join('\n');
@@ -94,9 +96,8 @@ describe('WebAuthn security', () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
-    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { userVerified: false }), 'That did not work. Try again, or choose another way to sign in.', 'id-alice', counter);
+    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { userVerified: false }), /user verification/i, 'id-alice', counter);
     alice.device.credentials[0]!.counter = counter;
-    assert.match((await latch.authReasons())[0]!, /user verification/i);
   });
 
   test('the user handle must match the account (and must be there)', async () => {
@@ -105,7 +106,7 @@ describe('WebAuthn security', () => {
       const browser = new HttpClient(latch.url);
       const page = await passkeyPage(browser, 'alice');
       const counter = await counterOf('id-alice');
-      await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { userHandle }), 'That did not work. Try again, or choose another way to sign in.', 'id-alice', counter);
+      await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { userHandle }), /user handle/, 'id-alice', counter);
       alice.device.credentials[0]!.counter = counter;
     }
     const reasons = (await latch.authReasons()).slice(0, 2).join('\n');
@@ -117,17 +118,11 @@ describe('WebAuthn security', () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const bobCounter = await counterOf('id-bob');
-    const forged = bob.device.assert({ ...pageOptions(page.text), allowCredentials: [] });
-    const after = await browser.submit(page, { webauthn_response: JSON.stringify(forged) });
-    assert.equal(alert(after), 'This passkey or security key is not registered with your account.');
-    assert.equal(signedIn(browser), false);
-    assert.equal(await counterOf('id-bob'), bobCounter, "bob's counter unchanged");
+    await assertRefused(browser, page, bob.device.assert(pageOptions(page.text)), /credential belongs to another user \(id-bob\)/, 'id-bob', bobCounter);
 
     // At the second factor after alice's password: bob's security key.
     const second = new HttpClient(latch.url);
-    const identify = await second.submit(await second.startSignIn(), { username: 'alice' });
-    const passwordPage = await second.submit(identify, { choose: 'password' }, 'choose');
-    const factor = await second.submit(passwordPage, { password: PASSWORD });
+    const factor = await second.submit(await passwordPage(second, 'alice'), { password: PASSWORD });
     assert.equal(heading(factor), 'Use your security key or this device');
     const refused = await second.submit(factor, { webauthn_response: JSON.stringify(bob.key.assert({ ...pageOptions(factor.text), allowCredentials: [] })) });
     assert.equal(alert(refused), 'This passkey or security key is not registered with your account.');
@@ -140,13 +135,13 @@ describe('WebAuthn security', () => {
     const counter = await counterOf('id-alice');
     const genuine = alice.device.assert(pageOptions(page.text)) as { response: Record<string, string> };
     const forged = { ...genuine, response: { ...genuine.response, signature: Buffer.alloc(72, 1).toString('base64url') } };
-    await assertRefused(browser, page, forged, 'That did not work. Try again, or choose another way to sign in.', 'id-alice', counter);
+    await assertRefused(browser, page, forged, /assertion refused/, 'id-alice', counter);
     alice.device.credentials[0]!.counter = counter;
 
     const bare = new HttpClient(latch.url);
     const other = await passkeyPage(bare, 'alice');
     const id = alice.device.credentials[0]!.id;
-    await assertRefused(bare, other, { id, rawId: id, type: 'public-key', response: {}, clientExtensionResults: {} }, 'That did not work. Try again, or choose another way to sign in.', 'id-alice', counter);
+    await assertRefused(bare, other, { id, rawId: id, type: 'public-key', response: {}, clientExtensionResults: {} }, /malformed authentication response/, 'id-alice', counter);
   });
 
   test('a sign counter that goes backwards is logged and, with signCounterRegression: refuse, refused', async () => {
@@ -154,8 +149,7 @@ describe('WebAuthn security', () => {
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
     assert.ok(counter >= 2);
-    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { counter: 1 }), 'This authenticator cannot be used: it may have been copied. Contact your IT help desk.', 'id-alice', counter);
-    assert.match((await latch.authReasons())[0]!, /sign counter did not increase \(stored \d+, signed 1\).*refused/);
+    await assertRefused(browser, page, alice.device.assert(pageOptions(page.text), { counter: 1 }), /sign counter did not increase \(stored \d+, signed 1\).*refused/, 'id-alice', counter);
     alice.device.credentials[0]!.counter = counter;
   });
 
@@ -163,7 +157,7 @@ describe('WebAuthn security', () => {
     const soft = authenticators(origin);
     const roamingPasskey = new SoftAuthenticator({ origin, kind: 'roaming', userVerification: true, residentKeys: true });
     const browser = new HttpClient(latch.url);
-    const choices = await browser.submit(await browser.submit(await browser.startSignIn(), { username: 'carol' }), { password: PASSWORD });
+    const choices = await browser.submit(await passwordPage(browser, 'carol'), { password: PASSWORD });
     const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
     const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))) });
     assert.equal(heading(offer), 'Sign in faster next time');
@@ -176,7 +170,7 @@ describe('WebAuthn security', () => {
     // public key): autofill does not know her groups, so the policy is checked after the assertion.
     await latch.services.webauthn.ceremonies.credentials.add({
       ...(await latch.credentialsOf('id-carol'))[0]!, id: 'carol-roaming-passkey', passwordless: true,
-    }, 'carol');
+    });
     const autofill = new HttpClient(latch.url);
     const first = await autofill.startSignIn();
     const options = pageOptions(first.text);
@@ -208,12 +202,12 @@ describe('WebAuthn security', () => {
     }
   });
 
-  test('a browser without WebAuthn is sent to another way: the passkey page points to the password', async () => {
+  test('a browser without WebAuthn is sent on to the password', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const after = await browser.submit(page, {});
-    assert.equal(alert(after), 'Passkey is not available. Choose another way to sign in.');
-    assert.match(after.text, /<button type="submit" name="choose" value="password"/);
+    assert.equal(alert(after), 'This browser cannot use passkeys. Use another way to sign in.');
+    assert.equal(heading(after), 'Enter your password');
     assert.equal(signedIn(browser), false);
   });
 

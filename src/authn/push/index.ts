@@ -7,6 +7,7 @@ import { PushActivations } from './activation.ts';
 import { PushBus } from './bus.ts';
 import { PushDevices } from './devices.ts';
 import type { PushNotifier } from './notify.ts';
+import { PushEndpoints, type PushNetwork } from './push-endpoint.ts';
 import { RelayNotifier, type PushRelay } from './relay.ts';
 import { PushRequests } from './requests.ts';
 import { DeviceAuthenticator } from './signature.ts';
@@ -23,6 +24,8 @@ export interface Push {
   requests: PushRequests;
   deviceAuth: DeviceAuthenticator;
   trusted: TrustedBrowsers;
+  /** Where Web Push may go (push.webPush.allowedHosts, public addresses only). */
+  webPushEndpoints: PushEndpoints;
   vapid?: VapidKeys;
   close(): Promise<void>;
 }
@@ -38,13 +41,16 @@ export async function createPush(options: {
   relay?: PushRelay;
   /** Whether a user has any factor: activation links given to password-only sessions check it. */
   hasAnyFactor?: (userId: string) => Promise<boolean>;
+  /** DNS and reachable addresses for Web Push; production leaves it unset (system DNS, public addresses). */
+  webPushNetwork?: PushNetwork;
 }): Promise<Push> {
   const { config, store, authLog, log } = options;
   const devices = new PushDevices(store, new SecretBox(options.serverSecret));
   const bus = new PushBus(store);
   const notifiers: PushNotifier[] = [];
+  const webPushEndpoints = new PushEndpoints(config.webPush.allowedHosts, options.webPushNetwork);
   const vapid = config.webPush.enabled ? await loadVapidKeys(store) : undefined;
-  if (vapid) notifiers.push(new WebPushNotifier(vapid, config.webPush.subject, log));
+  if (vapid) notifiers.push(new WebPushNotifier(vapid, config.webPush.subject, webPushEndpoints, log));
   if (options.relay) notifiers.push(new RelayNotifier(options.relay, log));
   return {
     config,
@@ -53,6 +59,7 @@ export async function createPush(options: {
     requests: new PushRequests(store, bus, config, authLog, notifiers),
     deviceAuth: new DeviceAuthenticator(store, devices, config.clockSkew),
     trusted: new TrustedBrowsers(store, options.trustLifetimeMs),
+    webPushEndpoints,
     vapid,
     close: () => bus.close(),
   };

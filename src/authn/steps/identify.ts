@@ -1,7 +1,7 @@
 import type { Step, StepContext, StepOutcome, StepView } from './step.ts';
 
 // The first page: who is signing in. It never says whether the account exists; that would let
-// anyone probe for usernames. Unknown users go on to the password page like everyone else.
+// anyone probe for usernames. Unknown users go on to the same page as everyone else.
 // With passkeys, the page also offers the browser's passkey autofill: picking one names the user.
 
 /** Passkeys offered by the browser's autofill on this page (conditional mediation). */

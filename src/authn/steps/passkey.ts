@@ -1,11 +1,30 @@
-import type { Directory, DirectoryUser } from '../../directory/contract.ts';
-import { CANCELLED_MESSAGE, RESPONSE_FIELD, browserError } from '../webauthn/form.ts';
-import type { PasswordlessSignIn } from '../webauthn/passwordless.ts';
+import type { Directory } from '../../directory/contract.ts';
+import type { Json } from '../../store/contract.ts';
+import { allowedPasswordlessKinds, type PasswordlessSignIn } from '../webauthn/passwordless.ts';
+import { RESPONSE_FIELD, browserError } from '../webauthn/form.ts';
 import type { Step, StepContext, StepOutcome, StepView } from './step.ts';
 
-// Passwordless sign-in after the username: one gesture on a passkey (platform or roaming, as the
-// policy allows) with user verification. Offered before the password whenever the user has a
-// usable passkey; "Other options" leads to the password, and so does a browser without WebAuthn.
+// Passwordless sign-in after the username: one gesture on a passkey with user verification.
+// The page must not tell anyone who types a username whether that account has passkeys, so it is
+// the same for every username (whenever the application's policy allows passkeys): no directory
+// or store lookup before the user chooses, and a discoverable-credential request with no
+// credential ids. The asserted passkey must then belong to the typed account (its user handle
+// too). Any failure, or a browser without WebAuthn, reads the same for every account and leads to
+// the next way to sign in (the password); "Other options" leads there as well.
+
+/** Shown after any failed or cancelled passkey on this page, whatever the account. */
+export const PASSKEY_NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
+export const NO_WEBAUTHN = 'This browser cannot use passkeys. Use another way to sign in.';
+/** When there is no other way to sign in here, the page stays: try again. */
+const TRY_AGAIN = 'That did not work. Try again, or choose another way to sign in.';
+
+/** Marks a sign-in whose passkey was not used, so the password comes next. */
+const NOT_USED = { passkeyNotUsed: true };
+const notUsed = (data: Json | undefined) =>
+  typeof data === 'object' && data !== null && !Array.isArray(data) && data.passkeyNotUsed === true;
+
+/** No directory id has this value: a username with no account accepts no passkey. */
+const NO_ACCOUNT = '(no such account)';
 
 export class PasskeyStep implements Step {
   readonly id = 'passkey';
@@ -17,43 +36,46 @@ export class PasskeyStep implements Step {
     private readonly directory: Directory,
   ) {}
 
-  private async account(ctx: StepContext): Promise<DirectoryUser | undefined> {
-    const login = ctx.tx.login;
-    // Most users have no passkey: they go on to the password without a directory search.
-    const userId = login ? await this.passwordless.ceremonies.credentials.passkeyUserFor(login) : undefined;
-    if (!login || !userId) return undefined;
-    const user = await this.directory.findUser(login);
-    return user && user.id === userId && !user.disabled ? user : undefined;
-  }
-
+  /** Decided by the application's policy alone (the user's groups are not known yet), never by the account. */
   async isAvailable(ctx: StepContext): Promise<boolean> {
-    const user = await this.account(ctx);
-    return user !== undefined && (await this.passwordless.usablePasskeys(ctx, user)).length > 0;
+    if (allowedPasswordlessKinds(ctx.policy.passwordless).length === 0) return false;
+    return !(notUsed(ctx.tx.stepData) && ctx.policy.password);
   }
 
   async view(ctx: StepContext): Promise<StepView> {
-    const user = (await this.account(ctx))!;
-    const passkeys = await this.passwordless.usablePasskeys(ctx, user);
-    const options = await this.passwordless.ceremonies.authenticationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'passwordless', userId: user.id }, passkeys, 'required');
-    return { template: 'webauthn-authenticate', model: { username: ctx.tx.login ?? user.username, purpose: 'passwordless', options: JSON.stringify(options) } };
+    // No credential ids: any passkey of this site may answer, and handle() checks whose it is.
+    const binding = { owner: `tx:${ctx.tx.id}`, purpose: 'passwordless' as const };
+    const options = JSON.stringify(await this.passwordless.ceremonies.authenticationOptions(binding, [], 'required'));
+    return { template: 'webauthn-authenticate', model: { username: ctx.tx.login ?? '', purpose: 'passwordless', options } };
   }
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
     const error = browserError(form);
-    if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
-    if (error) return { kind: 'challenge', message: CANCELLED_MESSAGE, reason: 'the browser reported no response (cancelled or timed out)' };
-    const user = await this.account(ctx);
-    if (!user) return { kind: 'attempted', reason: 'the account is no longer usable for passwordless sign-in' };
-    const verdict = await this.passwordless.verify(ctx, form[RESPONSE_FIELD], 'passwordless', user.id);
+    if (error === 'unsupported') return this.notAccepted(ctx, NO_WEBAUTHN, 'the browser cannot use WebAuthn');
+    if (error) return this.notAccepted(ctx, PASSKEY_NOT_ACCEPTED, 'no response from the browser (cancelled, no passkey)');
+    const login = ctx.tx.login ?? '';
+    const account = login ? await this.directory.findUser(login) : undefined;
+    const verdict = await this.passwordless.verify(ctx, form[RESPONSE_FIELD], 'passwordless', account?.id ?? NO_ACCOUNT);
+    const whose = account ? '' : `no account named "${login}"; `;
     switch (verdict.kind) {
       case 'signed-in':
         return verdict.outcome;
       case 'refused':
-        return { kind: 'challenge', message: verdict.message, reason: verdict.reason, result: 'failure' };
       case 'not-allowed':
-        return { kind: 'attempted', reason: verdict.reason };
-      case 'disabled':
-        return { kind: 'failed', message: 'Your account is disabled.', hint: 'Contact your IT help desk to have it enabled.', reason: verdict.reason, result: 'failure' };
+        return this.notAccepted(ctx, PASSKEY_NOT_ACCEPTED, `${whose}${verdict.reason}`, 'failure');
+      case 'disabled': {
+        const hint = 'Contact your IT help desk to have it enabled.';
+        return { kind: 'failed', message: 'Your account is disabled.', hint, reason: verdict.reason, result: 'failure' };
+      }
     }
+  }
+
+  /** On to the password when policy has one; otherwise this page again. */
+  private notAccepted(ctx: StepContext, message: string, reason: string, result?: string): StepOutcome {
+    if (!ctx.policy.password) {
+      return { kind: 'challenge', message: message === NO_WEBAUTHN ? message : TRY_AGAIN, reason, result };
+    }
+    const onwards = `${reason}; on to the next way to sign in`;
+    return { kind: 'challenge', message, reason: onwards, result, stepData: NOT_USED };
   }
 }

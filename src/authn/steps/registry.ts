@@ -43,8 +43,10 @@ export function createSteps(deps: StepDeps): Step[] {
   const { webauthn, passcodes, push } = deps;
   return [
     new IdentifyStep(webauthn.autofill),
-    new PasskeyStep(webauthn.passwordless, deps.directory),
+    // Only in a browser where this user completed a second factor before: the phone comes first there.
     new PushPasswordlessStep(push, deps.knownDevices, deps.directory),
+    // Elsewhere the passkey page, the same for every username.
+    new PasskeyStep(webauthn.passwordless, deps.directory),
     new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
     new WebAuthnSecondFactorStep(webauthn.ceremonies),
     new PushStep(push),

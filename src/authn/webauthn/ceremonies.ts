@@ -60,7 +60,8 @@ export class WebAuthnCeremonies {
     binding: ChallengeBinding & { userId: string },
     posted: string | undefined,
     mode: RegistrationMode,
-    naming: { name?: string; userAgent: string; /** The account's username: passkeys are looked up by it. */ username: string },
+    // `username` is no longer used (passkeys are not looked up by username); callers may drop it.
+    naming: { name?: string; userAgent: string; username?: string },
   ): Promise<{ ok: true; credential: StoredCredential } | Refusal> {
     const response = parseResponse(registrationResponse, posted);
     if (!response) return { ok: false, message: NOT_ACCEPTED, reason: 'malformed registration response' };
@@ -89,7 +90,7 @@ export class WebAuthnCeremonies {
       passwordless: credential.discoverable && credential.userVerified,
       createdAt: Date.now(),
     };
-    if (!(await this.credentials.add(stored, naming.username))) {
+    if (!(await this.credentials.add(stored))) {
       return { ok: false, message: 'This authenticator is already registered.', reason: 'credential id already registered' };
     }
     return { ok: true, credential: stored };

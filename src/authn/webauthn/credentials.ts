@@ -31,8 +31,6 @@ const credentialKey = (id: string) => `webauthn-credential:${id}`;
 const userIndex = (userId: string) => `webauthn-credentials-of:${userId}`;
 const handleOfUser = (userId: string) => `webauthn-handle-of:${userId}`;
 const userOfHandle = (handle: string) => `webauthn-user-of-handle:${handle}`;
-/** Usernames that have (or had) a passkey: the passkey page looks here before asking the directory. */
-const passkeyLogin = (username: string) => `webauthn-passkey-login:${username.normalize('NFC').toLowerCase()}`;
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -76,20 +74,11 @@ export class WebAuthnCredentials {
     return found.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Adds a credential of the user with this username; false when that credential id is already registered (to anyone). */
-  async add(credential: StoredCredential, username: string): Promise<boolean> {
+  /** Adds a credential; false when that credential id is already registered (to anyone). */
+  async add(credential: StoredCredential): Promise<boolean> {
     if (!(await this.store.createIfAbsent(credentialKey(credential.id), credential))) return false;
     await this.store.addToIndex(userIndex(credential.userId), credential.id);
-    if (credential.passwordless) await this.store.set(passkeyLogin(username), credential.userId);
     return true;
-  }
-
-  /**
-   * The user id behind a typed login when that username ever registered a passkey; undefined
-   * means no passkey, so sign-in goes on to the password without a directory lookup.
-   */
-  async passkeyUserFor(login: string): Promise<string | undefined> {
-    return this.store.get<string>(passkeyLogin(login));
   }
 
   /** Records a sign-in: the new counter and when. */

@@ -2,7 +2,7 @@ import type { Directory, DirectoryUser } from '../../directory/contract.ts';
 import type { PolicyResolver } from '../policy.ts';
 import type { StepContext, StepOutcome } from '../steps/step.ts';
 import type { WebAuthnCeremonies } from './ceremonies.ts';
-import type { AuthenticatorKind, StoredCredential } from './credentials.ts';
+import type { AuthenticatorKind } from './credentials.ts';
 
 // A passwordless sign-in after the assertion verified: the account must still exist and be
 // enabled, and the policy that applies to the user's groups (not known before) must allow this
@@ -35,14 +35,13 @@ export class PasswordlessSignIn {
     private readonly policies: PolicyResolver,
   ) {}
 
-  /** Passkeys of this user that the policy for the user's groups allows here. */
-  async usablePasskeys(ctx: StepContext, user: DirectoryUser): Promise<StoredCredential[]> {
-    const kinds = allowedPasswordlessKinds(this.policies.resolve(ctx.tx.request.app.id, user.groups).passwordless);
-    return (await this.ceremonies.credentials.list(user.id)).filter((c) => c.passwordless && kinds.includes(c.kind));
-  }
-
+  /**
+   * Verifies a passkey assertion against this transaction's challenge (issued without a user: the
+   * page never says whose passkeys exist). `userId`, when the user typed a username, is the
+   * account the passkey must belong to.
+   */
   async verify(ctx: StepContext, posted: string | undefined, purpose: 'passwordless' | 'discoverable', userId?: string): Promise<PasswordlessVerdict> {
-    const checked = await this.ceremonies.verifyAssertion({ owner: `tx:${ctx.tx.id}`, purpose, userId }, posted, {
+    const checked = await this.ceremonies.verifyAssertion({ owner: `tx:${ctx.tx.id}`, purpose }, posted, {
       userId,
       requireUserVerification: true,
       passwordless: true,
