@@ -13,7 +13,19 @@ export interface PromptPage {
   current: CurrentStep;
 }
 
-export type Template = (view: StepView, page: PromptPage) => { title: string; body: Html; script?: string };
+export interface TemplateResult {
+  title: string;
+  body: Html;
+  script?: string;
+  /** Alternatives the body offers as buttons of its own: left out of "Other options". */
+  promoted?: string[];
+}
+
+export type Template = (view: StepView, page: PromptPage) => TemplateResult;
+
+/** A visible button that switches to another alternative of the stage ("Use your password instead"). */
+export const chooseButton = (id: string, label: string) =>
+  html`<button type="submit" name="choose" value="${id}" class="secondary" formnovalidate>${label}</button>`;
 
 export const alertBox = (message: string | undefined) =>
   message ? html`<p class="alert" role="alert" id="prompt-error">${message}</p>` : '';

@@ -1,6 +1,6 @@
 import type { StepView } from '../authn/steps/step.ts';
 import { html, type Html } from '../util/html.ts';
-import { describedBy, whoLine, type Template } from './prompt-parts.ts';
+import { chooseButton, describedBy, whoLine, type Template } from './prompt-parts.ts';
 
 // Pages of the WebAuthn steps: use a passkey or security key, register one, and passkey autofill
 // on the first page. The ceremony options ride in a data attribute (no inline script under the
@@ -18,8 +18,10 @@ export function passkeyAutofill(view: StepView): Html | '' {
 }
 
 export const WEBAUTHN_TEMPLATES: Record<string, Template> = {
-  'webauthn-authenticate': (view) => {
+  'webauthn-authenticate': (view, page) => {
     const passwordless = view.model.purpose === 'passwordless';
+    // Most people who reach the passkey page (shown for every username) sign in with a password.
+    const password = passwordless && page.current.alternatives.some((alt) => alt.id === 'password');
     return {
       title: passwordless ? 'Sign in with your passkey' : 'Use your security key or this device',
       body: html`${whoLine(view)}
@@ -27,8 +29,10 @@ ${ceremony('authenticate', String(view.model.options))}
 <p>${passwordless
   ? 'Use your fingerprint, face, screen lock or security key when your browser asks.'
   : 'Insert or touch your security key, or confirm on this device, when your browser asks.'}</p>
-<button type="submit" name="action" value="submit" id="webauthn-start" autofocus>${passwordless ? 'Use passkey' : 'Continue'}</button>`,
+<button type="submit" name="action" value="submit" id="webauthn-start" autofocus>${passwordless ? 'Use passkey' : 'Continue'}</button>
+${password ? chooseButton('password', 'Use your password instead') : ''}`,
       script: WEBAUTHN_SCRIPT,
+      promoted: password ? ['password'] : [],
     };
   },
   'webauthn-register': (view, page) => {

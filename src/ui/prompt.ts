@@ -45,7 +45,8 @@ ${passkeyAutofill(view)}`,
 export function promptPage(page: PromptPage): Html {
   const template = TEMPLATES[page.current.view.template];
   if (!template) throw new Error(`no template for step view "${page.current.view.template}"`);
-  const { title, body, script } = template(page.current.view, page);
+  const { title, body, script, promoted = [] } = template(page.current.view, page);
+  const others = page.current.alternatives.filter((alt) => !promoted.includes(alt.id));
   return layout(
     title,
     html`<p class="app">${page.appName}</p>
@@ -56,9 +57,9 @@ export function promptPage(page: PromptPage): Html {
 ${alertBox(page.message)}
 ${body}
 ${page.current.remember ? rememberBox(page.current.remember, page.appName) : ''}
-${page.current.alternatives.length > 0
+${others.length > 0
   ? html`<details class="options"><summary>Other options</summary>
-${page.current.alternatives.map((alt) => html`<button type="submit" name="choose" value="${alt.id}" class="link" formnovalidate>${alt.label}</button>`)}
+${others.map((alt) => html`<button type="submit" name="choose" value="${alt.id}" class="link" formnovalidate>${alt.label}</button>`)}
 </details>`
   : ''}
 <button type="submit" name="action" value="cancel" class="link cancel" formnovalidate>Cancel</button>

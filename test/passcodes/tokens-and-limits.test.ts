@@ -80,8 +80,8 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(alert(page), 'Your token is out of step with Latch. Press its button again and enter the new code.');
     page = await code(client, page, hotpCode(HOTP_HEX, 41));
     assert.equal(page.path, '/');
-    const resync = latch.authEvents().find((e) => e.event === 'passcode' && e.result === 'success' && String(e.reason).includes('resynchroniz'));
-    assert.equal(resync?.reason, 'passcode from HOTP token T-100 accepted after resynchronizing the token');
+    const resync = await latch.authEvent((e) => e.event === 'passcode' && e.result === 'success' && String(e.reason).includes('resynchroniz'));
+    assert.equal(resync.reason, 'passcode from HOTP token T-100 accepted after resynchronizing the token');
 
     ({ client, page } = await passwordFirst('bob'));
     page = await code(client, page, hotpCode(HOTP_HEX, 42));

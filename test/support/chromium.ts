@@ -35,12 +35,11 @@ export async function signInAtPrompt(page: Page, username: string, password: str
 
 /**
  * After the username: waits for the password field. Where policy allows passkeys, the passkey page
- * comes first for every username; this takes "Other options" -> "Password" there.
+ * comes first for every username; this takes its "Use your password instead" there.
  */
 export async function toPasswordField(page: Page): Promise<void> {
   await page.waitForSelector('#password, input[name=step][value=passkey]', { state: 'attached' });
   if (await page.$('#password')) return;
-  await page.click('details.options > summary');
   await page.click('button[name=choose][value=password]');
   await page.waitForSelector('#password');
 }

@@ -31,6 +31,8 @@ export interface LatchProcess {
   /** Parsed JSON log lines written to stdout so far. */
   logs(): LogLine[];
   authEvents(): Record<string, unknown>[];
+  /** The first auth event that matches, waiting for it (log lines reach the test a little later than the page). */
+  authEvent(match: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   stderr(): string;
   /** SIGTERM and wait; resolves with the exit code (null when ended by a signal). */
   stop(): Promise<number | null>;
@@ -117,13 +119,23 @@ export async function startLatchProcess(options: StartOptions = {}): Promise<Lat
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
+  const authEvents = () => logs().flatMap((l) => (l.auth ? [l.auth] : []));
   return {
     url,
     port,
     dataDir,
     env,
     logs,
-    authEvents: () => logs().flatMap((l) => (l.auth ? [l.auth] : [])),
+    authEvents,
+    async authEvent(match, timeoutMs = 5000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = authEvents().find(match);
+        if (found) return found;
+        if (Date.now() > until) throw new Error(`no matching auth event in ${timeoutMs} ms; last: ${JSON.stringify(authEvents().slice(-3))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     stderr: () => stderr,
     stop: () => end('SIGTERM'),
     kill: async () => {

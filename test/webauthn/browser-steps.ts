@@ -30,10 +30,9 @@ export async function enterPassword(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-/** On the passkey page (shown after every username): "Other options" -> "Password". */
+/** On the passkey page (shown after every username): "Use your password instead". */
 export async function choosePassword(page: Page): Promise<void> {
-  await page.getByText('Other options').click();
-  await page.getByRole('button', { name: 'Password', exact: true }).click();
+  await page.getByRole('button', { name: 'Use your password instead' }).click();
   await waitForHeading(page, 'Enter your password');
 }
 

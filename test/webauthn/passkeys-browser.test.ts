@@ -159,7 +159,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('"Other options" on the passkey page falls back to the password and a second factor', async () => {
+  test('"Use your password instead" on the passkey page falls back to the password and a second factor', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'heidi');
@@ -168,8 +168,7 @@ describe('passkeys and security keys in Chromium', () => {
       await page.goto(`${latch.url}/account/sign-in`);
       await enterUsername(page, 'heidi');
       await waitForHeading(page, 'Sign in with your passkey');
-      await page.getByText('Other options').click();
-      await page.getByRole('button', { name: 'Password' }).click();
+      await page.getByRole('button', { name: 'Use your password instead' }).click();
       await enterPassword(page);
       await waitForHeading(page, 'Use your security key or this device');
       await device.setPresence(true);
