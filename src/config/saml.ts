@@ -101,6 +101,11 @@ export const samlConfig = z.strictObject({
   signMetadata: z.boolean(),
   /** AuthnRequests and LogoutRequests issued longer ago than this (plus the SP's clock skew) are refused. */
   requestMaxAge: duration,
+  /**
+   * The largest protocol message (AuthnRequest, LogoutRequest/Response) read, in bytes of XML after
+   * base64 and, for HTTP-Redirect, after inflating; tighter than server.maxBodyBytes.
+   */
+  maxMessageBytes: z.number().int().min(4096).max(1024 * 1024),
   /** How long an assertion is valid (NotOnOrAfter). */
   assertionLifetime: duration,
   /** Shibboleth scopes published in the IdP metadata (for eduPersonPrincipalName and similar). */

@@ -12,7 +12,7 @@ import { testSp } from '../../../test/support/saml-fixtures.ts';
 
 const defaults = { ...testSp().options } as unknown as SamlConfig['spDefaults'];
 const saml = (url: string): SamlConfig => ({
-  enabled: true, metadataDir: '/nonexistent', signMetadata: false, requestMaxAge: 300_000, assertionLifetime: 300_000, scopes: [],
+  enabled: true, metadataDir: '/nonexistent', signMetadata: false, requestMaxAge: 300_000, maxMessageBytes: 65_536, assertionLifetime: 300_000, scopes: [],
   spDefaults: defaults,
   serviceProviders: { remote: { metadataUrl: url } },
 });

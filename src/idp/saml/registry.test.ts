@@ -71,9 +71,10 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
 }));
 
 test('config errors for saml keys name the key', () => withDir((dir) => {
-  assert.throws(() => configIn(dir, { spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' } } }), (err: unknown) => {
+  assert.throws(() => configIn(dir, { maxMessageBytes: 100, spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' } } }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
+    assert.match(text, /saml\.maxMessageBytes: .*4096.* \(got 100\)/);
     assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
     assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, metadataUrl, or entityId together with acs/);
     return true;

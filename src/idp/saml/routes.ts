@@ -7,7 +7,7 @@ import { LatchError } from '../../util/errors.ts';
 import { registerStatic } from '../../ui/static.ts';
 import type { Json } from '../../store/contract.ts';
 import { readAuthnRequest, type IncomingRequest } from './authn-request.ts';
-import { postFormPage } from './bindings.ts';
+import { postFormLimit, postFormPage } from './bindings.ts';
 import { SAML_PATHS } from './idp-identity.ts';
 import type { Outgoing, SamlIdp } from './idp.ts';
 import { SamlError } from './status.ts';
@@ -69,7 +69,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router<LatchState> {
   router.post(SAML_PATHS.sso, async (ctx) => {
     ctx.state.route = SAML_PATHS.sso;
     await refusals(ctx, deps, async () => {
-      const form = await readForm(ctx, deps.maxBodyBytes);
+      const form = await readForm(ctx, postFormLimit(idp.config.saml.maxMessageBytes, deps.maxBodyBytes));
       if (!form.SAMLRequest) throw new SamlError('This address expects a SAML sign-in request from an application.', 'POST /sso without SAMLRequest');
       await sso(ctx, { binding: 'post', message: form.SAMLRequest, ...optional('relayState', form.RelayState) });
     });

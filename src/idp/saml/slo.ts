@@ -7,6 +7,7 @@ import type { BrowserCookies } from '../browser.ts';
 import type { IdpSession, SessionStore } from '../session.ts';
 import type { SignOutHooks } from '../sign-out.ts';
 import type { SamlIdp, SamlSessionData } from './idp.ts';
+import { postFormLimit } from './bindings.ts';
 import { deliver, logoutRequestXml, logoutResponseXml, sloEndpoint, type Delivery } from './logout-messages.ts';
 import { newId } from './response.ts';
 import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
@@ -61,7 +62,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       const relayState = query.values.get('RelayState');
       return { param, input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) } };
     }
-    const form = await readForm(ctx, maxBodyBytes);
+    const form = await readForm(ctx, postFormLimit(idp.config.saml.maxMessageBytes, maxBodyBytes));
     const param = form.SAMLRequest ? 'SAMLRequest' : 'SAMLResponse';
     const message = form[param];
     if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
@@ -70,7 +71,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
 
   async function onLogoutRequest(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const now = Date.now();
-    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry);
+    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry, idp.config.saml.maxMessageBytes);
     const endpoint = sloEndpoint(sp);
     if (!endpoint) throw new SamlError('This application has no logout address registered with Latch.', `${sp.entityId} has no SingleLogoutService`);
     // An SP that has a signing key must sign its logout requests: otherwise anyone could end a user's session.
@@ -112,7 +113,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
     const chainId = input.relayState ?? '';
     const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await idp.store.take<Json>(chainKey(chainId)) as unknown as LogoutChain | undefined : undefined;
     if (!chain?.waiting) throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
-    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry);
+    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry, idp.config.saml.maxMessageBytes);
     if (sp.entityId !== chain.waiting.sp || attr(root, 'InResponseTo') !== chain.waiting.requestId) {
       throw new SamlError('The logout response does not belong to this logout.', `LogoutResponse from ${sp.entityId} in response to ${attr(root, 'InResponseTo')}`);
     }

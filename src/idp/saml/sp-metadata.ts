@@ -1,5 +1,5 @@
 import { NS } from './xml/namespaces.ts';
-import { XmlRejected, attr, childElements, parseXml, textOf, type XmlElement } from './xml/parse.ts';
+import { XmlRejected, attr, childElements, parseXml, textOf, type XmlElement, type XmlLimits } from './xml/parse.ts';
 
 // Reads what Latch needs from an SP's metadata: entity ID, ACS and SLO endpoints, certificates,
 // NameID formats, whether it signs its requests. Only HTTP-POST ACS endpoints are kept (the Web
@@ -34,7 +34,15 @@ export interface SpDescription {
   wantAssertionsSigned: boolean;
 }
 
-const METADATA_LIMITS = { maxBytes: 2 * 1024 * 1024, maxDepth: 32, maxElements: 50_000 };
+/** Metadata is read at startup from sources the operator chose; larger than a message, still bounded. */
+const METADATA_LIMITS: XmlLimits = {
+  maxBytes: 2 * 1024 * 1024,
+  maxDepth: 32,
+  maxElements: 50_000,
+  maxAttributes: 100_000,
+  maxNamespaceDeclarations: 1000,
+  maxReferences: 50_000,
+};
 
 export function parseSpMetadata(xml: string): SpDescription {
   const doc = parseXml(xml, METADATA_LIMITS);
