@@ -24,6 +24,17 @@ const encryptionAlgorithm = z.enum(['aes256-gcm', 'aes128-cbc'], { error: 'expec
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' });
 
+/** "https://app.example.com" (a port may follow, nothing else), normalized as URL.origin writes it. */
+const origin = z
+  .string()
+  .refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    return bare && (url.protocol === 'https:' || url.protocol === 'http:');
+  }, 'expected an origin such as https://app.example.com (scheme, host and optional port, no path)')
+  .transform((value) => new URL(value).origin);
+
 /** Options that each SP may set; all optional here, filled in from saml.spDefaults. */
 export const spOptions = z.strictObject({
   /** Start from a shipped preset (metadata/presets/<name>.yaml) for an IdP that chains to Latch. */
@@ -43,6 +54,11 @@ export const spOptions = z.strictObject({
   clockSkew: duration.optional(),
   requireSignedRequests: z.boolean().optional(),
   defaultRelayState: z.string().optional(),
+  /**
+   * Origins whose absolute URLs IdP-initiated sign-in may pass as RelayState; without them only a
+   * path on the SP ("/wiki/Start") is passed.
+   */
+  relayStateOrigins: z.array(origin).optional(),
   /** SessionNotOnOrAfter: how long the SP may keep its session. */
   sessionLifetime: duration.optional(),
   /** Allow IdP-initiated (unsolicited) sign-in to this SP. */

@@ -55,7 +55,7 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
   const metadataDir = path.join(dir, 'metadata');
   mkdirSync(metadataDir, { recursive: true });
   writeFileSync(path.join(metadataDir, 'a.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://a.test/acs'] }));
-  writeFileSync(path.join(metadataDir, 'a.yaml'), 'nameIdFormat: email\nsignResponce: true\n');
+  writeFileSync(path.join(metadataDir, 'a.yaml'), 'nameIdFormat: email\nsignResponce: true\nrelayStateOrigins: [https://a.test/start]\n');
   writeFileSync(path.join(metadataDir, 'b.xml'), '<!DOCTYPE x><x/>');
   writeFileSync(path.join(metadataDir, 'c.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://c.test/acs'] }));
   const saml = configIn(dir, { serviceProviders: { enc: { entityId: 'urn:enc', acs: [{ url: 'https://enc.test/acs' }], encryptAssertion: true } } });
@@ -64,6 +64,7 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
     const text = err.problems.join('\n');
     assert.match(text, /a\.yaml: nameIdFormat: expected unspecified, emailAddress, persistent or transient \(got "email"\)/);
     assert.match(text, /a\.yaml: signResponce: unknown key/);
+    assert.match(text, /a\.yaml: relayStateOrigins\.0: expected an origin such as https:\/\/app\.example\.com .*\(got "https:\/\/a\.test\/start"\)/);
     assert.match(text, /b\.xml: XML with a DOCTYPE/);
     assert.match(text, /saml\.serviceProviders\.enc: urn:enc: encryptAssertion is on but its metadata has no encryption certificate/);
     return true;
@@ -71,12 +72,13 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
 }));
 
 test('config errors for saml keys name the key', () => withDir((dir) => {
-  assert.throws(() => configIn(dir, { maxMessageBytes: 100, spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' } } }), (err: unknown) => {
+  assert.throws(() => configIn(dir, { maxMessageBytes: 100, spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' }, y: { entityId: 'urn:y', acs: [{ url: 'https://y.test/acs' }], relayStateOrigins: ['javascript:alert(1)'] } } }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
     assert.match(text, /saml\.maxMessageBytes: .*4096.* \(got 100\)/);
     assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
     assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, metadataUrl, or entityId together with acs/);
+    assert.match(text, /saml\.serviceProviders\.y\.relayStateOrigins\.0: expected an origin .*\(got "javascript:alert\(1\)"\)/);
     return true;
   });
 }));

@@ -11,7 +11,8 @@ import { parseSpMetadata, toPem, type SpDescription } from './sp-metadata.ts';
 // *.yaml beside it) and every entry of saml.serviceProviders. Problems are collected and reported
 // together, each naming the file or key, as the rest of the configuration does.
 
-export type ResolvedSpOptions = SpDefaults & Pick<SpOptions, 'defaultRelayState' | 'idpEntityId' | 'policy'> & { name: string };
+export type ResolvedSpOptions = SpDefaults &
+  Pick<SpOptions, 'defaultRelayState' | 'relayStateOrigins' | 'idpEntityId' | 'policy'> & { name: string };
 
 export interface ServiceProvider extends SpDescription {
   /** Where it was configured, for messages: a file path or "saml.serviceProviders.<key>". */
@@ -128,6 +129,7 @@ function build(source: string, description: SpDescription, ownOptions: SpOptions
     attributes: own.attributes ?? defaults.attributes,
     name: own.name ?? entityId,
     ...(own.defaultRelayState !== undefined ? { defaultRelayState: own.defaultRelayState } : {}),
+    ...(own.relayStateOrigins !== undefined ? { relayStateOrigins: own.relayStateOrigins } : {}),
     ...(own.idpEntityId !== undefined ? { idpEntityId: own.idpEntityId } : {}),
     ...(own.policy !== undefined ? { policy: own.policy } : {}),
   } as ResolvedSpOptions;
