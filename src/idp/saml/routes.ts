@@ -103,6 +103,10 @@ export function samlRoutes(deps: SamlRouteDeps): Router<LatchState> {
       ctx.state.route = SAML_PATHS.slo;
       await refusals(ctx, deps, () => deps.slo.handle(ctx));
     });
+    router[method](SAML_PATHS.sloConfirm, async (ctx) => {
+      ctx.state.route = SAML_PATHS.sloConfirm;
+      await refusals(ctx, deps, () => deps.slo.confirm(ctx));
+    });
   }
 
   async function send(ctx: Ctx, outgoing: Outgoing | undefined): Promise<void> {
