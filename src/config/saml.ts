@@ -65,6 +65,11 @@ export const spOptions = z.strictObject({
   allowIdpInitiated: z.boolean().optional(),
   /** A separate IdP entity ID for this SP (one IdP identity per SP, as hosted SSO services do). */
   idpEntityId: z.string().min(1).optional(),
+  /**
+   * PEM (or base64 DER) certificate that the SP's metadata must be signed with (an enveloped
+   * signature on its root); metadata without a valid signature is refused at startup.
+   */
+  metadataSigningCertificate: z.string().min(1).optional(),
   /** Sign-in policy for this SP, over policy.default (docs/sign-in-policy.md). */
   policy: policyLayer.optional(),
 });
