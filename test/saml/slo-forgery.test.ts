@@ -186,6 +186,9 @@ test('the user who confirms is signed out, and the SP gets its signed LogoutResp
   assert.equal(await stillSignedIn(browser), false);
   // The confirmation is single use.
   assert.ok((await decide(browser, page.text, 'logout')).status >= 400);
+  const used = await browser.request(`/saml2/idp/slo/confirm?request=${hiddenValue(page.text, 'request')}`);
+  assert.equal(used.status, 400);
+  assert.match(visibleText(await used.text()), /This logout request has expired or was already answered/);
 });
 
 test('a signed LogoutRequest still ends the session at once, as before', async () => {
@@ -194,7 +197,8 @@ test('a signed LogoutRequest still ends the session at once, as before', async (
   const res = await browser.request('/saml2/idp/slo', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ SAMLRequest: Buffer.from(signElement(request.xml, request.id, spKey, 'rsa-sha256')).toString('base64') }).toString(),
+    body: new URLSearchParams({ SAMLRequest: Buffer.from(signElement(request.xml, request.id, spKey, 'rsa-sha256')).toString('base64') })
+      .toString(),
   });
   assert.equal(res.status, 302);
   const answer = await logoutResponseAt(new URL(res.headers.get('location')!));

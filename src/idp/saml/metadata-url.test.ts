@@ -82,6 +82,10 @@ after(() => {
   temp?.cleanup();
 });
 
+/** Matches this text literally, with any port where it says PORT. */
+const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/PORT/g, '\\d+'));
+const ONLY_HTTPS = 'only redirects from https:// to https:// are followed';
+
 async function refused(entry: Record<string, unknown>, pattern: RegExp, cacheDir = `${temp.dir}/cache-${Math.random()}`): Promise<void> {
   await assert.rejects(resolveMetadataUrls(saml(entry), cacheDir, () => {}, fetchOptions), (err: unknown) => {
     assert.ok(err instanceof ConfigError, String(err));
@@ -105,7 +109,8 @@ test('an SP registered by metadata URL is fetched, cached, and the cache serves 
     const again = await resolveMetadataUrls(saml({ metadataUrl: url }), cache, (m) => warnings.push(m));
     assert.ok(loadSpRegistry(again).get(ENTITY));
     assert.match(warnings.join('\n'), /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched .*; using the copy/);
-    await refused({ metadataUrl: url.replace('/md.xml', '/missing.xml') }, /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched \(.*\) and there is no cached copy/);
+    await refused({ metadataUrl: url.replace('/md.xml', '/missing.xml') },
+      /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched \(.*\) and there is no cached copy/);
   } finally {
     server.close();
   }
@@ -113,8 +118,10 @@ test('an SP registered by metadata URL is fetched, cached, and the cache serves 
 
 test('redirects: https to https within a bound; never to http, never from http', async () => {
   assert.ok((await resolves({ metadataUrl: `${httpsBase}/moved-twice` })).get(ENTITY), 'https → https → https is followed');
-  await refused({ metadataUrl: `${httpsBase}/to-http` }, /metadataUrl: https:\/\/127\.0\.0\.1:\d+\/to-http could not be fetched \(it redirects to http:\/\/127\.0\.0\.1:\d+\/plain\.xml; only redirects from https:\/\/ to https:\/\/ are followed\)/);
-  await refused({ metadataUrl: `${httpBase}/to-https` }, /could not be fetched \(it redirects to https:.*; only redirects from https:\/\/ to https:\/\/ are followed\)/);
+  await refused({ metadataUrl: `${httpsBase}/to-http` },
+    literal(`metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched (it redirects to http://127.0.0.1:PORT/plain.xml; ${ONLY_HTTPS})`));
+  await refused({ metadataUrl: `${httpBase}/to-https` },
+    literal(`could not be fetched (it redirects to https://127.0.0.1:PORT/signed.xml; ${ONLY_HTTPS})`));
   await refused({ metadataUrl: `${httpsBase}/loop` }, /could not be fetched \(more than 3 redirects\)/);
 });
 
@@ -130,11 +137,13 @@ test('with metadataSigningCertificate, only metadata whose signature verifies wi
   assert.equal(sp?.acs[0]?.url, 'https://remote.sp.test/acs');
   const certificate = federation.certificatePem;
   await refused({ metadataUrl: `${httpsBase}/plain.xml`, metadataSigningCertificate: certificate },
-    /saml\.serviceProviders\.remote\.metadataUrl: the metadata from https:\/\/127\.0\.0\.1:\d+\/plain\.xml is not signed, but metadataSigningCertificate is set/);
+    literal('saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/plain.xml is not signed, ' +
+      'but metadataSigningCertificate is set'));
   await refused({ metadataUrl: `${httpsBase}/signed-by-stranger.xml`, metadataSigningCertificate: certificate },
     /saml\.serviceProviders\.remote\.metadataUrl: the metadata from .* has a signature that does not verify with metadataSigningCertificate/);
   await refused({ metadataUrl: `${httpsBase}/tampered.xml`, metadataSigningCertificate: certificate },
-    /saml\.serviceProviders\.remote\.metadataUrl: the metadata from .* has a signature that does not verify with metadataSigningCertificate \(signature digest does not match/);
+    literal('saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/tampered.xml has a signature ' +
+      'that does not verify with metadataSigningCertificate (signature digest does not match'));
 });
 
 test('a cached copy is checked too, and a refused download does not replace it', async () => {
@@ -143,11 +152,13 @@ test('a cached copy is checked too, and a refused download does not replace it',
   await resolveMetadataUrls(saml(entry), cache, () => {}, fetchOptions);
   await refused({ ...entry, metadataUrl: `${httpsBase}/tampered.xml` }, /does not verify/, cache);
   const warnings: string[] = [];
-  const fromCache = await resolveMetadataUrls(saml({ ...entry, metadataUrl: `${httpsBase}/missing.xml` }), cache, (m) => warnings.push(m), fetchOptions);
+  const missing = saml({ ...entry, metadataUrl: `${httpsBase}/missing.xml` });
+  const fromCache = await resolveMetadataUrls(missing, cache, (m) => warnings.push(m), fetchOptions);
   assert.equal(loadSpRegistry(fromCache).get(ENTITY)?.acs[0]?.url, 'https://remote.sp.test/acs', 'the good copy is still there');
   assert.match(warnings.join('\n'), /using the copy/);
   // A cached copy that does not verify (e.g. fetched before the certificate was configured) is refused.
   const unsignedCache = `${temp.dir}/cache-unsigned`;
   await resolveMetadataUrls(saml({ metadataUrl: `${httpsBase}/plain.xml` }), unsignedCache, () => {}, fetchOptions);
-  await refused({ metadataUrl: `${httpsBase}/missing.xml`, metadataSigningCertificate: federation.certificatePem }, /is not signed, but metadataSigningCertificate is set/, unsignedCache);
+  await refused({ metadataUrl: `${httpsBase}/missing.xml`, metadataSigningCertificate: federation.certificatePem },
+    /could not be fetched \(HTTP 404\), and the cached copy in .* is not signed, but metadataSigningCertificate is set/, unsignedCache);
 });

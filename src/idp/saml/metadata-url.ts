@@ -34,7 +34,8 @@ export async function resolveMetadataUrls(
   const serviceProviders = { ...saml.serviceProviders };
   for (const [key, entry] of Object.entries(saml.serviceProviders)) {
     if (!entry.metadataUrl) continue;
-    const resolved = await resolveOne(`saml.serviceProviders.${key}.metadataUrl`, entry, path.join(cacheDir, `${key}.xml`), warn, options);
+    const where = `saml.serviceProviders.${key}.metadataUrl`;
+    const resolved = await resolveOne(where, entry, path.join(cacheDir, `${key}.xml`), warn, options);
     if (typeof resolved === 'string') serviceProviders[key] = { ...entry, metadataXml: resolved };
     else problems.push(resolved.problem);
   }
@@ -55,10 +56,11 @@ async function resolveOne(
     xml = await fetchMetadata(url, options);
   } catch (err) {
     const reason = (err as Error).message;
-    if (!existsSync(cacheFile)) return { problem: `${where}: ${url} could not be fetched (${reason}) and there is no cached copy` };
+    const failed = `${where}: ${url} could not be fetched (${reason})`;
+    if (!existsSync(cacheFile)) return { problem: `${failed} and there is no cached copy` };
     const cached = readFileSync(cacheFile, 'utf8');
     const problem = signatureProblem(entry, cached);
-    if (problem) return { problem: `${where}: ${url} could not be fetched (${reason}), and the cached copy in ${cacheFile} ${problem}` };
+    if (problem) return { problem: `${failed}, and the cached copy in ${cacheFile} ${problem}` };
     warn(`${where}: ${url} could not be fetched (${reason}); using the copy from ${cacheFile}`);
     return cached;
   }

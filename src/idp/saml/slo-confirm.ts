@@ -26,16 +26,17 @@ export const confirmUrl = (id: string) => `${SAML_PATHS.sloConfirm}?request=${id
 export const isPendingId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 
 /**
- * How this browser's session relates to the request (its SAML data for the SP is SamlSessionData): `none` (not signed in: nothing to end),
- * `other` (it is not the session the request names), or `same`.
+ * How this browser's session relates to the request: `none` (not signed in: nothing to end),
+ * `other` (not the session the request names), or `same`. The session's data for the SP is the
+ * SamlSessionData recorded at sign-in.
  */
 export function sessionVerdict(session: IdpSession | undefined, pending: PendingLogout): 'none' | 'other' | 'same' {
   if (!session) return 'none';
   const data = session.apps[pending.sp]?.data;
   const recorded = data && typeof data === 'object' && !Array.isArray(data) ? data : {};
   const sessionIndex = recorded.sessionIndex;
-  const same = recorded.nameId === pending.nameId && typeof sessionIndex === 'string' && pending.sessionIndexes.includes(sessionIndex);
-  return same ? 'same' : 'other';
+  const named = typeof sessionIndex === 'string' && pending.sessionIndexes.includes(sessionIndex);
+  return named && recorded.nameId === pending.nameId ? 'same' : 'other';
 }
 
 export function confirmLogoutPage(options: { spName: string; user: string; request: string; csrf: string }): Html {

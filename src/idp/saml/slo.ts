@@ -110,7 +110,8 @@ export function createSloHandler(
     if (!signed) return awaitConfirmation(ctx, { ...origin, nameId, sessionIndexes });
 
     // The browser's session, or (when a cross-site POST brought no cookie) the one named by SessionIndex.
-    const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...(await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, '')))))];
+    const named = await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, ''))));
+    const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...named];
     const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as unknown as SamlSessionData | undefined)?.nameId === nameId);
     const pending = session ? await endSession(ctx, session, sp.entityId) : [];
     const chain: LogoutChain = { origin, returnTo: null, pending, waiting: null, partial: !session && candidates.some(Boolean) };
@@ -160,7 +161,12 @@ export function createSloHandler(
     const session = await sessions.fromCookie(cookies.session(ctx));
     if (session && !(isPendingId(form.request) && csrf.verify(csrfPurpose(session.sid, form.request), form.csrf))) {
       ctx.state.log.warn({ user: session.user.id }, 'SAML logout confirmation refused: stale or forged CSRF token');
-      throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'The sign-out could not be confirmed.', hint: 'You are still signed in. To sign out, use the application\'s sign-out again.' });
+      throw new LatchError({
+        status: 403,
+        code: 'csrf',
+        publicMessage: 'The sign-out could not be confirmed.',
+        hint: 'You are still signed in. To sign out, use the application\'s sign-out again.',
+      });
     }
     const pending = isPendingId(form.request) ? await idp.store.take<PendingLogout>(pendingKey(form.request)) : undefined;
     if (!pending) throw expiredConfirmation();
@@ -180,10 +186,11 @@ export function createSloHandler(
   function answerWithoutLogout(ctx: Ctx, pending: PendingLogout, verdict: 'none' | 'other' | 'same'): Promise<void> {
     const origin = { sp: pending.sp, requestId: pending.requestId, relayState: pending.relayState };
     if (verdict === 'other') {
-      ctx.state.log.warn({ sp: pending.sp }, 'unsigned SAML LogoutRequest does not name the session of this browser; nothing ended');
+      ctx.state.log.warn({ sp: pending.sp }, 'unsigned SAML LogoutRequest does not name this browser\'s session; nothing ended');
     }
-    const refusal = verdict === 'other' ? { code: STATUS.requester, subCode: STATUS.unknownPrincipal } : undefined;
-    return next(ctx, { origin, returnTo: null, pending: [], waiting: null, partial: false, ...(refusal ? { refusal } : {}) }, randomId());
+    const chain: LogoutChain = { origin, returnTo: null, pending: [], waiting: null, partial: false };
+    if (verdict === 'other') chain.refusal = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
+    return next(ctx, chain, randomId());
   }
 
   async function onLogoutResponse(ctx: Ctx, input: IncomingMessage): Promise<void> {
