@@ -57,21 +57,29 @@ const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g,
 const start = (partner: Record<string, unknown>) =>
   startLatchProcess({ env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
 
+/** What Latch says when it refuses to start (and stops it, failing, if it starts). */
+async function startError(partner: Record<string, unknown>): Promise<string> {
+  let started: LatchProcess;
+  try {
+    started = await start(partner);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  await started.stop();
+  assert.fail('Latch started');
+}
+
 test('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
-  await assert.rejects(start({ metadataUrl: `${httpsBase}/unsigned.xml`, metadataSigningCertificate: signer.certificatePem }), (err: Error) => {
-    assert.match(err.message, /Latch cannot start/);
-    assert.match(err.message, literal('saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
-      'is not signed, but metadataSigningCertificate is set'));
-    return true;
-  });
+  const message = await startError({ metadataUrl: `${httpsBase}/unsigned.xml`, metadataSigningCertificate: signer.certificatePem });
+  assert.match(message, /Latch cannot start/);
+  assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
+    'is not signed, but metadataSigningCertificate is set'));
 });
 
 test('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
-  await assert.rejects(start({ metadataUrl: `${httpsBase}/to-http` }), (err: Error) => {
-    assert.match(err.message, literal('saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
-      '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)'));
-    return true;
-  });
+  const message = await startError({ metadataUrl: `${httpsBase}/to-http` });
+  assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
+    '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)'));
 });
 
 test('signed metadata behind an https:// redirect registers the SP', async () => {
