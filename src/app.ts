@@ -52,7 +52,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     authenticatorAppRoutes(),
   ];
   if (config.saml.enabled) {
-    const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, config.server.maxBodyBytes);
+    const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, services.csrf, config.server.maxBodyBytes);
     services.signOut.set('saml', (ctx, session, { returnTo }) => slo.propagate(ctx, session, returnTo));
     routers.push(samlRoutes({ idp: services.saml, signIn: services.signIn, sessions: services.sessions, slo, maxBodyBytes: config.server.maxBodyBytes }));
   }

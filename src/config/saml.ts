@@ -24,6 +24,17 @@ const encryptionAlgorithm = z.enum(['aes256-gcm', 'aes128-cbc'], { error: 'expec
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' });
 
+/** "https://app.example.com" (a port may follow, nothing else), normalized as URL.origin writes it. */
+const origin = z
+  .string()
+  .refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    return bare && (url.protocol === 'https:' || url.protocol === 'http:');
+  }, 'expected an origin such as https://app.example.com (scheme, host and optional port, no path)')
+  .transform((value) => new URL(value).origin);
+
 /** Options that each SP may set; all optional here, filled in from saml.spDefaults. */
 export const spOptions = z.strictObject({
   /** Start from a shipped preset (metadata/presets/<name>.yaml) for an IdP that chains to Latch. */
@@ -43,12 +54,22 @@ export const spOptions = z.strictObject({
   clockSkew: duration.optional(),
   requireSignedRequests: z.boolean().optional(),
   defaultRelayState: z.string().optional(),
+  /**
+   * Origins whose absolute URLs IdP-initiated sign-in may pass as RelayState; without them only a
+   * path on the SP ("/wiki/Start") is passed.
+   */
+  relayStateOrigins: z.array(origin).optional(),
   /** SessionNotOnOrAfter: how long the SP may keep its session. */
   sessionLifetime: duration.optional(),
   /** Allow IdP-initiated (unsolicited) sign-in to this SP. */
   allowIdpInitiated: z.boolean().optional(),
   /** A separate IdP entity ID for this SP (one IdP identity per SP, as hosted SSO services do). */
   idpEntityId: z.string().min(1).optional(),
+  /**
+   * PEM (or base64 DER) certificate that the SP's metadata must be signed with (an enveloped
+   * signature on its root); metadata without a valid signature is refused at startup.
+   */
+  metadataSigningCertificate: z.string().min(1).optional(),
   /** Sign-in policy for this SP, over policy.default (docs/sign-in-policy.md). */
   policy: policyLayer.optional(),
 });
@@ -101,6 +122,11 @@ export const samlConfig = z.strictObject({
   signMetadata: z.boolean(),
   /** AuthnRequests and LogoutRequests issued longer ago than this (plus the SP's clock skew) are refused. */
   requestMaxAge: duration,
+  /**
+   * The largest protocol message (AuthnRequest, LogoutRequest/Response) read, in bytes of XML after
+   * base64 and, for HTTP-Redirect, after inflating; tighter than server.maxBodyBytes.
+   */
+  maxMessageBytes: z.number().int().min(4096).max(1024 * 1024),
   /** How long an assertion is valid (NotOnOrAfter). */
   assertionLifetime: duration,
   /** Shibboleth scopes published in the IdP metadata (for eduPersonPrincipalName and similar). */

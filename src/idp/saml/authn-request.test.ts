@@ -28,7 +28,7 @@ const strict = testSp({ entityId: 'https://strict.test', signingCertificates: [s
 const sps = new Map<string, ServiceProvider>([[plain.entityId, plain], [strict.entityId, strict]]);
 const deps = {
   registry: { get: (id: string) => sps.get(id), all: () => [...sps.values()] },
-  saml: { requestMaxAge: 300_000 },
+  saml: { requestMaxAge: 300_000, maxMessageBytes: 64 * 1024 },
   identityFor: (sp: ServiceProvider) => idpIdentity('http://localhost:8080', {}, sp),
   store,
 };
@@ -87,7 +87,7 @@ test('unknown issuers, broken and hostile XML end on an error page', async () =>
   await refusedOnPage({ binding: 'post', message: '!!!' }, /could not be read/);
   await refusedOnPage({ binding: 'redirect', message: Buffer.from('not deflated').toString('base64') }, /could not be read/);
   const bomb = deflateRawSync(Buffer.alloc(10 * 1024 * 1024, 0x20)).toString('base64');
-  await refusedOnPage({ binding: 'redirect', message: bomb }, /could not be read/);
+  await refusedOnPage({ binding: 'redirect', message: bomb }, /too large/);
   await refusedOnPage(post(request({}, '', 'https://sp.test<!---->/metadata').xml), /could not be read/);
 });
 

@@ -35,7 +35,7 @@ export interface ValidAuthnRequest {
 
 export interface RequestDeps {
   registry: SpRegistry;
-  saml: Pick<SamlConfig, 'requestMaxAge'>;
+  saml: Pick<SamlConfig, 'requestMaxAge' | 'maxMessageBytes'>;
   identityFor(sp: ServiceProvider): IdpIdentity;
   store: Store;
   now?: () => number;
@@ -45,7 +45,7 @@ const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
 
 export async function readAuthnRequest(input: IncomingRequest, deps: RequestDeps): Promise<ValidAuthnRequest> {
   const now = deps.now?.() ?? Date.now();
-  const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'AuthnRequest', deps.registry);
+  const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'AuthnRequest', deps.registry, deps.saml.maxMessageBytes);
 
   const id = attr(root, 'ID') ?? '';
   if (!ID_PATTERN.test(id)) throw new SamlError('The sign-in request could not be read.', `AuthnRequest ID ${JSON.stringify(id)} is not a valid ID`);

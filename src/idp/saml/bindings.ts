@@ -6,32 +6,49 @@ import { signedRedirectQuery, type SignerKey } from './xml/sign.ts';
 import type { SignatureAlgorithmName } from './xml/namespaces.ts';
 
 // HTTP-Redirect (deflated, base64, in the query) and HTTP-POST (base64 in an auto-submitted form).
-// Decoding is bounded: an inflated message larger than the XML limit is refused, not inflated.
-
-const MAX_MESSAGE_BYTES = 256 * 1024;
+// Decoding is bounded by saml.maxMessageBytes: a message larger than that is refused before it is
+// decoded, and a deflated one is inflated only up to the limit (a small query can inflate to
+// gigabytes), never further.
 
 export type MessageParam = 'SAMLRequest' | 'SAMLResponse';
 
-export function decodeRedirect(value: string): string {
-  const bytes = base64(value);
+const TOO_LARGE = 'The message from the application is too large.';
+
+export function decodeRedirect(value: string, maxBytes: number): string {
+  const bytes = base64(value, maxBytes);
   try {
-    return inflateRawSync(bytes, { maxOutputLength: MAX_MESSAGE_BYTES }).toString('utf8');
+    return inflateRawSync(bytes, { maxOutputLength: maxBytes }).toString('utf8');
   } catch (err) {
-    throw new SamlError('The sign-in request could not be read.', `HTTP-Redirect message does not inflate: ${(err as Error).message}`);
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      const detail = `HTTP-Redirect message inflates to more than the limit of ${maxBytes} bytes (saml.maxMessageBytes)`;
+      throw new SamlError(TOO_LARGE, detail);
+    }
+    throw new SamlError('The request could not be read.', `HTTP-Redirect message does not inflate: ${(err as Error).message}`);
   }
 }
 
-export function decodePost(value: string): string {
-  return base64(value).toString('utf8');
+export function decodePost(value: string, maxBytes: number): string {
+  return base64(value, maxBytes).toString('utf8');
 }
 
-function base64(value: string): Buffer {
+/**
+ * The largest form that can carry a POSTed message of maxBytes: base64 (4/3 of it) with room for
+ * %-encoded "+", "/" and line breaks, and RelayState; never more than server.maxBodyBytes.
+ */
+export function postFormLimit(maxMessageBytes: number, maxBodyBytes: number): number {
+  return Math.min(maxBodyBytes, 2 * Math.ceil(maxMessageBytes / 3) * 4 + 8 * 1024);
+}
+
+function base64(value: string, maxBytes: number): Buffer {
   const compact = value.replace(/\s+/g, '');
   if (compact === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
-    throw new SamlError('The sign-in request could not be read.', 'SAML message is not base64');
+    throw new SamlError('The request could not be read.', 'SAML message is not base64');
   }
   const bytes = Buffer.from(compact, 'base64');
-  if (bytes.length > MAX_MESSAGE_BYTES) throw new SamlError('The sign-in request is too large.', `SAML message of ${bytes.length} bytes`);
+  if (bytes.length > maxBytes) {
+    const detail = `SAML message is ${bytes.length} bytes, more than the limit of ${maxBytes} (saml.maxMessageBytes)`;
+    throw new SamlError(TOO_LARGE, detail);
+  }
   return bytes;
 }
 

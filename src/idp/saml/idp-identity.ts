@@ -9,6 +9,7 @@ export const SAML_PATHS = {
   certificate: '/saml2/idp/certificate',
   sso: '/saml2/idp/sso',
   slo: '/saml2/idp/slo',
+  sloConfirm: '/saml2/idp/slo/confirm',
   init: '/saml2/idp/init',
   continue: '/saml2/idp/continue',
 } as const;

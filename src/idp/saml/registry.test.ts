@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../../config/load.ts';
 import { makeTestKey } from '../../../test/support/saml-certs.ts';
 import { spMetadataXml } from '../../../test/support/sp-metadata.ts';
 import { loadSpRegistry } from './registry.ts';
+import { signElement } from './xml/sign.ts';
 
 const key = makeTestKey('sp');
 
@@ -55,7 +56,7 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
   const metadataDir = path.join(dir, 'metadata');
   mkdirSync(metadataDir, { recursive: true });
   writeFileSync(path.join(metadataDir, 'a.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://a.test/acs'] }));
-  writeFileSync(path.join(metadataDir, 'a.yaml'), 'nameIdFormat: email\nsignResponce: true\n');
+  writeFileSync(path.join(metadataDir, 'a.yaml'), 'nameIdFormat: email\nsignResponce: true\nrelayStateOrigins: [https://a.test/start]\n');
   writeFileSync(path.join(metadataDir, 'b.xml'), '<!DOCTYPE x><x/>');
   writeFileSync(path.join(metadataDir, 'c.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://c.test/acs'] }));
   const saml = configIn(dir, { serviceProviders: { enc: { entityId: 'urn:enc', acs: [{ url: 'https://enc.test/acs' }], encryptAssertion: true } } });
@@ -64,18 +65,56 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
     const text = err.problems.join('\n');
     assert.match(text, /a\.yaml: nameIdFormat: expected unspecified, emailAddress, persistent or transient \(got "email"\)/);
     assert.match(text, /a\.yaml: signResponce: unknown key/);
+    assert.match(text, /a\.yaml: relayStateOrigins\.0: expected an origin such as https:\/\/app\.example\.com .*\(got "https:\/\/a\.test\/start"\)/);
     assert.match(text, /b\.xml: XML with a DOCTYPE/);
     assert.match(text, /saml\.serviceProviders\.enc: urn:enc: encryptAssertion is on but its metadata has no encryption certificate/);
     return true;
   });
 }));
 
-test('config errors for saml keys name the key', () => withDir((dir) => {
-  assert.throws(() => configIn(dir, { spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' } } }), (err: unknown) => {
+test('metadata files and inline metadata must be signed with metadataSigningCertificate when it is set', () => withDir((dir) => {
+  const signer = makeTestKey('federation');
+  const sign = (xml: string) => signElement(xml.replace(' entityID=', ' ID="_md" entityID='), '_md', signer, 'rsa-sha256', 'first');
+  const metadata = (name: string) => spMetadataXml({ entityId: `https://${name}.test/sp`, acs: [`https://${name}.test/acs`] }).replace(/^<\?xml[^>]*>\n/, '');
+  const metadataDir = path.join(dir, 'metadata');
+  mkdirSync(metadataDir, { recursive: true });
+  const options = `metadataSigningCertificate: |\n${signer.certificatePem.replace(/^/gm, '  ')}`;
+  writeFileSync(path.join(metadataDir, 'good.xml'), sign(metadata('good')));
+  writeFileSync(path.join(metadataDir, 'good.yaml'), options);
+  writeFileSync(path.join(metadataDir, 'plain.xml'), metadata('plain'));
+  writeFileSync(path.join(metadataDir, 'plain.yaml'), options);
+  const certificate = signer.certificatePem;
+  const saml = configIn(dir, {
+    serviceProviders: {
+      inline: { metadataXml: sign(metadata('inline')), metadataSigningCertificate: certificate },
+      edited: { metadataXml: sign(metadata('edited')).replace('https://edited.test/acs', 'https://evil.test/acs'), metadataSigningCertificate: certificate },
+      other: { metadataXml: sign(metadata('other')), metadataSigningCertificate: key.certificatePem },
+      manual: { entityId: 'urn:manual', acs: [{ url: 'https://manual.test/acs' }], metadataSigningCertificate: certificate },
+      junk: { metadataXml: sign(metadata('junk')), metadataSigningCertificate: 'not a certificate' },
+    },
+  });
+  assert.throws(() => loadSpRegistry(saml, { cwd: dir }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
+    assert.match(text, /plain\.xml: the metadata is not signed, but metadataSigningCertificate is set/);
+    assert.match(text, /saml\.serviceProviders\.edited: the metadata has a signature that does not verify with metadataSigningCertificate \(signature digest/);
+    assert.match(text, /saml\.serviceProviders\.other: the metadata has a signature that does not verify with metadataSigningCertificate/);
+    assert.match(text, /saml\.serviceProviders\.manual: metadataSigningCertificate is set, but the SP is configured without metadata/);
+    assert.match(text, /saml\.serviceProviders\.junk: metadataSigningCertificate is not a valid X\.509 certificate/);
+    assert.doesNotMatch(text, /good|inline/);
+    assert.equal(err.problems.length, 5);
+    return true;
+  });
+}));
+
+test('config errors for saml keys name the key', () => withDir((dir) => {
+  assert.throws(() => configIn(dir, { maxMessageBytes: 100, spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' }, y: { entityId: 'urn:y', acs: [{ url: 'https://y.test/acs' }], relayStateOrigins: ['javascript:alert(1)'] } } }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    assert.match(text, /saml\.maxMessageBytes: .*4096.* \(got 100\)/);
     assert.match(text, /saml\.spDefaults\.signatureAlgorithm: expected rsa-sha256, rsa-sha512 or rsa-sha1 \(got "md5"\)/);
     assert.match(text, /saml\.serviceProviders\.x: expected metadataFile, metadataXml, metadataUrl, or entityId together with acs/);
+    assert.match(text, /saml\.serviceProviders\.y\.relayStateOrigins\.0: expected an origin .*\(got "javascript:alert\(1\)"\)/);
     return true;
   });
 }));

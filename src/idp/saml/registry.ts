@@ -11,7 +11,8 @@ import { parseSpMetadata, toPem, type SpDescription } from './sp-metadata.ts';
 // *.yaml beside it) and every entry of saml.serviceProviders. Problems are collected and reported
 // together, each naming the file or key, as the rest of the configuration does.
 
-export type ResolvedSpOptions = SpDefaults & Pick<SpOptions, 'defaultRelayState' | 'idpEntityId' | 'policy'> & { name: string };
+export type ResolvedSpOptions = SpDefaults &
+  Pick<SpOptions, 'defaultRelayState' | 'relayStateOrigins' | 'idpEntityId' | 'policy'> & { name: string };
 
 export interface ServiceProvider extends SpDescription {
   /** Where it was configured, for messages: a file path or "saml.serviceProviders.<key>". */
@@ -48,7 +49,7 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
       const yamlPath = xmlPath.replace(/\.xml$/, '.yaml');
       add(xmlPath, () => {
         const own = existsSync(yamlPath) ? readOptionsFile(yamlPath) : {};
-        return build(xmlPath, parseSpMetadata(readFileSync(xmlPath, 'utf8')), own, config.spDefaults);
+        return build(xmlPath, parseSpMetadata(readFileSync(xmlPath, 'utf8'), signingCertificate(own)), own, config.spDefaults);
       });
     }
   }
@@ -86,9 +87,23 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
   return `${issue.path.join('.') || '(top level)'}: ${issue.message.replace(/^Invalid input: /, '')} (got ${actual === undefined ? 'nothing' : JSON.stringify(actual)})`;
 }
 
+/** metadataSigningCertificate as PEM, checked to be a certificate; undefined when not set. */
+function signingCertificate(own: SpOptions): string | undefined {
+  if (own.metadataSigningCertificate === undefined) return undefined;
+  const pem = toPem(own.metadataSigningCertificate);
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new Error('metadataSigningCertificate is not a valid X.509 certificate');
+  }
+  return pem;
+}
+
 function describeEntry(entry: SpEntry, cwd: string): SpDescription {
-  if (entry.metadataFile) return parseSpMetadata(readFileSync(path.resolve(cwd, entry.metadataFile), 'utf8'));
-  if (entry.metadataXml) return parseSpMetadata(entry.metadataXml);
+  const signedBy = signingCertificate(entry);
+  if (entry.metadataFile) return parseSpMetadata(readFileSync(path.resolve(cwd, entry.metadataFile), 'utf8'), signedBy);
+  if (entry.metadataXml) return parseSpMetadata(entry.metadataXml, signedBy);
+  if (signedBy) throw new Error('metadataSigningCertificate is set, but the SP is configured without metadata');
   const certificates = (entry.certificates ?? []).map(toPem);
   return {
     entityId: entry.entityId!,
@@ -128,6 +143,7 @@ function build(source: string, description: SpDescription, ownOptions: SpOptions
     attributes: own.attributes ?? defaults.attributes,
     name: own.name ?? entityId,
     ...(own.defaultRelayState !== undefined ? { defaultRelayState: own.defaultRelayState } : {}),
+    ...(own.relayStateOrigins !== undefined ? { relayStateOrigins: own.relayStateOrigins } : {}),
     ...(own.idpEntityId !== undefined ? { idpEntityId: own.idpEntityId } : {}),
     ...(own.policy !== undefined ? { policy: own.policy } : {}),
   } as ResolvedSpOptions;

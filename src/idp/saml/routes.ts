@@ -7,9 +7,11 @@ import { LatchError } from '../../util/errors.ts';
 import { registerStatic } from '../../ui/static.ts';
 import type { Json } from '../../store/contract.ts';
 import { readAuthnRequest, type IncomingRequest } from './authn-request.ts';
-import { postFormPage } from './bindings.ts';
+import { postFormLimit, postFormPage } from './bindings.ts';
 import { SAML_PATHS } from './idp-identity.ts';
 import type { Outgoing, SamlIdp } from './idp.ts';
+import type { ServiceProvider } from './registry.ts';
+import { relayStateAllowed } from './relay-state.ts';
 import { SamlError } from './status.ts';
 import { XmlRejected } from './xml/parse.ts';
 import { parseRawQuery, type RawQuery } from './xml/redirect-signature.ts';
@@ -69,7 +71,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router<LatchState> {
   router.post(SAML_PATHS.sso, async (ctx) => {
     ctx.state.route = SAML_PATHS.sso;
     await refusals(ctx, deps, async () => {
-      const form = await readForm(ctx, deps.maxBodyBytes);
+      const form = await readForm(ctx, postFormLimit(idp.config.saml.maxMessageBytes, deps.maxBodyBytes));
       if (!form.SAMLRequest) throw new SamlError('This address expects a SAML sign-in request from an application.', 'POST /sso without SAMLRequest');
       await sso(ctx, { binding: 'post', message: form.SAMLRequest, ...optional('relayState', form.RelayState) });
     });
@@ -82,7 +84,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router<LatchState> {
     if (!sp || !sp.options.allowIdpInitiated) {
       throw new LatchError({ status: 404, code: 'not_found', publicMessage: 'This application cannot be started from Latch.', detail: `IdP-initiated sign-in to ${JSON.stringify(spId)}: ${sp ? 'not allowed' : 'unknown SP'}` });
     }
-    const relayState = typeof ctx.query.RelayState === 'string' ? ctx.query.RelayState : sp.options.defaultRelayState;
+    const relayState = ctx.query.RelayState === undefined ? sp.options.defaultRelayState : allowedRelayState(ctx.query.RelayState, sp);
     const acsUrl = (sp.acs.find((a) => a.isDefault) ?? sp.acs[0]!).url;
     const request = { sp, acsUrl, nameIdFormat: sp.options.nameIdFormat, forceAuthn: false, isPassive: false, ...optional('relayState', relayState) };
     const outcome = await deps.signIn.start(ctx, idp.signInRequest(request));
@@ -100,6 +102,10 @@ export function samlRoutes(deps: SamlRouteDeps): Router<LatchState> {
     router[method](SAML_PATHS.slo, async (ctx) => {
       ctx.state.route = SAML_PATHS.slo;
       await refusals(ctx, deps, () => deps.slo.handle(ctx));
+    });
+    router[method](SAML_PATHS.sloConfirm, async (ctx) => {
+      ctx.state.route = SAML_PATHS.sloConfirm;
+      await refusals(ctx, deps, () => deps.slo.confirm(ctx));
     });
   }
 
@@ -131,6 +137,18 @@ async function refusals(ctx: Ctx, deps: SamlRouteDeps, fn: () => Promise<void>):
     }
     throw new LatchError({ status: 400, code: 'saml_request', publicMessage: err.publicMessage, detail: err.detail, hint: 'Go back to the application and try again. If it keeps happening, tell its administrator.' });
   }
+}
+
+/** The RelayState asked for at IdP-initiated sign-in, if it stays on the SP (relay-state.ts). */
+function allowedRelayState(value: string | string[], sp: ServiceProvider): string {
+  if (typeof value === 'string' && relayStateAllowed(value, sp.options.relayStateOrigins ?? [])) return value;
+  throw new LatchError({
+    status: 400,
+    code: 'relay_state',
+    publicMessage: 'The address to continue to after signing in is not one this application allows.',
+    detail: `IdP-initiated sign-in to ${sp.entityId} with RelayState ${JSON.stringify(value).slice(0, 300)}`,
+    hint: 'Start again from the application, or from a link your organisation published.',
+  });
 }
 
 function rawQuery(querystring: string): RawQuery {

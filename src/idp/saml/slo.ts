@@ -1,4 +1,6 @@
 import type { Ctx } from '../../http/context.ts';
+import type { CsrfTokens } from '../../http/csrf.ts';
+import { LatchError } from '../../util/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { signedOutPage } from '../../ui/pages.ts';
 import { randomId, sha256 } from '../../util/random.ts';
@@ -7,10 +9,14 @@ import type { BrowserCookies } from '../browser.ts';
 import type { IdpSession, SessionStore } from '../session.ts';
 import type { SignOutHooks } from '../sign-out.ts';
 import type { SamlIdp, SamlSessionData } from './idp.ts';
+import { postFormLimit } from './bindings.ts';
 import { deliver, logoutRequestXml, logoutResponseXml, sloEndpoint, type Delivery } from './logout-messages.ts';
 import { newId } from './response.ts';
 import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
 import { SamlError, STATUS, type SamlStatus } from './status.ts';
+import {
+  confirmLogoutPage, confirmUrl, csrfPurpose, isPendingId, pendingKey, PENDING_TTL_MS, sessionVerdict, type PendingLogout,
+} from './slo-confirm.ts';
 import { NS } from './xml/namespaces.ts';
 import { attr, childElements, optionalChild, requiredChild, textOf } from './xml/parse.ts';
 import { parseRawQuery } from './xml/redirect-signature.ts';
@@ -21,7 +27,7 @@ import { parseRawQuery } from './xml/redirect-signature.ts';
 // gets its LogoutResponse (or the browser goes where the sign-out leads, or the user sees the
 // signed-out page). The other front ends' sign-out hooks run when the session ends, so OIDC
 // clients hear of a SAML logout too. The chain's state is kept in the store under a random id
-// carried in RelayState.
+// carried in RelayState. An unsigned LogoutRequest first waits for the user (slo-confirm.ts).
 
 interface PendingSp {
   sp: string;
@@ -37,6 +43,8 @@ interface LogoutChain {
   /** The LogoutRequest we are waiting on. */
   waiting: { sp: string; requestId: string } | null;
   partial: boolean;
+  /** The origin's answer when no session was ended for it (instead of Success / PartialLogout). */
+  refusal?: SamlStatus;
 }
 
 const CHAIN_TTL_MS = 10 * 60_000;
@@ -44,6 +52,8 @@ const chainKey = (id: string) => `saml:logout:${id}`;
 
 export interface SloHandler {
   handle(ctx: Ctx): Promise<void>;
+  /** GET: the confirmation page of an unsigned LogoutRequest; POST: the user's answer. */
+  confirm(ctx: Ctx): Promise<void>;
   /**
    * Another front end's sign-out: sends the browser round the SPs of the ended session, then to
    * `returnTo` (or the signed-out page). Leaves ctx alone when the session had no SP to tell.
@@ -51,7 +61,14 @@ export interface SloHandler {
   propagate(ctx: Ctx, session: IdpSession, returnTo?: string): Promise<void>;
 }
 
-export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: BrowserCookies, signOut: SignOutHooks, maxBodyBytes: number): SloHandler {
+export function createSloHandler(
+  idp: SamlIdp,
+  sessions: SessionStore,
+  cookies: BrowserCookies,
+  signOut: SignOutHooks,
+  csrf: CsrfTokens,
+  maxBodyBytes: number,
+): SloHandler {
   async function incoming(ctx: Ctx): Promise<{ input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' }> {
     if (ctx.method === 'GET') {
       const query = refuseOnPage(() => parseRawQuery(ctx.querystring));
@@ -61,7 +78,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       const relayState = query.values.get('RelayState');
       return { param, input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) } };
     }
-    const form = await readForm(ctx, maxBodyBytes);
+    const form = await readForm(ctx, postFormLimit(idp.config.saml.maxMessageBytes, maxBodyBytes));
     const param = form.SAMLRequest ? 'SAMLRequest' : 'SAMLResponse';
     const message = form[param];
     if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
@@ -70,7 +87,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
 
   async function onLogoutRequest(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const now = Date.now();
-    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry);
+    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry, idp.config.saml.maxMessageBytes);
     const endpoint = sloEndpoint(sp);
     if (!endpoint) throw new SamlError('This application has no logout address registered with Latch.', `${sp.entityId} has no SingleLogoutService`);
     // An SP that has a signing key must sign its logout requests: otherwise anyone could end a user's session.
@@ -89,30 +106,98 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
     if (!(await idp.store.createIfAbsent(`saml:logoutrequest:${sha256(sp.entityId)}:${id}`, now, { ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew }))) {
       throw new SamlError('This logout request was already used.', `replayed LogoutRequest ${id}`);
     }
+    const origin = { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null };
+    if (!signed) return awaitConfirmation(ctx, { ...origin, nameId, sessionIndexes });
 
     // The browser's session, or (when a cross-site POST brought no cookie) the one named by SessionIndex.
-    const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...(await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, '')))))];
+    const named = await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, ''))));
+    const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...named];
     const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as unknown as SamlSessionData | undefined)?.nameId === nameId);
-    let status: SamlStatus = { code: STATUS.success };
-    let pending: PendingSp[] = [];
-    if (session) {
-      await sessions.end(session.sid);
-      if (await sessions.fromCookie(cookies.session(ctx)) === undefined) cookies.clearSession(ctx);
-      pending = otherSamlApps(session, sp.entityId);
-      await signOut.run(ctx, session, { except: 'saml' });
-      ctx.state.log.info({ sp: sp.entityId, user: session.user.id, others: pending.length }, 'SAML logout: session ended');
-    } else if (candidates.some(Boolean)) {
-      status = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
-    }
-    const chain: LogoutChain = { origin: { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null }, returnTo: null, pending, waiting: null, partial: status.code !== STATUS.success };
+    const pending = session ? await endSession(ctx, session, sp.entityId) : [];
+    const chain: LogoutChain = { origin, returnTo: null, pending, waiting: null, partial: !session && candidates.some(Boolean) };
     await next(ctx, chain, randomId());
+  }
+
+  /** Ends the session and runs the other front ends' hooks; returns the other SPs to tell. */
+  async function endSession(ctx: Ctx, session: IdpSession, spId: string): Promise<PendingSp[]> {
+    await sessions.end(session.sid);
+    if (await sessions.fromCookie(cookies.session(ctx)) === undefined) cookies.clearSession(ctx);
+    const pending = otherSamlApps(session, spId);
+    await signOut.run(ctx, session, { except: 'saml' });
+    ctx.state.log.info({ sp: spId, user: session.user.id, others: pending.length }, 'SAML logout: session ended');
+    return pending;
+  }
+
+  /**
+   * An unsigned request waits for the user on Latch's own page. The browser is sent there with a
+   * redirect: a cross-site POST brings no session cookie, the top-level GET that follows does.
+   */
+  async function awaitConfirmation(ctx: Ctx, pending: PendingLogout): Promise<void> {
+    const id = randomId();
+    await idp.store.set(pendingKey(id), pending, { ttlMs: PENDING_TTL_MS });
+    ctx.status = 303;
+    ctx.redirect(confirmUrl(id));
+  }
+
+  async function showConfirmation(ctx: Ctx): Promise<void> {
+    const id = ctx.query.request;
+    const pending = isPendingId(id) ? await idp.store.get<PendingLogout>(pendingKey(id)) : undefined;
+    if (!isPendingId(id) || !pending) throw expiredConfirmation();
+    const session = await sessions.fromCookie(cookies.session(ctx));
+    const verdict = sessionVerdict(session, pending);
+    if (!session || verdict !== 'same') {
+      await idp.store.take<PendingLogout>(pendingKey(id));
+      return answerWithoutLogout(ctx, pending, verdict);
+    }
+    ctx.status = 200;
+    ctx.type = 'html';
+    const spName = idp.registry.get(pending.sp)?.options.name ?? pending.sp;
+    const user = session.user.displayName ?? session.user.username;
+    ctx.body = confirmLogoutPage({ spName, user, request: id, csrf: csrf.issue(csrfPurpose(session.sid, id)) }).text;
+  }
+
+  async function takeAnswer(ctx: Ctx): Promise<void> {
+    const form = await readForm(ctx, maxBodyBytes);
+    const session = await sessions.fromCookie(cookies.session(ctx));
+    if (session && !(isPendingId(form.request) && csrf.verify(csrfPurpose(session.sid, form.request), form.csrf))) {
+      ctx.state.log.warn({ user: session.user.id }, 'SAML logout confirmation refused: stale or forged CSRF token');
+      throw new LatchError({
+        status: 403,
+        code: 'csrf',
+        publicMessage: 'The sign-out could not be confirmed.',
+        hint: 'You are still signed in. To sign out, use the application\'s sign-out again.',
+      });
+    }
+    const pending = isPendingId(form.request) ? await idp.store.take<PendingLogout>(pendingKey(form.request)) : undefined;
+    if (!pending) throw expiredConfirmation();
+    const verdict = sessionVerdict(session, pending);
+    if (!session || verdict !== 'same') return answerWithoutLogout(ctx, pending, verdict);
+    const origin = { sp: pending.sp, requestId: pending.requestId, relayState: pending.relayState };
+    if (form.decision !== 'logout') {
+      ctx.state.log.info({ sp: pending.sp, user: session.user.id }, 'SAML logout: the user chose to stay signed in');
+      const refusal = { code: STATUS.responder, subCode: STATUS.requestDenied, message: 'The user chose to stay signed in' };
+      return next(ctx, { origin, returnTo: null, pending: [], waiting: null, partial: false, refusal }, randomId());
+    }
+    const others = await endSession(ctx, session, pending.sp);
+    await next(ctx, { origin, returnTo: null, pending: others, waiting: null, partial: false }, randomId());
+  }
+
+  /** Not signed in here: nothing to end (Success). Another session: the SP hears it was not ended. */
+  function answerWithoutLogout(ctx: Ctx, pending: PendingLogout, verdict: 'none' | 'other' | 'same'): Promise<void> {
+    const origin = { sp: pending.sp, requestId: pending.requestId, relayState: pending.relayState };
+    if (verdict === 'other') {
+      ctx.state.log.warn({ sp: pending.sp }, 'unsigned SAML LogoutRequest does not name this browser\'s session; nothing ended');
+    }
+    const chain: LogoutChain = { origin, returnTo: null, pending: [], waiting: null, partial: false };
+    if (verdict === 'other') chain.refusal = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
+    return next(ctx, chain, randomId());
   }
 
   async function onLogoutResponse(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const chainId = input.relayState ?? '';
     const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await idp.store.take<Json>(chainKey(chainId)) as unknown as LogoutChain | undefined : undefined;
     if (!chain?.waiting) throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
-    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry);
+    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry, idp.config.saml.maxMessageBytes);
     if (sp.entityId !== chain.waiting.sp || attr(root, 'InResponseTo') !== chain.waiting.requestId) {
       throw new SamlError('The logout response does not belong to this logout.', `LogoutResponse from ${sp.entityId} in response to ${attr(root, 'InResponseTo')}`);
     }
@@ -149,7 +234,7 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       return;
     }
     const url = endpoint.responseUrl ?? endpoint.url;
-    const status: SamlStatus = chain.partial ? { code: STATUS.success, subCode: STATUS.partialLogout } : { code: STATUS.success };
+    const status: SamlStatus = chain.refusal ?? (chain.partial ? { code: STATUS.success, subCode: STATUS.partialLogout } : { code: STATUS.success });
     const xml = logoutResponseXml(idp.identityFor(origin).entityId, url, chain.origin.requestId, status, now);
     send(ctx, deliver(endpoint, url, 'SAMLResponse', xml, chain.origin.relayState ?? undefined, origin, idp.keys.current('RS256')));
   }
@@ -171,6 +256,10 @@ export function createSloHandler(idp: SamlIdp, sessions: SessionStore, cookies: 
       if (param === 'SAMLRequest') await onLogoutRequest(ctx, input);
       else await onLogoutResponse(ctx, input);
     },
+    async confirm(ctx) {
+      if (ctx.method === 'GET') await showConfirmation(ctx);
+      else await takeAnswer(ctx);
+    },
     async propagate(ctx, session, returnTo) {
       const pending = otherSamlApps(session, undefined);
       if (pending.length === 0) return;
@@ -183,4 +272,8 @@ function otherSamlApps(session: IdpSession, except: string | undefined): Pending
   return Object.entries(session.apps)
     .filter(([id, app]) => app.protocol === 'saml' && id !== except && app.data)
     .map(([id, app]) => ({ sp: id, data: app.data as unknown as SamlSessionData }));
+}
+
+function expiredConfirmation(): SamlError {
+  return new SamlError('This logout request has expired or was already answered.', 'unknown or used logout confirmation');
 }

@@ -2,7 +2,7 @@ import { decodePost, decodeRedirect, type MessageParam } from './bindings.ts';
 import type { ServiceProvider, SpRegistry } from './registry.ts';
 import { SamlError } from './status.ts';
 import { NS } from './xml/namespaces.ts';
-import { XmlRejected, optionalChild, parseXml, textOf, type XmlDocument, type XmlElement } from './xml/parse.ts';
+import { DEFAULT_XML_LIMITS, XmlRejected, optionalChild, parseXml, textOf, type XmlDocument, type XmlElement } from './xml/parse.ts';
 import { verifyRedirectSignature, type RawQuery } from './xml/redirect-signature.ts';
 import { checkMessageSignature } from './xml/signed-message.ts';
 
@@ -26,9 +26,10 @@ export interface SpMessage {
   signed: boolean;
 }
 
-export function readSpMessage(input: IncomingMessage, param: MessageParam, expect: string, registry: SpRegistry): SpMessage {
-  const xml = input.binding === 'redirect' ? decodeRedirect(input.message) : decodePost(input.message);
-  const doc = refuseOnPage(() => parseXml(xml));
+/** `maxBytes`: saml.maxMessageBytes, the limit of the decoded (for HTTP-Redirect: inflated) XML. */
+export function readSpMessage(input: IncomingMessage, param: MessageParam, expect: string, registry: SpRegistry, maxBytes: number): SpMessage {
+  const xml = input.binding === 'redirect' ? decodeRedirect(input.message, maxBytes) : decodePost(input.message, maxBytes);
+  const doc = refuseOnPage(() => parseXml(xml, { ...DEFAULT_XML_LIMITS, maxBytes }));
   const root = doc.documentElement!;
   if (root.namespaceURI !== NS.protocol || root.localName !== expect) {
     throw new SamlError('The request could not be read.', `expected samlp:${expect}, got <${root.localName}>`);

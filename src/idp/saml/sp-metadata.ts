@@ -1,5 +1,6 @@
 import { NS } from './xml/namespaces.ts';
-import { XmlRejected, attr, childElements, parseXml, textOf, type XmlElement } from './xml/parse.ts';
+import { XmlRejected, attr, childElements, parseXml, textOf, type XmlDocument, type XmlElement, type XmlLimits } from './xml/parse.ts';
+import { envelopedSignature, verifySignedElement } from './xml/verify-signed-element.ts';
 
 // Reads what Latch needs from an SP's metadata: entity ID, ACS and SLO endpoints, certificates,
 // NameID formats, whether it signs its requests. Only HTTP-POST ACS endpoints are kept (the Web
@@ -34,10 +35,24 @@ export interface SpDescription {
   wantAssertionsSigned: boolean;
 }
 
-const METADATA_LIMITS = { maxBytes: 2 * 1024 * 1024, maxDepth: 32, maxElements: 50_000 };
+/** Metadata is read at startup from sources the operator chose; larger than a message, still bounded. */
+const METADATA_LIMITS: XmlLimits = {
+  maxBytes: 2 * 1024 * 1024,
+  maxDepth: 32,
+  maxElements: 50_000,
+  maxAttributes: 100_000,
+  maxNamespaceDeclarations: 1000,
+  maxReferences: 50_000,
+};
 
-export function parseSpMetadata(xml: string): SpDescription {
+/**
+ * `signedBy`: a PEM certificate (metadataSigningCertificate); the document's root must then carry
+ * an enveloped signature that verifies with it, checked as strictly as an SP's messages are.
+ */
+export function parseSpMetadata(xml: string, signedBy?: string): SpDescription {
   const doc = parseXml(xml, METADATA_LIMITS);
+  const unsigned = signedBy === undefined ? undefined : signatureProblem(doc, signedBy);
+  if (unsigned) throw new XmlRejected(`the metadata ${unsigned}`);
   let entity = doc.documentElement!;
   if (entity.namespaceURI === NS.metadata && entity.localName === 'EntitiesDescriptor') {
     const entities = childElements(entity, NS.metadata, 'EntityDescriptor');
@@ -74,6 +89,28 @@ export function parseSpMetadata(xml: string): SpDescription {
     authnRequestsSigned: attr(sp, 'AuthnRequestsSigned') === 'true',
     wantAssertionsSigned: attr(sp, 'WantAssertionsSigned') === 'true',
   };
+}
+
+/** Why this metadata does not pass metadataSigningCertificate (a phrase after "the metadata"), or undefined. */
+export function metadataSignatureProblem(xml: string, signedBy: string): string | undefined {
+  try {
+    return signatureProblem(parseXml(xml, METADATA_LIMITS), signedBy);
+  } catch (err) {
+    if (err instanceof XmlRejected) return `cannot be read (${err.message})`;
+    throw err;
+  }
+}
+
+function signatureProblem(doc: XmlDocument, signedBy: string): string | undefined {
+  const root = doc.documentElement!;
+  if (!envelopedSignature(root)) return 'is not signed, but metadataSigningCertificate is set';
+  try {
+    verifySignedElement(doc, root, { certificates: [toPem(signedBy)] });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof XmlRejected)) throw err;
+    return `has a signature that does not verify with metadataSigningCertificate (${err.message})`;
+  }
 }
 
 /** PEM from base64 DER (metadata's X509Certificate) or PEM as given. */

@@ -25,7 +25,12 @@ export interface Pysaml2Sp {
   output(): string;
 }
 
-export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS = 'pysaml2'): Promise<Pysaml2Sp> {
+export interface Pysaml2Options {
+  /** pysaml2 only: an SP without a signing certificate in its metadata, sending unsigned LogoutRequests. */
+  unsignedLogout?: boolean;
+}
+
+export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS = 'pysaml2', options: Pysaml2Options = {}): Promise<Pysaml2Sp> {
   const script = SCRIPTS[kind];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -41,12 +46,19 @@ export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS =
     base,
     entityId,
     key,
-    metadataXml: spMetadataXml({ entityId, acs: [base + script.acs], sloUrl: base + script.slo, certificatePem: key.certificatePem, authnRequestsSigned: script.signsRequests }),
+    metadataXml: spMetadataXml({
+      entityId,
+      acs: [base + script.acs],
+      sloUrl: base + script.slo,
+      ...(options.unsignedLogout ? {} : { certificatePem: key.certificatePem }),
+      authnRequestsSigned: script.signsRequests,
+    }),
     async start(idpMetadataXml) {
       const idpFile = path.join(dir, `${kind}-idp-metadata.xml`);
       writeFileSync(idpFile, idpMetadataXml);
       const settings = path.join(dir, `${kind}-sp.json`);
-      writeFileSync(settings, JSON.stringify({ base, port, idp_metadata: idpFile, key_file: keyFile, cert_file: certFile }));
+      const signLogout = !options.unsignedLogout;
+      writeFileSync(settings, JSON.stringify({ base, port, idp_metadata: idpFile, key_file: keyFile, cert_file: certFile, sign_logout: signLogout }));
       child = spawn('/usr/bin/python3', [script.file, settings], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d: Buffer) => (log += d));
       child.stderr!.on('data', (d: Buffer) => (log += d));

@@ -1,6 +1,6 @@
 """A minimal pysaml2 service provider for Latch's interoperability tests.
 
-Usage: python3 pysaml2_sp.py CONFIG.json  (base, port, idp_metadata, key_file, cert_file)
+Usage: python3 pysaml2_sp.py CONFIG.json  (base, port, idp_metadata, key_file, cert_file, sign_logout)
   /login          SP-initiated sign-in (HTTP-Redirect AuthnRequest)
   /acs            receives the Response; shows the NameID and attributes as JSON in <pre id="result">
   /logout         SP-initiated single logout
@@ -30,7 +30,7 @@ config.load({
         },
         "allow_unsolicited": True,
         "authn_requests_signed": settings.get("sign_requests", False),
-        "logout_requests_signed": True,
+        "logout_requests_signed": settings.get("sign_logout", True),
         "want_response_signed": False,
         "want_assertions_signed": False,
         "want_assertions_or_response_signed": True,
