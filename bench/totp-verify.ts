@@ -9,8 +9,8 @@
 // verifications/s, p50/p99 latency, and this process's CPU time per verification.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPasscodes, type Passcodes } from '../src/authn/passcodes/index.ts';
-import { codeAt, findCounter, newSecret, timeStep } from '../src/authn/passcodes/otp.ts';
+import { createPasscodes, type Passcodes } from '../src/methods/passcodes/passcodes.ts';
+import { codeAt, findCounter, newSecret, timeStep } from '../src/methods/passcodes/otp.ts';
 import type { Store } from '../src/store/contract.ts';
 import { openStore } from '../src/store/index.ts';
 import { startRedis } from '../test/support/redis-server.ts';

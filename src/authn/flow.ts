@@ -3,7 +3,7 @@ import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
-import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './steps/step.ts';
+import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 

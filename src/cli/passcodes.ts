@@ -1,5 +1,5 @@
 import type { LatchConfig } from '../config/schema.ts';
-import { describe } from '../authn/passcodes/records.ts';
+import { describe } from '../methods/passcodes/records.ts';
 import { table, when, withSecondFactors } from './second-factor-admin.ts';
 
 // `latch passcodes …`: a user's authenticator apps and hardware tokens, e.g. to remove the app on

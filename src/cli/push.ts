@@ -1,9 +1,9 @@
 import { createLogger } from '../ops/logger.ts';
-import { PushActivations } from '../authn/push/activation.ts';
-import { PushDevices } from '../authn/push/devices.ts';
-import { SecretBox } from '../authn/passcodes/secret-box.ts';
+import { PushActivations } from '../methods/push/activation.ts';
+import { PushDevices } from '../methods/push/devices.ts';
+import { SecretBox } from '../keys/secret-box.ts';
 import { loadServerSecret } from '../keys/server-secret.ts';
-import { activationUrl } from '../authn/push/protocol.ts';
+import { activationUrl } from '../methods/push/protocol.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { openDirectory } from '../services.ts';
 import { openStore } from '../store/index.ts';

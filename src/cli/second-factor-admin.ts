@@ -1,6 +1,6 @@
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { LatchConfig } from '../config/schema.ts';
-import { createPasscodes, type Passcodes } from '../authn/passcodes/index.ts';
+import { createPasscodes, type Passcodes } from '../methods/passcodes/passcodes.ts';
 import { loadServerSecret } from '../keys/server-secret.ts';
 import { createLogger } from '../ops/logger.ts';
 import { openDirectory } from '../services.ts';

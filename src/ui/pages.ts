@@ -1,4 +1,4 @@
-import type { IdpSession } from '../idp/session.ts';
+import type { IdpSession } from '../idp/signin/session.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
 

@@ -1,5 +1,5 @@
 import type { CurrentStep } from '../authn/flow.ts';
-import type { StepView } from '../authn/steps/step.ts';
+import type { StepView } from '../authn/step.ts';
 import { html, type Html } from '../util/html.ts';
 
 // Pieces every sign-in page template uses. Templates of a method live in their own module

@@ -2,9 +2,9 @@ import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
 import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
-import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from './prompt-webauthn.ts';
-import { PASSCODE_TEMPLATES } from './prompt-passcodes.ts';
-import { PUSH_TEMPLATES } from './prompt-push.ts';
+import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from '../methods/webauthn/templates.ts';
+import { PASSCODE_TEMPLATES } from '../methods/passcodes/templates.ts';
+import { PUSH_TEMPLATES } from '../methods/push/templates.ts';
 
 export type { PromptPage };
 

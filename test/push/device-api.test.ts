@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TOTP, Secret } from 'otpauth';
-import { activationUrl, API, decisionString, HEADERS, parseActivationUrl } from '../../src/authn/push/protocol.ts';
+import { activationUrl, API, decisionString, HEADERS, parseActivationUrl } from '../../src/methods/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf, sign } from '../../src/authenticator/core/client.ts';
 import { HttpClient, txOf } from '../support/http-client.ts';
 import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { activationUrl } from '../../src/authn/push/protocol.ts';
+import { activationUrl } from '../../src/methods/push/protocol.ts';
 import { HttpClient, hiddenValue, visibleText, type Page } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';

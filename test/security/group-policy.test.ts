@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { activationUrl } from '../../src/authn/push/protocol.ts';
-import { sidOf } from '../../src/idp/session.ts';
+import { activationUrl } from '../../src/methods/push/protocol.ts';
+import { sidOf } from '../../src/idp/signin/session.ts';
 import { HttpClient, hiddenValue, isPasskeyPage, visibleText, type Page } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { CliPhone, skipOffer } from '../push/helpers.ts';

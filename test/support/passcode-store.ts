@@ -2,7 +2,7 @@ import path from 'node:path';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/contract.ts';
 import { tempDir } from './temp.ts';
-import { createPasscodes, type Passcodes } from '../../src/authn/passcodes/index.ts';
+import { createPasscodes, type Passcodes } from '../../src/methods/passcodes/passcodes.ts';
 
 // A real SQLite store in a temp dir, and the passcode parts on it, for the unit tests here.
 

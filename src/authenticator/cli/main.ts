@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseActivationUrl, totpFor, type PendingPush } from '../../authn/push/protocol.ts';
+import { parseActivationUrl, totpFor, type PendingPush } from '../../methods/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf } from '../core/client.ts';
 import { AuthenticatorState, homeDir, label, type Account } from './state.ts';
 

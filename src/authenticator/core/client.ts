@@ -1,4 +1,4 @@
-import { API, HEADERS, decisionString, requestString, type ActivationBody, type ActivationResult, type DecisionAnswer, type P256PublicJwk, type PendingPush } from '../../authn/push/protocol.ts';
+import { API, HEADERS, decisionString, requestString, type ActivationBody, type ActivationResult, type DecisionAnswer, type P256PublicJwk, type PendingPush } from '../../methods/push/protocol.ts';
 import { randomNonce, sha256Base64Url, toBase64Url } from './encoding.ts';
 
 // The Latch Authenticator's side of the protocol, for the CLI (Node) and the phone web app

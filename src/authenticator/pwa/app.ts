@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { parseActivationUrl, totpFor, type PendingPush } from '../../authn/push/protocol.ts';
+import { parseActivationUrl, totpFor, type PendingPush } from '../../methods/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf } from '../core/client.ts';
 import { listAccounts, removeAccount, saveAccount, type StoredAccount } from './db.ts';
 import { checkPin, hashPin } from './pin.ts';

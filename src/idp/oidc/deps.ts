@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AppRef } from '../../authn/contract.ts';
 import type { OidcClientConfig } from '../../config/oidc.ts';
 
-export type { FrontEndSignIn } from '../signin.ts';
+export type { FrontEndSignIn } from '../signin/service.ts';
 
 /**
  * oidc-provider builds its own Koa context from the raw request; Latch's sign-in needs Latch's

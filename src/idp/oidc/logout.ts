@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Ctx } from '../../http/context.ts';
-import type { BrowserCookies } from '../browser.ts';
-import type { IdpSession, SessionStore } from '../session.ts';
-import type { SignOutHooks } from '../sign-out.ts';
+import type { BrowserCookies } from '../signin/cookies.ts';
+import type { IdpSession, SessionStore } from '../signin/session.ts';
+import type { SignOutHooks } from '../signin/sign-out.ts';
 import type { StoreAdapter } from './adapter.ts';
 import { latchContexts } from './deps.ts';
 

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
-import type { FrontEndSignIn } from '../signin.ts';
-import type { SessionStore } from '../session.ts';
+import type { FrontEndSignIn } from '../signin/service.ts';
+import type { SessionStore } from '../signin/session.ts';
 import type { LatchState, Ctx } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';
 import { LatchError } from '../../util/errors.ts';

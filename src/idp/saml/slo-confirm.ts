@@ -1,6 +1,6 @@
 import { layout } from '../../ui/layout.ts';
 import { html, type Html } from '../../util/html.ts';
-import type { IdpSession } from '../session.ts';
+import type { IdpSession } from '../signin/session.ts';
 import { SAML_PATHS } from './idp-identity.ts';
 
 // Unsigned LogoutRequests. An SP without a signing certificate may send them, so anyone can make

@@ -1,0 +1,28 @@
+import type { Store } from '../store/contract.ts';
+
+// Attempts at passcodes and bypass codes, counted per user in a fixed window. Only someone past
+// the password reaches these codes, so counting per user slows guessing without letting strangers
+// lock anyone out; a correct code clears the count. An attempt is counted before the code is
+// checked, so parallel requests cannot slip past the limit together.
+
+export type CodeVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+const key = (userId: string) => `throttle:codes:${userId}`;
+
+export class CodeThrottle {
+  constructor(
+    private readonly store: Store,
+    private readonly limit: { maxFailures: number; window: number },
+  ) {}
+
+  /** Counts one attempt; refused when the user already had `maxFailures` wrong ones in the window. */
+  async attempt(userId: string): Promise<CodeVerdict> {
+    const attempts = await this.store.increment(key(userId), 1, { ttlMs: this.limit.window });
+    if (attempts <= this.limit.maxFailures) return { allowed: true };
+    return { allowed: false, retryAfterMs: (await this.store.ttl(key(userId))) ?? this.limit.window };
+  }
+
+  async recordSuccess(userId: string): Promise<void> {
+    await this.store.delete(key(userId));
+  }
+}

@@ -1,0 +1,80 @@
+import type { DirectoryUser } from '../directory/contract.ts';
+import type { Json } from '../store/contract.ts';
+import type { EffectivePolicy, PasswordlessKind, SecondFactorKind } from './policy.ts';
+import type { LoginTransaction, Stage } from './transaction.ts';
+
+// One sign-in method = one Step (STYLE.md, after Keycloak's authenticator SPI). A step says when it
+// is usable, what page to show, and handles the page's post-back with a typed outcome; the flow
+// engine alone decides what happens next. Adding a method adds a file here and a line in
+// registry.ts; protocol front ends never change.
+
+export interface BrowserContext {
+  ip: string;
+  userAgent: string;
+  /** The known-device id from a valid known-device cookie, if the browser has one. */
+  deviceId?: string;
+}
+
+export interface StepContext {
+  tx: LoginTransaction;
+  browser: BrowserContext;
+  /** The policy for the transaction's user (or, before anyone is identified, without groups). */
+  policy: EffectivePolicy;
+  /**
+   * The policy for a given user of this application. A step that finds its user itself (passwordless
+   * push by device, a passkey) decides with this, not with `policy`, which knows no groups yet.
+   */
+  policyFor(user: Pick<DirectoryUser, 'groups'>): EffectivePolicy;
+}
+
+/** What a step wants on the page; src/ui renders a template of the same name. */
+export interface StepView {
+  template: string;
+  model: Record<string, string | number | boolean | string[] | undefined>;
+}
+
+export type StepOutcome =
+  /** The step is done. The first-stage steps name the user; `amr` and `method` record how. */
+  | {
+      kind: 'success';
+      user?: DirectoryUser;
+      login?: string;
+      method?: string;
+      amr?: string[];
+      /**
+       * A passwordless sign-in: which kind of authenticator, checked against policy.passwordless for
+       * later apps. The flow then counts the sign-in as multi-factor (adds "mfa").
+       */
+      passwordless?: PasswordlessKind;
+      reason: string;
+    }
+  /**
+   * Show the step again, with a message for the user (wrong code, empty field, …). A step with
+   * several pages (enroll, then confirm) passes what it needs next in `stepData`.
+   */
+  | { kind: 'challenge'; message?: string; reason: string; result?: string; stepData?: Json }
+  /** The sign-in ends here; the user must start again or contact support. */
+  | { kind: 'failed'; message: string; hint?: string; reason: string; result?: string }
+  /** Not applicable after all: let the user pick an alternative. */
+  | { kind: 'attempted'; reason: string };
+
+export interface Step {
+  readonly id: string;
+  readonly stage: Stage;
+  /** Shown in "Other options". */
+  readonly label: string;
+  /**
+   * Second-factor steps: the kind policy allows or not (`policy.secondFactors`). The flow offers
+   * the step only when the effective policy lists it, and records it on a remembered device.
+   */
+  readonly kind?: SecondFactorKind;
+  /**
+   * A second-factor step that enrolls a user who has none (new-user policy "require-enrollment"):
+   * the flow offers it only when no other second factor is available to the user.
+   */
+  readonly enrollment?: boolean;
+  /** Whether the step can be offered now (enrolled, allowed by policy, browser capable). */
+  isAvailable(ctx: StepContext): Promise<boolean>;
+  view(ctx: StepContext): Promise<StepView>;
+  handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome>;
+}

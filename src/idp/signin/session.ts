@@ -1,0 +1,129 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { AppRef, AuthLevel, Protocol } from '../../authn/contract.ts';
+import type { DirectoryUser } from '../../directory/contract.ts';
+import type { Json, Store } from '../../store/contract.ts';
+import { randomId, sha256 } from '../../util/random.ts';
+
+// The IdP session: who is signed in to Latch in this browser, since when, how, and which
+// applications they have used (for single logout). The cookie holds a random secret; the store
+// keys the session by its hash ("sid"), which is also the public handle given to front ends
+// (SAML SessionIndex, OIDC sid), so neither a store dump nor an SP can replay the cookie.
+
+export interface SessionApp {
+  protocol: Protocol;
+  name: string;
+  firstAt: number;
+  /** Front-end data for logout (SAML NameID and SLO URL, OIDC client…). */
+  data?: Json;
+}
+
+/** What a finished sign-in puts into a new session. */
+export interface NewSession {
+  user: DirectoryUser;
+  authTime: number;
+  level: AuthLevel;
+  amr: string[];
+  methods: string[];
+  /** Kinds of factor used (LoginTransaction.factors): decides which applications the session covers. */
+  factors?: string[];
+}
+
+export interface IdpSession extends NewSession {
+  sid: string;
+  createdAt: number;
+  lastSeenAt: number;
+  absoluteExpiresAt: number;
+  apps: Record<string, SessionApp>;
+}
+
+const key = (sid: string) => `session:${sid}`;
+const userIndex = (userId: string) => `sessions-of:${userId}`;
+/** Refreshing the idle timer on every request would write on every request; once a minute is enough. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function sidOf(cookieValue: string): string {
+  return sha256(cookieValue);
+}
+
+export class SessionStore {
+  constructor(
+    private readonly store: Store,
+    private readonly timeouts: { idleMs: number; absoluteMs: number },
+  ) {}
+
+  /** A new session; returns it with the secret that goes into the cookie. */
+  async create(init: NewSession): Promise<{ session: IdpSession; cookieValue: string }> {
+    const cookieValue = randomId();
+    const now = Date.now();
+    const session: IdpSession = {
+      ...init,
+      sid: sidOf(cookieValue),
+      createdAt: now,
+      lastSeenAt: now,
+      absoluteExpiresAt: now + this.timeouts.absoluteMs,
+      apps: {},
+    };
+    await this.write(session);
+    await this.store.addToIndex(userIndex(session.user.id), session.sid);
+    return { session, cookieValue };
+  }
+
+  /** The live session for a cookie value, refreshing its idle timer. */
+  async fromCookie(cookieValue: string | undefined): Promise<IdpSession | undefined> {
+    if (!cookieValue || !/^[A-Za-z0-9_-]{43}$/.test(cookieValue)) return undefined;
+    return this.get(sidOf(cookieValue));
+  }
+
+  async get(sid: string): Promise<IdpSession | undefined> {
+    const session = await this.store.get<Json>(key(sid)) as unknown as IdpSession | undefined;
+    if (!session) return undefined;
+    const now = Date.now();
+    if (now >= session.absoluteExpiresAt || now - session.lastSeenAt >= this.timeouts.idleMs) {
+      await this.end(sid);
+      return undefined;
+    }
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      session.lastSeenAt = now;
+      await this.write(session);
+    }
+    return session;
+  }
+
+  /**
+   * Records that the session signed in to an application (compare-and-set, so none is lost).
+   * Recording what the session already holds writes nothing: single sign-on to an application
+   * used before is the hot path.
+   */
+  async recordApp(sid: string, app: AppRef, data?: Json): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.store.getVersioned<Json>(key(sid));
+      if (!found) return;
+      const session = found.value as unknown as IdpSession;
+      const previous = session.apps[app.id];
+      if (previous && previous.name === app.name && (data === undefined || isDeepStrictEqual(previous.data, data))) return;
+      session.apps[app.id] = { protocol: app.protocol, name: app.name, firstAt: previous?.firstAt ?? Date.now(), data: data ?? previous?.data };
+      if (await this.store.compareAndSet(key(sid), found.version, session as unknown as Json, { ttlMs: this.ttl(session) })) return;
+    }
+  }
+
+  /** Ends a session; returns what it was, so front ends can propagate logout. */
+  async end(sid: string): Promise<IdpSession | undefined> {
+    const session = (await this.store.take<Json>(key(sid))) as unknown as IdpSession | undefined;
+    if (session) await this.store.removeFromIndex(userIndex(session.user.id), sid);
+    return session;
+  }
+
+  async listForUser(userId: string): Promise<IdpSession[]> {
+    const sids = await this.store.listIndex(userIndex(userId));
+    const sessions = await Promise.all(sids.map((sid) => this.get(sid)));
+    return sessions.filter((s): s is IdpSession => s !== undefined);
+  }
+
+  private ttl(session: IdpSession): number {
+    return Math.max(1, Math.min(this.timeouts.idleMs, session.absoluteExpiresAt - Date.now()));
+  }
+
+  private write(session: IdpSession): Promise<void> {
+    return this.store.set(key(session.sid), session as unknown as Json, { ttlMs: this.ttl(session) });
+  }
+}

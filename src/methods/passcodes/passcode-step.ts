@@ -1,0 +1,118 @@
+import type { Json } from '../../store/contract.ts';
+import type { CodeThrottle } from '../../authn/code-throttle.ts';
+import type { PasscodeCheck, PasscodeCredentials } from './credentials.ts';
+import { describe } from './records.ts';
+import { minutes } from '../password/step.ts';
+import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+
+// A passcode from the user's authenticator app or hardware OATH token, as a second factor. A
+// token that has drifted far ahead is resynchronized on the spot: the user enters its next code
+// too. Codes never reach the log; the log says which credential took the code, or why none did.
+
+type Resync = { credentialId: string; counter: number };
+
+/** The Latch Authenticator's offline passcodes (src/authn/push/devices.ts), also accepted here. */
+export interface PhonePasscodes {
+  forUser(userId: string): Promise<unknown>;
+  verifyPasscode(userId: string, code: string): Promise<boolean>;
+}
+
+function pendingResync(stepData: Json | undefined): Resync | undefined {
+  const resync = stepData && typeof stepData === 'object' && !Array.isArray(stepData) ? stepData.resync : undefined;
+  if (!resync || typeof resync !== 'object' || Array.isArray(resync)) return undefined;
+  const { credentialId, counter } = resync;
+  return typeof credentialId === 'string' && typeof counter === 'number' ? { credentialId, counter } : undefined;
+}
+
+/** The answer to a code attempt over the limit (passcodes, bypass codes, enrollment). */
+export function tooManyCodes(retryAfterMs: number): StepOutcome {
+  const wait = minutes(retryAfterMs);
+  return { kind: 'challenge', result: 'throttled', message: `Too many wrong codes. Wait ${wait} and try again.`, reason: `too many wrong codes for this user; refused for ${wait}` };
+}
+
+/** What the user typed, without the spaces and dashes people add. */
+export function typedCode(form: Record<string, string>): string {
+  return (form.code ?? '').replace(/[\s-]/g, '');
+}
+
+export class PasscodeStep implements Step {
+  readonly id = 'passcode';
+  readonly stage = 'second-factor' as const;
+  readonly label = 'Passcode';
+  readonly kind = 'passcode' as const;
+
+  constructor(
+    private readonly credentials: PasscodeCredentials,
+    private readonly throttle: CodeThrottle,
+    private readonly phone?: PhonePasscodes,
+  ) {}
+
+  async isAvailable(ctx: StepContext): Promise<boolean> {
+    const user = ctx.tx.user;
+    if (!user) return false;
+    return (await this.credentials.hasAny(user.id)) || (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined);
+  }
+
+  async view(ctx: StepContext): Promise<StepView> {
+    const sources = new Set((await this.credentials.listForUser(ctx.tx.user?.id ?? '')).map((c) => c.source));
+    return {
+      template: 'passcode',
+      model: {
+        username: ctx.tx.user?.username ?? ctx.tx.login ?? '',
+        resync: pendingResync(ctx.tx.stepData) !== undefined,
+        app: sources.has('app') || (this.phone !== undefined && (await this.phone.forUser(ctx.tx.user?.id ?? '')) !== undefined),
+        token: sources.has('token'),
+      },
+    };
+  }
+
+  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const user = ctx.tx.user;
+    if (!user) return { kind: 'attempted', reason: 'no user to check a passcode for' };
+    const code = typedCode(form);
+    if (code === '') return { kind: 'challenge', message: 'Enter the code.', reason: 'empty passcode' };
+    if (!/^\d{6,8}$/.test(code)) return { kind: 'challenge', message: 'A passcode is 6 or 8 digits. Check it and try again.', reason: 'malformed passcode' };
+
+    const verdict = await this.throttle.attempt(user.id);
+    if (!verdict.allowed) return tooManyCodes(verdict.retryAfterMs);
+    const resync = pendingResync(ctx.tx.stepData);
+    const check = resync
+      ? await this.credentials.resync(user.id, resync.credentialId, resync.counter, code)
+      : await this.credentials.verify(user.id, code);
+    if (check.ok) {
+      await this.throttle.recordSuccess(user.id);
+      const how = resync ? ' after resynchronizing the token' : '';
+      return { kind: 'success', method: 'passcode', amr: ['otp'], reason: `passcode from ${describe(check.credential)} accepted${how}` };
+    }
+    if (!resync && check.reason !== 'resync-needed' && this.phone && (await this.phone.verifyPasscode(user.id, code))) {
+      await this.throttle.recordSuccess(user.id);
+      return { kind: 'success', method: 'passcode', amr: ['otp'], reason: 'passcode from the Latch Authenticator accepted' };
+    }
+    return this.refusal(check, resync !== undefined);
+  }
+
+  private refusal(check: Exclude<PasscodeCheck, { ok: true }>, resyncing: boolean): StepOutcome {
+    if (check.reason === 'resync-needed') {
+      return {
+        kind: 'challenge',
+        result: 'resync',
+        message: 'Your token is out of step with Latch. Press its button again and enter the new code.',
+        reason: `code matched a hardware token beyond its look-ahead window (counter ${check.counter}); asked for the next code to resynchronize`,
+        stepData: { resync: { credentialId: check.credentialId, counter: check.counter } },
+      };
+    }
+    if (resyncing) {
+      return {
+        kind: 'challenge',
+        result: 'failure',
+        message: 'That was not the next code of your token. Press its button and enter the new code.',
+        reason: 'the second code did not follow the first; token not resynchronized',
+        stepData: null,
+      };
+    }
+    if (check.reason === 'reused') {
+      return { kind: 'challenge', result: 'failure', message: 'That code was already used. Wait for a new code and enter it.', reason: 'passcode already used (each code works once)' };
+    }
+    return { kind: 'challenge', result: 'failure', message: 'That code is not right. Check it and try again.', reason: 'wrong passcode' };
+  }
+}

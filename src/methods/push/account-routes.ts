@@ -1,0 +1,99 @@
+import Router from '@koa/router';
+import type { FactorChanges } from '../../authn/factor-changes.ts';
+import type { AuthLog } from '../../authn/auth-log.ts';
+import type { Push } from './push.ts';
+import { activationUrl } from './protocol.ts';
+import type { CsrfTokens } from '../../http/csrf.ts';
+import type { Ctx, LatchState } from '../../http/context.ts';
+import { readForm } from '../../http/form.ts';
+import { authenticatorPage } from './account-pages.ts';
+import { qrDataUrl } from '../../ui/qr.ts';
+import { LatchError } from '../../util/errors.ts';
+import type { IdpSession } from '../../idp/signin/session.ts';
+import { ACCOUNT_APP_ID, type LiveSessions } from '../../idp/signin/live-session.ts';
+
+// /account/authenticator: a signed-in user activates the Latch Authenticator (one-time link as a
+// QR code) or removes it. Replacing or removing a phone that is already activated needs a session
+// that used a second factor, so a stolen password alone cannot move push to the thief's phone.
+
+const NOT_ALLOWED = "Your organisation's sign-in policy does not allow phone sign-in for your account, so nothing was activated.";
+
+export interface AccountPushDeps {
+  push: Push;
+  factorChanges: FactorChanges;
+  /** The session re-checked against the directory: a disabled account's reads as none. */
+  liveSessions: LiveSessions;
+  csrf: CsrfTokens;
+  authLog: AuthLog;
+  baseUrl: string;
+  maxBodyBytes: number;
+}
+
+export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
+  const router = new Router<LatchState>();
+  const { push } = deps;
+  const purpose = (session: IdpSession) => `push-account:${session.sid}`;
+
+  async function signedIn(ctx: Ctx): Promise<IdpSession> {
+    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
+    if (!session) throw new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
+    return session;
+  }
+
+  async function checkedForm(ctx: Ctx, session: IdpSession): Promise<void> {
+    const form = await readForm(ctx, deps.maxBodyBytes);
+    if (!deps.csrf.verify(purpose(session), form.csrf)) {
+      throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Phone sign-in from your account page and try again.', detail: 'stale or forged CSRF token on /account/authenticator' });
+    }
+  }
+
+  const show = async (ctx: Ctx, session: IdpSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
+    ctx.type = 'html';
+    const device = await push.devices.forUser(session.user.id);
+    const canActivate = deps.factorChanges.mayAdd(session.user, 'push');
+    ctx.body = authenticatorPage({ device, csrf: deps.csrf.issue(purpose(session)), canActivate, ...extra }).text;
+  };
+
+  /** A password-only session may not change the phone of a user who already has a factor. */
+  async function needsStrongerSession(ctx: Ctx, session: IdpSession): Promise<boolean> {
+    if (await deps.factorChanges.mayChange(session.level, session.user.id)) return false;
+    ctx.status = 403;
+    await show(ctx, session, { message: 'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });
+    return true;
+  }
+
+  router.get('/account/authenticator', async (ctx) => {
+    ctx.state.route = '/account/authenticator';
+    await show(ctx, await signedIn(ctx));
+  });
+
+  router.post('/account/authenticator/activate', async (ctx) => {
+    ctx.state.route = '/account/authenticator/activate';
+    const session = await signedIn(ctx);
+    await checkedForm(ctx, session);
+    if (await needsStrongerSession(ctx, session)) return;
+    if (!deps.factorChanges.mayAdd(session.user, 'push')) {
+      ctx.status = 403;
+      await show(ctx, session, { message: NOT_ALLOWED });
+      return;
+    }
+    const onlyWithoutFactors = session.level === 'password';
+    const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, { onlyWithoutFactors });
+    const url = activationUrl(deps.baseUrl, token);
+    await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
+    await show(ctx, session, { activation: { url, qr: await qrDataUrl(url), minutes: Math.round(push.config.activationLifetime / 60_000), appUrl: `${deps.baseUrl}/authenticator/` } });
+  });
+
+  router.post('/account/authenticator/remove', async (ctx) => {
+    ctx.state.route = '/account/authenticator/remove';
+    const session = await signedIn(ctx);
+    await checkedForm(ctx, session);
+    // Otherwise removing, then activating (allowed when there is no phone), would move push too.
+    if (await needsStrongerSession(ctx, session)) return;
+    const removed = await push.devices.remove(session.user.id);
+    if (removed) await deps.authLog.record({ event: 'push-device-removed', result: 'success', reason: `the user removed ${removed.name}`, user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
+    await show(ctx, session, { message: removed ? `${removed.name} no longer signs you in.` : undefined });
+  });
+
+  return router;
+}

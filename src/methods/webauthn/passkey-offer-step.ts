@@ -1,0 +1,77 @@
+import type { Store } from '../../store/contract.ts';
+import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
+import { deviceName } from './device-name.ts';
+import { RESPONSE_FIELD, browserError } from './form.ts';
+import { allowedPasswordlessKinds } from './passwordless.ts';
+import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+
+// "Sign in faster": after a password and a second factor, a user with no passkey that policy
+// allows is offered to register one (discoverable, user verification required, of an allowed
+// kind). "Skip for now" hides the offer in this browser for this user for a week.
+
+export const SKIP_DAYS = 7;
+const skipKey = (deviceId: string, userId: string) => `webauthn-offer-skipped:${deviceId}:${userId}`;
+
+export class PasskeyOfferStep implements Step {
+  readonly id = 'passkey-offer';
+  readonly stage = 'offer' as const;
+  readonly label = 'Sign in faster';
+
+  constructor(
+    private readonly ceremonies: WebAuthnCeremonies,
+    private readonly store: Store,
+  ) {}
+
+  private mode(ctx: StepContext): RegistrationMode {
+    return { residentKey: 'required', userVerification: 'required', allowedKinds: allowedPasswordlessKinds(ctx.policy.passwordless), passkey: true };
+  }
+
+  async isAvailable(ctx: StepContext): Promise<boolean> {
+    const { user, methods, amr } = ctx.tx;
+    if (!user || user.disabled || !methods.includes('password') || !amr.includes('mfa')) return false;
+    const kinds = allowedPasswordlessKinds(ctx.policy.passwordless);
+    if (kinds.length === 0) return false;
+    if (ctx.browser.deviceId && (await this.store.get(skipKey(ctx.browser.deviceId, user.id))) !== undefined) return false;
+    const credentials = await this.ceremonies.credentials.list(user.id);
+    return !credentials.some((c) => c.passwordless && kinds.includes(c.kind));
+  }
+
+  async view(ctx: StepContext): Promise<StepView> {
+    const user = ctx.tx.user!;
+    const mode = this.mode(ctx);
+    const options = await this.ceremonies.registrationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'offer', userId: user.id }, user, mode);
+    const only = mode.allowedKinds.length === 1 ? mode.allowedKinds[0] : undefined;
+    return {
+      template: 'webauthn-register',
+      model: {
+        username: user.username,
+        purpose: 'offer',
+        options: JSON.stringify(options),
+        // Most passkeys live in the device; a security key gets its own default if left as is.
+        name: only === 'roaming' ? deviceName(ctx.browser.userAgent, 'roaming') : deviceName(ctx.browser.userAgent, 'platform'),
+        kind: only ?? 'any',
+      },
+    };
+  }
+
+  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const user = ctx.tx.user!;
+    if (form.skip === 'yes') return this.skip(ctx, 'the user chose "Skip for now"');
+    const error = browserError(form);
+    if (error === 'unsupported') return this.skip(ctx, 'the browser cannot register a passkey');
+    if (error) return { kind: 'challenge', message: 'Nothing was registered (it was cancelled or timed out). Try again, or choose Skip for now.', reason: 'the browser reported no response (cancelled or timed out)' };
+    const registered = await this.ceremonies.register({ owner: `tx:${ctx.tx.id}`, purpose: 'offer', userId: user.id }, form[RESPONSE_FIELD], this.mode(ctx), {
+      name: form.name,
+      userAgent: ctx.browser.userAgent,
+      username: user.username,
+    });
+    if (!registered.ok) return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
+    const { credential } = registered;
+    return { kind: 'success', reason: `registered passkey "${credential.name}" (${credential.kind})` };
+  }
+
+  private async skip(ctx: StepContext, reason: string): Promise<StepOutcome> {
+    if (ctx.browser.deviceId) await this.store.set(skipKey(ctx.browser.deviceId, ctx.tx.user!.id), true, { ttlMs: SKIP_DAYS * 86_400_000 });
+    return { kind: 'success', reason: `${reason}; not offered again in this browser for ${SKIP_DAYS} days` };
+  }
+}
