@@ -1,4 +1,6 @@
 import type { Store } from '../store/contract.ts';
+import { minutes } from '../util/words.ts';
+import type { StepOutcome } from './step.ts';
 
 // Attempts at passcodes and bypass codes, counted per user in a fixed window. Only someone past
 // the password reaches these codes, so counting per user slows guessing without letting strangers
@@ -25,4 +27,16 @@ export class CodeThrottle {
   async recordSuccess(userId: string): Promise<void> {
     await this.store.delete(key(userId));
   }
+}
+
+/** The answer to a code attempt over the limit (passcodes, bypass codes, enrollment). */
+export function tooManyCodes(retryAfterMs: number): StepOutcome {
+  const wait = minutes(retryAfterMs);
+  const message = `Too many wrong codes. Wait ${wait} and try again.`;
+  return { kind: 'challenge', result: 'throttled', message, reason: `too many wrong codes for this user; refused for ${wait}` };
+}
+
+/** What the user typed, without the spaces and dashes people add. */
+export function typedCode(form: Record<string, string>): string {
+  return (form.code ?? '').replace(/[\s-]/g, '');
 }

@@ -14,7 +14,7 @@ import { PolicyResolver } from './policy.ts';
 import { RememberedDevices } from './remembered-device.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasswordStep } from '../methods/password/step.ts';
-import type { BrowserContext, Step } from './step.ts';
+import type { BrowserContext, Step, UserStep, UserStepContext } from './step.ts';
 import type { SecondFactorKind } from './policy.ts';
 import { PasswordThrottle } from './throttle.ts';
 import { TransactionStore, type LoginTransaction } from './transaction.ts';
@@ -41,8 +41,10 @@ class RecordingDirectory implements Directory {
 }
 
 /** A second factor registered like any later method would be: proves the extension point. */
-class CodeStep implements Step {
+class CodeStep implements UserStep {
   readonly stage = 'second-factor' as const;
+  readonly requiresUser = true;
+  readonly order = 10;
   readonly label: string;
   constructor(
     private readonly enrolled: Set<string>,
@@ -52,7 +54,7 @@ class CodeStep implements Step {
   ) {
     this.label = `Test ${id}`;
   }
-  async isAvailable(ctx: Parameters<Step['isAvailable']>[0]) { return ctx.tx.user !== undefined && this.enrolled.has(`${this.id}:${ctx.tx.user.id}`); }
+  async isAvailable(ctx: UserStepContext) { return this.enrolled.has(`${this.id}:${ctx.user.id}`); }
   /** Pages built: a real step's view() may write a challenge, so only a page shown should build one. */
   views = 0;
   async view() {
@@ -67,8 +69,10 @@ class CodeStep implements Step {
 }
 
 /** Enrolls a user who has no second factor: two pages (show a secret, then confirm it). */
-class EnrollStep implements Step {
+class EnrollStep implements UserStep {
   readonly id = 'test-enroll';
+  readonly requiresUser = true;
+  readonly order = 10;
   readonly stage = 'second-factor' as const;
   readonly label = 'Set up a code';
   readonly kind = 'passcode' as const;
@@ -76,9 +80,9 @@ class EnrollStep implements Step {
   constructor(private readonly enrolled: Set<string>) {}
   async isAvailable() { return true; }
   async view() { return { template: 'test-enroll', model: {} }; }
-  async handle(ctx: Parameters<Step['handle']>[0], form: Record<string, string>) {
+  async handle(ctx: UserStepContext, form: Record<string, string>) {
     if (!ctx.tx.stepData) return { kind: 'challenge' as const, reason: 'secret shown', stepData: { secret: 'S' } };
-    this.enrolled.add(`test-code:${ctx.tx.user!.id}`);
+    this.enrolled.add(`test-code:${ctx.user.id}`);
     return form.code === '654321'
       ? { kind: 'success' as const, method: 'test-code', amr: ['otp'], reason: 'enrolled and confirmed' }
       : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
@@ -396,7 +400,7 @@ test('checking and handling a posted form builds no page: only the page shown ca
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   const at = (await transactions.load(tx.id))!.tx;
-  assert.equal(await flow.currentStepId(at, browser), 'test-code');
+  assert.equal((await flow.position(at, browser))?.current.step.id, 'test-code');
   const wrong = await act(flow, at, { kind: 'submit', form: { code: '000000' } });
   assert.equal(wrong.kind, 'moved');
   assert.equal(code.views, 0, 'neither the step check nor the handling built the page');
@@ -408,9 +412,11 @@ test('a passwordless step makes the sign-in multi-factor: no second factor follo
     id: 'test-passkey',
     stage: 'primary',
     label: 'Passkey',
+    requiresUser: false,
+    order: 10,
     isAvailable: async () => true,
     view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success', user: alice, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+    handle: async () => ({ kind: 'success' as const, user: alice, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
   };
   const code = new CodeStep(enrolled);
   const flow = new SignInFlow({
@@ -447,9 +453,11 @@ test('a passwordless success for a user whose group policy forbids it is not acc
     id: 'test-passkey',
     stage: 'primary',
     label: 'Passkey',
+    requiresUser: false,
+    order: 10,
     isAvailable: async () => true,
     view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success', user: contractor, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+    handle: async () => ({ kind: 'success' as const, user: contractor, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
   };
   const flow = new SignInFlow({
     transactions,

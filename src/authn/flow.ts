@@ -3,7 +3,7 @@ import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
-import type { BrowserContext, Step, StepContext, StepOutcome, StepView } from './step.ts';
+import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 
@@ -31,6 +31,35 @@ export type FlowAction =
   | { kind: 'cancel' }
   /** "Other options": switch to another alternative within the stage. */
   | { kind: 'choose'; stepId: string };
+
+/** A step with the context it is called with: a step that requires a user gets the user typed. */
+export interface BoundStep {
+  step: Step;
+  isAvailable(): Promise<boolean>;
+  view(): Promise<StepView>;
+  handle(form: Record<string, string>): Promise<StepOutcome>;
+}
+
+function bind(step: Step, ctx: StepContext): BoundStep | undefined {
+  if (!step.requiresUser) {
+    return { step, isAvailable: () => step.isAvailable(ctx), view: () => step.view(ctx), handle: (form) => step.handle(ctx, form) };
+  }
+  if (!ctx.tx.user) return undefined;
+  const withUser: UserStepContext = { ...ctx, user: ctx.tx.user };
+  return { step, isAvailable: () => step.isAvailable(withUser), view: () => step.view(withUser), handle: (form) => step.handle(withUser, form) };
+}
+
+/**
+ * Where an unfinished transaction stands for one browser: the step to show and its alternatives.
+ * A request computes it once and hands it on (the prompt checks a posted form against it, then
+ * submits with it).
+ */
+export interface Position {
+  tx: LoginTransaction;
+  ctx: StepContext;
+  current: BoundStep;
+  available: BoundStep[];
+}
 
 export interface CurrentStep {
   step: Step;
@@ -80,7 +109,12 @@ export function sessionCovers(policy: EffectivePolicy, level: AuthLevel, factors
 }
 
 export class SignInFlow {
-  constructor(private readonly deps: FlowDeps) {}
+  /** The steps in the order they are offered: by `order` within each stage. */
+  private readonly steps: Step[];
+
+  constructor(private readonly deps: FlowDeps) {
+    this.steps = [...deps.steps].sort((a, b) => a.order - b.order);
+  }
 
   begin(request: SignInRequest, init: Partial<LoginTransaction> = {}): Promise<LoginTransaction> {
     return this.deps.transactions.create(request, init);
@@ -101,16 +135,27 @@ export class SignInFlow {
     return this.deps.policies.resolve(tx.request.app.id, tx.user?.groups ?? []);
   }
 
-  /** The step to show now. A finished transaction has none. */
-  async current(tx: LoginTransaction, browser: BrowserContext): Promise<CurrentStep | undefined> {
-    const active = await this.active(tx, browser);
-    if (!active) return undefined;
-    const { step, available, ctx } = active;
+  /**
+   * Where the transaction stands: the step the user is on and its alternatives, without building
+   * a page (view() may issue a challenge). A finished transaction has none.
+   */
+  async position(tx: LoginTransaction, browser: BrowserContext): Promise<Position | undefined> {
+    if (tx.completed || tx.outcome) return undefined;
+    const ctx = this.context(tx, browser);
+    const available = await this.available(tx.stage, ctx);
+    const current = available.find((s) => s.step.id === tx.stepId) ?? available[0];
+    return current && { tx, ctx, current, available };
+  }
+
+  /** The page of the step at this position. */
+  async page(position: Position): Promise<CurrentStep> {
+    const { current, available, ctx } = position;
+    const { step } = current;
     const remember = ctx.policy.rememberDevice;
     return {
       step,
-      view: await step.view(ctx),
-      alternatives: available.filter((s) => s !== step).map((s) => ({ id: s.id, label: s.label })),
+      view: await current.view(),
+      alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
       remember:
         step.stage === 'second-factor' && step.kind && remember.enabled
           ? { days: Math.max(1, Math.round(remember.lifetimeMs / 86_400_000)), scope: remember.scope }
@@ -118,23 +163,17 @@ export class SignInFlow {
     };
   }
 
+  /** The step to show now, with its page. A finished transaction has none. */
+  async current(tx: LoginTransaction, browser: BrowserContext): Promise<CurrentStep | undefined> {
+    const position = await this.position(tx, browser);
+    return position && this.page(position);
+  }
+
   /**
-   * The step the user is on, without its page: what a posted form must name. Cheaper than
-   * current(), whose view() may issue a challenge.
+   * Moves the transaction by one user action. `position` is where the request found it (from
+   * position(), for this very tx), so the steps are not worked out again.
    */
-  async currentStepId(tx: LoginTransaction, browser: BrowserContext): Promise<string | undefined> {
-    return (await this.active(tx, browser))?.step.id;
-  }
-
-  private async active(tx: LoginTransaction, browser: BrowserContext): Promise<{ step: Step; available: Step[]; ctx: StepContext } | undefined> {
-    if (tx.completed || tx.outcome) return undefined;
-    const ctx = this.context(tx, browser);
-    const available = await this.available(tx.stage, ctx);
-    const step = available.find((s) => s.id === tx.stepId) ?? available[0];
-    return step && { step, available, ctx };
-  }
-
-  async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction): Promise<SubmitResult> {
+  async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction, position?: Position): Promise<SubmitResult> {
     const next: LoginTransaction = structuredClone(tx);
     let message: string | undefined;
     if (action.kind === 'restart') {
@@ -142,37 +181,37 @@ export class SignInFlow {
     } else if (action.kind === 'cancel') {
       await this.fail(next, browser, 'cancelled', 'cancelled', 'the user cancelled the sign-in');
     } else if (action.kind === 'choose') {
-      const allowed = await this.available(next.stage, this.context(next, browser));
-      if (!allowed.some((s) => s.id === action.stepId)) return { kind: 'moved', tx, message: 'That option is not available.' };
+      const allowed = position?.tx === tx ? position.available : await this.available(next.stage, this.context(next, browser));
+      if (!allowed.some((s) => s.step.id === action.stepId)) return { kind: 'moved', tx, message: 'That option is not available.' };
       next.stepId = action.stepId;
       next.stepData = undefined;
     } else {
-      message = await this.handle(next, browser, action.form);
+      const at = position?.tx === tx ? position : await this.position(next, browser);
+      message = at && (await this.handle(next, browser, action.form, at));
     }
     if (!(await this.deps.transactions.save(next, version))) return { kind: 'conflict' };
     const saved = { ...next, seq: next.seq + 1 };
     return saved.completed || saved.outcome ? { kind: 'finished', tx: saved } : { kind: 'moved', tx: saved, message };
   }
 
-  private async handle(tx: LoginTransaction, browser: BrowserContext, form: Record<string, string>): Promise<string | undefined> {
-    const current = await this.active(tx, browser);
-    if (!current) return undefined;
-    const { ctx } = current;
-    const outcome = this.checkPasswordless(ctx, await current.step.handle(ctx, form));
-    await this.record(tx, browser, current.step, outcome);
+  /** Hands the form to the current step and applies its outcome to `tx` (a copy of position.tx). */
+  private async handle(tx: LoginTransaction, browser: BrowserContext, form: Record<string, string>, position: Position): Promise<string | undefined> {
+    const { ctx, current: { step } } = position;
+    const outcome = this.checkPasswordless(ctx, await position.current.handle(form));
+    await this.record(tx, browser, step, outcome);
     switch (outcome.kind) {
       case 'challenge':
         if (outcome.stepData !== undefined) tx.stepData = outcome.stepData;
         return outcome.message;
       case 'attempted':
-        return `${current.step.label} is not available. Choose another way to sign in.`;
+        return `${step.label} is not available. Choose another way to sign in.`;
       case 'failed':
         tx.failureMessage = { message: outcome.message, hint: outcome.hint };
         await this.fail(tx, browser, 'access-denied', outcome.result ?? 'failure', outcome.reason, false);
         return undefined;
       case 'success':
-        this.applySuccess(tx, current.step, outcome);
-        if (current.step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, current.step, form);
+        this.applySuccess(tx, step, outcome);
+        if (step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, step, form);
         await this.advance(tx, browser);
         return undefined;
     }
@@ -236,7 +275,7 @@ export class SignInFlow {
       // A passkey picked from autofill on the first page has already proved who this is.
       if (stage === 'primary' && tx.user) continue;
       const steps = await this.available(stage, this.context(tx, browser));
-      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps))) {
+      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps.length > 0))) {
         if (tx.outcome) return;
         continue;
       }
@@ -246,7 +285,7 @@ export class SignInFlow {
   }
 
   /** Named checks that decide whether a second factor is asked for, each with its reason. */
-  private async needsSecondFactor(tx: LoginTransaction, browser: BrowserContext, steps: Step[]): Promise<boolean> {
+  private async needsSecondFactor(tx: LoginTransaction, browser: BrowserContext, usable: boolean): Promise<boolean> {
     const policy = this.policyFor(tx);
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
@@ -260,7 +299,7 @@ export class SignInFlow {
       const until = new Date(remembered.expiresAt).toISOString();
       return this.skip(tx, browser, `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`);
     }
-    if (steps.length > 0) return true;
+    if (usable) return true;
     if (wantsMfa) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', 'the application asked for multi-factor authentication and the user has no second factor');
       return false;
@@ -370,13 +409,14 @@ export class SignInFlow {
    * a user whose factors this application does not accept is refused, never enrolled, or a
    * password alone would plant a new factor on a protected account (factor-changes.ts).
    */
-  private async available(stage: Stage, ctx: StepContext): Promise<Step[]> {
+  private async available(stage: Stage, ctx: StepContext): Promise<BoundStep[]> {
     const usable = async (enrollment: boolean) => {
-      const steps: Step[] = [];
-      for (const step of this.deps.steps) {
+      const steps: BoundStep[] = [];
+      for (const step of this.steps) {
         if (step.stage !== stage || Boolean(step.enrollment) !== enrollment) continue;
         if (step.kind && !ctx.policy.secondFactors.includes(step.kind)) continue;
-        if (await step.isAvailable(ctx)) steps.push(step);
+        const bound = bind(step, ctx);
+        if (bound && (await bound.isAvailable())) steps.push(bound);
       }
       return steps;
     };
@@ -385,4 +425,5 @@ export class SignInFlow {
     if (await this.deps.hasAnyFactor(ctx.tx.user.id)) return steps;
     return usable(true);
   }
+
 }

@@ -1,4 +1,4 @@
-import type { Step, StepContext, StepOutcome, StepView } from './step.ts';
+import type { AnonymousStep, StepContext, StepOutcome, StepView } from './step.ts';
 
 // The first page: who is signing in. It never says whether the account exists; that would let
 // anyone probe for usernames. Unknown users go on to the same page as everyone else.
@@ -16,8 +16,10 @@ export const PASSKEY_FIELD = 'passkey_response';
 
 export const MAX_LOGIN_LENGTH = 256;
 
-export class IdentifyStep implements Step {
+export class IdentifyStep implements AnonymousStep {
   readonly id = 'identify';
+  readonly requiresUser = false;
+  readonly order = 0;
   readonly stage = 'identify' as const;
   readonly label = 'Username';
 

@@ -3,10 +3,10 @@ import type { Json } from '../store/contract.ts';
 import type { EffectivePolicy, PasswordlessKind, SecondFactorKind } from './policy.ts';
 import type { LoginTransaction, Stage } from './transaction.ts';
 
-// One sign-in method = one Step (STYLE.md, after Keycloak's authenticator SPI). A step says when it
-// is usable, what page to show, and handles the page's post-back with a typed outcome; the flow
-// engine alone decides what happens next. Adding a method adds a file here and a line in
-// registry.ts; protocol front ends never change.
+// A sign-in step (STYLE.md, after Keycloak's authenticator SPI): one page of one method. A step says
+// when it is usable, what page to show, and handles the page's post-back with a typed outcome;
+// the flow engine alone decides what happens next. Methods (src/methods/<method>/) bring their
+// steps; protocol front ends never change.
 
 export interface BrowserContext {
   ip: string;
@@ -25,6 +25,11 @@ export interface StepContext {
    * push by device, a passkey) decides with this, not with `policy`, which knows no groups yet.
    */
   policyFor(user: Pick<DirectoryUser, 'groups'>): EffectivePolicy;
+}
+
+/** The context of a step that requires a user: the transaction's user, typed. */
+export interface UserStepContext extends StepContext {
+  user: DirectoryUser;
 }
 
 /** What a step wants on the page; src/ui renders a template of the same name. */
@@ -58,11 +63,13 @@ export type StepOutcome =
   /** Not applicable after all: let the user pick an alternative. */
   | { kind: 'attempted'; reason: string };
 
-export interface Step {
+interface StepBase {
   readonly id: string;
   readonly stage: Stage;
   /** Shown in "Other options". */
   readonly label: string;
+  /** Where the step stands among the alternatives of its stage: lower first (the first usable one is shown). */
+  readonly order: number;
   /**
    * Second-factor steps: the kind policy allows or not (`policy.secondFactors`). The flow offers
    * the step only when the effective policy lists it, and records it on a remembered device.
@@ -70,11 +77,27 @@ export interface Step {
   readonly kind?: SecondFactorKind;
   /**
    * A second-factor step that enrolls a user who has none (new-user policy "require-enrollment"):
-   * the flow offers it only when no other second factor is available to the user.
+   * the flow offers it only when the user has no factor at all.
    */
   readonly enrollment?: boolean;
-  /** Whether the step can be offered now (enrolled, allowed by policy, browser capable). */
+}
+
+/** A step that works before anyone is identified (the username, a passkey, the password). */
+export interface AnonymousStep extends StepBase {
+  readonly requiresUser: false;
+  /** Whether the step can be offered now (allowed by policy, browser capable). */
   isAvailable(ctx: StepContext): Promise<boolean>;
   view(ctx: StepContext): Promise<StepView>;
   handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome>;
 }
+
+/** A step about a known user (second factors, enrollment, offers): the flow offers it only then. */
+export interface UserStep extends StepBase {
+  readonly requiresUser: true;
+  /** Whether the step can be offered to this user now (enrolled, allowed by policy, browser capable). */
+  isAvailable(ctx: UserStepContext): Promise<boolean>;
+  view(ctx: UserStepContext): Promise<StepView>;
+  handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome>;
+}
+
+export type Step = AnonymousStep | UserStep;

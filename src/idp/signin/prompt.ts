@@ -146,22 +146,23 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     ctx.state.route = '/login';
     const { tx, version, binding } = await loadOwned(ctx, false);
     const form = await readForm(ctx, deps.maxBodyBytes);
-    const current = tx.outcome || tx.completed ? undefined : await flow.currentStepId(tx, cookies.context(ctx));
-    const stale = !csrf.verify(`tx:${tx.id}:${tx.seq}:${binding}`, form.csrf) || (current && form.step !== current);
-    if (stale) {
-      ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token');
-      return ctx.redirect(`/login?tx=${tx.id}&notice=stale`);
-    }
+    const stale = () => {
+      ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token, or another step');
+      ctx.redirect(`/login?tx=${tx.id}&notice=stale`);
+    };
+    if (!csrf.verify(`tx:${tx.id}:${tx.seq}:${binding}`, form.csrf)) return stale();
+    const browser = cookies.context(ctx);
+    // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
+    if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
+    const position = await flow.position(tx, browser);
+    if (position && form.step !== position.current.step.id) return stale();
     const action: FlowAction = form.choose
       ? { kind: 'choose', stepId: form.choose }
       : form.action === 'restart' || form.action === 'cancel'
         ? { kind: form.action }
         : { kind: 'submit', form };
-    if (!current && action.kind !== 'restart') return showFinished(ctx, tx);
-    const browser = cookies.context(ctx);
-    // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
-    if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
-    const result = await flow.submit(tx, version, browser, action);
+    if (!position && action.kind !== 'restart') return showFinished(ctx, tx);
+    const result = await flow.submit(tx, version, browser, action, position);
     if (result.kind === 'conflict') return ctx.redirect(`/login?tx=${tx.id}`);
     if (result.kind === 'finished') return showFinished(ctx, result.tx);
     await render(ctx, result.tx, binding, result.message);

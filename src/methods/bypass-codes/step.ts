@@ -1,13 +1,15 @@
 import type { BypassCodes } from './bypass-codes.ts';
-import type { CodeThrottle } from '../../authn/code-throttle.ts';
-import { tooManyCodes, typedCode } from '../passcodes/passcode-step.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import { tooManyCodes, typedCode, type CodeThrottle } from '../../authn/code-throttle.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // A bypass code from the help desk, as a second factor (`latch bypass-codes generate USER`).
 // Offered only while the user has a code left; wrong codes count with wrong passcodes.
 
-export class BypassCodeStep implements Step {
+export class BypassCodeStep implements UserStep {
   readonly id = 'bypass-code';
+  readonly requiresUser = true;
+  /** Last: a help-desk code is the fallback when the user's own factors are out of reach. */
+  readonly order = 90;
   readonly stage = 'second-factor' as const;
   readonly label = 'Bypass code';
   readonly kind = 'bypass-code' as const;
@@ -17,17 +19,16 @@ export class BypassCodeStep implements Step {
     private readonly throttle: CodeThrottle,
   ) {}
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined && (await this.codes.hasUsable(ctx.tx.user.id));
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    return this.codes.hasUsable(ctx.user.id);
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    return { template: 'bypass-code', model: { username: ctx.tx.user?.username ?? ctx.tx.login ?? '' } };
+  async view(ctx: UserStepContext): Promise<StepView> {
+    return { template: 'bypass-code', model: { username: ctx.user.username } };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user;
-    if (!user) return { kind: 'attempted', reason: 'no user to check a bypass code for' };
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     if (typedCode(form) === '') return { kind: 'challenge', message: 'Enter the bypass code.', reason: 'empty bypass code' };
     const verdict = await this.throttle.attempt(user.id);
     if (!verdict.allowed) return tooManyCodes(verdict.retryAfterMs);

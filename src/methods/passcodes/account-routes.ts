@@ -5,7 +5,7 @@ import { appEnrollmentUri } from './enrollment.ts';
 import type { Passcodes } from './passcodes.ts';
 import { groupSecret } from './otp.ts';
 import { describe } from './records.ts';
-import { minutes } from '../password/step.ts';
+import { minutes } from '../../util/words.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';

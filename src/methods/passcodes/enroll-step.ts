@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
-import type { CodeThrottle } from '../../authn/code-throttle.ts';
+import { tooManyCodes, typedCode, type CodeThrottle } from '../../authn/code-throttle.ts';
 import type { PasscodeCredentials } from './credentials.ts';
 import { appEnrollmentUri, confirmAppCode } from './enrollment.ts';
 import { groupSecret, secretFromBytes } from './otp.ts';
 import type { LoginTransaction } from '../../authn/transaction.ts';
-import { tooManyCodes, typedCode } from './passcode-step.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // Inline enrollment of an authenticator app, for a user with no second factor whose policy
 // requires one: a QR code (and the key, to type instead), then a code from the app to prove it
@@ -17,8 +16,11 @@ export interface EnrollSettings {
   totpSkew: number;
 }
 
-export class PasscodeEnrollStep implements Step {
+export class PasscodeEnrollStep implements UserStep {
   readonly id = 'passcode-enroll';
+  readonly requiresUser = true;
+  /** A new user is first offered an authenticator app (any phone will do). */
+  readonly order = 10;
   readonly stage = 'second-factor' as const;
   readonly label = 'Authenticator app';
   readonly kind = 'passcode' as const;
@@ -40,27 +42,26 @@ export class PasscodeEnrollStep implements Step {
     return secretFromBytes(this.derive(tx, userId, 'secret').subarray(0, 20));
   }
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined;
+  async isAvailable(): Promise<boolean> {
+    return true;
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    const user = ctx.tx.user;
-    const secret = user ? this.secretFor(ctx.tx, user.id) : '';
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
+    const secret = this.secretFor(ctx.tx, user.id);
     return {
       template: 'passcode-enroll',
       model: {
-        username: user?.username ?? '',
-        otpauthUri: appEnrollmentUri(this.settings.issuer, user?.username ?? '', secret),
+        username: user.username,
+        otpauthUri: appEnrollmentUri(this.settings.issuer, user.username, secret),
         secret: groupSecret(secret),
         issuer: this.settings.issuer,
       },
     };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user;
-    if (!user) return { kind: 'attempted', reason: 'no user to enroll' };
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     const code = typedCode(form);
     if (code === '') return { kind: 'challenge', message: 'Enter the 6-digit code the app shows.', reason: 'empty enrollment code' };
     if (!/^\d{6}$/.test(code)) return { kind: 'challenge', message: 'The app shows a 6-digit code. Check it and try again.', reason: 'malformed enrollment code' };

@@ -1,9 +1,8 @@
 import type { Json } from '../../store/contract.ts';
-import type { CodeThrottle } from '../../authn/code-throttle.ts';
+import { tooManyCodes, typedCode, type CodeThrottle } from '../../authn/code-throttle.ts';
 import type { PasscodeCheck, PasscodeCredentials } from './credentials.ts';
 import { describe } from './records.ts';
-import { minutes } from '../password/step.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // A passcode from the user's authenticator app or hardware OATH token, as a second factor. A
 // token that has drifted far ahead is resynchronized on the spot: the user enters its next code
@@ -24,19 +23,10 @@ function pendingResync(stepData: Json | undefined): Resync | undefined {
   return typeof credentialId === 'string' && typeof counter === 'number' ? { credentialId, counter } : undefined;
 }
 
-/** The answer to a code attempt over the limit (passcodes, bypass codes, enrollment). */
-export function tooManyCodes(retryAfterMs: number): StepOutcome {
-  const wait = minutes(retryAfterMs);
-  return { kind: 'challenge', result: 'throttled', message: `Too many wrong codes. Wait ${wait} and try again.`, reason: `too many wrong codes for this user; refused for ${wait}` };
-}
-
-/** What the user typed, without the spaces and dashes people add. */
-export function typedCode(form: Record<string, string>): string {
-  return (form.code ?? '').replace(/[\s-]/g, '');
-}
-
-export class PasscodeStep implements Step {
+export class PasscodeStep implements UserStep {
   readonly id = 'passcode';
+  readonly requiresUser = true;
+  readonly order = 30;
   readonly stage = 'second-factor' as const;
   readonly label = 'Passcode';
   readonly kind = 'passcode' as const;
@@ -47,28 +37,27 @@ export class PasscodeStep implements Step {
     private readonly phone?: PhonePasscodes,
   ) {}
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    const user = ctx.tx.user;
-    if (!user) return false;
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    const { user } = ctx;
     return (await this.credentials.hasAny(user.id)) || (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined);
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    const sources = new Set((await this.credentials.listForUser(ctx.tx.user?.id ?? '')).map((c) => c.source));
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
+    const sources = new Set((await this.credentials.listForUser(user.id)).map((c) => c.source));
     return {
       template: 'passcode',
       model: {
-        username: ctx.tx.user?.username ?? ctx.tx.login ?? '',
+        username: user.username,
         resync: pendingResync(ctx.tx.stepData) !== undefined,
-        app: sources.has('app') || (this.phone !== undefined && (await this.phone.forUser(ctx.tx.user?.id ?? '')) !== undefined),
+        app: sources.has('app') || (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined),
         token: sources.has('token'),
       },
     };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user;
-    if (!user) return { kind: 'attempted', reason: 'no user to check a passcode for' };
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     const code = typedCode(form);
     if (code === '') return { kind: 'challenge', message: 'Enter the code.', reason: 'empty passcode' };
     if (!/^\d{6,8}$/.test(code)) return { kind: 'challenge', message: 'A passcode is 6 or 8 digits. Check it and try again.', reason: 'malformed passcode' };

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { minutes } from '../../util/words.ts';
 import type { BeforePasswordCheck, Directory, PasswordFailure } from '../../directory/contract.ts';
 import type { KnownDevices } from '../../authn/known-device.ts';
 import { accountOf, type PasswordAttempt, type PasswordThrottle, type ThrottleRefusal } from '../../authn/throttle.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { AnonymousStep, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
 
 // Password against the directory. An empty password is refused before the directory is asked
 // (an empty simple bind is an anonymous bind that succeeds on many LDAP servers). A wrong
@@ -26,11 +27,6 @@ const FAILURES: Record<Exclude<PasswordFailure, 'not-checked'>, { message: strin
   'directory-unavailable': { message: "We can't check your password right now.", hint: 'Try again in a few minutes.', final: false },
 };
 
-/** "1 minute", "5 minutes": how long a throttled user waits. */
-export function minutes(ms: number): string {
-  const m = Math.max(1, Math.ceil(ms / 60_000));
-  return m === 1 ? '1 minute' : `${m} minutes`;
-}
 
 function throttled(refusal: ThrottleRefusal): StepOutcome {
   return {
@@ -58,8 +54,10 @@ const UNCOUNTED: StepOutcome = {
   reason: 'directory-unavailable (it did not call beforeCheck, so the account could not count the attempt)',
 };
 
-export class PasswordStep implements Step {
+export class PasswordStep implements AnonymousStep {
   readonly id = 'password';
+  readonly requiresUser = false;
+  readonly order = 90;
   readonly stage = 'primary' as const;
   readonly label = 'Password';
 

@@ -1,7 +1,7 @@
 import type { Store } from '../../store/contract.ts';
 import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // Inline activation of the Latch Authenticator for a user who has no second factor while policy
 // requires one (new-user policy "require-enrollment"): the page shows a one-time activation QR
@@ -10,8 +10,10 @@ import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.
 
 const key = (txId: string) => `push-enroll-link:${txId}`;
 
-export class PushEnrollStep implements Step {
+export class PushEnrollStep implements UserStep {
   readonly id = 'push-enroll';
+  readonly requiresUser = true;
+  readonly order = 30;
   readonly stage = 'second-factor' as const;
   readonly kind = 'push' as const;
   readonly enrollment = true;
@@ -23,13 +25,13 @@ export class PushEnrollStep implements Step {
     private readonly baseUrl: string,
   ) {}
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined && !ctx.tx.user.disabled;
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    return !ctx.user.disabled;
   }
 
   /** One link per sign-in, made when the page is first shown and reused on reload until it expires. */
-  async view(ctx: StepContext): Promise<StepView> {
-    const user = ctx.tx.user!;
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
     let token = await this.store.get<string>(key(ctx.tx.id));
     if (!token) {
       const issuedBy = `inline enrollment in sign-in ${ctx.tx.id.slice(0, 8)}…`;
@@ -47,8 +49,8 @@ export class PushEnrollStep implements Step {
     };
   }
 
-  async handle(ctx: StepContext): Promise<StepOutcome> {
-    const activated = ctx.tx.user && (await this.push.devices.forUser(ctx.tx.user.id));
+  async handle(ctx: UserStepContext): Promise<StepOutcome> {
+    const activated = await this.push.devices.forUser(ctx.user.id);
     return activated
       ? { kind: 'challenge', reason: `Latch Authenticator activated on ${activated.name}; verified push follows` }
       : { kind: 'challenge', message: 'The phone is not activated yet. Scan the code or open the link on your phone first.', reason: 'continue before activation', result: 'pending' };

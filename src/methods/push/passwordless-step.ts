@@ -2,7 +2,7 @@ import type { Directory, DirectoryUser } from '../../directory/contract.ts';
 import type { KnownDevices } from '../../authn/known-device.ts';
 import type { Push, PushDevice } from './push.ts';
 import { pushView, requestIdOf, sendPush, takeDecision } from './step-common.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { AnonymousStep, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
 
 // Passwordless push: the user types the username and approves on the phone, which must verify
 // the user (biometric or PIN). Only from a browser that carries the known-device cookie for this
@@ -11,8 +11,11 @@ import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.
 // amr: "swk" + "mca" + "user" (the device asserted user verification); one gesture on a second
 // device with user verification is multi-factor, so "mfa" too and no second factor follows.
 
-export class PushPasswordlessStep implements Step {
+export class PushPasswordlessStep implements AnonymousStep {
   readonly id = 'push-passwordless';
+  readonly requiresUser = false;
+  /** Only in a browser where this user completed a second factor before: the phone comes first there. */
+  readonly order = 10;
   readonly stage = 'primary' as const;
   readonly label = 'Approve on your phone';
 

@@ -1,4 +1,5 @@
 import type { Json } from '../../store/contract.ts';
+import { minutes } from '../../util/words.ts';
 import type { Push, PushDevice, PushRequest } from './push.ts';
 import { isExpired } from './requests.ts';
 import type { StepContext, StepOutcome, StepView } from '../../authn/step.ts';
@@ -18,10 +19,6 @@ export function requestIdIn(data: Json | undefined): string | undefined {
   return data && typeof data === 'object' && !Array.isArray(data) && typeof data.requestId === 'string' ? data.requestId : undefined;
 }
 
-function minutes(ms: number): string {
-  const m = Math.max(1, Math.ceil(ms / 60_000));
-  return m === 1 ? '1 minute' : `${m} minutes`;
-}
 
 export type PushViewState = 'ready' | 'pending' | 'approved' | 'denied' | 'wrong-code' | 'expired' | 'fraud' | 'cancelled';
 

@@ -1,15 +1,17 @@
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
 import { CANCELLED_MESSAGE, RESPONSE_FIELD, browserError } from './form.ts';
 import { amrOf } from './passwordless.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // Enrollment of a first second factor right after a correct password, when policy requires one:
 // a security key or this device. A discoverable, user-verifying registration is a passkey too.
 
 const MODE: RegistrationMode = { residentKey: 'preferred', userVerification: 'preferred', allowedKinds: ['platform', 'roaming'], passkey: false };
 
-export class WebAuthnEnrollStep implements Step {
+export class WebAuthnEnrollStep implements UserStep {
   readonly id = 'webauthn-enroll';
+  readonly requiresUser = true;
+  readonly order = 20;
   readonly stage = 'second-factor' as const;
   readonly label = 'Set up a security key or this device';
   readonly kind = 'webauthn' as const;
@@ -17,18 +19,18 @@ export class WebAuthnEnrollStep implements Step {
 
   constructor(private readonly ceremonies: WebAuthnCeremonies) {}
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined && !ctx.tx.user.disabled;
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    return !ctx.user.disabled;
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    const user = ctx.tx.user!;
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
     const options = await this.ceremonies.registrationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id }, user, MODE);
     return { template: 'webauthn-register', model: { username: user.username, purpose: 'enroll', options: JSON.stringify(options), name: '' } };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user!;
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     const error = browserError(form);
     if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
     if (error) return { kind: 'challenge', message: CANCELLED_MESSAGE, reason: 'the browser reported no response (cancelled or timed out)' };

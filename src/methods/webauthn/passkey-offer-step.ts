@@ -3,7 +3,7 @@ import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
 import { deviceName } from './device-name.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
 import { allowedPasswordlessKinds } from './passwordless.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepContext, StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // "Sign in faster": after a password and a second factor, a user with no passkey that policy
 // allows is offered to register one (discoverable, user verification required, of an allowed
@@ -12,8 +12,10 @@ import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.
 export const SKIP_DAYS = 7;
 const skipKey = (deviceId: string, userId: string) => `webauthn-offer-skipped:${deviceId}:${userId}`;
 
-export class PasskeyOfferStep implements Step {
+export class PasskeyOfferStep implements UserStep {
   readonly id = 'passkey-offer';
+  readonly requiresUser = true;
+  readonly order = 10;
   readonly stage = 'offer' as const;
   readonly label = 'Sign in faster';
 
@@ -26,9 +28,9 @@ export class PasskeyOfferStep implements Step {
     return { residentKey: 'required', userVerification: 'required', allowedKinds: allowedPasswordlessKinds(ctx.policy.passwordless), passkey: true };
   }
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    const { user, methods, amr } = ctx.tx;
-    if (!user || user.disabled || !methods.includes('password') || !amr.includes('mfa')) return false;
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    const { user, tx: { methods, amr } } = ctx;
+    if (user.disabled || !methods.includes('password') || !amr.includes('mfa')) return false;
     const kinds = allowedPasswordlessKinds(ctx.policy.passwordless);
     if (kinds.length === 0) return false;
     if (ctx.browser.deviceId && (await this.store.get(skipKey(ctx.browser.deviceId, user.id))) !== undefined) return false;
@@ -36,8 +38,8 @@ export class PasskeyOfferStep implements Step {
     return !credentials.some((c) => c.passwordless && kinds.includes(c.kind));
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    const user = ctx.tx.user!;
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
     const mode = this.mode(ctx);
     const options = await this.ceremonies.registrationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'offer', userId: user.id }, user, mode);
     const only = mode.allowedKinds.length === 1 ? mode.allowedKinds[0] : undefined;
@@ -54,8 +56,8 @@ export class PasskeyOfferStep implements Step {
     };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user!;
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     if (form.skip === 'yes') return this.skip(ctx, 'the user chose "Skip for now"');
     const error = browserError(form);
     if (error === 'unsupported') return this.skip(ctx, 'the browser cannot register a passkey');
@@ -70,8 +72,8 @@ export class PasskeyOfferStep implements Step {
     return { kind: 'success', reason: `registered passkey "${credential.name}" (${credential.kind})` };
   }
 
-  private async skip(ctx: StepContext, reason: string): Promise<StepOutcome> {
-    if (ctx.browser.deviceId) await this.store.set(skipKey(ctx.browser.deviceId, ctx.tx.user!.id), true, { ttlMs: SKIP_DAYS * 86_400_000 });
+  private async skip(ctx: UserStepContext, reason: string): Promise<StepOutcome> {
+    if (ctx.browser.deviceId) await this.store.set(skipKey(ctx.browser.deviceId, ctx.user.id), true, { ttlMs: SKIP_DAYS * 86_400_000 });
     return { kind: 'success', reason: `${reason}; not offered again in this browser for ${SKIP_DAYS} days` };
   }
 }

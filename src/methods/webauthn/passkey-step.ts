@@ -2,7 +2,7 @@ import type { Directory } from '../../directory/contract.ts';
 import type { Json } from '../../store/contract.ts';
 import { allowedPasswordlessKinds, type PasswordlessSignIn } from './passwordless.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { AnonymousStep, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
 
 // Passwordless sign-in after the username: one gesture on a passkey with user verification.
 // The page must not tell anyone who types a username whether that account has passkeys, so it is
@@ -26,8 +26,11 @@ const notUsed = (data: Json | undefined) =>
 /** No directory id has this value: a username with no account accepts no passkey. */
 const NO_ACCOUNT = '(no such account)';
 
-export class PasskeyStep implements Step {
+export class PasskeyStep implements AnonymousStep {
   readonly id = 'passkey';
+  readonly requiresUser = false;
+  /** Elsewhere the passkey page, the same for every username. */
+  readonly order = 20;
   readonly stage = 'primary' as const;
   readonly label = 'Passkey';
 

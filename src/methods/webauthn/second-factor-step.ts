@@ -1,32 +1,34 @@
 import type { WebAuthnCeremonies } from './ceremonies.ts';
 import { CANCELLED_MESSAGE, RESPONSE_FIELD, browserError } from './form.ts';
 import { amrOf } from './passwordless.ts';
-import type { Step, StepContext, StepOutcome, StepView } from '../../authn/step.ts';
+import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // WebAuthn as a second factor after the password: any of the user's security keys or platform
 // authenticators, user verification preferred (the password was the knowledge factor).
 
-export class WebAuthnSecondFactorStep implements Step {
+export class WebAuthnSecondFactorStep implements UserStep {
   readonly id = 'webauthn';
+  readonly requiresUser = true;
+  readonly order = 10;
   readonly stage = 'second-factor' as const;
   readonly label = 'Security key or this device';
   readonly kind = 'webauthn' as const;
 
   constructor(private readonly ceremonies: WebAuthnCeremonies) {}
 
-  async isAvailable(ctx: StepContext): Promise<boolean> {
-    return ctx.tx.user !== undefined && (await this.ceremonies.credentials.list(ctx.tx.user.id)).length > 0;
+  async isAvailable(ctx: UserStepContext): Promise<boolean> {
+    return (await this.ceremonies.credentials.list(ctx.user.id)).length > 0;
   }
 
-  async view(ctx: StepContext): Promise<StepView> {
-    const user = ctx.tx.user!;
+  async view(ctx: UserStepContext): Promise<StepView> {
+    const { user } = ctx;
     const credentials = await this.ceremonies.credentials.list(user.id);
     const options = await this.ceremonies.authenticationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'second-factor', userId: user.id }, credentials, 'preferred');
     return { template: 'webauthn-authenticate', model: { username: user.username, purpose: 'second-factor', options: JSON.stringify(options) } };
   }
 
-  async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
-    const user = ctx.tx.user!;
+  async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
+    const { user } = ctx;
     const error = browserError(form);
     if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
     if (error) return { kind: 'challenge', message: CANCELLED_MESSAGE, reason: 'the browser reported no response (cancelled or timed out)' };
