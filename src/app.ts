@@ -5,9 +5,6 @@ import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './account/routes.ts';
-import { accountWebAuthnRoutes } from './methods/webauthn/account-routes.ts';
-import { accountPasscodeRoutes } from './methods/passcodes/account-routes.ts';
-import { accountPushRoutes } from './methods/push/account-routes.ts';
 import { authenticatorAppRoutes } from './idp/device-api/authenticator-app.ts';
 import { pushApiRoutes } from './idp/device-api/routes.ts';
 import { promptRoutes } from './idp/signin/prompt.ts';
@@ -44,10 +41,12 @@ export function buildApp(services: Services): Koa<LatchState> {
     statics,
     promptRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
     services.oidc.routes,
-    accountRoutes({ ...services, appName: config.applications.account?.name ?? 'Latch account', maxBodyBytes: config.server.maxBodyBytes, signOut: services.signOut }),
-    accountWebAuthnRoutes({ ...services, ceremonies: services.webauthn.ceremonies, maxBodyBytes: config.server.maxBodyBytes }),
-    accountPasscodeRoutes({ ...services, maxBodyBytes: config.server.maxBodyBytes }),
-    accountPushRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
+    accountRoutes({
+      ...services,
+      appName: config.applications.account?.name ?? 'Latch account',
+      baseUrl: config.server.baseUrl,
+      maxBodyBytes: config.server.maxBodyBytes,
+    }),
     pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
     authenticatorAppRoutes(),
   ];

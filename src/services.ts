@@ -2,17 +2,19 @@ import type { Logger } from 'pino';
 import type { LatchConfig } from './config/schema.ts';
 import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
-import { FactorChanges } from './authn/factor-changes.ts';
+import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
-import { createPasscodes, type Passcodes } from './methods/passcodes/passcodes.ts';
-import { createPush, type Push } from './methods/push/push.ts';
+import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
+import type { SignInMethod } from './methods/method.ts';
+import type { Template } from './ui/prompt-parts.ts';
+import type { Passcodes } from './methods/passcodes/passcodes.ts';
+import type { Push } from './methods/push/push.ts';
 import type { PushNetwork } from './methods/push/push-endpoint.ts';
-import { createSteps } from './methods/index.ts';
 import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
-import { createWebAuthn, type WebAuthnParts } from './methods/webauthn/webauthn.ts';
+import type { WebAuthnParts } from './methods/webauthn/webauthn.ts';
 import { accountCheckFor, type AccountCheck } from './directory/account-check.ts';
 import type { Directory } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
@@ -49,6 +51,10 @@ export interface Services {
   policies: PolicyResolver;
   authLog: AuthLog;
   knownDevices: KnownDevices;
+  /** Every sign-in method (src/methods/index.ts). */
+  methods: SignInMethod[];
+  /** Their prompt templates, by name. */
+  templates: Record<string, Template>;
   factorChanges: FactorChanges;
   passcodes: Passcodes;
   transactions: TransactionStore;
@@ -96,41 +102,27 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
-    const webauthn = createWebAuthn({ config, store, directory, policies });
-    const passcodes = createPasscodes(store, secret, config.passcodes);
-    // factorChanges (below) asks push for the user's phone, and push asks it back at activation.
-    const push = await createPush({
-      config: config.push,
-      store,
-      authLog,
-      log,
-      trustLifetimeMs: config.knownDevice.lifetime,
-      serverSecret: secret,
-      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId),
-      webPushNetwork: options.webPushNetwork,
+    const methods = await createMethods({
+      config, log, store, serverSecret: secret, directory, policies, authLog, knownDevices, throttle, webPushNetwork: options.webPushNetwork,
     });
-    const steps = createSteps({ config, store, serverSecret: secret, directory, throttle, knownDevices, failureDelayMs: config.signIn.failureDelay, webauthn, passcodes, push });
-    const factorChanges = new FactorChanges([
-      (userId) => passcodes.credentials.hasAny(userId),
-      async (userId) => (await webauthn.ceremonies.credentials.list(userId)).length > 0,
-      async (userId) => (await push.devices.forUser(userId)) !== undefined,
-    ], policies);
+    const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
-    const flow = new SignInFlow({ transactions, steps, policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
+    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
     const csrf = new CsrfTokens(secret);
     const accounts = accountCheckFor(directory, config.directory.accountCheckCache);
     const liveSessions = new LiveSessions({ sessions, cookies, accounts, authLog });
-    const signIn = new SignInService(flow, transactions, sessions, cookies, liveSessions);
+    const signIn = new SignInService({ flow, transactions, sessions, cookies, liveSessions, knownDevices });
     const signOut = new SignOutHooks();
     const oidc = await createOidc({ config, log, store, keys, accounts, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     return {
-      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
+      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
+      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
         await push.close();
         await directory.close();

@@ -1,17 +1,22 @@
 import Router from '@koa/router';
-import type { SignInRequest } from '../authn/contract.ts';
+import type { AuthLog } from '../authn/auth-log.ts';
+import { ACCOUNT_APP_ID, type SignInRequest } from '../authn/contract.ts';
+import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
 import type { Ctx, LatchState } from '../http/context.ts';
 import { readForm } from '../http/form.ts';
-import { accountPage, errorPage, homePage, signedOutPage } from '../ui/pages.ts';
+import type { AccountRouteDeps, SignInMethod } from '../methods/method.ts';
+import { errorPage, signedOutPage } from '../ui/pages.ts';
+import { accountPage, homePage } from './pages.ts';
 import type { BrowserCookies } from '../idp/signin/cookies.ts';
 import type { SessionStore } from '../idp/signin/session.ts';
-import { ACCOUNT_APP_ID, type LiveSessions } from '../idp/signin/live-session.ts';
+import type { LiveSessions } from '../idp/signin/live-session.ts';
 import type { SignOutHooks } from '../idp/signin/sign-out.ts';
 import type { SignInService } from '../idp/signin/service.ts';
 
-// Latch's own account pages, a front end like SAML and OIDC: "/" shows who is signed in, offers
-// sign-in when nobody is, and signs out. Other front ends propagate the sign-out through hooks.
+// Latch's own account site, a front end like SAML and OIDC: "/" shows who is signed in, offers
+// sign-in when nobody is, and signs out (other front ends propagate the sign-out through hooks).
+// Each sign-in method's own pages (/account/passkeys, …) are mounted here, with the session.
 
 export interface AccountDeps {
   signIn: SignInService;
@@ -23,6 +28,10 @@ export interface AccountDeps {
   appName: string;
   maxBodyBytes: number;
   signOut: SignOutHooks;
+  methods: SignInMethod[];
+  factorChanges: FactorChanges;
+  authLog: AuthLog;
+  baseUrl: string;
 }
 
 export function accountRoutes(deps: AccountDeps): Router<LatchState> {
@@ -33,11 +42,14 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
     continuation: { returnPath: '/account/continue', data: null },
   });
 
+  const labels = Object.assign({}, ...deps.methods.map((m) => m.labels));
+  const pages = deps.methods.flatMap((m) => (m.account ? [{ path: m.account.path, label: m.account.label }] : []));
+
   router.get('/', async (ctx) => {
     ctx.state.route = '/';
     const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
     ctx.type = 'html';
-    ctx.body = (session ? accountPage(session, deps.csrf.issue(`logout:${session.sid}`)) : homePage()).text;
+    ctx.body = (session ? accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages }) : homePage()).text;
   });
 
   router.get('/account/sign-in', async (ctx) => {
@@ -81,5 +93,17 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
     }
   });
 
+  const methodDeps: AccountRouteDeps = {
+    session: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
+    csrf: deps.csrf,
+    factorChanges: deps.factorChanges,
+    authLog: deps.authLog,
+    baseUrl: deps.baseUrl,
+    maxBodyBytes: deps.maxBodyBytes,
+  };
+  for (const method of deps.methods) {
+    const routes = method.account?.routes(methodDeps);
+    if (routes) router.use(routes.routes(), routes.allowedMethods());
+  }
   return router;
 }

@@ -8,6 +8,9 @@ import type { Json } from '../store/contract.ts';
 
 export type Protocol = 'saml' | 'oidc' | 'account';
 
+/** The application id of Latch's own account pages: for policy and the authentication log. */
+export const ACCOUNT_APP_ID = 'account';
+
 export interface AppRef {
   /** Policy key: a SAML entity ID, an OIDC client id, or "account". */
   id: string;

@@ -1,5 +1,5 @@
 import type { DirectoryUser } from '../directory/contract.ts';
-import type { AuthLevel } from './contract.ts';
+import { ACCOUNT_APP_ID, type AuthLevel } from './contract.ts';
 import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 
 // Who may add, replace or remove a user's authenticators from a signed-in session. A password
@@ -10,23 +10,23 @@ import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 // What a user may add at all is what policy allows them: the account application's policy for
 // their groups.
 
-/** Whether the user has any factor of one kind (authenticator apps, passkeys, a phone, …). */
-export type EnrolledCheck = (userId: string) => Promise<boolean>;
+/** What a method knows of a user's enrolled factors (src/methods/method.ts `Authenticators`). */
+export interface EnrolledFactors {
+  list(userId: string): Promise<unknown[]>;
+}
 
 /** The kinds of authenticator the account pages add. */
 export type AddableKind = 'passcode' | 'webauthn' | 'push';
 
-/** The application id of Latch's own account pages, for policy. */
-export const ACCOUNT_APP = 'account';
 
 export class FactorChanges {
   constructor(
-    private readonly kinds: EnrolledCheck[],
+    private readonly kinds: EnrolledFactors[],
     private readonly policies: PolicyResolver,
   ) {}
 
   async hasAnyFactor(userId: string): Promise<boolean> {
-    for (const enrolled of this.kinds) if (await enrolled(userId)) return true;
+    for (const enrolled of this.kinds) if ((await enrolled.list(userId)).length > 0) return true;
     return false;
   }
 
@@ -37,7 +37,7 @@ export class FactorChanges {
 
   /** The policy that decides what this user may add on the account pages. */
   policyFor(user: Pick<DirectoryUser, 'groups'>): EffectivePolicy {
-    return this.policies.resolve(ACCOUNT_APP, user.groups);
+    return this.policies.resolve(ACCOUNT_APP_ID, user.groups);
   }
 
   /** Whether policy lets this user add an authenticator of this kind, as a second factor or passwordless. */

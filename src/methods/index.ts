@@ -1,63 +1,82 @@
+import type { Logger } from 'pino';
+import type { AuthLog } from '../authn/auth-log.ts';
+import { FactorChanges } from '../authn/factor-changes.ts';
+import { IdentifyStep } from '../authn/identify.ts';
+import type { KnownDevices } from '../authn/known-device.ts';
+import type { PolicyResolver } from '../authn/policy.ts';
+import type { Step } from '../authn/step.ts';
+import type { PasswordThrottle } from '../authn/throttle.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import type { Directory } from '../directory/contract.ts';
 import type { Store } from '../store/contract.ts';
-import type { KnownDevices } from '../authn/known-device.ts';
+import type { Template } from '../ui/prompt-parts.ts';
+import { bypassCodesMethod } from './bypass-codes/method.ts';
+import type { SignInMethod } from './method.ts';
+import { passcodesMethod } from './passcodes/method.ts';
 import type { Passcodes } from './passcodes/passcodes.ts';
+import { passwordMethod } from './password/method.ts';
+import { pushMethod } from './push/method.ts';
 import type { Push } from './push/push.ts';
-import type { PasswordThrottle } from '../authn/throttle.ts';
+import type { PushNetwork } from './push/push-endpoint.ts';
+import { webauthnMethod } from './webauthn/method.ts';
 import type { WebAuthnParts } from './webauthn/webauthn.ts';
-import { BypassCodeStep } from './bypass-codes/step.ts';
-import { IdentifyStep } from '../authn/identify.ts';
-import { PasskeyOfferStep } from './webauthn/passkey-offer-step.ts';
-import { PasskeyStep } from './webauthn/passkey-step.ts';
-import { PasscodeEnrollStep } from './passcodes/enroll-step.ts';
-import { PasscodeStep } from './passcodes/passcode-step.ts';
-import { PasswordStep } from './password/step.ts';
-import { PushStep } from './push/second-factor-step.ts';
-import { PushEnrollStep } from './push/enroll-step.ts';
-import { PushPasswordlessStep } from './push/passwordless-step.ts';
-import { WebAuthnEnrollStep } from './webauthn/enroll-step.ts';
-import { WebAuthnSecondFactorStep } from './webauthn/second-factor-step.ts';
-import type { Step } from '../authn/step.ts';
 
-// Every sign-in method Latch knows, in the order alternatives are offered within a stage.
+// Every sign-in method Latch knows, in one list. A method is one folder that exports one
+// descriptor (./method.ts); adding one adds its folder and a line here.
 
-export interface StepDeps {
+export interface MethodDeps {
   config: LatchConfig;
+  log: Logger;
   store: Store;
-  /** The server secret (src/keys/server-secret.ts): derive step-specific MAC keys from it. */
+  /** The server secret (src/keys/server-secret.ts): methods derive their own keys from it. */
   serverSecret: Buffer;
   directory: Directory;
-  throttle: PasswordThrottle;
+  policies: PolicyResolver;
+  authLog: AuthLog;
   knownDevices: KnownDevices;
-  failureDelayMs: number;
-  /** WebAuthn's credentials and ceremonies (src/authn/webauthn/index.ts), shared with the account page. */
-  webauthn: WebAuthnParts;
-  /** TOTP apps, OATH tokens and bypass codes (src/authn/passcodes/index.ts). */
+  throttle: PasswordThrottle;
+  /** Tests resolve the push services' names themselves; production passes nothing. */
+  webPushNetwork?: PushNetwork;
+}
+
+export interface Methods {
+  list: SignInMethod[];
+  /** Who may change a user's authenticators, from what every method knows of them. */
+  factorChanges: FactorChanges;
+  // Parts that front ends other than the prompt use: the device API, the CLI.
   passcodes: Passcodes;
-  /** Push devices and requests (src/authn/push/index.ts), shared with the device API. */
+  webauthn: WebAuthnParts;
   push: Push;
 }
 
-export function createSteps(deps: StepDeps): Step[] {
-  const { webauthn, passcodes, push } = deps;
-  return [
-    new IdentifyStep(webauthn.autofill),
-    // Only in a browser where this user completed a second factor before: the phone comes first there.
-    new PushPasswordlessStep(push, deps.knownDevices, deps.directory),
-    // Elsewhere the passkey page, the same for every username.
-    new PasskeyStep(webauthn.passwordless, deps.directory),
-    new PasswordStep(deps.directory, deps.throttle, deps.knownDevices, deps.failureDelayMs),
-    new WebAuthnSecondFactorStep(webauthn.ceremonies),
-    new PushStep(push),
-    new PasscodeStep(passcodes.credentials, passcodes.throttle, push.devices),
-    // Last: a help-desk code is the fallback when the user's own factors are out of reach.
-    new BypassCodeStep(passcodes.bypassCodes, passcodes.throttle),
-    // A new user is first offered an authenticator app (any phone will do); keys and the Latch
-    // Authenticator are under "Other options".
-    new PasscodeEnrollStep(passcodes.credentials, passcodes.throttle, passcodes.enrollKey, deps.config.passcodes),
-    new WebAuthnEnrollStep(webauthn.ceremonies),
-    new PushEnrollStep(push, deps.store, deps.config.server.baseUrl),
-    new PasskeyOfferStep(webauthn.ceremonies, deps.store),
+export async function createMethods(deps: MethodDeps): Promise<Methods> {
+  const { config } = deps;
+  // Push asks, at activation, whether the user has a factor yet: the methods below answer.
+  const hasAnyFactor = (userId: string) => factorChanges.hasAnyFactor(userId);
+  const push = await pushMethod({ ...deps, hasAnyFactor });
+  const passcodes = passcodesMethod({ ...deps, config: config.passcodes, phone: push.push.devices });
+  const webauthn = webauthnMethod(deps);
+  const list: SignInMethod[] = [
+    passwordMethod({ ...deps, failureDelayMs: config.signIn.failureDelay }),
+    webauthn.method,
+    push.method,
+    passcodes.method,
+    bypassCodesMethod(passcodes.passcodes),
   ];
+  const factorChanges = new FactorChanges(
+    list.flatMap((m) => (m.authenticators?.factor ? [m.authenticators] : [])),
+    deps.policies,
+  );
+  return { list, factorChanges, passcodes: passcodes.passcodes, webauthn: webauthn.webauthn, push: push.push };
+}
+
+/** The flow's steps: the first page (with a method's passkey autofill), then every method's. */
+export function flowSteps(methods: SignInMethod[]): Step[] {
+  const autofill = methods.find((m) => m.autofill)?.autofill;
+  return [new IdentifyStep(autofill), ...methods.flatMap((m) => m.steps)];
+}
+
+/** Every method's prompt templates, by name. */
+export function promptTemplates(methods: SignInMethod[]): Record<string, Template> {
+  return Object.assign({}, ...methods.map((m) => m.templates));
 }

@@ -2,8 +2,8 @@ import type { CurrentStep } from '../authn/flow.ts';
 import type { StepView } from '../authn/step.ts';
 import { html, type Html } from '../util/html.ts';
 
-// Pieces every sign-in page template uses. Templates of a method live in their own module
-// (src/ui/prompt-<method>.ts) and are listed in src/ui/prompt.ts.
+// Pieces every sign-in page template uses. A method's templates live in its folder
+// (src/methods/<method>/templates.ts); the prompt is handed them all (src/ui/prompt.ts).
 
 export interface PromptPage {
   appName: string;
@@ -22,6 +22,22 @@ export interface TemplateResult {
 }
 
 export type Template = (view: StepView, page: PromptPage) => TemplateResult;
+
+/** The browser script that runs WebAuthn ceremonies (the prompt's and the account page's). */
+export const WEBAUTHN_SCRIPT = 'webauthn.js';
+
+/**
+ * A WebAuthn ceremony for WEBAUTHN_SCRIPT: its options ride in a data attribute (no inline script
+ * under the CSP); the script runs it and posts the result with the form.
+ */
+export const ceremony = (kind: 'authenticate' | 'register' | 'autofill', options: string) =>
+  html`<div id="webauthn-ceremony" data-ceremony="${kind}" data-options="${options}" hidden></div>`;
+
+/** One text field for a one-time code: numeric keypad on phones, password managers offer their code. */
+export const codeField = (label: string, help: string, message: string | undefined, autocomplete = 'one-time-code') =>
+  html`<label for="code">${label}</label>
+<p class="help" id="code-help">${help}</p>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="${autocomplete}" autocapitalize="none" spellcheck="false" required autofocus aria-describedby="code-help"${describedBy(message)}>`;
 
 /** A visible button that switches to another alternative of the stage ("Use your password instead"). */
 export const chooseButton = (id: string, label: string) =>

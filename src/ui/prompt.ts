@@ -1,15 +1,14 @@
 import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
-import { alertBox, describedBy, whoLine, type PromptPage, type Template } from './prompt-parts.ts';
-import { WEBAUTHN_SCRIPT, WEBAUTHN_TEMPLATES, passkeyAutofill } from '../methods/webauthn/templates.ts';
-import { PASSCODE_TEMPLATES } from '../methods/passcodes/templates.ts';
-import { PUSH_TEMPLATES } from '../methods/push/templates.ts';
+import { WEBAUTHN_SCRIPT, alertBox, ceremony, describedBy, type PromptPage, type Template } from './prompt-parts.ts';
 
 export type { PromptPage };
 
 // The sign-in prompt: one template per step (keyed by StepView.template), inside a common frame
-// with the application's name, the message of the last attempt, and "Other options".
+// with the application's name, the message of the last attempt, and "Other options". The first
+// page (identify) is the engine's own; every other template comes from a method
+// (src/methods/<method>/templates.ts), handed to the renderer.
 
 /** "Yes, this is my device" under a second factor, when policy allows remembering browsers. */
 const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: string) => {
@@ -19,32 +18,24 @@ const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: st
 <label for="remember">Yes, this is my device: don't ask for a second factor in this browser for ${covers} for ${days}</label></p>`;
 };
 
-// Each method's templates, by StepView.template; a method's module adds its own with a spread line.
-const TEMPLATES: Record<string, Template> = {
-  identify: (view, page) => ({
+/** The first page: the username, and the browser's passkey autofill when policy allows passkeys. */
+const identify: Template = (view, page) => {
+  const autofill = view.model.passkeyOptions;
+  return {
     title: `Sign in to ${page.appName}`,
     body: html`<label for="username">Username</label>
 <input id="username" name="username" type="text" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus value="${String(view.model.username ?? '')}"${describedBy(page.message)}>
 <button type="submit" name="action" value="submit">Next</button>
-${passkeyAutofill(view)}`,
-    script: view.model.passkeyOptions ? WEBAUTHN_SCRIPT : undefined,
-  }),
-  password: (view, page) => ({
-    title: 'Enter your password',
-    body: html`${whoLine(view)}
-<input type="text" name="username" value="${String(view.model.username ?? '')}" autocomplete="username" hidden>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedBy(page.message)}>
-<button type="submit" name="action" value="submit">Sign in</button>`,
-  }),
-  ...WEBAUTHN_TEMPLATES,
-  ...PASSCODE_TEMPLATES,
-  ...PUSH_TEMPLATES,
+${typeof autofill === 'string' ? ceremony('autofill', autofill) : ''}`,
+    script: typeof autofill === 'string' ? WEBAUTHN_SCRIPT : undefined,
+  };
 };
 
-export function promptPage(page: PromptPage): Html {
-  const template = TEMPLATES[page.current.view.template];
-  if (!template) throw new Error(`no template for step view "${page.current.view.template}"`);
+/** Renders the current step's page with the template its view names (`templates`: the methods'). */
+export function promptPage(page: PromptPage, templates: Record<string, Template>): Html {
+  const name = page.current.view.template;
+  const template = name === 'identify' ? identify : templates[name];
+  if (!template) throw new Error(`no template for step view "${name}"`);
   const { title, body, script, promoted = [] } = template(page.current.view, page);
   const others = page.current.alternatives.filter((alt) => !promoted.includes(alt.id));
   return layout(

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import type { AuthLog } from '../../authn/auth-log.ts';
 import type { Push } from '../../methods/push/push.ts';
 import { requestIdIn } from '../../methods/push/step-common.ts';
-import type { TransactionStore } from '../../authn/transaction.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { LatchError } from '../../util/errors.ts';
 import { API, HEADERS } from '../../methods/push/protocol.ts';
-import type { BrowserCookies } from '../signin/cookies.ts';
+import type { SignInService } from '../signin/service.ts';
 
 // The Latch Authenticator's API (activation, long-poll for pushes, signed decisions, Web Push
 // registration) and the endpoint a sign-in page long-polls while the user approves on the phone.
@@ -17,8 +16,8 @@ import type { BrowserCookies } from '../signin/cookies.ts';
 export interface PushApiDeps {
   push: Push;
   authLog: AuthLog;
-  transactions: TransactionStore;
-  cookies: BrowserCookies;
+  /** Whether a sign-in belongs to the browser that waits on it. */
+  signIn: SignInService;
   baseUrl: string;
   maxBodyBytes: number;
 }
@@ -165,10 +164,9 @@ export function pushApiRoutes(deps: PushApiDeps): Router<LatchState> {
   // arrives through the store's publish/subscribe).
   router.get('/login/push-wait', async (ctx) => {
     ctx.state.route = '/login/push-wait';
-    const loaded = await deps.transactions.load(typeof ctx.query.tx === 'string' ? ctx.query.tx : '');
-    const bindHash = deps.cookies.flowBindingHash(ctx);
-    if (!loaded || !bindHash || loaded.tx.bindHash !== bindHash) throw refused(404, 'unknown_transaction', 'This sign-in has ended or belongs to another browser.', 'push-wait for an unknown or foreign transaction');
-    const id = requestIdIn(loaded.tx.stepData);
+    const owned = await deps.signIn.owned(ctx);
+    if (!owned.ok) throw refused(404, 'unknown_transaction', 'This sign-in has ended or belongs to another browser.', `push-wait for an ${owned.reason} transaction`);
+    const id = requestIdIn(owned.tx.stepData);
     ctx.set('Cache-Control', 'no-store');
     if (!id) {
       ctx.body = { state: 'none' };

@@ -20,8 +20,6 @@ export interface LiveSessionDeps {
   authLog: { record(entry: AuthEvent): Promise<void> };
 }
 
-/** The application id the account pages log under. */
-export const ACCOUNT_APP_ID = 'account';
 
 export class LiveSessions {
   constructor(private readonly deps: LiveSessionDeps) {}

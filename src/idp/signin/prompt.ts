@@ -1,32 +1,27 @@
 import Router from '@koa/router';
 import type { SignInFlow, FlowAction } from '../../authn/flow.ts';
-import type { KnownDevices } from '../../authn/known-device.ts';
 import type { LoginTransaction, TransactionStore } from '../../authn/transaction.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';
 import { errorPage } from '../../ui/pages.ts';
 import { promptPage } from '../../ui/prompt.ts';
+import type { Template } from '../../ui/prompt-parts.ts';
 import { LatchError } from '../../util/errors.ts';
-import { sha256 } from '../../util/random.ts';
 import type { BrowserCookies } from './cookies.ts';
-import type { LiveSessions } from './live-session.ts';
-import { resultFromSession, type SignInService } from './service.ts';
-import type { SessionStore } from './session.ts';
+import type { SignInService } from './service.ts';
 
 // The sign-in prompt at /login?tx=…: shows the transaction's current step and feeds its form to
-// the flow engine. When the flow finishes, "done" happens here: the IdP session is written (a
-// new id every sign-in), the known-device cookie is set after a second factor, and the browser
-// goes back to the front end that asked.
+// the flow engine. When the flow finishes, the sign-in service (service.ts) completes it and the
+// browser goes back to the front end that asked.
 
 export interface PromptDeps {
   flow: SignInFlow;
+  /** The methods' prompt templates, by name (src/methods/index.ts). */
+  templates: Record<string, Template>;
   transactions: TransactionStore;
-  sessions: SessionStore;
-  liveSessions: LiveSessions;
   signIn: SignInService;
   cookies: BrowserCookies;
-  knownDevices: KnownDevices;
   csrf: CsrfTokens;
   maxBodyBytes: number;
 }
@@ -57,22 +52,11 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
 
   const tokenFor = (tx: LoginTransaction, binding: string) => csrf.issue(`tx:${tx.id}:${tx.seq}:${binding}`);
 
-  /** Loads the transaction and checks it belongs to this browser; the first view claims it. */
-  async function loadOwned(ctx: Ctx, claim: boolean): Promise<{ tx: LoginTransaction; version: number; binding: string }> {
-    const loaded = await transactions.load(typeof ctx.query.tx === 'string' ? ctx.query.tx : '');
-    if (!loaded) throw EXPIRED();
-    const binding = cookies.flowBinding(ctx, claim && !loaded.tx.bindHash);
-    if (!binding) throw OTHER_BROWSER();
-    const bindHash = sha256(binding);
-    if (!loaded.tx.bindHash && claim) {
-      const claimed = { ...loaded.tx, bindHash };
-      if (!(await transactions.save(claimed, loaded.version))) throw OTHER_BROWSER();
-      const reloaded = await transactions.load(loaded.tx.id);
-      if (!reloaded || reloaded.tx.bindHash !== bindHash) throw OTHER_BROWSER();
-      return { ...reloaded, binding };
-    }
-    if (loaded.tx.bindHash !== bindHash) throw OTHER_BROWSER();
-    return { ...loaded, binding };
+  /** The transaction of ?tx=, which must belong to this browser; the first view claims it. */
+  async function owned(ctx: Ctx, claim: boolean): Promise<{ tx: LoginTransaction; version: number; binding: string }> {
+    const found = await deps.signIn.owned(ctx, claim);
+    if (!found.ok) throw found.reason === 'expired' ? EXPIRED() : OTHER_BROWSER();
+    return found;
   }
 
   async function render(ctx: Ctx, tx: LoginTransaction, binding: string, message?: string): Promise<void> {
@@ -80,12 +64,17 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     const current = await flow.current(tx, cookies.context(ctx));
     if (!current) throw EXPIRED();
     ctx.type = 'html';
-    ctx.body = promptPage({ appName: tx.request.app.name, action: `/login?tx=${tx.id}`, csrf: tokenFor(tx, binding), message, current }).text;
+    const page = { appName: tx.request.app.name, action: `/login?tx=${tx.id}`, csrf: tokenFor(tx, binding), message, current };
+    ctx.body = promptPage(page, deps.templates).text;
   }
 
   /** A finished transaction: continue to the front end, or explain why the sign-in ended. */
   async function showFinished(ctx: Ctx, tx: LoginTransaction): Promise<void> {
-    if (tx.completed && !tx.outcome) return complete(ctx, tx);
+    if (tx.completed && !tx.outcome) {
+      const next = await deps.signIn.complete(ctx, tx);
+      if (!next) throw EXPIRED();
+      return ctx.redirect(next);
+    }
     const outcome = tx.outcome!;
     const back = `${tx.request.continuation.returnPath}?tx=${tx.id}`;
     if (outcome.kind === 'done' || outcome.failure === 'cancelled') return ctx.redirect(back);
@@ -102,41 +91,11 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     }).text;
   }
 
-  /** "Done": write the session, mark the device, hand the result to the front end. */
-  async function complete(ctx: Ctx, tx: LoginTransaction): Promise<void> {
-    const { user, completed } = tx;
-    if (!user || !completed) throw EXPIRED();
-    const previous = await deps.sessions.fromCookie(cookies.session(ctx));
-    if (previous) await deps.sessions.end(previous.sid);
-    const { session, cookieValue } = await deps.sessions.create({ user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, factors: tx.factors });
-    cookies.setSession(ctx, cookieValue);
-    if (previous && previous.user.id === user.id) for (const [id, app] of Object.entries(previous.apps)) await deps.sessions.recordApp(session.sid, { id, name: app.name, protocol: app.protocol }, app.data);
-    if (completed.level !== 'password') await deps.knownDevices.markVerified(cookies.ensureDevice(ctx), user);
-    await deps.sessions.recordApp(session.sid, tx.request.app);
-    await setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result: resultFromSession(session, t.request) } }));
-    ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
-  }
-
-  async function setOutcome(id: string, change: (tx: LoginTransaction) => LoginTransaction): Promise<void> {
-    const loaded = await transactions.load(id);
-    if (!loaded || !(await transactions.save(change(loaded.tx), loaded.version))) throw EXPIRED();
-  }
-
   router.get('/login', async (ctx) => {
     ctx.state.route = '/login';
-    let { tx, binding } = await loadOwned(ctx, true);
+    let { tx, binding } = await owned(ctx, true);
     if (tx.checkSessionOnView) {
-      const session = await deps.liveSessions.current(ctx, tx.request.app.id);
-      const answered = session && (await deps.signIn.sessionAnswers(session, tx.request));
-      await setOutcome(tx.id, (t) => ({
-        ...t,
-        checkSessionOnView: false,
-        outcome: answered ? { kind: 'done', result: resultFromSession(session, t.request) } : t.outcome,
-      }));
-      if (answered) {
-        await deps.sessions.recordApp(session.sid, tx.request.app);
-        return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
-      }
+      if (await deps.signIn.answerFromSession(ctx, tx)) return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
       tx = (await transactions.load(tx.id))?.tx ?? tx;
     }
     await render(ctx, tx, binding, ctx.query.notice === 'stale' ? STALE_NOTICE : undefined);
@@ -144,7 +103,7 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
 
   router.post('/login', async (ctx) => {
     ctx.state.route = '/login';
-    const { tx, version, binding } = await loadOwned(ctx, false);
+    const { tx, version, binding } = await owned(ctx, false);
     const form = await readForm(ctx, deps.maxBodyBytes);
     const stale = () => {
       ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token, or another step');

@@ -51,8 +51,8 @@ export class SessionStore {
     private readonly timeouts: { idleMs: number; absoluteMs: number },
   ) {}
 
-  /** A new session; returns it with the secret that goes into the cookie. */
-  async create(init: NewSession): Promise<{ session: IdpSession; cookieValue: string }> {
+  /** A new session, already holding `apps` (one write); returns it with the secret for the cookie. */
+  async create(init: NewSession, apps: Record<string, SessionApp> = {}): Promise<{ session: IdpSession; cookieValue: string }> {
     const cookieValue = randomId();
     const now = Date.now();
     const session: IdpSession = {
@@ -61,7 +61,7 @@ export class SessionStore {
       createdAt: now,
       lastSeenAt: now,
       absoluteExpiresAt: now + this.timeouts.absoluteMs,
-      apps: {},
+      apps,
     };
     await this.write(session);
     await this.store.addToIndex(userIndex(session.user.id), session.sid);

@@ -1,31 +1,22 @@
 import Router from '@koa/router';
-import type { FactorChanges } from '../../authn/factor-changes.ts';
-import type { AuthLog } from '../../authn/auth-log.ts';
+import { ACCOUNT_APP_ID } from '../../authn/contract.ts';
+import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import { appEnrollmentUri } from './enrollment.ts';
 import type { Passcodes } from './passcodes.ts';
 import { groupSecret } from './otp.ts';
 import { describe } from './records.ts';
 import { minutes } from '../../util/words.ts';
-import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';
 import { addAppPage, passcodesPage } from './account-pages.ts';
 import { errorPage } from '../../ui/pages.ts';
-import type { IdpSession } from '../../idp/signin/session.ts';
-import { ACCOUNT_APP_ID, type LiveSessions } from '../../idp/signin/live-session.ts';
 
 // /account/passcodes: a signed-in user adds, replaces or removes their authenticator app. Every
 // change needs the session's CSRF token; when the user already has a passcode, it also needs a
 // session that was signed in with a second factor, so a password alone cannot swap the app.
 
-export interface AccountPasscodeDeps {
-  /** The session re-checked against the directory: a disabled account's reads as none. */
-  liveSessions: LiveSessions;
-  csrf: CsrfTokens;
+export interface AccountPasscodeDeps extends AccountRouteDeps {
   passcodes: Passcodes;
-  factorChanges: FactorChanges;
-  authLog: AuthLog;
-  maxBodyBytes: number;
 }
 
 const NOTICES: Record<string, string> = {
@@ -41,16 +32,16 @@ const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(
 export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchState> {
   const router = new Router<LatchState>();
   const { passcodes } = deps;
-  const csrfPurpose = (session: IdpSession) => `passcodes:${session.sid}`;
+  const csrfPurpose = (session: AccountSession) => `passcodes:${session.sid}`;
 
-  async function sessionOf(ctx: Ctx): Promise<IdpSession | undefined> {
-    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
+  async function sessionOf(ctx: Ctx): Promise<AccountSession | undefined> {
+    const session = await deps.session(ctx);
     if (!session) ctx.redirect('/account/sign-in');
     return session;
   }
 
   /** A session may change the passcodes of a user who has no factor yet, or who signed in with a second factor. */
-  async function mayChange(session: IdpSession): Promise<boolean> {
+  async function mayChange(session: AccountSession): Promise<boolean> {
     return deps.factorChanges.mayChange(session.level, session.user.id);
   }
 
@@ -58,7 +49,7 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
    * Reads a POST form; undefined (with a 403 page) when its CSRF token or the session's level does
    * not allow it, or, when `adding`, policy does not allow this user an authenticator app.
    */
-  async function checkedForm(ctx: Ctx, session: IdpSession, adding = false): Promise<Record<string, string> | undefined> {
+  async function checkedForm(ctx: Ctx, session: AccountSession, adding = false): Promise<Record<string, string> | undefined> {
     const form = await readForm(ctx, deps.maxBodyBytes);
     const allowed = !adding || deps.factorChanges.mayAdd(session.user, 'passcode');
     if (deps.csrf.verify(csrfPurpose(session), form.csrf) && (await mayChange(session)) && allowed) return form;
@@ -70,10 +61,10 @@ export function accountPasscodeRoutes(deps: AccountPasscodeDeps): Router<LatchSt
     return undefined;
   }
 
-  const audit = (ctx: Ctx, session: IdpSession, event: string, result: string, reason: string) =>
-    deps.authLog.record({ event, result, reason, user: session.user.username, userId: session.user.id, app: 'account', ip: ctx.state.clientIp, userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300) });
+  const audit = (ctx: Ctx, session: AccountSession, event: string, result: string, reason: string) =>
+    deps.authLog.record({ event, result, reason, user: session.user.username, userId: session.user.id, app: ACCOUNT_APP_ID, ip: ctx.state.clientIp, userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300) });
 
-  async function showAddPage(ctx: Ctx, session: IdpSession, message?: string): Promise<void> {
+  async function showAddPage(ctx: Ctx, session: AccountSession, message?: string): Promise<void> {
     const secret = await passcodes.pendingApps.secret(session.sid);
     if (secret === undefined) return ctx.redirect('/account/passcodes');
     const replacing = (await passcodes.credentials.listForUser(session.user.id)).some((c) => c.source === 'app');

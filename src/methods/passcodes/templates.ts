@@ -1,15 +1,8 @@
 import { html } from '../../util/html.ts';
-import { describedBy, whoLine, type Template } from '../../ui/prompt-parts.ts';
+import { codeField, whoLine, type Template } from '../../ui/prompt-parts.ts';
 import { qrDataUrlSync } from '../../ui/qr.ts';
 
-// Sign-in pages of passcodes and bypass codes: enter a code, set up an authenticator app, enter
-// a bypass code. Codes are typed into one text field (inputmode numeric, autocomplete
-// one-time-code), so phones offer their keypad and password managers their code.
-
-const codeField = (label: string, help: string, message: string | undefined, autocomplete = 'one-time-code') =>
-  html`<label for="code">${label}</label>
-<p class="help" id="code-help">${help}</p>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="${autocomplete}" autocapitalize="none" spellcheck="false" required autofocus aria-describedby="code-help"${describedBy(message)}>`;
+// Sign-in pages of passcodes: enter a code from an app or token, set up an authenticator app.
 
 function passcodeHelp(model: Record<string, unknown>): string {
   if (model.resync) return 'Press the button on your token again and enter the new code.';
@@ -34,11 +27,5 @@ ${codeField('Passcode', passcodeHelp(view.model), page.message)}
 <p><code class="secret" id="totp-secret">${String(view.model.secret ?? '')}</code></p>
 ${codeField('Code from the app', 'Enter the 6-digit code the app now shows for your account.', page.message)}
 <button type="submit" name="action" value="submit">Verify and continue</button>`,
-  }),
-  'bypass-code': (view, page) => ({
-    title: 'Enter a bypass code',
-    body: html`${whoLine(view)}
-${codeField('Bypass code', 'Enter a bypass code your IT help desk gave you.', page.message, 'off')}
-<button type="submit" name="action" value="submit">Verify</button>`,
   }),
 };

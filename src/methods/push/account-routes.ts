@@ -1,16 +1,12 @@
 import Router from '@koa/router';
-import type { FactorChanges } from '../../authn/factor-changes.ts';
-import type { AuthLog } from '../../authn/auth-log.ts';
+import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
-import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';
 import { authenticatorPage } from './account-pages.ts';
 import { qrDataUrl } from '../../ui/qr.ts';
 import { LatchError } from '../../util/errors.ts';
-import type { IdpSession } from '../../idp/signin/session.ts';
-import { ACCOUNT_APP_ID, type LiveSessions } from '../../idp/signin/live-session.ts';
 
 // /account/authenticator: a signed-in user activates the Latch Authenticator (one-time link as a
 // QR code) or removes it. Replacing or removing a phone that is already activated needs a session
@@ -18,36 +14,29 @@ import { ACCOUNT_APP_ID, type LiveSessions } from '../../idp/signin/live-session
 
 const NOT_ALLOWED = "Your organisation's sign-in policy does not allow phone sign-in for your account, so nothing was activated.";
 
-export interface AccountPushDeps {
+export interface AccountPushDeps extends AccountRouteDeps {
   push: Push;
-  factorChanges: FactorChanges;
-  /** The session re-checked against the directory: a disabled account's reads as none. */
-  liveSessions: LiveSessions;
-  csrf: CsrfTokens;
-  authLog: AuthLog;
-  baseUrl: string;
-  maxBodyBytes: number;
 }
 
 export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
   const router = new Router<LatchState>();
   const { push } = deps;
-  const purpose = (session: IdpSession) => `push-account:${session.sid}`;
+  const purpose = (session: AccountSession) => `push-account:${session.sid}`;
 
-  async function signedIn(ctx: Ctx): Promise<IdpSession> {
-    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
+  async function signedIn(ctx: Ctx): Promise<AccountSession> {
+    const session = await deps.session(ctx);
     if (!session) throw new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
     return session;
   }
 
-  async function checkedForm(ctx: Ctx, session: IdpSession): Promise<void> {
+  async function checkedForm(ctx: Ctx, session: AccountSession): Promise<void> {
     const form = await readForm(ctx, deps.maxBodyBytes);
     if (!deps.csrf.verify(purpose(session), form.csrf)) {
       throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Phone sign-in from your account page and try again.', detail: 'stale or forged CSRF token on /account/authenticator' });
     }
   }
 
-  const show = async (ctx: Ctx, session: IdpSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
+  const show = async (ctx: Ctx, session: AccountSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
     ctx.type = 'html';
     const device = await push.devices.forUser(session.user.id);
     const canActivate = deps.factorChanges.mayAdd(session.user, 'push');
@@ -55,7 +44,7 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
   };
 
   /** A password-only session may not change the phone of a user who already has a factor. */
-  async function needsStrongerSession(ctx: Ctx, session: IdpSession): Promise<boolean> {
+  async function needsStrongerSession(ctx: Ctx, session: AccountSession): Promise<boolean> {
     if (await deps.factorChanges.mayChange(session.level, session.user.id)) return false;
     ctx.status = 403;
     await show(ctx, session, { message: 'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });

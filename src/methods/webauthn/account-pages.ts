@@ -1,7 +1,7 @@
 import type { StoredCredential } from './credentials.ts';
 import { html, type Html } from '../../util/html.ts';
 import { layout } from '../../ui/layout.ts';
-import { WEBAUTHN_SCRIPT } from './templates.ts';
+import { WEBAUTHN_SCRIPT } from '../../ui/prompt-parts.ts';
 
 // The account page "Passkeys and security keys": what the user has registered, with rename and
 // remove, and a button to add another (the same script as the sign-in prompt runs the ceremony).

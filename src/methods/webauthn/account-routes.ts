@@ -1,28 +1,20 @@
 import Router from '@koa/router';
-import type { FactorChanges } from '../../authn/factor-changes.ts';
+import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
 import { allowedPasswordlessKinds } from './passwordless.ts';
 import type { EffectivePolicy } from '../../authn/policy.ts';
-import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx, LatchState } from '../../http/context.ts';
 import { readForm } from '../../http/form.ts';
 import { passkeysPage } from './account-pages.ts';
 import { errorPage } from '../../ui/pages.ts';
-import type { IdpSession } from '../../idp/signin/session.ts';
-import { ACCOUNT_APP_ID, type LiveSessions } from '../../idp/signin/live-session.ts';
 
 // The account page's "Passkeys and security keys": a signed-in user lists, adds, renames and
 // removes their own WebAuthn credentials. Every change needs the session and a CSRF token bound
 // to it; an added credential's challenge is bound to the session too.
 
-export interface AccountWebAuthnDeps {
+export interface AccountWebAuthnDeps extends AccountRouteDeps {
   ceremonies: WebAuthnCeremonies;
-  factorChanges: FactorChanges;
-  /** The session re-checked against the directory: a disabled account's reads as none. */
-  liveSessions: LiveSessions;
-  csrf: CsrfTokens;
-  maxBodyBytes: number;
 }
 
 const PATH = '/account/passkeys';
@@ -43,12 +35,12 @@ const NOTICES: Record<string, string> = { added: 'Added.', renamed: 'Renamed.', 
 export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchState> {
   const router = new Router<LatchState>();
   const { ceremonies } = deps;
-  const purpose = (session: IdpSession) => `passkeys:${session.sid}`;
-  const binding = (session: IdpSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
+  const purpose = (session: AccountSession) => `passkeys:${session.sid}`;
+  const binding = (session: AccountSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
 
-  const modeFor = (session: IdpSession) => addMode(deps.factorChanges.policyFor(session.user));
+  const modeFor = (session: AccountSession) => addMode(deps.factorChanges.policyFor(session.user));
 
-  async function show(ctx: Ctx, session: IdpSession, message?: string): Promise<void> {
+  async function show(ctx: Ctx, session: AccountSession, message?: string): Promise<void> {
     const mode = modeFor(session);
     const options = mode && (await ceremonies.registrationOptions(binding(session), session.user, mode));
     const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
@@ -66,8 +58,8 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
   }
 
   /** The session and the posted form, or undefined after answering (not signed in, forged form). */
-  async function change(ctx: Ctx): Promise<{ session: IdpSession; form: Record<string, string> } | undefined> {
-    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
+  async function change(ctx: Ctx): Promise<{ session: AccountSession; form: Record<string, string> } | undefined> {
+    const session = await deps.session(ctx);
     const form = await readForm(ctx, deps.maxBodyBytes);
     if (session && deps.csrf.verify(purpose(session), form.csrf)) {
       if (await deps.factorChanges.mayChange(session.level, session.user.id)) return { session, form };
@@ -90,7 +82,7 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
 
   router.get(PATH, async (ctx) => {
     ctx.state.route = PATH;
-    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
+    const session = await deps.session(ctx);
     if (!session) return ctx.redirect('/account/sign-in');
     await show(ctx, session);
   });

@@ -1,21 +1,8 @@
-import type { StepView } from '../../authn/step.ts';
-import { html, type Html } from '../../util/html.ts';
-import { chooseButton, describedBy, whoLine, type Template } from '../../ui/prompt-parts.ts';
+import { html } from '../../util/html.ts';
+import { WEBAUTHN_SCRIPT, ceremony, chooseButton, describedBy, whoLine, type Template } from '../../ui/prompt-parts.ts';
 
-// Pages of the WebAuthn steps: use a passkey or security key, register one, and passkey autofill
-// on the first page. The ceremony options ride in a data attribute (no inline script under the
-// CSP); /static/webauthn.js runs the ceremony and posts its result with the form.
-
-export const WEBAUTHN_SCRIPT = 'webauthn.js';
-
-const ceremony = (kind: 'authenticate' | 'register' | 'autofill', options: string) =>
-  html`<div id="webauthn-ceremony" data-ceremony="${kind}" data-options="${options}" hidden></div>`;
-
-/** On the first page: the browser may offer the user's passkeys in the username field's autofill. */
-export function passkeyAutofill(view: StepView): Html | '' {
-  const options = view.model.passkeyOptions;
-  return typeof options === 'string' ? ceremony('autofill', options) : '';
-}
+// Pages of the WebAuthn steps: use a passkey or security key, register one. (Passkey autofill on
+// the first page is the identify page's, src/ui/prompt.ts.)
 
 export const WEBAUTHN_TEMPLATES: Record<string, Template> = {
   'webauthn-authenticate': (view, page) => {
