@@ -10,10 +10,9 @@ import { pushApiRoutes } from './idp/device-api/routes.ts';
 import { promptRoutes } from './idp/signin/prompt.ts';
 import { samlRoutes } from './idp/saml/routes.ts';
 import { createSloHandler } from './idp/saml/slo.ts';
-import { healthRoutes } from './ops/health.ts';
-import { metricsRoutes } from './ops/metrics.ts';
+import { healthRoutes, metricsRoutes } from './http/ops-routes.ts';
 import type { Services } from './services.ts';
-import { serveStatic } from './ui/static.ts';
+import { staticFile } from './ui/static.ts';
 
 // Composes the Koa app from the parts; nothing else. Each front end contributes a router.
 
@@ -28,7 +27,11 @@ export function buildApp(services: Services): Koa<LatchState> {
   const statics = new Router<LatchState>();
   statics.get('/static/:file', (ctx) => {
     ctx.state.route = '/static';
-    if (!serveStatic(ctx, ctx.params.file ?? '')) ctx.status = 404;
+    const file = staticFile(ctx.params.file ?? '');
+    if (!file) return void (ctx.status = 404);
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = file.body;
   });
 
   const routers = [

@@ -1,9 +1,8 @@
-import Router from '@koa/router';
-import type { LatchState } from '../http/context.ts';
 
-// /healthz: the process answers. /readyz: it can serve sign-ins, i.e. the store and the
-// directory answer (a load balancer should send no users to a node that fails it). /metrics is
-// in ./metrics.ts.
+
+// Health: the process answers (/healthz), and it can serve sign-ins, i.e. the store and the
+// directory answer (/readyz; a load balancer should send no users to a node that fails it).
+// The routes are in src/http/ops-routes.ts; metrics in ./metrics.ts.
 
 export interface Dependency {
   name: string;
@@ -16,28 +15,26 @@ function withTimeout(check: Promise<void>): Promise<void> {
   return Promise.race([check, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
 }
 
-export function healthRoutes(dependencies: Dependency[]): Router<LatchState> {
-  const router = new Router<LatchState>();
-  router.get('/healthz', (ctx) => {
-    ctx.state.route = '/healthz';
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx) => {
-    ctx.state.route = '/readyz';
-    const results = await Promise.all(
-      dependencies.map(async (dep) => {
-        try {
-          await withTimeout(dep.check());
-          return [dep.name, 'ok'] as const;
-        } catch (err) {
-          ctx.state.log.warn({ dependency: dep.name, err: (err as Error).message }, 'not ready');
-          return [dep.name, 'unavailable'] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, state]) => state === 'ok');
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
-  });
-  return router;
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, 'ok' | 'unavailable'>;
+  /** Why each unavailable dependency failed (for the log, not the answer). */
+  errors: Record<string, string>;
+}
+
+/** Asks every dependency at once, each within TIMEOUT_MS. */
+export async function readiness(dependencies: Dependency[]): Promise<Readiness> {
+  const errors: Record<string, string> = {};
+  const results = await Promise.all(
+    dependencies.map(async (dep) => {
+      try {
+        await withTimeout(dep.check());
+        return [dep.name, 'ok'] as const;
+      } catch (err) {
+        errors[dep.name] = (err as Error).message;
+        return [dep.name, 'unavailable'] as const;
+      }
+    }),
+  );
+  return { ready: results.every(([, state]) => state === 'ok'), checks: Object.fromEntries(results), errors };
 }

@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import Router from '@koa/router';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../config/load.ts';
 import { splitHostPort, type MetricsConfig } from '../config/metrics.ts';
-import type { LatchState } from '../http/context.ts';
+
 
 // Prometheus metrics, one registry per app so tests and several apps in one process don't collide.
 // /metrics is served on the main port, or only on `metrics.listen`; with `metrics.bearerTokenFile`
@@ -74,19 +73,6 @@ export async function scrape(metrics: Metrics, authorization: string | undefined
   }
   const body = await metrics.registry.metrics();
   return { status: 200, headers: { 'content-type': metrics.registry.contentType }, body };
-}
-
-/** /metrics on the main port. */
-export function metricsRoutes(metrics: Metrics): Router<LatchState> {
-  const router = new Router<LatchState>();
-  router.get('/metrics', async (ctx) => {
-    ctx.state.route = '/metrics';
-    const answer = await scrape(metrics, ctx.get('authorization') || undefined);
-    ctx.status = answer.status;
-    ctx.set(answer.headers);
-    ctx.body = answer.body;
-  });
-  return router;
 }
 
 /** A listener of its own (metrics.listen) that answers GET /metrics and nothing else. */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Ctx } from '../http/context.ts';
 
 // Latch's own static files, from a fixed list (no path from the request ever reaches the disk).
 const FILES: Record<string, { type: string; path?: URL }> = {
@@ -18,17 +17,15 @@ export function registerStaticContent(name: string, type: string, body: Buffer):
   cache.set(name, body);
 }
 
-export function serveStatic(ctx: Ctx, name: string): boolean {
+/** A static file by name, with its content type; undefined for a name not in the list. */
+export function staticFile(name: string): { type: string; body: Buffer } | undefined {
   const file = FILES[name];
-  if (!file) return false;
+  if (!file) return undefined;
   let body = cache.get(name);
   if (!body) {
-    if (!file.path) return false;
+    if (!file.path) return undefined;
     body = readFileSync(file.path);
     cache.set(name, body);
   }
-  ctx.type = file.type;
-  ctx.set('Cache-Control', 'public, max-age=3600');
-  ctx.body = body;
-  return true;
+  return { type: file.type, body };
 }

@@ -1,5 +1,5 @@
 import type { Store } from '../../store/contract.ts';
-import { APP_DIGITS, APP_PERIOD_SECONDS } from './enrollment.ts';
+import { APP_DIGITS, APP_PERIOD_SECONDS } from './otp.ts';
 import { findCounter, timeStep, type OtpKey } from './otp.ts';
 import { credentialKey, unassigned, updateCredential, userIndex, type PasscodeCredential } from './records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';

@@ -1,15 +1,12 @@
 import type { Store } from '../../store/contract.ts';
 import { randomId } from '../../util/random.ts';
 import type { PasscodeCredentials } from './credentials.ts';
-import { findCounter, newSecret, otpauthUri, timeStep } from './otp.ts';
+import { APP_DIGITS, APP_PERIOD_SECONDS, findCounter, newSecret, otpauthUri, timeStep } from './otp.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 
 // Adding an authenticator app, wherever it happens (inline at sign-in, or on the account page):
 // the otpauth:// URI its QR code carries, and the check of the first code the app shows.
-// Apps get the RFC 6238 defaults that every app supports: SHA-1, 6 digits, 30 seconds.
-
-export const APP_DIGITS = 6;
-export const APP_PERIOD_SECONDS = 30;
+// Apps get the RFC 6238 defaults that every app supports (otp.ts: APP_DIGITS, APP_PERIOD_SECONDS).
 
 export function appEnrollmentUri(issuer: string, username: string, secret: string): string {
   return otpauthUri({ issuer, account: username, secret, digits: APP_DIGITS, periodSeconds: APP_PERIOD_SECONDS });

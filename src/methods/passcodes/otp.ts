@@ -5,6 +5,10 @@ import { HOTP, Secret, TOTP } from 'otpauth';
 // computes the codes. Secrets are held as base32, the form authenticator apps use.
 
 export const OTP_ALGORITHMS = ['SHA1', 'SHA256', 'SHA512'] as const;
+
+/** What authenticator apps get: the RFC 6238 defaults that every app supports (SHA-1 too). */
+export const APP_DIGITS = 6;
+export const APP_PERIOD_SECONDS = 30;
 export type OtpAlgorithm = (typeof OTP_ALGORITHMS)[number];
 
 export interface OtpKey {
