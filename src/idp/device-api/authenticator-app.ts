@@ -8,7 +8,7 @@ import { html } from '../../util/html.ts';
 // Serves the Latch Authenticator phone web app at /authenticator/: page, manifest, service worker
 // and the script, bundled from src/authenticator/pwa/ on first use (src/ui/browser-bundles.ts).
 
-const PWA = new URL('../../authenticator/pwa', import.meta.url);
+const PWA = new URL('../../authenticator/pwa/', import.meta.url);
 // The app also needs its manifest and service worker, which the site-wide policy does not allow.
 const APP_CSP = CSP.replace("default-src 'none';", "default-src 'none'; manifest-src 'self'; worker-src 'self';");
 

@@ -117,7 +117,7 @@ function describeEntry(entry: SpEntry, cwd: string): SpDescription {
   };
 }
 
-const PRESETS_DIR = new URL('../../../metadata/presets', import.meta.url);
+const PRESETS_DIR = new URL('../../../metadata/presets/', import.meta.url);
 
 /** A preset's options (metadata/presets/<name>.yaml) under the SP's own. */
 function withPreset(own: SpOptions): SpOptions {
