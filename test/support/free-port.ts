@@ -13,7 +13,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on the port (or rejects after timeoutMs). */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
