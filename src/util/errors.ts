@@ -4,6 +4,13 @@
 // src/http/errors.ts is the one place that answers with it: an unexposed error (anything that is
 // not a LatchError becomes one) is shown as a generic message with the request's reference, never
 // its detail, so neither a stack trace nor an internal message reaches a browser.
+//
+// What is not the answer to a request keeps a class of its own: ConfigError, KeyFileError and
+// TokenFileError tell an operator, at startup or on the command line, what is wrong with a file
+// (no status, nothing for a browser); TransportError steers LDAP failover inside src/ldap;
+// XmlRejected is the XML parser's refusal, which a request turns into a SamlError (a LatchError)
+// and a metadata file into a ConfigError; LatchApiError is the Latch Authenticator's own reading
+// of Latch's JSON answer, on the phone or the command line.
 
 export interface LatchErrorOptions {
   status: number;

@@ -61,7 +61,7 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
     return auth.device;
   }
   /** What every call of the Latch Authenticator has: signed by its device key, answered in JSON. */
-  const device = { signedBy: signedDevice, json: true };
+  const fromDevice = { signedBy: signedDevice, json: true };
   const body = jsonText(deps.maxBodyBytes);
 
   return [
@@ -95,7 +95,7 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
     route({
       method: 'get',
       path: API.requests,
-      ...device,
+      ...fromDevice,
       async handle(ctx, { caller: device }) {
         const wait = Math.min(Number(ctx.query.wait) || 0, push.config.longPollTimeout / 1000) * 1000;
         const pending = wait > 0 ? await push.requests.waitForPending(device.id, wait, abortOnClose(ctx)) : await push.requests.pendingFor(device.id);
@@ -107,7 +107,7 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
       method: 'post',
       path: '/push/api/requests/:id/decision',
       body,
-      ...device,
+      ...fromDevice,
       async handle(ctx, { caller: device, body: text, params }) {
         const decided = await push.requests.decide(device, params.id ?? '', parse(decisionBody, text));
         if (!decided.ok) throw decided.error;
@@ -127,7 +127,7 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
       method: 'post',
       path: API.webPush,
       body,
-      ...device,
+      ...fromDevice,
       async handle(ctx, { caller: device, body: text }) {
         if (!push.vapid) throw WEB_PUSH_DISABLED();
         const subscription = parse(webPushBody, text);
