@@ -1,12 +1,11 @@
-import Router from '@koa/router';
 import type { AuthLog } from '../authn/auth-log.ts';
 import { ACCOUNT_APP_ID, type SignInRequest } from '../authn/contract.ts';
 import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
-import type { Ctx, LatchState } from '../http/context.ts';
-import { readForm } from '../http/form.ts';
+import { form, route, type Route } from '../http/route.ts';
 import type { AccountRouteDeps, SignInMethod } from '../methods/method.ts';
-import { errorPage, signedOutPage } from '../ui/pages.ts';
+import { signedOutPage } from '../ui/pages.ts';
+import { LatchError } from '../util/errors.ts';
 import { accountPage, homePage } from './pages.ts';
 import type { BrowserCookies } from '../idp/signin/cookies.ts';
 import type { SessionStore } from '../idp/signin/session.ts';
@@ -34,8 +33,7 @@ export interface AccountDeps {
   baseUrl: string;
 }
 
-export function accountRoutes(deps: AccountDeps): Router<LatchState> {
-  const router = new Router<LatchState>();
+export function accountRoutes(deps: AccountDeps): Route[] {
   const request = (): SignInRequest => ({
     app: { id: 'account', name: deps.appName, protocol: 'account' },
     constraints: {},
@@ -44,55 +42,6 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
 
   const labels = Object.assign({}, ...deps.methods.map((m) => m.labels));
   const pages = deps.methods.flatMap((m) => (m.account ? [{ path: m.account.path, label: m.account.label }] : []));
-
-  router.get('/', async (ctx) => {
-    ctx.state.route = '/';
-    const session = await deps.liveSessions.current(ctx, ACCOUNT_APP_ID);
-    ctx.type = 'html';
-    ctx.body = (session ? accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages }) : homePage()).text;
-  });
-
-  router.get('/account/sign-in', async (ctx) => {
-    ctx.state.route = '/account/sign-in';
-    const outcome = await deps.signIn.start(ctx, request());
-    if (outcome?.kind === 'done') ctx.redirect('/');
-  });
-
-  router.get('/account/continue', async (ctx) => {
-    ctx.state.route = '/account/continue';
-    const outcome = await deps.signIn.finish(ctx);
-    if (outcome?.kind === 'done' || outcome?.failure === 'cancelled') return ctx.redirect('/');
-    ctx.status = outcome ? 403 : 400;
-    ctx.type = 'html';
-    ctx.body = errorPage({
-      title: outcome ? 'The sign-in did not complete.' : 'Your sign-in session expired.',
-      hint: 'Start again from the beginning.',
-      links: [{ href: '/', label: 'Start again' }],
-    }).text;
-  });
-
-  router.post('/logout', async (ctx) => {
-    ctx.state.route = '/logout';
-    const form = await readForm(ctx, deps.maxBodyBytes);
-    const session = await deps.sessions.fromCookie(deps.cookies.session(ctx));
-    if (session && !deps.csrf.verify(`logout:${session.sid}`, form.csrf)) {
-      ctx.state.log.warn('sign-out refused: stale or forged CSRF token');
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = errorPage({ title: 'Sign-out could not be confirmed.', hint: 'You are still signed in. Use the Sign out button on your account page.', links: [{ href: '/', label: 'Your account' }] }).text;
-      return;
-    }
-    if (session) {
-      await deps.sessions.end(session.sid);
-      await deps.signOut.run(ctx, session);
-    }
-    deps.cookies.clearSession(ctx);
-    if (ctx.body === undefined) {
-      ctx.type = 'html';
-      ctx.body = signedOutPage().text;
-    }
-  });
-
   const methodDeps: AccountRouteDeps = {
     session: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
     csrf: deps.csrf,
@@ -101,9 +50,72 @@ export function accountRoutes(deps: AccountDeps): Router<LatchState> {
     baseUrl: deps.baseUrl,
     maxBodyBytes: deps.maxBodyBytes,
   };
-  for (const method of deps.methods) {
-    const routes = method.account?.routes(methodDeps);
-    if (routes) router.use(routes.routes(), routes.allowedMethods());
-  }
-  return router;
+
+  return [
+    route({
+      method: 'get',
+      path: '/',
+      auth: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
+      handle(ctx, { caller: session }) {
+        ctx.type = 'html';
+        ctx.body = (session ? accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages }) : homePage()).text;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/account/sign-in',
+      async handle(ctx) {
+        const outcome = await deps.signIn.start(ctx, request());
+        if (outcome?.kind === 'done') ctx.redirect('/');
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/account/continue',
+      async handle(ctx) {
+        const outcome = await deps.signIn.finish(ctx);
+        if (outcome?.kind === 'done' || outcome?.failure === 'cancelled') return ctx.redirect('/');
+        throw new LatchError({
+          status: outcome ? 403 : 400,
+          code: outcome ? 'sign_in_failed' : 'expired',
+          publicMessage: outcome ? 'The sign-in did not complete.' : 'Your sign-in session expired.',
+          hint: 'Start again from the beginning.',
+          links: [{ href: '/', label: 'Start again' }],
+          detail: outcome ? `account sign-in ended with ${outcome.failure}` : 'no finished sign-in for this browser at the continuation',
+        });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/logout',
+      // The session cookie, unchecked against the directory: a disabled account may still sign out.
+      auth: (ctx) => deps.sessions.fromCookie(deps.cookies.session(ctx)),
+      body: form(deps.maxBodyBytes),
+      csrf: { tokens: deps.csrf, purpose: (session) => session && `logout:${session.sid}`, refuse: refuseSignOut },
+      async handle(ctx, { caller: session }) {
+        if (session) {
+          await deps.sessions.end(session.sid);
+          await deps.signOut.run(ctx, session);
+        }
+        deps.cookies.clearSession(ctx);
+        if (ctx.body === undefined) {
+          ctx.type = 'html';
+          ctx.body = signedOutPage().text;
+        }
+      },
+    }),
+    // Each sign-in method's own pages, with the session.
+    ...deps.methods.flatMap((method) => method.account?.routes(methodDeps) ?? []),
+  ];
+}
+
+function refuseSignOut(): never {
+  throw new LatchError({
+    status: 403,
+    code: 'csrf',
+    publicMessage: 'Sign-out could not be confirmed.',
+    hint: 'You are still signed in. Use the Sign out button on your account page.',
+    links: [{ href: '/', label: 'Your account' }],
+    detail: 'sign-out refused: stale or forged CSRF token',
+  });
 }

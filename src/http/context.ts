@@ -9,6 +9,8 @@ export interface LatchState {
   clientIp: string;
   /** The route pattern, for metrics labels. */
   route?: string;
+  /** A JSON API's request: errors are answered in JSON whatever the Accept header asks for. */
+  jsonErrors?: boolean;
 }
 
 export type Ctx = ParameterizedContext<LatchState>;

@@ -2,6 +2,9 @@ import coBody from 'co-body';
 import { LatchError } from '../util/errors.ts';
 import type { Ctx } from './context.ts';
 
+// The two kinds of request body Latch reads, each with a size limit (src/http/route.ts declares
+// which one an endpoint takes).
+
 /** Reads an application/x-www-form-urlencoded body, with a size limit, as flat strings. */
 export async function readForm(ctx: Ctx, limitBytes: number): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
@@ -24,4 +27,16 @@ export async function readForm(ctx: Ctx, limitBytes: number): Promise<Record<str
     if (typeof value === 'string') form[name] = value;
   }
   return form;
+}
+
+/** Reads an application/json body, with a size limit, as text (a signature may cover it byte for byte). */
+export async function readJsonText(ctx: Ctx, limitBytes: number): Promise<string> {
+  if (!ctx.is('application/json')) {
+    throw new LatchError({ status: 415, code: 'unsupported_media_type', publicMessage: 'Send JSON.', detail: `content-type ${ctx.get('content-type')}` });
+  }
+  try {
+    return await coBody.text(ctx.req, { limit: limitBytes });
+  } catch (err) {
+    throw new LatchError({ status: 400, code: 'bad_request', publicMessage: 'The request body could not be read.', detail: (err as Error).message });
+  }
 }

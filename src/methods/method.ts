@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { AuthLog } from '../authn/auth-log.ts';
 import type { AuthLevel } from '../authn/contract.ts';
 import type { FactorChanges } from '../authn/factor-changes.ts';
@@ -6,7 +5,8 @@ import type { PasskeyAutofill } from '../authn/identify.ts';
 import type { Step } from '../authn/step.ts';
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
-import type { Ctx, LatchState } from '../http/context.ts';
+import type { Ctx } from '../http/context.ts';
+import type { Route } from '../http/route.ts';
 import type { Template } from '../ui/prompt-parts.ts';
 
 // What a sign-in method is to the rest of Latch (after Keycloak's authenticator SPI): its steps in
@@ -75,6 +75,6 @@ export interface SignInMethod {
     path: string;
     /** The account home page's link to it. */
     label: string;
-    routes(deps: AccountRouteDeps): Router<LatchState>;
+    routes(deps: AccountRouteDeps): Route[];
   };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import Router from '@koa/router';
-import type { Ctx, LatchState } from '../../http/context.ts';
+import type { Ctx } from '../../http/context.ts';
+import { route, type Route } from '../../http/route.ts';
 import { CSP } from '../../http/security-headers.ts';
 import { bundleScript } from '../../ui/browser-bundles.ts';
 import { html } from '../../util/html.ts';
@@ -70,33 +70,29 @@ function send(ctx: Ctx, type: string, body: string | Buffer, cache = 'no-cache')
   ctx.body = body;
 }
 
-export function authenticatorAppRoutes(): Router<LatchState> {
-  const router = new Router<LatchState>();
-  router.get('/authenticator/', (ctx) => {
-    ctx.state.route = '/authenticator/';
-    // The router matches with and without the slash; the app's relative scope needs the slash.
-    if (!ctx.path.endsWith('/')) return ctx.redirect('/authenticator/');
-    send(ctx, 'html', page().text, 'no-store');
-  });
-  router.get('/authenticator/app.js', async (ctx) => {
-    ctx.state.route = '/authenticator/app.js';
-    send(ctx, 'text/javascript; charset=utf-8', await bundle('app.ts'));
-  });
-  router.get('/authenticator/sw.js', async (ctx) => {
-    ctx.state.route = '/authenticator/sw.js';
-    send(ctx, 'text/javascript; charset=utf-8', await bundle('sw.ts'));
-  });
-  router.get('/authenticator/app.css', (ctx) => {
-    ctx.state.route = '/authenticator/app.css';
-    send(ctx, 'text/css; charset=utf-8', readFileSync(new URL('app.css', PWA)));
-  });
-  router.get('/authenticator/icon.svg', (ctx) => {
-    ctx.state.route = '/authenticator/icon.svg';
-    send(ctx, 'image/svg+xml', readFileSync(new URL('icon.svg', PWA)), 'public, max-age=86400');
-  });
-  router.get('/authenticator/manifest.webmanifest', (ctx) => {
-    ctx.state.route = '/authenticator/manifest.webmanifest';
-    send(ctx, 'application/manifest+json', JSON.stringify(MANIFEST));
-  });
-  return router;
+export function authenticatorAppRoutes(): Route[] {
+  const asset = (file: string, type: string, body: () => string | Buffer | Promise<string | Buffer>, cache?: string): Route =>
+    route({
+      method: 'get',
+      path: `/authenticator/${file}`,
+      async handle(ctx) {
+        send(ctx, type, await body(), cache);
+      },
+    });
+  return [
+    route({
+      method: 'get',
+      path: '/authenticator/',
+      handle(ctx) {
+        // The router matches with and without the slash; the app's relative scope needs the slash.
+        if (!ctx.path.endsWith('/')) return ctx.redirect('/authenticator/');
+        send(ctx, 'html', page().text, 'no-store');
+      },
+    }),
+    asset('app.js', 'text/javascript; charset=utf-8', () => bundle('app.ts')),
+    asset('sw.js', 'text/javascript; charset=utf-8', () => bundle('sw.ts')),
+    asset('app.css', 'text/css; charset=utf-8', () => readFileSync(new URL('app.css', PWA))),
+    asset('icon.svg', 'image/svg+xml', () => readFileSync(new URL('icon.svg', PWA)), 'public, max-age=86400'),
+    asset('manifest.webmanifest', 'application/manifest+json', () => JSON.stringify(MANIFEST)),
+  ];
 }

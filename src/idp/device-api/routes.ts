@@ -1,10 +1,9 @@
-import Router from '@koa/router';
-import coBody from 'co-body';
 import { z } from 'zod';
 import type { AuthLog } from '../../authn/auth-log.ts';
-import type { Push } from '../../methods/push/push.ts';
+import type { Push, PushDevice } from '../../methods/push/push.ts';
 import { requestIdIn } from '../../methods/push/step-common.ts';
-import type { Ctx, LatchState } from '../../http/context.ts';
+import type { Ctx } from '../../http/context.ts';
+import { jsonText, route, type Route } from '../../http/route.ts';
 import { LatchError } from '../../util/errors.ts';
 import { API, HEADERS } from '../../methods/push/protocol.ts';
 import type { SignInService } from '../signin/service.ts';
@@ -43,34 +42,11 @@ const webPushBody = z.strictObject({
 
 const refused = (status: number, code: string, publicMessage: string, detail: string) => new LatchError({ status, code, publicMessage, detail });
 
-export function pushApiRoutes(deps: PushApiDeps): Router<LatchState> {
-  const router = new Router<LatchState>();
+export function pushApiRoutes(deps: PushApiDeps): Route[] {
   const { push } = deps;
 
-  async function rawBody(ctx: Ctx): Promise<string> {
-    if (ctx.method === 'GET') return '';
-    if (!ctx.is('application/json')) throw refused(415, 'unsupported_media_type', 'Send JSON.', `content-type ${ctx.get('content-type')}`);
-    try {
-      return await coBody.text(ctx.req, { limit: deps.maxBodyBytes });
-    } catch (err) {
-      throw refused(400, 'bad_request', 'The request body could not be read.', (err as Error).message);
-    }
-  }
-
-  function parse<T>(schema: z.ZodType<T>, text: string): T {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw refused(400, 'bad_request', 'The request body is not JSON.', 'invalid JSON');
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) throw refused(400, 'bad_request', 'The request is not what Latch expects.', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return result.data;
-  }
-
   /** The device that signed this request, or a 401 that tells the authenticator to re-activate. */
-  async function signedDevice(ctx: Ctx, body: string) {
+  async function signedDevice(ctx: Ctx, body: string): Promise<PushDevice> {
     const header = (name: string) => ctx.get(name) || undefined;
     const auth = await push.deviceAuth.check(ctx.method, ctx.url, {
       device: header(HEADERS.device),
@@ -84,98 +60,124 @@ export function pushApiRoutes(deps: PushApiDeps): Router<LatchState> {
     }
     return auth.device;
   }
+  /** What every call of the Latch Authenticator has: signed by its device key, answered in JSON. */
+  const fromDevice = { signedBy: signedDevice, json: true };
+  const body = jsonText(deps.maxBodyBytes);
 
-  /** Ends a long-poll early when the client goes away. */
-  function abortOnClose(ctx: Ctx): AbortSignal {
-    const controller = new AbortController();
-    ctx.req.once('close', () => controller.abort());
-    return controller.signal;
+  return [
+    route({
+      method: 'post',
+      path: API.activate,
+      body,
+      json: true,
+      async handle(ctx, { body: text }) {
+        const { token, ...device } = parse(activationBody, text);
+        const activated = await push.activations.activate(token, device, deps.baseUrl);
+        if (!activated.ok) {
+          throw {
+            'unknown-link': refused(404, 'unknown_activation', 'This activation link was already used or has expired. Get a new one from your account page.', 'unknown, used or expired activation token'),
+            'bad-key': refused(400, 'bad_key', 'The authenticator sent a key Latch cannot use.', 'public key is not a P-256 point'),
+            'has-factors': refused(403, 'activation_superseded', 'This activation link no longer works because your account now has a second factor. Sign in with it, then activate this phone from your account page.', 'link from a password-only session, and the user has a factor now'),
+          }[activated.reason];
+        }
+        await deps.authLog.record({
+          event: 'push-activate',
+          result: 'success',
+          reason: `activated ${activated.device.name} (${activated.device.platform})${activated.replaced ? `, replacing ${activated.replaced.name}` : ''}`,
+          user: activated.device.username,
+          userId: activated.device.userId,
+          ip: ctx.state.clientIp,
+          userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300),
+        });
+        ctx.body = activated.result;
+      },
+    }),
+    route({
+      method: 'get',
+      path: API.requests,
+      ...fromDevice,
+      async handle(ctx, { caller: device }) {
+        const wait = Math.min(Number(ctx.query.wait) || 0, push.config.longPollTimeout / 1000) * 1000;
+        const pending = wait > 0 ? await push.requests.waitForPending(device.id, wait, abortOnClose(ctx)) : await push.requests.pendingFor(device.id);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { user: device.username, device: device.name, pending: pending ? [pending] : [] };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/push/api/requests/:id/decision',
+      body,
+      ...fromDevice,
+      async handle(ctx, { caller: device, body: text, params }) {
+        const decided = await push.requests.decide(device, params.id ?? '', parse(decisionBody, text));
+        if (!decided.ok) throw decided.error;
+        ctx.body = { state: decided.state, message: decided.message };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/push/api/web-push-key',
+      json: true,
+      handle(ctx) {
+        if (!push.vapid) throw WEB_PUSH_DISABLED();
+        ctx.body = { publicKey: push.vapid.publicKey };
+      },
+    }),
+    route({
+      method: 'post',
+      path: API.webPush,
+      body,
+      ...fromDevice,
+      async handle(ctx, { caller: device, body: text }) {
+        if (!push.vapid) throw WEB_PUSH_DISABLED();
+        const subscription = parse(webPushBody, text);
+        // The endpoint is where Latch will post: only a public push service, never inside the network.
+        const checked = await push.webPushEndpoints.check(subscription.endpoint);
+        if (!checked.ok) throw refused(400, 'invalid_endpoint', checked.message, `device ${device.id}: ${checked.reason}`);
+        await push.devices.setWebPush(device.id, subscription);
+        ctx.body = { ok: true };
+      },
+    }),
+    // The sign-in page waits here while the user answers on the phone (any node: the decision
+    // arrives through the store's publish/subscribe).
+    route({
+      method: 'get',
+      path: '/login/push-wait',
+      json: true,
+      async handle(ctx) {
+        const owned = await deps.signIn.owned(ctx);
+        if (!owned.ok) throw refused(404, 'unknown_transaction', 'This sign-in has ended or belongs to another browser.', `push-wait for an ${owned.reason} transaction`);
+        const id = requestIdIn(owned.tx.stepData);
+        ctx.set('Cache-Control', 'no-store');
+        if (!id) {
+          ctx.body = { state: 'none' };
+          return;
+        }
+        const decided = await push.requests.waitForDecision(id, push.config.longPollTimeout, abortOnClose(ctx));
+        const state = !decided ? 'pending' : decided.state === 'pending' ? 'expired' : decided.state === 'used' ? 'approved' : decided.state;
+        ctx.body = { state };
+      },
+    }),
+  ];
+}
+
+const WEB_PUSH_DISABLED = () => refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
+
+function parse<T>(schema: z.ZodType<T>, text: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw refused(400, 'bad_request', 'The request body is not JSON.', 'invalid JSON');
   }
+  const result = schema.safeParse(json);
+  if (!result.success) throw refused(400, 'bad_request', 'The request is not what Latch expects.', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return result.data;
+}
 
-  router.post(API.activate, async (ctx) => {
-    ctx.state.route = API.activate;
-    const body = parse(activationBody, await rawBody(ctx));
-    const { token, ...device } = body;
-    const activated = await push.activations.activate(token, device, deps.baseUrl);
-    if (!activated.ok) {
-      throw {
-        'unknown-link': refused(404, 'unknown_activation', 'This activation link was already used or has expired. Get a new one from your account page.', 'unknown, used or expired activation token'),
-        'bad-key': refused(400, 'bad_key', 'The authenticator sent a key Latch cannot use.', 'public key is not a P-256 point'),
-        'has-factors': refused(403, 'activation_superseded', 'This activation link no longer works because your account now has a second factor. Sign in with it, then activate this phone from your account page.', 'link from a password-only session, and the user has a factor now'),
-      }[activated.reason];
-    }
-    await deps.authLog.record({
-      event: 'push-activate',
-      result: 'success',
-      reason: `activated ${activated.device.name} (${activated.device.platform})${activated.replaced ? `, replacing ${activated.replaced.name}` : ''}`,
-      user: activated.device.username,
-      userId: activated.device.userId,
-      ip: ctx.state.clientIp,
-      userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300),
-    });
-    ctx.body = activated.result;
-  });
-
-  router.get(API.requests, async (ctx) => {
-    ctx.state.route = API.requests;
-    const device = await signedDevice(ctx, '');
-    const wait = Math.min(Number(ctx.query.wait) || 0, push.config.longPollTimeout / 1000) * 1000;
-    const pending = wait > 0 ? await push.requests.waitForPending(device.id, wait, abortOnClose(ctx)) : await push.requests.pendingFor(device.id);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { user: device.username, device: device.name, pending: pending ? [pending] : [] };
-  });
-
-  router.post('/push/api/requests/:id/decision', async (ctx) => {
-    ctx.state.route = '/push/api/requests/:id/decision';
-    const text = await rawBody(ctx);
-    const device = await signedDevice(ctx, text);
-    const decided = await push.requests.decide(device, ctx.params.id ?? '', parse(decisionBody, text));
-    if (!decided.ok) {
-      ctx.state.log.warn({ device: device.id, detail: decided.reason }, 'push decision refused');
-      ctx.status = decided.status;
-      ctx.body = { error: decided.code, error_description: decided.message };
-      return;
-    }
-    ctx.body = { state: decided.state, message: decided.message };
-  });
-
-  router.get('/push/api/web-push-key', (ctx) => {
-    ctx.state.route = '/push/api/web-push-key';
-    if (!push.vapid) throw refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
-    ctx.body = { publicKey: push.vapid.publicKey };
-  });
-
-  router.post(API.webPush, async (ctx) => {
-    ctx.state.route = API.webPush;
-    const text = await rawBody(ctx);
-    const device = await signedDevice(ctx, text);
-    if (!push.vapid) {
-      throw refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
-    }
-    const subscription = parse(webPushBody, text);
-    // The endpoint is where Latch will post: only a public push service, never inside the network.
-    const checked = await push.webPushEndpoints.check(subscription.endpoint);
-    if (!checked.ok) throw refused(400, 'invalid_endpoint', checked.message, `device ${device.id}: ${checked.reason}`);
-    await push.devices.setWebPush(device.id, subscription);
-    ctx.body = { ok: true };
-  });
-
-  // The sign-in page waits here while the user answers on the phone (any node: the decision
-  // arrives through the store's publish/subscribe).
-  router.get('/login/push-wait', async (ctx) => {
-    ctx.state.route = '/login/push-wait';
-    const owned = await deps.signIn.owned(ctx);
-    if (!owned.ok) throw refused(404, 'unknown_transaction', 'This sign-in has ended or belongs to another browser.', `push-wait for an ${owned.reason} transaction`);
-    const id = requestIdIn(owned.tx.stepData);
-    ctx.set('Cache-Control', 'no-store');
-    if (!id) {
-      ctx.body = { state: 'none' };
-      return;
-    }
-    const decided = await push.requests.waitForDecision(id, push.config.longPollTimeout, abortOnClose(ctx));
-    const state = !decided ? 'pending' : decided.state === 'pending' ? 'expired' : decided.state === 'used' ? 'approved' : decided.state;
-    ctx.body = { state };
-  });
-
-  return router;
+/** Ends a long-poll early when the client goes away. */
+function abortOnClose(ctx: Ctx): AbortSignal {
+  const controller = new AbortController();
+  ctx.req.once('close', () => controller.abort());
+  return controller.signal;
 }

@@ -1,11 +1,11 @@
-import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuthLog } from '../../authn/auth-log.ts';
 import type { LatchConfig } from '../../config/schema.ts';
 import type { AccountStatus } from '../../directory/account-check.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
-import type { LatchState, Middleware } from '../../http/context.ts';
+import type { Middleware } from '../../http/context.ts';
+import type { Route } from '../../http/route.ts';
 import type { KeyRing } from '../../keys/contract.ts';
 import type { Store } from '../../store/contract.ts';
 import { hmac } from '../../util/random.ts';
@@ -46,7 +46,7 @@ export interface OidcFrontEnd {
   provider: Provider;
   /** oidc-provider's endpoints; put before Latch's routers. */
   middleware: Middleware;
-  routes: Router<LatchState>;
+  routes: Route[];
   /** Latch's OIDC sign-out hook: ends the OIDC side of an IdP session that has ended. */
   signOut: ReturnType<typeof endProviderSessions>;
 }

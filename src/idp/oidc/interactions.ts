@@ -1,14 +1,13 @@
-import Router from '@koa/router';
 import { errors, type InteractionDetails, type InteractionResults, type Provider } from 'oidc-provider';
 import type { SignInOutcome, SignInRequest } from '../../authn/contract.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
-import type { Ctx, LatchState } from '../../http/context.ts';
-import { readForm } from '../../http/form.ts';
+import type { Ctx } from '../../http/context.ts';
+import { form, route, type Route } from '../../http/route.ts';
 import { LatchError } from '../../util/errors.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
 import { consentPage } from './pages.ts';
 import { INTERACTION_PREFIX } from './provider.ts';
-import { constraintsFrom, interactionResult } from './request.ts';
+import { constraintsFrom, interactionResult, oidcError } from './request.ts';
 
 // Where oidc-provider hands the browser to Latch (/oidc/interaction/<uid>), and where it comes
 // back: the sign-in runs through FrontEndSignIn (SSO at once from a Latch session, or the
@@ -31,9 +30,10 @@ const EXPIRED = (detail: string) =>
     detail,
   });
 
-export function interactionRoutes(deps: InteractionDeps): Router<LatchState> {
+const consentPurpose = (uid: string) => `oidc-consent:${uid}`;
+
+export function interactionRoutes(deps: InteractionDeps): Route[] {
   const { provider, signIn, clients, csrf } = deps;
-  const router = new Router<LatchState>({ prefix: INTERACTION_PREFIX });
 
   /** The interaction this browser is in (oidc-provider's short-lived cookie), which must be the one in the URL. */
   async function load(ctx: Ctx, uid: string): Promise<InteractionDetails> {
@@ -59,72 +59,83 @@ export function interactionRoutes(deps: InteractionDeps): Router<LatchState> {
     await complete(ctx, interactionResult(outcome, details.params), false);
   }
 
-  router.get('/:uid', async (ctx) => {
-    ctx.state.route = `${INTERACTION_PREFIX}/:uid`;
-    const uid = ctx.params.uid!;
-    const details = await load(ctx, uid);
-    const clientId = details.params.client_id ?? '';
-    if (details.prompt.name === 'login') {
-      const request: SignInRequest = {
-        app: clients.appRef(clientId),
-        constraints: constraintsFrom(details.params),
-        continuation: { returnPath: `${INTERACTION_PREFIX}/${uid}/continue`, data: { uid } },
-      };
-      const outcome = await signIn.start(ctx, request);
-      if (outcome) await finishLogin(ctx, details, outcome);
-      return;
-    }
-    if (details.prompt.name === 'consent') {
-      const { missingOIDCScope, missingOIDCClaims } = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      ctx.type = 'html';
-      ctx.body = consentPage({
-        appName: clients.appRef(clientId).name,
-        scopes: (missingOIDCScope ?? []).filter((s) => s !== 'openid'),
-        claims: missingOIDCClaims ?? [],
-        action: `${INTERACTION_PREFIX}/${uid}/consent`,
-        csrf: csrf.issue(`oidc-consent:${uid}`),
-      }).text;
-      return;
-    }
-    throw new LatchError({ status: 400, code: 'unsupported_prompt', publicMessage: 'The application asked for something Latch does not offer.', detail: `prompt ${details.prompt.name}` });
-  });
-
-  router.get('/:uid/continue', async (ctx) => {
-    ctx.state.route = `${INTERACTION_PREFIX}/:uid/continue`;
-    const uid = ctx.params.uid!;
-    const outcome = await signIn.finish(ctx);
-    if (!outcome) throw EXPIRED('no finished sign-in for this browser at the continuation');
-    const continuation = outcome.kind === 'done' ? outcome.result.continuation : outcome.continuation;
-    if ((continuation.data as { uid?: unknown } | null)?.uid !== uid) throw EXPIRED('the finished sign-in belongs to another interaction');
-    await finishLogin(ctx, await load(ctx, uid), outcome);
-  });
-
-  router.post('/:uid/consent', async (ctx) => {
-    ctx.state.route = `${INTERACTION_PREFIX}/:uid/consent`;
-    const uid = ctx.params.uid!;
-    const form = await readForm(ctx, deps.maxBodyBytes);
-    if (!csrf.verify(`oidc-consent:${uid}`, form.csrf)) {
-      throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date.', hint: 'Go back to the application and sign in again.', detail: 'consent CSRF token does not verify' });
-    }
-    const details = await load(ctx, uid);
-    if (details.prompt.name !== 'consent' || !details.session) throw EXPIRED('consent posted for an interaction that is not asking for consent');
-    if (form.decision !== 'allow') {
-      await complete(ctx, { error: 'access_denied', error_description: 'the user did not allow the application' }, false);
-      return;
-    }
-    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
-      ?? new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id ?? '' });
-    if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
-    if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-    for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
-    const grantId = await grant.save();
-    await complete(ctx, { consent: { grantId } }, true);
-  });
-
-  return router;
+  const path = (rest: string) => `${INTERACTION_PREFIX}/:uid${rest}`;
+  return [
+    route({
+      method: 'get',
+      path: path(''),
+      async handle(ctx, { params }) {
+        const uid = params.uid!;
+        const details = await load(ctx, uid);
+        const clientId = details.params.client_id ?? '';
+        if (details.prompt.name === 'login') {
+          const request: SignInRequest = {
+            app: clients.appRef(clientId),
+            constraints: constraintsFrom(details.params),
+            continuation: { returnPath: `${INTERACTION_PREFIX}/${uid}/continue`, data: { uid } },
+          };
+          const outcome = await signIn.start(ctx, request);
+          if (outcome) await finishLogin(ctx, details, outcome);
+          return;
+        }
+        if (details.prompt.name === 'consent') {
+          const { missingOIDCScope, missingOIDCClaims } = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+          ctx.type = 'html';
+          ctx.body = consentPage({
+            appName: clients.appRef(clientId).name,
+            scopes: (missingOIDCScope ?? []).filter((s) => s !== 'openid'),
+            claims: missingOIDCClaims ?? [],
+            action: `${INTERACTION_PREFIX}/${uid}/consent`,
+            csrf: csrf.issue(consentPurpose(uid)),
+          }).text;
+          return;
+        }
+        throw new LatchError({ status: 400, code: 'unsupported_prompt', publicMessage: 'The application asked for something Latch does not offer.', detail: `prompt ${details.prompt.name}` });
+      },
+    }),
+    route({
+      method: 'get',
+      path: path('/continue'),
+      async handle(ctx, { params }) {
+        const uid = params.uid!;
+        const outcome = await signIn.finish(ctx);
+        if (!outcome) throw EXPIRED('no finished sign-in for this browser at the continuation');
+        const continuation = outcome.kind === 'done' ? outcome.result.continuation : outcome.continuation;
+        if ((continuation.data as { uid?: unknown } | null)?.uid !== uid) throw EXPIRED('the finished sign-in belongs to another interaction');
+        await finishLogin(ctx, await load(ctx, uid), outcome);
+      },
+    }),
+    route({
+      method: 'post',
+      path: path('/consent'),
+      body: form(deps.maxBodyBytes),
+      csrf: {
+        tokens: csrf,
+        purpose: (_caller, _form, params) => consentPurpose(params.uid ?? ''),
+        refuse: (): never => {
+          throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date.', hint: 'Go back to the application and sign in again.', detail: 'consent CSRF token does not verify' });
+        },
+      },
+      async handle(ctx, { body: form, params }) {
+        const details = await load(ctx, params.uid!);
+        if (details.prompt.name !== 'consent' || !details.session) throw EXPIRED('consent posted for an interaction that is not asking for consent');
+        if (form.decision !== 'allow') {
+          await complete(ctx, oidcError('consent-denied'), false);
+          return;
+        }
+        const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+          missingResourceScopes?: Record<string, string[]>;
+        };
+        const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
+          ?? new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id ?? '' });
+        if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+        if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+        for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+        const grantId = await grant.save();
+        await complete(ctx, { consent: { grantId } }, true);
+      },
+    }),
+  ];
 }

@@ -116,6 +116,9 @@ declare module 'oidc-provider' {
       status: number;
       expose: boolean;
     }
+    class CustomOIDCProviderError extends OIDCProviderError {
+      constructor(error: string, description?: string);
+    }
     class InvalidGrant extends OIDCProviderError {
       constructor(detail?: string);
     }

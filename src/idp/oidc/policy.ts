@@ -1,9 +1,9 @@
-import { errors, interactionPolicy, type Grant, type GrantConstructor, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
-import type { AppRef, SignInFailure } from '../../authn/contract.ts';
+import { interactionPolicy, type Grant, type GrantConstructor, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AppRef } from '../../authn/contract.ts';
 import type { Json } from '../../store/contract.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
 import { latchContexts } from './deps.ts';
-import { constraintsFrom, interactionResult, latchSessionOf } from './request.ts';
+import { constraintsFrom, interactionResult, latchSessionOf, oidcRefusal } from './request.ts';
 
 // When oidc-provider must hand the browser to Latch, and what it may decide alone.
 //
@@ -33,13 +33,6 @@ interface OidcView {
 }
 
 const view = (ctx: KoaContextWithOIDC) => ctx.oidc as unknown as OidcView;
-
-const FAILURE_ERRORS: Record<SignInFailure, new (description?: string) => Error> = {
-  'login-required': errors.LoginRequired,
-  'level-unavailable': errors.UnmetAuthenticationRequirements,
-  'access-denied': errors.AccessDenied,
-  cancelled: errors.AccessDenied,
-};
 
 export function loginPolicy(clients: ClientRegistry) {
   const policy = interactionPolicy.base();
@@ -90,14 +83,14 @@ export function sessionSignIn(signIn: FrontEndSignIn, clients: ClientRegistry) {
     if (!outcome || outcome.kind === 'failed') {
       if (!passive) return;
       const failure = outcome?.kind === 'failed' ? outcome.failure : 'login-required';
-      throw new FAILURE_ERRORS[failure]();
+      throw oidcRefusal(failure);
     }
     const result = interactionResult(outcome, oidc.params);
     const login = result.login!;
     // Another user's oidc-provider session carries their grants: the interaction sorts that out
     // (oidc-provider ends that session first).
     if (oidc.session.accountId && oidc.session.accountId !== login.accountId) {
-      if (passive) throw new errors.LoginRequired();
+      if (passive) throw oidcRefusal('login-required');
       return;
     }
     oidc.session.loginAccount({ accountId: login.accountId, loginTs: login.ts, amr: login.amr, acr: login.acr });

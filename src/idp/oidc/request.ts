@@ -1,10 +1,11 @@
 import type { Constraints, SignInFailure, SignInOutcome } from '../../authn/contract.ts';
-import type { InteractionResults } from 'oidc-provider';
+import { errors, type InteractionResults } from 'oidc-provider';
 import { acrFor, requestedLevels } from './account.ts';
 
 // Between an OIDC authorization request and Latch's sign-in: the constraints a request puts on
 // the sign-in, and the interaction result (or OIDC error) a sign-in outcome becomes. The one
-// place where sign-in failures become OIDC error codes.
+// place where refused sign-ins become OIDC errors, whether oidc-provider answers them after an
+// interaction or at once (policy.ts).
 
 export type AuthorizationParams = Record<string, unknown>;
 
@@ -49,15 +50,26 @@ export function constraintsFrom(params: AuthorizationParams): Constraints {
   return constraints;
 }
 
-const FAILURES: Record<SignInFailure, { error: string; error_description: string }> = {
+/** Why an authorization request ends without a login: the sign-in failed, or the user declined consent. */
+export type OidcRefusal = SignInFailure | 'consent-denied';
+
+const REFUSALS: Record<OidcRefusal, { error: string; error_description: string }> = {
   'login-required': { error: 'login_required', error_description: 'the user is not signed in' },
   'level-unavailable': { error: 'unmet_authentication_requirements', error_description: 'the requested authentication level cannot be reached for this user' },
   'access-denied': { error: 'access_denied', error_description: 'the user may not use this application' },
   cancelled: { error: 'access_denied', error_description: 'the user cancelled the sign-in' },
+  'consent-denied': { error: 'access_denied', error_description: 'the user did not allow the application' },
 };
 
-export function oidcError(failure: SignInFailure): { error: string; error_description: string } {
-  return FAILURES[failure];
+/** The OIDC error an interaction ends with (oidc-provider sends it to the relying party). */
+export function oidcError(refusal: OidcRefusal): { error: string; error_description: string } {
+  return REFUSALS[refusal];
+}
+
+/** The same error, thrown where oidc-provider answers the request itself (single sign-on, prompt=none). */
+export function oidcRefusal(refusal: OidcRefusal): Error {
+  const { error, error_description } = REFUSALS[refusal];
+  return new errors.CustomOIDCProviderError(error, error_description);
 }
 
 /**

@@ -54,8 +54,8 @@ async function refusedOnPage(input: IncomingRequest, pattern: RegExp) {
 async function answered(input: IncomingRequest, subCode: string | undefined, code: string = STATUS.requester) {
   await assert.rejects(readAuthnRequest(input, deps), (e: unknown) => {
     assert.ok(e instanceof SamlError && e.replyTo, `expected an answerable error, got ${String(e)}`);
-    assert.equal(e.status?.code, code);
-    assert.equal(e.status?.subCode, subCode);
+    assert.equal(e.samlStatus?.code, code);
+    assert.equal(e.samlStatus?.subCode, subCode);
     assert.equal(e.replyTo.acsUrl, 'https://sp.test/acs');
     return true;
   });

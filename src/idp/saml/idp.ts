@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { SignInOutcome, SignInRequest, SignInFailure } from '../../authn/contract.ts';
+import type { SignInOutcome, SignInRequest } from '../../authn/contract.ts';
 import type { LatchConfig } from '../../config/schema.ts';
 import type { KeyRing } from '../../keys/contract.ts';
 import type { Json, Store } from '../../store/contract.ts';
@@ -14,7 +14,7 @@ import { makeNameId, type NameId } from './name-id.ts';
 import { resolveMetadataUrls } from './metadata-url.ts';
 import { loadSpRegistry, type ServiceProvider, type SpRegistry } from './registry.ts';
 import { buildStatusResponse, buildSuccessResponse } from './response.ts';
-import { STATUS, type ReplyTo, type SamlStatus } from './status.ts';
+import { failureStatus, type ReplyTo, type SamlStatus } from './status.ts';
 import type { NameIdFormatName } from '../../config/saml.ts';
 
 // The SAML IdP as a long-lived service: the trusted SPs, Latch's identity per SP, metadata, and
@@ -47,13 +47,6 @@ export interface Outgoing {
   /** For the session, on success. */
   session?: { sid: string; data: SamlSessionData };
 }
-
-const FAILURE_STATUS: Record<SignInFailure, SamlStatus> = {
-  'login-required': { code: STATUS.responder, subCode: STATUS.noPassive },
-  'level-unavailable': { code: STATUS.responder, subCode: STATUS.noAuthnContext },
-  'access-denied': { code: STATUS.responder, subCode: STATUS.requestDenied },
-  cancelled: { code: STATUS.responder, subCode: STATUS.authnFailed, message: 'The user cancelled the sign-in' },
-};
 
 export class SamlIdp {
   constructor(
@@ -106,7 +99,7 @@ export class SamlIdp {
     if (!sp) return undefined;
     const target = { sp, idp: this.identityFor(sp), acsUrl: data.acsUrl, key: this.keys.current('RS256'), now, ...(data.requestId ? { inResponseTo: data.requestId } : {}) };
     const relayState = data.relayState ?? undefined;
-    if (outcome.kind === 'failed') return { sp, acsUrl: data.acsUrl, xml: buildStatusResponse(target, FAILURE_STATUS[outcome.failure]), relayState };
+    if (outcome.kind === 'failed') return { sp, acsUrl: data.acsUrl, xml: buildStatusResponse(target, failureStatus(outcome.failure)), relayState };
     const result = outcome.result;
     const nameId: NameId = makeNameId({
       user: result.user,

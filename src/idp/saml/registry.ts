@@ -38,7 +38,8 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
     try {
       found.push(read());
     } catch (err) {
-      problems.push(err instanceof OptionsProblem ? err.message : `${source}: ${(err as Error).message}`);
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else problems.push(`${source}: ${(err as Error).message}`);
     }
   };
 
@@ -71,12 +72,10 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
   return { get: (entityId) => byId.get(entityId), all: () => [...byId.values()] };
 }
 
-class OptionsProblem extends Error {}
-
 function readOptionsFile(file: string): SpOptions {
   const value: unknown = YAML.parse(readFileSync(file, 'utf8')) ?? {};
   const result = spOptions.safeParse(value);
-  if (!result.success) throw new OptionsProblem(result.error.issues.map((i) => `${file}: ${describe(i, value)}`).join('; '));
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${file}: ${describe(i, value)}`));
   return result.data;
 }
 

@@ -1,7 +1,6 @@
 import type { Ctx } from '../../http/context.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
-import { LatchError } from '../../util/errors.ts';
-import { readForm } from '../../http/form.ts';
+import type { Form } from '../../http/route.ts';
 import { signedOutPage } from '../../ui/pages.ts';
 import { randomId, sha256 } from '../../util/random.ts';
 import type { Json } from '../../store/contract.ts';
@@ -9,7 +8,6 @@ import type { BrowserCookies } from '../signin/cookies.ts';
 import type { IdpSession, SessionStore } from '../signin/session.ts';
 import type { SignOutHooks } from '../signin/sign-out.ts';
 import type { SamlIdp, SamlSessionData } from './idp.ts';
-import { postFormLimit } from './bindings.ts';
 import { deliver, logoutRequestXml, logoutResponseXml, sloEndpoint, type Delivery } from './logout-messages.ts';
 import { newId } from './response.ts';
 import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
@@ -51,9 +49,12 @@ const CHAIN_TTL_MS = 10 * 60_000;
 const chainKey = (id: string) => `saml:logout:${id}`;
 
 export interface SloHandler {
-  handle(ctx: Ctx): Promise<void>;
-  /** GET: the confirmation page of an unsigned LogoutRequest; POST: the user's answer. */
-  confirm(ctx: Ctx): Promise<void>;
+  /** A LogoutRequest or LogoutResponse: in the query (HTTP-Redirect), or in the posted `form` (HTTP-POST). */
+  handle(ctx: Ctx, form?: Form): Promise<void>;
+  /** The confirmation page of an unsigned LogoutRequest. */
+  showConfirmation(ctx: Ctx): Promise<void>;
+  /** The user's answer on it; the route has checked the form's CSRF token against `session` (csrfPurpose). */
+  takeAnswer(ctx: Ctx, session: IdpSession | undefined, form: Form): Promise<void>;
   /**
    * Another front end's sign-out: sends the browser round the SPs of the ended session, then to
    * `returnTo` (or the signed-out page). Leaves ctx alone when the session had no SP to tell.
@@ -67,10 +68,9 @@ export function createSloHandler(
   cookies: BrowserCookies,
   signOut: SignOutHooks,
   csrf: CsrfTokens,
-  maxBodyBytes: number,
 ): SloHandler {
-  async function incoming(ctx: Ctx): Promise<{ input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' }> {
-    if (ctx.method === 'GET') {
+  function incoming(ctx: Ctx, form: Form | undefined): { input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' } {
+    if (!form) {
       const query = refuseOnPage(() => parseRawQuery(ctx.querystring));
       const param = query.values.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
       const message = query.values.get(param);
@@ -78,7 +78,6 @@ export function createSloHandler(
       const relayState = query.values.get('RelayState');
       return { param, input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) } };
     }
-    const form = await readForm(ctx, postFormLimit(idp.config.saml.maxMessageBytes, maxBodyBytes));
     const param = form.SAMLRequest ? 'SAMLRequest' : 'SAMLResponse';
     const message = form[param];
     if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
@@ -156,18 +155,7 @@ export function createSloHandler(
     ctx.body = confirmLogoutPage({ spName, user, request: id, csrf: csrf.issue(csrfPurpose(session.sid, id)) }).text;
   }
 
-  async function takeAnswer(ctx: Ctx): Promise<void> {
-    const form = await readForm(ctx, maxBodyBytes);
-    const session = await sessions.fromCookie(cookies.session(ctx));
-    if (session && !(isPendingId(form.request) && csrf.verify(csrfPurpose(session.sid, form.request), form.csrf))) {
-      ctx.state.log.warn({ user: session.user.id }, 'SAML logout confirmation refused: stale or forged CSRF token');
-      throw new LatchError({
-        status: 403,
-        code: 'csrf',
-        publicMessage: 'The sign-out could not be confirmed.',
-        hint: 'You are still signed in. To sign out, use the application\'s sign-out again.',
-      });
-    }
+  async function takeAnswer(ctx: Ctx, session: IdpSession | undefined, form: Form): Promise<void> {
     const pending = isPendingId(form.request) ? await idp.store.take<PendingLogout>(pendingKey(form.request)) : undefined;
     if (!pending) throw expiredConfirmation();
     const verdict = sessionVerdict(session, pending);
@@ -251,15 +239,13 @@ export function createSloHandler(
   }
 
   return {
-    async handle(ctx) {
-      const { input, param } = await incoming(ctx);
+    async handle(ctx, form) {
+      const { input, param } = incoming(ctx, form);
       if (param === 'SAMLRequest') await onLogoutRequest(ctx, input);
       else await onLogoutResponse(ctx, input);
     },
-    async confirm(ctx) {
-      if (ctx.method === 'GET') await showConfirmation(ctx);
-      else await takeAnswer(ctx);
-    },
+    showConfirmation,
+    takeAnswer,
     async propagate(ctx, session, returnTo) {
       const pending = otherSamlApps(session, undefined);
       if (pending.length === 0) return;

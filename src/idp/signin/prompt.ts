@@ -1,10 +1,8 @@
-import Router from '@koa/router';
 import type { SignInFlow, FlowAction } from '../../authn/flow.ts';
 import type { LoginTransaction, TransactionStore } from '../../authn/transaction.ts';
 import type { CsrfTokens } from '../../http/csrf.ts';
-import type { Ctx, LatchState } from '../../http/context.ts';
-import { readForm } from '../../http/form.ts';
-import { errorPage } from '../../ui/pages.ts';
+import type { Ctx } from '../../http/context.ts';
+import { form, route, type Route } from '../../http/route.ts';
 import { promptPage } from '../../ui/prompt.ts';
 import type { Template } from '../../ui/prompt-parts.ts';
 import { LatchError } from '../../util/errors.ts';
@@ -46,11 +44,11 @@ const OTHER_BROWSER = () =>
 
 const STALE_NOTICE = 'This page was out of date, so nothing was sent. Check it and try again.';
 
-export function promptRoutes(deps: PromptDeps): Router<LatchState> {
-  const router = new Router<LatchState>();
+export function promptRoutes(deps: PromptDeps): Route[] {
   const { flow, transactions, cookies, csrf } = deps;
 
-  const tokenFor = (tx: LoginTransaction, binding: string) => csrf.issue(`tx:${tx.id}:${tx.seq}:${binding}`);
+  /** A form's token is good for one transaction, at its current step, in this browser. */
+  const csrfPurpose = (tx: LoginTransaction, binding: string) => `tx:${tx.id}:${tx.seq}:${binding}`;
 
   /** The transaction of ?tx=, which must belong to this browser; the first view claims it. */
   async function owned(ctx: Ctx, claim: boolean): Promise<{ tx: LoginTransaction; version: number; binding: string }> {
@@ -64,7 +62,7 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
     const current = await flow.current(tx, cookies.context(ctx));
     if (!current) throw EXPIRED();
     ctx.type = 'html';
-    const page = { appName: tx.request.app.name, action: `/login?tx=${tx.id}`, csrf: tokenFor(tx, binding), message, current };
+    const page = { appName: tx.request.app.name, action: `/login?tx=${tx.id}`, csrf: csrf.issue(csrfPurpose(tx, binding)), message, current };
     ctx.body = promptPage(page, deps.templates).text;
   }
 
@@ -82,50 +80,59 @@ export function promptRoutes(deps: PromptDeps): Router<LatchState> {
       ? `${tx.request.app.name} needs a stronger sign-in than your account can give.`
       : `You can't sign in to ${tx.request.app.name}.`);
     const hint = tx.failureMessage?.hint ?? 'If you think you should have access, contact your IT help desk.';
-    ctx.status = 403;
-    ctx.type = 'html';
-    ctx.body = errorPage({
-      title: message,
+    throw new LatchError({
+      status: 403,
+      code: outcome.failure.replace('-', '_'),
+      publicMessage: message,
       hint,
       links: [{ href: back, label: `Return to ${tx.request.app.name}` }],
-    }).text;
+      detail: `transaction ${tx.id} ended with ${outcome.failure}`,
+    });
   }
 
-  router.get('/login', async (ctx) => {
-    ctx.state.route = '/login';
-    let { tx, binding } = await owned(ctx, true);
-    if (tx.checkSessionOnView) {
-      if (await deps.signIn.answerFromSession(ctx, tx)) return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
-      tx = (await transactions.load(tx.id))?.tx ?? tx;
-    }
-    await render(ctx, tx, binding, ctx.query.notice === 'stale' ? STALE_NOTICE : undefined);
-  });
+  /** A form from another step, an earlier page or another browser: the page again, with a notice. */
+  function stale(ctx: Ctx, tx: LoginTransaction): void {
+    ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token, or another step');
+    ctx.redirect(`/login?tx=${tx.id}&notice=stale`);
+  }
 
-  router.post('/login', async (ctx) => {
-    ctx.state.route = '/login';
-    const { tx, version, binding } = await owned(ctx, false);
-    const form = await readForm(ctx, deps.maxBodyBytes);
-    const stale = () => {
-      ctx.state.log.warn({ transaction: tx.id }, 'sign-in form refused: stale or forged CSRF token, or another step');
-      ctx.redirect(`/login?tx=${tx.id}&notice=stale`);
-    };
-    if (!csrf.verify(`tx:${tx.id}:${tx.seq}:${binding}`, form.csrf)) return stale();
-    const browser = cookies.context(ctx);
-    // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
-    if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
-    const position = await flow.position(tx, browser);
-    if (position && form.step !== position.current.step.id) return stale();
-    const action: FlowAction = form.choose
-      ? { kind: 'choose', stepId: form.choose }
-      : form.action === 'restart' || form.action === 'cancel'
-        ? { kind: form.action }
-        : { kind: 'submit', form };
-    if (!position && action.kind !== 'restart') return showFinished(ctx, tx);
-    const result = await flow.submit(tx, version, browser, action, position);
-    if (result.kind === 'conflict') return ctx.redirect(`/login?tx=${tx.id}`);
-    if (result.kind === 'finished') return showFinished(ctx, result.tx);
-    await render(ctx, result.tx, binding, result.message);
-  });
-
-  return router;
+  return [
+    route({
+      method: 'get',
+      path: '/login',
+      auth: (ctx) => owned(ctx, true),
+      async handle(ctx, { caller }) {
+        let { tx } = caller;
+        if (tx.checkSessionOnView) {
+          if (await deps.signIn.answerFromSession(ctx, tx)) return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
+          tx = (await transactions.load(tx.id))?.tx ?? tx;
+        }
+        await render(ctx, tx, caller.binding, ctx.query.notice === 'stale' ? STALE_NOTICE : undefined);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/login',
+      auth: (ctx) => owned(ctx, false),
+      body: form(deps.maxBodyBytes),
+      csrf: { tokens: csrf, purpose: ({ tx, binding }) => csrfPurpose(tx, binding), refuse: (ctx, { tx }) => stale(ctx, tx) },
+      async handle(ctx, { caller: { tx, version, binding }, body: form }) {
+        const browser = cookies.context(ctx);
+        // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
+        if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
+        const position = await flow.position(tx, browser);
+        if (position && form.step !== position.current.step.id) return stale(ctx, tx);
+        const action: FlowAction = form.choose
+          ? { kind: 'choose', stepId: form.choose }
+          : form.action === 'restart' || form.action === 'cancel'
+            ? { kind: form.action }
+            : { kind: 'submit', form };
+        if (!position && action.kind !== 'restart') return showFinished(ctx, tx);
+        const result = await flow.submit(tx, version, browser, action, position);
+        if (result.kind === 'conflict') return ctx.redirect(`/login?tx=${tx.id}`);
+        if (result.kind === 'finished') return showFinished(ctx, result.tx);
+        await render(ctx, result.tx, binding, result.message);
+      },
+    }),
+  ];
 }

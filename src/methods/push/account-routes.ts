@@ -1,9 +1,8 @@
-import Router from '@koa/router';
 import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
-import type { Ctx, LatchState } from '../../http/context.ts';
-import { readForm } from '../../http/form.ts';
+import type { Ctx } from '../../http/context.ts';
+import { form, orRefuse, route, type Route } from '../../http/route.ts';
 import { authenticatorPage } from './account-pages.ts';
 import { qrDataUrl } from '../../ui/qr.ts';
 import { LatchError } from '../../util/errors.ts';
@@ -18,23 +17,25 @@ export interface AccountPushDeps extends AccountRouteDeps {
   push: Push;
 }
 
-export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
-  const router = new Router<LatchState>();
+const SIGN_IN_FIRST = () =>
+  new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
+
+export function accountPushRoutes(deps: AccountPushDeps): Route[] {
   const { push } = deps;
   const purpose = (session: AccountSession) => `push-account:${session.sid}`;
-
-  async function signedIn(ctx: Ctx): Promise<AccountSession> {
-    const session = await deps.session(ctx);
-    if (!session) throw new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
-    return session;
-  }
-
-  async function checkedForm(ctx: Ctx, session: AccountSession): Promise<void> {
-    const form = await readForm(ctx, deps.maxBodyBytes);
-    if (!deps.csrf.verify(purpose(session), form.csrf)) {
-      throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Phone sign-in from your account page and try again.', detail: 'stale or forged CSRF token on /account/authenticator' });
-    }
-  }
+  const signedIn = orRefuse(deps.session, SIGN_IN_FIRST);
+  /** Every change: the session and a form with its token. */
+  const change = {
+    auth: signedIn,
+    body: form(deps.maxBodyBytes),
+    csrf: {
+      tokens: deps.csrf,
+      purpose,
+      refuse: (): never => {
+        throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Phone sign-in from your account page and try again.', detail: 'stale or forged CSRF token on /account/authenticator' });
+      },
+    },
+  };
 
   const show = async (ctx: Ctx, session: AccountSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
     ctx.type = 'html';
@@ -51,38 +52,42 @@ export function accountPushRoutes(deps: AccountPushDeps): Router<LatchState> {
     return true;
   }
 
-  router.get('/account/authenticator', async (ctx) => {
-    ctx.state.route = '/account/authenticator';
-    await show(ctx, await signedIn(ctx));
-  });
-
-  router.post('/account/authenticator/activate', async (ctx) => {
-    ctx.state.route = '/account/authenticator/activate';
-    const session = await signedIn(ctx);
-    await checkedForm(ctx, session);
-    if (await needsStrongerSession(ctx, session)) return;
-    if (!deps.factorChanges.mayAdd(session.user, 'push')) {
-      ctx.status = 403;
-      await show(ctx, session, { message: NOT_ALLOWED });
-      return;
-    }
-    const onlyWithoutFactors = session.level === 'password';
-    const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, { onlyWithoutFactors });
-    const url = activationUrl(deps.baseUrl, token);
-    await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
-    await show(ctx, session, { activation: { url, qr: await qrDataUrl(url), minutes: Math.round(push.config.activationLifetime / 60_000), appUrl: `${deps.baseUrl}/authenticator/` } });
-  });
-
-  router.post('/account/authenticator/remove', async (ctx) => {
-    ctx.state.route = '/account/authenticator/remove';
-    const session = await signedIn(ctx);
-    await checkedForm(ctx, session);
-    // Otherwise removing, then activating (allowed when there is no phone), would move push too.
-    if (await needsStrongerSession(ctx, session)) return;
-    const removed = await push.devices.remove(session.user.id);
-    if (removed) await deps.authLog.record({ event: 'push-device-removed', result: 'success', reason: `the user removed ${removed.name}`, user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
-    await show(ctx, session, { message: removed ? `${removed.name} no longer signs you in.` : undefined });
-  });
-
-  return router;
+  return [
+    route({
+      method: 'get',
+      path: '/account/authenticator',
+      auth: signedIn,
+      handle: (ctx, { caller: session }) => show(ctx, session),
+    }),
+    route({
+      method: 'post',
+      path: '/account/authenticator/activate',
+      ...change,
+      async handle(ctx, { caller: session }) {
+        if (await needsStrongerSession(ctx, session)) return;
+        if (!deps.factorChanges.mayAdd(session.user, 'push')) {
+          ctx.status = 403;
+          await show(ctx, session, { message: NOT_ALLOWED });
+          return;
+        }
+        const onlyWithoutFactors = session.level === 'password';
+        const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, { onlyWithoutFactors });
+        const url = activationUrl(deps.baseUrl, token);
+        await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
+        await show(ctx, session, { activation: { url, qr: await qrDataUrl(url), minutes: Math.round(push.config.activationLifetime / 60_000), appUrl: `${deps.baseUrl}/authenticator/` } });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/account/authenticator/remove',
+      ...change,
+      async handle(ctx, { caller: session }) {
+        // Otherwise removing, then activating (allowed when there is no phone), would move push too.
+        if (await needsStrongerSession(ctx, session)) return;
+        const removed = await push.devices.remove(session.user.id);
+        if (removed) await deps.authLog.record({ event: 'push-device-removed', result: 'success', reason: `the user removed ${removed.name}`, user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
+        await show(ctx, session, { message: removed ? `${removed.name} no longer signs you in.` : undefined });
+      },
+    }),
+  ];
 }

@@ -62,7 +62,7 @@ test('two decisions at once: exactly one is applied', async () => {
   const body = await signed(sent.request.id, 'approve', sent.request.code);
   const results = await Promise.all([push.requests.decide(device, sent.request.id, body), push.requests.decide(device, sent.request.id, body)]);
   assert.equal(results.filter((r) => r.ok).length, 1);
-  assert.equal(results.find((r) => !r.ok && r.code === 'already_answered') !== undefined, true);
+  assert.equal(results.find((r) => !r.ok && r.error.code === 'already_answered') !== undefined, true);
 });
 
 test('an approval is used once, and only by the sign-in that asked', async () => {
@@ -92,7 +92,7 @@ test('a decision signed over other values (another request, answer or code) is r
   const forDeny = await signed(id, 'deny', '');
   for (const body of [{ ...forDeny, answer: 'approve' as const }, { ...(await signed('x'.repeat(22), 'approve', sent.request.code)) }, { ...(await signed(id, 'approve', '000')), code: sent.request.code }]) {
     const result = await push.requests.decide(device, id, body);
-    assert.ok(!result.ok && result.code === 'bad_signature');
+    assert.ok(!result.ok && result.error.code === 'bad_signature');
   }
   assert.equal((await push.requests.get(id))?.state, 'pending');
 });

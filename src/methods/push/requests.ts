@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { PushConfig } from '../../config/push.ts';
 import type { Store } from '../../store/contract.ts';
+import { LatchError } from '../../util/errors.ts';
 import { randomId, safeEqual } from '../../util/random.ts';
 import type { AuthLog } from '../../authn/auth-log.ts';
 import type { PushBus } from './bus.ts';
@@ -48,7 +49,8 @@ export type PushRequest = {
 export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired'> & { withCode: boolean };
 export type PushRefusal = 'paused' | 'too-many-wrong-codes' | 'too-many-pushes';
 export type SendResult = { ok: true; request: PushRequest } | { ok: false; reason: PushRefusal; retryAfterMs: number };
-export type DecideResult = { ok: true; state: PushState; message: string } | { ok: false; status: number; code: string; message: string; reason: string };
+/** A refusal is the device API's answer as it stands: status, code, the words for the phone, the reason for the log. */
+export type DecideResult = { ok: true; state: PushState; message: string } | { ok: false; error: LatchError };
 
 const requestKey = (id: string) => `push-request:${id}`;
 const pendingKey = (deviceId: string) => `push-pending:${deviceId}`;
@@ -153,7 +155,7 @@ export class PushRequests {
 
   /** Applies a signed decision from `device`. Every refusal leaves the request as it was. */
   async decide(device: PushDevice, id: string, body: DecisionBody): Promise<DecideResult> {
-    const refuse = (status: number, code: string, message: string, reason: string): DecideResult => ({ ok: false, status, code, message, reason });
+    const refuse = (status: number, code: string, publicMessage: string, detail: string): DecideResult => ({ ok: false, error: new LatchError({ status, code, publicMessage, detail }) });
     const request = await this.get(id);
     if (!request || request.deviceId !== device.id) return refuse(404, 'unknown_request', 'There is no such sign-in request for this device.', request ? 'the request belongs to another device' : 'unknown request id');
     if (!verifyDecision(device, id, body.answer, body.code, body.userVerified, body.signature)) return refuse(400, 'bad_signature', 'The decision was not signed by this device.', 'bad decision signature');

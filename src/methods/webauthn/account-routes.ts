@@ -1,13 +1,12 @@
-import Router from '@koa/router';
 import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
 import { allowedPasswordlessKinds } from './passwordless.ts';
 import type { EffectivePolicy } from '../../authn/policy.ts';
-import type { Ctx, LatchState } from '../../http/context.ts';
-import { readForm } from '../../http/form.ts';
+import type { Ctx } from '../../http/context.ts';
+import { form, orRedirect, orRefuse, route, type Route } from '../../http/route.ts';
 import { passkeysPage } from './account-pages.ts';
-import { errorPage } from '../../ui/pages.ts';
+import { LatchError } from '../../util/errors.ts';
 
 // The account page's "Passkeys and security keys": a signed-in user lists, adds, renames and
 // removes their own WebAuthn credentials. Every change needs the session and a CSRF token bound
@@ -32,8 +31,12 @@ function addMode(policy: EffectivePolicy): RegistrationMode | undefined {
 }
 const NOTICES: Record<string, string> = { added: 'Added.', renamed: 'Renamed.', removed: 'Removed.' };
 
-export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchState> {
-  const router = new Router<LatchState>();
+const LINKS = [{ href: PATH, label: 'Passkeys and security keys' }];
+const nothingChanged = (hint: string, detail: string) => new LatchError({ status: 403, code: 'forbidden', publicMessage: 'Nothing was changed.', hint, detail, links: LINKS });
+const STALE = () =>
+  nothingChanged('This page was out of date or you are no longer signed in. Open your passkeys again and retry.', 'passkey change refused: no session, or a stale or forged CSRF token');
+
+export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
   const { ceremonies } = deps;
   const purpose = (session: AccountSession) => `passkeys:${session.sid}`;
   const binding = (session: AccountSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
@@ -57,74 +60,71 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Router<LatchSt
     }).text;
   }
 
-  /** The session and the posted form, or undefined after answering (not signed in, forged form). */
-  async function change(ctx: Ctx): Promise<{ session: AccountSession; form: Record<string, string> } | undefined> {
-    const session = await deps.session(ctx);
-    const form = await readForm(ctx, deps.maxBodyBytes);
-    if (session && deps.csrf.verify(purpose(session), form.csrf)) {
-      if (await deps.factorChanges.mayChange(session.level, session.user.id)) return { session, form };
-      ctx.state.log.warn('passkey change refused: a password-only session, and the user already has a factor');
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = errorPage({
-        title: 'Nothing was changed.',
-        hint: 'To change your passkeys and security keys, sign out and sign in again with your second factor.',
-        links: [{ href: PATH, label: 'Passkeys and security keys' }],
-      }).text;
-      return undefined;
-    }
-    ctx.state.log.warn('passkey change refused: no session, or a stale or forged CSRF token');
-    ctx.status = 403;
-    ctx.type = 'html';
-    ctx.body = errorPage({ title: 'Nothing was changed.', hint: 'This page was out of date or you are no longer signed in. Open your passkeys again and retry.', links: [{ href: PATH, label: 'Passkeys and security keys' }] }).text;
-    return undefined;
+  const signedIn = orRedirect(deps.session, '/account/sign-in');
+  /** Every change: the session, a form with its token, and a session strong enough to change factors. */
+  const change = {
+    auth: orRefuse(deps.session, STALE),
+    body: form(deps.maxBodyBytes),
+    csrf: {
+      tokens: deps.csrf,
+      purpose,
+      refuse: (): never => {
+        throw STALE();
+      },
+    },
+  };
+  async function checkStrongEnough(session: AccountSession): Promise<void> {
+    if (await deps.factorChanges.mayChange(session.level, session.user.id)) return;
+    throw nothingChanged(
+      'To change your passkeys and security keys, sign out and sign in again with your second factor.',
+      'passkey change refused: a password-only session, and the user already has a factor',
+    );
   }
 
-  router.get(PATH, async (ctx) => {
-    ctx.state.route = PATH;
-    const session = await deps.session(ctx);
-    if (!session) return ctx.redirect('/account/sign-in');
-    await show(ctx, session);
-  });
-
-  router.post(`${PATH}/add`, async (ctx) => {
-    ctx.state.route = `${PATH}/add`;
-    const posted = await change(ctx);
-    if (!posted) return;
-    const { session, form } = posted;
-    const mode = modeFor(session);
-    if (!mode) {
-      ctx.state.log.warn('passkey registration refused: policy does not allow WebAuthn for this user');
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = errorPage({ title: 'Nothing was changed.', hint: NOT_ALLOWED, links: [{ href: PATH, label: 'Passkeys and security keys' }] }).text;
-      return;
-    }
-    const error = browserError(form);
-    if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
-    const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
-    if (!added.ok) {
-      ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
-      return show(ctx, session, added.message);
-    }
-    ctx.redirect(`${PATH}?done=added`);
-  });
-
-  router.post(`${PATH}/rename`, async (ctx) => {
-    ctx.state.route = `${PATH}/rename`;
-    const posted = await change(ctx);
-    if (!posted) return;
-    if (!(await ceremonies.credentials.rename(posted.session.user.id, posted.form.id ?? '', posted.form.name ?? ''))) return show(ctx, posted.session, 'That passkey or security key is not yours, or no longer exists.');
-    ctx.redirect(`${PATH}?done=renamed`);
-  });
-
-  router.post(`${PATH}/remove`, async (ctx) => {
-    ctx.state.route = `${PATH}/remove`;
-    const posted = await change(ctx);
-    if (!posted) return;
-    if (!(await ceremonies.credentials.remove(posted.session.user.id, posted.form.id ?? ''))) return show(ctx, posted.session, 'That passkey or security key is not yours, or no longer exists.');
-    ctx.redirect(`${PATH}?done=removed`);
-  });
-
-  return router;
+  return [
+    route({
+      method: 'get',
+      path: PATH,
+      auth: signedIn,
+      handle: (ctx, { caller: session }) => show(ctx, session),
+    }),
+    route({
+      method: 'post',
+      path: `${PATH}/add`,
+      ...change,
+      async handle(ctx, { caller: session, body: form }) {
+        await checkStrongEnough(session);
+        const mode = modeFor(session);
+        if (!mode) throw nothingChanged(NOT_ALLOWED, 'passkey registration refused: policy does not allow WebAuthn for this user');
+        const error = browserError(form);
+        if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
+        const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
+        if (!added.ok) {
+          ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
+          return show(ctx, session, added.message);
+        }
+        ctx.redirect(`${PATH}?done=added`);
+      },
+    }),
+    route({
+      method: 'post',
+      path: `${PATH}/rename`,
+      ...change,
+      async handle(ctx, { caller: session, body: form }) {
+        await checkStrongEnough(session);
+        if (!(await ceremonies.credentials.rename(session.user.id, form.id ?? '', form.name ?? ''))) return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
+        ctx.redirect(`${PATH}?done=renamed`);
+      },
+    }),
+    route({
+      method: 'post',
+      path: `${PATH}/remove`,
+      ...change,
+      async handle(ctx, { caller: session, body: form }) {
+        await checkStrongEnough(session);
+        if (!(await ceremonies.credentials.remove(session.user.id, form.id ?? ''))) return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
+        ctx.redirect(`${PATH}?done=removed`);
+      },
+    }),
+  ];
 }

@@ -1,6 +1,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import type { Document as XDocument, Element as XElement } from '@xmldom/xmldom';
-import { prescanXml, ShapeRejected, type ShapeLimits } from './prescan.ts';
+import { prescanXml, type ShapeLimits } from './prescan.ts';
+import { XmlRejected } from './rejected.ts';
 
 // The one way Latch reads XML from outside: strict, bounded and without DTDs. Everything a peer
 // sends (AuthnRequest, LogoutRequest/Response, SP metadata) goes through parseXml, which bounds
@@ -28,13 +29,7 @@ export const DEFAULT_XML_LIMITS: XmlLimits = {
   maxReferences: 1000,
 };
 
-/** Why a message was refused; `message` is safe to log, never shown with a stack. */
-export class XmlRejected extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'XmlRejected';
-  }
-}
+export { XmlRejected };
 
 const ELEMENT = 1;
 const TEXT = 3;
@@ -42,12 +37,7 @@ const TEXT = 3;
 export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
   const size = Buffer.byteLength(text, 'utf8');
   if (size > limits.maxBytes) throw new XmlRejected(`XML is ${size} bytes, more than the limit of ${limits.maxBytes}`);
-  try {
-    prescanXml(text, limits);
-  } catch (err) {
-    if (err instanceof ShapeRejected) throw new XmlRejected(err.message);
-    throw err;
-  }
+  prescanXml(text, limits);
   let doc: XmlDocument;
   try {
     doc = new DOMParser({
