@@ -2,17 +2,15 @@ import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import type { Ctx, LatchState } from '../http/context.ts';
 import { CSP } from '../http/security-headers.ts';
-import { bundleScript } from '../ui/browser-bundles.ts';
+import { browserScript } from '../ui/browser-bundles.ts';
 import { html } from '../util/html.ts';
 
 // Serves the Latch Authenticator phone web app at /authenticator/: page, manifest, service worker
-// and the script, bundled from src/authenticator/pwa/ on first use (src/ui/browser-bundles.ts).
+// and the script, bundled from src/authenticator/pwa/ (src/ui/browser-bundles.ts).
 
 const PWA = new URL('../authenticator/pwa/', import.meta.url);
 // The app also needs its manifest and service worker, which the site-wide policy does not allow.
 const APP_CSP = CSP.replace("default-src 'none';", "default-src 'none'; manifest-src 'self'; worker-src 'self';");
-
-const bundle = (entry: string) => bundleScript(new URL(entry, PWA), 'esm');
 
 const MANIFEST = {
   name: 'Latch Authenticator',
@@ -80,11 +78,11 @@ export function authenticatorAppRoutes(): Router<LatchState> {
   });
   router.get('/authenticator/app.js', async (ctx) => {
     ctx.state.route = '/authenticator/app.js';
-    send(ctx, 'text/javascript; charset=utf-8', await bundle('app.ts'));
+    send(ctx, 'text/javascript; charset=utf-8', await browserScript('authenticator-app.js'));
   });
   router.get('/authenticator/sw.js', async (ctx) => {
     ctx.state.route = '/authenticator/sw.js';
-    send(ctx, 'text/javascript; charset=utf-8', await bundle('sw.ts'));
+    send(ctx, 'text/javascript; charset=utf-8', await browserScript('authenticator-sw.js'));
   });
   router.get('/authenticator/app.css', (ctx) => {
     ctx.state.route = '/authenticator/app.css';
