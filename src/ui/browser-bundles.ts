@@ -1,10 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { registerStaticContent } from './static.ts';
 
 // Browser scripts written in TypeScript (the prompt's WebAuthn script, the Latch Authenticator
-// phone app), named in one list and bundled with esbuild into memory once per process, so
-// nothing built is committed and a plain `npm ci` is enough.
+// phone app), bundled with esbuild by `npm run build` into dist/browser/. Running from the sources
+// (tests, under tsx), there is no such folder: they are bundled in memory on first use instead.
 
 export const BROWSER_SCRIPTS = {
   'webauthn.js': { entry: new URL('./browser/webauthn.ts', import.meta.url), format: 'iife' },
@@ -13,25 +13,29 @@ export const BROWSER_SCRIPTS = {
 } as const;
 export type BrowserScript = keyof typeof BROWSER_SCRIPTS;
 
+/** Compiled into dist/, this module is JavaScript; under tsx it is the TypeScript source. */
+const BUILT = import.meta.url.endsWith('.js') ? new URL('../browser/', import.meta.url) : undefined;
 /** Served at /static/ by every page that needs them. */
 const PROMPT_SCRIPTS: BrowserScript[] = ['webauthn.js'];
 
 const cache = new Map<BrowserScript, Promise<string>>();
 
-/** The bundle of one script; a failed build is retried on the next call. */
+/** A bundle: read from the build, or bundled now from the sources; a failure is retried on the next call. */
 export function browserScript(name: BrowserScript): Promise<string> {
   let script = cache.get(name);
   if (!script) {
-    script = bundleForBrowser(name);
+    script = BUILT ? readFile(new URL(name, BUILT), 'utf8') : bundleForBrowser(name);
     script.catch(() => cache.delete(name));
     cache.set(name, script);
   }
   return script;
 }
 
-/** esbuild's minified bundle of one script, for the browsers Latch supports. */
+/** esbuild's minified bundle of one script, for the browsers Latch supports (used by the build too). */
 export async function bundleForBrowser(name: BrowserScript): Promise<string> {
   const { entry, format } = BROWSER_SCRIPTS[name];
+  // Only the build and runs from the sources need esbuild; dist/ runs without it.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [fileURLToPath(entry)],
     bundle: true,
@@ -46,7 +50,7 @@ export async function bundleForBrowser(name: BrowserScript): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-/** Builds the prompt's scripts at start and serves them under /static. */
+/** Reads (or bundles) the prompt's scripts at start and serves them under /static. */
 export async function buildBrowserBundles(): Promise<void> {
   for (const name of PROMPT_SCRIPTS) {
     registerStaticContent(name, 'text/javascript; charset=utf-8', Buffer.from(await browserScript(name)));
