@@ -8,9 +8,11 @@ import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-proce
 import { freePort } from '../support/redis-server.ts';
 
 // The README's install-and-start commands from a fresh clone: `npm ci`, which builds dist/, then
-// `npm start`, which prints the URL to open and how to add the first user, and runs the compiled
-// JavaScript with the browser scripts bundled at install; `npx latch urls` lists the account page;
-// SIGTERM shuts it down cleanly (exit code 0). Slow (npm ci compiles better-sqlite3): one clone.
+// `npm start`, which prints the URL to open and how to add the first user; `npx latch urls` lists
+// the account page; SIGTERM shuts it down cleanly (exit code 0). Between the two, `npm prune
+// --omit=dev` (README, Operations) removes tsx, TypeScript and esbuild: Latch runs its compiled
+// JavaScript and serves the browser scripts bundled at install. Slow (npm ci compiles
+// better-sqlite3): one clone.
 
 describe('README commands from a fresh clone', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -28,6 +30,9 @@ describe('README commands from a fresh clone', () => {
     const installed = await runCommand('npm', ['ci', '--no-audit', '--no-fund'], { env: cleanEnv(), cwd: clone, timeoutMs: 840_000 });
     assert.equal(installed.code, 0, `npm ci failed:\n${installed.stderr}`);
     assert.match(installed.stdout, /Built dist\/ in/, 'npm ci runs the build');
+    const pruned = await runCommand('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { env: cleanEnv(), cwd: clone });
+    assert.equal(pruned.code, 0, `npm prune failed:\n${pruned.stderr}`);
+    for (const tool of ['tsx', 'typescript', 'esbuild']) assert.ok(!fs.existsSync(path.join(clone, 'node_modules', tool)), `${tool} was pruned`);
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -70,7 +75,7 @@ describe('README commands from a fresh clone', () => {
     // SIGTERM to Latch (as systemd or a container runtime would send it); npm reports its exit code.
     const latchPid = descendants(server.pid!).find((pid) => /bin\/latch\.js\0serve/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
     assert.ok(latchPid, 'found the Latch process under npm');
-    // No loader (such as tsx) on its command line or in NODE_OPTIONS.
+    // No loader on its command line or in NODE_OPTIONS (and tsx is not even installed any more).
     assert.deepEqual(fs.readFileSync(`/proc/${latchPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1), ['bin/latch.js', 'serve']);
     assert.doesNotMatch(fs.readFileSync(`/proc/${latchPid}/environ`, 'utf8'), /(^|\0)NODE_OPTIONS=[^\0]*(tsx|--import|--loader)/);
     process.kill(latchPid, 'SIGTERM');
