@@ -49,6 +49,15 @@ describe('the compiled build', () => {
     assert.deepEqual(fs.readdirSync(root).filter((name) => name.startsWith('.dist')), [], 'no build folder left behind');
   });
 
+  test('prepare (npm ci, and npx when it links the folder) leaves a current build alone', async () => {
+    const stamp = path.join(root, 'dist', 'build-stamp.json');
+    const before = fs.statSync(stamp).mtimeMs;
+    const prepared = await runCommand(process.execPath, ['scripts/prepare.js'], { env, cwd: root });
+    assert.equal(prepared.code, 0, prepared.stderr);
+    assert.equal(prepared.stdout + prepared.stderr, '');
+    assert.equal(fs.statSync(stamp).mtimeMs, before);
+  });
+
   test('a source changed since the build is named; npm run build again brings the commands back', async () => {
     const main = path.join(root, 'src', 'main.ts');
     fs.appendFileSync(main, '// edited\n');
