@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { buildInputs, buildProblem, writeBuildStamp } from './build-stamp.ts';
+import { buildInputs, buildProblem, stampOfSources, writeBuildStamp } from './build-stamp.ts';
 import { tempDir } from '../test/support/temp.ts';
 
 // A small stand-in for the repository: the stamp is about which files changed, not what they are.
@@ -23,7 +23,7 @@ describe('build stamp', () => {
     write('src/main.test.ts', 'test\n');
     write('tsconfig.json', '{}\n');
     mkdirSync(dist);
-    writeBuildStamp(dist, root);
+    writeBuildStamp(dist, stampOfSources(root));
   });
   afterEach(() => cleanup());
 
