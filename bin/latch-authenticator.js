@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point for `latch-authenticator`, the command-line Latch Authenticator (see --help).
-import { register } from 'tsx/esm/api';
+// Entry point for `latch-authenticator`, the command-line Latch Authenticator (see --help); runs
+// dist/ like bin/latch.js.
+import { importBuilt } from './built.js';
 
-register();
-const { main } = await import('../src/authenticator/cli/main.ts');
+const { main } = await importBuilt('authenticator/cli/main.js');
 await main(process.argv.slice(2));

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Entry point for `latch` (npm start, npx latch). Latch runs its TypeScript sources through tsx,
-// so there is no build step between editing and running.
-import { register } from 'tsx/esm/api';
+// Entry point for `latch` (npm start, npx latch): runs the JavaScript compiled into dist/ by
+// `npm run build`, which npm ci runs.
+import { importBuilt } from './built.js';
 
-register();
-await import('../src/cli/main.ts');
+await importBuilt('cli/main.js');

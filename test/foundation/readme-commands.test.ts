@@ -7,9 +7,12 @@ import { after, describe, test } from 'node:test';
 import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-process.ts';
 import { freePort } from '../support/redis-server.ts';
 
-// The README's install-and-start commands from a fresh clone: `npm ci`, then `npm start`, which
-// prints the URL to open and how to add the first user; `npx latch urls` lists the account page;
-// SIGTERM shuts it down cleanly (exit code 0). Slow (npm ci compiles better-sqlite3): one clone.
+// The README's install-and-start commands from a fresh clone: `npm ci`, which builds dist/, then
+// `npm start`, which prints the URL to open and how to add the first user; `npx latch urls` lists
+// the account page; SIGTERM shuts it down cleanly (exit code 0). Between the two, `npm prune
+// --omit=dev` (README, Operations) removes tsx, TypeScript and esbuild: Latch runs its compiled
+// JavaScript and serves the browser scripts bundled at install. Slow (npm ci compiles
+// better-sqlite3): one clone.
 
 describe('README commands from a fresh clone', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -26,6 +29,10 @@ describe('README commands from a fresh clone', () => {
 
     const installed = await runCommand('npm', ['ci', '--no-audit', '--no-fund'], { env: cleanEnv(), cwd: clone, timeoutMs: 840_000 });
     assert.equal(installed.code, 0, `npm ci failed:\n${installed.stderr}`);
+    assert.match(installed.stdout, /Built dist\/ in/, 'npm ci runs the build');
+    const pruned = await runCommand('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { env: cleanEnv(), cwd: clone });
+    assert.equal(pruned.code, 0, `npm prune failed:\n${pruned.stderr}`);
+    for (const tool of ['tsx', 'typescript', 'esbuild']) assert.ok(!fs.existsSync(path.join(clone, 'node_modules', tool)), `${tool} was pruned`);
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -54,6 +61,12 @@ describe('README commands from a fresh clone', () => {
     assert.equal(health.status, 200);
     const home = await fetch(`${baseUrl}/`);
     assert.match(await home.text(), /You are not signed in\./);
+    const scripts = { '/static/webauthn.js': 'webauthn.js', '/authenticator/app.js': 'authenticator-app.js', '/authenticator/sw.js': 'authenticator-sw.js' };
+    for (const [url, built] of Object.entries(scripts)) {
+      const served = await fetch(`${baseUrl}${url}`);
+      assert.equal(served.status, 200, url);
+      assert.equal(await served.text(), fs.readFileSync(path.join(clone, 'dist', 'browser', built), 'utf8'), `${url} is the bundle built at install`);
+    }
 
     const urls = await runCommand('npx', ['latch', 'urls'], { env, cwd: clone });
     assert.equal(urls.code, 0, urls.stderr);
@@ -62,6 +75,9 @@ describe('README commands from a fresh clone', () => {
     // SIGTERM to Latch (as systemd or a container runtime would send it); npm reports its exit code.
     const latchPid = descendants(server.pid!).find((pid) => /bin\/latch\.js\0serve/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
     assert.ok(latchPid, 'found the Latch process under npm');
+    // No loader on its command line or in NODE_OPTIONS (and tsx is not even installed any more).
+    assert.deepEqual(fs.readFileSync(`/proc/${latchPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1), ['bin/latch.js', 'serve']);
+    assert.doesNotMatch(fs.readFileSync(`/proc/${latchPid}/environ`, 'utf8'), /(^|\0)NODE_OPTIONS=[^\0]*(tsx|--import|--loader)/);
     process.kill(latchPid, 'SIGTERM');
     assert.equal(await exited, 0, `graceful shutdown exits 0:\n${stderr}`);
   });

@@ -2,17 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Ctx } from '../../http/context.ts';
 import { route, type Route } from '../../http/route.ts';
 import { CSP } from '../../http/security-headers.ts';
-import { bundleScript } from '../../ui/browser-bundles.ts';
+import { browserScript } from '../../ui/browser-bundles.ts';
 import { html } from '../../util/html.ts';
 
 // Serves the Latch Authenticator phone web app at /authenticator/: page, manifest, service worker
-// and the script, bundled from src/authenticator/pwa/ on first use (src/ui/browser-bundles.ts).
+// and the script, bundled from src/authenticator/pwa/ (src/ui/browser-bundles.ts).
 
 const PWA = new URL('../../authenticator/pwa/', import.meta.url);
 // The app also needs its manifest and service worker, which the site-wide policy does not allow.
 const APP_CSP = CSP.replace("default-src 'none';", "default-src 'none'; manifest-src 'self'; worker-src 'self';");
-
-const bundle = (entry: string) => bundleScript(new URL(entry, PWA), 'esm');
 
 const MANIFEST = {
   name: 'Latch Authenticator',
@@ -89,8 +87,8 @@ export function authenticatorAppRoutes(): Route[] {
         send(ctx, 'html', page().text, 'no-store');
       },
     }),
-    asset('app.js', 'text/javascript; charset=utf-8', () => bundle('app.ts')),
-    asset('sw.js', 'text/javascript; charset=utf-8', () => bundle('sw.ts')),
+    asset('app.js', 'text/javascript; charset=utf-8', () => browserScript('authenticator-app.js')),
+    asset('sw.js', 'text/javascript; charset=utf-8', () => browserScript('authenticator-sw.js')),
     asset('app.css', 'text/css; charset=utf-8', () => readFileSync(new URL('app.css', PWA))),
     asset('icon.svg', 'image/svg+xml', () => readFileSync(new URL('icon.svg', PWA)), 'public, max-age=86400'),
     asset('manifest.webmanifest', 'application/manifest+json', () => JSON.stringify(MANIFEST)),
