@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import type { Namespace, Part } from './record-kinds.ts';
 import { records } from './records.ts';
 
 // The list of everything in the store: no two namespaces can produce the same key, every key is
-// built exactly as Latch has always written it (existing data keeps working).
+// built exactly as Latch has always written it (existing data keeps working), and each namespace
+// is named by its owner only.
+
+const SRC = path.resolve(import.meta.dirname, '..');
 
 /** Which space a namespace's names live in: the backends keep keys, indexes, streams and channels apart. */
 function spaceOf(namespace: Namespace): string {
@@ -133,6 +138,25 @@ describe('store records', () => {
     });
   });
 
+  it('each namespace is named by its owner, and only there', () => {
+    const named = new Map<string, Set<string>>();
+    for (const file of sourceFiles(SRC)) {
+      const relative = path.relative(SRC, file).split(path.sep).join('/');
+      if (relative.startsWith('store/')) continue;
+      for (const [, name] of fs.readFileSync(file, 'utf8').matchAll(/(?<![\w/.])records\.(\w+)\b(?!\.ts)/g)) {
+        named.set(name!, (named.get(name!) ?? new Set()).add(relative));
+      }
+    }
+    const wrong: string[] = [];
+    for (const [name, files] of named) {
+      const namespace = all[name];
+      if (!namespace) wrong.push(`records.${name} (in ${[...files].join(', ')}) is not declared`);
+      else if (files.size !== 1 || !files.has(namespace.owner)) wrong.push(`records.${name} is owned by ${namespace.owner}, named in ${[...files].join(', ')}`);
+    }
+    for (const [name, namespace] of Object.entries(all)) if (!named.has(name)) wrong.push(`records.${name} is declared but ${namespace.owner} does not use it`);
+    assert.deepEqual(wrong, []);
+  });
+
   it('accessors read and write through the store under those keys, with their TTLs', async () => {
     const store = new MemoryStore();
     const sessions = records.session.holding<{ sid: string; apps: Record<string, { name: string }> }>();
@@ -195,3 +219,10 @@ function exampleKey(prefix: string, parts: readonly Part[]): string {
   return [prefix, ...parts.map((part) => `<${typeof part === 'string' ? part : part.name}>`)].join(':');
 }
 
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
