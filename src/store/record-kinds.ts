@@ -29,7 +29,11 @@ export type KeyArgs<P extends readonly Part[]> = P extends readonly []
     : [key: { readonly [Q in P[number] as PartName<Q>]: PartValue<Q> }];
 
 /** The write options a TTL policy takes: a TTL that cannot be forgotten, none, or the writer's choice. */
-export type TtlArgs<T extends TtlPolicy> = T extends 'required' ? [options: { ttlMs: number }] : T extends 'optional' ? [options?: WriteOptions] : [];
+export type TtlArgs<T extends TtlPolicy> = T extends 'required'
+  ? [options: { ttlMs: number }]
+  : T extends 'optional'
+    ? [options?: WriteOptions]
+    : [];
 
 /**
  * T when it goes through JSON unchanged: strings, numbers, booleans, null, arrays and plain objects
@@ -181,7 +185,9 @@ function keying(prefix: string, parts: readonly Part[]) {
 /** Write options as the caller gave them (TtlArgs typed them). */
 const writeOptions = (options: unknown) => options as WriteOptions | undefined;
 
-export function value<const P extends readonly Part[], const T extends TtlPolicy>(declared: ExpiringDeclaration<P, T>): ValueNamespace<P, T> {
+export function value<const P extends readonly Part[], const T extends TtlPolicy>(
+  declared: ExpiringDeclaration<P, T>,
+): ValueNamespace<P, T> {
   const { keyOf, split } = keying(declared.prefix, declared.parts);
   function holding<V>(): ValueRecord<V, P, T> {
     return {
@@ -208,7 +214,9 @@ export function value<const P extends readonly Part[], const T extends TtlPolicy
   return { ...declared, kind: 'value', holding };
 }
 
-export function counter<const P extends readonly Part[]>(declared: ExpiringDeclaration<P, 'required'>): CounterNamespace<P> {
+export function counter<const P extends readonly Part[]>(
+  declared: ExpiringDeclaration<P, 'required'>,
+): CounterNamespace<P> {
   const { keyOf, split } = keying(declared.prefix, declared.parts);
   return {
     ...declared,

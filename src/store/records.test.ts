@@ -54,7 +54,9 @@ function collisions(declared: Record<string, Namespace>): string[] {
   const found: string[] = [];
   for (const space of bySpace.values()) {
     space.forEach((a, i) => {
-      for (const b of space.slice(i + 1)) if (collide(a, b)) found.push(`${a.name} (${a.text}) and ${b.name} (${b.text})`);
+      for (const b of space.slice(i + 1)) {
+        if (collide(a, b)) found.push(`${a.name} (${a.text}) and ${b.name} (${b.text})`);
+      }
     });
   }
   return found;
@@ -70,9 +72,12 @@ describe('store records', () => {
   it('the collision check sees duplicates and prefixes, and reads closed sets', () => {
     const { session, sessionsOfUser, oidcArtifact, oidcSessionOfUid, serverSecret, authLog } = records;
     assert.deepEqual(collisions({ a: session, b: { ...session } }), ['a (session:) and b (session:)']);
-    assert.deepEqual(collisions({ a: session, b: { ...session, prefix: 'session:user' } }), ['a (session:) and b (session:user:)']);
-    assert.deepEqual(collisions({ a: session, b: { ...serverSecret, prefix: 'session:x' } }), ['a (session:) and b (session:x)']);
-    assert.deepEqual(collisions({ a: session, b: { ...sessionsOfUser, prefix: 'session' } }), [], 'indexes are a space of their own');
+    const longer = { ...session, prefix: 'session:user' };
+    assert.deepEqual(collisions({ a: session, b: longer }), ['a (session:) and b (session:user:)']);
+    const exact = { ...serverSecret, prefix: 'session:x' };
+    assert.deepEqual(collisions({ a: session, b: exact }), ['a (session:) and b (session:x)']);
+    const index = { ...sessionsOfUser, prefix: 'session' };
+    assert.deepEqual(collisions({ a: session, b: index }), [], 'indexes are a space of their own');
     assert.deepEqual(collisions({ a: oidcArtifact, b: oidcSessionOfUid }), []);
     assert.deepEqual(collisions({ a: { ...oidcArtifact, parts: ['model', 'id'] }, b: oidcSessionOfUid }), [
       'a (oidc:) and b (oidc:SessionUid:)',
@@ -151,9 +156,13 @@ describe('store records', () => {
     for (const [name, files] of named) {
       const namespace = all[name];
       if (!namespace) wrong.push(`records.${name} (in ${[...files].join(', ')}) is not declared`);
-      else if (files.size !== 1 || !files.has(namespace.owner)) wrong.push(`records.${name} is owned by ${namespace.owner}, named in ${[...files].join(', ')}`);
+      else if (files.size !== 1 || !files.has(namespace.owner)) {
+        wrong.push(`records.${name} is owned by ${namespace.owner}, named in ${[...files].join(', ')}`);
+      }
     }
-    for (const [name, namespace] of Object.entries(all)) if (!named.has(name)) wrong.push(`records.${name} is declared but ${namespace.owner} does not use it`);
+    for (const [name, namespace] of Object.entries(all)) {
+      if (!named.has(name)) wrong.push(`records.${name} is declared but ${namespace.owner} does not use it`);
+    }
     assert.deepEqual(wrong, []);
   });
 
@@ -165,9 +174,11 @@ describe('store records', () => {
     assert.ok(((await store.ttl('session:s1')) ?? 0) > 59_000);
     const found = await sessions.getVersioned(store, 's1');
     assert.ok(found);
-    assert.equal(await sessions.compareAndSet(store, 's1', found.version, { sid: 's1', apps: { a: { name: 'A' } } }, { ttlMs: 1000 }), true);
-    assert.equal(await sessions.compareAndSet(store, 's1', found.version, { sid: 's1', apps: {} }, { ttlMs: 1000 }), false);
-    assert.deepEqual(await sessions.take(store, 's1'), { sid: 's1', apps: { a: { name: 'A' } } });
+    const changed = { sid: 's1', apps: { a: { name: 'A' } } };
+    assert.equal(await sessions.compareAndSet(store, 's1', found.version, changed, { ttlMs: 1000 }), true);
+    const stale = { sid: 's1', apps: {} };
+    assert.equal(await sessions.compareAndSet(store, 's1', found.version, stale, { ttlMs: 1000 }), false);
+    assert.deepEqual(await sessions.take(store, 's1'), changed);
     assert.equal(await store.get('session:s1'), undefined);
 
     const skipped = records.passkeyOfferSkipped.holding<true>();
