@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Json, RangeQuery, Store, StoredEvent } from '../store/contract.ts';
+import { records } from '../store/records.ts';
 
 // The authentication log: every sign-in decision, in the store's event log (queryable by time for
 // the admin API) and in the JSON log. Entries never hold a password, code or other secret.
@@ -26,7 +27,13 @@ export interface AuthLogQuery extends RangeQuery {
   result?: string;
 }
 
-export const AUTH_LOG_STREAM = 'authlog';
+/** An entry as stored: the fields of AuthEvent, and whatever else a caller added. */
+type StoredAuthEvent = AuthEvent & Record<string, Json>;
+
+const authEvents = records.authLog.holding<StoredAuthEvent>();
+
+/** The stream's name, for tools that read the log from the store directly. */
+export const AUTH_LOG_STREAM = records.authLog.name;
 
 export class AuthLog {
   constructor(
@@ -35,15 +42,15 @@ export class AuthLog {
   ) {}
 
   async record(entry: AuthEvent): Promise<void> {
-    const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as Record<string, Json>;
-    await this.store.append(AUTH_LOG_STREAM, clean);
+    const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as StoredAuthEvent;
+    await authEvents.append(this.store, clean);
     this.log.info({ auth: clean }, `auth ${entry.event} ${entry.result}: ${entry.reason}`);
   }
 
   /** Newest first by default; filters by user and result after the time range. */
-  async query(query: AuthLogQuery = {}): Promise<StoredEvent<AuthEvent & Record<string, Json>>[]> {
+  async query(query: AuthLogQuery = {}): Promise<StoredEvent<StoredAuthEvent>[]> {
     const { user, result, ...range } = query;
-    const events = await this.store.range<AuthEvent & Record<string, Json>>(AUTH_LOG_STREAM, {
+    const events = await authEvents.range(this.store, {
       reverse: true,
       ...range,
       limit: user || result ? 1000 : range.limit,

@@ -1,4 +1,5 @@
 import type { Store } from '../store/contract.ts';
+import { records } from '../store/records.ts';
 import { minutes } from '../util/words.ts';
 import type { StepOutcome } from './step.ts';
 
@@ -9,8 +10,6 @@ import type { StepOutcome } from './step.ts';
 
 export type CodeVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-const key = (userId: string) => `throttle:codes:${userId}`;
-
 export class CodeThrottle {
   constructor(
     private readonly store: Store,
@@ -19,13 +18,13 @@ export class CodeThrottle {
 
   /** Counts one attempt; refused when the user already had `maxFailures` wrong ones in the window. */
   async attempt(userId: string): Promise<CodeVerdict> {
-    const attempts = await this.store.increment(key(userId), 1, { ttlMs: this.limit.window });
+    const attempts = await records.codeAttempts.increment(this.store, userId, 1, { ttlMs: this.limit.window });
     if (attempts <= this.limit.maxFailures) return { allowed: true };
-    return { allowed: false, retryAfterMs: (await this.store.ttl(key(userId))) ?? this.limit.window };
+    return { allowed: false, retryAfterMs: (await records.codeAttempts.ttl(this.store, userId)) ?? this.limit.window };
   }
 
   async recordSuccess(userId: string): Promise<void> {
-    await this.store.delete(key(userId));
+    await records.codeAttempts.delete(this.store, userId);
   }
 }
 

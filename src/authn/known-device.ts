@@ -1,4 +1,5 @@
 import type { Store } from '../store/contract.ts';
+import { records } from '../store/records.ts';
 import { hmac, randomId, safeEqual } from '../util/random.ts';
 
 // The known-device cookie: a long-lived random browser id, MAC-protected so it cannot be forged,
@@ -8,7 +9,7 @@ import { hmac, randomId, safeEqual } from '../util/random.ts';
 
 type DeviceRecord = { users: { [userId: string]: { username: string; verifiedAt: number } } };
 
-const key = (deviceId: string) => `known-device:${deviceId}`;
+const deviceRecords = records.knownDevice.holding<DeviceRecord>();
 
 export class KnownDevices {
   constructor(
@@ -31,15 +32,15 @@ export class KnownDevices {
   }
 
   async markVerified(deviceId: string, user: { id: string; username: string }): Promise<void> {
-    const record = (await this.store.get<DeviceRecord>(key(deviceId))) ?? { users: {} };
+    const record = (await deviceRecords.get(this.store, deviceId)) ?? { users: {} };
     record.users[user.id] = { username: user.username.toLowerCase(), verifiedAt: Date.now() };
-    await this.store.set(key(deviceId), record, { ttlMs: this.lifetimeMs });
+    await deviceRecords.set(this.store, deviceId, record, { ttlMs: this.lifetimeMs });
   }
 
   /** True when this browser completed a second factor for the user (by id or by login name). */
   async isKnownFor(deviceId: string | undefined, user: { id?: string; login?: string }): Promise<boolean> {
     if (!deviceId) return false;
-    const record = await this.store.get<DeviceRecord>(key(deviceId));
+    const record = await deviceRecords.get(this.store, deviceId);
     if (!record) return false;
     return Object.entries(record.users).some(
       ([id, entry]) => (user.id !== undefined && id === user.id) || (user.login !== undefined && entry.username === user.login.toLowerCase()),

@@ -1,4 +1,5 @@
 import type { Store } from '../store/contract.ts';
+import { records } from '../store/records.ts';
 import type { SecondFactorKind } from './policy.ts';
 
 // "Yes, this is my device": after a second factor, the user may let this browser skip the second
@@ -20,25 +21,25 @@ export type RememberedEntry = {
 
 type RememberedRecord = { entries: RememberedEntry[] };
 
-const key = (deviceId: string, userId: string) => `remembered:${deviceId}:${userId}`;
+const rememberedRecords = records.rememberedDevice.holding<RememberedRecord>();
 
 export class RememberedDevices {
   constructor(private readonly store: Store) {}
 
   async remember(deviceId: string, userId: string, entry: Omit<RememberedEntry, 'createdAt'>): Promise<void> {
     const now = Date.now();
-    const record = (await this.store.get<RememberedRecord>(key(deviceId, userId))) ?? { entries: [] };
+    const record = (await rememberedRecords.get(this.store, { deviceId, userId })) ?? { entries: [] };
     // One entry per (scope, application): confirming again renews it.
     const entries = record.entries.filter((e) => e.expiresAt > now && !(e.scope === entry.scope && (e.scope === 'all' || e.appId === entry.appId)));
     entries.push({ ...entry, createdAt: now });
     const ttlMs = Math.max(...entries.map((e) => e.expiresAt)) - now;
-    await this.store.set(key(deviceId, userId), { entries }, { ttlMs });
+    await rememberedRecords.set(this.store, { deviceId, userId }, { entries }, { ttlMs });
   }
 
   /** The entry that lets this browser skip the second factor for this application, if any. */
   async covering(deviceId: string | undefined, userId: string, appId: string, allowed: SecondFactorKind[]): Promise<RememberedEntry | undefined> {
     if (!deviceId) return undefined;
-    const record = await this.store.get<RememberedRecord>(key(deviceId, userId));
+    const record = await rememberedRecords.get(this.store, { deviceId, userId });
     const now = Date.now();
     return record?.entries.find(
       (e) => e.expiresAt > now && allowed.includes(e.kind) && (e.scope === 'all' || e.appId === appId),
@@ -46,6 +47,6 @@ export class RememberedDevices {
   }
 
   async forget(deviceId: string, userId: string): Promise<void> {
-    await this.store.delete(key(deviceId, userId));
+    await rememberedRecords.delete(this.store, { deviceId, userId });
   }
 }

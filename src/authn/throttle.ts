@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LatchConfig } from '../config/schema.ts';
 import type { Store } from '../store/contract.ts';
+import type { CounterNamespace } from '../store/record-kinds.ts';
+import { records } from '../store/records.ts';
 import { randomId, sha256 } from '../util/random.ts';
 
 // Failed-password throttling. Attempts are counted per client address and per account in fixed
@@ -32,9 +34,14 @@ export function accountOf(user: { id: string } | undefined, login: string): stri
   return user ? `id:${user.id}` : `login:${login.normalize('NFC').trim().toLowerCase()}`;
 }
 
-const accountKey = (account: string) => `throttle:account:${sha256(account)}`;
-const ipKey = (ip: string) => `throttle:ip:${ip}`;
-const checkLockKey = (txId: string) => `throttle:password-check:${txId}`;
+/** Where attempts are counted: an account's counter or a client address's. */
+interface Count {
+  counter: CounterNamespace<readonly [string]>;
+  key: string;
+}
+const accountCount = (account: string): Count => ({ counter: records.accountAttempts, key: sha256(account) });
+const addressCount = (ip: string): Count => ({ counter: records.addressAttempts, key: ip });
+const checkLocks = records.passwordCheckLock.holding<string>();
 
 type Limit = LatchConfig['throttle']['perIp'];
 
@@ -54,7 +61,7 @@ export class PasswordThrottle {
 
   /** Counts an attempt from this client address, before anything else is asked. */
   async reserveAddress(ip: string): Promise<ThrottleVerdict> {
-    return this.reserve(ipKey(ip), 'ip', this.limits.perIp);
+    return this.reserve(addressCount(ip), 'ip', this.limits.perIp);
   }
 
   /**
@@ -64,7 +71,7 @@ export class PasswordThrottle {
   async reserveAccount(attempt: PasswordAttempt, account: string, knownBrowser: boolean): Promise<ThrottleVerdict> {
     attempt.account = account;
     if (knownBrowser) return { allowed: true };
-    const verdict = await this.reserve(accountKey(account), 'account', this.limits.perAccount);
+    const verdict = await this.reserve(accountCount(account), 'account', this.limits.perAccount);
     if (verdict.allowed) attempt.countedForAccount = true;
     else attempt.refused = verdict;
     return verdict;
@@ -72,14 +79,16 @@ export class PasswordThrottle {
 
   /** The password was right: no failure from this address, and the account starts afresh. */
   async succeeded(attempt: PasswordAttempt): Promise<void> {
-    await this.giveBack(ipKey(attempt.ip));
-    if (attempt.account !== undefined) await this.store.delete(accountKey(attempt.account));
+    await this.giveBack(addressCount(attempt.ip));
+    if (attempt.account === undefined) return;
+    const { counter, key } = accountCount(attempt.account);
+    await counter.delete(this.store, key);
   }
 
   /** No password was tried (the directory did not answer, or the account refused): nobody counts it. */
   async notChecked(attempt: PasswordAttempt): Promise<void> {
-    await this.giveBack(ipKey(attempt.ip));
-    if (attempt.countedForAccount && attempt.account !== undefined) await this.giveBack(accountKey(attempt.account));
+    await this.giveBack(addressCount(attempt.ip));
+    if (attempt.countedForAccount && attempt.account !== undefined) await this.giveBack(accountCount(attempt.account));
   }
 
   /**
@@ -88,42 +97,41 @@ export class PasswordThrottle {
    * is then checked and counted like any other; undefined when the first does not end in time.
    */
   async oneCheckAtATime<T>(txId: string, check: () => Promise<T>): Promise<T | undefined> {
-    const key = checkLockKey(txId);
     const holder = randomId(16);
-    if (!(await this.lock(key, holder))) return undefined;
+    if (!(await this.lock(txId, holder))) return undefined;
     try {
       return await check();
     } finally {
-      await this.unlock(key, holder);
+      await this.unlock(txId, holder);
     }
   }
 
   /** Counts one attempt; over the limit it is refused and given back, since no password was tried. */
-  private async reserve(key: string, scope: ThrottleRefusal['scope'], limit: Limit): Promise<ThrottleVerdict> {
-    const attempts = await this.store.increment(key, 1, { ttlMs: limit.window });
+  private async reserve({ counter, key }: Count, scope: ThrottleRefusal['scope'], limit: Limit): Promise<ThrottleVerdict> {
+    const attempts = await counter.increment(this.store, key, 1, { ttlMs: limit.window });
     if (attempts <= limit.maxFailures) return { allowed: true };
-    await this.giveBack(key);
-    return { allowed: false, scope, retryAfterMs: (await this.store.ttl(key)) ?? limit.window };
+    await this.giveBack({ counter, key });
+    return { allowed: false, scope, retryAfterMs: (await counter.ttl(this.store, key)) ?? limit.window };
   }
 
-  private async giveBack(key: string): Promise<void> {
+  private async giveBack({ counter, key }: Count): Promise<void> {
     // When the window ended meanwhile, the -1 starts a counter of its own: let it expire at once.
-    await this.store.increment(key, -1, { ttlMs: 1 });
+    await counter.increment(this.store, key, -1, { ttlMs: 1 });
   }
 
-  private async lock(key: string, holder: string): Promise<boolean> {
+  private async lock(txId: string, holder: string): Promise<boolean> {
     const deadline = Date.now() + this.checkLock.waitMs;
     for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-      if (await this.store.createIfAbsent(key, holder, { ttlMs: this.checkLock.ttlMs })) return true;
+      if (await checkLocks.createIfAbsent(this.store, txId, holder, { ttlMs: this.checkLock.ttlMs })) return true;
       if (Date.now() + pause > deadline) return false;
       await sleep(pause);
     }
   }
 
   /** Ends the lock only if it is still ours: one that outlived its TTL may be another check's now. */
-  private async unlock(key: string, holder: string): Promise<void> {
-    const lock = await this.store.getVersioned<string>(key);
+  private async unlock(txId: string, holder: string): Promise<void> {
+    const lock = await checkLocks.getVersioned(this.store, txId);
     // The store has no conditional delete: a compare-and-set that expires the lock at once is one.
-    if (lock?.value === holder) await this.store.compareAndSet(key, lock.version, holder, { ttlMs: 1 });
+    if (lock?.value === holder) await checkLocks.compareAndSet(this.store, txId, lock.version, holder, { ttlMs: 1 });
   }
 }

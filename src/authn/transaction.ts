@@ -1,5 +1,6 @@
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { Json, Store } from '../store/contract.ts';
+import { records } from '../store/records.ts';
 import { randomId } from '../util/random.ts';
 import type { AuthLevel, SignInOutcome, SignInRequest } from './contract.ts';
 
@@ -52,11 +53,7 @@ export interface LoginTransaction {
   failureMessage?: { message: string; hint?: string };
 }
 
-const key = (id: string) => `tx:${id}`;
-
-function toJson(tx: LoginTransaction): Json {
-  return tx as unknown as Json;
-}
+const transactionRecords = records.transaction.holding<LoginTransaction>();
 
 export class TransactionStore {
   constructor(
@@ -78,15 +75,15 @@ export class TransactionStore {
       decisions: [],
       ...init,
     };
-    await this.store.set(key(tx.id), toJson(tx), { ttlMs: this.lifetimeMs });
+    await transactionRecords.set(this.store, tx.id, tx, { ttlMs: this.lifetimeMs });
     return tx;
   }
 
   async load(id: string): Promise<{ tx: LoginTransaction; version: number } | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-    const found = await this.store.getVersioned<Json>(key(id));
+    const found = await transactionRecords.getVersioned(this.store, id);
     if (!found) return undefined;
-    const tx = found.value as unknown as LoginTransaction;
+    const tx = found.value;
     if (tx.expiresAt <= Date.now()) return undefined;
     return { tx, version: found.version };
   }
@@ -95,10 +92,10 @@ export class TransactionStore {
   async save(tx: LoginTransaction, version: number): Promise<boolean> {
     const ttlMs = tx.expiresAt - Date.now();
     if (ttlMs <= 0) return false;
-    return this.store.compareAndSet(key(tx.id), version, toJson({ ...tx, seq: tx.seq + 1 }), { ttlMs });
+    return transactionRecords.compareAndSet(this.store, tx.id, version, { ...tx, seq: tx.seq + 1 }, { ttlMs });
   }
 
   async delete(id: string): Promise<void> {
-    await this.store.delete(key(id));
+    await transactionRecords.delete(this.store, id);
   }
 }

@@ -1,7 +1,8 @@
 // The one storage contract of Latch (DESIGN.md, "Storage"). Two backends implement it: SQLite
 // (embedded default, one node) and Redis (several nodes). The same contract tests run against
-// both (src/store/contract.test.ts). Values are JSON; keys are strings chosen by the caller,
-// namespaced like "session:<id>". TTLs are milliseconds.
+// both (src/store/contract.test.ts). Values are JSON; keys are strings namespaced like
+// "session:<id>", every namespace declared once in src/store/records.ts, which the rest of Latch
+// goes through. TTLs are milliseconds.
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

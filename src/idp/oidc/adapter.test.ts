@@ -140,6 +140,10 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     assert.equal(await store.ttl('oidc:Client:client-1'), undefined);
     assert.equal((await adapter('Client').find('client-1'))?.client_id, 'client-1');
   });
+
+  withStore('a model outside the declared list is refused (its keys could collide with the adapter\'s own)', async (_store, adapter) => {
+    assert.throws(() => adapter('SessionUid'), /unknown model "SessionUid"; add it to OIDC_MODELS in src\/store\/records.ts/);
+  });
 }
 
 adapterCases('memory store', async () => new MemoryStore());

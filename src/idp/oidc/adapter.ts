@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { errors } from 'oidc-provider';
 import type { Json, Store } from '../../store/contract.ts';
+import { OIDC_MODELS, records, type OidcModel } from '../../store/records.ts';
 
 // oidc-provider's storage contract (its "Adapter": upsert, find, findByUid, findByUserCode,
 // consume, destroy, revokeByGrantId) on Latch's Store, so that codes, tokens, grants, sessions and
 // interactions live in SQLite or Redis like the rest of Latch's state.
 //
-// Keys: "oidc:<Model>:<id>" holds a payload; "oidc:SessionUid:<uid>" and
+// Keys (src/store/records.ts): "oidc:<Model>:<id>" holds a payload; "oidc:SessionUid:<uid>" and
 // "oidc:UserCode:<code>" point at the id that has them; "oidc:RevokedGrant:<grantId>" marks a
 // revoked grant for as long as anything issued under it could live, and every artifact of that
 // grant is gone from then on (find returns nothing). A mark instead of a list of each grant's
@@ -44,42 +45,52 @@ export interface AdapterOptions {
 
 const CAS_ATTEMPTS = 20;
 
+/** A payload as stored: JSON, fields as oidc-provider named them. */
+type StoredPayload = { [field: string]: Json };
+
+const artifacts = records.oidcArtifact.holding<StoredPayload>();
+/** The id of the session with a uid, and of the device code with a user code. */
+const sessionOfUid = records.oidcSessionOfUid.holding<string>();
+const artifactOfUserCode = records.oidcArtifactOfUserCode.holding<string>();
+/** When a grant was revoked. */
+const revokedGrants = records.oidcRevokedGrant.holding<number>();
+
 export class StoreAdapter implements OidcAdapter {
   constructor(
-    readonly model: string,
+    readonly model: OidcModel,
     private readonly store: Store,
     private readonly options: AdapterOptions,
   ) {}
 
-  private key(id: string): string {
-    return `oidc:${this.model}:${id}`;
+  private key(id: string): { model: OidcModel; id: string } {
+    return { model: this.model, id };
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const ttlMs = typeof expiresIn === 'number' ? Math.max(1, expiresIn * 1000) : undefined;
     const options = ttlMs === undefined ? {} : { ttlMs };
     const json = toJson(payload);
-    if (this.model === 'Session' && sameSession(await this.store.get<Json>(this.key(id)), json)) return;
-    if (this.model === 'Session' && payload.uid) await this.store.set(uidKey(payload.uid), id, options);
-    if (payload.userCode) await this.store.set(userCodeKey(payload.userCode), id, options);
-    await this.store.set(this.key(id), json, options);
+    if (this.model === 'Session' && sameSession(await artifacts.get(this.store, this.key(id)), json)) return;
+    if (this.model === 'Session' && payload.uid) await sessionOfUid.set(this.store, payload.uid, id, options);
+    if (payload.userCode) await artifactOfUserCode.set(this.store, payload.userCode, id, options);
+    await artifacts.set(this.store, this.key(id), json, options);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const payload = (await this.store.get<Json>(this.key(id))) as AdapterPayload | undefined;
-    if (payload && GRANTABLE.has(this.model) && typeof payload.grantId === 'string' && (await this.store.get(revokedKey(payload.grantId))) !== undefined) {
+    const payload = (await artifacts.get(this.store, this.key(id))) as AdapterPayload | undefined;
+    if (payload && GRANTABLE.has(this.model) && typeof payload.grantId === 'string' && (await revokedGrants.get(this.store, payload.grantId)) !== undefined) {
       return undefined;
     }
     return payload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = await this.store.get<string>(uidKey(uid));
+    const id = await sessionOfUid.get(this.store, uid);
     return id === undefined ? undefined : this.find(id);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const id = await this.store.get<string>(userCodeKey(userCode));
+    const id = await artifactOfUserCode.get(this.store, userCode);
     return id === undefined ? undefined : this.find(id);
   }
 
@@ -91,7 +102,7 @@ export class StoreAdapter implements OidcAdapter {
   async consume(id: string): Promise<void> {
     const key = this.key(id);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const current = await this.store.getVersioned<{ [field: string]: Json }>(key);
+      const current = await artifacts.getVersioned(this.store, key);
       if (!current) return;
       if (typeof current.value.consumed === 'number') {
         const grantId = current.value.grantId;
@@ -100,38 +111,40 @@ export class StoreAdapter implements OidcAdapter {
       }
       // oidc-provider's payloads carry their expiry (exp, epoch seconds): no second read for the TTL.
       const exp = current.value.exp;
-      const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : await this.store.ttl(key);
+      const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : await artifacts.ttl(this.store, key);
       const next = { ...current.value, consumed: Math.floor(Date.now() / 1000) };
-      if (await this.store.compareAndSet(key, current.version, next, ttlMs === undefined ? {} : { ttlMs: Math.max(1, Math.ceil(ttlMs)) })) return;
+      if (await artifacts.compareAndSet(this.store, key, current.version, next, ttlMs === undefined ? {} : { ttlMs: Math.max(1, Math.ceil(ttlMs)) })) return;
     }
-    throw new Error(`could not consume ${key}: too much contention`);
+    throw new Error(`could not consume ${artifacts.key(key)}: too much contention`);
   }
 
   async destroy(id: string): Promise<void> {
-    const key = this.key(id);
     const payload = await this.find(id);
-    await this.store.delete(key);
+    await artifacts.delete(this.store, this.key(id));
     if (payload) await removeSecondaryKeys(this.store, id, payload);
   }
 
   /** Every model's artifacts of the grant go at once (oidc-provider calls this once per model). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.store.set(revokedKey(grantId), Date.now(), { ttlMs: this.options.grantArtifactTtlMs });
+    await revokedGrants.set(this.store, grantId, Date.now(), { ttlMs: this.options.grantArtifactTtlMs });
   }
 }
 
 /** The factory oidc-provider's `adapter` option takes: one adapter per model name. */
 export function storeAdapterFactory(store: Store, options: AdapterOptions): (model: string) => StoreAdapter {
-  return (model) => new StoreAdapter(model, store, options);
+  return (model) => new StoreAdapter(oidcModel(model), store, options);
 }
 
-const uidKey = (uid: string) => `oidc:SessionUid:${uid}`;
-const userCodeKey = (code: string) => `oidc:UserCode:${code}`;
-const revokedKey = (grantId: string) => `oidc:RevokedGrant:${grantId}`;
+/** Models are a closed list (src/store/records.ts), so their keys cannot collide with the adapter's own. */
+function oidcModel(name: string): OidcModel {
+  const model = OIDC_MODELS.find((known) => known === name);
+  if (!model) throw new Error(`oidc-provider asked for storage of an unknown model "${name}"; add it to OIDC_MODELS in src/store/records.ts`);
+  return model;
+}
 
 async function removeSecondaryKeys(store: Store, id: string, payload: AdapterPayload): Promise<void> {
-  if (payload.uid && (await store.get(uidKey(payload.uid))) === id) await store.delete(uidKey(payload.uid));
-  if (payload.userCode && (await store.get(userCodeKey(payload.userCode))) === id) await store.delete(userCodeKey(payload.userCode));
+  if (payload.uid && (await sessionOfUid.get(store, payload.uid)) === id) await sessionOfUid.delete(store, payload.uid);
+  if (payload.userCode && (await artifactOfUserCode.get(store, payload.userCode)) === id) await artifactOfUserCode.delete(store, payload.userCode);
 }
 
 /**
@@ -148,6 +161,6 @@ function sameSession(stored: Json | undefined, next: Json): boolean {
 }
 
 /** Payloads are JSON objects; undefined fields are dropped as JSON would. */
-function toJson(payload: AdapterPayload): Json {
-  return JSON.parse(JSON.stringify(payload)) as Json;
+function toJson(payload: AdapterPayload): StoredPayload {
+  return JSON.parse(JSON.stringify(payload)) as StoredPayload;
 }

@@ -1,6 +1,7 @@
 import type { AuthLevel } from '../../authn/contract.ts';
 import type { NameIdFormatName, SamlConfig } from '../../config/saml.ts';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { sha256 } from '../../util/random.ts';
 import { acceptableLevels, type Comparison } from './authn-context.ts';
 import type { IdpIdentity } from './idp-identity.ts';
@@ -42,6 +43,8 @@ export interface RequestDeps {
 }
 
 const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
+/** When each AuthnRequest ID was first seen: a replayed request is refused. */
+const requestsSeen = records.samlAuthnRequestSeen.holding<number>();
 
 export async function readAuthnRequest(input: IncomingRequest, deps: RequestDeps): Promise<ValidAuthnRequest> {
   const now = deps.now?.() ?? Date.now();
@@ -72,7 +75,8 @@ export async function readAuthnRequest(input: IncomingRequest, deps: RequestDeps
   const subjectNameId = optionalChild(root, NS.assertion, 'Subject')?.getElementsByTagNameNS(NS.assertion, 'NameID')[0];
   const loginHint = subjectNameId ? refuseOnPage(() => textOf(subjectNameId as XmlElement)) : undefined;
 
-  const fresh = await deps.store.createIfAbsent(`saml:authnrequest:${sha256(sp.entityId)}:${id}`, now, { ttlMs: deps.saml.requestMaxAge + 2 * sp.options.clockSkew });
+  const seen = { spHash: sha256(sp.entityId), requestId: id };
+  const fresh = await requestsSeen.createIfAbsent(deps.store, seen, now, { ttlMs: deps.saml.requestMaxAge + 2 * sp.options.clockSkew });
   if (!fresh) throw new SamlError('This sign-in request was already used.', `replayed AuthnRequest ${id} from ${sp.entityId}`);
 
   return {

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { SignInOutcome, SignInRequest } from '../../authn/contract.ts';
 import type { LatchConfig } from '../../config/schema.ts';
 import type { KeyRing } from '../../keys/contract.ts';
-import type { Json, Store } from '../../store/contract.ts';
+import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { mapAttributes } from './attributes.ts';
 import { classRefFor } from './authn-context.ts';
 import type { ValidAuthnRequest } from './authn-request.ts';
@@ -21,23 +22,25 @@ import type { NameIdFormatName } from '../../config/saml.ts';
 // turning a finished sign-in (or a failure) into the Response for the SP's ACS.
 
 /** What the SAML front end keeps in the sign-in transaction's continuation. */
-export interface SamlContinuation {
+// Types, not interfaces: both travel in the Json slots of the sign-in (continuation data) and of
+// the session (an application's data), which take only what is assignable to Json.
+export type SamlContinuation = {
   sp: string;
   acsUrl: string;
   requestId: string | null;
   relayState: string | null;
   nameIdFormat: NameIdFormatName;
   requestedClasses: string[] | null;
-}
+};
 
 /** What the IdP session remembers per SP, for single logout. */
-export interface SamlSessionData {
+export type SamlSessionData = {
   nameId: string;
   format: NameIdFormatName;
   nameQualifier: string | null;
   spNameQualifier: string | null;
   sessionIndex: string;
-}
+};
 
 export interface Outgoing {
   sp: ServiceProvider;
@@ -88,13 +91,14 @@ export class SamlIdp {
         ...(request.acceptableLevels ? { acceptableLevels: request.acceptableLevels } : {}),
         ...(request.loginHint ? { loginHint: request.loginHint } : {}),
       },
-      continuation: { returnPath: SAML_PATHS.continue, data: data as unknown as Json },
+      continuation: { returnPath: SAML_PATHS.continue, data },
     };
   }
 
   /** The Response for a finished sign-in; undefined when the SP is no longer registered. */
   answer(outcome: SignInOutcome, now = Date.now()): Outgoing | undefined {
-    const data = (outcome.kind === 'done' ? outcome.result.continuation.data : outcome.continuation.data) as unknown as SamlContinuation;
+    // The continuation data is what signInRequest() put there.
+    const data = (outcome.kind === 'done' ? outcome.result.continuation.data : outcome.continuation.data) as SamlContinuation;
     const sp = this.registry.get(data.sp);
     if (!sp) return undefined;
     const target = { sp, idp: this.identityFor(sp), acsUrl: data.acsUrl, key: this.keys.current('RS256'), now, ...(data.requestId ? { inResponseTo: data.requestId } : {}) };
@@ -141,9 +145,9 @@ export async function openSamlIdp(config: LatchConfig, keys: KeyRing, store: Sto
   const warn = (message: string) => log.warn(message);
   const saml = await resolveMetadataUrls(config.saml, path.join(config.dataDir, 'saml-metadata'), warn);
   const registry = loadSpRegistry(saml, { warn });
-  const KEY = 'saml:persistent-id-secret';
-  await store.createIfAbsent(KEY, randomBytes(32).toString('base64url'));
-  const secret = await store.get<string>(KEY);
+  const persistentIdSecret = records.samlPersistentIdSecret.holding<string>();
+  await persistentIdSecret.createIfAbsent(store, randomBytes(32).toString('base64url'));
+  const secret = await persistentIdSecret.get(store);
   if (!secret) throw new Error('the SAML persistent-id secret could not be read back from the store');
   log.info({ serviceProviders: registry.all().length }, 'SAML service providers loaded');
   return new SamlIdp(config, registry, keys, store, Buffer.from(secret, 'base64url'));

@@ -6,7 +6,6 @@ import type { Ctx } from '../../http/context.ts';
 import { form, route, type Route } from '../../http/route.ts';
 import { LatchError } from '../../util/errors.ts';
 import { registerStatic } from '../../ui/static.ts';
-import type { Json } from '../../store/contract.ts';
 import { readAuthnRequest, type IncomingRequest } from './authn-request.ts';
 import { postFormLimit, postFormPage } from './bindings.ts';
 import { SAML_PATHS } from './idp-identity.ts';
@@ -65,7 +64,7 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
     if (!outgoing) throw new LatchError({ status: 400, code: 'unknown_sp', publicMessage: 'This application is no longer registered with Latch.' });
     if (outgoing.session) {
       const app = { id: outgoing.sp.entityId, name: outgoing.sp.options.name, protocol: 'saml' as const };
-      await deps.sessions.recordApp(outgoing.session.sid, app, outgoing.session.data as unknown as Json);
+      await deps.sessions.recordApp(outgoing.session.sid, app, outgoing.session.data);
     }
     ctx.type = 'html';
     ctx.body = postFormPage(outgoing.acsUrl, 'SAMLResponse', outgoing.xml, outgoing.relayState).text;

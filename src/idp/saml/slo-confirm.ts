@@ -20,7 +20,6 @@ export type PendingLogout = {
 };
 
 export const PENDING_TTL_MS = 10 * 60_000;
-export const pendingKey = (id: string) => `saml:logout-confirm:${id}`;
 export const csrfPurpose = (sid: string, id: string) => `saml-logout:${sid}:${id}`;
 export const confirmUrl = (id: string) => `${SAML_PATHS.sloConfirm}?request=${id}`;
 export const isPendingId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);

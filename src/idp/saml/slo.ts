@@ -3,7 +3,7 @@ import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Form } from '../../http/route.ts';
 import { signedOutPage } from '../../ui/pages.ts';
 import { randomId, sha256 } from '../../util/random.ts';
-import type { Json } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { BrowserCookies } from '../signin/cookies.ts';
 import type { IdpSession, SessionStore } from '../signin/session.ts';
 import type { SignOutHooks } from '../signin/sign-out.ts';
@@ -13,7 +13,7 @@ import { newId } from './response.ts';
 import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
 import { SamlError, STATUS, type SamlStatus } from './status.ts';
 import {
-  confirmLogoutPage, confirmUrl, csrfPurpose, isPendingId, pendingKey, PENDING_TTL_MS, sessionVerdict, type PendingLogout,
+  confirmLogoutPage, confirmUrl, csrfPurpose, isPendingId, PENDING_TTL_MS, sessionVerdict, type PendingLogout,
 } from './slo-confirm.ts';
 import { NS } from './xml/namespaces.ts';
 import { attr, childElements, optionalChild, requiredChild, textOf } from './xml/parse.ts';
@@ -46,7 +46,11 @@ interface LogoutChain {
 }
 
 const CHAIN_TTL_MS = 10 * 60_000;
-const chainKey = (id: string) => `saml:logout:${id}`;
+const chains = records.samlLogoutChain.holding<LogoutChain>();
+/** Unsigned LogoutRequests waiting for the user (slo-confirm.ts). */
+const confirmations = records.samlLogoutConfirmation.holding<PendingLogout>();
+/** When each LogoutRequest ID was first seen: a replayed request is refused. */
+const requestsSeen = records.samlLogoutRequestSeen.holding<number>();
 
 export interface SloHandler {
   /** A LogoutRequest or LogoutResponse: in the query (HTTP-Redirect), or in the posted `form` (HTTP-POST). */
@@ -102,7 +106,8 @@ export function createSloHandler(
     if (problem) throw new SamlError('The logout request has expired or is not valid yet.', problem);
     const nameId = refuseOnPage(() => textOf(requiredChild(root, NS.assertion, 'NameID')));
     const sessionIndexes = refuseOnPage(() => childElements(root, NS.protocol, 'SessionIndex').map(textOf));
-    if (!(await idp.store.createIfAbsent(`saml:logoutrequest:${sha256(sp.entityId)}:${id}`, now, { ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew }))) {
+    const seen = { spHash: sha256(sp.entityId), requestId: id };
+    if (!(await requestsSeen.createIfAbsent(idp.store, seen, now, { ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew }))) {
       throw new SamlError('This logout request was already used.', `replayed LogoutRequest ${id}`);
     }
     const origin = { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null };
@@ -111,7 +116,7 @@ export function createSloHandler(
     // The browser's session, or (when a cross-site POST brought no cookie) the one named by SessionIndex.
     const named = await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, ''))));
     const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...named];
-    const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as unknown as SamlSessionData | undefined)?.nameId === nameId);
+    const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as SamlSessionData | undefined)?.nameId === nameId);
     const pending = session ? await endSession(ctx, session, sp.entityId) : [];
     const chain: LogoutChain = { origin, returnTo: null, pending, waiting: null, partial: !session && candidates.some(Boolean) };
     await next(ctx, chain, randomId());
@@ -133,19 +138,19 @@ export function createSloHandler(
    */
   async function awaitConfirmation(ctx: Ctx, pending: PendingLogout): Promise<void> {
     const id = randomId();
-    await idp.store.set(pendingKey(id), pending, { ttlMs: PENDING_TTL_MS });
+    await confirmations.set(idp.store, id, pending, { ttlMs: PENDING_TTL_MS });
     ctx.status = 303;
     ctx.redirect(confirmUrl(id));
   }
 
   async function showConfirmation(ctx: Ctx): Promise<void> {
     const id = ctx.query.request;
-    const pending = isPendingId(id) ? await idp.store.get<PendingLogout>(pendingKey(id)) : undefined;
+    const pending = isPendingId(id) ? await confirmations.get(idp.store, id) : undefined;
     if (!isPendingId(id) || !pending) throw expiredConfirmation();
     const session = await sessions.fromCookie(cookies.session(ctx));
     const verdict = sessionVerdict(session, pending);
     if (!session || verdict !== 'same') {
-      await idp.store.take<PendingLogout>(pendingKey(id));
+      await confirmations.take(idp.store, id);
       return answerWithoutLogout(ctx, pending, verdict);
     }
     ctx.status = 200;
@@ -156,7 +161,7 @@ export function createSloHandler(
   }
 
   async function takeAnswer(ctx: Ctx, session: IdpSession | undefined, form: Form): Promise<void> {
-    const pending = isPendingId(form.request) ? await idp.store.take<PendingLogout>(pendingKey(form.request)) : undefined;
+    const pending = isPendingId(form.request) ? await confirmations.take(idp.store, form.request) : undefined;
     if (!pending) throw expiredConfirmation();
     const verdict = sessionVerdict(session, pending);
     if (!session || verdict !== 'same') return answerWithoutLogout(ctx, pending, verdict);
@@ -183,7 +188,7 @@ export function createSloHandler(
 
   async function onLogoutResponse(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const chainId = input.relayState ?? '';
-    const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await idp.store.take<Json>(chainKey(chainId)) as unknown as LogoutChain | undefined : undefined;
+    const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await chains.take(idp.store, chainId) : undefined;
     if (!chain?.waiting) throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
     const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry, idp.config.saml.maxMessageBytes);
     if (sp.entityId !== chain.waiting.sp || attr(root, 'InResponseTo') !== chain.waiting.requestId) {
@@ -206,7 +211,7 @@ export function createSloHandler(
       const requestId = newId();
       const xml = logoutRequestXml(requestId, idp.identityFor(sp).entityId, endpoint.url, data, now);
       chain.waiting = { sp: spId, requestId };
-      await idp.store.set(chainKey(chainId), chain as unknown as Json, { ttlMs: CHAIN_TTL_MS });
+      await chains.set(idp.store, chainId, chain, { ttlMs: CHAIN_TTL_MS });
       return send(ctx, deliver(endpoint, endpoint.url, 'SAMLRequest', xml, chainId, sp, idp.keys.current('RS256')));
     }
     const origin = chain.origin && idp.registry.get(chain.origin.sp);
@@ -257,7 +262,7 @@ export function createSloHandler(
 function otherSamlApps(session: IdpSession, except: string | undefined): PendingSp[] {
   return Object.entries(session.apps)
     .filter(([id, app]) => app.protocol === 'saml' && id !== except && app.data)
-    .map(([id, app]) => ({ sp: id, data: app.data as unknown as SamlSessionData }));
+    .map(([id, app]) => ({ sp: id, data: app.data as SamlSessionData }));
 }
 
 function expiredConfirmation(): SamlError {

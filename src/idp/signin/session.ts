@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { AppRef, AuthLevel, Protocol } from '../../authn/contract.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { Json, Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { randomId, sha256 } from '../../util/random.ts';
 
 // The IdP session: who is signed in to Latch in this browser, since when, how, and which
@@ -36,8 +37,7 @@ export interface IdpSession extends NewSession {
   apps: Record<string, SessionApp>;
 }
 
-const key = (sid: string) => `session:${sid}`;
-const userIndex = (userId: string) => `sessions-of:${userId}`;
+const sessionRecords = records.session.holding<IdpSession>();
 /** Refreshing the idle timer on every request would write on every request; once a minute is enough. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -64,7 +64,7 @@ export class SessionStore {
       apps,
     };
     await this.write(session);
-    await this.store.addToIndex(userIndex(session.user.id), session.sid);
+    await records.sessionsOfUser.add(this.store, session.user.id, session.sid);
     return { session, cookieValue };
   }
 
@@ -75,7 +75,7 @@ export class SessionStore {
   }
 
   async get(sid: string): Promise<IdpSession | undefined> {
-    const session = await this.store.get<Json>(key(sid)) as unknown as IdpSession | undefined;
+    const session = await sessionRecords.get(this.store, sid);
     if (!session) return undefined;
     const now = Date.now();
     if (now >= session.absoluteExpiresAt || now - session.lastSeenAt >= this.timeouts.idleMs) {
@@ -96,25 +96,25 @@ export class SessionStore {
    */
   async recordApp(sid: string, app: AppRef, data?: Json): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const found = await this.store.getVersioned<Json>(key(sid));
+      const found = await sessionRecords.getVersioned(this.store, sid);
       if (!found) return;
-      const session = found.value as unknown as IdpSession;
+      const session = found.value;
       const previous = session.apps[app.id];
       if (previous && previous.name === app.name && (data === undefined || isDeepStrictEqual(previous.data, data))) return;
       session.apps[app.id] = { protocol: app.protocol, name: app.name, firstAt: previous?.firstAt ?? Date.now(), data: data ?? previous?.data };
-      if (await this.store.compareAndSet(key(sid), found.version, session as unknown as Json, { ttlMs: this.ttl(session) })) return;
+      if (await sessionRecords.compareAndSet(this.store, sid, found.version, session, { ttlMs: this.ttl(session) })) return;
     }
   }
 
   /** Ends a session; returns what it was, so front ends can propagate logout. */
   async end(sid: string): Promise<IdpSession | undefined> {
-    const session = (await this.store.take<Json>(key(sid))) as unknown as IdpSession | undefined;
-    if (session) await this.store.removeFromIndex(userIndex(session.user.id), sid);
+    const session = await sessionRecords.take(this.store, sid);
+    if (session) await records.sessionsOfUser.remove(this.store, session.user.id, sid);
     return session;
   }
 
   async listForUser(userId: string): Promise<IdpSession[]> {
-    const sids = await this.store.listIndex(userIndex(userId));
+    const sids = await records.sessionsOfUser.list(this.store, userId);
     const sessions = await Promise.all(sids.map((sid) => this.get(sid)));
     return sessions.filter((s): s is IdpSession => s !== undefined);
   }
@@ -124,6 +124,6 @@ export class SessionStore {
   }
 
   private write(session: IdpSession): Promise<void> {
-    return this.store.set(key(session.sid), session as unknown as Json, { ttlMs: this.ttl(session) });
+    return sessionRecords.set(this.store, session.sid, session, { ttlMs: this.ttl(session) });
   }
 }

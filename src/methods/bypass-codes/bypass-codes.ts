@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { hmac } from '../../util/random.ts';
 
 // Bypass codes: made by an admin for a user who cannot use their usual second factor (a lost
@@ -9,7 +10,6 @@ import { hmac } from '../../util/random.ts';
 
 export const BYPASS_CODE_DIGITS = 10;
 
-// A type, not an interface, so it is assignable to the store's Json.
 export type BypassCodeRecord = {
   usesLeft: number;
   uses: number;
@@ -25,8 +25,7 @@ export interface BypassBatch {
 
 export type BypassCheck = { ok: true; usesLeft: number } | { ok: false };
 
-const userIndex = (userId: string) => `bypass:user:${userId}`;
-const codeKey = (userId: string, hash: string) => `bypass:${userId}:${hash}`;
+const codeRecords = records.bypassCode.holding<BypassCodeRecord>();
 
 /** "12345 67890": the form a code is shown in; spaces and dashes are ignored when it is typed. */
 export function formatBypassCode(digits: string): string {
@@ -56,8 +55,8 @@ export class BypassCodes {
     while (codes.length < batch.count) {
       const code = Array.from({ length: BYPASS_CODE_DIGITS }, () => randomInt(10)).join('');
       const hash = this.hash(userId, code);
-      if (!(await this.store.createIfAbsent(codeKey(userId, hash), record, { ttlMs: batch.lifetimeMs }))) continue;
-      await this.store.addToIndex(userIndex(userId), hash);
+      if (!(await codeRecords.createIfAbsent(this.store, { userId, codeHash: hash }, record, { ttlMs: batch.lifetimeMs }))) continue;
+      await records.bypassCodesOfUser.add(this.store, userId, hash);
       codes.push(formatBypassCode(code));
     }
     return codes;
@@ -66,10 +65,10 @@ export class BypassCodes {
   /** The user's codes that can still be used (without the codes themselves). */
   async list(userId: string): Promise<BypassCodeRecord[]> {
     const live: BypassCodeRecord[] = [];
-    for (const hash of await this.store.listIndex(userIndex(userId))) {
-      const record = await this.store.get<BypassCodeRecord>(codeKey(userId, hash));
+    for (const hash of await records.bypassCodesOfUser.list(this.store, userId)) {
+      const record = await codeRecords.get(this.store, { userId, codeHash: hash });
       if (record && record.usesLeft > 0 && record.expiresAt > Date.now()) live.push(record);
-      else await this.store.removeFromIndex(userIndex(userId), hash);
+      else await records.bypassCodesOfUser.remove(this.store, userId, hash);
     }
     return live.sort((a, b) => a.expiresAt - b.expiresAt);
   }
@@ -83,17 +82,17 @@ export class BypassCodes {
     const code = normalizeBypassCode(typed);
     if (!/^\d+$/.test(code) || code.length !== BYPASS_CODE_DIGITS) return { ok: false };
     const hash = this.hash(userId, code);
-    const key = codeKey(userId, hash);
+    const key = { userId, codeHash: hash };
     for (;;) {
-      const loaded = await this.store.getVersioned<BypassCodeRecord>(key);
+      const loaded = await codeRecords.getVersioned(this.store, key);
       if (!loaded || loaded.value.usesLeft <= 0 || loaded.value.expiresAt <= Date.now()) return { ok: false };
       const usesLeft = loaded.value.usesLeft - 1;
       const ttlMs = loaded.value.expiresAt - Date.now();
       // Compare-and-set: two requests with the last use of a code cannot both succeed.
-      if (!(await this.store.compareAndSet(key, loaded.version, { ...loaded.value, usesLeft }, { ttlMs }))) continue;
+      if (!(await codeRecords.compareAndSet(this.store, key, loaded.version, { ...loaded.value, usesLeft }, { ttlMs }))) continue;
       if (usesLeft === 0) {
-        await this.store.delete(key);
-        await this.store.removeFromIndex(userIndex(userId), hash);
+        await codeRecords.delete(this.store, key);
+        await records.bypassCodesOfUser.remove(this.store, userId, hash);
       }
       return { ok: true, usesLeft };
     }
@@ -102,9 +101,9 @@ export class BypassCodes {
   /** Deletes every code of the user; returns how many could still be used. */
   async revoke(userId: string): Promise<number> {
     const live = (await this.list(userId)).length;
-    for (const hash of await this.store.listIndex(userIndex(userId))) {
-      await this.store.delete(codeKey(userId, hash));
-      await this.store.removeFromIndex(userIndex(userId), hash);
+    for (const hash of await records.bypassCodesOfUser.list(this.store, userId)) {
+      await codeRecords.delete(this.store, { userId, codeHash: hash });
+      await records.bypassCodesOfUser.remove(this.store, userId, hash);
     }
     return live;
   }

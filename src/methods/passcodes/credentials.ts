@@ -1,7 +1,7 @@
 import type { Store } from '../../store/contract.ts';
 import { APP_DIGITS, APP_PERIOD_SECONDS } from './otp.ts';
 import { findCounter, timeStep, type OtpKey } from './otp.ts';
-import { credentialKey, unassigned, updateCredential, userIndex, type PasscodeCredential } from './records.ts';
+import { credentialRecords, credentialsOfUser, unassigned, updateCredential, type PasscodeCredential } from './records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 
 // Checking a user's passcode against their authenticator apps and hardware tokens. A TOTP code
@@ -33,8 +33,8 @@ export class PasscodeCredentials {
 
   async listForUser(userId: string): Promise<PasscodeCredential[]> {
     const found: PasscodeCredential[] = [];
-    for (const id of await this.store.listIndex(userIndex(userId))) {
-      const credential = await this.store.get<PasscodeCredential>(credentialKey(id));
+    for (const id of await credentialsOfUser.list(this.store, userId)) {
+      const credential = await credentialRecords.get(this.store, id);
       if (credential?.userId === userId) found.push(credential);
     }
     return found.sort((a, b) => a.createdAt - b.createdAt);
@@ -54,27 +54,27 @@ export class PasscodeCredentials {
       id, userId, source: 'app', type: 'totp', secret: this.box.seal(secret, id), algorithm: 'SHA1', digits: APP_DIGITS,
       period: APP_PERIOD_SECONDS, counter: confirmedStep, createdAt: now, lastUsedAt: now,
     };
-    if (!(await this.store.createIfAbsent(credentialKey(id), credential))) return false;
-    await this.store.addToIndex(userIndex(userId), id);
+    if (!(await credentialRecords.createIfAbsent(this.store, id, credential))) return false;
+    await credentialsOfUser.add(this.store, userId, id);
     return true;
   }
 
   /** Removes one of the user's credentials; a hardware token goes back to the unassigned stock. */
   async remove(userId: string, id: string): Promise<PasscodeCredential | undefined> {
-    const credential = await this.store.get<PasscodeCredential>(credentialKey(id));
+    const credential = await credentialRecords.get(this.store, id);
     if (!credential || credential.userId !== userId) return undefined;
     if (credential.source === 'token') await updateCredential(this.store, id, (c) => (c.userId === userId ? unassigned(c) : undefined));
-    else await this.store.delete(credentialKey(id));
-    await this.store.removeFromIndex(userIndex(userId), id);
+    else await credentialRecords.delete(this.store, id);
+    await credentialsOfUser.remove(this.store, userId, id);
     return credential;
   }
 
   /** Checks a code against every credential of the user; the first that accepts it is used up. */
   async verify(userId: string, code: string, now = Date.now()): Promise<PasscodeCheck> {
     let fallback: PasscodeCheck = { ok: false, reason: 'wrong' };
-    for (const id of await this.store.listIndex(userIndex(userId))) {
+    for (const id of await credentialsOfUser.list(this.store, userId)) {
       for (;;) {
-        const loaded = await this.store.getVersioned<PasscodeCredential>(credentialKey(id));
+        const loaded = await credentialRecords.getVersioned(this.store, id);
         if (!loaded || loaded.value.userId !== userId) break;
         const credential = loaded.value;
         const match = this.match(credential, code, now);
@@ -82,7 +82,7 @@ export class PasscodeCredentials {
         if (match?.kind === 'resync' && fallback.reason !== 'resync-needed') fallback = { ok: false, reason: 'resync-needed', credentialId: id, counter: match.counter };
         if (match?.kind !== 'accept') break;
         const used = { ...credential, counter: match.next, lastUsedAt: now };
-        if (await this.store.compareAndSet(credentialKey(id), loaded.version, used)) return { ok: true, credential: used };
+        if (await credentialRecords.compareAndSet(this.store, id, loaded.version, used)) return { ok: true, credential: used };
         // Another request moved this counter first: look again from the new counter (the code
         // may have been that request's, and is then refused as used).
       }
@@ -95,12 +95,12 @@ export class PasscodeCredentials {
    * `counter` (the code that was too far ahead). The counter then moves past both.
    */
   async resync(userId: string, credentialId: string, counter: number, code: string): Promise<PasscodeCheck> {
-    const loaded = await this.store.getVersioned<PasscodeCredential>(credentialKey(credentialId));
+    const loaded = await credentialRecords.getVersioned(this.store, credentialId);
     if (!loaded || loaded.value.userId !== userId || loaded.value.type !== 'hotp') return { ok: false, reason: 'wrong' };
     const credential = loaded.value;
     if (counter < credential.counter || findCounter(this.key(credential), code, counter + 1, counter + 1) === undefined) return { ok: false, reason: 'wrong' };
     const used = { ...credential, counter: counter + 2, lastUsedAt: Date.now() };
-    if (!(await this.store.compareAndSet(credentialKey(credentialId), loaded.version, used))) return { ok: false, reason: 'reused' };
+    if (!(await credentialRecords.compareAndSet(this.store, credentialId, loaded.version, used))) return { ok: false, reason: 'reused' };
     return { ok: true, credential: used };
   }
 

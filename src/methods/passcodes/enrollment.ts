@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { randomId } from '../../util/random.ts';
 import type { PasscodeCredentials } from './credentials.ts';
 import { APP_DIGITS, APP_PERIOD_SECONDS, findCounter, newSecret, otpauthUri, timeStep } from './otp.ts';
@@ -19,7 +20,8 @@ export function confirmAppCode(secret: string, code: string, skew: number, now =
 }
 
 const PENDING_MS = 10 * 60_000;
-const pendingKey = (holder: string) => `passcode-pending:${holder}`;
+/** The sealed secret of an app being added; its key is also the seal's associated data. */
+const pendingApps = records.pendingApp.holding<string>();
 
 export type AppConfirmation = { ok: true; id: string; replaced: number } | { ok: false; reason: 'wrong' | 'expired' };
 
@@ -39,13 +41,13 @@ export class PendingApps {
   /** Starts (or restarts) an enrollment for `holder` (a session id); returns the new secret. */
   async start(holder: string): Promise<string> {
     const secret = newSecret();
-    await this.store.set(pendingKey(holder), this.box.seal(secret, pendingKey(holder)), { ttlMs: PENDING_MS });
+    await pendingApps.set(this.store, holder, this.box.seal(secret, pendingApps.key(holder)), { ttlMs: PENDING_MS });
     return secret;
   }
 
   async secret(holder: string): Promise<string | undefined> {
-    const sealed = await this.store.get<string>(pendingKey(holder));
-    return sealed === undefined ? undefined : this.box.open(sealed, pendingKey(holder));
+    const sealed = await pendingApps.get(this.store, holder);
+    return sealed === undefined ? undefined : this.box.open(sealed, pendingApps.key(holder));
   }
 
   async confirm(holder: string, userId: string, code: string): Promise<AppConfirmation> {
@@ -54,7 +56,7 @@ export class PendingApps {
     const step = confirmAppCode(secret, code, this.totpSkew);
     if (step === undefined) return { ok: false, reason: 'wrong' };
     // Taking the pending secret makes the confirmation single use, even from two tabs.
-    if ((await this.store.take<string>(pendingKey(holder))) === undefined) return { ok: false, reason: 'expired' };
+    if ((await pendingApps.take(this.store, holder)) === undefined) return { ok: false, reason: 'expired' };
     const others = (await this.credentials.listForUser(userId)).filter((c) => c.source === 'app');
     const id = `app-${randomId(16)}`;
     await this.credentials.addApp(userId, id, secret, step);
@@ -63,6 +65,6 @@ export class PendingApps {
   }
 
   async cancel(holder: string): Promise<void> {
-    await this.store.delete(pendingKey(holder));
+    await pendingApps.delete(this.store, holder);
   }
 }

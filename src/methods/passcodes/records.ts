@@ -1,11 +1,11 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { OtpAlgorithm } from './otp.ts';
 
 // How passcode credentials are kept in the store: one record per credential (so counters are
 // updated with compare-and-set, without touching the user's other credentials), an index of each
 // user's credentials, and an index of every imported hardware token.
 
-// A type, not an interface, so it is assignable to the store's Json.
 export type PasscodeCredential = {
   /** Random for an authenticator app; "token:<serial>" for a hardware token. */
   id: string;
@@ -30,9 +30,13 @@ export type PasscodeCredential = {
   lastUsedAt?: number;
 };
 
-export const credentialKey = (id: string) => `passcode:${id}`;
-export const userIndex = (userId: string) => `passcodes:user:${userId}`;
-export const TOKEN_INDEX = 'passcodes:tokens';
+/** The credentials (src/store/records.ts), for this method's modules. */
+export const credentialRecords = records.passcode.holding<PasscodeCredential>();
+/** The ids of each user's credentials. */
+export const credentialsOfUser = records.passcodesOfUser;
+/** The ids of every imported hardware token. */
+export const tokenStock = records.oathTokens;
+
 export const tokenId = (serial: string) => `token:${serial}`;
 
 /** How a credential is named to the user and in the authentication log. */
@@ -56,10 +60,10 @@ export async function updateCredential(
   change: (credential: PasscodeCredential) => PasscodeCredential | undefined,
 ): Promise<{ before: PasscodeCredential; after?: PasscodeCredential } | undefined> {
   for (;;) {
-    const loaded = await store.getVersioned<PasscodeCredential>(credentialKey(id));
+    const loaded = await credentialRecords.getVersioned(store, id);
     if (!loaded) return undefined;
     const after = change(loaded.value);
     if (!after) return { before: loaded.value };
-    if (await store.compareAndSet(credentialKey(id), loaded.version, after)) return { before: loaded.value, after };
+    if (await credentialRecords.compareAndSet(store, id, loaded.version, after)) return { before: loaded.value, after };
   }
 }

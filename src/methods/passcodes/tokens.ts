@@ -1,5 +1,5 @@
 import type { Store } from '../../store/contract.ts';
-import { credentialKey, TOKEN_INDEX, tokenId, unassigned, updateCredential, userIndex, type PasscodeCredential } from './records.ts';
+import { credentialRecords, credentialsOfUser, tokenId, tokenStock, unassigned, updateCredential, type PasscodeCredential } from './records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 import type { TokenDefinition } from './token-csv.ts';
 
@@ -16,35 +16,35 @@ export class OathTokens {
   /** Adds every token or none: a serial that is already in stock stops the whole import. */
   async import(tokens: TokenDefinition[]): Promise<number> {
     const existing = [];
-    for (const token of tokens) if (await this.store.get(credentialKey(tokenId(token.serial)))) existing.push(token.serial);
+    for (const token of tokens) if (await credentialRecords.get(this.store, tokenId(token.serial))) existing.push(token.serial);
     if (existing.length > 0) throw new Error(`already imported: ${existing.join(', ')}; nothing was imported (remove them with \`latch tokens remove SERIAL\` first to import them again)`);
     const created: string[] = [];
     const now = Date.now();
     for (const token of tokens) {
       const id = tokenId(token.serial);
       const record: PasscodeCredential = { ...token, id, source: 'token', secret: this.box.seal(token.secret, id), createdAt: now };
-      if (!(await this.store.createIfAbsent(credentialKey(record.id), record))) {
+      if (!(await credentialRecords.createIfAbsent(this.store, record.id, record))) {
         // Imported by someone else meanwhile: undo this import so it stays all or nothing.
         for (const id of created) await this.remove(id.slice('token:'.length));
         throw new Error(`token ${token.serial} was imported by another command at the same time; nothing was imported`);
       }
       created.push(record.id);
-      await this.store.addToIndex(TOKEN_INDEX, record.id);
+      await tokenStock.add(this.store, record.id);
     }
     return created.length;
   }
 
   async list(): Promise<PasscodeCredential[]> {
     const tokens: PasscodeCredential[] = [];
-    for (const id of await this.store.listIndex(TOKEN_INDEX)) {
-      const token = await this.store.get<PasscodeCredential>(credentialKey(id));
+    for (const id of await tokenStock.list(this.store)) {
+      const token = await credentialRecords.get(this.store, id);
       if (token) tokens.push(token);
     }
     return tokens.sort((a, b) => (a.serial ?? '').localeCompare(b.serial ?? ''));
   }
 
   async get(serial: string): Promise<PasscodeCredential | undefined> {
-    return this.store.get<PasscodeCredential>(credentialKey(tokenId(serial)));
+    return credentialRecords.get(this.store, tokenId(serial));
   }
 
   /** Gives the token to a user; refused while another user holds it. */
@@ -54,7 +54,7 @@ export class OathTokens {
     if (updated.before.userId && updated.before.userId !== userId) {
       throw new Error(`token ${serial} is assigned to another user; unassign it first with \`latch tokens unassign ${serial}\``);
     }
-    await this.store.addToIndex(userIndex(userId), tokenId(serial));
+    await credentialsOfUser.add(this.store, userId, tokenId(serial));
   }
 
   /** Takes the token from its user; returns that user's id (undefined when it had none). */
@@ -62,7 +62,7 @@ export class OathTokens {
     const updated = await updateCredential(this.store, tokenId(serial), (token) => (token.userId ? unassigned(token) : undefined));
     if (!updated) throw new Error(`there is no token "${serial}"`);
     const owner = updated.before.userId;
-    if (owner) await this.store.removeFromIndex(userIndex(owner), tokenId(serial));
+    if (owner) await credentialsOfUser.remove(this.store, owner, tokenId(serial));
     return owner;
   }
 
@@ -70,8 +70,8 @@ export class OathTokens {
   async remove(serial: string): Promise<void> {
     const token = await this.get(serial);
     if (!token) throw new Error(`there is no token "${serial}"`);
-    if (token.userId) await this.store.removeFromIndex(userIndex(token.userId), token.id);
-    await this.store.delete(credentialKey(token.id));
-    await this.store.removeFromIndex(TOKEN_INDEX, token.id);
+    if (token.userId) await credentialsOfUser.remove(this.store, token.userId, token.id);
+    await credentialRecords.delete(this.store, token.id);
+    await tokenStock.remove(this.store, token.id);
   }
 }

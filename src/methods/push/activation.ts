@@ -1,5 +1,6 @@
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { randomId, sha256 } from '../../util/random.ts';
 import { importPublicKey, type PushDevice, type PushDevices } from './devices.ts';
 import type { ActivationBody, ActivationResult } from './protocol.ts';
@@ -13,7 +14,8 @@ import type { ActivationBody, ActivationResult } from './protocol.ts';
 
 type PendingActivation = { userId: string; username: string; displayName: string; issuedBy: string; onlyWithoutFactors?: boolean };
 
-const key = (token: string) => `push-activation:${sha256(token)}`;
+/** Keyed by the hash of the token: the store never holds a usable link. */
+const activations = records.pushActivation.holding<PendingActivation>();
 
 export type ActivationRefusal = 'unknown-link' | 'bad-key' | 'has-factors';
 
@@ -38,7 +40,7 @@ export class PushActivations {
       if (!this.hasAnyFactor) throw new Error('PushActivations needs hasAnyFactor to issue links for password-only sessions');
       pending.onlyWithoutFactors = true;
     }
-    await this.store.set(key(token), pending, { ttlMs: this.lifetimeMs });
+    await activations.set(this.store, sha256(token), pending, { ttlMs: this.lifetimeMs });
     return { token, expiresAt: Date.now() + this.lifetimeMs };
   }
 
@@ -55,7 +57,7 @@ export class PushActivations {
     } catch {
       return { ok: false, reason: 'bad-key' };
     }
-    const pending = await this.store.take<PendingActivation>(key(token));
+    const pending = await activations.take(this.store, sha256(token));
     if (!pending) return { ok: false, reason: 'unknown-link' };
     if (pending.onlyWithoutFactors && (await this.hasAnyFactor!(pending.userId))) return { ok: false, reason: 'has-factors' };
     const { device, replaced } = await this.devices.register({

@@ -1,10 +1,17 @@
 import type { Json, Store, Unsubscribe } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 
 // Wakes requests that wait (a browser for a decision, an authenticator for a new push) when
 // something happens on any node. One store subscription per topic and node, however many wait:
 // with Redis that is one SUBSCRIBE, not one per waiting browser.
 
-type Topic = 'push-decisions' | 'push-devices';
+/** What changed: a push request was decided, or a device has a new push. */
+const channels = {
+  'push-decisions': records.pushDecisions.holding<{ id: string }>(),
+  'push-devices': records.pushDevices.holding<{ id: string }>(),
+};
+
+type Topic = keyof typeof channels;
 
 export class PushBus {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -16,7 +23,7 @@ export class PushBus {
 
   /** Tells every node that `id` (a request id or a device id) changed. */
   async notify(topic: Topic, id: string): Promise<void> {
-    await this.store.publish(topic, { id });
+    await channels[topic].publish(this.store, { id });
   }
 
   /**
@@ -73,7 +80,7 @@ export class PushBus {
   private subscribe(topic: Topic): Promise<Unsubscribe> {
     let subscription = this.subscriptions.get(topic);
     if (!subscription) {
-      subscription = this.store.subscribe(topic, (message: Json) => {
+      subscription = channels[topic].subscribe(this.store, (message: Json) => {
         const id = message && typeof message === 'object' && !Array.isArray(message) ? message.id : undefined;
         if (typeof id !== 'string') return;
         for (const waiter of this.waiters.get(`${topic}:${id}`) ?? []) waiter();

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Secret } from 'otpauth';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 import { randomId } from '../../util/random.ts';
 import { totpFor, type P256PublicJwk } from './protocol.ts';
@@ -23,10 +24,11 @@ export type PushDevice = {
   webPush?: { endpoint: string; keys: { p256dh: string; auth: string } };
 };
 
-const deviceKey = (id: string) => `push-device:${id}`;
-const userKey = (userId: string) => `push-user-device:${userId}`;
-const loginKey = (login: string) => `push-login:${login.toLowerCase()}`;
-const usedStepKey = (userId: string, counter: number) => `push-totp-used:${userId}:${counter}`;
+const deviceRecords = records.pushDevice.holding<PushDevice>();
+const deviceOfUser = records.pushDeviceOfUser.holding<string>();
+/** Keyed by the login name in lower case. */
+const userOfLogin = records.pushUserOfLogin.holding<string>();
+const usedPasscodes = records.pushPasscodeUsed.holding<true>();
 
 export function importPublicKey(jwk: P256PublicJwk): KeyObject {
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
@@ -39,17 +41,17 @@ export class PushDevices {
   ) {}
 
   async get(deviceId: string): Promise<PushDevice | undefined> {
-    return /^[A-Za-z0-9_-]{22}$/.test(deviceId) ? this.store.get<PushDevice>(deviceKey(deviceId)) : undefined;
+    return /^[A-Za-z0-9_-]{22}$/.test(deviceId) ? deviceRecords.get(this.store, deviceId) : undefined;
   }
 
   async forUser(userId: string): Promise<PushDevice | undefined> {
-    const id = await this.store.get<string>(userKey(userId));
+    const id = await deviceOfUser.get(this.store, userId);
     return id ? this.get(id) : undefined;
   }
 
   /** The device of the user who signs in with this login name (passwordless starts from a name). */
   async forLogin(login: string): Promise<PushDevice | undefined> {
-    const userId = await this.store.get<string>(loginKey(login));
+    const userId = await userOfLogin.get(this.store, login.toLowerCase());
     const device = userId ? await this.forUser(userId) : undefined;
     return device && device.username.toLowerCase() === login.toLowerCase() ? device : undefined;
   }
@@ -59,25 +61,25 @@ export class PushDevices {
     importPublicKey(input.publicKey); // throws on a key that is not a P-256 point
     const replaced = await this.forUser(input.userId);
     const device: PushDevice = { ...input, id: randomId(16), totpSecret: new Secret({ size: 20 }).base32, createdAt: Date.now() };
-    await this.store.set(deviceKey(device.id), { ...device, totpSecret: this.box.seal(device.totpSecret, device.id) });
-    await this.store.set(userKey(device.userId), device.id);
-    await this.store.set(loginKey(device.username), device.userId);
-    if (replaced) await this.store.delete(deviceKey(replaced.id));
+    await deviceRecords.set(this.store, device.id, { ...device, totpSecret: this.box.seal(device.totpSecret, device.id) });
+    await deviceOfUser.set(this.store, device.userId, device.id);
+    await userOfLogin.set(this.store, device.username.toLowerCase(), device.userId);
+    if (replaced) await deviceRecords.delete(this.store, replaced.id);
     return { device, replaced };
   }
 
   async remove(userId: string): Promise<PushDevice | undefined> {
     const device = await this.forUser(userId);
     if (!device) return undefined;
-    await this.store.delete(deviceKey(device.id));
-    await this.store.delete(userKey(userId));
+    await deviceRecords.delete(this.store, device.id);
+    await deviceOfUser.delete(this.store, userId);
     return device;
   }
 
   async setWebPush(deviceId: string, subscription: NonNullable<PushDevice['webPush']>): Promise<void> {
-    const found = await this.store.getVersioned<PushDevice>(deviceKey(deviceId));
+    const found = await deviceRecords.getVersioned(this.store, deviceId);
     if (!found) return;
-    await this.store.compareAndSet(deviceKey(deviceId), found.version, { ...found.value, webPush: subscription });
+    await deviceRecords.compareAndSet(this.store, deviceId, found.version, { ...found.value, webPush: subscription });
   }
 
   /**
@@ -91,6 +93,6 @@ export class PushDevices {
     const delta = totp.validate({ token: code, window: 1 });
     if (delta === null) return false;
     const counter = totp.counter() + delta;
-    return this.store.createIfAbsent(usedStepKey(userId, counter), true, { ttlMs: 120_000 });
+    return usedPasscodes.createIfAbsent(this.store, { userId, counter: String(counter) }, true, { ttlMs: 120_000 });
   }
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
@@ -8,7 +9,7 @@ import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../aut
 // code. Once the phone is activated, the user has a push device, so the flow offers the verified
 // push step instead, and the first push proves the phone works before the sign-in completes.
 
-const key = (txId: string) => `push-enroll-link:${txId}`;
+const enrollLinks = records.pushEnrollLink.holding<string>();
 
 export class PushEnrollStep implements UserStep {
   readonly id = 'push-enroll';
@@ -32,11 +33,11 @@ export class PushEnrollStep implements UserStep {
   /** One link per sign-in, made when the page is first shown and reused on reload until it expires. */
   async view(ctx: UserStepContext): Promise<StepView> {
     const { user } = ctx;
-    let token = await this.store.get<string>(key(ctx.tx.id));
+    let token = await enrollLinks.get(this.store, ctx.tx.id);
     if (!token) {
       const issuedBy = `inline enrollment in sign-in ${ctx.tx.id.slice(0, 8)}…`;
       token = (await this.push.activations.issue(user, issuedBy, { onlyWithoutFactors: true })).token;
-      await this.store.set(key(ctx.tx.id), token, { ttlMs: this.push.config.activationLifetime });
+      await enrollLinks.set(this.store, ctx.tx.id, token, { ttlMs: this.push.config.activationLifetime });
     }
     return {
       template: 'push-enroll',

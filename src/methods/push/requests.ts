@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { PushConfig } from '../../config/push.ts';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { LatchError } from '../../util/errors.ts';
 import { randomId, safeEqual } from '../../util/random.ts';
 import type { AuthLog } from '../../authn/auth-log.ts';
@@ -52,11 +53,10 @@ export type SendResult = { ok: true; request: PushRequest } | { ok: false; reaso
 /** A refusal is the device API's answer as it stands: status, code, the words for the phone, the reason for the log. */
 export type DecideResult = { ok: true; state: PushState; message: string } | { ok: false; error: LatchError };
 
-const requestKey = (id: string) => `push-request:${id}`;
-const pendingKey = (deviceId: string) => `push-pending:${deviceId}`;
-const pausedKey = (userId: string) => `push-paused:${userId}`;
-const wrongKey = (userId: string) => `push-wrong-code:${userId}`;
-const sentKey = (userId: string) => `push-sent:${userId}`;
+const requestRecords = records.pushRequest.holding<PushRequest>();
+/** The id of the request waiting for a device. */
+const pendingOfDevice = records.pushPending.holding<string>();
+const paused = records.pushPaused.holding<true>();
 /** Decided requests stay readable this long after they expire, for the waiting browser. */
 const KEEP_MS = 10 * 60_000;
 
@@ -81,15 +81,17 @@ export class PushRequests {
   ) {}
 
   async get(id: string): Promise<PushRequest | undefined> {
-    return /^[A-Za-z0-9_-]{22}$/.test(id) ? this.store.get<PushRequest>(requestKey(id)) : undefined;
+    return /^[A-Za-z0-9_-]{22}$/.test(id) ? requestRecords.get(this.store, id) : undefined;
   }
 
   /** Why push to this user is refused now, if it is. */
   async blocked(userId: string): Promise<{ reason: PushRefusal; retryAfterMs: number } | undefined> {
-    const paused = await this.store.ttl(pausedKey(userId));
-    if (paused !== undefined) return { reason: 'paused', retryAfterMs: paused };
-    const wrong = (await this.store.get<number>(wrongKey(userId))) ?? 0;
-    if (wrong >= this.config.wrongCodes.maxFailures) return { reason: 'too-many-wrong-codes', retryAfterMs: (await this.store.ttl(wrongKey(userId))) ?? this.config.wrongCodes.window };
+    const pausedFor = await paused.ttl(this.store, userId);
+    if (pausedFor !== undefined) return { reason: 'paused', retryAfterMs: pausedFor };
+    const wrong = (await records.pushWrongCodes.get(this.store, userId)) ?? 0;
+    if (wrong >= this.config.wrongCodes.maxFailures) {
+      return { reason: 'too-many-wrong-codes', retryAfterMs: (await records.pushWrongCodes.ttl(this.store, userId)) ?? this.config.wrongCodes.window };
+    }
     return undefined;
   }
 
@@ -97,8 +99,8 @@ export class PushRequests {
     const blocked = await this.blocked(device.userId);
     if (blocked) return { ok: false, ...blocked };
     const { maxPushes, window } = this.config.sendLimit;
-    if ((await this.store.increment(sentKey(device.userId), 1, { ttlMs: window })) > maxPushes) {
-      return { ok: false, reason: 'too-many-pushes', retryAfterMs: (await this.store.ttl(sentKey(device.userId))) ?? window };
+    if ((await records.pushesSent.increment(this.store, device.userId, 1, { ttlMs: window })) > maxPushes) {
+      return { ok: false, reason: 'too-many-pushes', retryAfterMs: (await records.pushesSent.ttl(this.store, device.userId)) ?? window };
     }
     const now = Date.now();
     const request: PushRequest = {
@@ -119,9 +121,9 @@ export class PushRequests {
       reason: '',
       userVerified: false,
     };
-    await this.store.set(requestKey(request.id), request, { ttlMs: this.config.requestLifetime + KEEP_MS });
-    const previous = await this.store.get<string>(pendingKey(device.id));
-    await this.store.set(pendingKey(device.id), request.id, { ttlMs: this.config.requestLifetime });
+    await requestRecords.set(this.store, request.id, request, { ttlMs: this.config.requestLifetime + KEEP_MS });
+    const previous = await pendingOfDevice.get(this.store, device.id);
+    await pendingOfDevice.set(this.store, device.id, request.id, { ttlMs: this.config.requestLifetime });
     if (previous) await this.transition(previous, (r) => (r.state === 'pending' ? { ...r, state: 'cancelled', reason: 'replaced' } : undefined));
     await this.bus.notify('push-devices', device.id);
     // Not awaited: a slow push service must not hold up the browser that asked.
@@ -131,7 +133,7 @@ export class PushRequests {
 
   /** The push waiting for this device, if any. */
   async pendingFor(deviceId: string): Promise<PendingPush | undefined> {
-    const id = await this.store.get<string>(pendingKey(deviceId));
+    const id = await pendingOfDevice.get(this.store, deviceId);
     const request = id ? await this.get(id) : undefined;
     if (!request || request.state !== 'pending' || isExpired(request)) return undefined;
     return toPending(request, this.config.codeLength);
@@ -169,8 +171,8 @@ export class PushRequests {
     const reason = wrongCode ? 'wrong-code' : body.answer === 'approve' ? '' : body.answer === 'fraud' ? 'fraud' : 'denied';
     const applied = await this.transition(id, (r) => (r.state === 'pending' ? { ...r, state, reason, userVerified: body.userVerified } : undefined));
     if (!applied) return refuse(409, 'already_answered', 'This sign-in request was already answered.', 'another decision was applied first');
-    if (wrongCode) await this.store.increment(wrongKey(request.userId), 1, { ttlMs: this.config.wrongCodes.window });
-    if (state === 'fraud' && this.config.fraudPause > 0) await this.store.set(pausedKey(request.userId), true, { ttlMs: this.config.fraudPause });
+    if (wrongCode) await records.pushWrongCodes.increment(this.store, request.userId, 1, { ttlMs: this.config.wrongCodes.window });
+    if (state === 'fraud' && this.config.fraudPause > 0) await paused.set(this.store, request.userId, true, { ttlMs: this.config.fraudPause });
     await this.logDecision(request, state, reason);
     return {
       ok: true,
@@ -183,20 +185,20 @@ export class PushRequests {
 
   /** Uses an approval once, for the transaction that asked; undefined when it is not usable. */
   async consume(id: string, txId: string): Promise<PushRequest | undefined> {
-    const found = await this.store.getVersioned<PushRequest>(requestKey(id));
+    const found = await requestRecords.getVersioned(this.store, id);
     if (!found || found.value.txId !== txId || found.value.state !== 'approved') return undefined;
     const used: PushRequest = { ...found.value, state: 'used' };
-    return (await this.store.compareAndSet(requestKey(id), found.version, used, { ttlMs: KEEP_MS })) ? found.value : undefined;
+    return (await requestRecords.compareAndSet(this.store, id, found.version, used, { ttlMs: KEEP_MS })) ? found.value : undefined;
   }
 
   private async transition(id: string, change: (r: PushRequest) => PushRequest | undefined): Promise<boolean> {
-    const found = await this.store.getVersioned<PushRequest>(requestKey(id));
+    const found = await requestRecords.getVersioned(this.store, id);
     const next = found && change(found.value);
     if (!found || !next) return false;
     const ttlMs = Math.max(1000, next.expiresAt + KEEP_MS - Date.now());
-    if (!(await this.store.compareAndSet(requestKey(id), found.version, next, { ttlMs }))) return false;
+    if (!(await requestRecords.compareAndSet(this.store, id, found.version, next, { ttlMs }))) return false;
     // A newer push may already hold the device's slot: free it only if it is still this one.
-    if (next.state !== 'pending' && (await this.store.get<string>(pendingKey(next.deviceId))) === id) await this.store.delete(pendingKey(next.deviceId));
+    if (next.state !== 'pending' && (await pendingOfDevice.get(this.store, next.deviceId)) === id) await pendingOfDevice.delete(this.store, next.deviceId);
     await this.bus.notify('push-decisions', id);
     return true;
   }

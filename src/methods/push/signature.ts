@@ -1,10 +1,13 @@
 import { createHash, verify } from 'node:crypto';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { importPublicKey, type PushDevice, type PushDevices } from './devices.ts';
 import { decisionString, requestString, type DecisionAnswer } from './protocol.ts';
 
 // Checks what the authenticator signs: each API request (method, path, device, time, nonce, body
 // hash; the nonce is single use within the clock-skew window) and each decision.
+
+const usedNonces = records.pushNonce.holding<true>();
 
 export type SignedHeaders = { device?: string; timestamp?: string; nonce?: string; signature?: string };
 
@@ -46,7 +49,7 @@ export class DeviceAuthenticator {
       return { ok: false, reason: 'bad request signature' };
     }
     // After the signature, so nobody can burn another device's nonces.
-    const fresh = await this.store.createIfAbsent(`push-nonce:${deviceId}:${nonce}`, true, { ttlMs: 2 * this.clockSkewMs });
+    const fresh = await usedNonces.createIfAbsent(this.store, { deviceId, nonce }, true, { ttlMs: 2 * this.clockSkewMs });
     if (!fresh) return { ok: false, reason: 'replayed request (nonce already used)' };
     return { ok: true, device };
   }

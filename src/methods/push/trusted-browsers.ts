@@ -1,11 +1,12 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 
 // Browsers a user trusted for passwordless push: after one verified passwordless push from a
 // browser, the user may let later pushes from it skip the code (user verification on the phone is
 // still required). Keyed by the known-device id and the user; lives as long as the cookie, and
 // only while the phone that was approved with is the user's phone (a new phone starts afresh).
 
-const key = (browserId: string, userId: string) => `push-trusted:${browserId}:${userId}`;
+const trustedBrowsers = records.pushTrustedBrowser.holding<{ since: number; phoneId: string }>();
 
 export class TrustedBrowsers {
   constructor(
@@ -14,12 +15,12 @@ export class TrustedBrowsers {
   ) {}
 
   async trust(browserId: string, userId: string, phoneId: string): Promise<void> {
-    await this.store.set(key(browserId, userId), { since: Date.now(), phoneId }, { ttlMs: this.lifetimeMs });
+    await trustedBrowsers.set(this.store, { browserId, userId }, { since: Date.now(), phoneId }, { ttlMs: this.lifetimeMs });
   }
 
   async isTrusted(browserId: string | undefined, userId: string, phoneId: string): Promise<boolean> {
     if (browserId === undefined) return false;
-    const record = await this.store.get<{ since: number; phoneId: string }>(key(browserId, userId));
+    const record = await trustedBrowsers.get(this.store, { browserId, userId });
     return record?.phoneId === phoneId;
   }
 }

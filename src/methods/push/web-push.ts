@@ -3,6 +3,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import webpush, { type RequestDetails } from 'web-push';
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { PushDevice } from './devices.ts';
 import type { PushNotifier } from './notify.ts';
 import type { PendingPush } from './protocol.ts';
@@ -14,14 +15,15 @@ import type { PushEndpoints } from './push-endpoint.ts';
 
 export type VapidKeys = { publicKey: string; privateKey: string };
 
-const KEY = 'push-vapid-keys';
+const vapidKeys = records.vapidKeys.holding<VapidKeys>();
+
 const TIMEOUT_MS = 5000;
 const LATER = 'the phone web app will see the push when it is opened';
 
 export async function loadVapidKeys(store: Store): Promise<VapidKeys> {
   const fresh = webpush.generateVAPIDKeys();
-  await store.createIfAbsent(KEY, { publicKey: fresh.publicKey, privateKey: fresh.privateKey });
-  const keys = await store.get<VapidKeys>(KEY);
+  await vapidKeys.createIfAbsent(store, { publicKey: fresh.publicKey, privateKey: fresh.privateKey });
+  const keys = await vapidKeys.get(store);
   if (!keys) throw new Error('the VAPID keys could not be read back from the store');
   return keys;
 }

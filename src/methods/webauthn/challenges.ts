@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { randomId } from '../../util/random.ts';
 
 // WebAuthn challenges: random, short-lived, single use, and bound to what they were issued for
@@ -7,7 +8,6 @@ import { randomId } from '../../util/random.ts';
 
 export type ChallengePurpose = 'second-factor' | 'enroll' | 'passwordless' | 'discoverable' | 'offer' | 'account-add';
 
-// A type, not an interface, so it is assignable to the store's Json.
 export type ChallengeBinding = {
   /** "tx:<id>" for a sign-in, "session:<sid>" for the account page. */
   owner: string;
@@ -16,7 +16,7 @@ export type ChallengeBinding = {
   userId?: string;
 };
 
-const key = (challenge: string) => `webauthn-challenge:${challenge}`;
+const challenges = records.webauthnChallenge.holding<ChallengeBinding>();
 
 export class WebAuthnChallenges {
   constructor(
@@ -26,7 +26,7 @@ export class WebAuthnChallenges {
 
   async issue(binding: ChallengeBinding): Promise<string> {
     const challenge = randomId(32);
-    await this.store.set(key(challenge), binding, { ttlMs: this.lifetimeMs });
+    await challenges.set(this.store, challenge, binding, { ttlMs: this.lifetimeMs });
     return challenge;
   }
 
@@ -36,7 +36,7 @@ export class WebAuthnChallenges {
    */
   async take(challenge: string, expected: ChallengeBinding): Promise<boolean> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) return false;
-    const found = await this.store.take<ChallengeBinding>(key(challenge));
+    const found = await challenges.take(this.store, challenge);
     return (
       found !== undefined &&
       found.owner === expected.owner &&

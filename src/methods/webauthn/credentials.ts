@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import { randomId } from '../../util/random.ts';
 
 // WebAuthn credentials, in the store (never only in memory): one record per credential, found by
@@ -7,7 +8,6 @@ import { randomId } from '../../util/random.ts';
 
 export type AuthenticatorKind = 'platform' | 'roaming';
 
-// A type, not an interface, so it is assignable to the store's Json.
 export type StoredCredential = {
   /** base64url credential id, as the browser reports it. */
   id: string;
@@ -25,12 +25,9 @@ export type StoredCredential = {
   lastUsedAt?: number;
 };
 
-type UserHandleRecord = { handle: string };
-
-const credentialKey = (id: string) => `webauthn-credential:${id}`;
-const userIndex = (userId: string) => `webauthn-credentials-of:${userId}`;
-const handleOfUser = (userId: string) => `webauthn-handle-of:${userId}`;
-const userOfHandle = (handle: string) => `webauthn-user-of-handle:${handle}`;
+const credentialRecords = records.webauthnCredential.holding<StoredCredential>();
+const handleOfUser = records.webauthnHandleOfUser.holding<{ handle: string }>();
+const userOfHandle = records.webauthnUserOfHandle.holding<{ userId: string }>();
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -47,25 +44,25 @@ export class WebAuthnCredentials {
   async userHandle(userId: string): Promise<string> {
     const fresh = randomId(32);
     // The reverse entry first, so a handle never exists without it.
-    await this.store.set(userOfHandle(fresh), { userId });
-    if (await this.store.createIfAbsent(handleOfUser(userId), { handle: fresh })) return fresh;
-    await this.store.delete(userOfHandle(fresh));
-    return (await this.store.get<UserHandleRecord>(handleOfUser(userId)))!.handle;
+    await userOfHandle.set(this.store, fresh, { userId });
+    if (await handleOfUser.createIfAbsent(this.store, userId, { handle: fresh })) return fresh;
+    await userOfHandle.delete(this.store, fresh);
+    return (await handleOfUser.get(this.store, userId))!.handle;
   }
 
   /** The user id a handle belongs to (undefined for a handle Latch never issued). */
   async userOfHandle(handle: string): Promise<string | undefined> {
-    return (await this.store.get<{ userId: string }>(userOfHandle(handle)))?.userId;
+    return (await userOfHandle.get(this.store, handle))?.userId;
   }
 
   async get(id: string): Promise<StoredCredential | undefined> {
     if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id)) return undefined;
-    return this.store.get<StoredCredential>(credentialKey(id));
+    return credentialRecords.get(this.store, id);
   }
 
   /** The user's credentials, oldest first. */
   async list(userId: string): Promise<StoredCredential[]> {
-    const ids = await this.store.listIndex(userIndex(userId));
+    const ids = await records.webauthnCredentialsOfUser.list(this.store, userId);
     const found: StoredCredential[] = [];
     for (const id of ids) {
       const credential = await this.get(id);
@@ -76,8 +73,8 @@ export class WebAuthnCredentials {
 
   /** Adds a credential; false when that credential id is already registered (to anyone). */
   async add(credential: StoredCredential): Promise<boolean> {
-    if (!(await this.store.createIfAbsent(credentialKey(credential.id), credential))) return false;
-    await this.store.addToIndex(userIndex(credential.userId), credential.id);
+    if (!(await credentialRecords.createIfAbsent(this.store, credential.id, credential))) return false;
+    await records.webauthnCredentialsOfUser.add(this.store, credential.userId, credential.id);
     return true;
   }
 
@@ -94,19 +91,19 @@ export class WebAuthnCredentials {
   async remove(userId: string, id: string): Promise<boolean> {
     const credential = await this.get(id);
     if (!credential || credential.userId !== userId) return false;
-    await this.store.delete(credentialKey(id));
-    await this.store.removeFromIndex(userIndex(userId), id);
+    await credentialRecords.delete(this.store, id);
+    await records.webauthnCredentialsOfUser.remove(this.store, userId, id);
     return true;
   }
 
   /** Compare-and-set so a concurrent sign-in cannot lose a counter or a rename. */
   private async update(id: string, change: (c: StoredCredential) => StoredCredential | undefined): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const found = await this.store.getVersioned<StoredCredential>(credentialKey(id));
+      const found = await credentialRecords.getVersioned(this.store, id);
       if (!found) return false;
       const next = change(found.value);
       if (!next) return false;
-      if (await this.store.compareAndSet(credentialKey(id), found.version, next)) return true;
+      if (await credentialRecords.compareAndSet(this.store, id, found.version, next)) return true;
     }
     return false;
   }

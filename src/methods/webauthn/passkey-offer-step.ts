@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { records } from '../../store/records.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
 import { deviceName } from './device-name.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
@@ -10,7 +11,7 @@ import type { StepContext, StepOutcome, StepView, UserStep, UserStepContext } fr
 // kind). "Skip for now" hides the offer in this browser for this user for a week.
 
 export const SKIP_DAYS = 7;
-const skipKey = (deviceId: string, userId: string) => `webauthn-offer-skipped:${deviceId}:${userId}`;
+const skipped = records.passkeyOfferSkipped.holding<true>();
 
 export class PasskeyOfferStep implements UserStep {
   readonly id = 'passkey-offer';
@@ -33,7 +34,7 @@ export class PasskeyOfferStep implements UserStep {
     if (user.disabled || !methods.includes('password') || !amr.includes('mfa')) return false;
     const kinds = allowedPasswordlessKinds(ctx.policy.passwordless);
     if (kinds.length === 0) return false;
-    if (ctx.browser.deviceId && (await this.store.get(skipKey(ctx.browser.deviceId, user.id))) !== undefined) return false;
+    if (ctx.browser.deviceId && (await skipped.get(this.store, { deviceId: ctx.browser.deviceId, userId: user.id })) !== undefined) return false;
     const credentials = await this.ceremonies.credentials.list(user.id);
     return !credentials.some((c) => c.passwordless && kinds.includes(c.kind));
   }
@@ -73,7 +74,7 @@ export class PasskeyOfferStep implements UserStep {
   }
 
   private async skip(ctx: UserStepContext, reason: string): Promise<StepOutcome> {
-    if (ctx.browser.deviceId) await this.store.set(skipKey(ctx.browser.deviceId, ctx.user.id), true, { ttlMs: SKIP_DAYS * 86_400_000 });
+    if (ctx.browser.deviceId) await skipped.set(this.store, { deviceId: ctx.browser.deviceId, userId: ctx.user.id }, true, { ttlMs: SKIP_DAYS * 86_400_000 });
     return { kind: 'success', reason: `${reason}; not offered again in this browser for ${SKIP_DAYS} days` };
   }
 }

@@ -3,6 +3,8 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import type { WebAuthnConfig } from '../../config/webauthn.ts';
 import type { AuthenticatorKind, StoredCredential } from './credentials.ts';
@@ -13,7 +15,7 @@ import type { AuthenticationResponse, RegistrationResponse } from './responses.t
 // user, which kind, counters) is decided by its callers.
 
 /** Options handed to the browser script as JSON. */
-export type CeremonyOptions = Record<string, unknown>;
+export type CeremonyOptions = PublicKeyCredentialCreationOptionsJSON | PublicKeyCredentialRequestOptionsJSON;
 
 export interface RegistrationRequest {
   challenge: string;
@@ -77,7 +79,7 @@ export class RelyingParty {
       },
       extensions: { credProps: true },
       preferredAuthenticatorType: request.kind === 'platform' ? 'localDevice' : request.kind === 'roaming' ? 'securityKey' : undefined,
-    }) as unknown as Promise<CeremonyOptions>;
+    });
   }
 
   async verifyRegistration(response: RegistrationResponse, challenge: string, requireUserVerification: boolean, residentKeyRequired: boolean): Promise<Verified<{ credential: NewCredential }>> {
@@ -117,7 +119,7 @@ export class RelyingParty {
       timeout: this.config.timeout,
       userVerification,
       allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports })),
-    }) as unknown as Promise<CeremonyOptions>;
+    });
   }
 
   /**

@@ -1,0 +1,327 @@
+import { channel, counter, index, stream, value } from './record-kinds.ts';
+
+// Everything Latch keeps in the store, in one list: every key namespace, index, event stream and
+// channel, with the module that writes it (its owner), how long its keys live, and what they hold.
+// Keys are built from their parts by the accessors (record-kinds.ts), never written out at a call
+// site, and the namespaces cannot collide (records.test.ts). Keys and JSON shapes are those Latch
+// has always written, so an existing data directory or Redis keeps working.
+//
+// Only the owner names its entries here (records.test.ts checks it): it binds the value type with
+// `holding<T>()` and offers the rest of Latch functions, not keys. The value types stay with their
+// owners (an IdpSession is the sign-in's business): store/ imports nothing from the layers above.
+
+/**
+ * oidc-provider's models (its adapter is asked for each by name). A closed set, so that
+ * "oidc:<Model>:" keys provably stay apart from the adapter's own "oidc:SessionUid:" and others.
+ */
+export const OIDC_MODELS = [
+  'AccessToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'Client', 'ClientCredentials',
+  'DeviceCode', 'Grant', 'InitialAccessToken', 'Interaction', 'PreAuthorizedCode', 'PushedAuthorizationRequest',
+  'RefreshToken', 'RegistrationAccessToken', 'ReplayDetection', 'Session',
+] as const;
+export type OidcModel = (typeof OIDC_MODELS)[number];
+
+const UNTIL_DELETED = 'until deleted';
+
+export const records = {
+  // ---- Sign-in engine (src/authn/)
+  transaction: value({
+    prefix: 'tx', parts: ['id'], ttlPolicy: 'required',
+    owner: 'authn/transaction.ts',
+    holds: 'LoginTransaction',
+    lifetime: 'signIn.transactionLifetime (what is left of it on each transition)',
+  }),
+  knownDevice: value({
+    prefix: 'known-device', parts: ['deviceId'], ttlPolicy: 'required',
+    owner: 'authn/known-device.ts',
+    holds: 'the users who completed a second factor in this browser',
+    lifetime: 'knownDevice.lifetime, from the last second factor',
+  }),
+  rememberedDevice: value({
+    prefix: 'remembered', parts: ['deviceId', 'userId'], ttlPolicy: 'required',
+    owner: 'authn/remembered-device.ts',
+    holds: '"trust this browser" entries',
+    lifetime: 'until the last entry expires (policy)',
+  }),
+  accountAttempts: counter({
+    prefix: 'throttle:account', parts: ['accountHash'], ttlPolicy: 'required',
+    owner: 'authn/throttle.ts',
+    holds: 'failed passwords of an account (sha256 of accountOf)',
+    lifetime: 'throttle.perAccount.window',
+  }),
+  addressAttempts: counter({
+    prefix: 'throttle:ip', parts: ['ip'], ttlPolicy: 'required',
+    owner: 'authn/throttle.ts',
+    holds: 'failed passwords from a client address',
+    lifetime: 'throttle.perIp.window',
+  }),
+  passwordCheckLock: value({
+    prefix: 'throttle:password-check', parts: ['txId'], ttlPolicy: 'required',
+    owner: 'authn/throttle.ts',
+    holds: 'the holder of the one password check of a transaction',
+    lifetime: '60 s, or until the check ends',
+  }),
+  codeAttempts: counter({
+    prefix: 'throttle:codes', parts: ['userId'], ttlPolicy: 'required',
+    owner: 'authn/code-throttle.ts',
+    holds: 'attempts at passcodes and bypass codes of a user',
+    lifetime: 'passcodes.throttle.window',
+  }),
+  authLog: stream({
+    name: 'authlog',
+    owner: 'authn/auth-log.ts',
+    holds: 'AuthEvent: every sign-in decision',
+    retention: 'forever: nothing trims it yet',
+  }),
+
+  // ---- Passcodes (src/methods/passcodes/)
+  passcode: value({
+    prefix: 'passcode', parts: ['credentialId'], ttlPolicy: 'none',
+    owner: 'methods/passcodes/records.ts',
+    holds: 'PasscodeCredential (app, or "token:<serial>")',
+    lifetime: UNTIL_DELETED,
+  }),
+  passcodesOfUser: index({
+    prefix: 'passcodes:user', parts: ['userId'],
+    owner: 'methods/passcodes/records.ts',
+    holds: 'the ids of a user\'s passcode credentials',
+  }),
+  oathTokens: index({
+    prefix: 'passcodes:tokens', parts: [],
+    owner: 'methods/passcodes/records.ts',
+    holds: 'the ids of every imported hardware token',
+  }),
+  pendingApp: value({
+    prefix: 'passcode-pending', parts: ['holder'], ttlPolicy: 'required',
+    owner: 'methods/passcodes/enrollment.ts',
+    holds: 'the sealed secret of an app being added',
+    lifetime: '10 minutes',
+  }),
+
+  // ---- Bypass codes (src/methods/bypass-codes/)
+  bypassCode: value({
+    prefix: 'bypass', parts: ['userId', 'codeHash'], ttlPolicy: 'required',
+    owner: 'methods/bypass-codes/bypass-codes.ts',
+    holds: 'BypassCodeRecord (uses left)',
+    lifetime: 'the batch\'s lifetime (latch bypass-codes)',
+  }),
+  bypassCodesOfUser: index({
+    prefix: 'bypass:user', parts: ['userId'],
+    owner: 'methods/bypass-codes/bypass-codes.ts',
+    holds: 'the hashes of a user\'s bypass codes',
+  }),
+
+  // ---- WebAuthn (src/methods/webauthn/)
+  webauthnCredential: value({
+    prefix: 'webauthn-credential', parts: ['credentialId'], ttlPolicy: 'none',
+    owner: 'methods/webauthn/credentials.ts',
+    holds: 'StoredCredential',
+    lifetime: UNTIL_DELETED,
+  }),
+  webauthnCredentialsOfUser: index({
+    prefix: 'webauthn-credentials-of', parts: ['userId'],
+    owner: 'methods/webauthn/credentials.ts',
+    holds: 'the ids of a user\'s credentials',
+  }),
+  webauthnHandleOfUser: value({
+    prefix: 'webauthn-handle-of', parts: ['userId'], ttlPolicy: 'none',
+    owner: 'methods/webauthn/credentials.ts',
+    holds: '{ handle }: the user\'s WebAuthn user handle',
+    lifetime: UNTIL_DELETED,
+  }),
+  webauthnUserOfHandle: value({
+    prefix: 'webauthn-user-of-handle', parts: ['handle'], ttlPolicy: 'none',
+    owner: 'methods/webauthn/credentials.ts',
+    holds: '{ userId }: whose handle it is',
+    lifetime: UNTIL_DELETED,
+  }),
+  webauthnChallenge: value({
+    prefix: 'webauthn-challenge', parts: ['challenge'], ttlPolicy: 'required',
+    owner: 'methods/webauthn/challenges.ts',
+    holds: 'ChallengeBinding (single use)',
+    lifetime: 'webauthn.challengeLifetime',
+  }),
+  passkeyOfferSkipped: value({
+    prefix: 'webauthn-offer-skipped', parts: ['deviceId', 'userId'], ttlPolicy: 'required',
+    owner: 'methods/webauthn/passkey-offer-step.ts',
+    holds: 'true: "skip for now"',
+    lifetime: '7 days',
+  }),
+
+  // ---- Push to the Latch Authenticator (src/methods/push/)
+  pushDevice: value({
+    prefix: 'push-device', parts: ['deviceId'], ttlPolicy: 'none',
+    owner: 'methods/push/devices.ts',
+    holds: 'PushDevice (TOTP secret sealed)',
+    lifetime: UNTIL_DELETED,
+  }),
+  pushDeviceOfUser: value({
+    prefix: 'push-user-device', parts: ['userId'], ttlPolicy: 'none',
+    owner: 'methods/push/devices.ts',
+    holds: 'the id of the user\'s device',
+    lifetime: UNTIL_DELETED,
+  }),
+  pushUserOfLogin: value({
+    prefix: 'push-login', parts: ['login'], ttlPolicy: 'none',
+    owner: 'methods/push/devices.ts',
+    holds: 'the user id of a login name (lower case)',
+    lifetime: UNTIL_DELETED,
+  }),
+  pushPasscodeUsed: value({
+    prefix: 'push-totp-used', parts: ['userId', 'counter'], ttlPolicy: 'required',
+    owner: 'methods/push/devices.ts',
+    holds: 'true: this time step\'s passcode was used',
+    lifetime: '2 minutes',
+  }),
+  pushActivation: value({
+    prefix: 'push-activation', parts: ['tokenHash'], ttlPolicy: 'required',
+    owner: 'methods/push/activation.ts',
+    holds: 'PendingActivation (single use)',
+    lifetime: 'push.activationLifetime',
+  }),
+  pushEnrollLink: value({
+    prefix: 'push-enroll-link', parts: ['txId'], ttlPolicy: 'required',
+    owner: 'methods/push/enroll-step.ts',
+    holds: 'the activation token shown during a sign-in',
+    lifetime: 'push.activationLifetime',
+  }),
+  pushRequest: value({
+    prefix: 'push-request', parts: ['requestId'], ttlPolicy: 'required',
+    owner: 'methods/push/requests.ts',
+    holds: 'PushRequest',
+    lifetime: 'push.requestLifetime + 10 minutes (decided requests stay readable)',
+  }),
+  pushPending: value({
+    prefix: 'push-pending', parts: ['deviceId'], ttlPolicy: 'required',
+    owner: 'methods/push/requests.ts',
+    holds: 'the id of the request waiting for the device',
+    lifetime: 'push.requestLifetime',
+  }),
+  pushPaused: value({
+    prefix: 'push-paused', parts: ['userId'], ttlPolicy: 'required',
+    owner: 'methods/push/requests.ts',
+    holds: 'true: pushes paused after a fraud report',
+    lifetime: 'push.fraudPause',
+  }),
+  pushWrongCodes: counter({
+    prefix: 'push-wrong-code', parts: ['userId'], ttlPolicy: 'required',
+    owner: 'methods/push/requests.ts',
+    holds: 'wrong codes typed on the phone',
+    lifetime: 'push.wrongCodes.window',
+  }),
+  pushesSent: counter({
+    prefix: 'push-sent', parts: ['userId'], ttlPolicy: 'required',
+    owner: 'methods/push/requests.ts',
+    holds: 'pushes sent to a user',
+    lifetime: 'push.sendLimit.window',
+  }),
+  pushNonce: value({
+    prefix: 'push-nonce', parts: ['deviceId', 'nonce'], ttlPolicy: 'required',
+    owner: 'methods/push/signature.ts',
+    holds: 'true: the nonce of a device request was used',
+    lifetime: '2 × push.clockSkew',
+  }),
+  pushTrustedBrowser: value({
+    prefix: 'push-trusted', parts: ['browserId', 'userId'], ttlPolicy: 'required',
+    owner: 'methods/push/trusted-browsers.ts',
+    holds: '{ since, phoneId }',
+    lifetime: 'knownDevice.lifetime',
+  }),
+  vapidKeys: value({
+    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none',
+    owner: 'methods/push/web-push.ts',
+    holds: 'VapidKeys: the Web Push key pair of every node',
+    lifetime: 'forever (made by the first node)',
+  }),
+  pushDecisions: channel({
+    name: 'push-decisions',
+    owner: 'methods/push/bus.ts',
+    holds: '{ id }: a push request was decided',
+  }),
+  pushDevices: channel({
+    name: 'push-devices',
+    owner: 'methods/push/bus.ts',
+    holds: '{ id }: a device has a new push',
+  }),
+
+  // ---- Keys (src/keys/)
+  serverSecret: value({
+    prefix: 'secret:server', parts: [], ttlPolicy: 'none',
+    owner: 'keys/server-secret.ts',
+    holds: 'the server secret (base64url): cookie MACs, CSRF, derived keys',
+    lifetime: 'forever (made by the first node)',
+  }),
+
+  // ---- Sign-in hand-off (src/idp/signin/)
+  session: value({
+    prefix: 'session', parts: ['sid'], ttlPolicy: 'required',
+    owner: 'idp/signin/session.ts',
+    holds: 'IdpSession',
+    lifetime: 'session.idleTimeout, never past session.absoluteTimeout',
+  }),
+  sessionsOfUser: index({
+    prefix: 'sessions-of', parts: ['userId'],
+    owner: 'idp/signin/session.ts',
+    holds: 'the ids of a user\'s sessions',
+  }),
+
+  // ---- SAML (src/idp/saml/)
+  samlPersistentIdSecret: value({
+    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none',
+    owner: 'idp/saml/idp.ts',
+    holds: 'the secret behind persistent NameIDs (base64url)',
+    lifetime: 'forever (made by the first node)',
+  }),
+  samlAuthnRequestSeen: value({
+    prefix: 'saml:authnrequest', parts: ['spHash', 'requestId'], ttlPolicy: 'required',
+    owner: 'idp/saml/authn-request.ts',
+    holds: 'when an AuthnRequest ID was first seen',
+    lifetime: 'saml.requestMaxAge + 2 × the SP\'s clock skew',
+  }),
+  samlLogoutRequestSeen: value({
+    prefix: 'saml:logoutrequest', parts: ['spHash', 'requestId'], ttlPolicy: 'required',
+    owner: 'idp/saml/slo.ts',
+    holds: 'when a LogoutRequest ID was first seen',
+    lifetime: 'saml.requestMaxAge + 2 × the SP\'s clock skew',
+  }),
+  samlLogoutChain: value({
+    prefix: 'saml:logout', parts: ['chainId'], ttlPolicy: 'required',
+    owner: 'idp/saml/slo.ts',
+    holds: 'LogoutChain: the SPs a logout still has to visit',
+    lifetime: '10 minutes',
+  }),
+  samlLogoutConfirmation: value({
+    prefix: 'saml:logout-confirm', parts: ['requestId'], ttlPolicy: 'required',
+    owner: 'idp/saml/slo.ts',
+    holds: 'PendingLogout: an unsigned LogoutRequest awaiting the user',
+    lifetime: '10 minutes',
+  }),
+
+  // ---- OpenID Connect (src/idp/oidc/): oidc-provider's own storage, through its adapter
+  oidcArtifact: value({
+    prefix: 'oidc', parts: [{ name: 'model', oneOf: OIDC_MODELS }, 'id'], ttlPolicy: 'optional',
+    owner: 'idp/oidc/adapter.ts',
+    holds: 'an oidc-provider payload (codes, tokens, grants, sessions…)',
+    lifetime: 'as oidc-provider says (expiresIn); clients forever',
+  }),
+  oidcSessionOfUid: value({
+    prefix: 'oidc:SessionUid', parts: ['uid'], ttlPolicy: 'optional',
+    owner: 'idp/oidc/adapter.ts',
+    holds: 'the id of the oidc-provider session with this uid',
+    lifetime: 'that of the session',
+  }),
+  oidcArtifactOfUserCode: value({
+    prefix: 'oidc:UserCode', parts: ['userCode'], ttlPolicy: 'optional',
+    owner: 'idp/oidc/adapter.ts',
+    holds: 'the id of the device code with this user code',
+    lifetime: 'that of the device code',
+  }),
+  oidcRevokedGrant: value({
+    prefix: 'oidc:RevokedGrant', parts: ['grantId'], ttlPolicy: 'required',
+    owner: 'idp/oidc/adapter.ts',
+    holds: 'when the grant was revoked: its artifacts are gone',
+    lifetime: 'the longest token lifetime (anything issued under the grant)',
+  }),
+};
+
+export type RecordName = keyof typeof records;
