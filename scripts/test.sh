@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The test command (npm test): install the Debian packages the tests start (when missing),
 # type-check, then run every unit test (src/**/*.test.ts) and every end-to-end test against real
-# peers (test/**/*.test.ts). The peers are started by the tests.
+# peers (test/**/*.test.ts) with mocha (.mocharc.yaml). The peers are started by the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 bash scripts/install-test-deps.sh
 npx tsc --noEmit -p tsconfig.json
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-exec node --import tsx --import ./test/support/exit-without-teardown.ts --test --test-concurrency="${LATCH_TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
+bash scripts/check-tests.sh
+exec npx mocha --jobs "${LATCH_TEST_JOBS:-2}" 'src/**/*.test.ts' 'test/**/*.test.ts'

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis } from '../../test/support/redis-server.ts';
 import type { Json, Store } from './contract.ts';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../test/support/redis-server.ts';
 import type { LatchConfig } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { HttpClient, visibleText } from '../support/http-client.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
@@ -52,7 +52,7 @@ async function signInToSp(browser: HttpClient, entityId: string, username: strin
   return browser.submit(passwordPage, { password: PASSWORD });
 }
 
-test("a SAML SP's policy applies to it alone: new-user deny refuses a user without a second factor", async () => {
+it("a SAML SP's policy applies to it alone: new-user deny refuses a user without a second factor", async () => {
   const browser = new HttpClient(latch.baseUrl);
   const refused = await signInToSp(browser, STRICT_SP, 'alice');
   assert.equal(refused.status, 403);
@@ -63,7 +63,7 @@ test("a SAML SP's policy applies to it alone: new-user deny refuses a user witho
   assert.match(wiki.text, /action="https:\/\/open\.sp\.test\/acs"/, 'the wiki gets its SAML response');
 });
 
-test('a session for one application does not carry a user into an application whose policy refuses them', async () => {
+it('a session for one application does not carry a user into an application whose policy refuses them', async () => {
   const browser = new HttpClient(latch.baseUrl);
   const wiki = await signInToSp(browser, OPEN_SP, 'alice');
   assert.match(wiki.text, /action="https:\/\/open\.sp\.test\/acs"/);
@@ -71,7 +71,7 @@ test('a session for one application does not carry a user into an application wh
   assert.ok(again.path.startsWith('/login'), 'no single sign-on into Payroll: the prompt is shown');
 });
 
-test("an OIDC client's policy applies: a denied client refuses after the password, with a page, not a redirect", async () => {
+it("an OIDC client's policy applies: a denied client refuses after the password, with a page, not a redirect", async () => {
   const browser = new HttpClient(latch.baseUrl);
   const query = new URLSearchParams({
     client_id: 'blocked', response_type: 'code', redirect_uri: 'https://blocked.test/cb', scope: 'openid',
@@ -84,7 +84,7 @@ test("an OIDC client's policy applies: a denied client refuses after the passwor
   assert.match(visibleText(refused.text), /You can't sign in to Blocked app\./);
 });
 
-test('group policy over the default: a denied group cannot sign in to any application', async () => {
+it('group policy over the default: a denied group cannot sign in to any application', async () => {
   const refused = await signInToSp(new HttpClient(latch.baseUrl), OPEN_SP, 'carl');
   assert.equal(refused.status, 403);
   assert.match(visibleText(refused.text), /You can't sign in to Wiki\./);

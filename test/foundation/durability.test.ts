@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
 import type { LatchConfig } from '../../src/config/schema.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -76,12 +76,12 @@ describe('durability across a SIGKILL', () => {
     await redis?.stop();
   });
 
-  test('SQLite: session, user, keys and auth log survive', async () => {
+  it('SQLite: session, user, keys and auth log survive', async () => {
     const dataDir = tempDir('latch-data-');
     await crashAndRestart(dataDir, { type: 'sqlite', sqlite: { file: path.join(dataDir, 'latch.sqlite') }, redis: { keyPrefix: 'latch:' } } as LatchConfig['store'], {});
   });
 
-  test('Redis: session, user, keys and auth log survive (Latch killed, not Redis)', async () => {
+  it('Redis: session, user, keys and auth log survive (Latch killed, not Redis)', async () => {
     redis = await startRedis();
     const dataDir = tempDir('latch-data-');
     await crashAndRestart(dataDir, { type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } } as LatchConfig['store'], { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url });

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ function get(url: string): Promise<{ status: number; headers: Record<string, str
   });
 }
 
-test('with server.tls, Latch serves HTTPS with the given certificate, HSTS and Secure cookies', async () => {
+it('with server.tls, Latch serves HTTPS with the given certificate, HSTS and Secure cookies', async () => {
   const health = await get(`https://127.0.0.1:${tlsLatch.port}/healthz`);
   assert.equal(health.status, 200);
   assert.match(String(health.headers['strict-transport-security']), /max-age=/);
@@ -58,7 +58,7 @@ test('with server.tls, Latch serves HTTPS with the given certificate, HSTS and S
   for (const cookie of cookies) assert.match(cookie, /; secure/i, cookie);
 });
 
-test('behind a TLS-terminating proxy (https baseUrl, plain http to Latch) cookies are still Secure', async () => {
+it('behind a TLS-terminating proxy (https baseUrl, plain http to Latch) cookies are still Secure', async () => {
   const start = await fetch(`http://127.0.0.1:${proxiedLatch.port}/account/sign-in`, { redirect: 'manual' });
   const login = await fetch(`http://127.0.0.1:${proxiedLatch.port}${start.headers.get('location')}`);
   assert.equal(login.status, 200);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import fs from 'node:fs';
 import { HttpClient, visibleText } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
@@ -34,7 +34,7 @@ describe('metrics and health', () => {
     for (const redis of redisServers) await redis.stop();
   });
 
-  test('/metrics counts a successful password sign-in and times requests; /readyz is ready', async () => {
+  it('/metrics counts a successful password sign-in and times requests; /readyz is ready', async () => {
     const latch = await startLatchProcess({ config: { signIn: { failureDelay: '10ms' } } });
     processes.push(latch);
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
@@ -56,7 +56,7 @@ describe('metrics and health', () => {
     assert.equal(health.status, 200);
   });
 
-  test('with Redis as the store, /readyz turns 503 while redis-server is down and 200 when it is back', async () => {
+  it('with Redis as the store, /readyz turns 503 while redis-server is down and 200 when it is back', async () => {
     const redis = await startRedis();
     const latch = await startLatchProcess({ env: { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url } });
     processes.push(latch);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-process.ts';
 import { freePort } from '../support/redis-server.ts';
 
@@ -17,7 +17,7 @@ describe('README commands from a fresh clone', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('npm ci && npm start serves Latch, and SIGTERM exits 0', { timeout: 900_000 }, async () => {
+  it('npm ci && npm start serves Latch, and SIGTERM exits 0', async () => {
     const top = await runCommand('git', ['rev-parse', '--show-toplevel'], { env: cleanEnv(), cwd: REPO_ROOT });
     assert.equal(top.code, 0, top.stderr);
     const clone = path.join(tempDir('latch-clone-'), 'latch');
@@ -64,7 +64,7 @@ describe('README commands from a fresh clone', () => {
     assert.ok(latchPid, 'found the Latch process under npm');
     process.kill(latchPid, 'SIGTERM');
     assert.equal(await exited, 0, `graceful shutdown exits 0:\n${stderr}`);
-  });
+  }).timeout(900_000);
 });
 
 /** Every process below `pid`, from /proc. */

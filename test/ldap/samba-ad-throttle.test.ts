@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { LdapDirectory } from '../../src/ldap/index.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
 import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
@@ -60,7 +60,7 @@ async function attempt(login: string, password: string): Promise<string> {
 }
 
 describe('Samba AD: the password throttle counts accounts, not spellings', () => {
-  test('wrong as bob, bob@example.test and BOB, then right as Bob@Example.Test: refused, no bind', async () => {
+  it('wrong as bob, bob@example.test and BOB, then right as Bob@Example.Test: refused, no bind', async () => {
     const { sam, upn, password } = AD_USERS.bob;
     for (const login of [sam, upn, sam.toUpperCase()]) {
       assert.match(await attempt(login, 'not-the-password'), INCORRECT, login);
@@ -76,7 +76,7 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
     assert.match(String(throttled?.data.reason), /too many failed passwords for this account/);
   });
 
-  test('20 guesses in parallel under the sAMAccountName and the UPN: 3 binds reach the DC', async () => {
+  it('20 guesses in parallel under the sAMAccountName and the UPN: 3 binds reach the DC', async () => {
     const { sam, upn } = AD_USERS.nonAscii;
     const logins = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? sam : upn.toUpperCase()));
     const browsers = await Promise.all(logins.map(atPasswordPage));
@@ -92,7 +92,7 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
 });
 
 describe('Samba AD: verifyPassword names the account before the bind', () => {
-  test('sAMAccountName and UPN, any case: one objectGUID for beforeCheck, before any bind', async () => {
+  it('sAMAccountName and UPN, any case: one objectGUID for beforeCheck, before any bind', async () => {
     const { sam, upn, password } = AD_USERS.alice;
     const alice = await directory.findUser(sam);
     assert.ok(alice);

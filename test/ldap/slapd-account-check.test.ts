@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,7 +78,7 @@ async function signedIn(key: keyof typeof LDAP_USERS): Promise<HttpClient> {
   return browser;
 }
 
-test('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCache has passed, then not', async () => {
+it('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCache has passed, then not', async () => {
   const alice = await signedIn('alice');
   const bob = await signedIn('bob');
   const aliceInit = await signedIn('alice');
@@ -117,7 +117,7 @@ test('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCa
   assertSignedInAtSp(await samlSso(await signedIn('alice'), WIKI), 'alice');
 });
 
-test('a directory that does not answer: no SSO and no refresh, but session and tokens stay for when it answers', async () => {
+it('a directory that does not answer: no SSO and no refresh, but session and tokens stay for when it answers', async () => {
   const browser = await signedIn('nonAscii');
   const tokens = await exchangeCode(crm, await oidcAuthorize(browser, crm, CRM_CB));
   await slapd.stop();

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
@@ -57,7 +57,7 @@ async function authorize(config: client.Configuration, params: Record<string, st
 
 const authLog = (): Promise<AuthLogEntry[]> => readAuthLog(latch.dataDir);
 
-test('prompt=none without a session: login_required at the redirect URI, no prompt', async () => {
+it('prompt=none without a session: login_required at the redirect URI, no prompt', async () => {
   const pending = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });
   await page.goto(pending.url.href);
   const landed = new URL(await landedAt(page, rp.origin));
@@ -66,7 +66,7 @@ test('prompt=none without a session: login_required at the redirect URI, no prom
   assert.equal(landed.searchParams.get('code'), null);
 });
 
-test('after signing in: prompt=none gives a code without a prompt; prompt=login asks again', async () => {
+it('after signing in: prompt=none gives a code without a prompt; prompt=login asks again', async () => {
   const first = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   assert.ok(first.landed.searchParams.get('code'));
   const passive = await authorize(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });
@@ -81,7 +81,7 @@ test('after signing in: prompt=none gives a code without a prompt; prompt=login 
   assert.ok(Number(again.claims()!.auth_time) >= Number(tokens.claims()!.auth_time));
 });
 
-test('an unregistered redirect URI gets an error page, never a redirect', async () => {
+it('an unregistered redirect URI gets an error page, never a redirect', async () => {
   const pending = await authorizationRequest(web, { redirect_uri: 'https://attacker.example/cb' });
   const res = await fetch(pending.url, { redirect: 'manual' });
   assert.equal(res.status, 400);
@@ -91,7 +91,7 @@ test('an unregistered redirect URI gets an error page, never a redirect', async 
   assert.ok((await authLog()).some((e) => e.event === 'oidc-authorization' && e.result === 'failure' && String(e.reason).includes('redirect_uri')));
 });
 
-test('wrong client secret: invalid_client, and the code still works with the right one', async () => {
+it('wrong client secret: invalid_client, and the code still works with the right one', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   const wrong = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
   await assert.rejects(exchange(wrong, pending, landed.href), oauthError('invalid_client'));
@@ -100,7 +100,7 @@ test('wrong client secret: invalid_client, and the code still works with the rig
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && e.result === 'failure' && String(e.reason).startsWith('invalid_client') && e.app === 'web'));
 });
 
-test('PKCE mismatch: invalid_grant; a public client without PKCE is refused at the authorization endpoint', async () => {
+it('PKCE mismatch: invalid_grant; a public client without PKCE is refused at the authorization endpoint', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   await assert.rejects(exchange(web, { ...pending, verifier: client.randomPKCECodeVerifier() }, landed.href), oauthError('invalid_grant'));
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('code_verifier')));
@@ -112,7 +112,7 @@ test('PKCE mismatch: invalid_grant; a public client without PKCE is refused at t
   assert.match(refused.searchParams.get('error_description') ?? '', /PKCE/);
 });
 
-test('a replayed code is refused and revokes the tokens it produced', async () => {
+it('a replayed code is refused and revokes the tokens it produced', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(web, pending, landed.href);
   await assert.rejects(exchange(web, pending, landed.href), oauthError('invalid_grant'));
@@ -121,7 +121,7 @@ test('a replayed code is refused and revokes the tokens it produced', async () =
   assert.ok((await authLog()).some((e) => e.event === 'oidc-grant' && e.result === 'revoked'));
 });
 
-test('a reused refresh token is refused and revokes the whole grant, including its successor', async () => {
+it('a reused refresh token is refused and revokes the whole grant, including its successor', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(web, pending, landed.href);
   const next = await client.refreshTokenGrant(web, tokens.refresh_token!);
@@ -130,7 +130,7 @@ test('a reused refresh token is refused and revokes the whole grant, including i
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('refresh token already used')));
 });
 
-test('a third-party client shows a consent page; deny gives access_denied, allow gives a code', async () => {
+it('a third-party client shows a consent page; deny gives access_denied, allow gives a code', async () => {
   const denied = await authorizationRequest(partner, { redirect_uri: `${rp.origin}/partner` });
   await page.goto(denied.url.href);
   assert.match(await page.title(), /Allow Partner portal/);

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
@@ -50,7 +50,7 @@ after(async () => {
   await rp?.stop();
 });
 
-test('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flow with S256 only', async () => {
+it('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flow with S256 only', async () => {
   const meta = web.serverMetadata();
   assert.equal(meta.issuer, latch.baseUrl);
   assert.deepEqual(meta.response_types_supported, ['code']);
@@ -62,7 +62,7 @@ test('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flo
   assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
 });
 
-test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-initiated logout', async () => {
+it('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-initiated logout', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
 
@@ -123,7 +123,7 @@ test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-
   await context.close();
 });
 
-test('an id_token_hint naming another user than the one signed in asks for a sign-in instead of looping', async () => {
+it('an id_token_hint naming another user than the one signed in asks for a sign-in instead of looping', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   // Bob's ID token, from a sign-in in this browser; then alice signs in over it.

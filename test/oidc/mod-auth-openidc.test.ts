@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
@@ -32,7 +32,7 @@ after(async () => {
   await latch?.stop();
 });
 
-test('a page protected by mod_auth_openidc: sign in at Latch, the page sees the claims', async () => {
+it('a page protected by mod_auth_openidc: sign in at Latch, the page sees the claims', async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();

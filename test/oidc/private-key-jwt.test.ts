@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
@@ -62,7 +62,7 @@ after(async () => {
 
 const signer = (pair: KeyPair) => client.PrivateKeyJwt({ key: pair.privateKey, kid: KID });
 
-test('private_key_jwt: code flow through Chromium and refresh with a signed client assertion; another key is refused and changes nothing', async () => {
+it('private_key_jwt: code flow through Chromium and refresh with a signed client assertion; another key is refused and changes nothing', async () => {
   const reports = await rpConfig(latch.baseUrl, 'reports', signer(key));
   const impostor = await rpConfig(latch.baseUrl, 'reports', signer(otherKey));
   assert.ok(reports.serverMetadata().token_endpoint_auth_methods_supported?.includes('private_key_jwt'));

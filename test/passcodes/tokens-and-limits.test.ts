@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
 import { addUser, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
 import { hotpCode, latchFails, latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
@@ -43,7 +43,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1];
   const alert = (page: Page) => visibleText(/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').trim();
 
-  test('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
+  it('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
     const file = path.join(tempDir(), 'bad.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-101,${TOTP_HEX},sometimes\n`);
     const result = await latchFails(latch.env, ['tokens', 'import', file]);
@@ -53,7 +53,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match((await latchFails(latch.env, ['tokens', 'import', file, '--encoding', 'base64'])).stderr, /--encoding "base64": expected hex or base32; nothing was imported/);
   });
 
-  test('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
+  it('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
     const file = path.join(tempDir(), 'tokens.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-200,${TOTP_HEX},totp\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file]), /Imported 2 token\(s\) \(1 HOTP, 1 TOTP\)/);
@@ -88,7 +88,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(page.path, '/', 'the counter follows the token after the resync');
   });
 
-  test('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
+  it('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
     const file = path.join(tempDir(), 'totp.csv');
     writeFileSync(file, `T-300,${TOTP_BASE32},totp,8,60\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file, '--encoding', 'base32']), /Imported 1 token/);
@@ -105,7 +105,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(page.path, '/', 'no second factor left; the default new-user policy lets dave in');
   });
 
-  test('bad bypass-code options and unknown users are refused and generate nothing', async () => {
+  it('bad bypass-code options and unknown users are refused and generate nothing', async () => {
     for (const [args, message] of [
       [['--count', '0'], /--count "0": expected a whole number from 1 to 100; nothing was generated/],
       [['--uses', 'lots'], /--uses "lots": expected a whole number from 1 to 100; nothing was generated/],
@@ -117,7 +117,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'carol']), /carol has no usable bypass codes\./);
   });
 
-  test('wrong codes are limited per user: after 3, even a right code and a bypass code wait', async () => {
+  it('wrong codes are limited per user: after 3, even a right code and a bypass code wait', async () => {
     await latchOk(latch.env, ['tokens', 'assign', 'T-200', 'carol']);
     const [bypass] = printedBypassCodes(await latchOk(latch.env, ['bypass-codes', 'generate', 'carol']));
     const right = () => totpCode(base32(Buffer.from(TOTP_HEX, 'hex')));
@@ -138,7 +138,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(String(throttled[0]!.reason), /^too many wrong codes for this user; refused for 1[45] minutes$/);
   });
 
-  test('account page: a forged form changes nothing; once an app exists, a password-only session cannot change it', async () => {
+  it('account page: a forged form changes nothing; once an app exists, a password-only session cannot change it', async () => {
     const { client } = await passwordFirst('erin'); // no second factor: the default policy lets erin in with a password
     let page = await client.get('/account/passcodes');
     assert.match(visibleText(page.text), /You have no authenticator app set up\./);
@@ -162,7 +162,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(await latchOk(latch.env, ['passcodes', 'list', 'erin']), new RegExp(id));
   });
 
-  test('no code, secret or bypass code appears in the logs or, in clear, in the store files', async () => {
+  it('no code, secret or bypass code appears in the logs or, in clear, in the store files', async () => {
     const logs = JSON.stringify(latch.logs()) + latch.stderr();
     assert.ok(typed.length >= 10);
     // Bounded by non-digits: a code may by chance be part of a longer number such as a timestamp.

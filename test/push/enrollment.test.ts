@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
@@ -24,7 +24,7 @@ describe('inline activation when policy requires a second factor', () => {
     await latch?.stop();
   });
 
-  test('the prompt shows a QR code and link; after activating, a verified push completes the sign-in', async () => {
+  it('the prompt shows a QR code and link; after activating, a verified push completes the sign-in', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await page.goto(`${latch.url}/account/sign-in`);
@@ -84,7 +84,7 @@ describe('phone sign-in on the account page', () => {
 
   const csrfOf = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)![1]!;
 
-  test('the account page shows a QR code and a one-time link; activating shows the device', async () => {
+  it('the account page shows a QR code and a one-time link; activating shows the device', async () => {
     const client = new HttpClient(latch.url);
     await client.signIn('gina', PASSWORD);
     const page = await client.get('/account/authenticator');
@@ -99,7 +99,7 @@ describe('phone sign-in on the account page', () => {
 
   });
 
-  test('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
+  it('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
     const client = new HttpClient(latch.url);
     const phone = new CliPhone();
     await phone.ok('activate', await activationLink(latch.url, 'hal', PASSWORD, client), '--name', 'Hal phone');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { HttpClient, visibleText } from '../support/http-client.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { activationLink, CliPhone, PASSWORD, skipOffer } from './helpers.ts';
@@ -31,7 +31,7 @@ async function toPasscode(browser: HttpClient) {
   return passcode;
 }
 
-test("the phone's offline passcode completes the second factor, once", async () => {
+it("the phone's offline passcode completes the second factor, once", async () => {
   const code = /^(\d{6})\s/.exec(await phone.ok('code'))![1]!;
   const first = new HttpClient(latch.url);
   const done = await skipOffer(first, await first.submit(await toPasscode(first), { code }));
@@ -43,7 +43,7 @@ test("the phone's offline passcode completes the second factor, once", async () 
   assert.doesNotMatch(visibleText(reused.text), /Signed in as/);
 });
 
-test("the phone's passcode secret is not stored in clear", async () => {
+it("the phone's passcode secret is not stored in clear", async () => {
   const accounts = JSON.parse(readFileSync(path.join(phone.home, 'accounts.json'), 'utf8')) as { accounts?: Array<{ totpSecret: string }> } | Array<{ totpSecret: string }>;
   const list = Array.isArray(accounts) ? accounts : (accounts.accounts ?? []);
   const secret = list[0]?.totpSecret;

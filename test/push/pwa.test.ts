@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { activationLink, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
@@ -22,7 +22,7 @@ describe('Latch Authenticator phone web app', () => {
     await latch?.stop();
   });
 
-  test('activate from the link, approve a verified push, then a passwordless push with the PIN', async () => {
+  it('activate from the link, approve a verified push, then a passwordless push with the PIN', async () => {
     const link = await activationLink(latch.url, 'alice');
     await withContext(chrome, { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true }, async (phoneContext) => {
       const phone = await phoneContext.newPage();
@@ -77,7 +77,7 @@ describe('Latch Authenticator phone web app', () => {
     });
   });
 
-  test('the app is installable: manifest, service worker and icon are served under its own policy', async () => {
+  it('the app is installable: manifest, service worker and icon are served under its own policy', async () => {
     const manifest = await fetch(`${latch.url}/authenticator/manifest.webmanifest`);
     assert.equal(manifest.status, 200);
     assert.match(manifest.headers.get('content-security-policy') ?? '', /manifest-src 'self'/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
@@ -35,7 +35,7 @@ describe('push across two Latch nodes sharing Redis', () => {
     await redis?.stop();
   });
 
-  test('a push sent on A wakes the phone waiting on B, and the approval on B wakes the browser waiting on A', async () => {
+  it('a push sent on A wakes the phone waiting on B, and the approval on B wakes the browser waiting on A', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, a.url, 'alice');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { createPush } from '../../src/authn/push/index.ts';
 import type { PushRelay } from '../../src/authn/push/relay.ts';
 import { AuthLog } from '../../src/authn/auth-log.ts';
@@ -45,7 +45,7 @@ describe('waking the phone', () => {
     await latch?.stop();
   });
 
-  test('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
+  it('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
     const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'web phone', platform: 'web' });
@@ -79,7 +79,7 @@ describe('waking the phone', () => {
     assert.ok(message!.bytes > 0 && message!.bytes < 4096);
   });
 
-  test('a native device is woken through the relay; a relay that fails does not stop the push', async () => {
+  it('a native device is woken through the relay; a relay that fails does not stop the push', async () => {
     const calls: Parameters<PushRelay['wake']>[0][] = [];
     let failing = false;
     const relay: PushRelay = {
@@ -114,7 +114,7 @@ describe('waking the phone', () => {
 });
 
 describe('shutting down with phones waiting', () => {
-  test('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
+  it('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
     const latch = await startLatchProcess();
     await addUser(latch.env, 'alice', { password: PASSWORD });
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));

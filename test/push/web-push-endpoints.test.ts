@@ -3,7 +3,7 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { AuthLog } from '../../src/authn/auth-log.ts';
 import { createPush, type Push } from '../../src/authn/push/index.ts';
 import { activationUrl, parseActivationUrl } from '../../src/authn/push/protocol.ts';
@@ -108,7 +108,7 @@ describe('registering a Web Push endpoint', () => {
     ['credentials in the URL', 'https://user:secret@fcm.googleapis.com/fcm/send/x'],
   ];
   for (const [what, endpoint] of refusedEndpoints) {
-    test(`refused, nothing stored: ${what}`, async () => {
+    it(`refused, nothing stored: ${what}`, async () => {
       const err = await register(device, endpoint);
       assert.ok(err, `${endpoint} was accepted`);
       assert.equal(err.status, 400);
@@ -118,7 +118,7 @@ describe('registering a Web Push endpoint', () => {
     });
   }
 
-  test('the public push services of the browsers are accepted and stored', async () => {
+  it('the public push services of the browsers are accepted and stored', async () => {
     for (const endpoint of ['https://updates.push.services.mozilla.com/wpush/v2/gAAAAA', 'https://fcm.googleapis.com/fcm/send/abc:def']) {
       assert.equal(await register(device, endpoint), undefined, endpoint);
       assert.equal((await stored())?.endpoint, endpoint);
@@ -127,7 +127,7 @@ describe('registering a Web Push endpoint', () => {
 });
 
 describe('push.webPush.allowedHosts', () => {
-  test('a configured name that resolves inside the network is still refused', async () => {
+  it('a configured name that resolves inside the network is still refused', async () => {
     const latch = await startLatch({ push: { webPush: { allowedHosts: ['localhost', 'notify.windows.com'] } } });
     try {
       const device = await newDevice(latch, 'mallory');
@@ -142,7 +142,7 @@ describe('push.webPush.allowedHosts', () => {
     }
   });
 
-  test('an IP address or a URL in the list is a configuration error that names the key', () => {
+  it('an IP address or a URL in the list is a configuration error that names the key', () => {
     const file = writeConfig(tempDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
     const err = (() => {
       try {
@@ -205,14 +205,14 @@ describe('sending Web Push to a stored endpoint', () => {
 
   const refusalLogged = (pattern: RegExp) => logs.some((l) => l.msg === 'Web Push not sent: the endpoint is not a public push service' && pattern.test(String(l.reason)));
 
-  test('an endpoint on loopback stored before the fix gets no connection, and the log says why', async () => {
+  it('an endpoint on loopback stored before the fix gets no connection, and the log says why', async () => {
     await pushTo(`https://127.0.0.1:${service.port}/wpush/stored-before`);
     assert.equal(await service.waitForMessages('/wpush/stored-before', 1500), 0, 'nothing reached the address inside');
     assert.ok(refusalLogged(/127\.0\.0\.1/), JSON.stringify(logs));
     assert.ok(!JSON.stringify(logs).includes('stored-before'), 'the endpoint path (a capability) is not logged');
   });
 
-  test('DNS rebinding: a name that now resolves to loopback gets no connection', async () => {
+  it('DNS rebinding: a name that now resolves to loopback gets no connection', async () => {
     standInAddress = '127.0.0.1';
     await pushTo(`https://${STAND_IN_HOST}:${service.port}/wpush/rebound`);
     assert.equal(await service.waitForMessages('/wpush/rebound', 1500), 0, 'nothing reached the address inside');

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
@@ -69,7 +69,7 @@ function postedResponse(body: string): { action: string; xml: string; relayState
   return { action, xml: Buffer.from(value, 'base64').toString('utf8'), ...(relayState !== undefined ? { relayState } : {}) };
 }
 
-test('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
+it('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
   const view = await fetch(`${latch.baseUrl}/saml2/idp/metadata`);
   assert.equal(view.headers.get('content-type'), 'application/samlmetadata+xml');
   assert.equal(view.headers.get('content-disposition'), null);
@@ -84,7 +84,7 @@ test('metadata for viewing and download, signed and verifiable; the certificate 
   xmlsecVerify(xml, pem, 'EntityDescriptor');
 });
 
-test('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and consume nothing', async () => {
+it('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and consume nothing', async () => {
   const good = request(SP, { AssertionConsumerServiceURL: 'https://strict.sp.test/acs' });
   const signed = signElement(good.xml, good.id, spKey, 'rsa-sha256');
   // Wrap the genuine signed request inside an evil one that asks for another ACS… (the SP's own ID reused)
@@ -103,7 +103,7 @@ test('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and con
   await errorPage(await postSso(signed), /already used/);
 });
 
-test('requests the SP should hear about are answered at its ACS with a signed status Response', async () => {
+it('requests the SP should hear about are answered at its ACS with a signed status Response', async () => {
   const passive = await postSso(request(OPEN_SP, { IsPassive: 'true' }).xml, 'rs-1');
   assert.equal(passive.status, 200);
   const answer = postedResponse(await passive.text());
@@ -121,7 +121,7 @@ test('requests the SP should hear about are answered at its ACS with a signed st
   assert.match(unsigned.xml, /RequestDenied/);
 });
 
-test('IdP-initiated sign-in: registered SPs only', async () => {
+it('IdP-initiated sign-in: registered SPs only', async () => {
   const unknown = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
   assert.equal(unknown.status, 404);
   const start = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
@@ -129,7 +129,7 @@ test('IdP-initiated sign-in: registered SPs only', async () => {
   assert.match(start.headers.get('location') ?? '', /^\/login\?tx=/);
 });
 
-test('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
+it('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
   const id = `_lo${Date.now()}`;
   const logout = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
     `Destination="${latch.baseUrl}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;

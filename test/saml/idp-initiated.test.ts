@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { HttpClient, assertNoStackTrace, visibleText } from '../support/http-client.ts';
 import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
@@ -66,7 +66,7 @@ const OFF_SITE = [
   'phish',
 ];
 
-test('a RelayState off the SP is refused with a clear page and no Response, signed in or not', async () => {
+it('a RelayState off the SP is refused with a clear page and no Response, signed in or not', async () => {
   const browser = await signedIn();
   for (const relayState of OFF_SITE) {
     for (const client of [browser, new HttpClient(latch.baseUrl)]) {
@@ -81,7 +81,7 @@ test('a RelayState off the SP is refused with a clear page and no Response, sign
   }
 });
 
-test('an SP without relayStateOrigins takes relative paths only', async () => {
+it('an SP without relayStateOrigins takes relative paths only', async () => {
   const browser = await signedIn();
   const refused = await browser.request(initPath(PLAIN, 'https://plain.sp.test/deep'));
   assert.equal(refused.status, 400);
@@ -90,7 +90,7 @@ test('an SP without relayStateOrigins takes relative paths only', async () => {
   assert.deepEqual(postedTo(page.text), { action: 'https://plain.sp.test/acs', relayState: '/deep/link?x=1&y=2#top' });
 });
 
-test('a path on the SP, or a URL on an allowed origin, is posted to the SP as given', async () => {
+it('a path on the SP, or a URL on an allowed origin, is posted to the SP as given', async () => {
   const browser = await signedIn();
   const allowed = ['/wiki/Start?action=edit', 'https://wiki.sp.test/wiki/Start', 'https://docs.example.test:8443/guide', 'HTTPS://WIKI.SP.TEST/up'];
   for (const relayState of allowed) {

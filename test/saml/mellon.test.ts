@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { prepareMellonSp } from '../support/saml/mellon-sp.ts';
@@ -16,7 +16,7 @@ const interop = samlInterop({
   host: '127.0.0.1',
 });
 
-test('mod_auth_mellon: signed request, encrypted assertion, transient NameID, attributes, single logout', async () => {
+it('mod_auth_mellon: signed request, encrypted assertion, transient NameID, attributes, single logout', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/secure/whoami.txt`);

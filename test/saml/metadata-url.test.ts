@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -69,20 +69,20 @@ async function startError(partner: Record<string, unknown>): Promise<string> {
   assert.fail('Latch started');
 }
 
-test('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
+it('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
   const message = await startError({ metadataUrl: `${httpsBase}/unsigned.xml`, metadataSigningCertificate: signer.certificatePem });
   assert.match(message, /Latch cannot start/);
   assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
     'is not signed, but metadataSigningCertificate is set'));
 });
 
-test('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
+it('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
   const message = await startError({ metadataUrl: `${httpsBase}/to-http` });
   assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
     '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)'));
 });
 
-test('signed metadata behind an https:// redirect registers the SP', async () => {
+it('signed metadata behind an https:// redirect registers the SP', async () => {
   latch = await start({ metadataUrl: `${httpsBase}/moved`, metadataSigningCertificate: signer.certificatePem });
   const request = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="_partner1" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${ENTITY}</saml:Issuer></samlp:AuthnRequest>`;

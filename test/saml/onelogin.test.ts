@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { preparePysaml2Sp } from '../support/saml/pysaml2-sp.ts';
@@ -15,7 +15,7 @@ const interop = samlInterop({
   saml: (sp) => ({ serviceProviders: { onelogin: { metadataXml: sp.metadataXml, nameIdFormat: 'persistent' } } }),
 });
 
-test('python3-saml: signed request, persistent NameID, attributes and single logout', async () => {
+it('python3-saml: signed request, persistent NameID, attributes and single logout', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/login?relay=/reports`);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
@@ -25,7 +25,7 @@ async function signedInAtSp(page: Page): Promise<void> {
   assert.equal(shown.id, 'result', `${shown.text}\n${interop.sp.output()}`);
 }
 
-test('pysaml2 without a signing key: unsigned single logout asks the user, and only their yes ends the session', async () => {
+it('pysaml2 without a signing key: unsigned single logout asks the user, and only their yes ends the session', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/login`);

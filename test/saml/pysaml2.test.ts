@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
@@ -26,7 +26,7 @@ async function result(page: Page): Promise<Record<string, unknown>> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
+it('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
 

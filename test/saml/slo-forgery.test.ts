@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
@@ -116,7 +116,7 @@ async function stillSignedIn(browser: HttpClient): Promise<boolean> {
   return /Signed in as victim/.test(visibleText((await browser.get('/')).text));
 }
 
-test('a forged logout link with a guessed NameID and no or a wrong SessionIndex leaves the session alive', async () => {
+it('a forged logout link with a guessed NameID and no or a wrong SessionIndex leaves the session alive', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   for (const sessionIndex of [undefined, '_guessed', `${at.sessionIndex}x`]) {
     const forged = logoutRequest(NOSIG, at.nameId, sessionIndex);
@@ -130,7 +130,7 @@ test('a forged logout link with a guessed NameID and no or a wrong SessionIndex 
   }
 });
 
-test('a forged link with the right NameID and SessionIndex only shows a confirmation, whose form cannot be forged', async () => {
+it('a forged link with the right NameID and SessionIndex only shows a confirmation, whose form cannot be forged', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const forged = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(forged.xml));
@@ -146,7 +146,7 @@ test('a forged link with the right NameID and SessionIndex only shows a confirma
   assert.ok(await stillSignedIn(browser));
 });
 
-test('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends nothing; the browser is asked on Latch', async () => {
+it('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends nothing; the browser is asked on Latch', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const posted = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   // What an auto-submitting form on another site sends: SameSite=Lax keeps the session cookie back.
@@ -164,7 +164,7 @@ test('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends
   assert.ok(await stillSignedIn(browser));
 });
 
-test('the user who declines stays signed in, and the SP hears so', async () => {
+it('the user who declines stays signed in, and the SP hears so', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const request = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(request.xml));
@@ -175,7 +175,7 @@ test('the user who declines stays signed in, and the SP hears so', async () => {
   assert.ok(await stillSignedIn(browser));
 });
 
-test('the user who confirms is signed out, and the SP gets its signed LogoutResponse', async () => {
+it('the user who confirms is signed out, and the SP gets its signed LogoutResponse', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const request = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(request.xml, 'sp-relay'));
@@ -191,7 +191,7 @@ test('the user who confirms is signed out, and the SP gets its signed LogoutResp
   assert.match(visibleText(await used.text()), /This logout request has expired or was already answered/);
 });
 
-test('a signed LogoutRequest still ends the session at once, as before', async () => {
+it('a signed LogoutRequest still ends the session at once, as before', async () => {
   const { browser, at } = await signedInAt(SIGNED);
   const request = logoutRequest(SIGNED, at.nameId, at.sessionIndex);
   const res = await browser.request('/saml2/idp/slo', {

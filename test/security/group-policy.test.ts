@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { activationUrl } from '../../src/authn/push/protocol.ts';
 import { sidOf } from '../../src/idp/session.ts';
 import { HttpClient, hiddenValue, isPasskeyPage, visibleText, type Page } from '../support/http-client.ts';
@@ -57,7 +57,7 @@ async function afterUsername(browser: HttpClient, name: string): Promise<Page> {
   return browser.submit(await browser.startSignIn(), { username: name });
 }
 
-test('a group without passwordless does not get passwordless push, even from a browser known for the user', async () => {
+it('a group without passwordless does not get passwordless push, even from a browser known for the user', async () => {
   const gus = new HttpClient(latch.url);
   await passwordAndPush(gus, 'gus');
   const first = await afterUsername(gus, 'gus');
@@ -76,7 +76,7 @@ test('a group without passwordless does not get passwordless push, even from a b
   assert.match((await afterUsername(gail, 'gail')).text, /Approve on your phone/);
 });
 
-test('the account pages do not let a user add what their policy forbids, and say why', async () => {
+it('the account pages do not let a user add what their policy forbids, and say why', async () => {
   const cora = new HttpClient(latch.url);
   await cora.signIn('cora', PASSWORD);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
@@ -48,7 +48,7 @@ describe('passkeys and security keys in Chromium', () => {
     await rp?.stop();
   });
 
-  test('a new user enrolls a security key after the password, then registers a passkey on this device', async () => {
+  it('a new user enrolls a security key after the password, then registers a passkey on this device', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'alice');
@@ -64,7 +64,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('sign in with a passkey after typing the username: one gesture, no password, no second factor', async () => {
+  it('sign in with a passkey after typing the username: one gesture, no password, no second factor', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'bob');
@@ -85,7 +85,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test("the passkey page of an account without passkeys looks the same; another account's passkey is refused there", async () => {
+  it("the passkey page of an account without passkeys looks the same; another account's passkey is refused there", async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'kim');
@@ -108,7 +108,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('sign in by picking a passkey from autofill, without typing anything', async () => {
+  it('sign in by picking a passkey from autofill, without typing anything', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await enrollKeyThenPasskey(page, latch.url, 'grace');
@@ -123,7 +123,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('"Skip for now" hides the offer in this browser for a week, and another browser is offered it again', async () => {
+  it('"Skip for now" hides the offer in this browser for a week, and another browser is offered it again', async () => {
     const key = await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const key = await addAuthenticator(page, 'roaming');
@@ -159,7 +159,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('"Use your password instead" on the passkey page falls back to the password and a second factor', async () => {
+  it('"Use your password instead" on the passkey page falls back to the password and a second factor', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'heidi');
@@ -178,7 +178,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('platform-only policy: a security-key passkey does not count for the offer and is ignored at sign-in (password + key instead)', async () => {
+  it('platform-only policy: a security-key passkey does not count for the offer and is ignored at sign-in (password + key instead)', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       // A security key with a PIN: enrolling it as the second factor makes a (roaming) passkey.
@@ -214,7 +214,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('remembered device for one application: the account skips the second factor, the wiki still asks', async () => {
+  it('remembered device for one application: the account skips the second factor, the wiki still asks', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const key = await addAuthenticator(page, 'roaming');
@@ -239,7 +239,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('remembered device for all applications: after confirming for the account, the wiki does not ask either', async () => {
+  it('remembered device for all applications: after confirming for the account, the wiki does not ask either', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await addAuthenticator(page, 'roaming');
@@ -255,7 +255,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('a passkey sign-in reaches the OIDC application as amr swk + user + mfa, acr passwordless', async () => {
+  it('a passkey sign-in reaches the OIDC application as amr swk + user + mfa, acr passwordless', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await enrollKeyThenPasskey(page, latch.url, 'ivan');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { HttpClient, hiddenValue } from '../support/http-client.ts';
 import { SoftAuthenticator, pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
@@ -51,7 +51,7 @@ describe('WebAuthn security', () => {
   let alice: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let bob: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
 
-  test('a passkey signs in by username over HTTP, and the counter follows', async () => {
+  it('a passkey signs in by username over HTTP, and the counter follows', async () => {
     alice = await enrollKeyAndPasskey(latch.url, 'alice');
     bob = await enrollKeyAndPasskey(latch.url, 'bob');
     const page = await passkeyPage(alice.browser, 'alice');
@@ -61,7 +61,7 @@ describe('WebAuthn security', () => {
     assert.equal(await counterOf('id-alice'), 1);
   });
 
-  test('a challenge is single use: a replayed assertion is refused in a new sign-in', async () => {
+  it('a challenge is single use: a replayed assertion is refused in a new sign-in', async () => {
     const first = new HttpClient(latch.url);
     const page = await passkeyPage(first, 'alice');
     const response = alice.device.assert(pageOptions(page.text));
@@ -71,7 +71,7 @@ describe('WebAuthn security', () => {
     await assertRefused(attacker, await passkeyPage(attacker, 'alice'), response, /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
-  test('a challenge expires: an assertion made after its lifetime is refused', async () => {
+  it('a challenge expires: an assertion made after its lifetime is refused', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -79,7 +79,7 @@ describe('WebAuthn security', () => {
     await assertRefused(browser, page, alice.device.assert(pageOptions(page.text)), /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
-  test('origin and RP id are checked', async () => {
+  it('origin and RP id are checked', async () => {
     for (const overrides of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }]) {
       const browser = new HttpClient(latch.url);
       const page = await passkeyPage(browser, 'alice');
@@ -92,7 +92,7 @@ describe('WebAuthn security', () => {
     assert.match(reasons, /RP ID/i);
   });
 
-  test('user verification is required for a passwordless sign-in', async () => {
+  it('user verification is required for a passwordless sign-in', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -100,7 +100,7 @@ describe('WebAuthn security', () => {
     alice.device.credentials[0]!.counter = counter;
   });
 
-  test('the user handle must match the account (and must be there)', async () => {
+  it('the user handle must match the account (and must be there)', async () => {
     const bobHandle = bob.device.credentials[0]!.userHandle;
     for (const userHandle of [bobHandle, null]) {
       const browser = new HttpClient(latch.url);
@@ -114,7 +114,7 @@ describe('WebAuthn security', () => {
     assert.match(reasons, /no user handle/);
   });
 
-  test("another user's credential is refused during alice's sign-in (passkey and second factor)", async () => {
+  it("another user's credential is refused during alice's sign-in (passkey and second factor)", async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const bobCounter = await counterOf('id-bob');
@@ -129,7 +129,7 @@ describe('WebAuthn security', () => {
     assert.equal(signedIn(second), false);
   });
 
-  test('a credential id alone signs nobody in', async () => {
+  it('a credential id alone signs nobody in', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -144,7 +144,7 @@ describe('WebAuthn security', () => {
     await assertRefused(bare, other, { id, rawId: id, type: 'public-key', response: {}, clientExtensionResults: {} }, /malformed authentication response/, 'id-alice', counter);
   });
 
-  test('a sign counter that goes backwards is logged and, with signCounterRegression: refuse, refused', async () => {
+  it('a sign counter that goes backwards is logged and, with signCounterRegression: refuse, refused', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -153,7 +153,7 @@ describe('WebAuthn security', () => {
     alice.device.credentials[0]!.counter = counter;
   });
 
-  test('platform-only policy: a roaming passkey is refused at registration and, from autofill, at sign-in', async () => {
+  it('platform-only policy: a roaming passkey is refused at registration and, from autofill, at sign-in', async () => {
     const soft = authenticators(origin);
     const roamingPasskey = new SoftAuthenticator({ origin, kind: 'roaming', userVerification: true, residentKeys: true });
     const browser = new HttpClient(latch.url);
@@ -187,7 +187,7 @@ describe('WebAuthn security', () => {
     assert.doesNotMatch(after.text, /data-ceremony="autofill"/, 'autofill is not offered again after a refusal');
   });
 
-  test('a disabled account cannot sign in with its passkey', async () => {
+  it('a disabled account cannot sign in with its passkey', async () => {
     const dave = await enrollKeyAndPasskey(latch.url, 'dave');
     await latch.setUsers(USERS.map((u) => (u.username === 'dave' ? { ...u, disabled: true } : u)));
     try {
@@ -202,7 +202,7 @@ describe('WebAuthn security', () => {
     }
   });
 
-  test('a browser without WebAuthn is sent on to the password', async () => {
+  it('a browser without WebAuthn is sent on to the password', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const after = await browser.submit(page, {});
@@ -211,7 +211,7 @@ describe('WebAuthn security', () => {
     assert.equal(signedIn(browser), false);
   });
 
-  test('account page: removing needs the session and a valid CSRF token, and only your own credentials', async () => {
+  it('account page: removing needs the session and a valid CSRF token, and only your own credentials', async () => {
     const erin = await enrollKeyAndPasskey(latch.url, 'erin');
     const browser = erin.browser;
     const page = await passkeyPage(browser, 'erin');
@@ -236,7 +236,7 @@ describe('WebAuthn security', () => {
 });
 
 describe('WebAuthn sign counter with signCounterRegression: log', () => {
-  test('a counter that goes backwards is logged and the sign-in goes ahead', async () => {
+  it('a counter that goes backwards is logged and the sign-in goes ahead', async () => {
     const latch = await startWebAuthnLatch({ users: [user('alice')], config: { webauthn: { signCounterRegression: 'log' }, policy: { default: { newUser: 'require-enrollment' } } } });
     try {
       const alice = await enrollKeyAndPasskey(latch.url, 'alice');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { otherCode, totpCode } from '../support/passcodes.ts';
 import { PASSWORD, alertText, enterPassword, enterUsername, signOut, waitForHeading } from './browser-steps.ts';
@@ -25,7 +25,7 @@ after(async () => {
   await latch?.stop();
 });
 
-test('a new user enrolls an authenticator app and a passkey, then signs in with one gesture', async () => {
+it('a new user enrolls an authenticator app and a passkey, then signs in with one gesture', async () => {
   await withContext(chrome, {}, async (context) => {
     const page = await context.newPage();
     await page.goto(`${latch.url}/account/sign-in`);

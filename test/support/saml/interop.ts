@@ -1,4 +1,4 @@
-import { before, after } from 'node:test';
+import { after, before } from 'mocha';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../chromium.ts';
 import { tempDir } from '../temp.ts';
