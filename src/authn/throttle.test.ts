@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'mocha';
+import { afterEach, beforeEach, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedis } from '../../test/support/redis-server.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/index.ts';
 import { accountOf, PasswordThrottle, type PasswordAttempt, type ThrottleVerdict } from './throttle.ts';
 
 // The password throttle's counting on the embedded store (SQLite): reservations made in parallel,
-// what gives an attempt back, and the one-check-at-a-time lock of a login transaction; then two
-// nodes sharing one Redis.
+// what gives an attempt back, and the one-check-at-a-time lock of a login transaction. Two nodes
+// sharing one Redis: test/foundation/throttle-two-nodes.test.ts.
 
 const WINDOW = 60_000;
 let store: Store;
@@ -168,34 +167,4 @@ it('a check that outlived its lock does not end the lock of the check after it',
   assert.equal(secondRunning, true);
   assert.ok(await store.get('throttle:password-check:tx1'), 'the second check still holds the lock');
   assert.equal(await second, 'second');
-});
-
-describe('two nodes on one Redis', () => {
-  it('parallel reservations split over both nodes: exactly the limit; one check at a time across them', async () => {
-    const redis = await startRedis();
-    const open = () => openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } });
-    const nodes = [await open(), await open()];
-    try {
-      const throttles = nodes.map((node) => new PasswordThrottle(node, limits(10, 100)));
-      const reserve = (i: number) => throttles[i % 2]!.reserveAccount({ ip: 'a' }, 'id:u1', false);
-      const verdicts = await Promise.all(range(40).map(reserve));
-      assert.equal(allowed(verdicts), 10);
-
-      let running = 0;
-      let most = 0;
-      await Promise.all(
-        range(6).map((i) =>
-          throttles[i % 2]!.oneCheckAtATime('tx1', async () => {
-            most = Math.max(most, ++running);
-            await sleep(30);
-            running--;
-          }),
-        ),
-      );
-      assert.equal(most, 1);
-    } finally {
-      await Promise.all(nodes.map((node) => node.close()));
-      await redis.stop();
-    }
-  });
 });
