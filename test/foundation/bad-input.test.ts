@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import { assertNoStackTrace, hiddenValue, HttpClient, txOf, visibleText, type Page } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 
 // Bad input against a running Latch, over plain HTTP: each case gets a clear page, a log line, no
 // 5xx, no stack trace, and leaves the sign-in where it was.
@@ -28,8 +29,8 @@ describe('bad input', () => {
 
   before(async () => {
     [latch, shortLived] = await Promise.all([
-      startLatchProcess({ config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } } }),
-      startLatchProcess({ config: { signIn: { transactionLifetime: '1s', failureDelay: '10ms' } } }),
+      startTestLatch({ run: 'process', config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } } }),
+      startTestLatch({ run: 'process', config: { signIn: { transactionLifetime: '1s', failureDelay: '10ms' } } }),
     ]);
     await Promise.all([
       addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD }),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, toPasswordField, withContext } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 
 // A person signs in with a password in real Chromium, finding every field by its label.
 
@@ -13,7 +14,7 @@ describe('password sign-in in Chromium', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', groups: ['staff'], password: PASSWORD });
     chrome = await launchChromium();
   });

@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'mocha';
-import { cleanEnv, runLatch, tempDir, writeConfig } from '../support/latch-process.ts';
-import { freePort } from '../support/redis-server.ts';
+import { cleanEnv, runLatch, writeConfig } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
+import { freePort } from '../support/free-port.ts';
 
 // `latch serve` with bad configuration refuses to start (exit code 2) and says, for every
 // problem, the key, the bad value and what is expected; it writes nothing to the data dir.
 
 async function serveWith(config: Record<string, unknown> | undefined, env: Record<string, string> = {}) {
-  const dir = tempDir('latch-config-errors-');
+  const dir = scratchDir('latch-config-errors-');
   const dataDir = path.join(dir, 'data');
   // A free port, in case Latch wrongly starts; not when the file under test sets server.port
   // (LATCH_PORT would override it).
@@ -52,7 +53,7 @@ describe('config errors', () => {
   });
 
   it('a LATCH_CONFIG file that does not exist is named', async () => {
-    const missing = path.join(tempDir('latch-config-errors-'), 'nope.yaml');
+    const missing = path.join(scratchDir('latch-config-errors-'), 'nope.yaml');
     const stderr = await serveWith(undefined, { LATCH_CONFIG: missing });
     assert.ok(stderr.includes(`  - ${missing}: cannot read the file (ENOENT)`), stderr);
   });

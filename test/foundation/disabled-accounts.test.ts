@@ -4,7 +4,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readUsersFile, writeUsersFile, type LocalUserRecord } from '../../src/directory/local-file.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, runLatch, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { addUser, runLatch } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import {
   assertAtPrompt, assertSignedInAtSp, client, exchangeCode, idpInitiated, oidcAuthorize, samlAnswer, samlSso,
@@ -28,11 +30,12 @@ let latch: LatchProcess;
 let crm: client.Configuration;
 
 before(async () => {
-  latch = await startLatchProcess({
+  latch = await startTestLatch({
+    run: 'process',
     config: {
       signIn: { failureDelay: '1ms' },
       saml: {
-        metadataDir: tempDir('latch-metadata-'),
+        metadataDir: scratchDir('latch-metadata-'),
         serviceProviders: {
           wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
           // Nobody may use Payroll but the payroll group.

@@ -4,17 +4,18 @@ import { HttpClient, hiddenValue, visibleText } from '../support/http-client.ts'
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // A stolen password must not be enough to plant a factor on an account that has one. The account
 // application here accepts only WebAuthn and lets users without it in on the password alone, so
 // pia, who holds a hardware token, gets a password-only session: with it she may look at her
 // authenticators but not change them. A user with no factor at all may enroll the first one.
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'pia', id: 'id-pia', password: PASSWORD },
       { username: 'quinn', id: 'id-quinn', password: PASSWORD },

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'mocha';
-import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-process.ts';
-import { freePort } from '../support/redis-server.ts';
+import { cleanEnv, REPO_ROOT, runCommand } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
+import { freePort } from '../support/free-port.ts';
 
 // The README's install-and-start commands from a fresh clone: `npm ci`, then `npm start`, which
 // prints the URL to open and how to add the first user; `npx latch urls` lists the account page;
@@ -20,7 +21,7 @@ describe('README commands from a fresh clone', () => {
   it('npm ci && npm start serves Latch, and SIGTERM exits 0', async () => {
     const top = await runCommand('git', ['rev-parse', '--show-toplevel'], { env: cleanEnv(), cwd: REPO_ROOT });
     assert.equal(top.code, 0, top.stderr);
-    const clone = path.join(tempDir('latch-clone-'), 'latch');
+    const clone = path.join(scratchDir('latch-clone-'), 'latch');
     const cloned = await runCommand('git', ['clone', '--quiet', top.stdout.trim(), clone], { env: cleanEnv(), cwd: REPO_ROOT });
     assert.equal(cloned.code, 0, cloned.stderr);
 
@@ -29,7 +30,7 @@ describe('README commands from a fresh clone', () => {
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: tempDir('latch-data-') });
+    const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: scratchDir('latch-data-') });
     // Its own process group, so that cleanup can end npm and Latch together.
     const server = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';

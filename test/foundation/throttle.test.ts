@@ -4,8 +4,9 @@ import { after, before, describe, it } from 'mocha';
 import { newUserId, writeUsersFile, type LocalUsers } from '../../src/directory/local-file.ts';
 import { hashPassword } from '../../src/directory/password-hash.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { addUser, cleanEnv, tempDir } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { addUser, cleanEnv } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // Failed-password throttling per account and per client address, the exemption of a browser known
 // for the account, X-Forwarded-For believed only from configured proxies, and the attacks on the
@@ -15,9 +16,9 @@ const PASSWORD = 'correct horse battery';
 const THROTTLED = /Too many failed attempts\. Wait \d+ minutes? and try again\./;
 
 async function latchWithAlice(config: Record<string, unknown>): Promise<InProcessLatch> {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   await addUser(cleanEnv({ LATCH_DATA_DIR: dataDir }), 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-  return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
+  return startTestLatch({ config: { signIn: { failureDelay: '10ms' }, ...config }, dataDir });
 }
 
 /** A fresh browser that signs in as alice with this password; returns the page after "Sign in". */
@@ -111,14 +112,14 @@ const BY_ADDRESS = /too many failed passwords for this client address/;
 
 /** A Latch whose local directory holds these users (name -> email), all with PASSWORD. */
 async function latchWithUsers(users: Record<string, string | undefined>, config: Record<string, unknown>) {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   const password = await hashPassword(PASSWORD);
   const records: LocalUsers = {};
   for (const [name, email] of Object.entries(users)) {
     records[name] = { id: newUserId(), email, groups: [], password, disabled: false };
   }
   writeUsersFile(path.join(dataDir, 'users.yaml'), records);
-  return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
+  return startTestLatch({ config: { signIn: { failureDelay: '10ms' }, ...config }, dataDir });
 }
 
 /** A fresh browser on the password page for `login`, ready to post a password. */

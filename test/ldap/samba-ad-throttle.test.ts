@@ -4,8 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { LdapDirectory } from '../../src/ldap/index.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { tempDir } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 
 // The per-account password throttle against Active Directory (a real Samba AD DC): a user's
@@ -21,20 +21,22 @@ let directory: LdapDirectory;
 
 before(async () => {
   dc = await startSambaAd();
-  const secrets = tempDir('latch-secrets-');
+  const secrets = scratchDir('latch-secrets-');
   const passwordFile = path.join(secrets, 'svc-password');
   writeFileSync(passwordFile, AD_USERS.service.password, { mode: 0o600 });
-  latch = await startInProcess({
-    signIn: { failureDelay: '10ms' },
-    throttle: { perAccount: { maxFailures: 3, window: '15m' }, perIp: { maxFailures: 1000, window: '15m' } },
-    directory: {
-      type: 'ldap',
-      ldap: {
-        flavor: 'ad',
-        urls: [dc.ldapsUrl],
-        tls: { caFile: dc.caFile, servername: DC_NAME },
-        bind: { upn: AD_USERS.service.upn, passwordFile },
-        baseDns: [BASE_DN],
+  latch = await startTestLatch({
+    config: {
+      signIn: { failureDelay: '10ms' },
+      throttle: { perAccount: { maxFailures: 3, window: '15m' }, perIp: { maxFailures: 1000, window: '15m' } },
+      directory: {
+        type: 'ldap',
+        ldap: {
+          flavor: 'ad',
+          urls: [dc.ldapsUrl],
+          tls: { caFile: dc.caFile, servername: DC_NAME },
+          bind: { upn: AD_USERS.service.upn, passwordFile },
+          baseDns: [BASE_DN],
+        },
       },
     },
   });

@@ -4,16 +4,11 @@ import type { LdapConfigInput } from '../../src/config/ldap.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
 import { AD_ADMIN, AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
-import { pino } from 'pino';
-import { ldapConfig } from '../../src/config/ldap.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { startLatch, type RunningLatch } from '../../src/main.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { tempDir } from '../support/temp.ts';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, Client } from 'ldapts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import { assertAtPrompt, assertSignedInAtSp, idpInitiated, samlSso } from '../support/sso-client.ts';
 import { readAuthLog } from '../oidc/helpers.ts';
@@ -183,27 +178,29 @@ describe('Samba AD: TLS and service account', () => {
 
 describe('Samba AD through the sign-in prompt', () => {
   // Latch itself, with directory.type ldap against the DC: what a user sees for each account state.
-  let latch: RunningLatch;
+  let latch: InProcessLatch;
   let base: string;
-  let temp: { dir: string; cleanup: () => void };
 
   before(async () => {
-    temp = tempDir();
     process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
-    const config = loadConfig({ env: { LATCH_DATA_DIR: temp.dir, LATCH_PORT: '0' }, cwd: temp.dir });
-    const ldap = ldapConfig.parse({
-      flavor: 'ad',
-      urls: [dc.ldapsUrl],
-      tls: { caFile: dc.caFile, servername: DC_NAME },
-      bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
-      baseDns: [BASE_DN],
+    latch = await startTestLatch({
+      config: {
+        directory: {
+          type: 'ldap',
+          ldap: {
+            flavor: 'ad',
+            urls: [dc.ldapsUrl],
+            tls: { caFile: dc.caFile, servername: DC_NAME },
+            bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
+            baseDns: [BASE_DN],
+          },
+        },
+      },
     });
-    latch = await startLatch({ ...config, signIn: { ...config.signIn, failureDelay: 0 }, directory: { ...config.directory, type: 'ldap', ldap } }, pino({ level: 'silent' }));
     base = latch.url;
   });
   after(async () => {
     await latch?.stop();
-    temp?.cleanup();
   });
 
   it('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
@@ -251,9 +248,8 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   // directory.accountCheckCache (4 s here) has passed, then the sessions end and the log says why.
   const CACHE_MS = 4_000;
   const WIKI = 'https://wiki.test/metadata';
-  let latch: TestLatch;
+  let latch: InProcessLatch;
   let admin: Client;
-  const metadataDir = tempDir();
 
   before(async () => {
     process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
@@ -274,7 +270,6 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
           },
         },
         saml: {
-          metadataDir: metadataDir.dir,
           serviceProviders: {
             wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
           },
@@ -285,7 +280,6 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   after(async () => {
     await latch?.stop();
     await admin?.unbind();
-    metadataDir.cleanup();
   });
 
   function change(user: { cn: string }, type: string, value: string): Promise<void> {
@@ -294,7 +288,7 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   }
 
   async function signedIn(user: { sam: string; password: string }): Promise<HttpClient> {
-    const browser = new HttpClient(latch.baseUrl);
+    const browser = new HttpClient(latch.url);
     assert.match(visibleText((await browser.signIn(user.sam, user.password)).text), /Signed in as/);
     return browser;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, readAuthLog, rpConfig, type AuthLogEntry, type Pending } from './helpers.ts';
 
 // What relying parties and browsers get wrong, against a real Latch: each gets the standard error,
@@ -12,7 +12,7 @@ import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedA
 
 const ALICE = { username: 'alice', id: 'c0ffee00-1111-4222-8333-444455556666', password: 'correct horse battery', email: 'alice@example.test' };
 
-let latch: TestLatch;
+let latch: InProcessLatch;
 let rp: RpServer;
 let browser: Browser;
 let page: Page;
@@ -36,9 +36,9 @@ before(async () => {
   });
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
-  web = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic(SECRET));
-  spa = await rpConfig(latch.baseUrl, 'spa', client.None());
-  partner = await rpConfig(latch.baseUrl, 'partner', client.ClientSecretPost(SECRET));
+  web = await rpConfig(latch.url, 'web', client.ClientSecretBasic(SECRET));
+  spa = await rpConfig(latch.url, 'spa', client.None());
+  partner = await rpConfig(latch.url, 'partner', client.ClientSecretPost(SECRET));
 });
 
 after(async () => {
@@ -93,7 +93,7 @@ it('an unregistered redirect URI gets an error page, never a redirect', async ()
 
 it('wrong client secret: invalid_client, and the code still works with the right one', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
-  const wrong = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
+  const wrong = await rpConfig(latch.url, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
   await assert.rejects(exchange(wrong, pending, landed.href), oauthError('invalid_client'));
   const tokens = await exchange(web, pending, landed.href);
   assert.equal(tokens.claims()!.sub, ALICE.id);

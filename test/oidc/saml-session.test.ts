@@ -62,7 +62,7 @@ async function samlResult(page: Page): Promise<SamlResult> {
 function recordRequests(page: Page): () => string[] {
   const urls: string[] = [];
   page.on('request', (request) => urls.push(request.url()));
-  return () => urls.filter((url) => url.startsWith(`${interop.latch.baseUrl}/login`));
+  return () => urls.filter((url) => url.startsWith(`${interop.latch.url}/login`));
 }
 
 /** A fresh browser in which alice signed in at the SAML SP (through Latch's prompt). */
@@ -75,7 +75,7 @@ async function signedInAtSp(): Promise<{ context: BrowserContext; page: Page; sa
 }
 
 async function wiki(): Promise<client.Configuration> {
-  return rpConfig(interop.latch.baseUrl, 'wiki', client.ClientSecretBasic(SECRET));
+  return rpConfig(interop.latch.url, 'wiki', client.ClientSecretBasic(SECRET));
 }
 
 /** Starts an authorization in the page; returns the pending request (the page is on its way). */
@@ -150,7 +150,7 @@ it('a client that asks for more than the session has prompts again, then refuses
   assert.equal(refused.searchParams.get('code'), null);
 
   // Payroll's policy denies sign-in: the session does not answer it either.
-  const payroll = await rpConfig(interop.latch.baseUrl, 'payroll', client.ClientSecretBasic(SECRET));
+  const payroll = await rpConfig(interop.latch.url, 'payroll', client.ClientSecretBasic(SECRET));
   await authorize(page, payroll, { redirect_uri: `${rp.origin}/payroll` });
   assert.equal(new URL(page.url()).pathname, '/login');
   await signInAtPrompt(page, ALICE.username, ALICE.password);
@@ -218,7 +218,7 @@ it('OIDC RP-initiated logout goes on through SAML single logout of the session, 
 
   // Latch's session is over too: the SP's next sign-in shows the prompt.
   await page.goto(`${interop.sp.base}/login`);
-  await page.waitForURL(new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
+  await page.waitForURL(new RegExp(`^${interop.latch.url}/login\\?tx=`));
   await context.close();
 });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser, type Page } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
 
 // A person in Chromium: a new user whose policy requires a second factor sets up an authenticator
@@ -21,7 +22,7 @@ describe('passcodes and bypass codes in Chromium', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startLatchProcess({ config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } } });
+    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } } });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     chrome = await launchChromium();
   });

@@ -3,7 +3,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { addUser, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { hotpCode, latchFails, latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
 
 // Hardware OATH tokens and the limits around codes, through the real `latch` server and CLI on
@@ -23,7 +25,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startLatchProcess({ config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } } });
+    latch = await startTestLatch({ run: 'process', config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } } });
     for (const name of ['bob', 'carol', 'dave', 'erin']) await addUser(latch.env, name, { password: PASSWORD });
   });
   after(() => latch?.stop());
@@ -44,7 +46,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   const alert = (page: Page) => visibleText(/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').trim();
 
   it('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
-    const file = path.join(tempDir(), 'bad.csv');
+    const file = path.join(scratchDir(), 'bad.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-101,${TOTP_HEX},sometimes\n`);
     const result = await latchFails(latch.env, ['tokens', 'import', file]);
     assert.match(result.stderr, /the token file has 1 problem\(s\); nothing was imported:\n {2}- line 3, column 3 \(type\): "sometimes": expected hotp or totp/);
@@ -54,7 +56,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   });
 
   it('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
-    const file = path.join(tempDir(), 'tokens.csv');
+    const file = path.join(scratchDir(), 'tokens.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-200,${TOTP_HEX},totp\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file]), /Imported 2 token\(s\) \(1 HOTP, 1 TOTP\)/);
     assert.match((await latchFails(latch.env, ['tokens', 'import', file])).stderr, /already imported: T-100, T-200; nothing was imported/);
@@ -89,7 +91,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   });
 
   it('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
-    const file = path.join(tempDir(), 'totp.csv');
+    const file = path.join(scratchDir(), 'totp.csv');
     writeFileSync(file, `T-300,${TOTP_BASE32},totp,8,60\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file, '--encoding', 'base32']), /Imported 1 token/);
     await latchOk(latch.env, ['tokens', 'assign', 'T-300', 'dave']);

@@ -4,11 +4,11 @@ import { TOTP, Secret } from 'otpauth';
 import { activationUrl, API, decisionString, HEADERS, parseActivationUrl } from '../../src/authn/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf, sign } from '../../src/authenticator/core/client.ts';
 import { HttpClient, txOf } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import path from 'node:path';
 import { hashPassword } from '../../src/directory/password-hash.ts';
 import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
-import { tempDir } from '../support/latch-process.ts';
+import { scratchDir } from '../support/temp.ts';
 import { activationLink, PASSWORD, skipOffer } from './helpers.ts';
 
 // The authenticator's API without a browser: what a forged, replayed or stale call gets, and that
@@ -32,10 +32,10 @@ describe('push device API', () => {
   let latch: InProcessLatch;
 
   before(async () => {
-    const dataDir = tempDir('latch-data-');
+    const dataDir = scratchDir('latch-data-');
     const hash = await hashPassword(PASSWORD);
     writeUsersFile(path.join(dataDir, 'users.yaml'), Object.fromEntries(['alice', 'bob'].map((name) => [name, { id: newUserId(), groups: [], password: hash, disabled: false }])));
-    latch = await startInProcess({ signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir);
+    latch = await startTestLatch({ config: { signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir });
   });
 
   after(async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, sendPush, signedInAs } from './helpers.ts';
 
 // Getting a phone activated: inline during a sign-in when policy requires a second factor, and on
@@ -14,7 +15,7 @@ describe('inline activation when policy requires a second factor', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess({ config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } } });
+    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } } });
     await addUser(latch.env, 'frank', { displayName: 'Frank Test', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -73,7 +74,7 @@ describe('phone sign-in on the account page', () => {
   before(async () => {
     // The account application does not ask for push, so a user with a phone can sign in there
     // with a password only: the case the replacement rule is about.
-    latch = await startLatchProcess({ config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } } });
+    latch = await startTestLatch({ run: 'process', config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } } });
     await addUser(latch.env, 'gina', { displayName: 'Gina Test', password: PASSWORD });
     await addUser(latch.env, 'hal', { displayName: 'Hal Test', password: PASSWORD });
   });

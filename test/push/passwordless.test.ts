@@ -5,7 +5,8 @@ import YAML from 'yaml';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // Passwordless push: only from a browser that completed password + second factor for the user
@@ -19,7 +20,7 @@ describe('passwordless push', () => {
   const bobPhone = new CliPhone();
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     await addUser(latch.env, 'bob', { displayName: 'Bob Test', password: PASSWORD });
     await phone.ok('activate', await activationLink(latch.url, 'alice'), '--name', 'Pixel');

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'mocha';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, skipOffer } from './helpers.ts';
 
 // The Latch Authenticator also shows a passcode that works offline: at the second factor, a user
@@ -13,7 +14,7 @@ let latch: LatchProcess;
 const phone = new CliPhone();
 
 before(async () => {
-  latch = await startLatchProcess();
+  latch = await startTestLatch({ run: 'process' });
   await addUser(latch.env, 'olga', { displayName: 'Olga', password: PASSWORD });
   await phone.ok('activate', await activationLink(latch.url, 'olga'), '--name', 'olga phone');
 });

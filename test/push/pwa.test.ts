@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // The phone web app in one Chromium profile is the phone; another profile is the computer that
@@ -12,7 +13,7 @@ describe('Latch Authenticator phone web app', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     chrome = await launchChromium();
   });

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, runLatch, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser, runLatch } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // Verified push as a second factor: Chromium signs in, the command-line authenticator is the phone.
@@ -16,7 +17,7 @@ describe('verified push as a second factor', () => {
   const phones: Record<string, CliPhone> = {};
 
   before(async () => {
-    latch = await startLatchProcess({ config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } } } });
+    latch = await startTestLatch({ run: 'process', config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } } } });
     const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
     // All users first: the users file is re-read when its mtime changes, which a coarse clock can miss.
     for (const name of names) await addUser(latch.env, name, { displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`, password: PASSWORD });
@@ -187,7 +188,7 @@ describe('verified push as a second factor', () => {
 
 describe('an unanswered push expires', () => {
   it('after the request lifetime the phone cannot approve it and the browser says so', async () => {
-    const latch = await startLatchProcess({ config: { push: { requestLifetime: '2s' } } });
+    const latch = await startTestLatch({ run: 'process', config: { push: { requestLifetime: '2s' } } });
     const chrome = await launchChromium();
     try {
       await addUser(latch.env, 'alice', { displayName: 'Alice Test', password: PASSWORD });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
@@ -20,9 +21,9 @@ describe('push across two Latch nodes sharing Redis', () => {
   before(async () => {
     redis = await startRedis();
     const store = { type: 'redis', redis: { url: redis.url, keyPrefix: 'latch-push-test:' } };
-    a = await startLatchProcess({ config: { store } });
+    a = await startTestLatch({ run: 'process', config: { store } });
     await addUser(a.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-    b = await startLatchProcess({ config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
+    b = await startTestLatch({ run: 'process', config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
     // Activated through node B: the phone will only ever talk to B.
     await phone.ok('activate', await activationLink(b.url, 'alice'), '--name', 'Phone on B');
     chrome = await launchChromium();

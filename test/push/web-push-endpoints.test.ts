@@ -13,8 +13,9 @@ import { hashPassword } from '../../src/directory/password-hash.ts';
 import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { tempDir, writeConfig } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { writeConfig } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 import { PASSWORD } from './helpers.ts';
 import { startPushService, STAND_IN_HOST, type PushServiceStandIn } from './push-service.ts';
 
@@ -69,10 +70,10 @@ async function register(device: DeviceClient, endpoint: string): Promise<LatchAp
 }
 
 async function startLatch(config: Record<string, unknown> = {}): Promise<InProcessLatch> {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   const hash = await hashPassword(PASSWORD);
   writeUsersFile(path.join(dataDir, 'users.yaml'), { mallory: { id: newUserId(), groups: [], password: hash, disabled: false } });
-  return startInProcess(config, dataDir, { webPushNetwork: testResolver(PUBLIC_ANSWERS) });
+  return startTestLatch({ config, dataDir, services: { webPushNetwork: testResolver(PUBLIC_ANSWERS) } });
 }
 
 describe('registering a Web Push endpoint', () => {
@@ -143,10 +144,10 @@ describe('push.webPush.allowedHosts', () => {
   });
 
   it('an IP address or a URL in the list is a configuration error that names the key', () => {
-    const file = writeConfig(tempDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
+    const file = writeConfig(scratchDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
     const err = (() => {
       try {
-        loadConfig({ file, env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+        loadConfig({ file, env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
       } catch (e) {
         return e;
       }
@@ -169,8 +170,8 @@ describe('sending Web Push to a stored endpoint', () => {
 
   before(async () => {
     service = await startPushService();
-    const store = await openSqliteStore({ file: path.join(tempDir('latch-web-push-'), 'store.sqlite') });
-    const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+    const store = await openSqliteStore({ file: path.join(scratchDir('latch-web-push-'), 'store.sqlite') });
+    const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);

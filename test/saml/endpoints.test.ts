@@ -5,8 +5,7 @@ import { deflateRawSync } from 'node:zlib';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { makeTestKey } from '../support/saml-certs.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
-import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
-import { tempDir } from '../support/temp.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { xmlsecVerify } from '../support/xmlsec.ts';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
 import { parseRawQuery, verifyRedirectSignature } from '../../src/idp/saml/xml/redirect-signature.ts';
@@ -22,39 +21,36 @@ const spKey = makeTestKey('strict-sp');
 const SP = 'https://strict.sp.test/metadata';
 const OPEN_SP = 'https://open.sp.test/metadata';
 
-let temp: ReturnType<typeof tempDir>;
-let latch: LatchForSaml;
+let latch: InProcessLatch;
 let counter = 0;
 
 before(async () => {
-  temp = tempDir('latch-saml-endpoints-');
-  latch = await startLatchForSaml(temp.dir, [], {
+  latch = await startTestLatch({ host: 'localhost', config: { saml: {
     signMetadata: true,
     serviceProviders: {
       strict: { metadataXml: spMetadataXml({ entityId: SP, acs: ['https://strict.sp.test/acs'], sloUrl: 'https://strict.sp.test/slo', certificatePem: spKey.certificatePem, authnRequestsSigned: true }) },
       open: { metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }), defaultRelayState: '/start' },
     },
-  });
+  } } });
 });
 after(async () => {
   await latch?.stop();
-  temp?.cleanup();
 });
 
 function request(issuer: string, attrs: Record<string, string> = {}, inner = ''): { id: string; xml: string } {
   const id = attrs.ID ?? `_t${++counter}x${Date.now()}`;
-  const all = { Version: '2.0', IssueInstant: new Date().toISOString(), Destination: `${latch.baseUrl}/saml2/idp/sso`, ...attrs, ID: id };
+  const all = { Version: '2.0', IssueInstant: new Date().toISOString(), Destination: `${latch.url}/saml2/idp/sso`, ...attrs, ID: id };
   const a = Object.entries(all).map(([k, v]) => ` ${k}="${v}"`).join('');
   return { id, xml: `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}"${a}><saml:Issuer>${issuer}</saml:Issuer>${inner}</samlp:AuthnRequest>` };
 }
 const postSso = (xml: string, relayState?: string) =>
-  fetch(`${latch.baseUrl}/saml2/idp/sso`, {
+  fetch(`${latch.url}/saml2/idp/sso`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
     body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), ...(relayState ? { RelayState: relayState } : {}) }),
   });
-const getSso = (xml: string) => fetch(`${latch.baseUrl}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+const getSso = (xml: string) => fetch(`${latch.url}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, { redirect: 'manual', headers: { accept: 'text/html' } });
 
 async function errorPage(res: Response, pattern: RegExp) {
   const body = await res.text();
@@ -70,13 +66,13 @@ function postedResponse(body: string): { action: string; xml: string; relayState
 }
 
 it('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
-  const view = await fetch(`${latch.baseUrl}/saml2/idp/metadata`);
+  const view = await fetch(`${latch.url}/saml2/idp/metadata`);
   assert.equal(view.headers.get('content-type'), 'application/samlmetadata+xml');
   assert.equal(view.headers.get('content-disposition'), null);
   const xml = await view.text();
-  const download = await fetch(`${latch.baseUrl}/saml2/idp/metadata?download=1`);
+  const download = await fetch(`${latch.url}/saml2/idp/metadata?download=1`);
   assert.match(download.headers.get('content-disposition') ?? '', /^attachment; filename="latch-idp-metadata.xml"/);
-  const cert = await fetch(`${latch.baseUrl}/saml2/idp/certificate`);
+  const cert = await fetch(`${latch.url}/saml2/idp/certificate`);
   assert.match(cert.headers.get('content-disposition') ?? '', /attachment; filename="latch-idp-signing.pem"/);
   const pem = await cert.text();
   const parsed = new X509Certificate(pem);
@@ -111,7 +107,7 @@ it('requests the SP should hear about are answered at its ACS with a signed stat
   assert.equal(answer.relayState, 'rs-1');
   assert.match(answer.xml, /status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"/);
   assert.doesNotMatch(answer.xml, /Assertion/);
-  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   xmlsecVerify(answer.xml, cert, 'Response');
 
   const policy = postedResponse(await (await postSso(request(OPEN_SP, {}, '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>').xml)).text());
@@ -122,9 +118,9 @@ it('requests the SP should hear about are answered at its ACS with a signed stat
 });
 
 it('IdP-initiated sign-in: registered SPs only', async () => {
-  const unknown = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
+  const unknown = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
   assert.equal(unknown.status, 404);
-  const start = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
+  const start = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
   assert.equal(start.status, 302);
   assert.match(start.headers.get('location') ?? '', /^\/login\?tx=/);
 });
@@ -132,8 +128,8 @@ it('IdP-initiated sign-in: registered SPs only', async () => {
 it('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
   const id = `_lo${Date.now()}`;
   const logout = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
-    `Destination="${latch.baseUrl}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
-  const post = (xml: string) => fetch(`${latch.baseUrl}/saml2/idp/slo`, {
+    `Destination="${latch.url}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
+  const post = (xml: string) => fetch(`${latch.url}/saml2/idp/slo`, {
     method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
     body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'sp-state' }),
   });
@@ -144,7 +140,7 @@ it('SP-initiated logout over HTTP-POST: signed requests only, answered with a si
   const location = new URL(res.headers.get('location')!);
   assert.equal(`${location.origin}${location.pathname}`, 'https://strict.sp.test/slo');
   const query = parseRawQuery(location.search);
-  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   assert.equal(verifyRedirectSignature(query, 'SAMLResponse', { certificates: [cert] }), true);
   assert.equal(query.values.get('RelayState'), 'sp-state');
   const response = inflateRawSync(Buffer.from(query.values.get('SAMLResponse')!, 'base64')).toString('utf8');

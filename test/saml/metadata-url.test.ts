@@ -5,7 +5,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
-import { startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { makeTestKey } from '../support/saml-certs.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import { makeTestCertificates } from '../support/test-ca.ts';
@@ -28,7 +29,7 @@ let caFile = '';
 let latch: LatchProcess | undefined;
 
 before(async () => {
-  const dir = tempDir('latch-md-https-');
+  const dir = scratchDir('latch-md-https-');
   const certs = await makeTestCertificates(dir);
   caFile = certs.caFile;
   const routes: Record<string, (res: http.ServerResponse) => void> = {
@@ -55,7 +56,7 @@ after(async () => {
 const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/PORT/g, '\\d+'));
 
 const start = (partner: Record<string, unknown>) =>
-  startLatchProcess({ env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
+  startTestLatch({ run: 'process', env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
 
 /** What Latch says when it refuses to start (and stops it, failing, if it starts). */
 async function startError(partner: Record<string, unknown>): Promise<string> {

@@ -7,7 +7,7 @@ import type { ServiceProvider } from '../../src/idp/saml/registry.ts';
 import { readSpMessage } from '../../src/idp/saml/sp-message.ts';
 import { SamlError } from '../../src/idp/saml/status.ts';
 import { parseRawQuery } from '../../src/idp/saml/xml/redirect-signature.ts';
-import { startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import { note } from '../support/note.ts';
 import { testSp } from '../support/saml-fixtures.ts';
@@ -202,7 +202,7 @@ after(async () => {
 it('/healthz stays fast while two clients loop the attack', async function () {
   const SP = 'https://cost.sp.test/metadata';
   const metadataXml = spMetadataXml({ entityId: SP, acs: ['https://cost.sp.test/acs'] });
-  latch = await startLatchProcess({ config: { saml: { serviceProviders: { cost: { metadataXml } } } } });
+  latch = await startTestLatch({ run: 'process', config: { saml: { serviceProviders: { cost: { metadataXml } } } } });
   // The largest that fits in server.maxBodyBytes (256 KiB of base64), and the worst under the
   // message limit.
   const attacks = [nestedNamespaces(180 * 1024), nestedNamespaces(LIMIT * 0.95)]

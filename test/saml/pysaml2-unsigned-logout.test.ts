@@ -35,7 +35,7 @@ it('pysaml2 without a signing key: unsigned single logout asks the user, and onl
   // "Stay signed in": pysaml2 is told the logout failed, and Latch's session goes on.
   await page.goto(`${interop.sp.base}/logout`);
   await page.waitForSelector('text=Sign out of Latch?');
-  assert.ok(page.url().startsWith(`${interop.latch.baseUrl}/saml2/idp/slo/confirm?request=`), page.url());
+  assert.ok(page.url().startsWith(`${interop.latch.url}/saml2/idp/slo/confirm?request=`), page.url());
   assert.match((await page.textContent('main')) ?? '', /Team wiki asks to sign you out of Latch/);
   await page.click('button[value="stay"]');
   const declined = await spPage(page, '#logout, #error');

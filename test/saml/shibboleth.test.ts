@@ -17,7 +17,7 @@ it('Shibboleth SP: sign-in with an encrypted assertion, attributes, and single l
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/Shibboleth.sso/Login?target=${encodeURIComponent(`${interop.sp.base}/Shibboleth.sso/Session`)}`);
-  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`), interop.sp.logs());
+  assert.match(page.url(), new RegExp(`^${interop.latch.url}/login\\?tx=`), interop.sp.logs());
   await signInAtPrompt(page, 'bob', 'battery staple');
   await page.waitForURL(`${interop.sp.base}/Shibboleth.sso/Session`, { timeout: 15_000 }).catch(async (err: Error) => {
     throw new Error(`${err.message}\n${page.url()}\n${await page.content()}\n${interop.sp.logs()}`);

@@ -7,7 +7,7 @@ import { spMetadataXml } from '../support/sp-metadata.ts';
 import { CliPhone } from '../push/helpers.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // Issue #11, item 1: an attacker who knows a password must not enroll a factor of their own on an
 // account that already has one. Applications here narrow the second factors they accept and
@@ -20,14 +20,15 @@ const SP = (name: string) => `https://${name}.sp.test/metadata`;
 const REQUIRE = { newUser: 'require-enrollment', passwordless: [] };
 const OIDC_SECRET = 'a-client-secret-that-is-long-enough-0123456789';
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 
 function serviceProvider(name: string, display: string, secondFactors: string[]) {
   return { metadataXml: spMetadataXml({ entityId: SP(name), acs: [`https://${name}.sp.test/acs`] }), name: display, policy: { ...REQUIRE, secondFactors } };
 }
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'pia', id: 'id-pia', password: PASSWORD },
       { username: 'rex', id: 'id-rex', password: PASSWORD },

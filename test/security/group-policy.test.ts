@@ -7,17 +7,18 @@ import { pageOptions } from '../support/soft-authenticator.ts';
 import { CliPhone, skipOffer } from '../push/helpers.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // Issue #11, item 2: every step decides with the policy of the user it is about. After the
 // username page only the typed login is known, so passwordless push must look up the user's
 // groups itself; and the account pages do not let a user activate what their policy forbids.
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 const phones = { gus: new CliPhone(), gail: new CliPhone() };
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'gus', id: 'id-gus', password: PASSWORD, groups: ['no-passwordless'] },
       { username: 'gail', id: 'id-gail', password: PASSWORD },

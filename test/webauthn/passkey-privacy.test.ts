@@ -4,14 +4,14 @@ import { HttpClient, type Page } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
 import { alert, enrollKeyAndPasskey, heading, signedIn } from './http-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 
 // The page after the username must not tell anyone whether that account has passkeys, nor
 // carry their credential ids: an attacker types names and compares pages. The page for an account
 // with passkeys, one without and one that does not exist is the same, and so is what follows when
 // "Use passkey" brings nothing or somebody else's passkey.
 
-const user = (username: string): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups: [] });
+const user = (username: string): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups: [] });
 // alice and dave have passkeys (dave plays the attacker with his own); bob has none; nobody does not exist.
 const USERS = [user('alice'), user('bob'), user('dave')];
 const NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
@@ -26,13 +26,13 @@ function normalised(page: Page, username: string): string {
 }
 
 describe('the passkey page does not tell which accounts have passkeys', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let alice: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let dave: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let credentialIds: string[];
 
   before(async () => {
-    latch = await startWebAuthnLatch({ users: USERS, config: { policy: { default: { newUser: 'require-enrollment' } } } });
+    latch = await startTestLatch({ host: 'localhost', users: USERS, config: { policy: { default: { newUser: 'require-enrollment' } } } });
     alice = await enrollKeyAndPasskey(latch.url, 'alice');
     dave = await enrollKeyAndPasskey(latch.url, 'dave');
     credentialIds = [...(await latch.credentialsOf('id-alice')), ...(await latch.credentialsOf('id-dave'))].map((c) => c.id);

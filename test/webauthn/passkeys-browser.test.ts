@@ -4,7 +4,7 @@ import { launchChromium, withContext, type Browser } from '../support/chromium.t
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
 import { PASSWORD, alertText, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
 // A person in real Chromium with virtual authenticators (CTAP2; "internal" with user verification
@@ -12,20 +12,21 @@ import { addAuthenticator } from './virtual-authenticator.ts';
 // by username or from autofill, skip the offer, fall back to the password, policy that allows only
 // platform authenticators, remembered devices, and what an OIDC application receives.
 
-const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim'].map((name) =>
   user(name, name === 'carol' ? ['platform-only'] : name === 'erin' ? ['remember-everywhere'] : []),
 );
 
 describe('passkeys and security keys in Chromium', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let chrome: Browser;
   let rp: RpServer;
   let wiki: client.Configuration;
 
   before(async () => {
     rp = await startRpServer();
-    latch = await startWebAuthnLatch({
+    latch = await startTestLatch({
+      host: 'localhost',
       users: USERS,
       config: {
         policy: {

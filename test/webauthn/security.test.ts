@@ -5,24 +5,25 @@ import { HttpClient, hiddenValue } from '../support/http-client.ts';
 import { SoftAuthenticator, pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
 import { alert, authenticators, enrollKeyAndPasskey, heading, passkeyPage, passwordPage, signedIn } from './http-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 
 // Attacks on Latch's WebAuthn, with a software authenticator over HTTP. Each one checks what the
 // user is told and that nothing changed: no session, no credential added, sign counter unchanged.
 
 const CHALLENGE_LIFETIME_MS = 1500;
-const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups });
 const USERS = [user('alice'), user('bob'), user('carol', ['platform-only']), user('dave'), user('erin')];
 // Every refusal on the passkey page reads the same (whose passkeys exist is nobody's business);
 // the authentication log says what was wrong.
 const NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
 
 describe('WebAuthn security', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let origin: string;
 
   before(async () => {
-    latch = await startWebAuthnLatch({
+    latch = await startTestLatch({
+      host: 'localhost',
       users: USERS,
       config: {
         webauthn: { timeout: '1s', challengeLifetime: `${CHALLENGE_LIFETIME_MS}ms`, signCounterRegression: 'refuse' },
@@ -237,7 +238,7 @@ describe('WebAuthn security', () => {
 
 describe('WebAuthn sign counter with signCounterRegression: log', () => {
   it('a counter that goes backwards is logged and the sign-in goes ahead', async () => {
-    const latch = await startWebAuthnLatch({ users: [user('alice')], config: { webauthn: { signCounterRegression: 'log' }, policy: { default: { newUser: 'require-enrollment' } } } });
+    const latch = await startTestLatch({ host: 'localhost', users: [user('alice')], config: { webauthn: { signCounterRegression: 'log' }, policy: { default: { newUser: 'require-enrollment' } } } });
     try {
       const alice = await enrollKeyAndPasskey(latch.url, 'alice');
       const first = await passkeyPage(alice.browser, 'alice');

@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/load.ts';
 import { createLogger } from '../../ops/logger.ts';
 import type { Store } from '../../store/contract.ts';
 import { openSqliteStore } from '../../store/sqlite.ts';
-import { tempDir } from '../../../test/support/latch-process.ts';
+import { scratchDir } from '../../../test/support/temp.ts';
 import { AuthLog } from '../auth-log.ts';
 import { createPush, type Push } from './index.ts';
 import { commandLineSafeId } from './requests.ts';
@@ -29,8 +29,8 @@ async function signed(id: string, answer: 'approve' | 'deny' | 'fraud', code: st
 }
 
 before(async () => {
-  store = await openSqliteStore({ file: path.join(tempDir('latch-push-unit-'), 'store.sqlite') });
-  const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+  store = await openSqliteStore({ file: path.join(scratchDir('latch-push-unit-'), 'store.sqlite') });
+  const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
   const log = createLogger('silent');
   push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1) });
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
