@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 bash scripts/check-tests.sh
-exec npx mocha --jobs "${LATCH_TEST_JOBS:-2}" 'src/**/*.test.ts'
+exec bash scripts/mocha.sh 'src/**/*.test.ts'

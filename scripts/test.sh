@@ -8,4 +8,4 @@ source scripts/node-env.sh
 bash scripts/install-test-deps.sh
 npx tsc --noEmit -p tsconfig.json
 bash scripts/check-tests.sh
-exec npx mocha --jobs "${LATCH_TEST_JOBS:-2}" 'src/**/*.test.ts' 'test/**/*.test.ts'
+exec bash scripts/mocha.sh 'src/**/*.test.ts' 'test/**/*.test.ts'
