@@ -9,14 +9,11 @@
 // Prints requests per second, complete flows per Latch CPU-second, and p50/p99 latency.
 // Target (issue 5): at least 500 complete code flows per Latch CPU-second with ES256.
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '../test/support/daemon.ts';
 import { HttpClient } from '../test/support/http-client.ts';
-import { REPO_ROOT, addUser, latchEnv, tempDir } from '../test/support/latch-process.ts';
-import { measure, report, run, waitForHealth, type Result } from './support/measure.ts';
+import { startTestLatch } from '../test/support/latch.ts';
+import { measure, report, run, type Result } from './support/measure.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,12 +33,10 @@ const TARGET = 500;
 
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const dataDir = tempDir('latch-bench-');
-  const env = latchEnv({
-    dataDir,
-    port,
+  const latch = await startTestLatch({
+    run: 'process',
     env: { LATCH_LOG_LEVEL: 'warn' },
+    users: [{ username: 'bench', password: 'bench password 123' }],
     config: {
       oidc: {
         clients: [
@@ -51,28 +46,25 @@ async function main(): Promise<void> {
       },
     },
   });
-  await addUser(env, 'bench', { password: 'bench password 123' });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'latch.js'), 'serve'], { env, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const base = `http://127.0.0.1:${port}`;
+  const base = latch.url;
   try {
-    await waitForHealth(base);
     const browsers = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInBrowser(base)));
     const results: Result[] = [];
     for (const clientId of ['es', 'rs']) await run(WARMUP, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!));
     for (const clientId of ['es', 'rs']) {
-      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, child.pid!, FLOWS, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!)));
+      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, latch.pid, FLOWS, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!)));
     }
     // One refresh token per worker: a rotated token must not be used twice (that revokes the grant).
     const tokens = await Promise.all(browsers.map(async (browser) => (await codeFlow(base, 'es', browser)).refresh_token));
     results.push(
-      await measure('refresh grant (rotation)', child.pid!, REFRESHES, CONCURRENCY, async (worker) => {
+      await measure('refresh grant (rotation)', latch.pid, REFRESHES, CONCURRENCY, async (worker) => {
         const refreshed = await tokenRequest(base, 'es', { grant_type: 'refresh_token', refresh_token: tokens[worker]! });
         tokens[worker] = refreshed.refresh_token;
       }),
     );
     reportAgainstTarget(results);
   } finally {
-    child.kill('SIGTERM');
+    await latch.stop();
   }
 }
 

@@ -5,14 +5,14 @@
 //
 //   node --import tsx bench/push-round-trip.ts [--pending 1000] [--approvals 300] [--only sqlite|redis]
 //
-// Both Latch nodes run in this process (createServices + buildApp, as in tests), so the figures
+// Both Latch nodes run in this process (test/support/latch.ts, as in tests), so the figures
 // include the load generator's own work; the approvals are sent one after another, each while
 // all the other browsers keep waiting.
 
 import { parseArgs } from 'node:util';
 import { randomId, sha256 } from '../src/util/random.ts';
 import { DeviceClient, ECDSA_P256, publicJwkOf } from '../src/authenticator/core/client.ts';
-import { startInProcess, type InProcessLatch } from '../test/support/latch-in-process.ts';
+import { startTestLatch, type InProcessLatch } from '../test/support/latch.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 
 const { values: args } = parseArgs({
@@ -80,7 +80,7 @@ async function measure(name: string, browsersAt: InProcessLatch, phonesAt: InPro
 
 console.log(`Push round trip (approval sent -> waiting browser's request returns), ${PENDING} pending pushes`);
 if (args.only !== 'redis') {
-  const node = await startInProcess(CONFIG);
+  const node = await startTestLatch({ config: CONFIG });
   try {
     await measure('one node, SQLite', node, node);
   } finally {
@@ -90,8 +90,8 @@ if (args.only !== 'redis') {
 if (args.only !== 'sqlite') {
   const redis = await startRedis();
   const store = { type: 'redis', redis: { url: redis.url, keyPrefix: `bench-${randomId(6)}:` } };
-  const a = await startInProcess({ ...CONFIG, store });
-  const b = await startInProcess({ ...CONFIG, store });
+  const a = await startTestLatch({ config: { ...CONFIG, store } });
+  const b = await startTestLatch({ config: { ...CONFIG, store } });
   try {
     await measure('two nodes, Redis (wait A, approve B)', a, b);
   } finally {

@@ -8,47 +8,41 @@
 //
 // Prints sign-ins per second, per Latch CPU-second, and p50/p99 latency.
 
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '../test/support/free-port.ts';
 import { HttpClient } from '../test/support/http-client.ts';
-import { REPO_ROOT, addUser, latchEnv, tempDir } from '../test/support/latch-process.ts';
+import { startTestLatch } from '../test/support/latch.ts';
 import { pageOptions, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { PASSWORD } from '../test/webauthn/browser-steps.ts';
 import { enrollKeyAndPasskey, heading } from '../test/webauthn/http-steps.ts';
-import { measure, report, run, waitForHealth } from './support/measure.ts';
+import { measure, report, run } from './support/measure.ts';
 
 const { values: args } = parseArgs({ options: { signins: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '8' } } });
 const SIGNINS = Number(args.signins);
 const CONCURRENCY = Number(args.concurrency);
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const env = latchEnv({
-    dataDir: tempDir('latch-bench-'),
-    port,
-    env: { LATCH_LOG_LEVEL: 'warn', LATCH_BASE_URL: base },
-    config: { policy: { default: { newUser: 'require-enrollment' } }, signIn: { failureDelay: '1ms' } },
-  });
   // One user per worker, so each passkey's sign counter only moves forward.
   const users = Array.from({ length: CONCURRENCY }, (_, i) => `bench${i}`);
-  for (const name of users) await addUser(env, name, { password: PASSWORD });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'latch.js'), 'serve'], { env, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const latch = await startTestLatch({
+    run: 'process',
+    host: 'localhost',
+    env: { LATCH_LOG_LEVEL: 'warn' },
+    users: users.map((username) => ({ username, password: PASSWORD })),
+    config: { policy: { default: { newUser: 'require-enrollment' } } },
+  });
+  const base = latch.url;
   try {
-    await waitForHealth(base);
     const devices = await Promise.all(users.map(async (name) => (await enrollKeyAndPasskey(base, name)).device));
     const byUsername = (worker: number) => signInByUsername(base, users[worker]!, devices[worker]!);
     const byAutofill = (worker: number) => signInFromAutofill(base, users[worker]!, devices[worker]!);
     await run(Math.min(50, SIGNINS), CONCURRENCY, byUsername); // warm-up
     const results = [
-      await measure('passkey after username', child.pid!, SIGNINS, CONCURRENCY, byUsername),
-      await measure('passkey from autofill', child.pid!, SIGNINS, CONCURRENCY, byAutofill),
+      await measure('passkey after username', latch.pid, SIGNINS, CONCURRENCY, byUsername),
+      await measure('passkey from autofill', latch.pid, SIGNINS, CONCURRENCY, byAutofill),
     ];
     report(`Latch passwordless benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process, ES256 passkeys`, 'sign-in', results);
   } finally {
-    child.kill('SIGTERM');
+    await latch.stop();
   }
 }
 

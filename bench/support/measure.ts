@@ -59,16 +59,3 @@ export function report(title: string, what: string, results: Result[]): void {
     );
   }
 }
-
-/** Waits until a Latch process answers /healthz. */
-export async function waitForHealth(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('Latch did not start');
-}

@@ -1,4 +1,4 @@
-import { test, beforeEach, afterEach } from 'node:test';
+import { afterEach, beforeEach, it } from 'mocha';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -137,7 +137,7 @@ afterEach(async () => {
   cleanup();
 });
 
-test('identify then password completes with level password, amr pwd, and logs every decision', async () => {
+it('identify then password completes with level password, amr pwd, and logs every decision', async () => {
   const flow = makeFlow();
   let tx = await flow.begin(request());
   assert.equal((await flow.current(tx, browser))?.step.id, 'identify');
@@ -155,7 +155,7 @@ test('identify then password completes with level password, amr pwd, and logs ev
   assert.equal(log[0]!.data.ip, '192.0.2.10');
 });
 
-test('an empty password is refused before the directory is asked', async () => {
+it('an empty password is refused before the directory is asked', async () => {
   const flow = makeFlow();
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: '' } });
@@ -163,7 +163,7 @@ test('an empty password is refused before the directory is asked', async () => {
   assert.deepEqual(directory.checks, []);
 });
 
-test('wrong password and unknown user read the same; the log tells them apart', async () => {
+it('wrong password and unknown user read the same; the log tells them apart', async () => {
   const flow = makeFlow();
   const a = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const b = await flow.begin(request(), { login: 'nobody', stage: 'primary' });
@@ -175,7 +175,7 @@ test('wrong password and unknown user read the same; the log tells them apart', 
   assert.ok(reasons.includes('invalid-credentials') && reasons.includes('user-not-found'));
 });
 
-test('a disabled account ends the sign-in with what to do', async () => {
+it('a disabled account ends the sign-in with what to do', async () => {
   const flow = makeFlow();
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'disabled!' } });
@@ -185,7 +185,7 @@ test('a disabled account ends the sign-in with what to do', async () => {
   assert.equal(result.tx.outcome?.kind === 'failed' && result.tx.outcome.failure, 'access-denied');
 });
 
-test('a registered second factor is asked for, and completing it gives level mfa', async () => {
+it('a registered second factor is asked for, and completing it gives level mfa', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow();
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
@@ -201,7 +201,7 @@ test('a registered second factor is asked for, and completing it gives level mfa
   assert.deepEqual(done.tx.methods, ['password', 'test-code']);
 });
 
-test('an application that demands MFA refuses a user without a second factor (level-unavailable)', async () => {
+it('an application that demands MFA refuses a user without a second factor (level-unavailable)', async () => {
   const flow = makeFlow();
   const tx = await flow.begin(request({ acceptableLevels: ['mfa'] }), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
@@ -210,7 +210,7 @@ test('an application that demands MFA refuses a user without a second factor (le
   assert.equal(result.tx.completed, undefined);
 });
 
-test('group policy: a denied group cannot sign in, and the log names the layer', async () => {
+it('group policy: a denied group cannot sign in, and the log names the layer', async () => {
   const flow = makeFlow({ default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', deny: true }] });
   const tx = await flow.begin(request(), { login: 'bob', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
@@ -221,14 +221,14 @@ test('group policy: a denied group cannot sign in, and the log names the layer',
   assert.match(last!.data.reason, /group contractors/);
 });
 
-test('new-user policy deny refuses a user with no second factor', async () => {
+it('new-user policy deny refuses a user with no second factor', async () => {
   const flow = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed');
 });
 
-test('a stale version cannot move the transaction (double submit)', async () => {
+it('a stale version cannot move the transaction (double submit)', async () => {
   const flow = makeFlow();
   const tx = await flow.begin(request());
   const loaded = (await transactions.load(tx.id))!;
@@ -239,7 +239,7 @@ test('a stale version cannot move the transaction (double submit)', async () => 
   assert.equal((await transactions.load(tx.id))!.tx.login, 'alice');
 });
 
-test('"Not you?" goes back to the username page and forgets the user', async () => {
+it('"Not you?" goes back to the username page and forgets the user', async () => {
   const flow = makeFlow();
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, tx, { kind: 'restart' });
@@ -248,7 +248,7 @@ test('"Not you?" goes back to the username page and forgets the user', async () 
   assert.equal((await flow.current(after, browser))?.step.id, 'identify');
 });
 
-test('account throttling: after the limit even the right password waits', async () => {
+it('account throttling: after the limit even the right password waits', async () => {
   const flow = makeFlow();
   for (let i = 0; i < 3; i++) {
     const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
@@ -283,7 +283,7 @@ const remembering = (scope: 'application' | 'all'): PolicyConfig => ({
   groups: [],
 });
 
-test('remembered device, one application: "this is my device" skips the second factor there only', async () => {
+it('remembered device, one application: "this is my device" skips the second factor there only', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow(remembering('application'));
   const mine = { ...browser, deviceId: 'device-1' };
@@ -305,7 +305,7 @@ test('remembered device, one application: "this is my device" skips the second f
   assert.equal((await passwordFrom(flow, 'wiki', { ...browser, deviceId: 'device-2' })).kind, 'moved', 'another browser still asks');
 });
 
-test('remembered device, all applications: one confirmation covers every app whose policy allows the method', async () => {
+it('remembered device, all applications: one confirmation covers every app whose policy allows the method', async () => {
   enrolled.add(`test-code:${alice.id}`).add(`test-key:${alice.id}`);
   const flow = makeFlow(remembering('all'), { vpn: { secondFactors: ['webauthn'] } });
   const mine = { ...browser, deviceId: 'device-1' };
@@ -326,7 +326,7 @@ test('remembered device, all applications: one confirmation covers every app who
   assert.deepEqual(current?.alternatives, []);
 });
 
-test('without "this is my device" ticked, nothing is remembered', async () => {
+it('without "this is my device" ticked, nothing is remembered', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow(remembering('all'));
   const mine = { ...browser, deviceId: 'device-1' };
@@ -334,7 +334,7 @@ test('without "this is my device" ticked, nothing is remembered', async () => {
   assert.equal((await passwordFrom(flow, 'wiki', mine)).kind, 'moved');
 });
 
-test('new-user policy require-enrollment: a user with no second factor enrolls one inline, then has level mfa', async () => {
+it('new-user policy require-enrollment: a user with no second factor enrolls one inline, then has level mfa', async () => {
   const flow = makeFlow({ default: { password: true, newUser: 'require-enrollment' }, groups: [] });
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
@@ -353,7 +353,7 @@ test('new-user policy require-enrollment: a user with no second factor enrolls o
   assert.equal((await flow.current((await transactions.load(next.id))!.tx, browser))?.step.id, 'test-code');
 });
 
-test('a second factor that policy does not allow is not offered', async () => {
+it('a second factor that policy does not allow is not offered', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow({ default: { password: true, newUser: 'deny', secondFactors: ['webauthn'] }, groups: [] });
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
@@ -364,7 +364,7 @@ test('a second factor that policy does not allow is not offered', async () => {
   assert.ok(!events.includes('sign-in:success'), 'a refused sign-in is never logged as a success');
 });
 
-test('a sign-in is reused only by applications whose policy allows the factors it used', async () => {
+it('a sign-in is reused only by applications whose policy allows the factors it used', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow(undefined, { vpn: { secondFactors: ['webauthn'] }, kiosk: { passwordless: [] } });
   const done = await signInWithCode(flow, 'wiki', browser);
@@ -376,7 +376,7 @@ test('a sign-in is reused only by applications whose policy allows the factors i
   assert.equal(await flow.reusable('wiki', alice, 'passwordless', ['passwordless:platform']), true);
 });
 
-test('a password-only session is reused only for a user without any factor, by applications that ask for none', async () => {
+it('a password-only session is reused only for a user without any factor, by applications that ask for none', async () => {
   const flow = makeFlow();
   assert.equal(await flow.reusable('wiki', contractor, 'password', []), true, 'no factor, new-user policy allow: the password will do');
   enrolled.add(`test-code:${contractor.id}`);
@@ -385,7 +385,7 @@ test('a password-only session is reused only for a user without any factor, by a
   assert.equal(await strict.reusable('wiki', alice, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
 });
 
-test('checking and handling a posted form builds no page: only the page shown calls view()', async () => {
+it('checking and handling a posted form builds no page: only the page shown calls view()', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const code = new CodeStep(enrolled);
   const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
@@ -406,7 +406,7 @@ test('checking and handling a posted form builds no page: only the page shown ca
   assert.equal(code.views, 0, 'neither the step check nor the handling built the page');
 });
 
-test('a passwordless step makes the sign-in multi-factor: no second factor follows, level passwordless', async () => {
+it('a passwordless step makes the sign-in multi-factor: no second factor follows, level passwordless', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const passkey: Step = {
     id: 'test-passkey',
@@ -435,7 +435,7 @@ test('a passwordless step makes the sign-in multi-factor: no second factor follo
   assert.deepEqual(done.tx.factors, ['passwordless:roaming']);
 });
 
-test('require-enrollment never enrolls a user who has a factor this application does not accept: refused, with the policy named', async () => {
+it('require-enrollment never enrolls a user who has a factor this application does not accept: refused, with the policy named', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const flow = makeFlow({ default: { password: true, newUser: 'require-enrollment' }, groups: [] }, { vpn: { secondFactors: ['webauthn'] } });
   const tx = await flow.begin(request({}, 'vpn'), { login: 'alice', stage: 'primary' });
@@ -448,7 +448,7 @@ test('require-enrollment never enrolls a user who has a factor this application 
   assert.ok(![...enrolled].some((e) => e.startsWith('test-code:') && e !== `test-code:${alice.id}`), 'nothing was enrolled');
 });
 
-test('a passwordless success for a user whose group policy forbids it is not accepted, whatever the step checked', async () => {
+it('a passwordless success for a user whose group policy forbids it is not accepted, whatever the step checked', async () => {
   const passkey: Step = {
     id: 'test-passkey',
     stage: 'primary',

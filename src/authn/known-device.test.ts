@@ -1,11 +1,11 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openStore } from '../store/index.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { KnownDevices } from './known-device.ts';
 
-test('a known-device cookie is MAC-protected and proves nothing until the server binds a user to it', async () => {
+it('a known-device cookie is MAC-protected and proves nothing until the server binds a user to it', async () => {
   const { dir, cleanup } = tempDir();
   const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
   try {

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedis } from '../../test/support/redis-server.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/index.ts';
 import { accountOf, PasswordThrottle, type PasswordAttempt, type ThrottleVerdict } from './throttle.ts';
 
 // The password throttle's counting on the embedded store (SQLite): reservations made in parallel,
-// what gives an attempt back, and the one-check-at-a-time lock of a login transaction; then two
-// nodes sharing one Redis.
+// what gives an attempt back, and the one-check-at-a-time lock of a login transaction. Two nodes
+// sharing one Redis: test/foundation/throttle-two-nodes.test.ts.
 
 const WINDOW = 60_000;
 let store: Store;
@@ -45,7 +44,7 @@ async function fail(t: PasswordThrottle, ip: string, account: string): Promise<T
 const allowed = (verdicts: ThrottleVerdict[]) => verdicts.filter((v) => v.allowed).length;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-test('40 reservations in parallel for one account: exactly the limit is allowed', async () => {
+it('40 reservations in parallel for one account: exactly the limit is allowed', async () => {
   const t = throttle(10, 1000);
   const verdicts = await Promise.all(range(40).map(() => t.reserveAccount({ ip: '192.0.2.1' }, 'id:u1', false)));
   assert.equal(allowed(verdicts), 10);
@@ -54,7 +53,7 @@ test('40 reservations in parallel for one account: exactly the limit is allowed'
   }
 });
 
-test('110 reservations in parallel from one address: exactly 100 are allowed', async () => {
+it('110 reservations in parallel from one address: exactly 100 are allowed', async () => {
   const t = throttle(10, 100);
   const verdicts = await Promise.all(range(110).map(() => t.reserveAddress('192.0.2.1')));
   assert.equal(allowed(verdicts), 100);
@@ -62,7 +61,7 @@ test('110 reservations in parallel from one address: exactly 100 are allowed', a
   assert.equal((await t.reserveAddress('192.0.2.2')).allowed, true, 'another address has its own count');
 });
 
-test('a refused attempt is not counted: once one failure is given back, exactly one more is allowed', async () => {
+it('a refused attempt is not counted: once one failure is given back, exactly one more is allowed', async () => {
   const t = throttle(2, 1000);
   const held: PasswordAttempt[] = [{ ip: 'a' }, { ip: 'a' }];
   for (const attempt of held) assert.equal((await t.reserveAccount(attempt, 'id:u1', false)).allowed, true);
@@ -72,7 +71,7 @@ test('a refused attempt is not counted: once one failure is given back, exactly 
   assert.equal((await t.reserveAccount({ ip: 'a' }, 'id:u1', false)).allowed, false);
 });
 
-test('a right password clears the account count and gives back only its own attempt at the address', async () => {
+it('a right password clears the account count and gives back only its own attempt at the address', async () => {
   const t = throttle(3, 4);
   for (let i = 0; i < 2; i++) assert.equal((await fail(t, 'a', 'id:u1')).allowed, true);
   const right: PasswordAttempt = { ip: 'a' };
@@ -86,7 +85,7 @@ test('a right password clears the account count and gives back only its own atte
   assert.equal((await t.reserveAccount({ ip: 'b' }, 'id:u1', false)).allowed, true, 'the account had two of three');
 });
 
-test('a browser known for the account is not counted there, and is not refused by it', async () => {
+it('a browser known for the account is not counted there, and is not refused by it', async () => {
   const t = throttle(1, 1000);
   assert.equal((await fail(t, 'a', 'id:u1')).allowed, true);
   assert.equal((await fail(t, 'a', 'id:u1')).allowed, false);
@@ -97,7 +96,7 @@ test('a browser known for the account is not counted there, and is not refused b
   assert.equal(after.allowed, false, 'giving back the known browser attempt took nothing from the count');
 });
 
-test('the directory not answering gives back both the address and the account attempt', async () => {
+it('the directory not answering gives back both the address and the account attempt', async () => {
   const t = throttle(1, 1);
   const attempt: PasswordAttempt = { ip: 'a' };
   assert.equal((await t.reserveAddress('a')).allowed, true);
@@ -106,7 +105,7 @@ test('the directory not answering gives back both the address and the account at
   assert.equal((await fail(t, 'a', 'id:u1')).allowed, true);
 });
 
-test('an account is its directory id; a login naming nobody is its normalized spelling', () => {
+it('an account is its directory id; a login naming nobody is its normalized spelling', () => {
   assert.equal(accountOf({ id: 'u1' }, 'carol'), accountOf({ id: 'u1' }, 'carol@example.test'));
   assert.equal(accountOf(undefined, ' NoBody '), accountOf(undefined, 'nobody'));
   assert.equal(accountOf(undefined, 'zoe\u0308'), accountOf(undefined, 'ZOË'));
@@ -131,7 +130,7 @@ async function concurrency(t: PasswordThrottle, txIds: string[], checkMs: number
   return { most, results };
 }
 
-test('checks of one transaction run one at a time; the others wait, then run', async () => {
+it('checks of one transaction run one at a time; the others wait, then run', async () => {
   const t = throttle(10, 100);
   const { most, results } = await concurrency(t, ['tx1', 'tx1', 'tx1', 'tx1', 'tx1', 'tx2', 'tx2'], 30);
   assert.equal(most.get('tx1'), 1);
@@ -139,13 +138,13 @@ test('checks of one transaction run one at a time; the others wait, then run', a
   assert.deepEqual(results, ['tx1', 'tx1', 'tx1', 'tx1', 'tx1', 'tx2', 'tx2'], 'every check ran');
 });
 
-test('a post that waits longer than waitMs gets no check (undefined)', async () => {
+it('a post that waits longer than waitMs gets no check (undefined)', async () => {
   const t = throttle(10, 100, { ttlMs: 60_000, waitMs: 100 });
   const { results } = await concurrency(t, ['tx1', 'tx1'], 400);
   assert.deepEqual([...results].sort(), ['tx1', undefined].sort());
 });
 
-test('a lock left behind (a node that crashed mid-check) ends with its TTL', async () => {
+it('a lock left behind (a node that crashed mid-check) ends with its TTL', async () => {
   const t = throttle(10, 100, { ttlMs: 200, waitMs: 2_000 });
   await store.set('throttle:password-check:tx1', 'a crashed node', { ttlMs: 200 });
   const started = Date.now();
@@ -153,7 +152,7 @@ test('a lock left behind (a node that crashed mid-check) ends with its TTL', asy
   assert.ok(Date.now() - started >= 150, 'it waited for the TTL');
 });
 
-test('a check that outlived its lock does not end the lock of the check after it', async () => {
+it('a check that outlived its lock does not end the lock of the check after it', async () => {
   const t = throttle(10, 100, { ttlMs: 300, waitMs: 1_000 });
   const first = t.oneCheckAtATime('tx1', () => sleep(450, 'first'));
   await sleep(350);
@@ -168,34 +167,4 @@ test('a check that outlived its lock does not end the lock of the check after it
   assert.equal(secondRunning, true);
   assert.ok(await store.get('throttle:password-check:tx1'), 'the second check still holds the lock');
   assert.equal(await second, 'second');
-});
-
-describe('two nodes on one Redis', () => {
-  test('parallel reservations split over both nodes: exactly the limit; one check at a time across them', async () => {
-    const redis = await startRedis();
-    const open = () => openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } });
-    const nodes = [await open(), await open()];
-    try {
-      const throttles = nodes.map((node) => new PasswordThrottle(node, limits(10, 100)));
-      const reserve = (i: number) => throttles[i % 2]!.reserveAccount({ ip: 'a' }, 'id:u1', false);
-      const verdicts = await Promise.all(range(40).map(reserve));
-      assert.equal(allowed(verdicts), 10);
-
-      let running = 0;
-      let most = 0;
-      await Promise.all(
-        range(6).map((i) =>
-          throttles[i % 2]!.oneCheckAtATime('tx1', async () => {
-            most = Math.max(most, ++running);
-            await sleep(30);
-            running--;
-          }),
-        ),
-      );
-      assert.equal(most, 1);
-    } finally {
-      await Promise.all(nodes.map((node) => node.close()));
-      await redis.stop();
-    }
-  });
 });

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { ldapConfig } from './ldap.ts';
 
 const minimal = { urls: ['ldaps://dc1.example.com'], baseDns: ['DC=example,DC=com'] };
 
-test('AD defaults: objectGUID, sAMAccountName then UPN, nested groups on', () => {
+it('AD defaults: objectGUID, sAMAccountName then UPN, nested groups on', () => {
   const c = ldapConfig.parse(minimal);
   assert.equal(c.flavor, 'ad');
   assert.deepEqual(c.loginAttributes, ['sAMAccountName', 'userPrincipalName']);
@@ -15,7 +15,7 @@ test('AD defaults: objectGUID, sAMAccountName then UPN, nested groups on', () =>
   assert.deepEqual(c.pool, { size: 8, idle: 60_000 });
 });
 
-test('plain LDAP defaults: entryUUID, uid, nested groups off', () => {
+it('plain LDAP defaults: entryUUID, uid, nested groups off', () => {
   const c = ldapConfig.parse({ ...minimal, flavor: 'ldap', operationTimeout: '2s' });
   assert.equal(c.attributes.id, 'entryUUID');
   assert.deepEqual(c.loginAttributes, ['uid']);
@@ -23,7 +23,7 @@ test('plain LDAP defaults: entryUUID, uid, nested groups off', () => {
   assert.equal(c.operationTimeout, 2000);
 });
 
-test('bad values are refused with the key and what is expected', () => {
+it('bad values are refused with the key and what is expected', () => {
   const cases: [object, string, RegExp][] = [
     [{ ...minimal, urls: ['http://dc1'] }, 'urls.0', /ldap:\/\/host/],
     [{ ...minimal, urls: [] }, 'urls', /./],
@@ -46,7 +46,7 @@ test('bad values are refused with the key and what is expected', () => {
   }
 });
 
-test('the example configurations load through the real loader', async () => {
+it('the example configurations load through the real loader', async () => {
   const { loadConfig } = await import('./load.ts');
   for (const file of ['config/examples/ad.yaml', 'config/examples/openldap.yaml']) {
     const config = loadConfig({ file, env: {}, cwd: new URL('../..', import.meta.url).pathname });

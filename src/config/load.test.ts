@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ function problemsOf(fn: () => unknown): string[] {
   assert.fail('expected the configuration to be refused');
 }
 
-test('embedded defaults: localhost:8080, SQLite, local users, paths under dataDir', () => {
+it('embedded defaults: localhost:8080, SQLite, local users, paths under dataDir', () => {
   const config = loadConfig({ env: {}, cwd: '/srv/latch' });
   assert.equal(config.server.port, 8080);
   assert.equal(config.server.baseUrl, 'http://localhost:8080');
@@ -26,7 +26,7 @@ test('embedded defaults: localhost:8080, SQLite, local users, paths under dataDi
   assert.equal(config.session.idleTimeout, 3_600_000);
 });
 
-test('LATCH_CONFIG is merged over the defaults, then LATCH_* variables override single keys', () => {
+it('LATCH_CONFIG is merged over the defaults, then LATCH_* variables override single keys', () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'latch.yaml');
@@ -42,7 +42,7 @@ test('LATCH_CONFIG is merged over the defaults, then LATCH_* variables override 
   }
 });
 
-test('a bad value names the key, the value and what is expected; every problem is listed', () => {
+it('a bad value names the key, the value and what is expected; every problem is listed', () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'bad.yaml');
@@ -58,13 +58,13 @@ test('a bad value names the key, the value and what is expected; every problem i
   }
 });
 
-test('an unknown LATCH_ variable is refused with the list of known ones', () => {
+it('an unknown LATCH_ variable is refused with the list of known ones', () => {
   const problems = problemsOf(() => loadConfig({ env: { LATCH_PROT: '1' }, cwd: '/' }));
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /^LATCH_PROT: unknown environment variable \(known: LATCH_PORT, /);
 });
 
-test('a missing or malformed config file is named', () => {
+it('a missing or malformed config file is named', () => {
   const { dir, cleanup } = tempDir();
   try {
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'nope.yaml' }, cwd: dir }))[0]!, /nope\.yaml: cannot read the file \(ENOENT\)/);
@@ -75,17 +75,17 @@ test('a missing or malformed config file is named', () => {
   }
 });
 
-test('baseUrl must be an absolute http(s) URL', () => {
+it('baseUrl must be an absolute http(s) URL', () => {
   const problems = problemsOf(() => loadConfig({ env: { LATCH_BASE_URL: 'idp.example.test' }, cwd: '/' }));
   assert.match(problems[0]!, /^server\.baseUrl: expected an absolute http:\/\/ or https:\/\/ URL \(got "idp\.example\.test"\)$/);
 });
 
-test('an unset baseUrl follows the port, so the printed URL is the one that works', () => {
+it('an unset baseUrl follows the port, so the printed URL is the one that works', () => {
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000' }, cwd: '/' }).server.baseUrl, 'http://localhost:9000');
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: '/' }).server.baseUrl, 'https://idp.example.test');
 });
 
-test('directory.accountCheckCache: 60s by default; a duration of at most 1h', () => {
+it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () => {
   assert.equal(loadConfig({ env: {}, cwd: '/' }).directory.accountCheckCache, 60_000);
   const { dir, cleanup } = tempDir();
   try {

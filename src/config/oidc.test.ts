@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,14 +30,14 @@ function problems(oidc: unknown): string[] {
 const secret = 'x'.repeat(32);
 const ttl = { authorizationCode: '60s', accessToken: '1h', idToken: '1h', refreshToken: '14d', grant: '14d' };
 
-test('defaults: no clients, token lifetimes in milliseconds', () => {
+it('defaults: no clients, token lifetimes in milliseconds', () => {
   const config = loadConfig({ env: {}, file: undefined });
   assert.deepEqual(config.oidc.clients, []);
   assert.equal(config.oidc.ttl.authorizationCode, 60_000);
   assert.equal(config.oidc.ttl.refreshToken, 14 * 86_400_000);
 });
 
-test('a confidential and a public client are accepted, with defaults filled in', () => {
+it('a confidential and a public client are accepted, with defaults filled in', () => {
   const config = load({
     clients: [
       { client_id: 'wiki', client_secret: secret, redirect_uris: ['https://wiki.test/cb'] },
@@ -53,7 +53,7 @@ test('a confidential and a public client are accepted, with defaults filled in',
   assert.equal(config.oidc.ttl.accessToken, 3_600_000, 'ttl keeps the defaults when only clients are given');
 });
 
-test('errors name the key, the value and what is expected', () => {
+it('errors name the key, the value and what is expected', () => {
   const found = problems({
     clients: [
       { client_id: 'a', redirect_uris: ['https://a.test/cb'] },
@@ -76,7 +76,7 @@ test('errors name the key, the value and what is expected', () => {
   for (const pattern of expected) assert.ok(found.some((p) => pattern.test(p)), `missing ${pattern}\nin:\n${found.join('\n')}`);
 });
 
-test('private_key_jwt needs keys; a short secret is refused', () => {
+it('private_key_jwt needs keys; a short secret is refused', () => {
   const found = problems({
     clients: [
       { client_id: 'k', token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://k.test/cb'] },

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,12 +21,12 @@ function problems(passcodes: unknown): string[] {
   assert.fail('expected a ConfigError');
 }
 
-test('defaults: issuer Latch, ±1 TOTP step, HOTP look-ahead 10 and resync window 200, 5 wrong codes per 15 minutes', () => {
+it('defaults: issuer Latch, ±1 TOTP step, HOTP look-ahead 10 and resync window 200, 5 wrong codes per 15 minutes', () => {
   const { passcodes } = loadConfig({ env: {}, file: undefined });
   assert.deepEqual(passcodes, { issuer: 'Latch', totpSkew: 1, hotpLookAhead: 10, hotpResyncWindow: 200, throttle: { maxFailures: 5, window: 15 * 60_000 } });
 });
 
-test('bad values name the key, the value and what is expected', () => {
+it('bad values name the key, the value and what is expected', () => {
   const found = problems({ totpSkew: -1, issuer: 'Acme: IT', throttle: { maxFailures: 0, window: 'soon' }, extra: true });
   assert.deepEqual(found.sort(), [
     'passcodes.extra: unknown key',
@@ -37,6 +37,6 @@ test('bad values name the key, the value and what is expected', () => {
   ]);
 });
 
-test('a resync window no larger than the look-ahead is refused', () => {
+it('a resync window no larger than the look-ahead is refused', () => {
   assert.deepEqual(problems({ hotpLookAhead: 20, hotpResyncWindow: 20 }), ['passcodes.hotpResyncWindow: expected a number larger than passcodes.hotpLookAhead (got 20)']);
 });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +23,7 @@ function directory(users: Record<string, DirectoryUser>) {
 }
 const alice = (): DirectoryUser => ({ id: 'a1', username: 'alice', groups: ['staff'], attributes: {} });
 
-test('answers are kept for the lifetime, then the directory is asked again', async () => {
+it('answers are kept for the lifetime, then the directory is asked again', async () => {
   const dir = directory({ a1: alice() });
   let now = 1_000;
   const check = new AccountCheck(dir, { lifetimeMs: 60_000, now: () => now });
@@ -39,7 +39,7 @@ test('answers are kept for the lifetime, then the directory is asked again', asy
   assert.deepEqual(await check.check('a1'), { usable: false, reason: 'deleted' });
 });
 
-test('the groups are those of the latest answer', async () => {
+it('the groups are those of the latest answer', async () => {
   const dir = directory({ a1: alice() });
   let now = 0;
   const check = new AccountCheck(dir, { lifetimeMs: 1_000, now: () => now });
@@ -50,7 +50,7 @@ test('the groups are those of the latest answer', async () => {
   assert.deepEqual(status.usable && status.user.groups, []);
 });
 
-test('a refusal is not kept: an account enabled again works at once', async () => {
+it('a refusal is not kept: an account enabled again works at once', async () => {
   const dir = directory({ a1: { ...alice(), disabled: true } });
   const check = new AccountCheck(dir, { lifetimeMs: 60_000 });
   assert.equal((await check.check('a1')).usable, false);
@@ -60,7 +60,7 @@ test('a refusal is not kept: an account enabled again works at once', async () =
   assert.equal(dir.state.lookups, 2);
 });
 
-test('concurrent checks share one lookup; a failed lookup is not kept', async () => {
+it('concurrent checks share one lookup; a failed lookup is not kept', async () => {
   const dir = directory({ a1: alice() });
   const check = new AccountCheck(dir, { lifetimeMs: 60_000 });
   dir.state.down = true;
@@ -71,7 +71,7 @@ test('concurrent checks share one lookup; a failed lookup is not kept', async ()
   assert.equal(dir.state.lookups, 2);
 });
 
-test('at most maxEntries answers are kept, the oldest dropped first', async () => {
+it('at most maxEntries answers are kept, the oldest dropped first', async () => {
   const dir = directory({ a1: alice(), b2: { ...alice(), id: 'b2' }, c3: { ...alice(), id: 'c3' } });
   const check = new AccountCheck(dir, { lifetimeMs: 60_000, maxEntries: 2 });
   for (const id of ['a1', 'b2', 'c3']) await check.check(id);
@@ -82,7 +82,7 @@ test('at most maxEntries answers are kept, the oldest dropped first', async () =
   assert.equal(dir.state.lookups, 4, 'a1 was dropped');
 });
 
-test('the local user file is asked every time: a user disabled there is refused as soon as it is re-read', async () => {
+it('the local user file is asked every time: a user disabled there is refused as soon as it is re-read', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'users.yaml');

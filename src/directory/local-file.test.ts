@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { tempDir } from '../../test/support/temp.ts';
 import { LocalFileDirectory, writeUsersFile, newUserId } from './local-file.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 
-test('password hashes are salted scrypt and verify only the right password', async () => {
+it('password hashes are salted scrypt and verify only the right password', async () => {
   const a = await hashPassword('pässword 1');
   const b = await hashPassword('pässword 1');
   assert.match(a, /^\$scrypt\$ln=15,r=8,p=1\$/);
@@ -16,7 +16,7 @@ test('password hashes are salted scrypt and verify only the right password', asy
   assert.equal(await verifyPassword('password 1', a), false);
 });
 
-test('the local directory finds users case-insensitively, by name or email, and re-reads the file', async () => {
+it('the local directory finds users case-insensitively, by name or email, and re-reads the file', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'users.yaml');
@@ -42,7 +42,7 @@ test('the local directory finds users case-insensitively, by name or email, and 
   }
 });
 
-test('verifyPassword names the account to beforeCheck, whatever the spelling, before trying the password', async () => {
+it('verifyPassword names the account to beforeCheck, whatever the spelling, before trying the password', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'users.yaml');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import Koa from 'koa';
 import pino from 'pino';
 import { LatchError } from '../util/errors.ts';
@@ -100,21 +100,21 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${bas
 const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${base}${path}`, { method: 'POST', body, headers, redirect: 'manual' });
 const formType = { 'content-type': 'application/x-www-form-urlencoded' };
 
-test('the metrics label is the declared one, and the handler gets the path parameters', async () => {
+it('the metrics label is the declared one, and the handler gets the path parameters', async () => {
   labels.length = 0;
   assert.deepEqual(await (await get('/items/42')).json(), { id: '42' });
   await get('/mine', { 'x-user': 'alice' });
   assert.deepEqual(labels, ['/items', '/mine']);
 });
 
-test('an auth check that answers stops the chain; one that finds the caller hands it on', async () => {
+it('an auth check that answers stops the chain; one that finds the caller hands it on', async () => {
   const away = await get('/mine');
   assert.equal(away.status, 302);
   assert.equal(away.headers.get('location'), '/sign-in');
   assert.deepEqual(await (await get('/mine', { 'x-user': 'alice' })).json(), { user: 'alice' });
 });
 
-test('a form with the token issued for its caller passes; a forged or another caller\'s token is refused', async () => {
+it('a form with the token issued for its caller passes; a forged or another caller\'s token is refused', async () => {
   const token = csrf.issue('change:alice');
   const ok = await post('/change', `name=Al&csrf=${token}`, { ...formType, 'x-user': 'alice' });
   assert.deepEqual(await ok.json(), { user: 'alice', name: 'Al' });
@@ -128,7 +128,7 @@ test('a form with the token issued for its caller passes; a forged or another ca
   }
 });
 
-test('a body over its limit gets 413, one of another type 415, both before the handler', async () => {
+it('a body over its limit gets 413, one of another type 415, both before the handler', async () => {
   const big = await post('/change', `name=${'a'.repeat(200)}`, { ...formType, 'x-user': 'alice', accept: 'application/json' });
   assert.equal(big.status, 413);
   assert.equal((await big.json()).error_description, 'The form was too large.');
@@ -136,7 +136,7 @@ test('a body over its limit gets 413, one of another type 415, both before the h
   assert.equal(json.status, 415);
 });
 
-test('a signed caller is checked over the body as read; a JSON API answers errors in JSON whatever it accepts', async () => {
+it('a signed caller is checked over the body as read; a JSON API answers errors in JSON whatever it accepts', async () => {
   const body = '{"a":1}';
   const ok = await post('/signed', body, { 'content-type': 'application/json', 'x-signature': `sig:${body}` });
   assert.deepEqual(await ok.json(), { device: 'device-1', body: { a: 1 } });
@@ -145,14 +145,14 @@ test('a signed caller is checked over the body as read; a JSON API answers error
   assert.deepEqual(await bad.json(), { error: 'bad_signature', error_description: 'Not signed.', request_id: 'REQ123' });
 });
 
-test('a protocol answers the refusals it can; the others go to the error page', async () => {
+it('a protocol answers the refusals it can; the others go to the error page', async () => {
   assert.equal(await (await get('/protocol?kind=answerable')).text(), 'answered answerable');
   const page = await get('/protocol?kind=page', { accept: 'application/json' });
   assert.equal(page.status, 400);
   assert.equal((await page.json()).error, 'page');
 });
 
-test('an unexposed error, or anything not a LatchError, shows a generic message and the reference, never its detail', async () => {
+it('an unexposed error, or anything not a LatchError, shows a generic message and the reference, never its detail', async () => {
   for (const path of ['/broken', '/broken?kind=hidden']) {
     const json = await get(path, { accept: 'application/json' });
     assert.deepEqual(await json.json(), { error: 'server_error', error_description: 'Something went wrong on our side.', request_id: 'REQ123' });
@@ -163,7 +163,7 @@ test('an unexposed error, or anything not a LatchError, shows a generic message 
   }
 });
 
-test('an unknown path gets the not-found page', async () => {
+it('an unknown path gets the not-found page', async () => {
   const res = await get('/nowhere');
   assert.equal(res.status, 404);
   assert.match(await res.text(), /There is no page at this address\./);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import test from 'node:test';
+import { it } from 'mocha';
 import { keysConfig, openssl, tempDir } from '../../test/support/keys.ts';
 import { ConfigError } from '../config/load.ts';
 import { loadKeyRing } from './index.ts';
@@ -38,8 +38,8 @@ async function assertRefused(config: ReturnType<typeof keysConfig>, problem: str
   assert.equal(existsSync(config.dir!), false, 'nothing generated when the configuration is refused');
 }
 
-test('an imported RSA key and certificate are the current RS256 key, read in place and never rewritten', async (t) => {
-  const dir = tempDir(t);
+it('an imported RSA key and certificate are the current RS256 key, read in place and never rewritten', async () => {
+  const dir = tempDir();
   const rsa = operatorRsa(dir, 'signing');
   chmodSync(rsa.keyFile, 0o640); // group-readable, as with Debian's ssl-cert group, is accepted
   const before = [rsa.keyFile, rsa.certFile].map((f) => ({ text: readFileSync(f, 'utf8'), mtime: statSync(f).mtimeMs }));
@@ -59,8 +59,8 @@ test('an imported RSA key and certificate are the current RS256 key, read in pla
   assert.equal((await loadKeyRing(config, BASE_URL)).current('RS256').kid, current.kid);
 });
 
-test('an imported P-256 key needs no certificate', async (t) => {
-  const dir = tempDir(t);
+it('an imported P-256 key needs no certificate', async () => {
+  const dir = tempDir();
   const keyFile = operatorEc(dir, 'ec');
   const ring = await loadKeyRing(keysConfig(dir, { ec: { keyFile } }), BASE_URL);
   assert.equal(ring.current('ES256').privateKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
@@ -69,8 +69,8 @@ test('an imported P-256 key needs no certificate', async (t) => {
   assert.ok(ring.jwks().keys.some((k) => k.kid === ring.current('ES256').kid && k.crv === 'P-256'));
 });
 
-test('a certificate that does not belong to the imported key is refused', async (t) => {
-  const dir = tempDir(t);
+it('a certificate that does not belong to the imported key is refused', async () => {
+  const dir = tempDir();
   const a = operatorRsa(dir, 'a');
   const b = operatorRsa(dir, 'b');
   await assertRefused(
@@ -79,8 +79,8 @@ test('a certificate that does not belong to the imported key is refused', async 
   );
 });
 
-test('weak or wrong imported keys are refused, naming the config key and the file', async (t) => {
-  const dir = tempDir(t);
+it('weak or wrong imported keys are refused, naming the config key and the file', async () => {
+  const dir = tempDir();
   const weak = operatorRsa(dir, 'weak', 1024);
   await assertRefused(keysConfig(dir, { rsa: weak }), `keys.rsa.keyFile: ${weak.keyFile}: expected an RSA key of at least 2048 bits, got 1024 bits`);
 

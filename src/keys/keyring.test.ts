@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import test from 'node:test';
+import { it } from 'mocha';
 import { keysConfig, openssl, tempDir } from '../../test/support/keys.ts';
 import { loadKeyRing, type JsonWebKeySet } from './index.ts';
 
@@ -15,8 +15,8 @@ const loadProvider = async (): Promise<ProviderClass> => ((await import('oidc-pr
 const BASE_URL = 'https://idp.example.test';
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-test('jwks() publishes current and next public keys of both algorithms, and nothing private', async (t) => {
-  const ring = await loadKeyRing(keysConfig(tempDir(t)), BASE_URL);
+it('jwks() publishes current and next public keys of both algorithms, and nothing private', async () => {
+  const ring = await loadKeyRing(keysConfig(tempDir()), BASE_URL);
   const { keys } = ring.jwks();
   const expectedKids = [ring.current('RS256'), ring.current('ES256'), ring.next('RS256')!, ring.next('ES256')!].map((k) => k.kid);
   assert.deepEqual(keys.map((k) => k.kid), expectedKids, 'current keys first');
@@ -41,8 +41,8 @@ test('jwks() publishes current and next public keys of both algorithms, and noth
   }
 });
 
-test('privateJwks() carries the private parts, current first, and oidc-provider serves them as its JWKS', async (t) => {
-  const ring = await loadKeyRing(keysConfig(tempDir(t)), BASE_URL);
+it('privateJwks() carries the private parts, current first, and oidc-provider serves them as its JWKS', async () => {
+  const ring = await loadKeyRing(keysConfig(tempDir()), BASE_URL);
   const privateJwks = ring.privateJwks();
   assert.deepEqual(privateJwks.keys.map((k) => k.kid), ring.jwks().keys.map((k) => k.kid));
   assert.equal(privateJwks.keys[0]!.kid, ring.current('RS256').kid);
@@ -52,16 +52,20 @@ test('privateJwks() carries the private parts, current first, and oidc-provider 
   const provider = new Provider('http://127.0.0.1', { jwks: privateJwks });
   const server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
-  const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`);
-  assert.equal(response.status, 200);
-  const served = (await response.json()) as { keys: Array<Record<string, unknown>> };
-  assert.deepEqual(served.keys.map((k) => k.kid), ring.jwks().keys.map((k) => k.kid));
-  for (const jwk of served.keys) for (const member of PRIVATE_MEMBERS) assert.equal(member in jwk, false);
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`);
+    assert.equal(response.status, 200);
+    const served = (await response.json()) as { keys: Array<Record<string, unknown>> };
+    assert.deepEqual(served.keys.map((k) => k.kid), ring.jwks().keys.map((k) => k.kid));
+    for (const jwk of served.keys) for (const member of PRIVATE_MEMBERS) assert.equal(member in jwk, false);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
-test('the openssl CLI accepts the RSA certificate and verifies a signature of the current key with it', async (t) => {
-  const dir = tempDir(t);
+it('the openssl CLI accepts the RSA certificate and verifies a signature of the current key with it', async () => {
+  const dir = tempDir();
   const ring = await loadKeyRing(keysConfig(dir), BASE_URL);
   const key = ring.current('RS256');
   const certFile = path.join(dir, 'keys', `${key.kid}.crt.pem`);

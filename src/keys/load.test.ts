@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import test from 'node:test';
+import { it } from 'mocha';
 import { keysConfig, tempDir } from '../../test/support/keys.ts';
 import { loadKeyRing } from './index.ts';
 
@@ -12,8 +12,8 @@ interface Entry { kid: string; alg: string; status: string; keyFile: string; cer
 const manifestOf = (dir: string): { keys: Entry[] } => JSON.parse(readFileSync(path.join(dir, 'keys.json'), 'utf8'));
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, { text: readFileSync(path.join(dir, f), 'utf8'), mode: statSync(path.join(dir, f)).mode & 0o777 }]));
 
-test('first start generates a current and a next key per algorithm, private files 0600 in a 0700 dir', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('first start generates a current and a next key per algorithm, private files 0600 in a 0700 dir', async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const dir = config.dir!;
   assert.equal(statSync(dir).mode & 0o777, 0o700);
@@ -39,8 +39,8 @@ test('first start generates a current and a next key per algorithm, private file
   assert.equal(ring.current('ES256').certificatePem, undefined);
 });
 
-test('the RSA certificate: CN from the base URL host, configured lifetime, random positive serial, self-signed', async (t) => {
-  const config = keysConfig(tempDir(t), { certificateLifetime: 2 * 86_400_000 });
+it('the RSA certificate: CN from the base URL host, configured lifetime, random positive serial, self-signed', async () => {
+  const config = keysConfig(tempDir(), { certificateLifetime: 2 * 86_400_000 });
   const before = Date.now();
   const ring = await loadKeyRing(config, BASE_URL);
   const certs = ring.published('RS256').map((key) => new X509Certificate(key.certificatePem!));
@@ -56,8 +56,8 @@ test('the RSA certificate: CN from the base URL host, configured lifetime, rando
   assert.notEqual(certs[0]!.serialNumber, certs[1]!.serialNumber);
 });
 
-test('later starts load the same keys and certificates without rewriting anything', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('later starts load the same keys and certificates without rewriting anything', async () => {
+  const config = keysConfig(tempDir());
   const first = await loadKeyRing(config, BASE_URL);
   const files = snapshot(config.dir!);
   const second = await loadKeyRing(config, 'https://renamed.example.test');
@@ -71,8 +71,8 @@ test('later starts load the same keys and certificates without rewriting anythin
   assert.deepEqual(snapshot(config.dir!), files);
 });
 
-test('a private key file readable by others is refused, naming the file, its mode and 0600', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('a private key file readable by others is refused, naming the file, its mode and 0600', async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const file = path.join(config.dir!, `${ring.next('ES256')!.kid}.key.pem`);
   chmodSync(file, 0o644);
@@ -86,8 +86,8 @@ test('a private key file readable by others is refused, naming the file, its mod
   assert.equal((await loadKeyRing(config, BASE_URL)).next('ES256')!.kid, ring.next('ES256')!.kid);
 });
 
-test('a corrupt private key file is refused, naming the file', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('a corrupt private key file is refused, naming the file', async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const file = path.join(config.dir!, `${ring.current('RS256').kid}.key.pem`);
   writeFileSync(file, '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
@@ -97,8 +97,8 @@ test('a corrupt private key file is refused, naming the file', async (t) => {
   assert.deepEqual(snapshot(config.dir!), files);
 });
 
-test('a key file holding another key than the manifest names is refused', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('a key file holding another key than the manifest names is refused', async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const current = path.join(config.dir!, `${ring.current('ES256').kid}.key.pem`);
   writeFileSync(current, ring.next('ES256')!.privateKeyPem, { mode: 0o600 });
@@ -107,16 +107,16 @@ test('a key file holding another key than the manifest names is refused', async 
   });
 });
 
-test("a certificate that does not match its key is refused, naming the certificate", async (t) => {
-  const config = keysConfig(tempDir(t));
+it("a certificate that does not match its key is refused, naming the certificate", async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const cert = path.join(config.dir!, `${ring.current('RS256').kid}.crt.pem`);
   writeFileSync(cert, ring.next('RS256')!.certificatePem!);
   await assert.rejects(loadKeyRing(config, BASE_URL), new RegExp(`^KeyFileError: ${escape(cert)}: the certificate's public key does not match the private key`));
 });
 
-test('a missing key file and a corrupt manifest are refused, naming the file', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('a missing key file and a corrupt manifest are refused, naming the file', async () => {
+  const config = keysConfig(tempDir());
   const ring = await loadKeyRing(config, BASE_URL);
   const keyFile = path.join(config.dir!, `${ring.next('RS256')!.kid}.key.pem`);
   rmSync(keyFile);

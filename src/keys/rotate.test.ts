@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import test from 'node:test';
+import { it } from 'mocha';
 import { keysConfig, openssl, tempDir } from '../../test/support/keys.ts';
 import { loadKeyRing, rotateKeys } from './index.ts';
 
@@ -13,8 +13,8 @@ const manifestOf = (dir: string): { keys: Entry[] } => JSON.parse(readFileSync(p
 const statusOf = (dir: string, alg: string) =>
   Object.fromEntries(manifestOf(dir).keys.filter((k) => k.alg === alg).map((k) => [k.kid, k.status]));
 
-test('rotation: next becomes current, current retired, a new next; two retired keys kept, older files deleted', async (t) => {
-  const config = keysConfig(tempDir(t));
+it('rotation: next becomes current, current retired, a new next; two retired keys kept, older files deleted', async () => {
+  const config = keysConfig(tempDir());
   const dir = config.dir!;
   const before = await loadKeyRing(config, BASE_URL);
   const a = before.current('RS256').kid;
@@ -52,8 +52,8 @@ test('rotation: next becomes current, current retired, a new next; two retired k
   assert.equal((await loadKeyRing(config, BASE_URL)).current('RS256').kid, rsa3!.current);
 });
 
-test('rotation can renew the certificate name; only algorithms in the keys directory rotate', async (t) => {
-  const tmp = tempDir(t);
+it('rotation can renew the certificate name; only algorithms in the keys directory rotate', async () => {
+  const tmp = tempDir();
   const keyFile = path.join(tmp, 'op.key');
   const certFile = path.join(tmp, 'op.crt');
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=op', '-days', '3']);
@@ -69,8 +69,8 @@ test('rotation can renew the certificate name; only algorithms in the keys direc
   assert.equal(new X509Certificate(generated.current('RS256').certificatePem!).subject, 'CN=renamed.example.test');
 });
 
-test('rotating an empty keys directory is refused and creates nothing', async (t) => {
-  const dir = path.join(tempDir(t), 'keys');
+it('rotating an empty keys directory is refused and creates nothing', async () => {
+  const dir = path.join(tempDir(), 'keys');
   await assert.rejects(rotateKeys(dir), {
     name: 'KeyFileError',
     message: `${path.join(dir, 'keys.json')}: no key manifest: start Latch once to generate keys before rotating them`,

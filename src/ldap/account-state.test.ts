@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { accountState } from './account-state.ts';
 
@@ -6,7 +6,7 @@ const NOW = Date.UTC(2026, 10, 22);
 /** A time as AD's accountExpires: 100 ns steps since 1601-01-01. */
 const filetime = (ms: number) => String((BigInt(ms) + 11_644_473_600_000n) * 10_000n);
 
-test('AD: disabled, locked and expired accounts are not usable; never-expiring ones are', () => {
+it('AD: disabled, locked and expired accounts are not usable; never-expiring ones are', () => {
   const entry = (attrs: Record<string, string>) => ({ dn: 'CN=x', ...attrs });
   assert.equal(accountState(entry({ userAccountControl: '512' }), 'ad', NOW), 'usable');
   assert.equal(accountState(entry({ userAccountControl: '514' }), 'ad', NOW), 'disabled');
@@ -19,7 +19,7 @@ test('AD: disabled, locked and expired accounts are not usable; never-expiring o
   assert.equal(accountState(entry({ useraccountcontrol: '66050' }), 'ad', NOW), 'disabled');
 });
 
-test('OpenLDAP: a ppolicy lock makes the account unusable', () => {
+it('OpenLDAP: a ppolicy lock makes the account unusable', () => {
   assert.equal(accountState({ dn: 'uid=x' }, 'ldap', NOW), 'usable');
   assert.equal(accountState({ dn: 'uid=x', pwdAccountLockedTime: '20261122000000Z' }, 'ldap', NOW), 'locked');
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'mocha';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import type { Namespace, Part } from './record-kinds.ts';
 import { records } from './records.ts';

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { assertNoStackTrace, hiddenValue, HttpClient, txOf, visibleText, type Page } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 
 // Bad input against a running Latch, over plain HTTP: each case gets a clear page, a log line, no
 // 5xx, no stack trace, and leaves the sign-in where it was.
@@ -28,8 +29,8 @@ describe('bad input', () => {
 
   before(async () => {
     [latch, shortLived] = await Promise.all([
-      startLatchProcess({ config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } } }),
-      startLatchProcess({ config: { signIn: { transactionLifetime: '1s', failureDelay: '10ms' } } }),
+      startTestLatch({ run: 'process', config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } } }),
+      startTestLatch({ run: 'process', config: { signIn: { transactionLifetime: '1s', failureDelay: '10ms' } } }),
     ]);
     await Promise.all([
       addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD }),
@@ -45,7 +46,7 @@ describe('bad input', () => {
   const decisionsOf = (server: LatchProcess, tx: string) => server.authEvents().filter((e) => e.transaction === tx);
   const refusalsLogged = (server: LatchProcess) => server.logs().filter((l) => /refused/.test(String(l.msg ?? ''))).length;
 
-  test('an unknown transaction id gets "Your sign-in session expired." (400)', async () => {
+  it('an unknown transaction id gets "Your sign-in session expired." (400)', async () => {
     const client = new HttpClient(latch.url);
     for (const tx of [randomBytes(32).toString('base64url'), 'not-a-transaction', '../../etc/passwd']) {
       const page = await client.get(`/login?tx=${encodeURIComponent(tx)}`);
@@ -59,7 +60,7 @@ describe('bad input', () => {
     assertClean(client, post);
   });
 
-  test('a transaction viewed from another browser gets 403 "started in another browser"', async () => {
+  it('a transaction viewed from another browser gets 403 "started in another browser"', async () => {
     const owner = new HttpClient(latch.url);
     const first = await owner.startSignIn();
 
@@ -86,7 +87,7 @@ describe('bad input', () => {
     assertClean(owner, done);
   });
 
-  test('a forged or replayed CSRF token shows the page again with "out of date" and changes nothing', async () => {
+  it('a forged or replayed CSRF token shows the page again with "out of date" and changes nothing', async () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const tx = txOf(first.path);
@@ -123,7 +124,7 @@ describe('bad input', () => {
     assert.equal(decisionsOf(latch, tx).filter((e) => e.event === 'password').length, 1, 'the real attempt is logged (so the log is being read)');
   });
 
-  test('an oversized body gets a 413 page, no stack trace, and the transaction is unchanged', async () => {
+  it('an oversized body gets a 413 page, no stack trace, and the transaction is unchanged', async () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const big = await client.post(first.path, { csrf: hiddenValue(first.text, 'csrf'), step: 'identify', action: 'submit', username: 'a'.repeat(MAX_BODY * 4) });
@@ -136,7 +137,7 @@ describe('bad input', () => {
     assert.ok(refusalsLogged(latch) > 0);
   });
 
-  test('a malformed session cookie shows "You are not signed in." (200)', async () => {
+  it('a malformed session cookie shows "You are not signed in." (200)', async () => {
     for (const cookie of ['latch_session=%E0%A4%A', 'latch_session="quoted"', `latch_session=${'x'.repeat(4000)}`, `latch_session=${'A'.repeat(43)}`, 'latch_session=; latch_session=a.b.c', 'latch_device=%%%; latch_flow=../..; latch_session=\u00e9']) {
       const client = new HttpClient(latch.url, { cookie: encodeURI(cookie).replace(/%25/g, '%') });
       const page = await client.get('/');
@@ -149,7 +150,7 @@ describe('bad input', () => {
     }
   });
 
-  test('an expired transaction gets "Your sign-in session expired." and checks no password', async () => {
+  it('an expired transaction gets "Your sign-in session expired." and checks no password', async () => {
     const client = new HttpClient(shortLived.url);
     const first = await client.startSignIn();
     const tx = txOf(first.path);
@@ -168,7 +169,7 @@ describe('bad input', () => {
     assert.deepEqual(decisionsOf(shortLived, tx).filter((e) => e.event === 'password'), []);
   });
 
-  test('a POST with the wrong content type gets 415', async () => {
+  it('a POST with the wrong content type gets 415', async () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const json = await client.follow(
@@ -186,7 +187,7 @@ describe('bad input', () => {
     assertClean(client, logout);
   });
 
-  test('sign-out with a forged CSRF token gets 403 and the user stays signed in', async () => {
+  it('sign-out with a forged CSRF token gets 403 and the user stays signed in', async () => {
     const client = new HttpClient(latch.url);
     const home = await client.signIn('alice', PASSWORD);
     assertShows(home, 'Signed in as Alice Liddell');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, toPasswordField, withContext } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 
 // A person signs in with a password in real Chromium, finding every field by its label.
 
@@ -13,7 +14,7 @@ describe('password sign-in in Chromium', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', groups: ['staff'], password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -45,7 +46,7 @@ describe('password sign-in in Chromium', () => {
     await page.getByText(text, { exact: false }).first().waitFor({ state: 'visible' });
   }
 
-  test('signs in by label, gets an HttpOnly SameSite=Lax session cookie, and signs out', async () => {
+  it('signs in by label, gets an HttpOnly SameSite=Lax session cookie, and signs out', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -68,7 +69,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('a wrong password shows the alert and the right one then works', async () => {
+  it('a wrong password shows the alert and the right one then works', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -83,7 +84,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('reloading the password page and going Back keep the sign-in on its current step', async () => {
+  it('reloading the password page and going Back keep the sign-in on its current step', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -103,7 +104,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('Next on an out-of-date username page (an older tab) shows the password page with a notice', async () => {
+  it('Next on an out-of-date username page (an older tab) shows the password page with a notice', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -121,7 +122,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('"Not you?" goes back to the username page and Next works again', async () => {
+  it('"Not you?" goes back to the username page and Next works again', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -134,7 +135,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('password sign-in works with JavaScript disabled', async () => {
+  it('password sign-in works with JavaScript disabled', async () => {
     await withContext(chrome, { javaScriptEnabled: false }, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -144,7 +145,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  test('pages carry a strict CSP and no inline scripts', async () => {
+  it('pages carry a strict CSP and no inline scripts', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const pages: Array<{ url: string; csp: string | undefined; html: string }> = [];

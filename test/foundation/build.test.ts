@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { cleanEnv, REPO_ROOT, runCommand, tempDir, type CommandResult } from '../support/latch-process.ts';
+import { describe, it } from 'mocha';
+import { cleanEnv, REPO_ROOT, runCommand, type CommandResult } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // `latch` and `latch-authenticator` run dist/, which `npm run build` compiles from src/. Without a
 // build, or with sources changed since, they stop with a message naming the command to run, not a
@@ -12,7 +13,7 @@ import { cleanEnv, REPO_ROOT, runCommand, tempDir, type CommandResult } from '..
 const COPIED = ['bin', 'config', 'scripts', 'src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 describe('the compiled build', () => {
-  const root = path.join(tempDir('latch-build-'), 'latch');
+  const root = path.join(scratchDir('latch-build-'), 'latch');
   for (const entry of COPIED) fs.cpSync(path.join(REPO_ROOT, entry), path.join(root, entry), { recursive: true });
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
@@ -31,12 +32,12 @@ describe('the compiled build', () => {
     assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
   };
 
-  test('without dist/, both commands say to run npm run build', async () => {
+  it('without dist/, both commands say to run npm run build', async () => {
     refused(await latch('--help'), /^Latch is not built yet: there is no dist\/ folder\.\n/);
     refused(await authenticator('--help'), /^Latch is not built yet: there is no dist\/ folder\.\n/);
   });
 
-  test('after npm run build, both commands run the compiled code, with the browser scripts bundled', async () => {
+  it('after npm run build, both commands run the compiled code, with the browser scripts bundled', async () => {
     await build();
     const usage = await latch('--help');
     assert.equal(usage.code, 0, usage.stderr);
@@ -49,7 +50,7 @@ describe('the compiled build', () => {
     assert.deepEqual(fs.readdirSync(root).filter((name) => name.startsWith('.dist')), [], 'no build folder left behind');
   });
 
-  test('prepare (npm ci, and npx when it links the folder) leaves a current build alone', async () => {
+  it('prepare (npm ci, and npx when it links the folder) leaves a current build alone', async () => {
     const stamp = path.join(root, 'dist', 'build-stamp.json');
     const before = fs.statSync(stamp).mtimeMs;
     const prepared = await runCommand(process.execPath, ['scripts/prepare.js'], { env, cwd: root });
@@ -58,7 +59,7 @@ describe('the compiled build', () => {
     assert.equal(fs.statSync(stamp).mtimeMs, before);
   });
 
-  test('a source changed since the build is named; npm run build again brings the commands back', async () => {
+  it('a source changed since the build is named; npm run build again brings the commands back', async () => {
     const main = path.join(root, 'src', 'main.ts');
     fs.appendFileSync(main, '// edited\n');
     refused(await latch('--help'), /^The build in dist\/ is older than the sources: src\/main\.ts changed\.\n/);

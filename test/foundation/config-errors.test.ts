@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { cleanEnv, runLatch, tempDir, writeConfig } from '../support/latch-process.ts';
-import { freePort } from '../support/redis-server.ts';
+import { describe, it } from 'mocha';
+import { cleanEnv, runLatch, writeConfig } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
+import { freePort } from '../support/free-port.ts';
 
 // `latch serve` with bad configuration refuses to start (exit code 2) and says, for every
 // problem, the key, the bad value and what is expected; it writes nothing to the data dir.
 
 async function serveWith(config: Record<string, unknown> | undefined, env: Record<string, string> = {}) {
-  const dir = tempDir('latch-config-errors-');
+  const dir = scratchDir('latch-config-errors-');
   const dataDir = path.join(dir, 'data');
   // A free port, in case Latch wrongly starts; not when the file under test sets server.port
   // (LATCH_PORT would override it).
@@ -24,40 +25,40 @@ async function serveWith(config: Record<string, unknown> | undefined, env: Recor
 }
 
 describe('config errors', () => {
-  test('server.port "abc": names the key, the value and that a number is expected', async () => {
+  it('server.port "abc": names the key, the value and that a number is expected', async () => {
     const stderr = await serveWith({ server: { port: 'abc' } });
     assert.match(stderr, /^Latch cannot start: the configuration has 1 problem\(s\):$/m);
     assert.ok(stderr.includes('  - server.port: expected number, received string (got "abc")'), stderr);
   });
 
-  test('an unknown key server.prot is refused', async () => {
+  it('an unknown key server.prot is refused', async () => {
     const stderr = await serveWith({ server: { prot: 8081 } });
     assert.ok(stderr.includes('  - server.prot: unknown key'), stderr);
   });
 
-  test('session.idleTimeout "soon": expects a duration', async () => {
+  it('session.idleTimeout "soon": expects a duration', async () => {
     const stderr = await serveWith({ session: { idleTimeout: 'soon' } });
     assert.ok(stderr.includes('  - session.idleTimeout: expected a duration such as "90s", "15m", "8h" or "30d" (got "soon")'), stderr);
   });
 
-  test('an unknown LATCH_ environment variable is refused and the known ones listed', async () => {
+  it('an unknown LATCH_ environment variable is refused and the known ones listed', async () => {
     const stderr = await serveWith(undefined, { LATCH_PROT: '1' });
     assert.ok(stderr.includes('  - LATCH_PROT: unknown environment variable (known: LATCH_PORT, '), stderr);
     assert.match(stderr, /LATCH_CONFIG\)/);
   });
 
-  test('LATCH_PORT=abc names server.port', async () => {
+  it('LATCH_PORT=abc names server.port', async () => {
     const stderr = await serveWith(undefined, { LATCH_PORT: 'abc' });
     assert.ok(stderr.includes('  - server.port: expected number, received string (got "abc")'), stderr);
   });
 
-  test('a LATCH_CONFIG file that does not exist is named', async () => {
-    const missing = path.join(tempDir('latch-config-errors-'), 'nope.yaml');
+  it('a LATCH_CONFIG file that does not exist is named', async () => {
+    const missing = path.join(scratchDir('latch-config-errors-'), 'nope.yaml');
     const stderr = await serveWith(undefined, { LATCH_CONFIG: missing });
     assert.ok(stderr.includes(`  - ${missing}: cannot read the file (ENOENT)`), stderr);
   });
 
-  test('several problems at once are all listed', async () => {
+  it('several problems at once are all listed', async () => {
     const stderr = await serveWith({ server: { port: 'abc', prot: 1 }, session: { idleTimeout: 'soon' } }, { LATCH_PROT: '1' });
     assert.match(stderr, /the configuration has 4 problem\(s\):/);
     for (const line of [

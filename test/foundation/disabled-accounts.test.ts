@@ -1,10 +1,12 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readUsersFile, writeUsersFile, type LocalUserRecord } from '../../src/directory/local-file.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, runLatch, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { addUser, runLatch } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import {
   assertAtPrompt, assertSignedInAtSp, client, exchangeCode, idpInitiated, oidcAuthorize, samlAnswer, samlSso,
@@ -28,11 +30,12 @@ let latch: LatchProcess;
 let crm: client.Configuration;
 
 before(async () => {
-  latch = await startLatchProcess({
+  latch = await startTestLatch({
+    run: 'process',
     config: {
       signIn: { failureDelay: '1ms' },
       saml: {
-        metadataDir: tempDir('latch-metadata-'),
+        metadataDir: scratchDir('latch-metadata-'),
         serviceProviders: {
           wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
           // Nobody may use Payroll but the payroll group.
@@ -94,7 +97,7 @@ async function assertSignedOut(browser: HttpClient): Promise<void> {
   assert.equal(browser.cookies.has('latch_session'), false, 'the session cookie is cleared');
 }
 
-test('a user disabled in the users file: no SAML assertion, OIDC code, refresh, userinfo or account page', async () => {
+it('a user disabled in the users file: no SAML assertion, OIDC code, refresh, userinfo or account page', async () => {
   // Browsers with sessions, and tokens from one of them, all from before the change.
   const names = ['sso', 'crossSite', 'init', 'passive', 'oidc', 'account'] as const;
   const { sso, crossSite, init, passive, oidc, account } = await sessionsOf('alice', names);
@@ -146,7 +149,7 @@ test('a user disabled in the users file: no SAML assertion, OIDC code, refresh, 
   assertSignedInAtSp(await samlSso(await signedIn('alice'), WIKI), 'alice');
 });
 
-test('a user removed with `latch user remove`: no SAML assertion (passive or not), code, refresh or userinfo', async () => {
+it('a user removed with `latch user remove`: no SAML assertion (passive or not), code, refresh or userinfo', async () => {
   const { sso, init, passiveSaml, passive } = await sessionsOf('bob', ['sso', 'init', 'passiveSaml', 'passive']);
   const tokens = await exchangeCode(crm, await oidcAuthorize(passive, crm, CRM_CB));
   const userId = tokens.claims()!.sub;
@@ -173,7 +176,7 @@ test('a user removed with `latch user remove`: no SAML assertion (passive or not
   await assertLogged({ ...refused, event: 'oidc-userinfo', app: 'crm' }, 1);
 });
 
-test('a user taken out of the group that policy relied on: single sign-on judges the groups of now', async () => {
+it('a user taken out of the group that policy relied on: single sign-on judges the groups of now', async () => {
   const browser = await signedIn('carol');
   assertSignedInAtSp(await samlSso(browser, PAYROLL), 'carol');
 

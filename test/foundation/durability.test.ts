@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
 import type { LatchConfig } from '../../src/config/schema.ts';
 import { openStore } from '../../src/store/index.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, runLatch, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { addUser, runLatch } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 
 // A SIGKILLed Latch started again on the same state loses nothing: the browser is still signed
@@ -30,7 +32,7 @@ function keyFiles(dataDir: string): Record<string, string> {
 const eventKey = (e: Record<string, unknown>) => `${e.transaction}|${e.event}|${e.result}|${e.reason}`;
 
 async function crashAndRestart(dataDir: string, store: LatchConfig['store'], env: Record<string, string>): Promise<void> {
-  let latch: LatchProcess | undefined = await startLatchProcess({ dataDir, env });
+  let latch: LatchProcess | undefined = await startTestLatch({ run: 'process', dataDir, env });
   try {
     const { port } = latch;
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', groups: ['staff'], password: PASSWORD });
@@ -46,7 +48,7 @@ async function crashAndRestart(dataDir: string, store: LatchConfig['store'], env
     assert.ok(logged.length >= 2, 'the failure and the success were logged');
 
     await latch.kill();
-    latch = await startLatchProcess({ dataDir, port, env });
+    latch = await startTestLatch({ run: 'process', dataDir, port, env });
 
     const again = new HttpClient(latch.url);
     again.cookies.set('latch_session', session);
@@ -76,14 +78,14 @@ describe('durability across a SIGKILL', () => {
     await redis?.stop();
   });
 
-  test('SQLite: session, user, keys and auth log survive', async () => {
-    const dataDir = tempDir('latch-data-');
+  it('SQLite: session, user, keys and auth log survive', async () => {
+    const dataDir = scratchDir('latch-data-');
     await crashAndRestart(dataDir, { type: 'sqlite', sqlite: { file: path.join(dataDir, 'latch.sqlite') }, redis: { keyPrefix: 'latch:' } } as LatchConfig['store'], {});
   });
 
-  test('Redis: session, user, keys and auth log survive (Latch killed, not Redis)', async () => {
+  it('Redis: session, user, keys and auth log survive (Latch killed, not Redis)', async () => {
     redis = await startRedis();
-    const dataDir = tempDir('latch-data-');
+    const dataDir = scratchDir('latch-data-');
     await crashAndRestart(dataDir, { type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } } as LatchConfig['store'], { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url });
   });
 });

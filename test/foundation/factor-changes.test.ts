@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { HttpClient, hiddenValue, visibleText } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // A stolen password must not be enough to plant a factor on an account that has one. The account
 // application here accepts only WebAuthn and lets users without it in on the password alone, so
 // pia, who holds a hardware token, gets a password-only session: with it she may look at her
 // authenticators but not change them. A user with no factor at all may enroll the first one.
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'pia', id: 'id-pia', password: PASSWORD },
       { username: 'quinn', id: 'id-quinn', password: PASSWORD },
@@ -45,20 +46,20 @@ async function addKeyWithPasswordSession(username: string) {
   });
 }
 
-test('a password-only session cannot add a security key for a user who already has a factor', async () => {
+it('a password-only session cannot add a security key for a user who already has a factor', async () => {
   const refused = await addKeyWithPasswordSession('pia');
   assert.equal(refused.status, 403);
   assert.match(visibleText(refused.text), /Nothing was changed\. To change your passkeys and security keys, sign out and sign in again with your second factor\./);
   assert.deepEqual(await latch.credentialsOf('id-pia'), [], 'no credential was stored');
 });
 
-test('a user with no factor at all may add the first one from a password session', async () => {
+it('a user with no factor at all may add the first one from a password session', async () => {
   const added = await addKeyWithPasswordSession('quinn');
   assert.equal(added.status, 200, visibleText(added.text));
   assert.equal((await latch.credentialsOf('id-quinn')).length, 1);
 });
 
-test("a password-only session does not sign a user who has a factor into an application that would ask for it", async () => {
+it("a password-only session does not sign a user who has a factor into an application that would ask for it", async () => {
   const browser = new HttpClient(latch.url);
   assert.match(visibleText((await browser.signIn('pia', PASSWORD)).text), /Signed in as pia/);
   const query = new URLSearchParams({

@@ -1,20 +1,18 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config/load.ts';
-import { startLatch, type RunningLatch } from '../../src/main.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { tempDir } from '../support/temp.ts';
 
 // Latch serving TLS itself, and Latch behind a TLS-terminating proxy (https baseUrl on plain
 // http): cookies must be Secure in both, and forwarded headers believed only from listed proxies.
 
 let temp: ReturnType<typeof tempDir>;
-let tlsLatch: RunningLatch;
-let proxiedLatch: RunningLatch;
+let tlsLatch: InProcessLatch;
+let proxiedLatch: InProcessLatch;
 let ca: Buffer;
 
 before(async () => {
@@ -23,11 +21,8 @@ before(async () => {
   const cert = path.join(temp.dir, 'tls.crt');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
   ca = readFileSync(cert);
-  const log = pino({ level: 'silent' });
-  const tlsConfig = loadConfig({ env: { LATCH_DATA_DIR: path.join(temp.dir, 'a'), LATCH_PORT: '0', LATCH_BASE_URL: 'https://localhost' }, cwd: temp.dir });
-  tlsLatch = await startLatch({ ...tlsConfig, server: { ...tlsConfig.server, tls: { certFile: cert, keyFile: key } } }, log);
-  const proxied = loadConfig({ env: { LATCH_DATA_DIR: path.join(temp.dir, 'b'), LATCH_PORT: '0', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: temp.dir });
-  proxiedLatch = await startLatch(proxied, log);
+  tlsLatch = await startTestLatch({ baseUrl: 'https://localhost', config: { server: { tls: { certFile: cert, keyFile: key } } } });
+  proxiedLatch = await startTestLatch({ baseUrl: 'https://idp.example.test' });
 });
 
 after(async () => {
@@ -46,7 +41,7 @@ function get(url: string): Promise<{ status: number; headers: Record<string, str
   });
 }
 
-test('with server.tls, Latch serves HTTPS with the given certificate, HSTS and Secure cookies', async () => {
+it('with server.tls, Latch serves HTTPS with the given certificate, HSTS and Secure cookies', async () => {
   const health = await get(`https://127.0.0.1:${tlsLatch.port}/healthz`);
   assert.equal(health.status, 200);
   assert.match(String(health.headers['strict-transport-security']), /max-age=/);
@@ -58,7 +53,7 @@ test('with server.tls, Latch serves HTTPS with the given certificate, HSTS and S
   for (const cookie of cookies) assert.match(cookie, /; secure/i, cookie);
 });
 
-test('behind a TLS-terminating proxy (https baseUrl, plain http to Latch) cookies are still Secure', async () => {
+it('behind a TLS-terminating proxy (https baseUrl, plain http to Latch) cookies are still Secure', async () => {
   const start = await fetch(`http://127.0.0.1:${proxiedLatch.port}/account/sign-in`, { redirect: 'manual' });
   const login = await fetch(`http://127.0.0.1:${proxiedLatch.port}${start.headers.get('location')}`);
   assert.equal(login.status, 200);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { freePort } from '../support/free-port.ts';
-import { startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // /metrics tells anyone who can reach it how many sign-ins fail, which routes are slow, and the
 // process's memory. An operator can require a bearer token (read from a file) or move it to a
@@ -18,7 +19,7 @@ describe('locking /metrics down', () => {
   });
 
   async function start(config: Record<string, unknown>): Promise<LatchProcess> {
-    const latch = await startLatchProcess({ config });
+    const latch = await startTestLatch({ run: 'process', config });
     processes.push(latch);
     return latch;
   }
@@ -26,8 +27,8 @@ describe('locking /metrics down', () => {
   const scrape = (url: string, authorization?: string) =>
     fetch(`${url}/metrics`, { headers: authorization ? { authorization } : {} });
 
-  test('with metrics.bearerTokenFile: no token or a wrong one gets 401 and no metrics; the right one gets them', async () => {
-    const file = path.join(tempDir('latch-metrics-'), 'token');
+  it('with metrics.bearerTokenFile: no token or a wrong one gets 401 and no metrics; the right one gets them', async () => {
+    const file = path.join(scratchDir('latch-metrics-'), 'token');
     fs.writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
     const latch = await start({ metrics: { bearerTokenFile: file } });
 
@@ -45,7 +46,7 @@ describe('locking /metrics down', () => {
     assert.equal((await fetch(`${latch.url}/healthz`)).status, 200, 'health checks need no token');
   });
 
-  test('with metrics.listen: the main port has no /metrics, the separate address serves it', async () => {
+  it('with metrics.listen: the main port has no /metrics, the separate address serves it', async () => {
     const port = await freePort();
     const latch = await start({ metrics: { listen: `127.0.0.1:${port}` } });
     const main = await scrape(latch.url);
@@ -57,8 +58,8 @@ describe('locking /metrics down', () => {
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 404, 'only /metrics there');
   });
 
-  test('both: the separate address asks for the token too', async () => {
-    const file = path.join(tempDir('latch-metrics-'), 'token');
+  it('both: the separate address asks for the token too', async () => {
+    const file = path.join(scratchDir('latch-metrics-'), 'token');
     fs.writeFileSync(file, TOKEN, { mode: 0o600 });
     const port = await freePort();
     await start({ metrics: { listen: `127.0.0.1:${port}`, bearerTokenFile: file } });
@@ -66,8 +67,8 @@ describe('locking /metrics down', () => {
     assert.equal((await scrape(`http://127.0.0.1:${port}`, `Bearer ${TOKEN}`)).status, 200);
   });
 
-  test('a missing or empty token file and a bad listen address stop Latch with the key named', async () => {
-    const dir = tempDir('latch-metrics-');
+  it('a missing or empty token file and a bad listen address stop Latch with the key named', async () => {
+    const dir = scratchDir('latch-metrics-');
     fs.writeFileSync(path.join(dir, 'empty'), '\n');
     for (const [metrics, expected] of [
       [{ bearerTokenFile: path.join(dir, 'missing') }, /metrics\.bearerTokenFile: cannot read/],

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, test } from 'node:test';
+import { after, describe, it } from 'mocha';
 import fs from 'node:fs';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 
 // What an operator's monitoring sees: Prometheus counters after a sign-in, and readiness that
@@ -34,8 +35,8 @@ describe('metrics and health', () => {
     for (const redis of redisServers) await redis.stop();
   });
 
-  test('/metrics counts a successful password sign-in and times requests; /readyz is ready', async () => {
-    const latch = await startLatchProcess({ config: { signIn: { failureDelay: '10ms' } } });
+  it('/metrics counts a successful password sign-in and times requests; /readyz is ready', async () => {
+    const latch = await startTestLatch({ run: 'process', config: { signIn: { failureDelay: '10ms' } } });
     processes.push(latch);
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     assert.match(visibleText((await new HttpClient(latch.url).signIn('alice', PASSWORD)).text), /Signed in as Alice Liddell/);
@@ -56,9 +57,9 @@ describe('metrics and health', () => {
     assert.equal(health.status, 200);
   });
 
-  test('with Redis as the store, /readyz turns 503 while redis-server is down and 200 when it is back', async () => {
+  it('with Redis as the store, /readyz turns 503 while redis-server is down and 200 when it is back', async () => {
     const redis = await startRedis();
-    const latch = await startLatchProcess({ env: { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url } });
+    const latch = await startTestLatch({ run: 'process', env: { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url } });
     processes.push(latch);
     assert.equal((await readyz(latch.url)).status, 200);
 

@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, test } from 'node:test';
-import { cleanEnv, REPO_ROOT, runCommand, tempDir } from '../support/latch-process.ts';
-import { freePort } from '../support/redis-server.ts';
+import { after, describe, it } from 'mocha';
+import { cleanEnv, REPO_ROOT, runCommand } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
+import { freePort } from '../support/free-port.ts';
 
 // The README's install-and-start commands from a fresh clone: `npm ci`, which builds dist/, then
 // `npm start`, which prints the URL to open and how to add the first user; `npx latch urls` lists
@@ -20,10 +21,10 @@ describe('README commands from a fresh clone', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('npm ci && npm start serves Latch, and SIGTERM exits 0', { timeout: 900_000 }, async () => {
+  it('npm ci && npm start serves Latch, and SIGTERM exits 0', async () => {
     const top = await runCommand('git', ['rev-parse', '--show-toplevel'], { env: cleanEnv(), cwd: REPO_ROOT });
     assert.equal(top.code, 0, top.stderr);
-    const clone = path.join(tempDir('latch-clone-'), 'latch');
+    const clone = path.join(scratchDir('latch-clone-'), 'latch');
     const cloned = await runCommand('git', ['clone', '--quiet', top.stdout.trim(), clone], { env: cleanEnv(), cwd: REPO_ROOT });
     assert.equal(cloned.code, 0, cloned.stderr);
 
@@ -36,7 +37,7 @@ describe('README commands from a fresh clone', () => {
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: tempDir('latch-data-') });
+    const env = cleanEnv({ LATCH_PORT: String(port), LATCH_BASE_URL: baseUrl, LATCH_DATA_DIR: scratchDir('latch-data-') });
     // Its own process group, so that cleanup can end npm and Latch together.
     const server = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
@@ -80,7 +81,7 @@ describe('README commands from a fresh clone', () => {
     assert.doesNotMatch(fs.readFileSync(`/proc/${latchPid}/environ`, 'utf8'), /(^|\0)NODE_OPTIONS=[^\0]*(tsx|--import|--loader)/);
     process.kill(latchPid, 'SIGTERM');
     assert.equal(await exited, 0, `graceful shutdown exits 0:\n${stderr}`);
-  });
+  }).timeout(900_000);
 });
 
 /** Every process below `pid`, from /proc. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { newUserId, writeUsersFile, type LocalUsers } from '../../src/directory/local-file.ts';
 import { hashPassword } from '../../src/directory/password-hash.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { addUser, cleanEnv, tempDir } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { addUser, cleanEnv } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // Failed-password throttling per account and per client address, the exemption of a browser known
 // for the account, X-Forwarded-For believed only from configured proxies, and the attacks on the
@@ -15,9 +16,9 @@ const PASSWORD = 'correct horse battery';
 const THROTTLED = /Too many failed attempts\. Wait \d+ minutes? and try again\./;
 
 async function latchWithAlice(config: Record<string, unknown>): Promise<InProcessLatch> {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   await addUser(cleanEnv({ LATCH_DATA_DIR: dataDir }), 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-  return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
+  return startTestLatch({ config: { signIn: { failureDelay: '10ms' }, ...config }, dataDir });
 }
 
 /** A fresh browser that signs in as alice with this password; returns the page after "Sign in". */
@@ -51,7 +52,7 @@ describe('password throttling', () => {
     for (const latch of started) await latch.stop();
   });
 
-  test('after 3 wrong passwords for alice, even the right one is refused and "throttled" is logged', async () => {
+  it('after 3 wrong passwords for alice, even the right one is refused and "throttled" is logged', async () => {
     for (let i = 0; i < 3; i++) assert.match(text(await attempt(perAccount, `wrong ${i}`)), /Incorrect username or password\./);
     const fourth = await attempt(perAccount, PASSWORD);
     assert.match(text(fourth), THROTTLED);
@@ -62,7 +63,7 @@ describe('password throttling', () => {
     assert.equal((await perAccount.services.authLog.query({ user: 'alice', result: 'failure' })).length, 3);
   });
 
-  test('a browser known for alice is not throttled; forged or foreign device cookies are', async () => {
+  it('a browser known for alice is not throttled; forged or foreign device cookies are', async () => {
     // Continues from the previous test: alice's account is throttled here.
     const { knownDevices, directory } = perAccount.services;
     const alice = await directory.findUser('alice');
@@ -79,7 +80,7 @@ describe('password throttling', () => {
     assert.match(text(page), /Signed in as Alice Liddell/);
   });
 
-  test('without trusted proxies, a spoofed X-Forwarded-For does not change the counted address', async () => {
+  it('without trusted proxies, a spoofed X-Forwarded-For does not change the counted address', async () => {
     for (let i = 0; i < 3; i++) {
       assert.match(text(await attempt(perIp, `wrong ${i}`, { 'x-forwarded-for': `198.51.100.${i + 1}` })), /Incorrect username or password\./);
     }
@@ -92,7 +93,7 @@ describe('password throttling', () => {
     assert.match(String(throttled?.data.reason), /client address/);
   });
 
-  test('with 127.0.0.1 as a trusted proxy, X-Forwarded-For is the counted client address', async () => {
+  it('with 127.0.0.1 as a trusted proxy, X-Forwarded-For is the counted client address', async () => {
     const attacker = { 'x-forwarded-for': '203.0.113.7' };
     for (let i = 0; i < 3; i++) assert.match(text(await attempt(behindProxy, `wrong ${i}`, attacker)), /Incorrect username or password\./);
     assert.match(text(await attempt(behindProxy, PASSWORD, attacker)), THROTTLED);
@@ -111,14 +112,14 @@ const BY_ADDRESS = /too many failed passwords for this client address/;
 
 /** A Latch whose local directory holds these users (name -> email), all with PASSWORD. */
 async function latchWithUsers(users: Record<string, string | undefined>, config: Record<string, unknown>) {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   const password = await hashPassword(PASSWORD);
   const records: LocalUsers = {};
   for (const [name, email] of Object.entries(users)) {
     records[name] = { id: newUserId(), email, groups: [], password, disabled: false };
   }
   writeUsersFile(path.join(dataDir, 'users.yaml'), records);
-  return startInProcess({ signIn: { failureDelay: '10ms' }, ...config }, dataDir);
+  return startTestLatch({ config: { signIn: { failureDelay: '10ms' }, ...config }, dataDir });
 }
 
 /** A fresh browser on the password page for `login`, ready to post a password. */
@@ -178,7 +179,7 @@ describe('password throttling under attack', () => {
     for (const latch of started) await latch.stop();
   });
 
-  test('40 wrong passwords in parallel, one sign-in each: 10 checked, 30 refused, then the right one too', async () => {
+  it('40 wrong passwords in parallel, one sign-in each: 10 checked, 30 refused, then the right one too', async () => {
     const browsers = await Promise.all(range(40).map(() => atPasswordPage(races, 'alice')));
     const pages = await Promise.all(browsers.map(wrongPassword));
     assert.deepEqual(tally(pages), { incorrect: 10, throttled: 30, signedIn: 0, other: 0 });
@@ -193,7 +194,7 @@ describe('password throttling under attack', () => {
     for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
   });
 
-  test('one sign-in posted 40 times in parallel: its passwords are checked one at a time, 10 in all', async () => {
+  it('one sign-in posted 40 times in parallel: its passwords are checked one at a time, 10 in all', async () => {
     const { client, page } = await atPasswordPage(races, 'bob');
     const pages = await Promise.all(range(40).map((i) => client.submit(page, { password: `wrong ${i}` })));
     for (const p of pages) assert.doesNotMatch(text(p), /Signed in as/);
@@ -208,7 +209,7 @@ describe('password throttling under attack', () => {
     for (const event of throttled) assert.match(String(event.data.reason), BY_ACCOUNT);
   });
 
-  test('carol, CAROL, " Carol ", her email in any case: one account, one counter', async () => {
+  it('carol, CAROL, " Carol ", her email in any case: one account, one counter', async () => {
     const spellings = ['carol', 'CAROL', ' Carol ', 'carol@example.test', 'Carol@Example.TEST'];
     for (let i = 0; i < 10; i++) {
       const { client, page } = await atPasswordPage(races, spellings[i % spellings.length]!);
@@ -225,7 +226,7 @@ describe('password throttling under attack', () => {
     assert.equal(last?.data.user, 'Carol', 'the auth log names what was typed');
   });
 
-  test('Unicode forms and case of a non-ASCII name share one counter too', async () => {
+  it('Unicode forms and case of a non-ASCII name share one counter too', async () => {
     const spellings = ['zoë', 'zoe\u0308', 'ZOË', 'ZOE\u0308', 'zoe@example.test'];
     for (let i = 0; i < 10; i++) {
       const { client, page } = await atPasswordPage(races, spellings[i % spellings.length]!);
@@ -235,7 +236,7 @@ describe('password throttling under attack', () => {
     assert.match(text(await client.submit(page, { password: PASSWORD })), THROTTLED);
   });
 
-  test('guesses at names that do not exist are counted per name as typed, in any case', async () => {
+  it('guesses at names that do not exist are counted per name as typed, in any case', async () => {
     for (let i = 0; i < 10; i++) {
       const { client, page } = await atPasswordPage(races, i % 2 === 0 ? 'nobody' : 'NoBody');
       assert.match(text(await client.submit(page, { password: `wrong ${i}` })), INCORRECT, `attempt ${i + 1}`);
@@ -244,7 +245,7 @@ describe('password throttling under attack', () => {
     assert.match(text(await client.submit(page, { password: 'whatever' })), THROTTLED);
   });
 
-  test('110 wrong passwords in parallel from one address over 11 accounts: 100 checked, then none', async () => {
+  it('110 wrong passwords in parallel from one address over 11 accounts: 100 checked, then none', async () => {
     const browsers = await Promise.all(range(110).map((i) => atPasswordPage(crowd, crowdUsers[i % crowdUsers.length]!)));
     const pages = await Promise.all(browsers.map(wrongPassword));
     assert.deepEqual(tally(pages), { incorrect: 100, throttled: 10, signedIn: 0, other: 0 });

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { PasswordCheck } from '../../src/directory/contract.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
@@ -59,7 +59,7 @@ after(async () => {
   await a?.destroy();
 });
 
-test('a server stopped mid-run: every sign-in still succeeds, on the other server', async () => {
+it('a server stopped mid-run: every sign-in still succeeds, on the other server', async () => {
   const d = open();
   const bLogBefore = b.daemon.output().length;
   const results = await signIns(d, 40, () => a.stop());
@@ -70,7 +70,7 @@ test('a server stopped mid-run: every sign-in still succeeds, on the other serve
   await a.restart();
 });
 
-test('a server that stops answering (hung, not closed): sign-ins fail over after the timeout', async () => {
+it('a server that stops answering (hung, not closed): sign-ins fail over after the timeout', async () => {
   const d = open();
   assert.equal((await d.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
   assert.deepEqual(d.stats().servers.map((s) => s.up), [true, true]);
@@ -87,7 +87,7 @@ test('a server that stops answering (hung, not closed): sign-ins fail over after
   }
 });
 
-test('ping fails when every server is down, and recovers when one is back', async () => {
+it('ping fails when every server is down, and recovers when one is back', async () => {
   const d = open();
   await d.ping();
   await Promise.all([a.stop(), b.stop()]);

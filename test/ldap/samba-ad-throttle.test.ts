@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { LdapDirectory } from '../../src/ldap/index.ts';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { tempDir } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 
 // The per-account password throttle against Active Directory (a real Samba AD DC): a user's
@@ -21,20 +21,22 @@ let directory: LdapDirectory;
 
 before(async () => {
   dc = await startSambaAd();
-  const secrets = tempDir('latch-secrets-');
+  const secrets = scratchDir('latch-secrets-');
   const passwordFile = path.join(secrets, 'svc-password');
   writeFileSync(passwordFile, AD_USERS.service.password, { mode: 0o600 });
-  latch = await startInProcess({
-    signIn: { failureDelay: '10ms' },
-    throttle: { perAccount: { maxFailures: 3, window: '15m' }, perIp: { maxFailures: 1000, window: '15m' } },
-    directory: {
-      type: 'ldap',
-      ldap: {
-        flavor: 'ad',
-        urls: [dc.ldapsUrl],
-        tls: { caFile: dc.caFile, servername: DC_NAME },
-        bind: { upn: AD_USERS.service.upn, passwordFile },
-        baseDns: [BASE_DN],
+  latch = await startTestLatch({
+    config: {
+      signIn: { failureDelay: '10ms' },
+      throttle: { perAccount: { maxFailures: 3, window: '15m' }, perIp: { maxFailures: 1000, window: '15m' } },
+      directory: {
+        type: 'ldap',
+        ldap: {
+          flavor: 'ad',
+          urls: [dc.ldapsUrl],
+          tls: { caFile: dc.caFile, servername: DC_NAME },
+          bind: { upn: AD_USERS.service.upn, passwordFile },
+          baseDns: [BASE_DN],
+        },
       },
     },
   });
@@ -60,7 +62,7 @@ async function attempt(login: string, password: string): Promise<string> {
 }
 
 describe('Samba AD: the password throttle counts accounts, not spellings', () => {
-  test('wrong as bob, bob@example.test and BOB, then right as Bob@Example.Test: refused, no bind', async () => {
+  it('wrong as bob, bob@example.test and BOB, then right as Bob@Example.Test: refused, no bind', async () => {
     const { sam, upn, password } = AD_USERS.bob;
     for (const login of [sam, upn, sam.toUpperCase()]) {
       assert.match(await attempt(login, 'not-the-password'), INCORRECT, login);
@@ -76,7 +78,7 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
     assert.match(String(throttled?.data.reason), /too many failed passwords for this account/);
   });
 
-  test('20 guesses in parallel under the sAMAccountName and the UPN: 3 binds reach the DC', async () => {
+  it('20 guesses in parallel under the sAMAccountName and the UPN: 3 binds reach the DC', async () => {
     const { sam, upn } = AD_USERS.nonAscii;
     const logins = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? sam : upn.toUpperCase()));
     const browsers = await Promise.all(logins.map(atPasswordPage));
@@ -92,7 +94,7 @@ describe('Samba AD: the password throttle counts accounts, not spellings', () =>
 });
 
 describe('Samba AD: verifyPassword names the account before the bind', () => {
-  test('sAMAccountName and UPN, any case: one objectGUID for beforeCheck, before any bind', async () => {
+  it('sAMAccountName and UPN, any case: one objectGUID for beforeCheck, before any bind', async () => {
     const { sam, upn, password } = AD_USERS.alice;
     const alice = await directory.findUser(sam);
     assert.ok(alice);

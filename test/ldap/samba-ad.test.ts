@@ -1,19 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { LdapConfigInput } from '../../src/config/ldap.ts';
 import type { LdapDirectory } from '../../src/ldap/index.ts';
 import { AD_ADMIN, AD_USERS, BASE_DN, DC_NAME, startSambaAd, type SambaAd } from '../support/samba-ad.ts';
 import { assertFailure, directoryFor, INJECTIONS } from './helpers.ts';
-import { pino } from 'pino';
-import { ldapConfig } from '../../src/config/ldap.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { startLatch, type RunningLatch } from '../../src/main.ts';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { tempDir } from '../support/temp.ts';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, Client } from 'ldapts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import { assertAtPrompt, assertSignedInAtSp, idpInitiated, samlSso } from '../support/sso-client.ts';
 import { readAuthLog } from '../oidc/helpers.ts';
@@ -51,7 +46,7 @@ after(async () => {
 });
 
 describe('Samba AD: password sign-in', () => {
-  test('a user signs in by sAMAccountName or UPN and gets objectGUID, names and nested groups', async () => {
+  it('a user signs in by sAMAccountName or UPN and gets objectGUID, names and nested groups', async () => {
     for (const login of ['alice', 'ALICE', 'alice@example.test']) {
       const check = await directory.verifyPassword(login, AD_USERS.alice.password);
       assert.equal(check.ok, true, `${login}: ${JSON.stringify(check)}`);
@@ -66,7 +61,7 @@ describe('Samba AD: password sign-in', () => {
     }
   });
 
-  test('findUserById reads objectGUID back; a bad id finds nobody', async () => {
+  it('findUserById reads objectGUID back; a bad id finds nobody', async () => {
     const alice = await directory.findUser('alice');
     assert.ok(alice);
     assert.equal((await directory.findUserById(alice.id))?.username, 'alice');
@@ -74,18 +69,18 @@ describe('Samba AD: password sign-in', () => {
     assert.equal(await directory.findUserById('*'), undefined);
   });
 
-  test('groups come back complete through paged searches (page size 1)', async () => {
+  it('groups come back complete through paged searches (page size 1)', async () => {
     const paged = open({ pageSize: 1 });
     const user = await paged.findUser('alice');
     assert.deepEqual([...(user?.groups ?? [])].sort(), ['GroupA', 'GroupB', 'GroupC', 'R&D, Europe']);
   });
 
-  test('nested groups off: direct groups only', async () => {
+  it('nested groups off: direct groups only', async () => {
     const flat = open({ nestedGroups: false });
     assert.deepEqual([...((await flat.findUser('alice'))?.groups ?? [])].sort(), ['GroupA', 'R&D, Europe']);
   });
 
-  test('every AD account state gives its own reason', async () => {
+  it('every AD account state gives its own reason', async () => {
     const cases: [keyof typeof AD_USERS, string][] = [
       ['disabled', 'account-disabled'],
       ['mustChange', 'must-change-password'],
@@ -104,7 +99,7 @@ describe('Samba AD: password sign-in', () => {
     assertFailure(await directory.verifyPassword('no.such.user', 'whatever'), 'user-not-found');
   });
 
-  test('an account locked by wrong passwords reports account-locked, even with the right password', async () => {
+  it('an account locked by wrong passwords reports account-locked, even with the right password', async () => {
     const u = AD_USERS.lockable;
     assert.equal((await directory.verifyPassword(u.sam, u.password)).ok, true);
     assert.equal((await directory.findUser(u.sam))?.disabled, undefined, 'usable before the lockout');
@@ -113,7 +108,7 @@ describe('Samba AD: password sign-in', () => {
     assert.equal((await directory.findUser(u.sam))?.disabled, true, 'a passkey or push must not get past the lockout');
   });
 
-  test('lookups without a password (passkeys, push) see disabled and expired accounts as disabled', async () => {
+  it('lookups without a password (passkeys, push) see disabled and expired accounts as disabled', async () => {
     const alice = (await directory.findUser('alice'))!;
     assert.equal((await directory.findUserById(alice.id))?.disabled, undefined);
     for (const key of ['disabled', 'accountExpired'] as const) {
@@ -123,7 +118,7 @@ describe('Samba AD: password sign-in', () => {
     }
   });
 
-  test('special-character and non-ASCII users sign in by name and by UPN', async () => {
+  it('special-character and non-ASCII users sign in by name and by UPN', async () => {
     for (const u of [AD_USERS.special, AD_USERS.nonAscii]) {
       for (const login of [u.sam, u.upn]) {
         const check = await directory.verifyPassword(login, u.password);
@@ -135,14 +130,14 @@ describe('Samba AD: password sign-in', () => {
     assert.deepEqual((await directory.findUser(AD_USERS.special.sam))?.groups, ['R&D, Europe']);
   });
 
-  test('an empty password is refused without any bind', async () => {
+  it('an empty password is refused without any bind', async () => {
     const before = directory.stats().userBinds;
     assertFailure(await directory.verifyPassword('alice', ''), 'empty-password');
     assertFailure(await directory.verifyPassword('no.such.user', ''), 'empty-password');
     assert.equal(directory.stats().userBinds, before);
   });
 
-  test('crafted logins match nobody and send no bind', async () => {
+  it('crafted logins match nobody and send no bind', async () => {
     const before = directory.stats().userBinds;
     const logins = [...INJECTIONS, 'weird*(x)*@example.test', '*@example.test', 'alice@*', "o'brien*"];
     for (const login of logins) {
@@ -154,13 +149,13 @@ describe('Samba AD: password sign-in', () => {
 });
 
 describe('Samba AD: TLS and service account', () => {
-  test('StartTLS on 389 with verification on', async () => {
+  it('StartTLS on 389 with verification on', async () => {
     const d = open({ urls: [dc.ldapUrl], starttls: true });
     assert.equal((await d.verifyPassword('alice', AD_USERS.alice.password)).ok, true);
     await d.ping();
   });
 
-  test("Samba's certificate is refused without its CA, or for another name", async () => {
+  it("Samba's certificate is refused without its CA, or for another name", async () => {
     for (const tls of [{ servername: DC_NAME }, { caFile: dc.caFile }]) {
       const d = open({ tls });
       const check = await d.verifyPassword('alice', AD_USERS.alice.password);
@@ -169,7 +164,7 @@ describe('Samba AD: TLS and service account', () => {
     }
   });
 
-  test('a wrong service password is reported as directory-unavailable, naming the account', async () => {
+  it('a wrong service password is reported as directory-unavailable, naming the account', async () => {
     const d = directoryFor(
       { urls: [dc.ldapsUrl], tls: { caFile: dc.caFile, servername: DC_NAME }, bind: { dn: dc.dns[AD_USERS.service.cn]!, passwordEnv: 'P' }, baseDns: [BASE_DN] },
       { env: { P: 'wrong' } },
@@ -183,30 +178,32 @@ describe('Samba AD: TLS and service account', () => {
 
 describe('Samba AD through the sign-in prompt', () => {
   // Latch itself, with directory.type ldap against the DC: what a user sees for each account state.
-  let latch: RunningLatch;
+  let latch: InProcessLatch;
   let base: string;
-  let temp: { dir: string; cleanup: () => void };
 
   before(async () => {
-    temp = tempDir();
     process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
-    const config = loadConfig({ env: { LATCH_DATA_DIR: temp.dir, LATCH_PORT: '0' }, cwd: temp.dir });
-    const ldap = ldapConfig.parse({
-      flavor: 'ad',
-      urls: [dc.ldapsUrl],
-      tls: { caFile: dc.caFile, servername: DC_NAME },
-      bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
-      baseDns: [BASE_DN],
+    latch = await startTestLatch({
+      config: {
+        directory: {
+          type: 'ldap',
+          ldap: {
+            flavor: 'ad',
+            urls: [dc.ldapsUrl],
+            tls: { caFile: dc.caFile, servername: DC_NAME },
+            bind: { upn: AD_USERS.service.upn, passwordEnv: 'LATCH_TEST_AD_SVC_PW' },
+            baseDns: [BASE_DN],
+          },
+        },
+      },
     });
-    latch = await startLatch({ ...config, signIn: { ...config.signIn, failureDelay: 0 }, directory: { ...config.directory, type: 'ldap', ldap } }, pino({ level: 'silent' }));
     base = latch.url;
   });
   after(async () => {
     await latch?.stop();
-    temp?.cleanup();
   });
 
-  test('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
+  it('a normal user signs in and sees their nested groups; /readyz checks the DC', async () => {
     const page = await new HttpClient(base).signIn(AD_USERS.alice.sam, AD_USERS.alice.password);
     const text = visibleText(page.text);
     assert.match(text, /Signed in as Alice Adams/);
@@ -215,12 +212,12 @@ describe('Samba AD through the sign-in prompt', () => {
     assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', directory: 'ok' } });
   });
 
-  test('non-ASCII and special-character users sign in through the prompt', async () => {
+  it('non-ASCII and special-character users sign in through the prompt', async () => {
     assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).text), /Signed in as Jürgen Größe/);
     assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.special.sam, AD_USERS.special.password)).text), /Signed in as/);
   });
 
-  test('wrong password and unknown user get the same message', async () => {
+  it('wrong password and unknown user get the same message', async () => {
     const wrong = visibleText((await new HttpClient(base).signIn(AD_USERS.bob.sam, 'not-the-password')).text);
     const unknown = visibleText((await new HttpClient(base).signIn('no.such.user', 'not-the-password')).text);
     assert.match(wrong, /Incorrect username or password\./);
@@ -236,7 +233,7 @@ describe('Samba AD through the sign-in prompt', () => {
     ['wrong workstation (531)', AD_USERS.workstation, /not allowed to sign in from here/],
   ];
   for (const [label, user, expected] of states) {
-    test(`account state ${label}: the prompt says what happened and what to do`, async () => {
+    it(`account state ${label}: the prompt says what happened and what to do`, async () => {
       const page = await new HttpClient(base).signIn(user.sam, user.password);
       assert.equal(page.status, 403);
       assert.match(visibleText(page.text), expected);
@@ -251,9 +248,8 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   // directory.accountCheckCache (4 s here) has passed, then the sessions end and the log says why.
   const CACHE_MS = 4_000;
   const WIKI = 'https://wiki.test/metadata';
-  let latch: TestLatch;
+  let latch: InProcessLatch;
   let admin: Client;
-  const metadataDir = tempDir();
 
   before(async () => {
     process.env.LATCH_TEST_AD_SVC_PW = AD_USERS.service.password;
@@ -274,7 +270,6 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
           },
         },
         saml: {
-          metadataDir: metadataDir.dir,
           serviceProviders: {
             wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
           },
@@ -285,7 +280,6 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   after(async () => {
     await latch?.stop();
     await admin?.unbind();
-    metadataDir.cleanup();
   });
 
   function change(user: { cn: string }, type: string, value: string): Promise<void> {
@@ -294,12 +288,12 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
   }
 
   async function signedIn(user: { sam: string; password: string }): Promise<HttpClient> {
-    const browser = new HttpClient(latch.baseUrl);
+    const browser = new HttpClient(latch.url);
     assert.match(visibleText((await browser.signIn(user.sam, user.password)).text), /Signed in as/);
     return browser;
   }
 
-  test('single sign-on works until accountCheckCache has passed, then the session ends, logged', async () => {
+  it('single sign-on works until accountCheckCache has passed, then the session ends, logged', async () => {
     const { leaver, contractor } = AD_USERS;
     const [leaving, leavingInit, ending] = [await signedIn(leaver), await signedIn(leaver), await signedIn(contractor)];
     const start = Date.now();

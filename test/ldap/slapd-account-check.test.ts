@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, Client } from 'ldapts';
 import { HttpClient } from '../support/http-client.ts';
-import { tempDir } from '../support/latch-process.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { scratchDir } from '../support/temp.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { oauthError, readAuthLog, rpConfig } from '../oidc/helpers.ts';
 import { LDAP_USERS, SLAPD_BASE, SLAPD_SERVICE, groupDn, startSlapd, userDn, type Slapd } from '../support/slapd.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
@@ -27,7 +27,7 @@ const CRM_CB = 'https://crm.test/cb';
 
 let slapd: Slapd;
 let admin: Client;
-let latch: TestLatch;
+let latch: InProcessLatch;
 let crm: client.Configuration;
 
 before(async () => {
@@ -52,14 +52,14 @@ before(async () => {
       },
     },
     saml: {
-      metadataDir: tempDir('latch-metadata-'),
+      metadataDir: scratchDir('latch-metadata-'),
       serviceProviders: {
         wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
       },
     },
     oidc: { clients: [{ client_id: 'crm', client_name: 'CRM', client_secret: SECRET, redirect_uris: [CRM_CB] }] },
   } });
-  crm = await rpConfig(latch.baseUrl, 'crm', client.ClientSecretBasic(SECRET));
+  crm = await rpConfig(latch.url, 'crm', client.ClientSecretBasic(SECRET));
 });
 after(async () => {
   await latch?.stop();
@@ -73,12 +73,12 @@ function member(uid: string, operation: 'add' | 'delete'): Promise<void> {
 }
 
 async function signedIn(key: keyof typeof LDAP_USERS): Promise<HttpClient> {
-  const browser = new HttpClient(latch.baseUrl);
+  const browser = new HttpClient(latch.url);
   await browser.signIn(LDAP_USERS[key].uid, LDAP_USERS[key].password);
   return browser;
 }
 
-test('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCache has passed, then not', async () => {
+it('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCache has passed, then not', async () => {
   const alice = await signedIn('alice');
   const bob = await signedIn('bob');
   const aliceInit = await signedIn('alice');
@@ -117,7 +117,7 @@ test('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCa
   assertSignedInAtSp(await samlSso(await signedIn('alice'), WIKI), 'alice');
 });
 
-test('a directory that does not answer: no SSO and no refresh, but session and tokens stay for when it answers', async () => {
+it('a directory that does not answer: no SSO and no refresh, but session and tokens stay for when it answers', async () => {
   const browser = await signedIn('nonAscii');
   const tokens = await exchangeCode(crm, await oidcAuthorize(browser, crm, CRM_CB));
   await slapd.stop();

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Client } from 'ldapts';
@@ -41,7 +41,7 @@ after(async () => {
 });
 
 describe('slapd: password sign-in', () => {
-  test('a user signs in and gets id, names, mail and direct groups', async () => {
+  it('a user signs in and gets id, names, mail and direct groups', async () => {
     const check = await directory.verifyPassword('alice', LDAP_USERS.alice.password);
     assert.equal(check.ok, true, JSON.stringify(check));
     if (!check.ok) return;
@@ -54,23 +54,23 @@ describe('slapd: password sign-in', () => {
     assert.equal(byId?.username, 'alice');
   });
 
-  test('the second login attribute (mail) is tried when the first does not match', async () => {
+  it('the second login attribute (mail) is tried when the first does not match', async () => {
     const check = await directory.verifyPassword('alice@example.org', LDAP_USERS.alice.password);
     assert.equal(check.ok && check.user.username, 'alice');
   });
 
-  test('wrong password and unknown user', async () => {
+  it('wrong password and unknown user', async () => {
     assertFailure(await directory.verifyPassword('alice', 'wrong'), 'invalid-credentials');
     assertFailure(await directory.verifyPassword('nobody', 'whatever'), 'user-not-found');
   });
 
-  test('nested groups are resolved when turned on', async () => {
+  it('nested groups are resolved when turned on', async () => {
     const nested = open({ nestedGroups: true });
     const user = await nested.findUser('alice');
     assert.deepEqual([...(user?.groups ?? [])].sort(), ['R&D, Europe', 'groupA', 'groupB', 'groupC']);
   });
 
-  test('users with special characters and non-ASCII names and passwords sign in', async () => {
+  it('users with special characters and non-ASCII names and passwords sign in', async () => {
     for (const u of [LDAP_USERS.special, LDAP_USERS.nonAscii]) {
       const check = await directory.verifyPassword(u.uid, u.password);
       assert.equal(check.ok, true, `${u.uid}: ${JSON.stringify(check)}`);
@@ -82,7 +82,7 @@ describe('slapd: password sign-in', () => {
     assert.deepEqual(special?.groups, ['R&D, Europe']);
   });
 
-  test('an empty password is refused without any bind, though this server would accept it', async () => {
+  it('an empty password is refused without any bind, though this server would accept it', async () => {
     // The hole: a DN with an empty password is an "unauthenticated bind" that slapd accepts here.
     const raw = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: [readFileSync(slapd.certs.caFile)] } });
     await raw.bind(userDn('alice'), '');
@@ -95,7 +95,7 @@ describe('slapd: password sign-in', () => {
     assert.doesNotMatch(slapd.daemon.output().slice(logBefore), /BIND dn="uid=alice/);
   });
 
-  test('crafted logins match nobody and send no bind', async () => {
+  it('crafted logins match nobody and send no bind', async () => {
     const bindsBefore = directory.stats().userBinds;
     for (const login of INJECTIONS) {
       assert.equal(await directory.findUser(login), undefined, `findUser(${JSON.stringify(login)})`);
@@ -106,13 +106,13 @@ describe('slapd: password sign-in', () => {
     assert.equal((await directory.findUser(LDAP_USERS.special.uid))?.username, LDAP_USERS.special.uid);
   });
 
-  test('bad ids find nobody', async () => {
+  it('bad ids find nobody', async () => {
     for (const id of ['', '*', 'not-a-uuid', '00000000-0000-4000-a000-000000000000']) {
       assert.equal(await directory.findUserById(id), undefined, id);
     }
   });
 
-  test('requiredGroup: members (also through nesting) sign in, others are unknown', async () => {
+  it('requiredGroup: members (also through nesting) sign in, others are unknown', async () => {
     const restricted = open({ nestedGroups: true, requiredGroup: 'groupC' });
     assert.equal((await restricted.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
     assertFailure(await restricted.verifyPassword('bob', LDAP_USERS.bob.password), 'user-not-found');
@@ -131,7 +131,7 @@ describe('slapd: connection pools', () => {
     return { binds, accepted: [...log.matchAll(/conn=\d+ fd=\d+ ACCEPT/g)].length };
   }
 
-  test('at most pool.size connections per pool, and users never bind on the service connection', async () => {
+  it('at most pool.size connections per pool, and users never bind on the service connection', async () => {
     const from = slapd.daemon.output().length;
     const d = open({ pool: { size: 2 } });
     const users = [LDAP_USERS.alice, LDAP_USERS.bob, LDAP_USERS.nonAscii];
@@ -148,13 +148,13 @@ describe('slapd: connection pools', () => {
 });
 
 describe('slapd: TLS', () => {
-  test('StartTLS with certificate verification', async () => {
+  it('StartTLS with certificate verification', async () => {
     const d = open({ urls: [slapd.ldapUrl], starttls: true });
     assert.equal((await d.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
     await d.ping();
   });
 
-  test('a certificate from an unknown CA is refused (LDAPS and StartTLS)', async () => {
+  it('a certificate from an unknown CA is refused (LDAPS and StartTLS)', async () => {
     for (const overrides of [{ tls: {} }, { urls: [slapd.ldapUrl], starttls: true, tls: {} }] as Partial<LdapConfigInput>[]) {
       const d = open(overrides);
       const check = await d.verifyPassword('alice', LDAP_USERS.alice.password);
@@ -164,7 +164,7 @@ describe('slapd: TLS', () => {
     }
   });
 
-  test('a certificate for another name is refused', async () => {
+  it('a certificate for another name is refused', async () => {
     const d = open({ tls: { caFile: slapd.certs.caFile, servername: 'dc1.example.test' } });
     const check = await d.verifyPassword('alice', LDAP_USERS.alice.password);
     assertFailure(check, 'directory-unavailable');

@@ -1,9 +1,9 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, readAuthLog, rpConfig, type AuthLogEntry, type Pending } from './helpers.ts';
 
 // What relying parties and browsers get wrong, against a real Latch: each gets the standard error,
@@ -12,7 +12,7 @@ import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedA
 
 const ALICE = { username: 'alice', id: 'c0ffee00-1111-4222-8333-444455556666', password: 'correct horse battery', email: 'alice@example.test' };
 
-let latch: TestLatch;
+let latch: InProcessLatch;
 let rp: RpServer;
 let browser: Browser;
 let page: Page;
@@ -36,9 +36,9 @@ before(async () => {
   });
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
-  web = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic(SECRET));
-  spa = await rpConfig(latch.baseUrl, 'spa', client.None());
-  partner = await rpConfig(latch.baseUrl, 'partner', client.ClientSecretPost(SECRET));
+  web = await rpConfig(latch.url, 'web', client.ClientSecretBasic(SECRET));
+  spa = await rpConfig(latch.url, 'spa', client.None());
+  partner = await rpConfig(latch.url, 'partner', client.ClientSecretPost(SECRET));
 });
 
 after(async () => {
@@ -57,7 +57,7 @@ async function authorize(config: client.Configuration, params: Record<string, st
 
 const authLog = (): Promise<AuthLogEntry[]> => readAuthLog(latch.dataDir);
 
-test('prompt=none without a session: login_required at the redirect URI, no prompt', async () => {
+it('prompt=none without a session: login_required at the redirect URI, no prompt', async () => {
   const pending = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });
   await page.goto(pending.url.href);
   const landed = new URL(await landedAt(page, rp.origin));
@@ -66,7 +66,7 @@ test('prompt=none without a session: login_required at the redirect URI, no prom
   assert.equal(landed.searchParams.get('code'), null);
 });
 
-test('after signing in: prompt=none gives a code without a prompt; prompt=login asks again', async () => {
+it('after signing in: prompt=none gives a code without a prompt; prompt=login asks again', async () => {
   const first = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   assert.ok(first.landed.searchParams.get('code'));
   const passive = await authorize(web, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });
@@ -81,7 +81,7 @@ test('after signing in: prompt=none gives a code without a prompt; prompt=login 
   assert.ok(Number(again.claims()!.auth_time) >= Number(tokens.claims()!.auth_time));
 });
 
-test('an unregistered redirect URI gets an error page, never a redirect', async () => {
+it('an unregistered redirect URI gets an error page, never a redirect', async () => {
   const pending = await authorizationRequest(web, { redirect_uri: 'https://attacker.example/cb' });
   const res = await fetch(pending.url, { redirect: 'manual' });
   assert.equal(res.status, 400);
@@ -91,16 +91,16 @@ test('an unregistered redirect URI gets an error page, never a redirect', async 
   assert.ok((await authLog()).some((e) => e.event === 'oidc-authorization' && e.result === 'failure' && String(e.reason).includes('redirect_uri')));
 });
 
-test('wrong client secret: invalid_client, and the code still works with the right one', async () => {
+it('wrong client secret: invalid_client, and the code still works with the right one', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
-  const wrong = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
+  const wrong = await rpConfig(latch.url, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
   await assert.rejects(exchange(wrong, pending, landed.href), oauthError('invalid_client'));
   const tokens = await exchange(web, pending, landed.href);
   assert.equal(tokens.claims()!.sub, ALICE.id);
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && e.result === 'failure' && String(e.reason).startsWith('invalid_client') && e.app === 'web'));
 });
 
-test('PKCE mismatch: invalid_grant; a public client without PKCE is refused at the authorization endpoint', async () => {
+it('PKCE mismatch: invalid_grant; a public client without PKCE is refused at the authorization endpoint', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   await assert.rejects(exchange(web, { ...pending, verifier: client.randomPKCECodeVerifier() }, landed.href), oauthError('invalid_grant'));
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('code_verifier')));
@@ -112,7 +112,7 @@ test('PKCE mismatch: invalid_grant; a public client without PKCE is refused at t
   assert.match(refused.searchParams.get('error_description') ?? '', /PKCE/);
 });
 
-test('a replayed code is refused and revokes the tokens it produced', async () => {
+it('a replayed code is refused and revokes the tokens it produced', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(web, pending, landed.href);
   await assert.rejects(exchange(web, pending, landed.href), oauthError('invalid_grant'));
@@ -121,7 +121,7 @@ test('a replayed code is refused and revokes the tokens it produced', async () =
   assert.ok((await authLog()).some((e) => e.event === 'oidc-grant' && e.result === 'revoked'));
 });
 
-test('a reused refresh token is refused and revokes the whole grant, including its successor', async () => {
+it('a reused refresh token is refused and revokes the whole grant, including its successor', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
   const tokens = await exchange(web, pending, landed.href);
   const next = await client.refreshTokenGrant(web, tokens.refresh_token!);
@@ -130,7 +130,7 @@ test('a reused refresh token is refused and revokes the whole grant, including i
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('refresh token already used')));
 });
 
-test('a third-party client shows a consent page; deny gives access_denied, allow gives a code', async () => {
+it('a third-party client shows a consent page; deny gives access_denied, allow gives a code', async () => {
   const denied = await authorizationRequest(partner, { redirect_uri: `${rp.origin}/partner` });
   await page.goto(denied.url.href);
   assert.match(await page.title(), /Allow Partner portal/);

@@ -1,9 +1,9 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { SECRET, authorizationRequest, client, signInAtPrompt, decodeJwtHeader, exchange, landedAt, oauthError, rpConfig } from './helpers.ts';
 
 // openid-client as a relying party of a real Latch, through headless Chromium: the code flow with
@@ -13,7 +13,7 @@ const ALICE = { username: 'alice', id: '8f2c1d4e-0b7a-4c1e-9d3f-5a6b7c8d9e0f', p
 
 const BOB = { username: 'bob', id: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f', password: 'bobs own passphrase', displayName: 'Bob Example', email: 'bob@example.test', groups: ['staff'] };
 
-let latch: TestLatch;
+let latch: InProcessLatch;
 let rp: RpServer;
 let browser: Browser;
 let web: client.Configuration;
@@ -40,8 +40,8 @@ before(async () => {
     },
   });
   browser = await launchChromium();
-  web = await rpConfig(latch.baseUrl, 'web', client.ClientSecretBasic(SECRET));
-  spa = await rpConfig(latch.baseUrl, 'spa', client.None());
+  web = await rpConfig(latch.url, 'web', client.ClientSecretBasic(SECRET));
+  spa = await rpConfig(latch.url, 'spa', client.None());
 });
 
 after(async () => {
@@ -50,9 +50,9 @@ after(async () => {
   await rp?.stop();
 });
 
-test('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flow with S256 only', async () => {
+it('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flow with S256 only', async () => {
   const meta = web.serverMetadata();
-  assert.equal(meta.issuer, latch.baseUrl);
+  assert.equal(meta.issuer, latch.url);
   assert.deepEqual(meta.response_types_supported, ['code']);
   assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
   assert.deepEqual(meta.acr_values_supported, ['password', 'mfa', 'passwordless']);
@@ -62,7 +62,7 @@ test('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flo
   assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
 });
 
-test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-initiated logout', async () => {
+it('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-initiated logout', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
 
@@ -113,7 +113,7 @@ test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-
   const logoutClaims = JSON.parse(Buffer.from(rp.logoutTokens[0]!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
   assert.equal(logoutClaims.sub, ALICE.id);
   assert.ok(logoutClaims.sid);
-  await page.goto(`${latch.baseUrl}/`);
+  await page.goto(`${latch.url}/`);
   assert.match(await page.content(), /not signed in/);
   await assert.rejects(client.refreshTokenGrant(web, refreshed.refresh_token!), oauthError('invalid_grant'), 'logout revoked the grant');
 
@@ -123,7 +123,7 @@ test('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-
   await context.close();
 });
 
-test('an id_token_hint naming another user than the one signed in asks for a sign-in instead of looping', async () => {
+it('an id_token_hint naming another user than the one signed in asks for a sign-in instead of looping', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   // Bob's ID token, from a sign-in in this browser; then alice signs in over it.

@@ -1,10 +1,10 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
-import { freePort } from '../support/daemon.ts';
+import { freePort } from '../support/free-port.ts';
 import { startApacheOpenidc, type ApacheRp } from '../support/apache-openidc.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { SECRET, signInAtPrompt } from './helpers.ts';
 
 // Apache's mod_auth_openidc as a relying party of Latch: a protected page sends the browser to
@@ -12,7 +12,7 @@ import { SECRET, signInAtPrompt } from './helpers.ts';
 
 const BOB = { username: 'bob', id: 'b0b0b0b0-2222-4333-8444-555566667777', password: 'bobs long password', displayName: 'Bob Builder', email: 'bob@example.test', groups: ['builders'] };
 
-let latch: TestLatch;
+let latch: InProcessLatch;
 let apache: ApacheRp;
 let browser: Browser;
 
@@ -22,7 +22,7 @@ before(async () => {
     users: [BOB],
     config: { oidc: { clients: [{ client_id: 'apache', client_secret: SECRET, redirect_uris: [`http://127.0.0.1:${port}/protected/redirect_uri`] }] } },
   });
-  apache = await startApacheOpenidc({ port, issuer: latch.baseUrl, clientId: 'apache', clientSecret: SECRET });
+  apache = await startApacheOpenidc({ port, issuer: latch.url, clientId: 'apache', clientSecret: SECRET });
   browser = await launchChromium();
 });
 
@@ -32,12 +32,12 @@ after(async () => {
   await latch?.stop();
 });
 
-test('a page protected by mod_auth_openidc: sign in at Latch, the page sees the claims', async () => {
+it('a page protected by mod_auth_openidc: sign in at Latch, the page sees the claims', async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(`${apache.origin}/protected/claims`);
-    assert.equal(new URL(page.url()).origin, latch.baseUrl, 'the browser was sent to Latch');
+    assert.equal(new URL(page.url()).origin, latch.url, 'the browser was sent to Latch');
     await signInAtPrompt(page, 'bob', BOB.password);
     await page.waitForURL(`${apache.origin}/protected/claims`, { timeout: 15_000 });
     const text = (await page.textContent('body')) ?? '';

@@ -1,9 +1,9 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
-import { startTestLatch, type TestLatch } from '../support/latch-server.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { authorizationRequest, client, exchange, landedAt, oauthError, readAuthLog, rpConfig, signInAtPrompt } from './helpers.ts';
 
 // A confidential client that authenticates with private_key_jwt (RFC 7523): its public key is in
@@ -24,7 +24,7 @@ async function es256Key(): Promise<KeyPair> {
   return { privateKey, publicJwk: await crypto.subtle.exportKey('jwk', publicKey) };
 }
 
-let latch: TestLatch;
+let latch: InProcessLatch;
 let rp: RpServer;
 let browser: Browser;
 let key: KeyPair;
@@ -62,9 +62,9 @@ after(async () => {
 
 const signer = (pair: KeyPair) => client.PrivateKeyJwt({ key: pair.privateKey, kid: KID });
 
-test('private_key_jwt: code flow through Chromium and refresh with a signed client assertion; another key is refused and changes nothing', async () => {
-  const reports = await rpConfig(latch.baseUrl, 'reports', signer(key));
-  const impostor = await rpConfig(latch.baseUrl, 'reports', signer(otherKey));
+it('private_key_jwt: code flow through Chromium and refresh with a signed client assertion; another key is refused and changes nothing', async () => {
+  const reports = await rpConfig(latch.url, 'reports', signer(key));
+  const impostor = await rpConfig(latch.url, 'reports', signer(otherKey));
   assert.ok(reports.serverMetadata().token_endpoint_auth_methods_supported?.includes('private_key_jwt'));
 
   const context = await browser.newContext();

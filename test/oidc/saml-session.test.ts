@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
@@ -62,7 +62,7 @@ async function samlResult(page: Page): Promise<SamlResult> {
 function recordRequests(page: Page): () => string[] {
   const urls: string[] = [];
   page.on('request', (request) => urls.push(request.url()));
-  return () => urls.filter((url) => url.startsWith(`${interop.latch.baseUrl}/login`));
+  return () => urls.filter((url) => url.startsWith(`${interop.latch.url}/login`));
 }
 
 /** A fresh browser in which alice signed in at the SAML SP (through Latch's prompt). */
@@ -75,7 +75,7 @@ async function signedInAtSp(): Promise<{ context: BrowserContext; page: Page; sa
 }
 
 async function wiki(): Promise<client.Configuration> {
-  return rpConfig(interop.latch.baseUrl, 'wiki', client.ClientSecretBasic(SECRET));
+  return rpConfig(interop.latch.url, 'wiki', client.ClientSecretBasic(SECRET));
 }
 
 /** Starts an authorization in the page; returns the pending request (the page is on its way). */
@@ -87,7 +87,7 @@ async function authorize(page: Page, config: client.Configuration, params: Recor
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-test('a SAML sign-in, then an OIDC authorization in the same browser: no second prompt, and the ID token names the same session', async () => {
+it('a SAML sign-in, then an OIDC authorization in the same browser: no second prompt, and the ID token names the same session', async () => {
   const { context, page, saml } = await signedInAtSp();
 
   const prompts = recordRequests(page);
@@ -113,7 +113,7 @@ test('a SAML sign-in, then an OIDC authorization in the same browser: no second 
   await context.close();
 });
 
-test('an OIDC sign-in, then a SAML sign-in in the same browser: no second prompt, and the assertion names the same session', async () => {
+it('an OIDC sign-in, then a SAML sign-in in the same browser: no second prompt, and the assertion names the same session', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   const config = await wiki();
@@ -132,7 +132,7 @@ test('an OIDC sign-in, then a SAML sign-in in the same browser: no second prompt
   await context.close();
 });
 
-test('a client that asks for more than the session has prompts again, then refuses: acr_values=mfa, and a client policy that denies', async () => {
+it('a client that asks for more than the session has prompts again, then refuses: acr_values=mfa, and a client policy that denies', async () => {
   const { context, page } = await signedInAtSp();
   const config = await wiki();
 
@@ -150,7 +150,7 @@ test('a client that asks for more than the session has prompts again, then refus
   assert.equal(refused.searchParams.get('code'), null);
 
   // Payroll's policy denies sign-in: the session does not answer it either.
-  const payroll = await rpConfig(interop.latch.baseUrl, 'payroll', client.ClientSecretBasic(SECRET));
+  const payroll = await rpConfig(interop.latch.url, 'payroll', client.ClientSecretBasic(SECRET));
   await authorize(page, payroll, { redirect_uri: `${rp.origin}/payroll` });
   assert.equal(new URL(page.url()).pathname, '/login');
   await signInAtPrompt(page, ALICE.username, ALICE.password);
@@ -166,7 +166,7 @@ test('a client that asks for more than the session has prompts again, then refus
   await context.close();
 });
 
-test('SAML single logout started at the SP reaches OIDC clients: back-channel logout token for the session, tokens revoked', async () => {
+it('SAML single logout started at the SP reaches OIDC clients: back-channel logout token for the session, tokens revoked', async () => {
   const { context, page, saml } = await signedInAtSp();
   const config = await wiki();
   const pending = await authorize(page, config, { redirect_uri: `${rp.origin}/cb` });
@@ -191,7 +191,7 @@ test('SAML single logout started at the SP reaches OIDC clients: back-channel lo
   await context.close();
 });
 
-test('OIDC RP-initiated logout goes on through SAML single logout of the session, then back to the relying party', async () => {
+it('OIDC RP-initiated logout goes on through SAML single logout of the session, then back to the relying party', async () => {
   const { context, page } = await signedInAtSp();
   const config = await wiki();
   const pending = await authorize(page, config, { redirect_uri: `${rp.origin}/cb` });
@@ -218,7 +218,7 @@ test('OIDC RP-initiated logout goes on through SAML single logout of the session
 
   // Latch's session is over too: the SP's next sign-in shows the prompt.
   await page.goto(`${interop.sp.base}/login`);
-  await page.waitForURL(new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
+  await page.waitForURL(new RegExp(`^${interop.latch.url}/login\\?tx=`));
   await context.close();
 });
 

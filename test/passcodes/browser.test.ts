@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser, type Page } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
 
 // A person in Chromium: a new user whose policy requires a second factor sets up an authenticator
@@ -21,7 +22,7 @@ describe('passcodes and bypass codes in Chromium', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startLatchProcess({ config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } } });
+    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } } });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -48,7 +49,7 @@ describe('passcodes and bypass codes in Chromium', () => {
   const alertText = async (page: Page) => (await page.getByRole('alert').textContent())?.trim();
   const signedIn = (page: Page) => page.getByRole('heading', { name: 'Signed in as Alice Liddell' }).waitFor();
 
-  test('a new user sets up an authenticator app right after the password, with the QR code or the key', async () => {
+  it('a new user sets up an authenticator app right after the password, with the QR code or the key', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await signInWithPassword(page);
@@ -67,7 +68,7 @@ describe('passcodes and bypass codes in Chromium', () => {
     });
   });
 
-  test('the next sign-in asks for a passcode; a used code is refused and a fresh one works', async () => {
+  it('the next sign-in asks for a passcode; a used code is refused and a fresh one works', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await signInWithPassword(page);
@@ -81,7 +82,7 @@ describe('passcodes and bypass codes in Chromium', () => {
     });
   });
 
-  test('a bypass code from `latch bypass-codes generate` signs in once and is then used up', async () => {
+  it('a bypass code from `latch bypass-codes generate` signs in once and is then used up', async () => {
     const printed = await latchOk(latch.env, ['bypass-codes', 'generate', 'alice', '--count', '1', '--uses', '1', '--expires', '2h']);
     assert.match(printed, /1 bypass code for alice, good for one use, until .* UTC\.\nThey are shown only now/);
     const [code] = printedBypassCodes(printed);
@@ -109,7 +110,7 @@ describe('passcodes and bypass codes in Chromium', () => {
     });
   });
 
-  test('on the account page the user replaces the app with a new one', async () => {
+  it('on the account page the user replaces the app with a new one', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       // The earlier tests used up this time step's passcodes: sign in with a bypass code (two
@@ -137,7 +138,7 @@ describe('passcodes and bypass codes in Chromium', () => {
     });
   });
 
-  test('the old app no longer signs in, the new one does; removing it (and the bypass codes) brings back enrollment', async () => {
+  it('the old app no longer signs in, the new one does; removing it (and the bypass codes) brings back enrollment', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await signInWithPassword(page);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { HttpClient, visibleText, type Page } from '../support/http-client.ts';
-import { addUser, startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { hotpCode, latchFails, latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
 
 // Hardware OATH tokens and the limits around codes, through the real `latch` server and CLI on
@@ -23,7 +25,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startLatchProcess({ config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } } });
+    latch = await startTestLatch({ run: 'process', config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } } });
     for (const name of ['bob', 'carol', 'dave', 'erin']) await addUser(latch.env, name, { password: PASSWORD });
   });
   after(() => latch?.stop());
@@ -43,8 +45,8 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1];
   const alert = (page: Page) => visibleText(/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').trim();
 
-  test('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
-    const file = path.join(tempDir(), 'bad.csv');
+  it('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
+    const file = path.join(scratchDir(), 'bad.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-101,${TOTP_HEX},sometimes\n`);
     const result = await latchFails(latch.env, ['tokens', 'import', file]);
     assert.match(result.stderr, /the token file has 1 problem\(s\); nothing was imported:\n {2}- line 3, column 3 \(type\): "sometimes": expected hotp or totp/);
@@ -53,8 +55,8 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match((await latchFails(latch.env, ['tokens', 'import', file, '--encoding', 'base64'])).stderr, /--encoding "base64": expected hex or base32; nothing was imported/);
   });
 
-  test('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
-    const file = path.join(tempDir(), 'tokens.csv');
+  it('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
+    const file = path.join(scratchDir(), 'tokens.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-200,${TOTP_HEX},totp\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file]), /Imported 2 token\(s\) \(1 HOTP, 1 TOTP\)/);
     assert.match((await latchFails(latch.env, ['tokens', 'import', file])).stderr, /already imported: T-100, T-200; nothing was imported/);
@@ -88,8 +90,8 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(page.path, '/', 'the counter follows the token after the resync');
   });
 
-  test('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
-    const file = path.join(tempDir(), 'totp.csv');
+  it('a TOTP token (base32 file) works for its user; removed from the user, it no longer does', async () => {
+    const file = path.join(scratchDir(), 'totp.csv');
     writeFileSync(file, `T-300,${TOTP_BASE32},totp,8,60\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file, '--encoding', 'base32']), /Imported 1 token/);
     await latchOk(latch.env, ['tokens', 'assign', 'T-300', 'dave']);
@@ -105,7 +107,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(page.path, '/', 'no second factor left; the default new-user policy lets dave in');
   });
 
-  test('bad bypass-code options and unknown users are refused and generate nothing', async () => {
+  it('bad bypass-code options and unknown users are refused and generate nothing', async () => {
     for (const [args, message] of [
       [['--count', '0'], /--count "0": expected a whole number from 1 to 100; nothing was generated/],
       [['--uses', 'lots'], /--uses "lots": expected a whole number from 1 to 100; nothing was generated/],
@@ -117,7 +119,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'carol']), /carol has no usable bypass codes\./);
   });
 
-  test('wrong codes are limited per user: after 3, even a right code and a bypass code wait', async () => {
+  it('wrong codes are limited per user: after 3, even a right code and a bypass code wait', async () => {
     await latchOk(latch.env, ['tokens', 'assign', 'T-200', 'carol']);
     const [bypass] = printedBypassCodes(await latchOk(latch.env, ['bypass-codes', 'generate', 'carol']));
     const right = () => totpCode(base32(Buffer.from(TOTP_HEX, 'hex')));
@@ -138,7 +140,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(String(throttled[0]!.reason), /^too many wrong codes for this user; refused for 1[45] minutes$/);
   });
 
-  test('account page: a forged form changes nothing; once an app exists, a password-only session cannot change it', async () => {
+  it('account page: a forged form changes nothing; once an app exists, a password-only session cannot change it', async () => {
     const { client } = await passwordFirst('erin'); // no second factor: the default policy lets erin in with a password
     let page = await client.get('/account/passcodes');
     assert.match(visibleText(page.text), /You have no authenticator app set up\./);
@@ -162,7 +164,7 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(await latchOk(latch.env, ['passcodes', 'list', 'erin']), new RegExp(id));
   });
 
-  test('no code, secret or bypass code appears in the logs or, in clear, in the store files', async () => {
+  it('no code, secret or bypass code appears in the logs or, in clear, in the store files', async () => {
     const logs = JSON.stringify(latch.logs()) + latch.stderr();
     assert.ok(typed.length >= 10);
     // Bounded by non-digits: a code may by chance be part of a longer number such as a timestamp.

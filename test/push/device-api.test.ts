@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { TOTP, Secret } from 'otpauth';
 import { activationUrl, API, decisionString, HEADERS, parseActivationUrl } from '../../src/methods/push/protocol.ts';
 import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf, sign } from '../../src/authenticator/core/client.ts';
 import { HttpClient, txOf } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import path from 'node:path';
 import { hashPassword } from '../../src/directory/password-hash.ts';
 import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
-import { tempDir } from '../support/latch-process.ts';
+import { scratchDir } from '../support/temp.ts';
 import { activationLink, PASSWORD, skipOffer } from './helpers.ts';
 
 // The authenticator's API without a browser: what a forged, replayed or stale call gets, and that
@@ -32,10 +32,10 @@ describe('push device API', () => {
   let latch: InProcessLatch;
 
   before(async () => {
-    const dataDir = tempDir('latch-data-');
+    const dataDir = scratchDir('latch-data-');
     const hash = await hashPassword(PASSWORD);
     writeUsersFile(path.join(dataDir, 'users.yaml'), Object.fromEntries(['alice', 'bob'].map((name) => [name, { id: newUserId(), groups: [], password: hash, disabled: false }])));
-    latch = await startInProcess({ signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir);
+    latch = await startTestLatch({ config: { signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir });
   });
 
   after(async () => {
@@ -60,7 +60,7 @@ describe('push device API', () => {
     return { browser, page: sent, code, requestId: (tx!.tx.stepData as { requestId: string }).requestId };
   }
 
-  test('activation: a used link and a bad key are refused; a bad key does not use up the link', async () => {
+  it('activation: a used link and a bad key are refused; a bad key does not use up the link', async () => {
     const link = await activationLink(latch.url, 'bob');
     const { token } = parseActivationUrl(link);
     const badKey = { kty: 'EC' as const, crv: 'P-256' as const, x: 'A'.repeat(43), y: 'A'.repeat(43) };
@@ -74,7 +74,7 @@ describe('push device API', () => {
     assert.match(again.message, /already used or has expired/);
   });
 
-  test('a signed call sent twice, a stale timestamp, a wrong signature and no signature are refused', async () => {
+  it('a signed call sent twice, a stale timestamp, a wrong signature and no signature are refused', async () => {
     const { client } = await newDevice(latch.url, await linkFor('alice'));
     const headers = await client.signedHeaders('GET', API.requests, '');
     const first = await fetch(`${latch.url}${API.requests}`, { headers: { accept: 'application/json', ...headers } });
@@ -91,7 +91,7 @@ describe('push device API', () => {
     assert.equal(unsigned.status, 401);
   });
 
-  test('a decision signed by another key is refused and the push stays pending; then the right one works once', async () => {
+  it('a decision signed by another key is refused and the push stays pending; then the right one works once', async () => {
     const alice = await newDevice(latch.url, await linkFor('alice'));
     const { code, requestId, browser, page } = await pushFor('alice');
     // The call is alice's device, but the decision inside is signed by a key that is not hers.
@@ -111,7 +111,7 @@ describe('push device API', () => {
     assert.match(done.text, /Signed in as alice/);
   });
 
-  test('the wait endpoint answers only the browser that owns the sign-in', async () => {
+  it('the wait endpoint answers only the browser that owns the sign-in', async () => {
     await newDevice(latch.url, await linkFor('alice'));
     const { page } = await pushFor('alice');
     const stranger = new HttpClient(latch.url);
@@ -120,7 +120,7 @@ describe('push device API', () => {
     assert.equal((await res.json()).error, 'unknown_transaction');
   });
 
-  test('more pushes than the send limit are refused ("push bombing"), and none reaches the phone', async () => {
+  it('more pushes than the send limit are refused ("push bombing"), and none reaches the phone', async () => {
     const bobId = (await latch.services.directory.findUser('bob'))!.id;
     const device = (await latch.services.push.devices.forUser(bobId))!;
     const browser = new HttpClient(latch.url);
@@ -136,7 +136,7 @@ describe('push device API', () => {
     assert.equal((await latch.services.push.requests.pendingFor(device.id))?.id, ids[2], 'the last allowed push is still the one pending');
   });
 
-  test('passcodes from the authenticator: right code once, not twice, not another user\'s', async () => {
+  it('passcodes from the authenticator: right code once, not twice, not another user\'s', async () => {
     const { result } = await newDevice(latch.url, await linkFor('alice'));
     const userId = (await latch.services.directory.findUser('alice'))!.id;
     const bobId = (await latch.services.directory.findUser('bob'))!.id;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, sendPush, signedInAs } from './helpers.ts';
 
 // Getting a phone activated: inline during a sign-in when policy requires a second factor, and on
@@ -14,7 +15,7 @@ describe('inline activation when policy requires a second factor', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess({ config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } } });
+    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } } });
     await addUser(latch.env, 'frank', { displayName: 'Frank Test', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -24,7 +25,7 @@ describe('inline activation when policy requires a second factor', () => {
     await latch?.stop();
   });
 
-  test('the prompt shows a QR code and link; after activating, a verified push completes the sign-in', async () => {
+  it('the prompt shows a QR code and link; after activating, a verified push completes the sign-in', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await page.goto(`${latch.url}/account/sign-in`);
@@ -73,7 +74,7 @@ describe('phone sign-in on the account page', () => {
   before(async () => {
     // The account application does not ask for push, so a user with a phone can sign in there
     // with a password only: the case the replacement rule is about.
-    latch = await startLatchProcess({ config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } } });
+    latch = await startTestLatch({ run: 'process', config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } } });
     await addUser(latch.env, 'gina', { displayName: 'Gina Test', password: PASSWORD });
     await addUser(latch.env, 'hal', { displayName: 'Hal Test', password: PASSWORD });
   });
@@ -84,7 +85,7 @@ describe('phone sign-in on the account page', () => {
 
   const csrfOf = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)![1]!;
 
-  test('the account page shows a QR code and a one-time link; activating shows the device', async () => {
+  it('the account page shows a QR code and a one-time link; activating shows the device', async () => {
     const client = new HttpClient(latch.url);
     await client.signIn('gina', PASSWORD);
     const page = await client.get('/account/authenticator');
@@ -99,7 +100,7 @@ describe('phone sign-in on the account page', () => {
 
   });
 
-  test('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
+  it('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
     const client = new HttpClient(latch.url);
     const phone = new CliPhone();
     await phone.ok('activate', await activationLink(latch.url, 'hal', PASSWORD, client), '--name', 'Hal phone');

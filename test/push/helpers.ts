@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { toPasswordField } from '../support/chromium.ts';
 import { HttpClient, type Page as HttpPage } from '../support/http-client.ts';
-import { cleanEnv, REPO_ROOT, runCommand, tempDir, type CommandResult } from '../support/latch-process.ts';
+import { cleanEnv, REPO_ROOT, runCommand, type CommandResult } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // Shared by the push tests: the command-line authenticator as "the phone", an activation link
 // fetched the way a user gets one (account page after signing in), and the browser side steps.
@@ -12,7 +13,7 @@ export const PASSWORD = 'correct horse battery';
 const BIN = path.join(REPO_ROOT, 'bin', 'latch-authenticator.js');
 
 export class CliPhone {
-  readonly home = tempDir('latch-phone-');
+  readonly home = scratchDir('latch-phone-');
 
   run(...args: string[]): Promise<CommandResult> {
     return runCommand(process.execPath, [BIN, ...args], { env: cleanEnv({ LATCH_AUTHENTICATOR_HOME: this.home }) });

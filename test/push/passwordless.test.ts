@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, toPasswordField, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // Passwordless push: only from a browser that completed password + second factor for the user
@@ -19,7 +20,7 @@ describe('passwordless push', () => {
   const bobPhone = new CliPhone();
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     await addUser(latch.env, 'bob', { displayName: 'Bob Test', password: PASSWORD });
     await phone.ok('activate', await activationLink(latch.url, 'alice'), '--name', 'Pixel');
@@ -59,7 +60,7 @@ describe('passwordless push', () => {
 
   const lastSignIn = () => latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
 
-  test('a browser that is not known for the user gets no passwordless push, and cannot pick it', async () => {
+  it('a browser that is not known for the user gets no passwordless push, and cannot pick it', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await username(page);
@@ -75,7 +76,7 @@ describe('passwordless push', () => {
     assert.match(await phone.refused('pending'), /No sign-in request is waiting/);
   });
 
-  test('first passwordless push from a known browser is verified; trusted afterwards it skips the code; clearing the cookie ends it', async () => {
+  it('first passwordless push from a known browser is verified; trusted afterwards it skips the code; clearing the cookie ends it', async () => {
     await withContext(chrome, {}, async (context: BrowserContext) => {
       const page = await context.newPage();
       await fullSignIn(page);
@@ -120,7 +121,7 @@ describe('passwordless push', () => {
     });
   });
 
-  test('a fresh browser profile (private window) gets no passwordless push even after the user trusted another', async () => {
+  it('a fresh browser profile (private window) gets no passwordless push even after the user trusted another', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await username(page);
@@ -129,7 +130,7 @@ describe('passwordless push', () => {
     });
   });
 
-  test('a disabled account gets no passwordless push, even from a known browser', async () => {
+  it('a disabled account gets no passwordless push, even from a known browser', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await fullSignIn(page, { name: 'bob', display: 'Bob Test', phone: bobPhone });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { HttpClient, visibleText } from '../support/http-client.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, skipOffer } from './helpers.ts';
 
 // The Latch Authenticator also shows a passcode that works offline: at the second factor, a user
@@ -13,7 +14,7 @@ let latch: LatchProcess;
 const phone = new CliPhone();
 
 before(async () => {
-  latch = await startLatchProcess();
+  latch = await startTestLatch({ run: 'process' });
   await addUser(latch.env, 'olga', { displayName: 'Olga', password: PASSWORD });
   await phone.ok('activate', await activationLink(latch.url, 'olga'), '--name', 'olga phone');
 });
@@ -31,7 +32,7 @@ async function toPasscode(browser: HttpClient) {
   return passcode;
 }
 
-test("the phone's offline passcode completes the second factor, once", async () => {
+it("the phone's offline passcode completes the second factor, once", async () => {
   const code = /^(\d{6})\s/.exec(await phone.ok('code'))![1]!;
   const first = new HttpClient(latch.url);
   const done = await skipOffer(first, await first.submit(await toPasscode(first), { code }));
@@ -43,7 +44,7 @@ test("the phone's offline passcode completes the second factor, once", async () 
   assert.doesNotMatch(visibleText(reused.text), /Signed in as/);
 });
 
-test("the phone's passcode secret is not stored in clear", async () => {
+it("the phone's passcode secret is not stored in clear", async () => {
   const accounts = JSON.parse(readFileSync(path.join(phone.home, 'accounts.json'), 'utf8')) as { accounts?: Array<{ totpSecret: string }> } | Array<{ totpSecret: string }>;
   const list = Array.isArray(accounts) ? accounts : (accounts.accounts ?? []);
   const secret = list[0]?.totpSecret;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { openssl } from '../support/keys.ts';
-import { tempDir } from '../support/latch-process.ts';
+import { scratchDir } from '../support/temp.ts';
 
 // A local stand-in for a browser vendor's push service (this network reaches none of the real
 // ones): HTTPS on 127.0.0.1 with a certificate for 127.0.0.1 and STAND_IN_HOST, trusted by this
@@ -22,7 +22,7 @@ export interface PushServiceStandIn {
 }
 
 export async function startPushService(): Promise<PushServiceStandIn> {
-  const dir = tempDir('latch-push-service-');
+  const dir = scratchDir('latch-push-service-');
   const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=push stand-in',
     '-addext', `subjectAltName=IP:127.0.0.1,DNS:${STAND_IN_HOST}`, '-days', '1', '-keyout', keyFile, '-out', certFile]);

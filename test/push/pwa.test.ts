@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // The phone web app in one Chromium profile is the phone; another profile is the computer that
@@ -12,7 +13,7 @@ describe('Latch Authenticator phone web app', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startLatchProcess();
+    latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -22,7 +23,7 @@ describe('Latch Authenticator phone web app', () => {
     await latch?.stop();
   });
 
-  test('activate from the link, approve a verified push, then a passwordless push with the PIN', async () => {
+  it('activate from the link, approve a verified push, then a passwordless push with the PIN', async () => {
     const link = await activationLink(latch.url, 'alice');
     await withContext(chrome, { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true }, async (phoneContext) => {
       const phone = await phoneContext.newPage();
@@ -77,7 +78,7 @@ describe('Latch Authenticator phone web app', () => {
     });
   });
 
-  test('the app is installable: manifest, service worker and icon are served under its own policy', async () => {
+  it('the app is installable: manifest, service worker and icon are served under its own policy', async () => {
     const manifest = await fetch(`${latch.url}/authenticator/manifest.webmanifest`);
     assert.equal(manifest.status, 200);
     assert.match(manifest.headers.get('content-security-policy') ?? '', /manifest-src 'self'/);

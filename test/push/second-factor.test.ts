@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser, type Page } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { addUser, runLatch, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser, runLatch } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
 // Verified push as a second factor: Chromium signs in, the command-line authenticator is the phone.
@@ -16,7 +17,7 @@ describe('verified push as a second factor', () => {
   const phones: Record<string, CliPhone> = {};
 
   before(async () => {
-    latch = await startLatchProcess({ config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } } } });
+    latch = await startTestLatch({ run: 'process', config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } } } });
     const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
     // All users first: the users file is re-read when its mtime changes, which a coarse clock can miss.
     for (const name of names) await addUser(latch.env, name, { displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`, password: PASSWORD });
@@ -37,7 +38,7 @@ describe('verified push as a second factor', () => {
     assert.equal((await page.context().cookies()).some((c) => c.name === 'latch_session'), false, 'no session cookie');
   };
 
-  test('the right code typed on the phone signs the browser in, which continues by itself', async () => {
+  it('the right code typed on the phone signs the browser in, which continues by itself', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'alice');
@@ -55,7 +56,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('approving without the code is refused by the phone; a wrong code denies the sign-in', async () => {
+  it('approving without the code is refused by the phone; a wrong code denies the sign-in', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'alice');
@@ -74,7 +75,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('too many wrong codes stop pushes to that user', async () => {
+  it('too many wrong codes stop pushes to that user', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'dave');
@@ -91,7 +92,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('an approval replayed (the same request answered again) is refused', async () => {
+  it('an approval replayed (the same request answered again) is refused', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'bob');
@@ -104,7 +105,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('an approval from another user\'s device is refused and the request stays pending', async () => {
+  it('an approval from another user\'s device is refused and the request stays pending', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'alice');
@@ -118,7 +119,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('"report as fraud" ends the sign-in, is logged, and pauses push to that user', async () => {
+  it('"report as fraud" ends the sign-in, is logged, and pauses push to that user', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'carol');
@@ -141,7 +142,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('a plain deny shows the denial and lets the user send another push', async () => {
+  it('a plain deny shows the denial and lets the user send another push', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'alice');
@@ -156,7 +157,7 @@ describe('verified push as a second factor', () => {
     });
   });
 
-  test('a help-desk link re-activates on a new phone, which replaces the old device', async () => {
+  it('a help-desk link re-activates on a new phone, which replaces the old device', async () => {
     // With only her password, erin cannot reach her account page: the phone is asked for first.
     const passwordOnly = new HttpClient(latch.url);
     const pw = await passwordOnly.passwordPage('erin');
@@ -186,8 +187,8 @@ describe('verified push as a second factor', () => {
 });
 
 describe('an unanswered push expires', () => {
-  test('after the request lifetime the phone cannot approve it and the browser says so', async () => {
-    const latch = await startLatchProcess({ config: { push: { requestLifetime: '2s' } } });
+  it('after the request lifetime the phone cannot approve it and the browser says so', async () => {
+    const latch = await startTestLatch({ run: 'process', config: { push: { requestLifetime: '2s' } } });
     const chrome = await launchChromium();
     try {
       await addUser(latch.env, 'alice', { displayName: 'Alice Test', password: PASSWORD });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
-import { addUser, startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 import { activationLink, CliPhone, PASSWORD, passwordThenPush, sendPush, signedInAs } from './helpers.ts';
 
@@ -20,9 +21,9 @@ describe('push across two Latch nodes sharing Redis', () => {
   before(async () => {
     redis = await startRedis();
     const store = { type: 'redis', redis: { url: redis.url, keyPrefix: 'latch-push-test:' } };
-    a = await startLatchProcess({ config: { store } });
+    a = await startTestLatch({ run: 'process', config: { store } });
     await addUser(a.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-    b = await startLatchProcess({ config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
+    b = await startTestLatch({ run: 'process', config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
     // Activated through node B: the phone will only ever talk to B.
     await phone.ok('activate', await activationLink(b.url, 'alice'), '--name', 'Phone on B');
     chrome = await launchChromium();
@@ -35,7 +36,7 @@ describe('push across two Latch nodes sharing Redis', () => {
     await redis?.stop();
   });
 
-  test('a push sent on A wakes the phone waiting on B, and the approval on B wakes the browser waiting on A', async () => {
+  it('a push sent on A wakes the phone waiting on B, and the approval on B wakes the browser waiting on A', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, a.url, 'alice');

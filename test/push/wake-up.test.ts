@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { createPush } from '../../src/methods/push/push.ts';
 import type { PushRelay } from '../../src/methods/push/relay.ts';
 import { AuthLog } from '../../src/authn/auth-log.ts';
@@ -13,8 +13,9 @@ import { hashPassword } from '../../src/directory/password-hash.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { HttpClient } from '../support/http-client.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { addUser, startLatchProcess, tempDir } from '../support/latch-process.ts';
+import { addUser } from '../support/commands.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { activationLink, PASSWORD } from './helpers.ts';
 import { startPushService, STAND_IN_HOST, type PushServiceStandIn } from './push-service.ts';
 
@@ -32,12 +33,12 @@ describe('waking the phone', () => {
 
   before(async () => {
     pushService = await startPushService();
-    const dataDir = tempDir('latch-data-');
+    const dataDir = scratchDir('latch-data-');
     writeUsersFile(path.join(dataDir, 'users.yaml'), { alice: { id: newUserId(), groups: [], password: await hashPassword(PASSWORD), disabled: false } });
     // The stand-in's name resolves to its loopback address, and only this Latch may connect there:
     // the system's DNS does not know the name, so delivery shows Latch connects to the checked address.
     const network = { resolve: async (host: string) => (host === STAND_IN_HOST ? ['127.0.0.1'] : []), permits: (address: string) => address === '127.0.0.1' };
-    latch = await startInProcess({ push: { webPush: { allowedHosts: [STAND_IN_HOST] } } }, dataDir, { webPushNetwork: network });
+    latch = await startTestLatch({ config: { push: { webPush: { allowedHosts: [STAND_IN_HOST] } } }, dataDir, services: { webPushNetwork: network } });
   });
 
   after(async () => {
@@ -45,7 +46,7 @@ describe('waking the phone', () => {
     await latch?.stop();
   });
 
-  test('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
+  it('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
     const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'web phone', platform: 'web' });
@@ -79,7 +80,7 @@ describe('waking the phone', () => {
     assert.ok(message!.bytes > 0 && message!.bytes < 4096);
   });
 
-  test('a native device is woken through the relay; a relay that fails does not stop the push', async () => {
+  it('a native device is woken through the relay; a relay that fails does not stop the push', async () => {
     const calls: Parameters<PushRelay['wake']>[0][] = [];
     let failing = false;
     const relay: PushRelay = {
@@ -88,8 +89,8 @@ describe('waking the phone', () => {
         if (failing) throw new Error('relay unreachable');
       },
     };
-    const store = await openSqliteStore({ file: path.join(tempDir('latch-relay-'), 'store.sqlite') });
-    const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+    const store = await openSqliteStore({ file: path.join(scratchDir('latch-relay-'), 'store.sqlite') });
+    const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
     const log = createLogger('silent');
     const push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1), relay });
     try {
@@ -114,8 +115,8 @@ describe('waking the phone', () => {
 });
 
 describe('shutting down with phones waiting', () => {
-  test('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
-    const latch = await startLatchProcess();
+  it('SIGTERM answers the open long-polls at once instead of waiting for their timeout', async () => {
+    const latch = await startTestLatch({ run: 'process' });
     await addUser(latch.env, 'alice', { password: PASSWORD });
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;

@@ -3,7 +3,7 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { AuthLog } from '../../src/authn/auth-log.ts';
 import { createPush, type Push } from '../../src/methods/push/push.ts';
 import { activationUrl, parseActivationUrl } from '../../src/methods/push/protocol.ts';
@@ -13,8 +13,9 @@ import { hashPassword } from '../../src/directory/password-hash.ts';
 import { newUserId, writeUsersFile } from '../../src/directory/local-file.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { startInProcess, type InProcessLatch } from '../support/latch-in-process.ts';
-import { tempDir, writeConfig } from '../support/latch-process.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { writeConfig } from '../support/commands.ts';
+import { scratchDir } from '../support/temp.ts';
 import { PASSWORD } from './helpers.ts';
 import { startPushService, STAND_IN_HOST, type PushServiceStandIn } from './push-service.ts';
 
@@ -69,10 +70,10 @@ async function register(device: DeviceClient, endpoint: string): Promise<LatchAp
 }
 
 async function startLatch(config: Record<string, unknown> = {}): Promise<InProcessLatch> {
-  const dataDir = tempDir('latch-data-');
+  const dataDir = scratchDir('latch-data-');
   const hash = await hashPassword(PASSWORD);
   writeUsersFile(path.join(dataDir, 'users.yaml'), { mallory: { id: newUserId(), groups: [], password: hash, disabled: false } });
-  return startInProcess(config, dataDir, { webPushNetwork: testResolver(PUBLIC_ANSWERS) });
+  return startTestLatch({ config, dataDir, services: { webPushNetwork: testResolver(PUBLIC_ANSWERS) } });
 }
 
 describe('registering a Web Push endpoint', () => {
@@ -108,7 +109,7 @@ describe('registering a Web Push endpoint', () => {
     ['credentials in the URL', 'https://user:secret@fcm.googleapis.com/fcm/send/x'],
   ];
   for (const [what, endpoint] of refusedEndpoints) {
-    test(`refused, nothing stored: ${what}`, async () => {
+    it(`refused, nothing stored: ${what}`, async () => {
       const err = await register(device, endpoint);
       assert.ok(err, `${endpoint} was accepted`);
       assert.equal(err.status, 400);
@@ -118,7 +119,7 @@ describe('registering a Web Push endpoint', () => {
     });
   }
 
-  test('the public push services of the browsers are accepted and stored', async () => {
+  it('the public push services of the browsers are accepted and stored', async () => {
     for (const endpoint of ['https://updates.push.services.mozilla.com/wpush/v2/gAAAAA', 'https://fcm.googleapis.com/fcm/send/abc:def']) {
       assert.equal(await register(device, endpoint), undefined, endpoint);
       assert.equal((await stored())?.endpoint, endpoint);
@@ -127,7 +128,7 @@ describe('registering a Web Push endpoint', () => {
 });
 
 describe('push.webPush.allowedHosts', () => {
-  test('a configured name that resolves inside the network is still refused', async () => {
+  it('a configured name that resolves inside the network is still refused', async () => {
     const latch = await startLatch({ push: { webPush: { allowedHosts: ['localhost', 'notify.windows.com'] } } });
     try {
       const device = await newDevice(latch, 'mallory');
@@ -142,11 +143,11 @@ describe('push.webPush.allowedHosts', () => {
     }
   });
 
-  test('an IP address or a URL in the list is a configuration error that names the key', () => {
-    const file = writeConfig(tempDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
+  it('an IP address or a URL in the list is a configuration error that names the key', () => {
+    const file = writeConfig(scratchDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
     const err = (() => {
       try {
-        loadConfig({ file, env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+        loadConfig({ file, env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
       } catch (e) {
         return e;
       }
@@ -169,8 +170,8 @@ describe('sending Web Push to a stored endpoint', () => {
 
   before(async () => {
     service = await startPushService();
-    const store = await openSqliteStore({ file: path.join(tempDir('latch-web-push-'), 'store.sqlite') });
-    const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+    const store = await openSqliteStore({ file: path.join(scratchDir('latch-web-push-'), 'store.sqlite') });
+    const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
@@ -205,14 +206,14 @@ describe('sending Web Push to a stored endpoint', () => {
 
   const refusalLogged = (pattern: RegExp) => logs.some((l) => l.msg === 'Web Push not sent: the endpoint is not a public push service' && pattern.test(String(l.reason)));
 
-  test('an endpoint on loopback stored before the fix gets no connection, and the log says why', async () => {
+  it('an endpoint on loopback stored before the fix gets no connection, and the log says why', async () => {
     await pushTo(`https://127.0.0.1:${service.port}/wpush/stored-before`);
     assert.equal(await service.waitForMessages('/wpush/stored-before', 1500), 0, 'nothing reached the address inside');
     assert.ok(refusalLogged(/127\.0\.0\.1/), JSON.stringify(logs));
     assert.ok(!JSON.stringify(logs).includes('stored-before'), 'the endpoint path (a capability) is not logged');
   });
 
-  test('DNS rebinding: a name that now resolves to loopback gets no connection', async () => {
+  it('DNS rebinding: a name that now resolves to loopback gets no connection', async () => {
     standInAddress = '127.0.0.1';
     await pushTo(`https://${STAND_IN_HOST}:${service.port}/wpush/rebound`);
     assert.equal(await service.waitForMessages('/wpush/rebound', 1500), 0, 'nothing reached the address inside');

@@ -1,12 +1,11 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { makeTestKey } from '../support/saml-certs.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
-import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
-import { tempDir } from '../support/temp.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { xmlsecVerify } from '../support/xmlsec.ts';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
 import { parseRawQuery, verifyRedirectSignature } from '../../src/idp/saml/xml/redirect-signature.ts';
@@ -22,39 +21,36 @@ const spKey = makeTestKey('strict-sp');
 const SP = 'https://strict.sp.test/metadata';
 const OPEN_SP = 'https://open.sp.test/metadata';
 
-let temp: ReturnType<typeof tempDir>;
-let latch: LatchForSaml;
+let latch: InProcessLatch;
 let counter = 0;
 
 before(async () => {
-  temp = tempDir('latch-saml-endpoints-');
-  latch = await startLatchForSaml(temp.dir, [], {
+  latch = await startTestLatch({ host: 'localhost', config: { saml: {
     signMetadata: true,
     serviceProviders: {
       strict: { metadataXml: spMetadataXml({ entityId: SP, acs: ['https://strict.sp.test/acs'], sloUrl: 'https://strict.sp.test/slo', certificatePem: spKey.certificatePem, authnRequestsSigned: true }) },
       open: { metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }), defaultRelayState: '/start' },
     },
-  });
+  } } });
 });
 after(async () => {
   await latch?.stop();
-  temp?.cleanup();
 });
 
 function request(issuer: string, attrs: Record<string, string> = {}, inner = ''): { id: string; xml: string } {
   const id = attrs.ID ?? `_t${++counter}x${Date.now()}`;
-  const all = { Version: '2.0', IssueInstant: new Date().toISOString(), Destination: `${latch.baseUrl}/saml2/idp/sso`, ...attrs, ID: id };
+  const all = { Version: '2.0', IssueInstant: new Date().toISOString(), Destination: `${latch.url}/saml2/idp/sso`, ...attrs, ID: id };
   const a = Object.entries(all).map(([k, v]) => ` ${k}="${v}"`).join('');
   return { id, xml: `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}"${a}><saml:Issuer>${issuer}</saml:Issuer>${inner}</samlp:AuthnRequest>` };
 }
 const postSso = (xml: string, relayState?: string) =>
-  fetch(`${latch.baseUrl}/saml2/idp/sso`, {
+  fetch(`${latch.url}/saml2/idp/sso`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
     body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), ...(relayState ? { RelayState: relayState } : {}) }),
   });
-const getSso = (xml: string) => fetch(`${latch.baseUrl}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+const getSso = (xml: string) => fetch(`${latch.url}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, { redirect: 'manual', headers: { accept: 'text/html' } });
 
 async function errorPage(res: Response, pattern: RegExp) {
   const body = await res.text();
@@ -69,14 +65,14 @@ function postedResponse(body: string): { action: string; xml: string; relayState
   return { action, xml: Buffer.from(value, 'base64').toString('utf8'), ...(relayState !== undefined ? { relayState } : {}) };
 }
 
-test('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
-  const view = await fetch(`${latch.baseUrl}/saml2/idp/metadata`);
+it('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
+  const view = await fetch(`${latch.url}/saml2/idp/metadata`);
   assert.equal(view.headers.get('content-type'), 'application/samlmetadata+xml');
   assert.equal(view.headers.get('content-disposition'), null);
   const xml = await view.text();
-  const download = await fetch(`${latch.baseUrl}/saml2/idp/metadata?download=1`);
+  const download = await fetch(`${latch.url}/saml2/idp/metadata?download=1`);
   assert.match(download.headers.get('content-disposition') ?? '', /^attachment; filename="latch-idp-metadata.xml"/);
-  const cert = await fetch(`${latch.baseUrl}/saml2/idp/certificate`);
+  const cert = await fetch(`${latch.url}/saml2/idp/certificate`);
   assert.match(cert.headers.get('content-disposition') ?? '', /attachment; filename="latch-idp-signing.pem"/);
   const pem = await cert.text();
   const parsed = new X509Certificate(pem);
@@ -84,7 +80,7 @@ test('metadata for viewing and download, signed and verifiable; the certificate 
   xmlsecVerify(xml, pem, 'EntityDescriptor');
 });
 
-test('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and consume nothing', async () => {
+it('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and consume nothing', async () => {
   const good = request(SP, { AssertionConsumerServiceURL: 'https://strict.sp.test/acs' });
   const signed = signElement(good.xml, good.id, spKey, 'rsa-sha256');
   // Wrap the genuine signed request inside an evil one that asks for another ACS… (the SP's own ID reused)
@@ -103,7 +99,7 @@ test('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and con
   await errorPage(await postSso(signed), /already used/);
 });
 
-test('requests the SP should hear about are answered at its ACS with a signed status Response', async () => {
+it('requests the SP should hear about are answered at its ACS with a signed status Response', async () => {
   const passive = await postSso(request(OPEN_SP, { IsPassive: 'true' }).xml, 'rs-1');
   assert.equal(passive.status, 200);
   const answer = postedResponse(await passive.text());
@@ -111,7 +107,7 @@ test('requests the SP should hear about are answered at its ACS with a signed st
   assert.equal(answer.relayState, 'rs-1');
   assert.match(answer.xml, /status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"/);
   assert.doesNotMatch(answer.xml, /Assertion/);
-  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   xmlsecVerify(answer.xml, cert, 'Response');
 
   const policy = postedResponse(await (await postSso(request(OPEN_SP, {}, '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>').xml)).text());
@@ -121,19 +117,19 @@ test('requests the SP should hear about are answered at its ACS with a signed st
   assert.match(unsigned.xml, /RequestDenied/);
 });
 
-test('IdP-initiated sign-in: registered SPs only', async () => {
-  const unknown = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
+it('IdP-initiated sign-in: registered SPs only', async () => {
+  const unknown = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
   assert.equal(unknown.status, 404);
-  const start = await fetch(`${latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
+  const start = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
   assert.equal(start.status, 302);
   assert.match(start.headers.get('location') ?? '', /^\/login\?tx=/);
 });
 
-test('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
+it('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
   const id = `_lo${Date.now()}`;
   const logout = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
-    `Destination="${latch.baseUrl}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
-  const post = (xml: string) => fetch(`${latch.baseUrl}/saml2/idp/slo`, {
+    `Destination="${latch.url}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
+  const post = (xml: string) => fetch(`${latch.url}/saml2/idp/slo`, {
     method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
     body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'sp-state' }),
   });
@@ -144,7 +140,7 @@ test('SP-initiated logout over HTTP-POST: signed requests only, answered with a 
   const location = new URL(res.headers.get('location')!);
   assert.equal(`${location.origin}${location.pathname}`, 'https://strict.sp.test/slo');
   const query = parseRawQuery(location.search);
-  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   assert.equal(verifyRedirectSignature(query, 'SAMLResponse', { certificates: [cert] }), true);
   assert.equal(query.values.get('RelayState'), 'sp-state');
   const response = inflateRawSync(Buffer.from(query.values.get('SAMLResponse')!, 'base64')).toString('utf8');

@@ -1,9 +1,8 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { HttpClient, assertNoStackTrace, visibleText } from '../support/http-client.ts';
-import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
-import { tempDir } from '../support/temp.ts';
 
 // IdP-initiated sign-in (/saml2/idp/init) posts its RelayState to the SP, and SPs such as
 // Shibboleth send the browser there after the sign-in: an open redirect at the SP unless Latch
@@ -12,12 +11,10 @@ import { tempDir } from '../support/temp.ts';
 const WIKI = 'https://wiki.sp.test/metadata';
 const PLAIN = 'https://plain.sp.test/metadata';
 
-let temp: ReturnType<typeof tempDir>;
-let latch: LatchForSaml;
+let latch: InProcessLatch;
 
 before(async () => {
-  temp = tempDir('latch-saml-init-');
-  latch = await startLatchForSaml(temp.dir, [{ username: 'erin', password: 'relay-state-pass' }], {
+  latch = await startTestLatch({ host: 'localhost', users: [{ username: 'erin', password: 'relay-state-pass' }], config: { saml: {
     serviceProviders: {
       wiki: {
         metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.sp.test/acs'] }),
@@ -26,18 +23,17 @@ before(async () => {
       },
       plain: { metadataXml: spMetadataXml({ entityId: PLAIN, acs: ['https://plain.sp.test/acs'] }) },
     },
-  });
+  } } });
 });
 after(async () => {
   await latch?.stop();
-  temp?.cleanup();
 });
 
 const initPath = (sp: string, relayState?: string) =>
   `/saml2/idp/init?sp=${encodeURIComponent(sp)}${relayState === undefined ? '' : `&RelayState=${encodeURIComponent(relayState)}`}`;
 
 async function signedIn(): Promise<HttpClient> {
-  const browser = new HttpClient(latch.baseUrl);
+  const browser = new HttpClient(latch.url);
   const page = await browser.signIn('erin', 'relay-state-pass');
   assert.equal(page.status, 200);
   return browser;
@@ -66,10 +62,10 @@ const OFF_SITE = [
   'phish',
 ];
 
-test('a RelayState off the SP is refused with a clear page and no Response, signed in or not', async () => {
+it('a RelayState off the SP is refused with a clear page and no Response, signed in or not', async () => {
   const browser = await signedIn();
   for (const relayState of OFF_SITE) {
-    for (const client of [browser, new HttpClient(latch.baseUrl)]) {
+    for (const client of [browser, new HttpClient(latch.url)]) {
       const res = await client.request(initPath(WIKI, relayState));
       const body = await res.text();
       assert.equal(res.status, 400, `${relayState}: ${body}`);
@@ -81,7 +77,7 @@ test('a RelayState off the SP is refused with a clear page and no Response, sign
   }
 });
 
-test('an SP without relayStateOrigins takes relative paths only', async () => {
+it('an SP without relayStateOrigins takes relative paths only', async () => {
   const browser = await signedIn();
   const refused = await browser.request(initPath(PLAIN, 'https://plain.sp.test/deep'));
   assert.equal(refused.status, 400);
@@ -90,7 +86,7 @@ test('an SP without relayStateOrigins takes relative paths only', async () => {
   assert.deepEqual(postedTo(page.text), { action: 'https://plain.sp.test/acs', relayState: '/deep/link?x=1&y=2#top' });
 });
 
-test('a path on the SP, or a URL on an allowed origin, is posted to the SP as given', async () => {
+it('a path on the SP, or a URL on an allowed origin, is posted to the SP as given', async () => {
   const browser = await signedIn();
   const allowed = ['/wiki/Start?action=edit', 'https://wiki.sp.test/wiki/Start', 'https://docs.example.test:8443/guide', 'HTTPS://WIKI.SP.TEST/up'];
   for (const relayState of allowed) {
@@ -101,7 +97,7 @@ test('a path on the SP, or a URL on an allowed origin, is posted to the SP as gi
   // Without one, the SP's defaultRelayState.
   assert.equal(postedTo((await browser.get(initPath(WIKI))).text).relayState, '/home');
   // Before signing in, an allowed RelayState starts the sign-in as before.
-  const start = await new HttpClient(latch.baseUrl).request(initPath(WIKI, 'https://wiki.sp.test/x'));
+  const start = await new HttpClient(latch.url).request(initPath(WIKI, 'https://wiki.sp.test/x'));
   assert.equal(start.status, 302);
   assert.match(start.headers.get('location') ?? '', /^\/login\?tx=/);
 });

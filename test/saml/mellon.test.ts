@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { prepareMellonSp } from '../support/saml/mellon-sp.ts';
@@ -16,11 +16,11 @@ const interop = samlInterop({
   host: '127.0.0.1',
 });
 
-test('mod_auth_mellon: signed request, encrypted assertion, transient NameID, attributes, single logout', async () => {
+it('mod_auth_mellon: signed request, encrypted assertion, transient NameID, attributes, single logout', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/secure/whoami.txt`);
-  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`), interop.sp.logs());
+  assert.match(page.url(), new RegExp(`^${interop.latch.url}/login\\?tx=`), interop.sp.logs());
   await signInAtPrompt(page, 'carol', 'tr0ub4dor&3');
   await page.waitForURL(`${interop.sp.base}/secure/whoami.txt`, { timeout: 15_000 }).catch(async (err: Error) => {
     throw new Error(`${err.message}\n${page.url()}\n${await page.content()}\n${interop.sp.logs()}`);

@@ -1,11 +1,12 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
-import { startLatchProcess, tempDir, type LatchProcess } from '../support/latch-process.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
+import { scratchDir } from '../support/temp.ts';
 import { makeTestKey } from '../support/saml-certs.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import { makeTestCertificates } from '../support/test-ca.ts';
@@ -28,7 +29,7 @@ let caFile = '';
 let latch: LatchProcess | undefined;
 
 before(async () => {
-  const dir = tempDir('latch-md-https-');
+  const dir = scratchDir('latch-md-https-');
   const certs = await makeTestCertificates(dir);
   caFile = certs.caFile;
   const routes: Record<string, (res: http.ServerResponse) => void> = {
@@ -55,7 +56,7 @@ after(async () => {
 const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/PORT/g, '\\d+'));
 
 const start = (partner: Record<string, unknown>) =>
-  startLatchProcess({ env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
+  startTestLatch({ run: 'process', env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
 
 /** What Latch says when it refuses to start (and stops it, failing, if it starts). */
 async function startError(partner: Record<string, unknown>): Promise<string> {
@@ -69,20 +70,20 @@ async function startError(partner: Record<string, unknown>): Promise<string> {
   assert.fail('Latch started');
 }
 
-test('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
+it('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
   const message = await startError({ metadataUrl: `${httpsBase}/unsigned.xml`, metadataSigningCertificate: signer.certificatePem });
   assert.match(message, /Latch cannot start/);
   assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
     'is not signed, but metadataSigningCertificate is set'));
 });
 
-test('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
+it('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
   const message = await startError({ metadataUrl: `${httpsBase}/to-http` });
   assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
     '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)'));
 });
 
-test('signed metadata behind an https:// redirect registers the SP', async () => {
+it('signed metadata behind an https:// redirect registers the SP', async () => {
   latch = await start({ metadataUrl: `${httpsBase}/moved`, metadataSigningCertificate: signer.certificatePem });
   const request = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="_partner1" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${ENTITY}</saml:Issuer></samlp:AuthnRequest>`;

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { preparePysaml2Sp } from '../support/saml/pysaml2-sp.ts';
@@ -15,11 +15,11 @@ const interop = samlInterop({
   saml: (sp) => ({ serviceProviders: { onelogin: { metadataXml: sp.metadataXml, nameIdFormat: 'persistent' } } }),
 });
 
-test('python3-saml: signed request, persistent NameID, attributes and single logout', async () => {
+it('python3-saml: signed request, persistent NameID, attributes and single logout', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/login?relay=/reports`);
-  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`), interop.sp.output());
+  assert.match(page.url(), new RegExp(`^${interop.latch.url}/login\\?tx=`), interop.sp.output());
   await signInAtPrompt(page, 'dave', 'open sesame');
   const found = await page.waitForSelector('#result, #error', { timeout: 15_000 });
   const text = (await found.textContent()) ?? '';
@@ -28,7 +28,7 @@ test('python3-saml: signed request, persistent NameID, attributes and single log
   assert.equal(result.name_id_format, 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
   assert.match(String(result.name_id), /^[A-Za-z0-9_-]{43}$/);
   assert.notEqual(result.name_id, 'dave');
-  assert.equal(result.name_qualifier, `${interop.latch.baseUrl}/saml2/idp/metadata`);
+  assert.equal(result.name_qualifier, `${interop.latch.url}/saml2/idp/metadata`);
   assert.equal(result.sp_name_qualifier, interop.sp.entityId);
   assert.equal(result.relay_state, '/reports');
   assert.deepEqual((result.attributes as Record<string, string[]>)['urn:oid:0.9.2342.19200300.100.1.3'], ['dave@example.test']);
@@ -43,10 +43,10 @@ test('python3-saml: signed request, persistent NameID, attributes and single log
   await page.waitForSelector('#result');
   await page.goto(`${interop.sp.base}/whoami`);
   assert.equal(await page.textContent('#whoami'), result.name_id, 'the persistent NameID is stable');
-  await page.goto(`${interop.latch.baseUrl}/`);
+  await page.goto(`${interop.latch.url}/`);
   await page.click('form[action="/logout"] button');
   await page.waitForSelector('text=You have signed out', { timeout: 15_000 });
-  assert.ok(page.url().startsWith(`${interop.latch.baseUrl}/saml2/idp/slo?`), page.url());
+  assert.ok(page.url().startsWith(`${interop.latch.url}/saml2/idp/slo?`), page.url());
   await page.goto(`${interop.sp.base}/whoami`);
   assert.equal(await page.textContent('#whoami'), 'nobody', interop.sp.output());
   await context.close();

@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { after, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { readAuthnRequest, type IncomingRequest } from '../../src/idp/saml/authn-request.ts';
@@ -7,8 +7,9 @@ import type { ServiceProvider } from '../../src/idp/saml/registry.ts';
 import { readSpMessage } from '../../src/idp/saml/sp-message.ts';
 import { SamlError } from '../../src/idp/saml/status.ts';
 import { parseRawQuery } from '../../src/idp/saml/xml/redirect-signature.ts';
-import { startLatchProcess, type LatchProcess } from '../support/latch-process.ts';
+import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { MemoryStore } from '../support/memory-store.ts';
+import { note } from '../support/note.ts';
 import { testSp } from '../support/saml-fixtures.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 
@@ -131,7 +132,7 @@ for (const [name, { root, inner, reason }] of Object.entries(WORST)) {
   const xml = message(root, inner);
   for (const binding of ['POST', 'Redirect'] as const) {
     const title = `${name} (${root}, HTTP-${binding}, ${Math.round(xml.length / 1024)} KiB) is refused in under ${BUDGET_MS} ms`;
-    test(title, async (t) => {
+    it(title, async function () {
       const param = root === 'LogoutResponse' ? 'SAMLResponse' : 'SAMLRequest';
       const input = binding === 'POST' ? post(xml) : redirect(xml, param);
       const err = await read(root, input);
@@ -140,13 +141,13 @@ for (const [name, { root, inner, reason }] of Object.entries(WORST)) {
       assert.match(err.publicMessage, /could not be read|too large/);
       assert.match(err.detail, reason);
       const ms = await medianMs(() => read(root, input));
-      t.diagnostic(`median ${ms.toFixed(2)} ms of CPU`);
+      note(this, `median ${ms.toFixed(2)} ms of CPU`);
       assert.ok(ms < BUDGET_MS, `took ${ms.toFixed(1)} ms`);
     });
   }
 }
 
-test(`an HTTP-Redirect message that inflates to 50 MB is refused without inflating it, in under ${BUDGET_MS} ms`, async (t) => {
+it(`an HTTP-Redirect message that inflates to 50 MB is refused without inflating it, in under ${BUDGET_MS} ms`, async function () {
   const bomb = message('AuthnRequest', `<e>${' '.repeat(50 * 1024 * 1024)}</e>`);
   const input = redirect(bomb);
   assert.ok(input.message.length < 100 * 1024, 'the deflated message is small');
@@ -155,11 +156,11 @@ test(`an HTTP-Redirect message that inflates to 50 MB is refused without inflati
   assert.match(err.publicMessage, /too large/);
   assert.match(err.detail, new RegExp(`inflates to more than the limit of ${LIMIT} bytes`));
   const ms = await medianMs(() => read('AuthnRequest', input));
-  t.diagnostic(`median ${ms.toFixed(2)} ms of CPU`);
+  note(this, `median ${ms.toFixed(2)} ms of CPU`);
   assert.ok(ms < BUDGET_MS, `took ${ms.toFixed(1)} ms`);
 });
 
-test(`the costliest message that passes every count is read in under ${BUDGET_MS} ms`, async (t) => {
+it(`the costliest message that passes every count is read in under ${BUDGET_MS} ms`, async function () {
   // Just under each limit: 60 namespaces declared once, elements 20 deep with a prefixed attribute
   // and a reference each, up to the element limit.
   const declarations = Array.from({ length: 60 }, (_, i) => `xmlns:p${i}="urn:x:${i}"`).join(' ');
@@ -173,7 +174,7 @@ test(`the costliest message that passes every count is read in under ${BUDGET_MS
   const input = post(xml);
   assert.equal(await read('LogoutRequest', input), undefined, 'it is within the limits');
   const ms = await medianMs(() => read('LogoutRequest', input));
-  t.diagnostic(`median ${ms.toFixed(2)} ms of CPU`);
+  note(this, `median ${ms.toFixed(2)} ms of CPU`);
   assert.ok(ms < BUDGET_MS, `took ${ms.toFixed(1)} ms`);
 });
 
@@ -183,7 +184,7 @@ function sized(root: string, bytes: number): string {
   return message(root, `<e>${'x'.repeat(bytes - Buffer.byteLength(empty))}</e>`);
 }
 
-test('a message one byte over the limit is refused for its size; one of exactly the limit is read', async () => {
+it('a message one byte over the limit is refused for its size; one of exactly the limit is read', async () => {
   for (const input of [post(sized('AuthnRequest', LIMIT + 1)), redirect(sized('AuthnRequest', LIMIT + 1))]) {
     const over = await read('AuthnRequest', input);
     assert.ok(over instanceof SamlError && /too large/.test(over.publicMessage), String(over));
@@ -198,10 +199,10 @@ after(async () => {
   await latch?.stop();
 });
 
-test('/healthz stays fast while two clients loop the attack', async (t) => {
+it('/healthz stays fast while two clients loop the attack', async function () {
   const SP = 'https://cost.sp.test/metadata';
   const metadataXml = spMetadataXml({ entityId: SP, acs: ['https://cost.sp.test/acs'] });
-  latch = await startLatchProcess({ config: { saml: { serviceProviders: { cost: { metadataXml } } } } });
+  latch = await startTestLatch({ run: 'process', config: { saml: { serviceProviders: { cost: { metadataXml } } } } });
   // The largest that fits in server.maxBodyBytes (256 KiB of base64), and the worst under the
   // message limit.
   const attacks = [nestedNamespaces(180 * 1024), nestedNamespaces(LIMIT * 0.95)]
@@ -233,7 +234,7 @@ test('/healthz stays fast while two clients loop the attack', async (t) => {
   assert.ok(statuses.length >= 4, `the clients got answers: ${statuses.length}`);
   assert.ok(statuses.every((s) => s === 400 || s === 413), `every attack is refused: ${statuses.join(',')}`);
   const shown = latencies.map((l) => l.toFixed(0)).join(', ');
-  t.diagnostic(`${statuses.length} attacks refused; /healthz answered in ${shown} ms`);
+  note(this, `${statuses.length} attacks refused; /healthz answered in ${shown} ms`);
   // Median and 90th percentile: the machine is shared, so one sample may wait for another process.
   const sorted = latencies.sort((a, b) => a - b);
   assert.ok(sorted[4]! < 100 && sorted[8]! < 250, `/healthz took ${shown} ms`);

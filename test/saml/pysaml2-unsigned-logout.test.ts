@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
@@ -25,7 +25,7 @@ async function signedInAtSp(page: Page): Promise<void> {
   assert.equal(shown.id, 'result', `${shown.text}\n${interop.sp.output()}`);
 }
 
-test('pysaml2 without a signing key: unsigned single logout asks the user, and only their yes ends the session', async () => {
+it('pysaml2 without a signing key: unsigned single logout asks the user, and only their yes ends the session', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/login`);
@@ -35,7 +35,7 @@ test('pysaml2 without a signing key: unsigned single logout asks the user, and o
   // "Stay signed in": pysaml2 is told the logout failed, and Latch's session goes on.
   await page.goto(`${interop.sp.base}/logout`);
   await page.waitForSelector('text=Sign out of Latch?');
-  assert.ok(page.url().startsWith(`${interop.latch.baseUrl}/saml2/idp/slo/confirm?request=`), page.url());
+  assert.ok(page.url().startsWith(`${interop.latch.url}/saml2/idp/slo/confirm?request=`), page.url());
   assert.match((await page.textContent('main')) ?? '', /Team wiki asks to sign you out of Latch/);
   await page.click('button[value="stay"]');
   const declined = await spPage(page, '#logout, #error');

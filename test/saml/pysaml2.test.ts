@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { signInAtPrompt } from '../support/chromium.ts';
@@ -26,12 +26,12 @@ async function result(page: Page): Promise<Record<string, unknown>> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
+it('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and IdP-initiated sign-in through Chromium', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
 
   await page.goto(`${interop.sp.base}/login?relay=/dashboard`);
-  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
+  assert.match(page.url(), new RegExp(`^${interop.latch.url}/login\\?tx=`));
   await signIn(page);
   const first = await result(page);
   assert.equal(first.name_id, 'alice@example.test');
@@ -50,7 +50,7 @@ test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout a
 
   // ForceAuthn shows the prompt again.
   await page.goto(`${interop.sp.base}/login?force=1`);
-  await page.waitForURL(new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`));
+  await page.waitForURL(new RegExp(`^${interop.latch.url}/login\\?tx=`));
   await page.waitForSelector('#username, #password');
 
   // Single logout, started at the SP.
@@ -67,7 +67,7 @@ test('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout a
   assert.match((await refused.textContent()) ?? '', /NoPassive|Responder|status/i);
 
   // IdP-initiated (unsolicited) sign-in with a RelayState.
-  await page.goto(`${interop.latch.baseUrl}/saml2/idp/init?sp=${encodeURIComponent(interop.sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
+  await page.goto(`${interop.latch.url}/saml2/idp/init?sp=${encodeURIComponent(interop.sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
   await signIn(page);
   const unsolicited = await result(page);
   assert.equal(unsolicited.name_id, 'alice@example.test');

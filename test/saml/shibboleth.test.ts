@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { signInAtPrompt } from '../support/chromium.ts';
 import { prepareShibbolethSp } from '../support/saml/shibboleth-sp.ts';
@@ -13,11 +13,11 @@ const interop = samlInterop({
   saml: (sp) => ({ serviceProviders: { shibboleth: { metadataXml: sp.metadataXml, name: 'Shibboleth test SP', encryptAssertion: true, nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } } }),
 });
 
-test('Shibboleth SP: sign-in with an encrypted assertion, attributes, and single logout', async () => {
+it('Shibboleth SP: sign-in with an encrypted assertion, attributes, and single logout', async () => {
   const context = await interop.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${interop.sp.base}/Shibboleth.sso/Login?target=${encodeURIComponent(`${interop.sp.base}/Shibboleth.sso/Session`)}`);
-  assert.match(page.url(), new RegExp(`^${interop.latch.baseUrl}/login\\?tx=`), interop.sp.logs());
+  assert.match(page.url(), new RegExp(`^${interop.latch.url}/login\\?tx=`), interop.sp.logs());
   await signInAtPrompt(page, 'bob', 'battery staple');
   await page.waitForURL(`${interop.sp.base}/Shibboleth.sso/Session`, { timeout: 15_000 }).catch(async (err: Error) => {
     throw new Error(`${err.message}\n${page.url()}\n${await page.content()}\n${interop.sp.logs()}`);

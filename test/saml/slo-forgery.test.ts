@@ -1,13 +1,12 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { signElement } from '../../src/idp/saml/xml/sign.ts';
 import { parseRawQuery, verifyRedirectSignature } from '../../src/idp/saml/xml/redirect-signature.ts';
 import { HttpClient, hiddenValue, visibleText } from '../support/http-client.ts';
 import { makeTestKey } from '../support/saml-certs.ts';
-import { startLatchForSaml, type LatchForSaml } from '../support/saml/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
-import { tempDir } from '../support/temp.ts';
 
 // Logout forged from another site. An SP without a signing certificate may send unsigned
 // LogoutRequests, and the user's NameID is often just the username: a link on any page, with a
@@ -21,13 +20,11 @@ const NOSIG = 'https://nosig.sp.test/metadata';
 const SIGNED = 'https://signed.sp.test/metadata';
 const spKey = makeTestKey('signed-sp');
 
-let temp: ReturnType<typeof tempDir>;
-let latch: LatchForSaml;
+let latch: InProcessLatch;
 let counter = 0;
 
 before(async () => {
-  temp = tempDir('latch-saml-slo-');
-  latch = await startLatchForSaml(temp.dir, [{ username: 'victim', password: 'victim-password' }], {
+  latch = await startTestLatch({ host: 'localhost', users: [{ username: 'victim', password: 'victim-password' }], config: { saml: {
     serviceProviders: {
       nosig: { metadataXml: spMetadataXml({ entityId: NOSIG, acs: ['https://nosig.sp.test/acs'], sloUrl: 'https://nosig.sp.test/slo' }) },
       signed: {
@@ -36,11 +33,10 @@ before(async () => {
         }),
       },
     },
-  });
+  } } });
 });
 after(async () => {
   await latch?.stop();
-  temp?.cleanup();
 });
 
 interface SpSession {
@@ -50,11 +46,11 @@ interface SpSession {
 
 /** A browser signed in to Latch and, through SSO, to the SP; returns what the SP learned. */
 async function signedInAt(sp: string): Promise<{ browser: HttpClient; at: SpSession }> {
-  const browser = new HttpClient(latch.baseUrl);
+  const browser = new HttpClient(latch.url);
   await browser.signIn('victim', 'victim-password');
   const id = `_authn${++counter}`;
   const request = `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" ` +
-    `IssueInstant="${new Date().toISOString()}" Destination="${latch.baseUrl}/saml2/idp/sso"><saml:Issuer>${sp}</saml:Issuer>` +
+    `IssueInstant="${new Date().toISOString()}" Destination="${latch.url}/saml2/idp/sso"><saml:Issuer>${sp}</saml:Issuer>` +
     `</samlp:AuthnRequest>`;
   const xml = sp === SIGNED ? signElement(request, id, spKey, 'rsa-sha256') : request;
   const page = await browser.post('/saml2/idp/sso', { SAMLRequest: Buffer.from(xml).toString('base64') });
@@ -80,9 +76,9 @@ const redirectLink = (xml: string, relayState = 'sp-state') =>
 async function visit(browser: HttpClient, path: string): Promise<{ status: number; text: string; leftTo?: URL }> {
   let res = await browser.request(path);
   for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
-    const next = new URL(res.headers.get('location')!, latch.baseUrl);
+    const next = new URL(res.headers.get('location')!, latch.url);
     await res.arrayBuffer();
-    if (next.origin !== latch.baseUrl) return { status: res.status, text: '', leftTo: next };
+    if (next.origin !== latch.url) return { status: res.status, text: '', leftTo: next };
     res = await browser.request(next.pathname + next.search);
   }
   return { status: res.status, text: await res.text() };
@@ -91,7 +87,7 @@ async function visit(browser: HttpClient, path: string): Promise<{ status: numbe
 /** The LogoutResponse Latch sent the browser to the SP with, signature checked. */
 async function logoutResponseAt(url: URL): Promise<{ inResponseTo: string; status: string; relayState: string | undefined }> {
   const query = parseRawQuery(url.search);
-  const cert = await (await fetch(`${latch.baseUrl}/saml2/idp/certificate`)).text();
+  const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   assert.equal(verifyRedirectSignature(query, 'SAMLResponse', { certificates: [cert] }), true);
   const xml = inflateRawSync(Buffer.from(query.values.get('SAMLResponse')!, 'base64')).toString('utf8');
   return {
@@ -116,7 +112,7 @@ async function stillSignedIn(browser: HttpClient): Promise<boolean> {
   return /Signed in as victim/.test(visibleText((await browser.get('/')).text));
 }
 
-test('a forged logout link with a guessed NameID and no or a wrong SessionIndex leaves the session alive', async () => {
+it('a forged logout link with a guessed NameID and no or a wrong SessionIndex leaves the session alive', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   for (const sessionIndex of [undefined, '_guessed', `${at.sessionIndex}x`]) {
     const forged = logoutRequest(NOSIG, at.nameId, sessionIndex);
@@ -130,7 +126,7 @@ test('a forged logout link with a guessed NameID and no or a wrong SessionIndex 
   }
 });
 
-test('a forged link with the right NameID and SessionIndex only shows a confirmation, whose form cannot be forged', async () => {
+it('a forged link with the right NameID and SessionIndex only shows a confirmation, whose form cannot be forged', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const forged = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(forged.xml));
@@ -146,11 +142,11 @@ test('a forged link with the right NameID and SessionIndex only shows a confirma
   assert.ok(await stillSignedIn(browser));
 });
 
-test('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends nothing; the browser is asked on Latch', async () => {
+it('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends nothing; the browser is asked on Latch', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const posted = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   // What an auto-submitting form on another site sends: SameSite=Lax keeps the session cookie back.
-  const res = await fetch(`${latch.baseUrl}/saml2/idp/slo`, {
+  const res = await fetch(`${latch.url}/saml2/idp/slo`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
@@ -164,7 +160,7 @@ test('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends
   assert.ok(await stillSignedIn(browser));
 });
 
-test('the user who declines stays signed in, and the SP hears so', async () => {
+it('the user who declines stays signed in, and the SP hears so', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const request = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(request.xml));
@@ -175,7 +171,7 @@ test('the user who declines stays signed in, and the SP hears so', async () => {
   assert.ok(await stillSignedIn(browser));
 });
 
-test('the user who confirms is signed out, and the SP gets its signed LogoutResponse', async () => {
+it('the user who confirms is signed out, and the SP gets its signed LogoutResponse', async () => {
   const { browser, at } = await signedInAt(NOSIG);
   const request = logoutRequest(NOSIG, at.nameId, at.sessionIndex);
   const page = await visit(browser, redirectLink(request.xml, 'sp-relay'));
@@ -191,7 +187,7 @@ test('the user who confirms is signed out, and the SP gets its signed LogoutResp
   assert.match(visibleText(await used.text()), /This logout request has expired or was already answered/);
 });
 
-test('a signed LogoutRequest still ends the session at once, as before', async () => {
+it('a signed LogoutRequest still ends the session at once, as before', async () => {
   const { browser, at } = await signedInAt(SIGNED);
   const request = logoutRequest(SIGNED, at.nameId, at.sessionIndex);
   const res = await browser.request('/saml2/idp/slo', {

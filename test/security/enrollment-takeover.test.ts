@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { activationUrl } from '../../src/methods/push/protocol.ts';
 import { HttpClient, hiddenValue, visibleText, type Page } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
@@ -7,7 +7,7 @@ import { spMetadataXml } from '../support/sp-metadata.ts';
 import { CliPhone } from '../push/helpers.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // Issue #11, item 1: an attacker who knows a password must not enroll a factor of their own on an
 // account that already has one. Applications here narrow the second factors they accept and
@@ -20,14 +20,15 @@ const SP = (name: string) => `https://${name}.sp.test/metadata`;
 const REQUIRE = { newUser: 'require-enrollment', passwordless: [] };
 const OIDC_SECRET = 'a-client-secret-that-is-long-enough-0123456789';
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 
 function serviceProvider(name: string, display: string, secondFactors: string[]) {
   return { metadataXml: spMetadataXml({ entityId: SP(name), acs: [`https://${name}.sp.test/acs`] }), name: display, policy: { ...REQUIRE, secondFactors } };
 }
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'pia', id: 'id-pia', password: PASSWORD },
       { username: 'rex', id: 'id-rex', password: PASSWORD },
@@ -89,26 +90,26 @@ async function lastDecision(): Promise<string> {
   return (await latch.authReasons())[0] ?? '';
 }
 
-test('a password alone does not enroll a security key where the application accepts only WebAuthn and the user has another factor', async () => {
+it('a password alone does not enroll a security key where the application accepts only WebAuthn and the user has another factor', async () => {
   const page = await afterPassword(new HttpClient(latch.url), 'vpn', 'pia');
   assertRefused(page, /VPN accepts only a security key or this device as a second factor, and you have none set up\./);
   assert.deepEqual(await latch.credentialsOf('id-pia'), [], 'no credential was stored');
   assert.match(await lastDecision(), /none of which policy allows here \(secondFactors: webauthn; default <- application https:\/\/vpn\.sp\.test\/metadata\); not enrolling another/);
 });
 
-test('nor a phone where the application accepts only push', async () => {
+it('nor a phone where the application accepts only push', async () => {
   const page = await afterPassword(new HttpClient(latch.url), 'phones', 'pia');
   assertRefused(page, /Phone portal accepts only the Latch Authenticator as a second factor/);
   assert.equal(await latch.services.push.devices.forUser('id-pia'), undefined);
 });
 
-test('nor an authenticator app where the application accepts only passcodes and the user has a security key', async () => {
+it('nor an authenticator app where the application accepts only passcodes and the user has a security key', async () => {
   const page = await afterPassword(new HttpClient(latch.url), 'codes', 'rex');
   assertRefused(page, /Code portal accepts only an authenticator app or hardware token as a second factor/);
   assert.equal(await latch.services.passcodes.credentials.hasAny('id-rex'), false);
 });
 
-test('the OIDC interaction path refuses the same way', async () => {
+it('the OIDC interaction path refuses the same way', async () => {
   const browser = new HttpClient(latch.url);
   const query = new URLSearchParams({
     client_id: 'keys-only', response_type: 'code', redirect_uri: 'https://keys.test/cb', scope: 'openid',
@@ -121,13 +122,13 @@ test('the OIDC interaction path refuses the same way', async () => {
   assert.deepEqual(await latch.credentialsOf('id-pia'), []);
 });
 
-test('a user with no factor at all still enrolls inline', async () => {
+it('a user with no factor at all still enrolls inline', async () => {
   const page = await afterPassword(new HttpClient(latch.url), 'vpn', 'quinn');
   assert.equal(page.status, 200);
   assert.match(visibleText(page.text), /Set up a security key or this device/);
 });
 
-test('an activation link from an inline enrollment stops working once the user has another factor', async () => {
+it('an activation link from an inline enrollment stops working once the user has another factor', async () => {
   const attacker = new HttpClient(latch.url);
   const page = await afterPassword(attacker, 'phones', 'una');
   const link = /id="activation-link" type="text" readonly value="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { activationUrl } from '../../src/methods/push/protocol.ts';
 import { sidOf } from '../../src/idp/signin/session.ts';
 import { HttpClient, hiddenValue, isPasskeyPage, visibleText, type Page } from '../support/http-client.ts';
@@ -7,17 +7,18 @@ import { pageOptions } from '../support/soft-authenticator.ts';
 import { CliPhone, skipOffer } from '../push/helpers.ts';
 import { authenticators } from '../webauthn/http-steps.ts';
 import { PASSWORD } from '../webauthn/browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from '../webauthn/latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 
 // Issue #11, item 2: every step decides with the policy of the user it is about. After the
 // username page only the typed login is known, so passwordless push must look up the user's
 // groups itself; and the account pages do not let a user activate what their policy forbids.
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 const phones = { gus: new CliPhone(), gail: new CliPhone() };
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [
       { username: 'gus', id: 'id-gus', password: PASSWORD, groups: ['no-passwordless'] },
       { username: 'gail', id: 'id-gail', password: PASSWORD },
@@ -57,7 +58,7 @@ async function afterUsername(browser: HttpClient, name: string): Promise<Page> {
   return browser.submit(await browser.startSignIn(), { username: name });
 }
 
-test('a group without passwordless does not get passwordless push, even from a browser known for the user', async () => {
+it('a group without passwordless does not get passwordless push, even from a browser known for the user', async () => {
   const gus = new HttpClient(latch.url);
   await passwordAndPush(gus, 'gus');
   const first = await afterUsername(gus, 'gus');
@@ -76,7 +77,7 @@ test('a group without passwordless does not get passwordless push, even from a b
   assert.match((await afterUsername(gail, 'gail')).text, /Approve on your phone/);
 });
 
-test('the account pages do not let a user add what their policy forbids, and say why', async () => {
+it('the account pages do not let a user add what their policy forbids, and say why', async () => {
   const cora = new HttpClient(latch.url);
   await cora.signIn('cora', PASSWORD);
 

@@ -1,20 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import net from 'node:net';
 
-// Small helpers for the directory servers the tests start: free ports, readiness polling, and a
+// Small helpers for the directory servers the tests start: readiness polling, and a
 // daemon in its own process group that is always stopped (also when the test process exits).
-
-/** A port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portInUse(port: number): Promise<boolean> {

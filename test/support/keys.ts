@@ -1,15 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
 import type { LatchConfig } from '../../src/config/schema.ts';
+import { scratchDir } from './temp.ts';
 
-/** A fresh temp directory removed after the test, also when it fails. */
-export function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'latch-keys-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+/** A fresh temp directory, removed when the test process exits (also when a test fails). */
+export function tempDir(): string {
+  return scratchDir('latch-keys-');
 }
 
 /** keys config as loadConfig() returns it: an absolute dir, lifetime in ms. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
-import { runLatch, type CommandResult } from './latch-process.ts';
+import { runLatch, type CommandResult } from './commands.ts';
 
 // Codes as an authenticator app or token computes them (otpauth directly, not Latch's wrapper),
 // and the `latch` commands of second factors.

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.ts';
 
 // Starts a real redis-server on 127.0.0.1 for tests, with its data in a temp dir and every write
 // fsync'ed to the append-only file, so a SIGKILLed server restarted on the same dir keeps it all.
@@ -143,15 +144,6 @@ async function claimAllSlots(port: number): Promise<void> {
 function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   ownedDirs.delete(dir);
-}
-
-/** A port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Sends PING until the server answers (it answers -LOADING while still reading its AOF). */

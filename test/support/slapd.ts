@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { escapeDnValue } from '../../src/ldap/escape.ts';
-import { freePort, portInUse, startDaemon, waitFor, type Daemon } from './daemon.ts';
+import { portInUse, startDaemon, waitFor, type Daemon } from './daemon.ts';
+import { freePort } from './free-port.ts';
 import { makeTestCertificates, type TestCertificates } from './test-ca.ts';
 
 // OpenLDAP slapd on free loopback ports for the tests: a temp slapd.conf, an mdb database loaded

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { HttpClient, type Page } from '../support/http-client.ts';
 import { pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
 import { alert, enrollKeyAndPasskey, heading, signedIn } from './http-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 
 // The page after the username must not tell anyone whether that account has passkeys, nor
 // carry their credential ids: an attacker types names and compares pages. The page for an account
 // with passkeys, one without and one that does not exist is the same, and so is what follows when
 // "Use passkey" brings nothing or somebody else's passkey.
 
-const user = (username: string): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups: [] });
+const user = (username: string): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups: [] });
 // alice and dave have passkeys (dave plays the attacker with his own); bob has none; nobody does not exist.
 const USERS = [user('alice'), user('bob'), user('dave')];
 const NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
@@ -26,13 +26,13 @@ function normalised(page: Page, username: string): string {
 }
 
 describe('the passkey page does not tell which accounts have passkeys', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let alice: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let dave: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let credentialIds: string[];
 
   before(async () => {
-    latch = await startWebAuthnLatch({ users: USERS, config: { policy: { default: { newUser: 'require-enrollment' } } } });
+    latch = await startTestLatch({ host: 'localhost', users: USERS, config: { policy: { default: { newUser: 'require-enrollment' } } } });
     alice = await enrollKeyAndPasskey(latch.url, 'alice');
     dave = await enrollKeyAndPasskey(latch.url, 'dave');
     credentialIds = [...(await latch.credentialsOf('id-alice')), ...(await latch.credentialsOf('id-dave'))].map((c) => c.id);
@@ -50,7 +50,7 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     return { browser, page };
   }
 
-  test('with passkeys, without, and no such account: the same page, with no credential id in it', async () => {
+  it('with passkeys, without, and no such account: the same page, with no credential id in it', async () => {
     // Timing: the page is built without asking the directory or the credential store about the account.
     const { directory } = latch.services;
     const { credentials } = latch.services.webauthn.ceremonies;
@@ -76,7 +76,7 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     assert.equal(alike('nobody'), alike('alice'), 'an unknown username gets the same page');
   });
 
-  test('"Use passkey" that brings nothing leads every account to the password with the same message', async () => {
+  it('"Use passkey" that brings nothing leads every account to the password with the same message', async () => {
     const next = new Map<string, string>();
     for (const username of ['alice', 'bob', 'nobody']) {
       const { browser, page } = await pageAfterUsername(username);
@@ -89,7 +89,7 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     assert.equal(next.get('nobody'), next.get('alice'));
   });
 
-  test("dave's passkey on the page of alice, bob or nobody is refused the same way; the password follows", async () => {
+  it("dave's passkey on the page of alice, bob or nobody is refused the same way; the password follows", async () => {
     const counter = async () => (await latch.credentialsOf('id-dave')).find((c) => c.passwordless)!.counter;
     const next = new Map<string, string>();
     for (const username of ['alice', 'bob', 'nobody']) {
@@ -110,7 +110,7 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     assert.match(reasons, /no account named "nobody"/);
   });
 
-  test("alice's own passkey signs her in from the same page; the password still works after a refused passkey", async () => {
+  it("alice's own passkey signs her in from the same page; the password still works after a refused passkey", async () => {
     const { browser, page } = await pageAfterUsername('alice');
     const done = await browser.submit(page, { webauthn_response: JSON.stringify(alice.device.assert(pageOptions(page.text))) });
     assert.equal(heading(done), 'Signed in as alice');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
 import { PASSWORD, alertText, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
 // A person in real Chromium with virtual authenticators (CTAP2; "internal" with user verification
@@ -12,20 +12,21 @@ import { addAuthenticator } from './virtual-authenticator.ts';
 // by username or from autofill, skip the offer, fall back to the password, policy that allows only
 // platform authenticators, remembered devices, and what an OIDC application receives.
 
-const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim'].map((name) =>
   user(name, name === 'carol' ? ['platform-only'] : name === 'erin' ? ['remember-everywhere'] : []),
 );
 
 describe('passkeys and security keys in Chromium', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let chrome: Browser;
   let rp: RpServer;
   let wiki: client.Configuration;
 
   before(async () => {
     rp = await startRpServer();
-    latch = await startWebAuthnLatch({
+    latch = await startTestLatch({
+      host: 'localhost',
       users: USERS,
       config: {
         policy: {
@@ -48,7 +49,7 @@ describe('passkeys and security keys in Chromium', () => {
     await rp?.stop();
   });
 
-  test('a new user enrolls a security key after the password, then registers a passkey on this device', async () => {
+  it('a new user enrolls a security key after the password, then registers a passkey on this device', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'alice');
@@ -64,7 +65,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('sign in with a passkey after typing the username: one gesture, no password, no second factor', async () => {
+  it('sign in with a passkey after typing the username: one gesture, no password, no second factor', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'bob');
@@ -85,7 +86,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test("the passkey page of an account without passkeys looks the same; another account's passkey is refused there", async () => {
+  it("the passkey page of an account without passkeys looks the same; another account's passkey is refused there", async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'kim');
@@ -108,7 +109,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('sign in by picking a passkey from autofill, without typing anything', async () => {
+  it('sign in by picking a passkey from autofill, without typing anything', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await enrollKeyThenPasskey(page, latch.url, 'grace');
@@ -123,7 +124,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('"Skip for now" hides the offer in this browser for a week, and another browser is offered it again', async () => {
+  it('"Skip for now" hides the offer in this browser for a week, and another browser is offered it again', async () => {
     const key = await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const key = await addAuthenticator(page, 'roaming');
@@ -159,7 +160,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('"Use your password instead" on the passkey page falls back to the password and a second factor', async () => {
+  it('"Use your password instead" on the passkey page falls back to the password and a second factor', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'heidi');
@@ -178,7 +179,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('platform-only policy: a security-key passkey does not count for the offer and is ignored at sign-in (password + key instead)', async () => {
+  it('platform-only policy: a security-key passkey does not count for the offer and is ignored at sign-in (password + key instead)', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       // A security key with a PIN: enrolling it as the second factor makes a (roaming) passkey.
@@ -214,7 +215,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('remembered device for one application: the account skips the second factor, the wiki still asks', async () => {
+  it('remembered device for one application: the account skips the second factor, the wiki still asks', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const key = await addAuthenticator(page, 'roaming');
@@ -239,7 +240,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('remembered device for all applications: after confirming for the account, the wiki does not ask either', async () => {
+  it('remembered device for all applications: after confirming for the account, the wiki does not ask either', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await addAuthenticator(page, 'roaming');
@@ -255,7 +256,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  test('a passkey sign-in reaches the OIDC application as amr swk + user + mfa, acr passwordless', async () => {
+  it('a passkey sign-in reaches the OIDC application as amr swk + user + mfa, acr passwordless', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await enrollKeyThenPasskey(page, latch.url, 'ivan');

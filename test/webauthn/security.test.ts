@@ -1,28 +1,29 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { HttpClient, hiddenValue } from '../support/http-client.ts';
 import { SoftAuthenticator, pageOptions } from '../support/soft-authenticator.ts';
 import { PASSWORD } from './browser-steps.ts';
 import { alert, authenticators, enrollKeyAndPasskey, heading, passkeyPage, passwordPage, signedIn } from './http-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch, type WebAuthnTestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 
 // Attacks on Latch's WebAuthn, with a software authenticator over HTTP. Each one checks what the
 // user is told and that nothing changed: no session, no credential added, sign counter unchanged.
 
 const CHALLENGE_LIFETIME_MS = 1500;
-const user = (username: string, groups: string[] = []): WebAuthnTestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, groups });
 const USERS = [user('alice'), user('bob'), user('carol', ['platform-only']), user('dave'), user('erin')];
 // Every refusal on the passkey page reads the same (whose passkeys exist is nobody's business);
 // the authentication log says what was wrong.
 const NOT_ACCEPTED = 'No passkey was accepted. Use another way to sign in.';
 
 describe('WebAuthn security', () => {
-  let latch: WebAuthnLatch;
+  let latch: InProcessLatch;
   let origin: string;
 
   before(async () => {
-    latch = await startWebAuthnLatch({
+    latch = await startTestLatch({
+      host: 'localhost',
       users: USERS,
       config: {
         webauthn: { timeout: '1s', challengeLifetime: `${CHALLENGE_LIFETIME_MS}ms`, signCounterRegression: 'refuse' },
@@ -51,7 +52,7 @@ describe('WebAuthn security', () => {
   let alice: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
   let bob: Awaited<ReturnType<typeof enrollKeyAndPasskey>>;
 
-  test('a passkey signs in by username over HTTP, and the counter follows', async () => {
+  it('a passkey signs in by username over HTTP, and the counter follows', async () => {
     alice = await enrollKeyAndPasskey(latch.url, 'alice');
     bob = await enrollKeyAndPasskey(latch.url, 'bob');
     const page = await passkeyPage(alice.browser, 'alice');
@@ -61,7 +62,7 @@ describe('WebAuthn security', () => {
     assert.equal(await counterOf('id-alice'), 1);
   });
 
-  test('a challenge is single use: a replayed assertion is refused in a new sign-in', async () => {
+  it('a challenge is single use: a replayed assertion is refused in a new sign-in', async () => {
     const first = new HttpClient(latch.url);
     const page = await passkeyPage(first, 'alice');
     const response = alice.device.assert(pageOptions(page.text));
@@ -71,7 +72,7 @@ describe('WebAuthn security', () => {
     await assertRefused(attacker, await passkeyPage(attacker, 'alice'), response, /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
-  test('a challenge expires: an assertion made after its lifetime is refused', async () => {
+  it('a challenge expires: an assertion made after its lifetime is refused', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -79,7 +80,7 @@ describe('WebAuthn security', () => {
     await assertRefused(browser, page, alice.device.assert(pageOptions(page.text)), /challenge unknown, expired, already used/, 'id-alice', counter);
   });
 
-  test('origin and RP id are checked', async () => {
+  it('origin and RP id are checked', async () => {
     for (const overrides of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }]) {
       const browser = new HttpClient(latch.url);
       const page = await passkeyPage(browser, 'alice');
@@ -92,7 +93,7 @@ describe('WebAuthn security', () => {
     assert.match(reasons, /RP ID/i);
   });
 
-  test('user verification is required for a passwordless sign-in', async () => {
+  it('user verification is required for a passwordless sign-in', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -100,7 +101,7 @@ describe('WebAuthn security', () => {
     alice.device.credentials[0]!.counter = counter;
   });
 
-  test('the user handle must match the account (and must be there)', async () => {
+  it('the user handle must match the account (and must be there)', async () => {
     const bobHandle = bob.device.credentials[0]!.userHandle;
     for (const userHandle of [bobHandle, null]) {
       const browser = new HttpClient(latch.url);
@@ -114,7 +115,7 @@ describe('WebAuthn security', () => {
     assert.match(reasons, /no user handle/);
   });
 
-  test("another user's credential is refused during alice's sign-in (passkey and second factor)", async () => {
+  it("another user's credential is refused during alice's sign-in (passkey and second factor)", async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const bobCounter = await counterOf('id-bob');
@@ -129,7 +130,7 @@ describe('WebAuthn security', () => {
     assert.equal(signedIn(second), false);
   });
 
-  test('a credential id alone signs nobody in', async () => {
+  it('a credential id alone signs nobody in', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -144,7 +145,7 @@ describe('WebAuthn security', () => {
     await assertRefused(bare, other, { id, rawId: id, type: 'public-key', response: {}, clientExtensionResults: {} }, /malformed authentication response/, 'id-alice', counter);
   });
 
-  test('a sign counter that goes backwards is logged and, with signCounterRegression: refuse, refused', async () => {
+  it('a sign counter that goes backwards is logged and, with signCounterRegression: refuse, refused', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const counter = await counterOf('id-alice');
@@ -153,7 +154,7 @@ describe('WebAuthn security', () => {
     alice.device.credentials[0]!.counter = counter;
   });
 
-  test('platform-only policy: a roaming passkey is refused at registration and, from autofill, at sign-in', async () => {
+  it('platform-only policy: a roaming passkey is refused at registration and, from autofill, at sign-in', async () => {
     const soft = authenticators(origin);
     const roamingPasskey = new SoftAuthenticator({ origin, kind: 'roaming', userVerification: true, residentKeys: true });
     const browser = new HttpClient(latch.url);
@@ -187,7 +188,7 @@ describe('WebAuthn security', () => {
     assert.doesNotMatch(after.text, /data-ceremony="autofill"/, 'autofill is not offered again after a refusal');
   });
 
-  test('a disabled account cannot sign in with its passkey', async () => {
+  it('a disabled account cannot sign in with its passkey', async () => {
     const dave = await enrollKeyAndPasskey(latch.url, 'dave');
     await latch.setUsers(USERS.map((u) => (u.username === 'dave' ? { ...u, disabled: true } : u)));
     try {
@@ -202,7 +203,7 @@ describe('WebAuthn security', () => {
     }
   });
 
-  test('a browser without WebAuthn is sent on to the password', async () => {
+  it('a browser without WebAuthn is sent on to the password', async () => {
     const browser = new HttpClient(latch.url);
     const page = await passkeyPage(browser, 'alice');
     const after = await browser.submit(page, {});
@@ -211,7 +212,7 @@ describe('WebAuthn security', () => {
     assert.equal(signedIn(browser), false);
   });
 
-  test('account page: removing needs the session and a valid CSRF token, and only your own credentials', async () => {
+  it('account page: removing needs the session and a valid CSRF token, and only your own credentials', async () => {
     const erin = await enrollKeyAndPasskey(latch.url, 'erin');
     const browser = erin.browser;
     const page = await passkeyPage(browser, 'erin');
@@ -236,8 +237,8 @@ describe('WebAuthn security', () => {
 });
 
 describe('WebAuthn sign counter with signCounterRegression: log', () => {
-  test('a counter that goes backwards is logged and the sign-in goes ahead', async () => {
-    const latch = await startWebAuthnLatch({ users: [user('alice')], config: { webauthn: { signCounterRegression: 'log' }, policy: { default: { newUser: 'require-enrollment' } } } });
+  it('a counter that goes backwards is logged and the sign-in goes ahead', async () => {
+    const latch = await startTestLatch({ host: 'localhost', users: [user('alice')], config: { webauthn: { signCounterRegression: 'log' }, policy: { default: { newUser: 'require-enrollment' } } } });
     try {
       const alice = await enrollKeyAndPasskey(latch.url, 'alice');
       const first = await passkeyPage(alice.browser, 'alice');

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { otherCode, totpCode } from '../support/passcodes.ts';
 import { PASSWORD, alertText, enterPassword, enterUsername, signOut, waitForHeading } from './browser-steps.ts';
-import { startWebAuthnLatch, type WebAuthnLatch } from './latch.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
 // Issue #6 as a person meets it: a new user sets up an authenticator app right after the password,
 // takes the "Sign in faster" offer to make a passkey on this device, and from then on signs in
 // with one gesture. No security key is involved: the second factor is the app's passcode.
 
-let latch: WebAuthnLatch;
+let latch: InProcessLatch;
 let chrome: Browser;
 
 before(async () => {
-  latch = await startWebAuthnLatch({
+  latch = await startTestLatch({
+    host: 'localhost',
     users: [{ username: 'nina', id: 'id-nina', password: PASSWORD, displayName: 'Nina', groups: [] }],
     config: { policy: { default: { newUser: 'require-enrollment' } } },
   });
@@ -25,7 +26,7 @@ after(async () => {
   await latch?.stop();
 });
 
-test('a new user enrolls an authenticator app and a passkey, then signs in with one gesture', async () => {
+it('a new user enrolls an authenticator app and a passkey, then signs in with one gesture', async () => {
   await withContext(chrome, {}, async (context) => {
     const page = await context.newPage();
     await page.goto(`${latch.url}/account/sign-in`);

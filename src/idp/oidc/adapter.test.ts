@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreAdapter, storeAdapterFactory } from './adapter.ts';
@@ -14,7 +14,7 @@ import type { Store } from '../../store/contract.ts';
 
 export function adapterCases(name: string, makeStore: () => Promise<Store>): void {
   const withStore = (title: string, fn: (store: Store, adapter: (model: string) => StoreAdapter) => Promise<void>) =>
-    test(`${name}: ${title}`, async () => {
+    it(`${name}: ${title}`, async () => {
       const store = await makeStore();
       try {
         await fn(store, storeAdapterFactory(store, { grantArtifactTtlMs: 3_600_000 }));

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { CookieSigner } from './cookie-signer.ts';
 
-test('a signature verifies with its key and data, and with nothing else', () => {
+it('a signature verifies with its key and data, and with nothing else', () => {
   const signer = new CookieSigner(['key one']);
   const digest = signer.sign('latch_oidc_session=abc');
   assert.equal(signer.verify('latch_oidc_session=abc', digest), true);
@@ -11,7 +11,7 @@ test('a signature verifies with its key and data, and with nothing else', () => 
   assert.equal(new CookieSigner(['key two']).verify('latch_oidc_session=abc', digest), false);
 });
 
-test('the first key signs; older keys still verify (rotation)', () => {
+it('the first key signs; older keys still verify (rotation)', () => {
   const old = new CookieSigner(['old key']);
   const rotated = new CookieSigner(['new key', 'old key']);
   assert.equal(rotated.index('v=1', old.sign('v=1')), 1);

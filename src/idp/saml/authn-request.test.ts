@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { after, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ async function answered(input: IncomingRequest, subCode: string | undefined, cod
   });
 }
 
-test('a valid Redirect request is read, and its ID is single use', async () => {
+it('a valid Redirect request is read, and its ID is single use', async () => {
   const { id, xml } = request({ ForceAuthn: 'true' }, `<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>`);
   const read = await readAuthnRequest(redirect(xml, 'ss:mem:abc'), deps);
   assert.equal(read.id, id);
@@ -73,7 +73,7 @@ test('a valid Redirect request is read, and its ID is single use', async () => {
   await refusedOnPage(redirect(xml), /already used/);
 });
 
-test('ACS by index or default; an unregistered ACS URL gets no answer', async () => {
+it('ACS by index or default; an unregistered ACS URL gets no answer', async () => {
   assert.equal((await readAuthnRequest(post(request({ AssertionConsumerServiceURL: '', AssertionConsumerServiceIndex: '1' }).xml), deps)).acsUrl, 'https://sp.test/acs2');
   assert.equal((await readAuthnRequest(post(request({ AssertionConsumerServiceURL: '' }).xml), deps)).acsUrl, 'https://sp.test/acs');
   await refusedOnPage(post(request({ AssertionConsumerServiceURL: 'https://evil.test/acs' }).xml), /not registered/);
@@ -81,7 +81,7 @@ test('ACS by index or default; an unregistered ACS URL gets no answer', async ()
   await refusedOnPage(post(request({ AssertionConsumerServiceURL: '', AssertionConsumerServiceIndex: '7' }).xml), /not registered/);
 });
 
-test('unknown issuers, broken and hostile XML end on an error page', async () => {
+it('unknown issuers, broken and hostile XML end on an error page', async () => {
   await refusedOnPage(post(request({}, '', 'https://unknown.test').xml), /not registered/);
   await refusedOnPage(post('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + request().xml), /could not be read/);
   await refusedOnPage({ binding: 'post', message: '!!!' }, /could not be read/);
@@ -91,7 +91,7 @@ test('unknown issuers, broken and hostile XML end on an error page', async () =>
   await refusedOnPage(post(request({}, '', 'https://sp.test<!---->/metadata').xml), /could not be read/);
 });
 
-test('Destination, IssueInstant, version, binding, NameIDPolicy and AuthnContext problems are answered to the SP', async () => {
+it('Destination, IssueInstant, version, binding, NameIDPolicy and AuthnContext problems are answered to the SP', async () => {
   await answered(post(request({ Destination: 'https://other.test/sso' }).xml), undefined);
   await answered(post(request({ IssueInstant: new Date(Date.now() + 10 * 60_000).toISOString() }).xml), STATUS.requestDenied);
   await answered(post(request({ IssueInstant: new Date(Date.now() - 60 * 60_000).toISOString() }).xml), STATUS.requestDenied);
@@ -102,14 +102,14 @@ test('Destination, IssueInstant, version, binding, NameIDPolicy and AuthnContext
   await answered(post(request({}, '<samlp:RequestedAuthnContext><saml:AuthnContextClassRef>urn:example:retina</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>').xml), STATUS.noAuthnContext);
 });
 
-test('a refused request does not use up its ID', async () => {
+it('a refused request does not use up its ID', async () => {
   const bad = request({ Destination: 'https://other.test/sso' });
   await answered(post(bad.xml), undefined);
   const good = request({ ID: bad.id });
   assert.equal((await readAuthnRequest(post(good.xml), deps)).id, bad.id);
 });
 
-test('RequestedAuthnContext and IsPassive become constraints', async () => {
+it('RequestedAuthnContext and IsPassive become constraints', async () => {
   const mfa = await readAuthnRequest(post(request({ IsPassive: 'true' }, '<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>https://refeds.org/profile/mfa</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>').xml), deps);
   assert.deepEqual(mfa.acceptableLevels, ['mfa']);
   assert.deepEqual(mfa.requestedClasses, ['https://refeds.org/profile/mfa']);
@@ -118,7 +118,7 @@ test('RequestedAuthnContext and IsPassive become constraints', async () => {
   assert.deepEqual(better.acceptableLevels, ['mfa']);
 });
 
-test('an SP that must sign: unsigned is answered, bad signatures end on a page, good ones pass', async () => {
+it('an SP that must sign: unsigned is answered, bad signatures end on a page, good ones pass', async () => {
   const strictRequest = (attrs: Record<string, string> = {}) => request(attrs, '', strict.entityId);
   await answered(redirect(strictRequest().xml), STATUS.requestDenied);
   // HTTP-Redirect: signature over the raw query.

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { after, before, it } from 'mocha';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -96,7 +96,7 @@ async function refused(entry: Record<string, unknown>, pattern: RegExp, cacheDir
 const resolves = async (entry: Record<string, unknown>) =>
   loadSpRegistry(await resolveMetadataUrls(saml(entry), `${temp.dir}/cache-${Math.random()}`, () => {}, fetchOptions));
 
-test('an SP registered by metadata URL is fetched, cached, and the cache serves when the URL is down', async () => {
+it('an SP registered by metadata URL is fetched, cached, and the cache serves when the URL is down', async () => {
   const server = http.createServer((req, res) => (req.url === '/md.xml' ? res.end(plain()) : ((res.statusCode = 404), res.end())));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/md.xml`;
@@ -116,7 +116,7 @@ test('an SP registered by metadata URL is fetched, cached, and the cache serves 
   }
 });
 
-test('redirects: https to https within a bound; never to http, never from http', async () => {
+it('redirects: https to https within a bound; never to http, never from http', async () => {
   assert.ok((await resolves({ metadataUrl: `${httpsBase}/moved-twice` })).get(ENTITY), 'https → https → https is followed');
   await refused({ metadataUrl: `${httpsBase}/to-http` },
     literal(`metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched (it redirects to http://127.0.0.1:PORT/plain.xml; ${ONLY_HTTPS})`));
@@ -125,14 +125,14 @@ test('redirects: https to https within a bound; never to http, never from http',
   await refused({ metadataUrl: `${httpsBase}/loop` }, /could not be fetched \(more than 3 redirects\)/);
 });
 
-test('size and time are bounded', async () => {
+it('size and time are bounded', async () => {
   await refused({ metadataUrl: `${httpsBase}/huge` }, /could not be fetched \(larger than 2097152 bytes\)/);
   const started = Date.now();
   await refused({ metadataUrl: `${httpsBase}/stalls` }, /could not be fetched \(no answer within 1500 ms\)/);
   assert.ok(Date.now() - started < 5000);
 });
 
-test('with metadataSigningCertificate, only metadata whose signature verifies with it is used', async () => {
+it('with metadataSigningCertificate, only metadata whose signature verifies with it is used', async () => {
   const sp = (await resolves({ metadataUrl: `${httpsBase}/signed.xml`, metadataSigningCertificate: federation.certificatePem })).get(ENTITY);
   assert.equal(sp?.acs[0]?.url, 'https://remote.sp.test/acs');
   const certificate = federation.certificatePem;
@@ -146,7 +146,7 @@ test('with metadataSigningCertificate, only metadata whose signature verifies wi
       'that does not verify with metadataSigningCertificate (signature digest does not match'));
 });
 
-test('a cached copy is checked too, and a refused download does not replace it', async () => {
+it('a cached copy is checked too, and a refused download does not replace it', async () => {
   const cache = `${temp.dir}/cache-signed`;
   const entry = { metadataUrl: `${httpsBase}/signed.xml`, metadataSigningCertificate: federation.certificatePem };
   await resolveMetadataUrls(saml(entry), cache, () => {}, fetchOptions);

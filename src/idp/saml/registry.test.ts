@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ function configIn(dir: string, saml: Record<string, unknown>) {
   return loadConfig({ file, env: {}, cwd: dir }).saml;
 }
 
-test('SPs come from the metadata folder (with YAML options) and from config', () => withDir((dir) => {
+it('SPs come from the metadata folder (with YAML options) and from config', () => withDir((dir) => {
   const metadataDir = path.join(dir, 'metadata');
   mkdirSync(metadataDir, { recursive: true });
   writeFileSync(path.join(metadataDir, 'shib.xml'), spMetadataXml({ entityId: 'https://shib.test/sp', acs: ['https://shib.test/acs', 'https://shib.test/acs2'], sloUrl: 'https://shib.test/slo', certificatePem: key.certificatePem, authnRequestsSigned: true }));
@@ -52,7 +52,7 @@ test('SPs come from the metadata folder (with YAML options) and from config', ()
   assert.equal(registry.all().length, 2);
 }));
 
-test('bad SP options name the file, the key and the value', () => withDir((dir) => {
+it('bad SP options name the file, the key and the value', () => withDir((dir) => {
   const metadataDir = path.join(dir, 'metadata');
   mkdirSync(metadataDir, { recursive: true });
   writeFileSync(path.join(metadataDir, 'a.xml'), spMetadataXml({ entityId: 'https://a.test', acs: ['https://a.test/acs'] }));
@@ -72,7 +72,7 @@ test('bad SP options name the file, the key and the value', () => withDir((dir) 
   });
 }));
 
-test('metadata files and inline metadata must be signed with metadataSigningCertificate when it is set', () => withDir((dir) => {
+it('metadata files and inline metadata must be signed with metadataSigningCertificate when it is set', () => withDir((dir) => {
   const signer = makeTestKey('federation');
   const sign = (xml: string) => signElement(xml.replace(' entityID=', ' ID="_md" entityID='), '_md', signer, 'rsa-sha256', 'first');
   const metadata = (name: string) => spMetadataXml({ entityId: `https://${name}.test/sp`, acs: [`https://${name}.test/acs`] }).replace(/^<\?xml[^>]*>\n/, '');
@@ -107,7 +107,7 @@ test('metadata files and inline metadata must be signed with metadataSigningCert
   });
 }));
 
-test('config errors for saml keys name the key', () => withDir((dir) => {
+it('config errors for saml keys name the key', () => withDir((dir) => {
   assert.throws(() => configIn(dir, { maxMessageBytes: 100, spDefaults: { signatureAlgorithm: 'md5' }, serviceProviders: { x: { name: 'no metadata' }, y: { entityId: 'urn:y', acs: [{ url: 'https://y.test/acs' }], relayStateOrigins: ['javascript:alert(1)'] } } }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     const text = err.problems.join('\n');
@@ -120,7 +120,7 @@ test('config errors for saml keys name the key', () => withDir((dir) => {
 }));
 
 
-test('presets for AD FS, Okta and PingFederate apply under the SP\'s own options', () => withDir((dir) => {
+it('presets for AD FS, Okta and PingFederate apply under the SP\'s own options', () => withDir((dir) => {
   const metadataDir = path.join(dir, 'metadata');
   mkdirSync(metadataDir, { recursive: true });
   for (const preset of ['adfs', 'okta', 'pingfederate']) {

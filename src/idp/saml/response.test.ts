@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { makeSigningKey, makeTestKey } from '../../../test/support/saml-certs.ts';
 import { alice, testSp } from '../../../test/support/saml-fixtures.ts';
@@ -34,7 +34,7 @@ function content(sp = testSp()) {
   };
 }
 
-test('a default Response: both signed, verified by xmlsec1 and by our own check, with the right content', () => {
+it('a default Response: both signed, verified by xmlsec1 and by our own check, with the right content', () => {
   const xml = buildSuccessResponse(target(), content());
   xmlsecVerify(xml, key.certificatePem!, 'Response');
   xmlsecVerify(xml, key.certificatePem!, 'Assertion');
@@ -59,7 +59,7 @@ test('a default Response: both signed, verified by xmlsec1 and by our own check,
   assert.doesNotMatch(xml, /rsa-sha1"/);
 });
 
-test('assertion-only signing with RSA-SHA512; response-only signing', () => {
+it('assertion-only signing with RSA-SHA512; response-only signing', () => {
   const sp = testSp({}, { signResponse: false, signatureAlgorithm: 'rsa-sha512' });
   const xml = buildSuccessResponse(target(sp), content(sp));
   assert.equal((xml.match(/<ds:Signature /g) ?? []).length, 1);
@@ -73,7 +73,7 @@ test('assertion-only signing with RSA-SHA512; response-only signing', () => {
 });
 
 for (const algorithm of ['aes256-gcm', 'aes128-cbc'] as const) {
-  test(`encrypted assertion (${algorithm}) decrypts with the SP key alone and its signature verifies`, () => {
+  it(`encrypted assertion (${algorithm}) decrypts with the SP key alone and its signature verifies`, () => {
     const sp = testSp({ encryptionCertificates: [spKey.certificatePem] }, { encryptAssertion: true, encryptionAlgorithm: algorithm, nameIdFormat: 'emailAddress', nameIdAttribute: 'email' });
     const xml = buildSuccessResponse(target(sp), content(sp));
     assert.doesNotMatch(xml, /alice@example\.test/);
@@ -84,21 +84,21 @@ for (const algorithm of ['aes256-gcm', 'aes128-cbc'] as const) {
   });
 }
 
-test('status Responses carry no assertion and are signed', () => {
+it('status Responses carry no assertion and are signed', () => {
   const xml = buildStatusResponse(target(), { code: STATUS.responder, subCode: STATUS.noPassive });
   xmlsecVerify(xml, key.certificatePem!, 'Response');
   assert.match(xml, /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"\/>/);
   assert.doesNotMatch(xml, /Assertion/);
 });
 
-test('persistent NameIDs are stable per SP and differ between SPs', () => {
+it('persistent NameIDs are stable per SP and differ between SPs', () => {
   const input = { user: alice, format: 'persistent' as const, attribute: 'username', idpEntityId: idp.entityId, spEntityId: 'https://a', persistentSecret: Buffer.alloc(32, 1) };
   assert.equal(makeNameId(input).value, makeNameId(input).value);
   assert.notEqual(makeNameId(input).value, makeNameId({ ...input, spEntityId: 'https://b' }).value);
   assert.throws(() => makeNameId({ ...input, format: 'emailAddress', user: { ...alice, email: undefined } }), /no value/);
 });
 
-test('IdP metadata publishes current and next signing keys, both bindings, and verifies when signed', () => {
+it('IdP metadata publishes current and next signing keys, both bindings, and verifies when signed', () => {
   const xml = buildIdpMetadata({ identity: idp, keys: [key, next], wantAuthnRequestsSigned: false, scopes: ['example.test'], sign: true });
   xmlsecVerify(xml, key.certificatePem!, 'EntityDescriptor');
   const doc = parseXml(xml);

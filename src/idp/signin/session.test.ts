@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,7 +20,7 @@ async function withStore(fn: (store: Awaited<ReturnType<typeof openStore>>) => P
   }
 }
 
-test('a session is stored under the hash of its cookie, never the cookie itself', async () => {
+it('a session is stored under the hash of its cookie, never the cookie itself', async () => {
   await withStore(async (store) => {
     const sessions = new SessionStore(store, { idleMs: 60_000, absoluteMs: 3_600_000 });
     const { session, cookieValue } = await sessions.create(init);
@@ -32,7 +32,7 @@ test('a session is stored under the hash of its cookie, never the cookie itself'
   });
 });
 
-test('idle and absolute timeouts end a session; sign-out ends it at once', async () => {
+it('idle and absolute timeouts end a session; sign-out ends it at once', async () => {
   await withStore(async (store) => {
     const idle = new SessionStore(store, { idleMs: 150, absoluteMs: 60_000 });
     const a = await idle.create(init);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Store } from '../../store/contract.ts';
 import { openTestPasscodes } from '../../../test/support/passcode-store.ts';
@@ -15,7 +15,7 @@ afterEach(() => close());
 
 const DAY = 86_400_000;
 
-test('generated codes are 10 digits in two groups, unique, and work typed with or without spaces', async () => {
+it('generated codes are 10 digits in two groups, unique, and work typed with or without spaces', async () => {
   const codes = await passcodes.bypassCodes.generate('u1', { count: 5, uses: 1, lifetimeMs: DAY });
   assert.equal(codes.length, 5);
   assert.equal(new Set(codes).size, 5);
@@ -24,7 +24,7 @@ test('generated codes are 10 digits in two groups, unique, and work typed with o
   assert.deepEqual(await passcodes.bypassCodes.consume('u1', ` ${codes[1]!.replace(' ', '-')} `), { ok: true, usesLeft: 0 });
 });
 
-test('each use counts down; a used-up code is refused and no longer listed', async () => {
+it('each use counts down; a used-up code is refused and no longer listed', async () => {
   const [code] = await passcodes.bypassCodes.generate('u1', { count: 1, uses: 2, lifetimeMs: DAY });
   assert.deepEqual((await passcodes.bypassCodes.list('u1')).map((c) => c.usesLeft), [2]);
   assert.deepEqual(await passcodes.bypassCodes.consume('u1', code!), { ok: true, usesLeft: 1 });
@@ -34,20 +34,20 @@ test('each use counts down; a used-up code is refused and no longer listed', asy
   assert.equal(await passcodes.bypassCodes.hasUsable('u1'), false);
 });
 
-test('the last use of a code cannot be spent twice by concurrent requests', async () => {
+it('the last use of a code cannot be spent twice by concurrent requests', async () => {
   const [code] = await passcodes.bypassCodes.generate('u1', { count: 1, uses: 1, lifetimeMs: DAY });
   const results = await Promise.all(Array.from({ length: 4 }, () => passcodes.bypassCodes.consume('u1', code!)));
   assert.equal(results.filter((r) => r.ok).length, 1);
 });
 
-test('an expired code is refused', async () => {
+it('an expired code is refused', async () => {
   const [code] = await passcodes.bypassCodes.generate('u1', { count: 1, uses: 1, lifetimeMs: 30 });
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.deepEqual(await passcodes.bypassCodes.consume('u1', code!), { ok: false });
   assert.equal(await passcodes.bypassCodes.hasUsable('u1'), false);
 });
 
-test("codes are stored only as keyed hashes, and one user's code does not work for another", async () => {
+it("codes are stored only as keyed hashes, and one user's code does not work for another", async () => {
   const [code] = await passcodes.bypassCodes.generate('u1', { count: 1, uses: 1, lifetimeMs: DAY });
   const digits = code!.replace(' ', '');
   const members = await store.listIndex('bypass:user:u1');
@@ -58,7 +58,7 @@ test("codes are stored only as keyed hashes, and one user's code does not work f
   assert.deepEqual(await passcodes.bypassCodes.consume('u1', '12345'), { ok: false }, 'malformed');
 });
 
-test('revoke deletes every code of the user', async () => {
+it('revoke deletes every code of the user', async () => {
   const codes = await passcodes.bypassCodes.generate('u1', { count: 3, uses: 1, lifetimeMs: DAY });
   await passcodes.bypassCodes.generate('u2', { count: 1, uses: 1, lifetimeMs: DAY });
   assert.equal(await passcodes.bypassCodes.revoke('u1'), 3);
@@ -66,7 +66,7 @@ test('revoke deletes every code of the user', async () => {
   assert.equal(await passcodes.bypassCodes.hasUsable('u2'), true);
 });
 
-test('the code throttle refuses attempts over the limit until a correct code clears it', async () => {
+it('the code throttle refuses attempts over the limit until a correct code clears it', async () => {
   for (let i = 0; i < 3; i++) assert.deepEqual(await passcodes.throttle.attempt('u1'), { allowed: true });
   const refused = await passcodes.throttle.attempt('u1');
   assert.equal(refused.allowed, false);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, it } from 'mocha';
 import assert from 'node:assert/strict';
 import type { Store } from '../../store/contract.ts';
 import type { Passcodes } from './passcodes.ts';
@@ -25,7 +25,7 @@ async function enrollApp(userId = 'u1', confirmedStep = STEP - 5): Promise<strin
   return secret;
 }
 
-test('TOTP: codes of this step and one step either side are accepted; two steps away are refused', async () => {
+it('TOTP: codes of this step and one step either side are accepted; two steps away are refused', async () => {
   const secret = await enrollApp();
   assert.deepEqual(await passcodes.credentials.verify('u1', codeAt(appKey(secret), STEP - 2), NOW), { ok: false, reason: 'wrong' });
   assert.deepEqual(await passcodes.credentials.verify('u1', codeAt(appKey(secret), STEP + 2), NOW), { ok: false, reason: 'wrong' });
@@ -34,7 +34,7 @@ test('TOTP: codes of this step and one step either side are accepted; two steps 
   assert.equal((await passcodes.credentials.verify('u1', codeAt(appKey(secret), STEP + 1), NOW)).ok, true);
 });
 
-test('TOTP: an accepted code is refused the second time, and so is an older one', async () => {
+it('TOTP: an accepted code is refused the second time, and so is an older one', async () => {
   const secret = await enrollApp();
   const code = codeAt(appKey(secret), STEP);
   assert.equal((await passcodes.credentials.verify('u1', code, NOW)).ok, true);
@@ -42,27 +42,27 @@ test('TOTP: an accepted code is refused the second time, and so is an older one'
   assert.deepEqual(await passcodes.credentials.verify('u1', codeAt(appKey(secret), STEP - 1), NOW), { ok: false, reason: 'reused' });
 });
 
-test('TOTP: the code that confirmed enrollment cannot be used to sign in', async () => {
+it('TOTP: the code that confirmed enrollment cannot be used to sign in', async () => {
   const secret = newSecret();
   await passcodes.credentials.addApp('u1', 'app-1', secret, STEP);
   assert.deepEqual(await passcodes.credentials.verify('u1', codeAt(appKey(secret), STEP), NOW), { ok: false, reason: 'reused' });
 });
 
-test('TOTP: of two concurrent requests with the same code, exactly one succeeds', async () => {
+it('TOTP: of two concurrent requests with the same code, exactly one succeeds', async () => {
   const secret = await enrollApp();
   const code = codeAt(appKey(secret), STEP);
   const results = await Promise.all(Array.from({ length: 5 }, () => passcodes.credentials.verify('u1', code, NOW)));
   assert.equal(results.filter((r) => r.ok).length, 1);
 });
 
-test("a user's code never works for another user", async () => {
+it("a user's code never works for another user", async () => {
   const secret = await enrollApp('u1');
   await passcodes.credentials.addApp('u2', 'app-2', newSecret(), STEP - 5);
   assert.deepEqual(await passcodes.credentials.verify('u2', codeAt(appKey(secret), STEP), NOW), { ok: false, reason: 'wrong' });
   assert.deepEqual(await passcodes.credentials.verify('u3', codeAt(appKey(secret), STEP), NOW), { ok: false, reason: 'wrong' });
 });
 
-test('secrets are stored sealed: the store holds neither the base32 secret nor anything that opens under another record', async () => {
+it('secrets are stored sealed: the store holds neither the base32 secret nor anything that opens under another record', async () => {
   const secret = await enrollApp();
   const raw = JSON.stringify(await store.get('passcode:app-1'));
   assert.ok(!raw.includes(secret), 'the base32 secret is not in the record');
@@ -81,7 +81,7 @@ async function assignedHotp(): Promise<void> {
   await passcodes.tokens.assign('T1', 'u1');
 }
 
-test('HOTP: codes up to the look-ahead are accepted, the counter moves past them, and used codes are refused', async () => {
+it('HOTP: codes up to the look-ahead are accepted, the counter moves past them, and used codes are refused', async () => {
   await assignedHotp();
   assert.equal(rfcCode(0), '755224');
   assert.equal((await passcodes.credentials.verify('u1', rfcCode(0))).ok, true);
@@ -92,7 +92,7 @@ test('HOTP: codes up to the look-ahead are accepted, the counter moves past them
   assert.equal(check.ok && check.credential.counter, 16);
 });
 
-test('HOTP: a code beyond the look-ahead needs the next code to resynchronize', async () => {
+it('HOTP: a code beyond the look-ahead needs the next code to resynchronize', async () => {
   await assignedHotp();
   const far = await passcodes.credentials.verify('u1', rfcCode(40));
   assert.deepEqual(far, { ok: false, reason: 'resync-needed', credentialId: 'token:T1', counter: 40 });
@@ -103,7 +103,7 @@ test('HOTP: a code beyond the look-ahead needs the next code to resynchronize', 
   assert.deepEqual(await passcodes.credentials.verify('u1', rfcCode(500)), { ok: false, reason: 'wrong' }, 'beyond the resync window');
 });
 
-test('tokens: assign, refuse a second owner, unassign keeps the counter, remove', async () => {
+it('tokens: assign, refuse a second owner, unassign keeps the counter, remove', async () => {
   await assignedHotp();
   await passcodes.credentials.verify('u1', rfcCode(0));
   await assert.rejects(() => passcodes.tokens.assign('T1', 'u2'), /token T1 is assigned to another user; unassign it first/);
@@ -118,7 +118,7 @@ test('tokens: assign, refuse a second owner, unassign keeps the counter, remove'
   await assert.rejects(() => passcodes.tokens.assign('T9', 'u1'), /there is no token "T9"/);
 });
 
-test('tokens: importing a serial that is already in stock imports nothing', async () => {
+it('tokens: importing a serial that is already in stock imports nothing', async () => {
   await passcodes.tokens.import(parseTokenCsv(`T1,${HOTP_SECRET},hotp`, 'hex'));
   await assert.rejects(() => passcodes.tokens.import(parseTokenCsv(`T2,${HOTP_SECRET},totp\nT1,${HOTP_SECRET},hotp`, 'hex')), /already imported: T1; nothing was imported/);
   assert.deepEqual((await passcodes.tokens.list()).map((t) => t.serial), ['T1']);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { base32Bytes, codeAt, findCounter, otpauthUri, secretFromBytes, timeStep, type OtpKey } from './otp.ts';
 
@@ -7,12 +7,12 @@ import { base32Bytes, codeAt, findCounter, otpauthUri, secretFromBytes, timeStep
 const ascii = (text: string) => secretFromBytes(Buffer.from(text, 'ascii'));
 const sha1Key: OtpKey = { secret: ascii('12345678901234567890'), algorithm: 'SHA1', digits: 6 };
 
-test('HOTP codes match RFC 4226 appendix D', () => {
+it('HOTP codes match RFC 4226 appendix D', () => {
   const expected = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
   assert.deepEqual(expected.map((_, counter) => codeAt(sha1Key, counter)), expected);
 });
 
-test('TOTP codes match RFC 6238 appendix B for SHA-1, SHA-256 and SHA-512', () => {
+it('TOTP codes match RFC 6238 appendix B for SHA-1, SHA-256 and SHA-512', () => {
   const keys: Record<string, OtpKey> = {
     SHA1: { secret: ascii('12345678901234567890'), algorithm: 'SHA1', digits: 8 },
     SHA256: { secret: ascii('12345678901234567890123456789012'), algorithm: 'SHA256', digits: 8 },
@@ -30,20 +30,20 @@ test('TOTP codes match RFC 6238 appendix B for SHA-1, SHA-256 and SHA-512', () =
   }
 });
 
-test('findCounter finds the counter of a code within the range only', () => {
+it('findCounter finds the counter of a code within the range only', () => {
   assert.equal(findCounter(sha1Key, '969429', 0, 9), 3);
   assert.equal(findCounter(sha1Key, '969429', 4, 9), undefined);
   assert.equal(findCounter(sha1Key, '96942', 0, 9), undefined, 'wrong length');
 });
 
-test('base32 secrets are read with or without spaces and padding, and refused when not base32', () => {
+it('base32 secrets are read with or without spaces and padding, and refused when not base32', () => {
   const secret = ascii('12345678901234567890');
   assert.deepEqual(base32Bytes(secret.toLowerCase().replace(/(.{4})/g, '$1 ')), base32Bytes(secret));
   assert.equal(base32Bytes('not base32!'), undefined);
   assert.equal(base32Bytes(''), undefined);
 });
 
-test('the otpauth URI names the issuer and account and carries the secret, digits and period', () => {
+it('the otpauth URI names the issuer and account and carries the secret, digits and period', () => {
   const uri = new URL(otpauthUri({ issuer: 'Latch', account: 'alice', secret: sha1Key.secret, digits: 6, periodSeconds: 30 }));
   assert.equal(uri.protocol, 'otpauth:');
   assert.equal(uri.host, 'totp');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, before, beforeEach, it } from 'mocha';
 import { tempDir } from '../../../test/support/temp.ts';
 import type { BeforePasswordCheck, Directory, PasswordCheck } from '../../directory/contract.ts';
 import { LocalFileDirectory, newUserId, writeUsersFile } from '../../directory/local-file.ts';
@@ -122,7 +122,7 @@ const results = (outcomes: StepOutcome[]) => outcomes.map(resultOf);
 const count = (outcomes: StepOutcome[], result: string) => results(outcomes).filter((r) => r === result).length;
 const messageOf = (o: StepOutcome) => (o.kind === 'challenge' || o.kind === 'failed' ? o.message : undefined);
 
-test('one sign-in posted 40 times at once: one check at a time, ten passwords tried, the rest throttled', async () => {
+it('one sign-in posted 40 times at once: one check at a time, ten passwords tried, the rest throttled', async () => {
   const password = step(10);
   const ctx = await signIn('carol');
   const posts = Array.from({ length: 40 }, (_, i) => password.handle(ctx, { password: `wrong ${i}` }));
@@ -133,7 +133,7 @@ test('one sign-in posted 40 times at once: one check at a time, ten passwords tr
   assert.match(messageOf(await post(password, 'carol', PASSWORD)) ?? '', THROTTLED);
 });
 
-test('40 sign-ins posting at once: ten passwords tried, then even the right one is throttled', async () => {
+it('40 sign-ins posting at once: ten passwords tried, then even the right one is throttled', async () => {
   const password = step(10);
   const contexts = await Promise.all(Array.from({ length: 40 }, () => signIn('carol')));
   const outcomes = await Promise.all(contexts.map((ctx, i) => password.handle(ctx, { password: `wrong ${i}` })));
@@ -144,7 +144,7 @@ test('40 sign-ins posting at once: ten passwords tried, then even the right one 
   assert.equal(right.kind === 'challenge' && right.reason, 'too many failed passwords for this account');
 });
 
-test('carol, CAROL@EXAMPLE.TEST and " Carol " are one account with one count', async () => {
+it('carol, CAROL@EXAMPLE.TEST and " Carol " are one account with one count', async () => {
   const password = step(3);
   for (const login of ['carol', 'CAROL@EXAMPLE.TEST', ' Carol ']) {
     assert.equal(messageOf(await post(password, login, 'wrong')), 'Incorrect username or password.', login);
@@ -153,7 +153,7 @@ test('carol, CAROL@EXAMPLE.TEST and " Carol " are one account with one count', a
   assert.equal(directory.tried, 3);
 });
 
-test('the right password clears the account count; the address keeps its failures', async () => {
+it('the right password clears the account count; the address keeps its failures', async () => {
   const password = step(3, 5);
   for (let i = 0; i < 2; i++) await post(password, 'carol', 'wrong');
   assert.equal((await post(password, 'carol', PASSWORD)).kind, 'success');
@@ -163,7 +163,7 @@ test('the right password clears the account count; the address keeps its failure
   assert.equal(next[3]!.kind === 'challenge' && next[3]!.reason, 'too many failed passwords for this client address');
 });
 
-test('a directory that does not answer counts against nobody', async () => {
+it('a directory that does not answer counts against nobody', async () => {
   const password = step(1, 1);
   directory.mode = 'down';
   for (let i = 0; i < 3; i++) {
@@ -175,7 +175,7 @@ test('a directory that does not answer counts against nobody', async () => {
   assert.match(messageOf(await post(password, 'carol', PASSWORD)) ?? '', THROTTLED);
 });
 
-test('a directory that skips beforeCheck cannot sign anyone in: the attempt could not be counted', async () => {
+it('a directory that skips beforeCheck cannot sign anyone in: the attempt could not be counted', async () => {
   const password = step(10);
   directory.mode = 'skipHook';
   const outcome = await post(password, 'carol', PASSWORD);
@@ -184,7 +184,7 @@ test('a directory that skips beforeCheck cannot sign anyone in: the attempt coul
   assert.match(outcome.kind === 'challenge' ? outcome.reason : '', /did not call beforeCheck/);
 });
 
-test("carol's known browser is exempt from her count under any spelling; another browser is not", async () => {
+it("carol's known browser is exempt from her count under any spelling; another browser is not", async () => {
   const password = step(2);
   for (let i = 0; i < 2; i++) await post(password, 'carol', 'wrong');
   const known = knownDevices.issue();

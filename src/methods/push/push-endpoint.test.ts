@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { it } from 'mocha';
 import { hostAllowed, isPublicAddress } from './push-endpoint.ts';
 
-test('only public unicast addresses count as public, IPv4 inside IPv6 included', () => {
+it('only public unicast addresses count as public, IPv4 inside IPv6 included', () => {
   const inside = [
     '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
     '224.0.0.1', '255.255.255.255', '198.18.0.1', '192.0.2.1', '::', '::1', 'fe80::1', 'fe80::1%eth0', 'fd00::5', 'fc00::1',
@@ -17,7 +17,7 @@ test('only public unicast addresses count as public, IPv4 inside IPv6 included',
   assert.deepEqual(outside.filter((a) => !isPublicAddress(a)), []);
 });
 
-test('an allowed host covers itself and its subdomains, not names that merely end the same way', () => {
+it('an allowed host covers itself and its subdomains, not names that merely end the same way', () => {
   const allowed = ['push.apple.com', 'notify.windows.com'];
   assert.ok(hostAllowed('push.apple.com', allowed));
   assert.ok(hostAllowed('web.push.apple.com', allowed));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, it } from 'mocha';
 import { loadConfig } from '../../config/load.ts';
 import { createLogger } from '../../ops/logger.ts';
 import type { Store } from '../../store/contract.ts';
 import { openSqliteStore } from '../../store/sqlite.ts';
-import { tempDir } from '../../../test/support/latch-process.ts';
+import { scratchDir } from '../../../test/support/temp.ts';
 import { AuthLog } from '../../authn/auth-log.ts';
 import { createPush, type Push } from './push.ts';
 import { commandLineSafeId } from './requests.ts';
@@ -29,8 +29,8 @@ async function signed(id: string, answer: 'approve' | 'deny' | 'fraud', code: st
 }
 
 before(async () => {
-  store = await openSqliteStore({ file: path.join(tempDir('latch-push-unit-'), 'store.sqlite') });
-  const config = loadConfig({ env: { LATCH_DATA_DIR: tempDir('latch-data-') } });
+  store = await openSqliteStore({ file: path.join(scratchDir('latch-push-unit-'), 'store.sqlite') });
+  const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
   const log = createLogger('silent');
   push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1) });
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
@@ -44,7 +44,7 @@ after(async () => {
   await store.close();
 });
 
-test('a new push cancels the pending one; the phone sees only the newest, summarised', async () => {
+it('a new push cancels the pending one; the phone sees only the newest, summarised', async () => {
   const first = await push.requests.send(device, input);
   const second = await push.requests.send(device, input);
   assert.ok(first.ok && second.ok);
@@ -56,7 +56,7 @@ test('a new push cancels the pending one; the phone sees only the newest, summar
   assert.ok(!('code' in pending!), 'the phone is not given the code');
 });
 
-test('two decisions at once: exactly one is applied', async () => {
+it('two decisions at once: exactly one is applied', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
   const body = await signed(sent.request.id, 'approve', sent.request.code);
@@ -65,7 +65,7 @@ test('two decisions at once: exactly one is applied', async () => {
   assert.equal(results.find((r) => !r.ok && r.error.code === 'already_answered') !== undefined, true);
 });
 
-test('an approval is used once, and only by the sign-in that asked', async () => {
+it('an approval is used once, and only by the sign-in that asked', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
   assert.ok((await push.requests.decide(device, sent.request.id, await signed(sent.request.id, 'approve', sent.request.code))).ok);
@@ -74,7 +74,7 @@ test('an approval is used once, and only by the sign-in that asked', async () =>
   assert.equal(await push.requests.consume(sent.request.id, 'tx-1'), undefined);
 });
 
-test('a waiting browser is woken by the decision, not by its timeout', async () => {
+it('a waiting browser is woken by the decision, not by its timeout', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
   const started = Date.now();
@@ -85,7 +85,7 @@ test('a waiting browser is woken by the decision, not by its timeout', async () 
   assert.ok(Date.now() - started < 2000);
 });
 
-test('a decision signed over other values (another request, answer or code) is refused and changes nothing', async () => {
+it('a decision signed over other values (another request, answer or code) is refused and changes nothing', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
   const id = sent.request.id;
@@ -97,6 +97,6 @@ test('a decision signed over other values (another request, answer or code) is r
   assert.equal((await push.requests.get(id))?.state, 'pending');
 });
 
-test('request ids never start with "-", which the command-line authenticator would read as an option', () => {
+it('request ids never start with "-", which the command-line authenticator would read as an option', () => {
   for (let i = 0; i < 5000; i++) assert.doesNotMatch(commandLineSafeId(), /^-/);
 });

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../../test/support/memory-store.ts';
 import { TrustedBrowsers } from './trusted-browsers.ts';
 
-test('a browser trusted for passwordless push stays trusted only for that user and that phone', async () => {
+it('a browser trusted for passwordless push stays trusted only for that user and that phone', async () => {
   const trusted = new TrustedBrowsers(new MemoryStore(), 60_000);
   await trusted.trust('browser-1', 'alice', 'phone-1');
   assert.equal(await trusted.isTrusted('browser-1', 'alice', 'phone-1'), true);

@@ -1,8 +1,8 @@
-import { before, after } from 'node:test';
+import { after, before } from 'mocha';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../chromium.ts';
 import { tempDir } from '../temp.ts';
-import { startLatchForSaml, type LatchForSaml, type TestUser } from './latch.ts';
+import { startTestLatch, type InProcessLatch, type TestUser } from '../latch.ts';
 
 // The frame of every interop test with a real SAML service provider: a temp dir, the SP prepared
 // (its keys and metadata), Latch started trusting it, the SP started from Latch's published
@@ -28,7 +28,7 @@ export interface InteropOptions<S extends PreparedSp> {
 
 export interface Interop<S> {
   readonly sp: S;
-  readonly latch: LatchForSaml;
+  readonly latch: InProcessLatch;
   readonly browser: Browser;
 }
 
@@ -36,14 +36,14 @@ export interface Interop<S> {
 export function samlInterop<S extends PreparedSp>(options: InteropOptions<S>): Interop<S> {
   let temp: ReturnType<typeof tempDir> | undefined;
   let sp: S | undefined;
-  let latch: LatchForSaml | undefined;
+  let latch: InProcessLatch | undefined;
   let browser: Browser | undefined;
 
   before(async () => {
     temp = tempDir('latch-saml-interop-');
     sp = await options.prepare(temp.dir);
-    latch = await startLatchForSaml(temp.dir, options.users, options.saml(sp), options.host, options.config?.(sp));
-    const metadataUrl = `${latch.baseUrl}/saml2/idp/metadata`;
+    latch = await startTestLatch({ host: options.host ?? 'localhost', users: options.users, config: { ...options.config?.(sp), saml: options.saml(sp) } });
+    const metadataUrl = `${latch.url}/saml2/idp/metadata`;
     await sp.start(await (await fetch(metadataUrl)).text(), metadataUrl);
     browser = await launchChromium();
   });

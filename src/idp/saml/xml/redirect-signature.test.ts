@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { makeTestKey } from '../../../../test/support/saml-certs.ts';
 import { parseRawQuery, verifyRedirectSignature } from './redirect-signature.ts';
@@ -9,13 +9,13 @@ const other = makeTestKey('other');
 const trust = { certificates: [sp.certificatePem] };
 const message = 'fZJBT8MwDIXv/Ir/2+x/7+XqGBkg==';
 
-test('a query signed over the raw parameters verifies', () => {
+it('a query signed over the raw parameters verifies', () => {
   const query = signedRedirectQuery('SAMLRequest', message, 'https://sp.test/back?x=1&y=2', sp, 'rsa-sha256');
   assert.equal(verifyRedirectSignature(parseRawQuery(query), 'SAMLRequest', trust), true);
   assert.equal(verifyRedirectSignature(parseRawQuery(`SAMLRequest=${encodeURIComponent(message)}`), 'SAMLRequest', trust), false);
 });
 
-test('tampering, other keys, SHA-1, re-encoding and duplicates are refused', () => {
+it('tampering, other keys, SHA-1, re-encoding and duplicates are refused', () => {
   const query = signedRedirectQuery('SAMLRequest', message, 'state', sp, 'rsa-sha256');
   assert.throws(() => verifyRedirectSignature(parseRawQuery(query.replace('RelayState=state', 'RelayState=other')), 'SAMLRequest', trust), /does not verify/);
   assert.throws(() => verifyRedirectSignature(parseRawQuery(query), 'SAMLRequest', { certificates: [other.certificatePem] }), /does not verify/);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { makeTestKey } from '../../../../test/support/saml-certs.ts';
@@ -51,13 +51,13 @@ function readResponseUser(xml: string): string {
 
 const refused = (fn: () => unknown) => assert.throws(fn, XmlRejected);
 
-test('genuine signatures verify and the signed values are read', () => {
+it('genuine signatures verify and the signed values are read', () => {
   assert.equal(readAssertionUser(signedAssertionResponse()), 'alice');
   assert.equal(readResponseUser(signedResponse()), 'alice');
   assert.equal(parseSignedMessage(signedRequest(), { expect: ['AuthnRequest'], trust, requireSignature: true }).signed, true);
 });
 
-test('XSW1: evil Response root, original signed Response inside its Signature', () => {
+it('XSW1: evil Response root, original signed Response inside its Signature', () => {
   const doc = dom(signedResponse());
   const original = doc.documentElement!.cloneNode(true) as XmlElement;
   const root = doc.documentElement!;
@@ -67,7 +67,7 @@ test('XSW1: evil Response root, original signed Response inside its Signature', 
   refused(() => readResponseUser(text(doc)));
 });
 
-test('XSW2: evil Response root, original signed Response as a detached sibling before the Signature', () => {
+it('XSW2: evil Response root, original signed Response as a detached sibling before the Signature', () => {
   const doc = dom(signedResponse());
   const original = doc.documentElement!.cloneNode(true) as XmlElement;
   original.removeChild(original.getElementsByTagNameNS(NS.dsig, 'Signature')[0]!);
@@ -78,14 +78,14 @@ test('XSW2: evil Response root, original signed Response as a detached sibling b
   refused(() => readResponseUser(text(doc)));
 });
 
-test('XSW3: unsigned evil Assertion inserted before the signed one', () => {
+it('XSW3: unsigned evil Assertion inserted before the signed one', () => {
   const doc = dom(signedAssertionResponse());
   const evil = dom(assertionXml('_evil', 'admin')).documentElement!;
   doc.documentElement!.insertBefore(evil, el(doc, NS.assertion, 'Assertion'));
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('XSW4: evil Assertion wrapping the signed one', () => {
+it('XSW4: evil Assertion wrapping the signed one', () => {
   const doc = dom(signedAssertionResponse());
   const original = el(doc, NS.assertion, 'Assertion');
   const evil = dom(assertionXml('_evil', 'admin')).documentElement!;
@@ -94,7 +94,7 @@ test('XSW4: evil Assertion wrapping the signed one', () => {
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('XSW5: signature copied into an evil Assertion with the same ID, original kept elsewhere', () => {
+it('XSW5: signature copied into an evil Assertion with the same ID, original kept elsewhere', () => {
   const doc = dom(signedAssertionResponse());
   const original = el(doc, NS.assertion, 'Assertion');
   const evil = original.cloneNode(true) as XmlElement;
@@ -107,7 +107,7 @@ test('XSW5: signature copied into an evil Assertion with the same ID, original k
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('XSW6: evil Assertion carrying the signature, original Assertion inside the Signature', () => {
+it('XSW6: evil Assertion carrying the signature, original Assertion inside the Signature', () => {
   const doc = dom(signedAssertionResponse());
   const original = el(doc, NS.assertion, 'Assertion');
   const copy = original.cloneNode(true) as XmlElement;
@@ -118,7 +118,7 @@ test('XSW6: evil Assertion carrying the signature, original Assertion inside the
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('XSW7: signed Assertion hidden in Extensions, unsigned evil Assertion read', () => {
+it('XSW7: signed Assertion hidden in Extensions, unsigned evil Assertion read', () => {
   const doc = dom(signedAssertionResponse());
   const original = el(doc, NS.assertion, 'Assertion');
   const extensions = doc.createElementNS(NS.protocol, 'samlp:Extensions');
@@ -128,7 +128,7 @@ test('XSW7: signed Assertion hidden in Extensions, unsigned evil Assertion read'
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('XSW8: evil Assertion keeps the ID and signature; original inside ds:Object', () => {
+it('XSW8: evil Assertion keeps the ID and signature; original inside ds:Object', () => {
   const doc = dom(signedAssertionResponse());
   const original = el(doc, NS.assertion, 'Assertion');
   const copy = original.cloneNode(true) as XmlElement;
@@ -140,7 +140,7 @@ test('XSW8: evil Assertion keeps the ID and signature; original inside ds:Object
   refused(() => readAssertionUser(text(doc)));
 });
 
-test('signed request wrapped in an unsigned one (samlify #634 / GHSA-63ch-w8pw-4mf2 pattern)', () => {
+it('signed request wrapped in an unsigned one (samlify #634 / GHSA-63ch-w8pw-4mf2 pattern)', () => {
   const evil = dom(requestXml('_evil', 'https://evil.test'));
   const extensions = evil.createElementNS(NS.protocol, 'samlp:Extensions');
   extensions.appendChild(dom(signedRequest()).documentElement!);
@@ -149,20 +149,20 @@ test('signed request wrapped in an unsigned one (samlify #634 / GHSA-63ch-w8pw-4
   assert.throws(() => parseSignedMessage(text(evil), { expect: ['AuthnRequest'], trust, requireSignature: false }), /only allowed directly/);
 });
 
-test('signed request with its signature moved onto an evil root', () => {
+it('signed request with its signature moved onto an evil root', () => {
   const doc = dom(signedRequest());
   doc.documentElement!.setAttribute('ID', '_evil');
   refused(() => parseSignedMessage(text(doc), { expect: ['AuthnRequest'], trust, requireSignature: true }));
 });
 
-test('tampered content, unsigned message, duplicate IDs', () => {
+it('tampered content, unsigned message, duplicate IDs', () => {
   refused(() => readAssertionUser(signedAssertionResponse().replace('>alice<', '>admin<')));
   assert.throws(() => parseSignedMessage(requestXml('_q'), { expect: ['AuthnRequest'], trust, requireSignature: true }), /must be signed/);
   const dup = signedAssertionResponse().replace('<saml:Issuer>https://idp.test</saml:Issuer><saml:Assertion', '<saml:Issuer ID="_a1">https://idp.test</saml:Issuer><saml:Assertion');
   assert.throws(() => readAssertionUser(dup), /appears more than once/);
 });
 
-test('only configured certificates count; a KeyInfo certificate is ignored', () => {
+it('only configured certificates count; a KeyInfo certificate is ignored', () => {
   // Signed by the attacker, with the attacker's certificate in KeyInfo.
   const forged = responseXml('_r1', signElement(assertionXml('_a1', 'admin'), '_a1', attacker, 'rsa-sha256'));
   assert.ok(forged.includes('<ds:X509Certificate>'));
@@ -170,14 +170,14 @@ test('only configured certificates count; a KeyInfo certificate is ignored', () 
   assert.throws(() => verifySignedElement(parseXml(forged), parseXml(forged).documentElement!, { certificates: [] }), /no certificate/);
 });
 
-test('SHA-1 only when configured', () => {
+it('SHA-1 only when configured', () => {
   const sha1 = responseXml('_r1', signElement(assertionXml('_a1', 'alice'), '_a1', sp, 'rsa-sha1'));
   assert.throws(() => readAssertionUser(sha1), /not allowed/);
   const doc = parseXml(sha1);
   verifySignedElement(doc, requiredChild(doc.documentElement!, NS.assertion, 'Assertion'), { ...trust, allowSha1: true });
 });
 
-test('reference to the whole document, extra references and other transforms are refused', () => {
+it('reference to the whole document, extra references and other transforms are refused', () => {
   const xml = signedRequest();
   refused(() => parseSignedMessage(xml.replace('URI="#_q1"', 'URI=""'), { expect: ['AuthnRequest'], trust, requireSignature: true }));
   const withComments = xml.replace(/(<ds:Transform Algorithm="http:\/\/www.w3.org\/2001\/10\/xml-exc-c14n#)"/, '$1WithComments"');
@@ -186,7 +186,7 @@ test('reference to the whole document, extra references and other transforms are
   assert.throws(() => parseSignedMessage(twoRefs, { expect: ['AuthnRequest'], trust, requireSignature: true }), /references/);
 });
 
-test('comment injection: the signature still verifies, but the value cannot be read truncated', () => {
+it('comment injection: the signature still verifies, but the value cannot be read truncated', () => {
   // Exclusive c14n drops comments, so this is "alice.evil.test" as far as the signature goes…
   const signedForLongName = responseXml('_r1', signElement(assertionXml('_a1', 'alice.evil.test'), '_a1', sp, 'rsa-sha256'));
   const injected = signedForLongName.replace('>alice.evil.test<', '>alice<!---->.evil.test<');
@@ -199,7 +199,7 @@ test('comment injection: the signature still verifies, but the value cannot be r
   assert.throws(() => textOf(requiredChild(message.root, NS.assertion, 'Issuer')), /only text/);
 });
 
-test('unexpected roots and DTDs in signed messages are refused', () => {
+it('unexpected roots and DTDs in signed messages are refused', () => {
   assert.throws(() => parseSignedMessage(signedAssertionResponse(), { expect: ['AuthnRequest'], trust, requireSignature: false }), /expected a SAML AuthnRequest/);
   assert.throws(() => parseSignedMessage('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + signedRequest(), { expect: ['AuthnRequest'], trust, requireSignature: true }), /DOCTYPE/);
 });

@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { fileURLToPath } from 'node:url';
-import { startRedis } from '../../test/support/redis-server.ts';
-import type { LatchConfig } from '../config/schema.ts';
-import { openStore } from './index.ts';
+import { startRedis } from '../support/redis-server.ts';
+import type { LatchConfig } from '../../src/config/schema.ts';
+import { openStore } from '../../src/store/index.ts';
 
 // "A killed and restarted server keeps every enrolled record": a child process writes records and
 // is SIGKILLed (no close, no flush); a new store then finds every one of them.

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedis, startSentinel } from '../../test/support/redis-server.ts';
-import type { Json, Store } from './contract.ts';
-import { openStore } from './index.ts';
-import type { RedisConfig } from './redis-connect.ts';
+import { startRedis, startSentinel } from '../support/redis-server.ts';
+import type { Json, Store } from '../../src/store/contract.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { RedisConfig } from '../../src/store/redis-connect.ts';
 
 // What several Latch nodes rely on: one Redis seen the same way by every node, key prefixes that
 // keep deployments apart, and each way of connecting (URL, password file, Sentinel).
