@@ -89,6 +89,20 @@ class EnrollStep implements UserStep {
   }
 }
 
+/** A passwordless step that signs `user` in with a roaming passkey on any post. */
+function passkeyOf(user: DirectoryUser): Step {
+  return {
+    id: 'test-passkey',
+    stage: 'primary',
+    label: 'Passkey',
+    requiresUser: false,
+    order: 10,
+    isAvailable: async () => true,
+    view: async () => ({ template: 'test-passkey', model: {} }),
+    handle: async () => ({ kind: 'success', user, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+  };
+}
+
 const browser: BrowserContext = { ip: '192.0.2.10', userAgent: 'test' };
 const request = (overrides: Partial<SignInRequest['constraints']> = {}, appId = 'wiki'): SignInRequest => ({
   app: { id: appId, name: appId === 'wiki' ? 'Wiki' : appId, protocol: 'saml' },
@@ -408,16 +422,7 @@ it('checking and handling a posted form builds no page: only the page shown call
 
 it('a passwordless step makes the sign-in multi-factor: no second factor follows, level passwordless', async () => {
   enrolled.add(`test-code:${alice.id}`);
-  const passkey: Step = {
-    id: 'test-passkey',
-    stage: 'primary',
-    label: 'Passkey',
-    requiresUser: false,
-    order: 10,
-    isAvailable: async () => true,
-    view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success' as const, user: alice, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
-  };
+  const passkey = passkeyOf(alice);
   const code = new CodeStep(enrolled);
   const flow = new SignInFlow({
     transactions,
@@ -449,16 +454,7 @@ it('require-enrollment never enrolls a user who has a factor this application do
 });
 
 it('a passwordless success for a user whose group policy forbids it is not accepted, whatever the step checked', async () => {
-  const passkey: Step = {
-    id: 'test-passkey',
-    stage: 'primary',
-    label: 'Passkey',
-    requiresUser: false,
-    order: 10,
-    isAvailable: async () => true,
-    view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success' as const, user: contractor, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
-  };
+  const passkey = passkeyOf(contractor);
   const flow = new SignInFlow({
     transactions,
     steps: [new IdentifyStep(), passkey],

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { afterEach, beforeEach } from 'mocha';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/contract.ts';
 import { tempDir } from './temp.ts';
@@ -19,4 +20,15 @@ export async function openTestPasscodes(): Promise<{ store: Store; passcodes: Pa
       temp.cleanup();
     },
   };
+}
+
+/** Fresh passcode parts for every test of the file: `parts.store` and `parts.passcodes` are set before each. */
+export function passcodesForEachTest(): { store: Store; passcodes: Passcodes } {
+  // Filled in before each test; read only inside tests.
+  const parts = {} as { store: Store; passcodes: Passcodes; close(): Promise<void> };
+  beforeEach(async () => {
+    Object.assign(parts, await openTestPasscodes());
+  });
+  afterEach(() => parts.close());
+  return parts;
 }
