@@ -1,5 +1,6 @@
 import { constants, createCipheriv, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
 import { NS } from './xml/namespaces.ts';
+import { element, type XmlElement } from './xml/tree.ts';
 
 // XML Encryption of a signed assertion to the SP's certificate: a fresh AES key (AES-256-GCM, or
 // AES-128-CBC for older SPs) carried in an EncryptedKey wrapped with RSA-OAEP (MGF1/SHA-1, the
@@ -13,8 +14,8 @@ const DATA_ALG: Record<EncryptionAlgorithmName, { uri: string; cipher: string; k
 };
 const RSA_OAEP = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
 
-/** Returns a saml:EncryptedAssertion element (text) holding `assertionXml` (a standalone element). */
-export function encryptAssertion(assertionXml: string, certificatePem: string, algorithm: EncryptionAlgorithmName): string {
+/** Returns a saml:EncryptedAssertion element holding `assertionXml` (a standalone element, as text). */
+export function encryptAssertion(assertionXml: string, certificatePem: string, algorithm: EncryptionAlgorithmName): XmlElement {
   const alg = DATA_ALG[algorithm];
   const key = randomBytes(alg.keyBytes);
   const iv = randomBytes(alg.ivBytes);
@@ -24,13 +25,15 @@ export function encryptAssertion(assertionXml: string, certificatePem: string, a
   const cipherValue = Buffer.concat([iv, body, tag]).toString('base64');
   const publicKey = new X509Certificate(certificatePem).publicKey;
   const wrappedKey = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key).toString('base64');
-  return (
-    `<saml:EncryptedAssertion xmlns:saml="${NS.assertion}">` +
-    `<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.dsig}" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
-    `<xenc:EncryptionMethod Algorithm="${alg.uri}"/>` +
-    `<ds:KeyInfo><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${RSA_OAEP}"><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>` +
-    `<xenc:CipherData><xenc:CipherValue>${wrappedKey}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
-    `<xenc:CipherData><xenc:CipherValue>${cipherValue}</xenc:CipherValue></xenc:CipherData>` +
-    `</xenc:EncryptedData></saml:EncryptedAssertion>`
-  );
+  const cipherData = (value: string) => element('xenc:CipherData', {}, [element('xenc:CipherValue', {}, [value])]);
+  const encryptedKey = element('xenc:EncryptedKey', {}, [
+    element('xenc:EncryptionMethod', { Algorithm: RSA_OAEP }, [element('ds:DigestMethod', { Algorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' })]),
+    cipherData(wrappedKey),
+  ]);
+  const data = element('xenc:EncryptedData', { Type: 'http://www.w3.org/2001/04/xmlenc#Element' }, [
+    element('xenc:EncryptionMethod', { Algorithm: alg.uri }),
+    element('ds:KeyInfo', {}, [encryptedKey]),
+    cipherData(cipherValue),
+  ], { xenc: NS.xenc, ds: NS.dsig });
+  return element('saml:EncryptedAssertion', {}, [data], { saml: NS.assertion });
 }

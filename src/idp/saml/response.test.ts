@@ -1,4 +1,6 @@
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { it } from 'mocha';
+import { SignedXml } from 'xml-crypto';
 import assert from 'node:assert/strict';
 import { makeSigningKey, makeTestKey } from '../../../test/support/saml-certs.ts';
 import { alice, testSp } from '../../../test/support/saml-fixtures.ts';
@@ -113,3 +115,51 @@ it('IdP metadata publishes current and next signing keys, both bindings, and ver
   // Our own SP-metadata reader must not take it for an SP.
   assert.throws(() => parseSpMetadata(xml), /SPSSODescriptor/);
 });
+
+/** xml-crypto's own check of the signature on the element with local name `local` (its KeyInfo ignored: our certificate only). */
+function xmlCryptoVerify(xml: string, local: string): void {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const signed = Array.from(doc.getElementsByTagName('*')).find((e) => e.localName === local)!;
+  const signature = Array.from(signed.getElementsByTagNameNS(NS.dsig, 'Signature')).find((e) => e.parentNode === signed);
+  assert.ok(signature, `${local} carries a signature`);
+  const verifier = new SignedXml({ publicCert: key.certificatePem!, getCertFromKeyInfo: () => null });
+  verifier.loadSignature(new XMLSerializer().serializeToString(signature));
+  assert.equal(verifier.checkSignature(xml), true, `xml-crypto verifies the ${local} signature`);
+}
+
+// A user whose name and attributes need every kind of escaping, and are not ASCII.
+const awkward = {
+  ...alice,
+  username: 'zoë.ñ<&>"\'',
+  displayName: 'Zoë "Z" O\'Brien & Söhne <ops>',
+  email: 'zoë@exämple.test',
+  groups: ['R&D', 'a<b>c', 'tab\there', 'line\nbreak', 'ünïcödé 𝄞'],
+};
+
+for (const algorithm of ['rsa-sha256', 'rsa-sha512'] as const) {
+  for (const [signResponse, signAssertion] of [[true, true], [true, false], [false, true]] as const) {
+    for (const encryption of [undefined, 'aes256-gcm', 'aes128-cbc'] as const) {
+      const what = `${signResponse ? 'Response' : ''}${signResponse && signAssertion ? ' and ' : ''}${signAssertion ? 'Assertion' : ''} signed (${algorithm})${encryption ? `, assertion encrypted (${encryption})` : ''}`;
+      it(`every option verifies with xmlsec1 and xml-crypto: ${what}`, () => {
+        const sp = testSp(
+          { encryptionCertificates: [spKey.certificatePem] },
+          { signResponse, signAssertion, signatureAlgorithm: algorithm, encryptAssertion: encryption !== undefined, encryptionAlgorithm: encryption ?? 'aes256-gcm', attributes: { displayName: 'displayName', email: 'mail', groups: 'groups' } },
+        );
+        const user = { target: target(sp), content: { ...content(sp), nameId: { format: 'unspecified' as const, value: awkward.username }, attributes: mapAttributes(awkward, sp.options.attributes) } };
+        const xml = buildSuccessResponse(user.target, user.content);
+        // The Response is signed whenever the assertion is not (an unsigned response is refused everywhere).
+        if (signResponse || !signAssertion) {
+          xmlsecVerify(xml, key.certificatePem!, 'Response');
+          xmlCryptoVerify(xml, 'Response');
+        }
+        const assertionXml = encryption ? xmlsecDecrypt(xml, spKey.privateKeyPem) : xml;
+        if (signAssertion) {
+          xmlsecVerify(assertionXml, key.certificatePem!, 'Assertion');
+          xmlCryptoVerify(assertionXml, 'Assertion');
+        }
+        const values = Array.from(new DOMParser().parseFromString(assertionXml, 'text/xml').getElementsByTagNameNS(NS.assertion, 'AttributeValue')).map((v) => v.textContent);
+        assert.deepEqual(values, [awkward.displayName, awkward.email, ...awkward.groups], 'every value reads back exactly');
+      });
+    }
+  }
+}
