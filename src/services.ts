@@ -4,7 +4,9 @@ import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
-import { PolicyResolver } from './authn/policy.ts';
+import { PolicyResolver, type AppPolicies } from './authn/policy.ts';
+import { ConsolePolicyStore, followConsolePolicy, type FollowedPolicy } from './authn/console-policy.ts';
+import { LogRetention } from './authn/log-retention.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
 import type { SignInMethod } from './methods/method.ts';
@@ -16,7 +18,7 @@ import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
 import type { WebAuthnParts } from './methods/webauthn/webauthn.ts';
 import { accountCheckFor, type AccountCheck } from './directory/account-check.ts';
-import type { Directory } from './directory/contract.ts';
+import type { Directory, UserSearch } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
 import { createLdapDirectory } from './ldap/index.ts';
 import { ConfigError } from './config/load.ts';
@@ -45,11 +47,16 @@ export interface Services {
   metrics: Metrics;
   store: Store;
   keys: KeyRing;
-  directory: Directory;
+  /** Also answers the console's bounded searches. */
+  directory: Directory & UserSearch;
   /** Whether an account that signed in may still be used, and its groups of now (kept briefly). */
   accounts: AccountCheck;
   policies: PolicyResolver;
+  /** The console's global policy layer and the organisation-wide passwordless switch. */
+  consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
   authLog: AuthLog;
+  /** Trims the authentication log (and the streams the console adds) past their retention. */
+  retention: LogRetention;
   knownDevices: KnownDevices;
   /** Every sign-in method (src/methods/index.ts). */
   methods: SignInMethod[];
@@ -73,7 +80,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
+export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory & UserSearch> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
   if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
   return createLdapDirectory(config.directory.ldap, log);
@@ -98,7 +105,10 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
       ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
       ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
     });
+    const consolePolicy = new ConsolePolicyStore(store);
+    const followed = await followConsolePolicy(policies, consolePolicy, log);
     const authLog = new AuthLog(store, log);
+    const retention = new LogRetention(store, [{ name: 'authlog', stream: authLog.stream(), retentionMs: config.authLog.retention }], config.authLog.trimEvery, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
@@ -118,12 +128,24 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const signOut = new SignOutHooks();
     const oidc = await createOidc({ config, log, store, keys, accounts, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
-    // SAML SPs' policy layers, by entity ID, once their metadata is read.
+    // SAML SPs' policy layers, by entity ID, once their metadata is read; those of the SPs and
+    // clients added in the console follow every reload.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
+    policies.registerApps(Object.fromEntries(oidc.clients.all().map((client) => [client.client_id, client.policy])));
+    const samlLayers = followLayers(policies, saml.registry.all().filter((sp) => sp.managedKey).map((sp) => sp.entityId));
+    saml.registry.onReload((sps) => samlLayers(Object.fromEntries(sps.map((sp) => [sp.entityId, sp.options.policy]))));
+    const oidcLayers = followLayers(policies, oidc.clients.all().filter((c) => !oidc.clients.fromFiles(c.client_id)).map((c) => c.client_id));
+    oidc.onReload((clients) => oidcLayers(Object.fromEntries(clients.map((c) => [c.client_id, c.policy]))));
+    retention.start();
     return {
-      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
+      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention,
+      consolePolicy: { store: consolePolicy, ...followed },
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
+        await retention.stop();
+        await followed.stop();
+        await saml.registry.close();
+        await oidc.close();
         await push.close();
         await directory.close();
         await store.close();
@@ -133,4 +155,14 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     await store.close();
     throw err;
   }
+}
+
+/** Registers the layers of applications that come and go (the console's): one that went is removed. */
+function followLayers(policies: PolicyResolver, initial: string[]): (layers: AppPolicies) => void {
+  let known = new Set(initial);
+  return (layers) => {
+    const gone = [...known].filter((id) => !(id in layers));
+    policies.registerApps({ ...Object.fromEntries(gone.map((id) => [id, undefined])), ...layers });
+    known = new Set(Object.keys(layers));
+  };
 }

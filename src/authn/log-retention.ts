@@ -57,6 +57,11 @@ export class LogRetention {
     private readonly log: Logger,
   ) {}
 
+  /** Another stream to keep trimmed (the admin audit log, added by the console). */
+  add(stream: RetainedStream): void {
+    this.streams.push(stream);
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.runOnce(), this.everyMs);
     this.timer.unref();

@@ -1,11 +1,13 @@
 import type { LatchConfig } from '../config/schema.ts';
-import { SECOND_FACTOR_KINDS, type PasswordlessKind, type PolicyLayer, type SecondFactorKind } from '../config/policy.ts';
+import { SECOND_FACTOR_KINDS, type AppPolicyLayer, type PasswordlessKind, type PolicyLayer, type SecondFactorKind } from '../config/policy.ts';
 
 export type { PasswordlessKind, SecondFactorKind };
 
-// Policy resolution, in one place: the global layer, then the application's, then each of the
-// user's groups in the order the config lists them. `sources` says which layers applied, so the
-// authentication log can explain a decision.
+// Policy resolution, in one place: the global layer (the config's, then the console's), then the
+// application's, then each of the user's groups in the order the config lists them, then the
+// application's own groups (its pilot groups). `sources` says which layers applied, so the
+// authentication log can explain a decision. Last, the organisation-wide passwordless switch
+// (an owner's, in the console): off, no layer can offer passwordless sign-in.
 
 export interface EffectivePolicy {
   password: boolean;
@@ -17,10 +19,36 @@ export interface EffectivePolicy {
   sources: string[];
 }
 
-export type AppPolicies = Record<string, PolicyLayer | undefined>;
+export type AppPolicies = Record<string, AppPolicyLayer | undefined>;
 
-function apply(into: EffectivePolicy, layer: PolicyLayer | undefined, source: string): void {
-  if (!layer) return;
+/** What the operators' console sets (src/authn/console-policy.ts keeps it in the store). */
+export interface ConsoleLayers {
+  /** Applied over policy.default. */
+  default?: PolicyLayer;
+  /** False: passwordless sign-in is off for the whole organisation, whatever a layer says. */
+  passwordlessAllowed: boolean;
+}
+
+/** One layer that applies, with its name for people ("application wiki group pilot"). */
+export interface AppliedLayer {
+  source: string;
+  layer: PolicyLayer;
+}
+
+/** What every resolution starts from, before any layer. */
+export function builtInPolicy(): EffectivePolicy {
+  return {
+    password: true,
+    secondFactors: [...SECOND_FACTOR_KINDS],
+    passwordless: ['platform', 'roaming', 'push'],
+    newUser: 'allow',
+    rememberDevice: { enabled: false, lifetimeMs: 30 * 86_400_000, scope: 'application' },
+    deny: false,
+    sources: [],
+  };
+}
+
+function apply(into: EffectivePolicy, layer: PolicyLayer, source: string): void {
   into.sources.push(source);
   if (layer.password !== undefined) into.password = layer.password;
   if (layer.secondFactors !== undefined) into.secondFactors = [...layer.secondFactors];
@@ -35,32 +63,53 @@ function apply(into: EffectivePolicy, layer: PolicyLayer | undefined, source: st
   }
 }
 
+/** The source name of the organisation-wide switch, when it turns passwordless off. */
+export const PASSWORDLESS_OFF = 'organisation: passwordless sign-in off';
+
 export class PolicyResolver {
+  private console: ConsoleLayers = { passwordlessAllowed: true };
+
   constructor(
     private readonly config: LatchConfig['policy'],
     /** Policy layers of applications, by app id (SAML SPs and OIDC clients register theirs). */
     private readonly apps: AppPolicies,
   ) {}
 
-  /** Lets a front end register the policy layers of its applications. */
+  /** Lets a front end register the policy layers of its applications (undefined removes one). */
   registerApps(layers: AppPolicies): void {
     Object.assign(this.apps, layers);
   }
 
-  resolve(appId: string, groups: string[] = []): EffectivePolicy {
-    const policy: EffectivePolicy = {
-      password: true,
-      secondFactors: [...SECOND_FACTOR_KINDS],
-      passwordless: ['platform', 'roaming', 'push'],
-      newUser: 'allow',
-      rememberDevice: { enabled: false, lifetimeMs: 30 * 86_400_000, scope: 'application' },
-      deny: false,
-      sources: [],
-    };
-    apply(policy, this.config.default, 'default');
-    apply(policy, this.apps[appId], `application ${appId}`);
+  /** The console's layer and switch, as last read from the store. */
+  setConsole(layers: ConsoleLayers): void {
+    this.console = layers;
+  }
+
+  get passwordlessAllowed(): boolean {
+    return this.console.passwordlessAllowed;
+  }
+
+  /** The layers that apply to members of `groups` at `appId`, in the order they apply. */
+  appliedLayers(appId: string, groups: string[] = []): AppliedLayer[] {
+    const layers: AppliedLayer[] = [{ source: 'default', layer: this.config.default }];
+    if (this.console.default) layers.push({ source: 'console default', layer: this.console.default });
+    const app = this.apps[appId];
+    if (app) layers.push({ source: `application ${appId}`, layer: app });
     for (const layer of this.config.groups) {
-      if (groups.includes(layer.group)) apply(policy, layer, `group ${layer.group}`);
+      if (groups.includes(layer.group)) layers.push({ source: `group ${layer.group}`, layer });
+    }
+    for (const layer of app?.groups ?? []) {
+      if (groups.includes(layer.group)) layers.push({ source: `application ${appId} group ${layer.group}`, layer });
+    }
+    return layers;
+  }
+
+  resolve(appId: string, groups: string[] = []): EffectivePolicy {
+    const policy = builtInPolicy();
+    for (const { source, layer } of this.appliedLayers(appId, groups)) apply(policy, layer, source);
+    if (!this.console.passwordlessAllowed) {
+      policy.passwordless = [];
+      policy.sources.push(PASSWORDLESS_OFF);
     }
     return policy;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { policyLayer } from './policy.ts';
+import { appPolicyLayer } from './policy.ts';
 
 // The `oidc` section: relying parties registered with Latch's OpenID Provider, and token lifetimes.
 // Client fields use the OAuth/OIDC registration names (RFC 7591, OIDC Registration) so that an
@@ -15,7 +15,7 @@ const confidentialMethods = ['client_secret_basic', 'client_secret_post', 'priva
 
 const jwk = z.record(z.string(), z.unknown());
 
-const client = z
+export const oidcClient = z
   .strictObject({
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,200}$/, 'expected 1-200 letters, digits or "._~-"'),
     /** Shown to users ("Sign in to <name>"); defaults to client_id. */
@@ -38,7 +38,7 @@ const client = z
     scope: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'expected space-separated scopes').optional(),
     /** First-party clients get the scopes they ask for without a consent page (unless prompt=consent). */
     firstParty: z.boolean().default(true),
-    policy: policyLayer.optional(),
+    policy: appPolicyLayer.optional(),
   })
   .superRefine((c, ctx) => {
     const method = c.token_endpoint_auth_method ?? (c.public ? 'none' : 'client_secret_basic');
@@ -64,7 +64,7 @@ const ttl = z.strictObject({
 });
 
 /** Client ids are unique; checked even when another client has problems, so every one is reported. */
-const clients = z.array(client).superRefine(
+const clients = z.array(oidcClient).superRefine(
   (list, ctx) => {
     const seen = new Map<string, number>();
     list.forEach((c: { client_id?: unknown } | undefined, i) => {

@@ -32,8 +32,19 @@ export const policyLayer = z.strictObject({
 
 export type PolicyLayer = z.infer<typeof policyLayer>;
 
+/** A layer for the members of one group. */
+export const groupLayer = policyLayer.extend({ group: z.string().min(1) });
+export type GroupLayer = z.infer<typeof groupLayer>;
+
+/**
+ * An application's layer (SAML SP, OIDC client, `applications.<id>.policy`): its own keys, and
+ * `groups` for its pilot groups, applied after every other layer, in the order listed.
+ */
+export const appPolicyLayer = policyLayer.extend({ groups: z.array(groupLayer).optional() });
+export type AppPolicyLayer = z.infer<typeof appPolicyLayer>;
+
 export const policyConfig = z.strictObject({
   default: policyLayer,
   /** Overrides per group name, applied in the order listed, after the application's. */
-  groups: z.array(policyLayer.extend({ group: z.string().min(1) })),
+  groups: z.array(groupLayer),
 });

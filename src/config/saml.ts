@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { policyLayer } from './policy.ts';
+import { appPolicyLayer } from './policy.ts';
 import { duration } from './duration.ts';
 
 // Configuration of the SAML 2.0 identity provider (src/idp/saml). Per-SP options can be written
@@ -71,7 +71,7 @@ export const spOptions = z.strictObject({
    */
   metadataSigningCertificate: z.string().min(1).optional(),
   /** Sign-in policy for this SP, over policy.default (docs/sign-in-policy.md). */
-  policy: policyLayer.optional(),
+  policy: appPolicyLayer.optional(),
 });
 export type SpOptions = z.infer<typeof spOptions>;
 
@@ -82,7 +82,7 @@ const acsEntry = z.strictObject({
 });
 
 /** An SP given in config: its metadata (file or inline), or its entity ID and endpoints by hand. */
-const spEntry = spOptions.extend({
+export const spEntry = spOptions.extend({
   metadataFile: z.string().min(1).optional(),
   metadataXml: z.string().min(1).optional(),
   /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */

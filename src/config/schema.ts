@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { policyLayer, policyConfig } from './policy.ts';
+import { appPolicyLayer, policyConfig } from './policy.ts';
+import { adminConfig } from './admin.ts';
 import { ldapConfig } from './ldap.ts';
 import { metricsConfig } from './metrics.ts';
 import { oidcConfig } from './oidc.ts';
@@ -84,11 +85,16 @@ const throttle = z.strictObject({
 
 const knownDevice = z.strictObject({ lifetime: duration, cookieName: z.string().min(1) });
 
-const authLog = z.strictObject({ retention: duration });
+const authLog = z.strictObject({
+  /** Entries older than this are removed, on every node, in small batches. */
+  retention: duration,
+  /** How often each node looks for entries past the retention. */
+  trimEvery: duration.refine((ms) => ms >= 1000, 'expected at least 1s'),
+});
 
 const application = z.strictObject({
   name: z.string().min(1),
-  policy: policyLayer.optional(),
+  policy: appPolicyLayer.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -103,6 +109,7 @@ export const configSchema = z.strictObject({
   throttle,
   knownDevice,
   authLog,
+  admin: adminConfig,
   metrics: metricsConfig,
   policy: policyConfig,
   passcodes: passcodesConfig,
