@@ -8,6 +8,7 @@ import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypas
 import { listPasscodes, removePasscode } from './passcodes.ts';
 import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
 import { formatUrls } from './urls.ts';
+import { adminToken } from './admin-tokens.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
 import { enrollLink, removeDevice } from './push.ts';
 
@@ -39,6 +40,11 @@ const USAGE = `Usage: latch <command>
   tokens assign SERIAL USER      give a token to a user
   tokens unassign SERIAL         take it back (it stays in stock)
   tokens remove SERIAL           delete it from stock
+  admin token create NAME --role ROLE
+                                 an admin API token (printed once); roles: owner, administrator,
+                                 help-desk, read-only
+  admin token revoke NAME        requests with it are refused from then on
+  admin token list               every admin API token, without secrets
 
 Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LATCH_* variables.`;
 
@@ -70,6 +76,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       uses: { type: 'string' },
       expires: { type: 'string' },
       encoding: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -127,6 +134,8 @@ async function run(argv: string[]): Promise<string | undefined> {
       return unassignToken(config, name);
     case 'tokens remove':
       return removeToken(config, name);
+    case 'admin token':
+      return adminToken(config, name, extra, values.role);
     default:
       throw new Error(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }
