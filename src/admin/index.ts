@@ -2,6 +2,7 @@ import type { Route } from '../http/route.ts';
 import type { Services } from '../services.ts';
 import { Access } from './access.ts';
 import { apiRoutes } from './api.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { AdminAudit } from './audit.ts';
 import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
@@ -37,6 +38,8 @@ export function createAdmin(services: Services): Admin {
   };
   const operations = allOperations(deps);
   const access = new Access(audit);
-  const routes = config.admin.enabled ? apiRoutes({ operations, access, tokens: deps.tokens, baseUrl: config.server.baseUrl }) : [];
+  const routes = config.admin.enabled
+    ? [...apiRoutes({ operations, access, tokens: deps.tokens, baseUrl: config.server.baseUrl }), ...consoleRoutes(services, deps, operations, access)]
+    : [];
   return { deps, operations, access, routes };
 }
