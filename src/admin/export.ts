@@ -46,7 +46,12 @@ export class JsonArrayWriter {
     return writeTo(this.out, '[');
   }
   write(value: unknown): Promise<void> {
-    const text = `${this.first ? '\n' : ',\n'}${JSON.stringify(value)}`;
+    return this.writeAll([value]);
+  }
+  /** Several elements in one write (a batch of the log): one wait for the client, not one each. */
+  writeAll(values: unknown[]): Promise<void> {
+    if (values.length === 0) return Promise.resolve();
+    const text = `${this.first ? '\n' : ',\n'}${values.map((v) => JSON.stringify(v)).join(',\n')}`;
     this.first = false;
     return writeTo(this.out, text);
   }

@@ -51,9 +51,15 @@ const samlDetailSchema = appSummary.extend({
   source: z.string(),
 });
 
-function managedSp(deps: AdminDeps, key: string): ServiceProvider {
+/** The SAML application with this key, or 404. */
+function spNamed(deps: AdminDeps, key: string): ServiceProvider {
   const sp = spByKey(deps, key);
   if (!sp) throw notFound(`No SAML application "${key}"`);
+  return sp;
+}
+
+function managedSp(deps: AdminDeps, key: string): ServiceProvider {
+  const sp = spNamed(deps, key);
   if (!sp.managedKey) throw fileManaged(`The SAML application "${key}" (${sp.source})`);
   return sp;
 }
@@ -90,9 +96,7 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       params: keyParam,
       response: samlDetailSchema,
       async run({ params }) {
-        const sp = spByKey(deps, params.key);
-        if (!sp) throw notFound(`No SAML application "${params.key}"`);
-        return samlDetail(deps, sp);
+        return samlDetail(deps, spNamed(deps, params.key));
       },
     }),
     operation({
@@ -174,9 +178,8 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       params: keyParam,
       response: { download: ['application/samlmetadata+xml'] },
       async run({ params }) {
-        const sp = spByKey(deps, params.key);
-        if (!sp) throw notFound(`No SAML application "${params.key}"`);
-        return { kind: 'download', type: 'application/samlmetadata+xml', filename: `latch-idp-${params.key}.xml`, body: deps.saml.metadata(sp) };
+        const body = deps.saml.metadata(spNamed(deps, params.key));
+        return { kind: 'download', type: 'application/samlmetadata+xml', filename: `latch-idp-${params.key}.xml`, body };
       },
     }),
     operation({
@@ -190,7 +193,7 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       params: keyParam,
       response: { download: ['application/x-pem-file'] },
       async run({ params }) {
-        if (!spByKey(deps, params.key)) throw notFound(`No SAML application "${params.key}"`);
+        spNamed(deps, params.key);
         const [current] = deps.saml.keys.published('RS256');
         if (!current?.certificatePem) throw badInput('key', 'Latch has no RS256 signing certificate');
         return { kind: 'download', type: 'application/x-pem-file', filename: `latch-signing-${params.key}.pem`, body: current.certificatePem };

@@ -37,6 +37,9 @@ const entrySchema = z.object({
   userAgent: z.string().optional(),
 });
 
+/** Entries one page may read: a filter that matches rarely still answers quickly (under 100 ms with a million entries). */
+const PAGE_SCAN_LIMIT = 5000;
+
 const lower = (v: string | undefined) => v?.trim().toLowerCase() || undefined;
 
 /** The filter the store cannot apply itself (it reads by time only). */
@@ -83,7 +86,7 @@ export function logOperations(deps: AdminDeps): Operation[] {
       path: '/auth-log',
       tag: 'Authentication log',
       summary: 'Search the authentication log',
-      description: 'Newest first, a page at a time: pass `next` back as `cursor`. A rare filter stops after 20,000 entries and says how far back it searched (`searchedBackTo`).',
+      description: 'Newest first, a page at a time: pass `next` back as `cursor`. A rare filter stops after 5,000 entries and says how far back it searched (`searchedBackTo`); the next page goes on from there.',
       permission: 'log:read',
       target: () => 'authentication log',
       query: logFilters.extend({
@@ -92,7 +95,7 @@ export function logOperations(deps: AdminDeps): Operation[] {
       }),
       response: z.object({ entries: z.array(entrySchema), next: z.string().optional(), searchedBackTo: z.number().optional() }),
       async run({ query }) {
-        const page = await searchLog(stream, { ...range(query), limit: query.limit ?? deps.config.admin.pageSize, cursor: query.cursor, filter: logFilter(query) });
+        const page = await searchLog(stream, { ...range(query), limit: query.limit ?? deps.config.admin.pageSize, cursor: query.cursor, filter: logFilter(query), scanLimit: PAGE_SCAN_LIMIT });
         return { entries: page.entries.map(view), next: page.next, searchedBackTo: page.searchedBackTo };
       },
     }),
@@ -114,8 +117,7 @@ export function logOperations(deps: AdminDeps): Operation[] {
           const json = new JsonArrayWriter(out);
           await (csv ? writeTo(out, csvRow(CSV_HEADER)) : json.start());
           await eachLogBatch(stream, search, async (batch) => {
-            if (csv) return writeTo(out, batch.map(csvOf).join(''));
-            for (const e of batch) await json.write(view(e));
+            await (csv ? writeTo(out, batch.map(csvOf).join('')) : json.writeAll(batch.map(view)));
           });
           if (!csv) await json.end();
         }, deps.log);
