@@ -69,6 +69,25 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   await waitForHeading(ownerPage, 'Done');
   assert.match(await ownerPage.locator('[role=status]').textContent() ?? '', new RegExp(`Added Team wiki \\(${sp.entityId}\\)`));
 
+  // Its options and policy, edited in forms validated as the config file is.
+  await ownerPage.goto(`${latch.url}/admin/applications`);
+  await ownerPage.getByRole('link', { name: 'Team wiki' }).click();
+  await ownerPage.getByLabel(/^Options/).fill('{ name: Team wiki, nameIdFormat: email }');
+  await ownerPage.getByRole('button', { name: 'Save options' }).click();
+  await waitForHeading(ownerPage, 'Not changed');
+  assert.match(await ownerPage.getByRole('listitem').filter({ hasText: 'nameIdFormat' }).textContent() ?? '', /nameIdFormat: expected unspecified, emailAddress, persistent or transient/);
+  await ownerPage.goto(`${latch.url}/admin/policies`);
+  await ownerPage.getByLabel(/^Application \(/).fill('wiki');
+  await ownerPage.getByLabel(/^Its layer/).fill('{ groups: [{ group: staff, newUser: deny }] }');
+  await ownerPage.getByRole('button', { name: "Save the application's policy" }).click();
+  await waitForHeading(ownerPage, 'Done');
+  await ownerPage.goto(`${latch.url}/admin/policies?user=alice&app=wiki`);
+  assert.match(await ownerPage.locator('tr', { hasText: 'newUser' }).textContent() ?? '', /"deny".*application .* group staff/);
+  await ownerPage.getByLabel(/^Application \(/).fill('wiki');
+  await ownerPage.getByLabel(/^Its layer/).fill('{}');
+  await ownerPage.getByRole('button', { name: "Save the application's policy" }).click();
+  await waitForHeading(ownerPage, 'Done');
+
   // The owner turns passwordless off and on again (owners only; the page says what it changes).
   await ownerPage.goto(`${latch.url}/admin/policies`);
   assert.match(await ownerPage.textContent('main') ?? '', /nobody can sign in with a passkey or the phone alone/);

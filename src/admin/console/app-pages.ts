@@ -17,7 +17,7 @@ const enc = encodeURIComponent;
 export function applicationsPage(frame: ConsoleFrame, apps: AppRow[]): Html {
   const write = allows(frame.caller.role, 'applications:write');
   return html`<table><thead><tr><th scope="col">Name</th><th scope="col">Protocol</th><th scope="col">Entity ID or client_id</th><th scope="col">Managed by</th><th scope="col"><span class="muted">Actions</span></th></tr></thead>
-<tbody>${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
+<tbody>${apps.map((a) => html`<tr><td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}">${a.name}</a>` : a.name}</td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
 <td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}/idp-metadata" download>IdP metadata</a> · <a href="/admin/applications/saml/${enc(a.key)}/signing-certificate" download>certificate</a>` : ''}
 ${write && a.managedBy === 'console' ? html` · <form class="inline" method="post" action="/admin/applications/${a.protocol}/${enc(a.key)}/delete">${csrfField(frame)}<button class="link" type="submit" aria-label="Remove ${a.name}">Remove</button></form>` : ''}
 ${write && a.managedBy === 'console' && a.protocol === 'oidc' ? html` · <form class="inline" method="post" action="/admin/applications/oidc/${enc(a.key)}/secret">${csrfField(frame)}<button class="link" type="submit">Rotate secret</button></form>` : ''}</td></tr>`)}</tbody></table>
@@ -70,6 +70,12 @@ ${write ? html`<form method="post" action="/admin/policies/global">${csrfField(f
 <label for="layer">The console's layer over it (YAML or JSON, the keys of a policy layer)</label>
 <textarea id="layer" name="layer">${view.consoleDefault ? JSON.stringify(view.consoleDefault, null, 2) : '{}'}</textarea>
 <button type="submit">Save</button></form>` : html`<p>The console's layer: <code>${JSON.stringify(view.consoleDefault)}</code></p>`}
+${write ? html`<h2>An application's policy</h2>
+<form method="post" action="/admin/policies/application">${csrfField(frame)}
+<label for="app-id">Application (its key, entity ID or client_id; added in the console)</label><input id="app-id" name="app" required>
+<label for="app-layer">Its layer, with pilot groups applied last (YAML or JSON)</label>
+<textarea id="app-layer" name="layer">{ passwordless: [], groups: [{ group: pilot, passwordless: [platform, roaming] }] }</textarea>
+<button type="submit">Save the application's policy</button></form>` : ''}
 <h2>Effective policy</h2>
 <form class="filters" method="get" action="/admin/policies">
 <div><label for="eff-user">User</label><input id="eff-user" name="user" value="${query.user}"></div>
@@ -77,4 +83,22 @@ ${write ? html`<form method="post" action="/admin/policies/global">${csrfField(f
 <button type="submit">Show</button></form>
 ${effective ? html`<table><caption>${effective.user} at ${effective.app}</caption><thead><tr><th scope="col">Setting</th><th scope="col">Value</th><th scope="col">Why</th></tr></thead>
 <tbody>${Object.entries(effective.policy).map(([key, value]) => html`<tr><td>${key}</td><td><code>${JSON.stringify(value)}</code></td><td>${effective.reasons[key] ?? 'built-in default'}</td></tr>`)}</tbody></table>` : ''}`;
+}
+
+export interface SamlAppView extends AppRow {
+  acs: string[];
+  options: Record<string, unknown>;
+  source: string;
+}
+
+/** One SP: where it comes from, its endpoints, and its options (editable when the console manages it). */
+export function samlAppPage(frame: ConsoleFrame, app: SamlAppView): Html {
+  const editable = app.managedBy === 'console' && allows(frame.caller.role, 'applications:write');
+  return html`<dl><dt>Entity ID</dt><dd>${app.id}</dd><dt>ACS</dt><dd>${app.acs.join(', ')}</dd>
+<dt>Managed by</dt><dd>${app.managedBy === 'file' ? `file (${app.source}): change it there` : 'console'}</dd></dl>
+<p><a href="/admin/applications/saml/${enc(app.key)}/idp-metadata" download>IdP metadata for ${app.name}</a> · <a href="/admin/applications/saml/${enc(app.key)}/signing-certificate" download>signing certificate</a></p>
+${editable ? html`<form method="post" action="/admin/applications/saml/${enc(app.key)}/options">${csrfField(frame)}
+<label for="options">Options (YAML or JSON: the keys of saml.serviceProviders.&lt;key&gt;, such as name, nameIdFormat, attributes, policy with its pilot groups)</label>
+<textarea id="options" name="options">${JSON.stringify(app.options, null, 2)}</textarea>
+<button type="submit">Save options</button></form>` : ''}`;
 }

@@ -10,7 +10,7 @@ import { isDownload, type Caller, type Operation } from '../operation.ts';
 import { InputError } from '../problems.ts';
 import { allows, roleOf, type Permission } from '../roles.ts';
 import type { AdminDeps } from '../deps.ts';
-import { applicationsPage, policiesPage, type AppRow, type EffectiveView, type PoliciesView } from './app-pages.ts';
+import { applicationsPage, policiesPage, samlAppPage, type AppRow, type EffectiveView, type PoliciesView, type SamlAppView } from './app-pages.ts';
 import { consolePage, type ConsoleFrame } from './layout.ts';
 import { LOG_FILTERS, logPage, overviewPage, type LogEntryView, type LogQuery } from './log-pages.ts';
 import { readMultipart } from './multipart.ts';
@@ -212,6 +212,14 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       const { applications } = (await run('listApplications', signed, {})) as { applications: AppRow[] };
       show(ctx, signed, '/admin/applications', 'Applications', applicationsPage(signed.frame, applications));
     }),
+    page('/admin/applications/saml/:key', 'applications:read', async (ctx, signed, params) => {
+      const app = (await run('getSamlApplication', signed, { params })) as SamlAppView;
+      show(ctx, signed, '/admin/applications', app.name, samlAppPage(signed.frame, app));
+    }),
+    post('/admin/applications/saml/:key/options', '/admin/applications', (p) => `/admin/applications/saml/${encodeURIComponent(p.key ?? '')}`, async (signed, body, params) => {
+      await run('updateSamlApplication', signed, { params, body: yamlField(body, 'options') });
+      return donePage(`Saved the options of ${params.key}: every node uses them now.`, `/admin/applications/saml/${encodeURIComponent(params.key ?? '')}`);
+    }),
     download('/admin/applications/saml/:key/idp-metadata', 'getSamlIdpMetadata', (p) => ({ key: p.key ?? '' }), 'applications:read'),
     download('/admin/applications/saml/:key/signing-certificate', 'getSigningCertificate', (p) => ({ key: p.key ?? '' }), 'applications:read'),
     post('/admin/applications/saml', '/admin/applications', () => '/admin/applications', async (signed, body) => {
@@ -264,14 +272,12 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       show(ctx, signed, '/admin/policies', 'Policies', policiesPage(signed.frame, view, effective, { user, app }));
     }),
     post('/admin/policies/global', '/admin/policies', () => '/admin/policies', async (signed, body) => {
-      let layer: unknown;
-      try {
-        layer = YAML.parse(body.layer ?? '') ?? {};
-      } catch (err) {
-        throw new InputError([{ field: 'layer', message: `expected YAML or JSON (${(err as Error).message.split('\n')[0]})` }]);
-      }
-      await run('setGlobalPolicy', signed, { body: layer });
+      await run('setGlobalPolicy', signed, { body: yamlField(body, 'layer') });
       return donePage('Saved: every node applies the global policy now.', '/admin/policies');
+    }),
+    post('/admin/policies/application', '/admin/policies', () => '/admin/policies', async (signed, body) => {
+      await run('setApplicationPolicy', signed, { params: { app: body.app ?? '' }, body: yamlField(body, 'layer') });
+      return donePage(`Saved the policy of ${body.app}: every node applies it now.`, '/admin/policies');
     }),
     post('/admin/policies/passwordless', '/admin/policies', () => '/admin/policies', async (signed, body) => {
       await run('setPasswordless', signed, { body: { passwordless: body.passwordless ?? '' } });
@@ -292,4 +298,13 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
     }),
     download('/admin/log/export', 'exportAuthLog', () => ({}), 'log:read'),
   ];
+}
+
+/** A form field holding YAML (or JSON, which is YAML): its value, or bad input naming the field. */
+function yamlField(form: Form, field: string): unknown {
+  try {
+    return YAML.parse(form[field] ?? '') ?? {};
+  } catch (err) {
+    throw new InputError([{ field, message: `expected YAML or JSON (${(err as Error).message.split('\n')[0]})` }]);
+  }
 }
