@@ -273,6 +273,9 @@ describe('admin API: applications', () => {
       assert.ok(problem, `${field} named in ${refused.text}`);
       assert.match(String(problem.message), message);
     }
+    const audit = await lastAudit();
+    assert.deepEqual([audit.action, audit.result, audit.actor], ['createSamlApplication', 'refused', 'test-administrator']);
+    assert.match(String(audit.reason), /key: expected 1-64 letters/);
     const huge = await api('administrator', 'POST', '/applications/saml', { key: 'huge', metadataXml: 'x'.repeat(4 * 1024 * 1024) });
     assert.equal(huge.status, 413);
     assert.equal(await count(), before, 'nothing was added');

@@ -162,6 +162,15 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   assert.equal((await device.credentials()).length, 1, 'the device still holds the passkey Latch no longer accepts');
   await bob.close();
 
+  // The overview counts what happened.
+  await deskPage.goto(`${latch.url}/admin/`);
+  const figures = (await deskPage.textContent('main')) ?? '';
+  const signIns = /Last 24 hours\s*(\d+) sign-ins, (\d+) failures/.exec(figures);
+  assert.ok(signIns && Number(signIns[1]) >= 4 && Number(signIns[2]) >= 1, figures);
+  assert.match(figures, new RegExp(`23h ago 0, .*, 0h ago ${signIns[1]}\\n`), 'this hour is the last bar');
+  assert.match(figures, /3 of 4 have a second factor; 0 have passwordless sign-in\./);
+  assert.equal(await deskPage.locator('svg[role=img]').count(), 2, 'two charts, with text equivalents');
+
   // The help desk filters the log to bob's sign-ins and exports the view as CSV.
   await deskPage.goto(`${latch.url}/admin/log`);
   await deskPage.getByLabel('User').fill('bob');

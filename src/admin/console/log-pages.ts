@@ -55,9 +55,9 @@ export interface Overview {
 export function overviewPage(_frame: ConsoleFrame, o: Overview): Html {
   return html`<div class="stats">
 <section><h2>Last 24 hours</h2><p>${o.day.signIns} sign-ins, ${o.day.failures} failures</p>
-${barChart('Sign-ins per hour, last 24 hours', o.day.hours.map((v, i) => ({ label: `${23 - i}h ago`, value: v })).reverse())}</section>
+${barChart('Sign-ins per hour, last 24 hours', o.day.hours.map((v, i) => ({ label: `${i}h ago`, value: v })).reverse())}</section>
 <section><h2>Last 30 days</h2><p>${o.month.signIns} sign-ins, ${o.month.failures} failures${o.month.capped ? ' (counted in the most recent entries only)' : ''}</p>
-${barChart('Sign-ins per day, last 30 days', o.month.days.map((v, i) => ({ label: `${29 - i}d ago`, value: v })).reverse())}</section>
+${barChart('Sign-ins per day, last 30 days', o.month.days.map((v, i) => ({ label: `${i}d ago`, value: v })).reverse())}</section>
 <section><h2>Users</h2><p>${o.users.secondFactor} of ${o.users.total} have a second factor; ${o.users.passwordless} have passwordless sign-in${o.users.capped ? ' (first users only)' : ''}.</p></section>
 </div>
 <h2>Applications by sign-ins (30 days)</h2>
