@@ -141,6 +141,10 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   await consoleSignIn(deskPage, 'hana');
   assert.equal(await deskPage.getByRole('link', { name: 'Applications' }).count(), 0, 'the help desk has no applications page');
   await deskPage.getByRole('link', { name: 'Users' }).click();
+  await deskPage.getByRole('link', { name: 'Username' }).click();
+  await deskPage.waitForURL(/order=desc/);
+  assert.equal(await deskPage.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+  assert.deepEqual(await deskPage.locator('tbody td:first-child').allTextContents(), ['olivia', 'hana', 'bob', 'alice'], 'sorted on the server');
   await deskPage.getByLabel('Name or email').fill('bob');
   await deskPage.keyboard.press('Enter');
   await deskPage.getByRole('link', { name: 'bob', exact: true }).click();

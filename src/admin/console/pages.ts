@@ -25,7 +25,22 @@ export interface UserDetail {
 
 const enc = encodeURIComponent;
 
-export function usersPage(frame: ConsoleFrame, query: { q: string; group: string }, users: UserRow[], more: boolean): Html {
+export interface UserListQuery {
+  q: string;
+  group: string;
+  sort: 'username' | 'email' | 'displayName';
+  order: 'asc' | 'desc';
+}
+
+/** A column header that sorts on the server: ascending first, the other way when already sorted by it. */
+function sortHeader(query: UserListQuery, column: UserListQuery['sort'], label: string): Html {
+  const current = query.sort === column;
+  const order = current && query.order === 'asc' ? 'desc' : 'asc';
+  const href = `/admin/users?${new URLSearchParams({ q: query.q, group: query.group, sort: column, order }).toString()}`;
+  return html`<th scope="col"${current ? html` aria-sort="${query.order === 'asc' ? 'ascending' : 'descending'}"` : ''}><a href="${href}">${label}</a></th>`;
+}
+
+export function usersPage(frame: ConsoleFrame, query: UserListQuery, users: UserRow[], more: boolean): Html {
   const exportLink = allows(frame.caller.role, 'users:export')
     ? html`<p>Export every user: <a href="/admin/users/export?format=csv" download>CSV</a> · <a href="/admin/users/export?format=json" download>JSON</a></p>`
     : '';
@@ -36,7 +51,7 @@ export function usersPage(frame: ConsoleFrame, query: { q: string; group: string
 </form>
 ${exportLink}
 <table><caption class="muted">${users.length} user(s)${more ? ', more match: refine the search' : ''}</caption>
-<thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Groups</th><th scope="col">State</th></tr></thead>
+<thead><tr>${sortHeader(query, 'username', 'Username')}${sortHeader(query, 'displayName', 'Name')}${sortHeader(query, 'email', 'Email')}<th scope="col">Groups</th><th scope="col">State</th></tr></thead>
 <tbody>${users.map((u) => html`<tr><td><a href="/admin/users/${enc(u.username)}">${u.username}</a></td><td>${u.displayName ?? ''}</td><td>${u.email ?? ''}</td><td>${u.groups.join(', ')}</td><td>${u.disabled ? 'disabled' : 'active'}</td></tr>`)}</tbody>
 </table>`;
 }

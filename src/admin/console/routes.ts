@@ -159,8 +159,10 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
     page('/admin/users', 'users:read', async (ctx, signed) => {
       const q = String(ctx.query.q ?? '');
       const group = String(ctx.query.group ?? '');
-      const found = (await run('searchUsers', signed, { query: { ...(q ? { q } : {}), ...(group ? { group } : {}) } })) as { users: UserRow[]; more: boolean };
-      show(ctx, signed, '/admin/users', 'Users', usersPage(signed.frame, { q, group }, found.users, found.more));
+      const sort = ctx.query.sort === 'email' || ctx.query.sort === 'displayName' ? ctx.query.sort : 'username';
+      const order = ctx.query.order === 'desc' ? 'desc' : 'asc';
+      const found = (await run('searchUsers', signed, { query: { ...(q ? { q } : {}), ...(group ? { group } : {}), sort, order } })) as { users: UserRow[]; more: boolean };
+      show(ctx, signed, '/admin/users', 'Users', usersPage(signed.frame, { q, group, sort, order }, found.users, found.more));
     }),
     download('/admin/users/export', 'exportUsers', () => ({}), 'users:export'),
     page('/admin/users/:username', 'users:read', async (ctx, signed, params) => {
