@@ -3,18 +3,20 @@
 // with and without filters, and how fast a whole-log export streams as CSV and JSON, with the
 // server's peak RSS above idle while it does (the export must stream, not load the log).
 //
-//   npm run build && node --import tsx bench/admin-log.ts [--entries 1000000] [--exports csv,json]
+//   npm run build && node --import tsx bench/admin-log.ts [--entries 1000000] [--exports csv,json] [--store sqlite|redis]
 //
 // Latch runs as `latch serve` from dist/ (its own process, so its RSS is its own); the log is
 // written straight into the SQLite file first, spread over the last 30 days.
 import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AdminTokens } from '../src/admin/tokens.ts';
 import { openStore } from '../src/store/index.ts';
 import { startTestLatch } from '../test/support/latch.ts';
+import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
 
-const { values: args } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, exports: { type: 'string', default: 'csv,json' } } });
+const { values: args } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, exports: { type: 'string', default: 'csv,json' }, store: { type: 'string', default: 'sqlite' } } });
 const total = Number(args.entries);
 const DAY = 86_400_000;
 const USERS = 5000;
@@ -25,24 +27,47 @@ function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
 
-function fill(file: string, now: number): void {
+/** Entry i of the log: when, and what (one user in USERS, one failure in ten, a rare user). */
+function entry(i: number, now: number): { time: number; data: string } {
+  const time = now - 30 * DAY + Math.floor((i * 30 * DAY) / total);
+  const ok = i % 10 !== 0;
+  return {
+    time,
+    data: JSON.stringify({
+        event: 'sign-in', result: ok ? 'success' : 'failure', reason: ok ? 'password and passcode (Authenticator app)' : 'wrong password',
+        user: i % 100_000 === 7 ? 'rare' : `user${i % USERS}`, userId: `id-${i % USERS}`, app: `https://app${i % 20}.example.com/metadata`,
+        ip: `10.0.${(i >> 8) & 255}.${i & 255}`, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', methods: ['password', 'passcode'], level: 'mfa',
+        authenticators: [{ method: 'passcodes', id: 'app-1', name: 'Authenticator app' }],
+    }),
+  };
+}
+
+function fillSqlite(file: string, now: number): void {
   const db = new Database(file);
   db.pragma('busy_timeout = 10000');
   const insert = db.prepare('INSERT INTO events (stream, time, data) VALUES (?, ?, ?)');
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
-      const time = now - 30 * DAY + Math.floor((i * 30 * DAY) / total);
-      const ok = i % 10 !== 0;
-      insert.run('authlog', time, JSON.stringify({
-        event: 'sign-in', result: ok ? 'success' : 'failure', reason: ok ? 'password and passcode (Authenticator app)' : 'wrong password',
-        user: i % 100_000 === 7 ? 'rare' : `user${i % USERS}`, userId: `id-${i % USERS}`, app: `https://app${i % 20}.example.com/metadata`,
-        ip: `10.0.${(i >> 8) & 255}.${i & 255}`, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', methods: ['password', 'passcode'], level: 'mfa',
-        authenticators: [{ method: 'passcodes', id: 'app-1', name: 'Authenticator app' }],
-      }));
+      const { time, data } = entry(i, now);
+      insert.run('authlog', time, data);
     }
   });
   for (let from = 0; from < total; from += 50_000) batch(from, Math.min(total, from + 50_000));
   db.close();
+}
+
+/** The stream as Latch's Redis store keeps it: ids "<ms>-<seq>", the entry in field "d". */
+async function fillRedis(url: string, key: string, now: number): Promise<void> {
+  const client = new Redis(url);
+  for (let from = 0; from < total; from += 10_000) {
+    const pipeline = client.pipeline();
+    for (let i = from; i < Math.min(total, from + 10_000); i++) {
+      const { time, data } = entry(i, now);
+      pipeline.xadd(key, `${time}-${i}`, 'd', data);
+    }
+    await pipeline.exec();
+  }
+  client.disconnect();
 }
 
 async function timed(url: string, token: string): Promise<{ ms: number; count: number }> {
@@ -76,15 +101,21 @@ async function exportRun(base: string, token: string, format: 'csv' | 'json', pi
   console.log(`export ${format}: ${rows} rows, ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s; peak RSS ${peak.toFixed(0)} MB, ${(peak - idle.rss).toFixed(0)} MB above idle (anonymous: ${(peakAnon - idle.anon).toFixed(0)} MB)`);
 }
 
-const latch = await startTestLatch({ run: 'process', config: { authLog: { retention: '400d' } }, env: process.env.LATCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LATCH_NODE_OPTIONS } : {} });
+const redis: RedisServer | undefined = args.store === 'redis' ? await startRedis() : undefined;
+const store = redis ? { store: { type: 'redis', redis: { url: redis.url, keyPrefix: 'bench:' } } } : {};
+const latch = await startTestLatch({
+  run: 'process',
+  config: { authLog: { retention: '400d' }, ...store },
+  env: process.env.LATCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LATCH_NODE_OPTIONS } : {},
+});
 try {
-  const file = latch.config.store.sqlite.file!;
   const started = performance.now();
-  fill(file, Date.now());
-  console.log(`filled ${total} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const store = await openStore(latch.config.store);
-  const made = await new AdminTokens(store).create('bench', 'read-only', 'bench');
-  await store.close();
+  if (redis) await fillRedis(redis.url, 'bench:ev:authlog', Date.now());
+  else fillSqlite(latch.config.store.sqlite.file!, Date.now());
+  console.log(`filled ${total} entries (${args.store}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const opened = await openStore(latch.config.store);
+  const made = await new AdminTokens(opened).create('bench', 'read-only', 'bench');
+  await opened.close();
   if (!made.ok) throw new Error('no token');
   const base = `${latch.url}`;
   const api = `${base}/admin/api/v1/auth-log`;
@@ -108,4 +139,5 @@ try {
   for (const format of (args.exports ?? 'csv,json').split(',')) await exportRun(base, made.token, format === 'json' ? 'json' : 'csv', latch.pid, idle);
 } finally {
   await latch.stop();
+  await redis?.stop();
 }
