@@ -78,6 +78,7 @@ before(async () => {
   await latch.services.passcodes.credentials.addApp('id-alice', 'app-1', TOTP_SECRET, 0);
   slow = createServer((req, res) => {
     if (req.url === '/500') return void res.writeHead(500).end('broken');
+    if (req.url === '/big') return void res.writeHead(200, { 'content-type': 'application/xml' }).end(`<x>${'a'.repeat(3 * 1024 * 1024)}</x>`);
     // /slow never answers
   });
   await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
@@ -195,6 +196,17 @@ describe('admin API: users', () => {
     assert.equal((await api('read-only', 'GET', '/users/carol')).json.sessions, 0);
   });
 
+  it('makes a one-time activation link for the phone app, not written to the audit log', async () => {
+    const made = await api('help-desk', 'POST', '/users/alice/phone-activation');
+    assert.equal(made.status, 201);
+    const url = String(made.json.url);
+    assert.ok(url.startsWith(`${latch.url}/authenticator/#activate=`), url);
+    const audit = await lastAudit();
+    assert.equal(audit.action, 'createActivationLink');
+    assert.ok(!JSON.stringify(audit).includes(url.split('=')[1]!));
+    assert.equal((await api('read-only', 'POST', '/users/alice/phone-activation')).status, 403);
+  });
+
   it('exports every user as CSV and JSON with their enrolment', async () => {
     const csv = await api('read-only', 'GET', '/users/export?format=csv');
     assert.equal(csv.status, 200);
@@ -263,6 +275,8 @@ describe('admin API: applications', () => {
       [{ key: 'slow', metadataUrl: `${slowUrl}/slow` }, 400, 'metadataUrl', /could not be fetched/],
       [{ key: 'broken', metadataUrl: `${slowUrl}/500` }, 400, 'metadataUrl', /could not be fetched/],
       [{ key: 'http', metadataUrl: 'http://metadata.example.com/sp.xml' }, 400, 'metadataUrl', /not https/],
+      [{ key: 'big', metadataUrl: `${slowUrl}/big` }, 400, 'metadataUrl', /larger than 2097152 bytes/],
+      [{ key: 'preset', entityId: 'https://p.test', acs: [{ url: 'https://p.test/acs' }], preset: 'sap' }, 400, 'preset', /expected adfs, okta or pingfederate/],
       [{ key: 'opts', entityId: 'https://o.test', acs: [{ url: 'https://o.test/acs' }], nameIdFormat: 'email' }, 400, 'nameIdFormat', /expected unspecified, emailAddress/],
       [{ key: 'bad key!', entityId: 'https://k.test', acs: [{ url: 'https://k.test/acs' }] }, 400, 'key', /expected 1-64 letters/],
     ];
@@ -279,6 +293,14 @@ describe('admin API: applications', () => {
     const huge = await api('administrator', 'POST', '/applications/saml', { key: 'huge', metadataXml: 'x'.repeat(4 * 1024 * 1024) });
     assert.equal(huge.status, 413);
     assert.equal(await count(), before, 'nothing was added');
+  });
+
+  it('adds an SP by hand from a preset', async () => {
+    const added = await api('administrator', 'POST', '/applications/saml', { key: 'fs', preset: 'adfs', entityId: 'https://fs.example.com/adfs/services/trust', acs: [{ url: 'https://fs.example.com/adfs/ls/' }] });
+    assert.equal(added.status, 201, added.text);
+    assert.deepEqual(added.json.options, { preset: 'adfs' });
+    assert.deepEqual(added.json.acs, ['https://fs.example.com/adfs/ls/']);
+    assert.equal((await api('administrator', 'DELETE', '/applications/saml/fs')).status, 200);
   });
 
   it('changes a console SP\'s options and removes it; file SPs are read-only', async () => {
