@@ -58,6 +58,8 @@ export interface Services {
   /** Trims the authentication log (and the streams the console adds) past their retention. */
   retention: LogRetention;
   knownDevices: KnownDevices;
+  /** Browsers users let skip the second factor ("Yes, this is my device"). */
+  remembered: RememberedDevices;
   /** Every sign-in method (src/methods/index.ts). */
   methods: SignInMethod[];
   /** Their prompt templates, by name. */
@@ -138,7 +140,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     oidc.onReload((clients) => oidcLayers(Object.fromEntries(clients.map((c) => [c.client_id, c.policy]))));
     retention.start();
     return {
-      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention,
+      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention, remembered,
       consolePolicy: { store: consolePolicy, ...followed },
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {

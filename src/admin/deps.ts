@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthLog } from '../authn/auth-log.ts';
 import type { ConsolePolicyStore, FollowedPolicy } from '../authn/console-policy.ts';
 import type { PolicyResolver } from '../authn/policy.ts';
+import type { RememberedDevices } from '../authn/remembered-device.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import type { Directory, UserSearch } from '../directory/contract.ts';
 import type { OidcFrontEnd } from '../idp/oidc/index.ts';
@@ -23,6 +24,7 @@ export interface AdminDeps {
   store: Store;
   directory: Directory & UserSearch;
   methods: SignInMethod[];
+  remembered: RememberedDevices;
   passcodes: Passcodes;
   push: Push;
   sessions: SessionStore;

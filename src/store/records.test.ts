@@ -95,6 +95,7 @@ describe('store records', () => {
       transaction: 'tx:<id>',
       knownDevice: 'known-device:<deviceId>',
       rememberedDevice: 'remembered:<deviceId>:<userId>',
+      rememberedOfUser: 'remembered-of-user:<userId>',
       accountAttempts: 'throttle:account:<accountHash>',
       addressAttempts: 'throttle:ip:<ip>',
       passwordCheckLock: 'throttle:password-check:<txId>',

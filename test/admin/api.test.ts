@@ -196,6 +196,16 @@ describe('admin API: users', () => {
     assert.equal((await api('read-only', 'GET', '/users/carol')).json.sessions, 0);
   });
 
+  it('lists a remembered browser with what it covers, and forgets it: the second factor is asked again', async () => {
+    await latch.services.remembered.remember('device-1', 'id-carol', { kind: 'passcode', method: 'passcodes', scope: 'all', appId: 'wiki', expiresAt: Date.now() + 86_400_000 });
+    const listed = (await api('help-desk', 'GET', '/users/carol')).json.authenticators as Entry[];
+    assert.deepEqual(listed.map((a) => [a.method, a.id, a.kind, a.factor]), [['remembered-browser', 'device-1', 'Remembered browser', false]]);
+    assert.match(String(listed[0]!.name), /^passcodes for every application, until 20\d\d-/);
+    assert.equal((await api('help-desk', 'DELETE', '/users/carol/authenticators/remembered-browser/device-1')).status, 200);
+    assert.equal(await latch.services.remembered.covering('device-1', 'id-carol', 'wiki', ['passcode']), undefined);
+    assert.deepEqual((await api('help-desk', 'GET', '/users/carol')).json.authenticators, []);
+  });
+
   it('makes a one-time activation link for the phone app, not written to the audit log', async () => {
     const made = await api('help-desk', 'POST', '/users/alice/phone-activation');
     assert.equal(made.status, 201);

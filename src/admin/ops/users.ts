@@ -6,7 +6,7 @@ import type { AdminDeps } from '../deps.ts';
 import { csvRow, JsonArrayWriter, streamed, writeTo } from '../export.ts';
 import { operation, type Operation } from '../operation.ts';
 import { formatQuery, notFound, queryInt, time, userNamed, usernameParam } from './common.ts';
-import { authenticatorSchema, authenticatorsOf, describeAuthenticator } from './user-details.ts';
+import { authenticatorHolders, authenticatorSchema, authenticatorsOf, describeAuthenticator } from './user-details.ts';
 
 // Users: search the directory, a user's page (groups, state, authenticators), remove an
 // authenticator, bypass codes, an activation link for the phone, sign out everywhere, export.
@@ -138,7 +138,7 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/authenticators/{method}/{id}',
       tag: 'Users',
       summary: 'Remove an authenticator',
-      description: 'Removes one passkey, security key, authenticator app, hardware token, the phone, or the bypass codes (method "bypass-codes", id "bypass-codes").',
+      description: 'Removes one passkey, security key, authenticator app, hardware token, the phone, a remembered browser (method "remembered-browser"), or the bypass codes (method "bypass-codes", id "bypass-codes").',
       permission: 'users:write',
       changes: true,
       target: (p) => `user ${p.username ?? '?'}: ${p.method ?? '?'} ${p.id ?? '?'}`,
@@ -146,9 +146,9 @@ export function userOperations(deps: AdminDeps): Operation[] {
       response: z.object({ removed: authenticatorSchema, remainingFactors: z.number() }),
       async run({ params, note }) {
         const user = await userNamed(deps, params.username);
-        const method = deps.methods.find((m) => m.id === params.method && m.authenticators);
+        const holder = authenticatorHolders(deps).find((h) => h.id === params.method)?.holder;
         const before = (await authenticatorsOf(deps, user.id)).find((a) => a.method === params.method && a.id === params.id);
-        if (!method?.authenticators || !before || !(await method.authenticators.remove(user.id, params.id))) {
+        if (!holder || !before || !(await holder.remove(user.id, params.id))) {
           throw notFound(`${user.username} has no such authenticator`, `${params.method} ${params.id}`);
         }
         note({ before, reason: `removed ${describeAuthenticator(before)}` });
@@ -162,7 +162,7 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/authenticators',
       tag: 'Users',
       summary: 'Remove every authenticator of a user',
-      description: 'Passkeys, security keys, authenticator apps, tokens, the phone and bypass codes: the user signs in with their password alone and sets up a second factor again if the policy asks for one.',
+      description: 'Passkeys, security keys, authenticator apps, tokens, the phone, bypass codes and remembered browsers: the user signs in with their password alone and sets up a second factor again if the policy asks for one.',
       permission: 'users:write',
       changes: true,
       target,
@@ -172,7 +172,7 @@ export function userOperations(deps: AdminDeps): Operation[] {
         const user = await userNamed(deps, params.username);
         const before = await authenticatorsOf(deps, user.id);
         let removed = 0;
-        for (const method of deps.methods) removed += (await method.authenticators?.removeAll(user.id)) ?? 0;
+        for (const { holder } of authenticatorHolders(deps)) removed += await holder.removeAll(user.id);
         note({ before: before.map(describeAuthenticator), after: [], reason: `removed ${removed} authenticator(s)` });
         return { removed };
       },
