@@ -164,6 +164,11 @@ describe('admin API: users', () => {
     assert.equal(audit.action, 'generateBypassCodes');
     assert.equal(audit.actor, 'test-help-desk');
     assert.ok(!JSON.stringify(audit).includes(codes[0]!), 'the codes are not in the audit log');
+    const more = await api('help-desk', 'POST', '/users/carol/bypass-codes', { count: 3 });
+    assert.equal(more.status, 201);
+    const revoked = await api('help-desk', 'DELETE', '/users/carol/bypass-codes');
+    assert.equal(revoked.json.revoked, 3);
+    assert.equal(((await api('help-desk', 'GET', '/users/carol')).json.bypassCodes as Entry).usable, 0);
   });
 
   it('removes one authenticator, with its before state in the audit log', async () => {
@@ -272,6 +277,11 @@ describe('admin API: applications', () => {
     const metadata = await api('read-only', 'GET', '/applications/saml/crm/idp-metadata');
     assert.match(metadata.headers.get('content-disposition') ?? '', /latch-idp-crm\.xml/);
     assert.match(metadata.text, /IDPSSODescriptor/);
+    const certificate = await api('read-only', 'GET', '/applications/saml/crm/signing-certificate');
+    assert.match(certificate.headers.get('content-disposition') ?? '', /latch-signing-crm\.pem/);
+    assert.match(certificate.text, /^-----BEGIN CERTIFICATE-----/);
+    const detail = await api('read-only', 'GET', '/applications/saml/crm');
+    assert.deepEqual([detail.json.id, detail.json.acs, detail.json.managedBy], [ENTITY, ['https://crm.sp.test/acs'], 'console']);
   });
 
   it('refuses bad SPs with the field and why, and changes nothing', async () => {
@@ -351,6 +361,18 @@ describe('admin API: applications', () => {
     assert.equal(await token(secret), 'invalid_client', 'the old secret is refused');
     assert.equal(await token(String(rotated.json.client_secret)), 'invalid_grant');
     assert.equal((await api('administrator', 'DELETE', '/applications/oidc/file-app')).status, 409);
+    const pilot = await api('administrator', 'PUT', '/policies/applications/reports', { passwordless: [], groups: [{ group: 'pilot', passwordless: ['platform'] }] });
+    assert.equal(pilot.status, 200, pilot.text);
+    const forAlice = await api('read-only', 'GET', '/policies/effective?user=alice&app=reports');
+    assert.deepEqual([(forAlice.json.policy as Entry).passwordless, (forAlice.json.reasons as Entry).passwordless], [['platform'], 'application reports group pilot']);
+    const forBob = await api('read-only', 'GET', '/policies/effective?user=bob&app=reports');
+    assert.deepEqual((forBob.json.policy as Entry).passwordless, []);
+    const badGroup = await api('administrator', 'PUT', '/policies/applications/reports', { groups: [{ passwordless: ['face'] }] });
+    assert.deepEqual((badGroup.json.problems as Entry[]).map((p) => p.field).sort(), ['groups.0.group', 'groups.0.passwordless.0']);
+    assert.equal((await api('administrator', 'PUT', '/policies/applications/file-app', {})).status, 409, 'a file client\'s policy is in its file');
+    assert.equal((await api('administrator', 'DELETE', '/applications/oidc/reports')).status, 200);
+    assert.equal((await api('read-only', 'GET', '/applications/oidc/reports')).status, 404);
+    assert.equal(await token(String(rotated.json.client_secret)), 'invalid_client', 'a removed client is refused at once');
   });
 });
 
