@@ -107,7 +107,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     });
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
-    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
+    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);

@@ -169,7 +169,7 @@ it('remembered device, one application: "this is my device" skips the second fac
   const mid = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, mid, { kind: 'submit', form: { password: 'right' } });
   const atCode = (await transactions.load(mid.id))!.tx;
-  assert.deepEqual((await flow.current(atCode, mine))?.remember, { days: 7, scope: 'application' });
+  assert.deepEqual((await flow.current(atCode, mine))?.remember, { lifetime: '7 days', scope: 'application' });
 
   const first = await signInWithCode(flow, 'wiki', mine, { remember: 'yes' });
   assert.ok(first.kind === 'finished' && first.tx.completed?.level === 'mfa');

@@ -6,6 +6,7 @@ import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
+import { lifetimeWords } from '../util/words.ts';
 
 // The sign-in flow engine: identify -> primary (passwordless or password) -> second factor (unless
 // not needed: passwordless already was, or a remembered device covers it; a user with none enrolls
@@ -67,7 +68,7 @@ export interface CurrentStep {
   /** Other steps the user may pick in this stage. */
   alternatives: Array<{ id: string; label: string }>;
   /** At a second factor, when policy lets the user skip it in this browser next time ("Yes, this is my device"). */
-  remember?: { days: number; scope: 'application' | 'all' };
+  remember?: { lifetime: string; scope: 'application' | 'all' };
 }
 
 export type SubmitResult =
@@ -158,7 +159,7 @@ export class SignInFlow {
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
       remember:
         step.stage === 'second-factor' && step.kind && remember.enabled
-          ? { days: Math.max(1, Math.round(remember.lifetimeMs / 86_400_000)), scope: remember.scope }
+          ? { lifetime: lifetimeWords(remember.lifetimeMs), scope: remember.scope }
           : undefined,
     };
   }
@@ -247,16 +248,8 @@ export class SignInFlow {
   private async rememberIfAsked(tx: LoginTransaction, browser: BrowserContext, step: Step, form: Record<string, string>): Promise<void> {
     const policy = this.policyFor(tx);
     if (form.remember !== 'yes' || !policy.rememberDevice.enabled || !step.kind || !tx.user || !browser.deviceId) return;
-    const { lifetimeMs, scope } = policy.rememberDevice;
-    await this.deps.remembered.remember(browser.deviceId, tx.user.id, {
-      kind: step.kind,
-      method: tx.methods.at(-1) ?? step.id,
-      scope,
-      appId: tx.request.app.id,
-      expiresAt: Date.now() + lifetimeMs,
-    });
-    const covers = scope === 'all' ? 'all applications' : tx.request.app.id;
-    await this.log(tx, browser, 'remember-device', 'success', `the user trusted this browser for ${covers} for ${Math.round(lifetimeMs / 86_400_000)} days`);
+    const reason = await this.deps.remembered.rememberSignIn(browser.deviceId, { tx, user: tx.user, policy }, step.kind, tx.methods.at(-1) ?? step.id);
+    await this.log(tx, browser, 'remember-device', 'success', reason);
   }
 
   /** Moves to the next stage that has something to do, or finishes. */

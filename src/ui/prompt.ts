@@ -12,11 +12,25 @@ export type { PromptPage };
 
 /** "Yes, this is my device" under a second factor, when policy allows remembering browsers. */
 const rememberBox = (remember: NonNullable<CurrentStep['remember']>, appName: string) => {
-  const days = remember.days === 1 ? '1 day' : `${remember.days} days`;
   const covers = remember.scope === 'all' ? 'any application' : appName;
   return html`<p class="remember"><input type="checkbox" id="remember" name="remember" value="yes">
-<label for="remember">Yes, this is my device: don't ask for a second factor in this browser for ${covers} for ${days}</label></p>`;
+<label for="remember">Yes, this is my device: don't ask for a second factor in this browser for ${covers} for ${remember.lifetime}</label></p>`;
 };
+
+/** After a passwordless sign-in: remember this browser (the engine's own offer, remember-browser-step.ts). */
+const rememberBrowser: Template = (view, page) => {
+  const covers = view.model.covers === 'all' ? 'any application' : page.appName;
+  return {
+    title: 'Remember this browser?',
+    body: html`<p>Signed in as <strong>${String(view.model.username ?? '')}</strong>.</p>
+<p>If this is your own device, Latch can skip the second factor in this browser when you sign in to ${covers} with your password, for ${String(view.model.lifetime ?? '')}. Don't choose this on a shared or public computer.</p>
+<button type="submit" name="remember" value="yes">Yes, this is my device</button>
+<button type="submit" name="remember" value="no" class="secondary">No</button>`,
+  };
+};
+
+/** The pages the engine itself shows; every other template comes from a method. */
+const ENGINE_TEMPLATES: Record<string, Template> = { 'remember-browser': rememberBrowser };
 
 /** The first page: the username, and the browser's passkey autofill when policy allows passkeys. */
 const identify: Template = (view, page) => {
@@ -34,7 +48,7 @@ ${typeof autofill === 'string' ? ceremony('autofill', autofill) : ''}`,
 /** Renders the current step's page with the template its view names (`templates`: the methods'). */
 export function promptPage(page: PromptPage, templates: Record<string, Template>): Html {
   const name = page.current.view.template;
-  const template = name === 'identify' ? identify : templates[name];
+  const template = name === 'identify' ? identify : (ENGINE_TEMPLATES[name] ?? templates[name]);
   if (!template) throw new Error(`no template for step view "${name}"`);
   const { title, body, script, promoted = [] } = template(page.current.view, page);
   const others = page.current.alternatives.filter((alt) => !promoted.includes(alt.id));

@@ -9,6 +9,7 @@ import { SignInFlow, type FlowDeps } from '../../src/authn/flow.ts';
 import { KnownDevices } from '../../src/authn/known-device.ts';
 import { PolicyResolver, type SecondFactorKind } from '../../src/authn/policy.ts';
 import { RememberedDevices } from '../../src/authn/remembered-device.ts';
+import { RememberBrowserStep } from '../../src/authn/remember-browser-step.ts';
 import { IdentifyStep } from '../../src/authn/identify.ts';
 import { PasswordStep } from '../../src/methods/password/step.ts';
 import type { BrowserContext, Step, UserStep, UserStepContext } from '../../src/authn/step.ts';
@@ -152,12 +153,14 @@ export class FlowWorld {
     const { store, enrolled } = this;
     const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
     const known = new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000);
+    const remembered = new RememberedDevices(store);
     const steps = [
       new IdentifyStep(),
       new PasswordStep(this.directory, throttle, known, 0),
       new CodeStep(enrolled),
       new CodeStep(enrolled, 'test-key', 'webauthn', '999999'),
       new EnrollStep(enrolled),
+      new RememberBrowserStep(remembered),
       ...(options.steps ?? []),
     ];
     return new SignInFlow({
@@ -165,7 +168,7 @@ export class FlowWorld {
       steps,
       policies: new PolicyResolver(policy, apps),
       authLog: this.authLog,
-      remembered: new RememberedDevices(store),
+      remembered,
       hasAnyFactor: async (userId) => [...enrolled].some((e) => e.endsWith(`:${userId}`)),
       ...options.deps,
     });
