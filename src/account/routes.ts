@@ -45,6 +45,7 @@ export function accountRoutes(deps: AccountDeps): Route[] {
   const methodDeps: AccountRouteDeps = {
     session: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
     csrf: deps.csrf,
+    deviceId: (ctx) => deps.cookies.deviceId(ctx),
     factorChanges: deps.factorChanges,
     authLog: deps.authLog,
     baseUrl: deps.baseUrl,

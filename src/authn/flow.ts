@@ -176,6 +176,7 @@ export class SignInFlow {
    */
   async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction, position?: Position): Promise<SubmitResult> {
     const next: LoginTransaction = structuredClone(tx);
+    if (browser.platformAuthenticator !== undefined) next.platformAuthenticator = browser.platformAuthenticator;
     let message: string | undefined;
     if (action.kind === 'restart') {
       this.restart(next, 'the user chose to sign in as someone else');
@@ -393,7 +394,8 @@ export class SignInFlow {
 
   private context(tx: LoginTransaction, browser: BrowserContext): StepContext {
     const appId = tx.request.app.id;
-    return { tx, browser, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
+    const reported = { ...browser, platformAuthenticator: browser.platformAuthenticator ?? tx.platformAuthenticator };
+    return { tx, browser: reported, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
   }
 
   /**

@@ -13,6 +13,12 @@ export interface BrowserContext {
   userAgent: string;
   /** The known-device id from a valid known-device cookie, if the browser has one. */
   deviceId?: string;
+  /**
+   * What the prompt's script reported: whether the browser has a user-verifying platform
+   * authenticator (PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable()).
+   * Undefined when no script ran; the flow keeps the last report in the transaction.
+   */
+  platformAuthenticator?: boolean;
 }
 
 export interface StepContext {

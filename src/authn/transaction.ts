@@ -49,6 +49,8 @@ export interface LoginTransaction {
   completed?: { authTime: number; level: AuthLevel };
   /** What the front end picks up at its continuation. */
   outcome?: SignInOutcome;
+  /** The browser's last report of a user-verifying platform authenticator (BrowserContext). */
+  platformAuthenticator?: boolean;
   /** When a step ended the sign-in: what the user is told, and what they can do. */
   failureMessage?: { message: string; hint?: string };
 }

@@ -54,6 +54,8 @@ export interface AccountRouteDeps {
   /** This browser's session, re-checked against the directory; undefined when nobody is signed in. */
   session(ctx: Ctx): Promise<AccountSession | undefined>;
   csrf: CsrfTokens;
+  /** This browser's known-device id, when its cookie is valid (a passkey made here works here). */
+  deviceId(ctx: Ctx): string | undefined;
   factorChanges: FactorChanges;
   authLog: AuthLog;
   baseUrl: string;

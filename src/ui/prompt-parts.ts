@@ -23,6 +23,12 @@ export interface TemplateResult {
 
 export type Template = (view: StepView, page: PromptPage) => TemplateResult;
 
+/**
+ * A hidden field on every prompt page that the WebAuthn script fills with "yes" or "no": whether
+ * the browser has a user-verifying platform authenticator (a passkey on this device can work).
+ */
+export const PLATFORM_AUTHENTICATOR_FIELD = 'platform_authenticator';
+
 /** The browser script that runs WebAuthn ceremonies (the prompt's and the account page's). */
 export const WEBAUTHN_SCRIPT = 'webauthn.js';
 

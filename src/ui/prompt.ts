@@ -1,7 +1,7 @@
 import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
-import { WEBAUTHN_SCRIPT, alertBox, ceremony, describedBy, type PromptPage, type Template } from './prompt-parts.ts';
+import { PLATFORM_AUTHENTICATOR_FIELD, WEBAUTHN_SCRIPT, alertBox, ceremony, describedBy, type PromptPage, type Template } from './prompt-parts.ts';
 
 export type { PromptPage };
 
@@ -59,6 +59,7 @@ export function promptPage(page: PromptPage, templates: Record<string, Template>
 <form method="post" action="${page.action}" novalidate>
 <input type="hidden" name="csrf" value="${page.csrf}">
 <input type="hidden" name="step" value="${page.current.step.id}">
+<input type="hidden" name="${PLATFORM_AUTHENTICATOR_FIELD}" value="">
 ${alertBox(page.message)}
 ${body}
 ${page.current.remember ? rememberBox(page.current.remember, page.appName) : ''}
@@ -69,6 +70,7 @@ ${others.map((alt) => html`<button type="submit" name="choose" value="${alt.id}"
   : ''}
 <button type="submit" name="action" value="cancel" class="link cancel" formnovalidate>Cancel</button>
 </form>`,
-    { script },
+    // Every page runs the WebAuthn script, which also reports whether this device has a platform authenticator.
+    { script: script ?? WEBAUTHN_SCRIPT },
   );
 }
