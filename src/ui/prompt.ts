@@ -1,7 +1,7 @@
 import type { CurrentStep } from '../authn/flow.ts';
 import { html, type Html } from '../util/html.ts';
 import { layout } from './layout.ts';
-import { PLATFORM_AUTHENTICATOR_FIELD, WEBAUTHN_SCRIPT, alertBox, ceremony, describedBy, type PromptPage, type Template } from './prompt-parts.ts';
+import { PLATFORM_AUTHENTICATOR_FIELD, RESTART_FORM, WEBAUTHN_SCRIPT, alertBox, ceremony, describedBy, type PromptPage, type Template } from './prompt-parts.ts';
 
 export type { PromptPage };
 
@@ -69,6 +69,10 @@ ${others.map((alt) => html`<button type="submit" name="choose" value="${alt.id}"
 </details>`
   : ''}
 <button type="submit" name="action" value="cancel" class="link cancel" formnovalidate>Cancel</button>
+</form>
+<form id="${RESTART_FORM}" method="post" action="${page.action}" hidden>
+<input type="hidden" name="csrf" value="${page.csrf}">
+<input type="hidden" name="step" value="${page.current.step.id}">
 </form>`,
     // Every page runs the WebAuthn script, which also reports whether this device has a platform authenticator.
     { script: script ?? WEBAUTHN_SCRIPT },

@@ -179,7 +179,7 @@ describe('passkeys and security keys in Chromium', () => {
     });
   });
 
-  it('platform-only policy: a security-key passkey does not count for the offer and is ignored at sign-in (password + key instead)', async () => {
+  it('platform-only policy: a security-key passkey, in a browser without a platform authenticator, brings no offer and is ignored at sign-in (password + key instead)', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       // A security key with a PIN: enrolling it as the second factor makes a (roaming) passkey.
@@ -189,12 +189,11 @@ describe('passkeys and security keys in Chromium', () => {
       await enterPassword(page);
       await chooseKeyEnrollment(page);
       await page.getByRole('button', { name: 'Continue' }).click();
-      // The roaming passkey does not count: carol is offered a passkey on this device.
-      await waitForHeading(page, 'Sign in faster next time');
+      // The roaming passkey does not count, and this browser has no platform authenticator to make
+      // one on: carol is not offered a passkey (test/foundation/prompt-keyboard.test.ts has one that is).
+      await waitForHeading(page, 'Signed in as carol');
       const [stored] = await latch.credentialsOf('id-carol');
       assert.deepEqual([stored?.kind, stored?.passwordless], ['roaming', true]);
-      await page.getByRole('button', { name: 'Skip for now' }).click();
-      await waitForHeading(page, 'Signed in as carol');
       await signOut(page, latch.url);
 
       // The passkey page looks the same for everyone; carol's roaming passkey is refused there by
