@@ -67,6 +67,11 @@ export interface CurrentStep {
   view: StepView;
   /** Other steps the user may pick in this stage. */
   alternatives: Array<{ id: string; label: string }>;
+  /**
+   * At a second factor: what a user who cannot use any of the offered factors should do (a
+   * passkey on another device must not leave them with no way on).
+   */
+  stuck?: { username: string; bypassCodes: boolean };
   /** At a second factor, when policy lets the user skip it in this browser next time ("Yes, this is my device"). */
   remember?: { lifetime: string; scope: 'application' | 'all' };
 }
@@ -157,6 +162,9 @@ export class SignInFlow {
       step,
       view: await current.view(),
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
+      stuck: step.stage === 'second-factor' && ctx.tx.user
+        ? { username: ctx.tx.user.username, bypassCodes: ctx.policy.secondFactors.includes('bypass-code') }
+        : undefined,
       remember:
         step.stage === 'second-factor' && step.kind && remember.enabled
           ? { lifetime: lifetimeWords(remember.lifetimeMs), scope: remember.scope }

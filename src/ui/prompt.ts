@@ -29,6 +29,15 @@ const rememberBrowser: Template = (view, page) => {
   };
 };
 
+/**
+ * Always under "Other options" at a second factor: what to do when none of the user's factors is
+ * at hand, in the words the help desk searches for (the username, "bypass code").
+ */
+const stuckHelp = (stuck: NonNullable<CurrentStep['stuck']>) =>
+  stuck.bypassCodes
+    ? html`<p class="help" id="stuck-help">Can't use any of these? Ask your IT help desk for a <strong>bypass code</strong>: tell them your username, <strong>${stuck.username}</strong>, and that you can't use your second factor. Once they have made one, choose "Bypass code" here (reload this page if it is not listed).</p>`
+    : html`<p class="help" id="stuck-help">Can't use any of these? Contact your IT help desk: tell them your username, <strong>${stuck.username}</strong>, and that you can't use your second factor.</p>`;
+
 /** The pages the engine itself shows; every other template comes from a method. */
 const ENGINE_TEMPLATES: Record<string, Template> = { 'remember-browser': rememberBrowser };
 
@@ -63,9 +72,10 @@ export function promptPage(page: PromptPage, templates: Record<string, Template>
 ${alertBox(page.message)}
 ${body}
 ${page.current.remember ? rememberBox(page.current.remember, page.appName) : ''}
-${others.length > 0
+${others.length > 0 || page.current.stuck
   ? html`<details class="options"><summary>Other options</summary>
 ${others.map((alt) => html`<button type="submit" name="choose" value="${alt.id}" class="link" formnovalidate>${alt.label}</button>`)}
+${page.current.stuck ? stuckHelp(page.current.stuck) : ''}
 </details>`
   : ''}
 <button type="submit" name="action" value="cancel" class="link cancel" formnovalidate>Cancel</button>
