@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { LatchConfig } from './config/schema.ts';
+import type { AppPolicyLayer } from './config/policy.ts';
 import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
+import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
 import type { SignInMethod } from './methods/method.ts';
@@ -73,6 +75,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** An entry of `applications`: its policy, with `groups` beside it taken as the policy's own. */
+function withPilotGroups(app: LatchConfig['applications'][string]): AppPolicyLayer | undefined {
+  if (!app.groups) return app.policy;
+  return { ...app.policy, groups: [...(app.policy?.groups ?? []), ...app.groups] };
+}
+
 export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
   if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
@@ -89,13 +97,14 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
   const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
   const store = await openStore(config.store, log);
+  let conditions: Conditions | undefined;
   try {
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
     // Each application's policy layer, under the id its front end signs users in with.
     const policies = new PolicyResolver(config.policy, {
-      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
+      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, withPilotGroups(app)])),
       ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
     });
     const authLog = new AuthLog(store, log);
@@ -107,7 +116,11 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     });
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
-    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
+    conditions = openConditions(config, log);
+    const flow = new SignInFlow({
+      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker,
+      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns,
+    });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
@@ -120,16 +133,19 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
+    checkNetworkNames(conditions.checker, policies);
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
+        conditions?.close();
         await push.close();
         await directory.close();
         await store.close();
       },
     };
   } catch (err) {
+    conditions?.close();
     await store.close();
     throw err;
   }

@@ -82,6 +82,11 @@ interface StepBase {
    */
   readonly kind?: SecondFactorKind;
   /**
+   * A step that can start by itself (the push): the form it posts when policy asks for that
+   * (policy.autoPush), as soon as the user reaches it after the password.
+   */
+  readonly autoStart?: Record<string, string>;
+  /**
    * A second-factor step that enrolls a user who has none (new-user policy "require-enrollment"):
    * the flow offers it only when the user has no factor at all.
    */
