@@ -7,6 +7,8 @@ import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
+import type { ConditionChecker } from './authn/conditions.ts';
+import { explainSignIn, type WhatIfAnswer, type WhatIfQuery } from './authn/what-if.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
 import type { SignInMethod } from './methods/method.ts';
@@ -51,6 +53,10 @@ export interface Services {
   /** Whether an account that signed in may still be used, and its groups of now (kept briefly). */
   accounts: AccountCheck;
   policies: PolicyResolver;
+  /** Policy's conditions: where a request comes from and with what browser. */
+  conditions: ConditionChecker;
+  /** What would happen for a user of an application from an address (the console's effective-policy view). */
+  explainSignIn(query: WhatIfQuery): WhatIfAnswer;
   authLog: AuthLog;
   knownDevices: KnownDevices;
   /** Every sign-in method (src/methods/index.ts). */
@@ -136,6 +142,8 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     checkNetworkNames(conditions.checker, policies);
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
+      conditions: conditions.checker,
+      explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
         conditions?.close();
