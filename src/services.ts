@@ -8,6 +8,7 @@ import { KnownDevices } from './authn/known-device.ts';
 import { PolicyResolver } from './authn/policy.ts';
 import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
 import type { ConditionChecker } from './authn/conditions.ts';
+import { UserBrowsers } from './authn/user-browsers.ts';
 import { explainSignIn, type WhatIfAnswer, type WhatIfQuery } from './authn/what-if.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
@@ -55,6 +56,8 @@ export interface Services {
   policies: PolicyResolver;
   /** Policy's conditions: where a request comes from and with what browser. */
   conditions: ConditionChecker;
+  /** A user's browsers: list and revoke (the account page; the admin console). */
+  browsers: UserBrowsers;
   /** What would happen for a user of an application from an address (the console's effective-policy view). */
   explainSignIn(query: WhatIfQuery): WhatIfAnswer;
   authLog: AuthLog;
@@ -123,8 +126,10 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
     conditions = openConditions(config, log);
+    const browserTrusts = methods.list.flatMap((m) => (m.browserTrust ? [m.browserTrust] : []));
+    const browsers = new UserBrowsers(store, config.knownDevice.lifetime, remembered, knownDevices, browserTrusts);
     const flow = new SignInFlow({
-      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker,
+      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker, browsers,
       hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns,
     });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
@@ -143,6 +148,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
       conditions: conditions.checker,
+      browsers,
       explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {

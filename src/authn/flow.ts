@@ -7,6 +7,7 @@ import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStep
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 import type { ConditionChecker, ConditionVerdict } from './conditions.ts';
+import type { UserBrowsers } from './user-browsers.ts';
 import { lifetimeWords } from '../util/words.ts';
 
 // The sign-in flow engine: identify -> primary (passwordless or password) -> second factor (unless
@@ -89,6 +90,8 @@ export interface FlowDeps {
   policies: PolicyResolver;
   authLog: AuthLog;
   remembered: RememberedDevices;
+  /** Where each user's browsers were last used (the account page lists them); absent, not recorded. */
+  browsers?: UserBrowsers;
   /** Policy's conditions (network, country, anonymous network, browser); absent, none apply. */
   conditions?: ConditionChecker;
   /** Whether the user has enrolled any factor at all (src/authn/factor-changes.ts). */
@@ -412,6 +415,10 @@ export class SignInFlow {
       return;
     }
     tx.completed = { authTime: Date.now(), level };
+    if (browser.deviceId && tx.user) {
+      const country = this.deps.conditions?.signals(browser).country;
+      await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, { userAgent: browser.userAgent, ip: browser.ip, ...(country ? { country } : {}) });
+    }
     tx.decisions.push({ at: Date.now(), stage: 'done', result: 'success', reason: `signed in (${level})` });
     await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`);
     this.deps.signInCounter?.inc({ result: 'success', method: tx.methods.join('+') || 'none' });

@@ -64,6 +64,11 @@ export class RememberedDevices {
     );
   }
 
+  /** Every entry of this browser for the user (expired ones included until the record lapses). */
+  async entries(deviceId: string, userId: string): Promise<RememberedEntry[]> {
+    return (await rememberedRecords.get(this.store, { deviceId, userId }))?.entries ?? [];
+  }
+
   async forget(deviceId: string, userId: string): Promise<void> {
     await rememberedRecords.delete(this.store, { deviceId, userId });
   }

@@ -27,6 +27,8 @@ function authenticators(credentials: WebAuthnCredentials): Authenticators {
         createdAt: c.createdAt,
         lastUsedAt: c.lastUsedAt,
         passwordless: c.passwordless,
+        // A passkey on a device lives there; a security key is a device of its own.
+        device: c.kind === 'platform' ? c.browsers?.[0] : undefined,
       })),
     remove: (userId, id) => credentials.remove(userId, id),
     async removeAll(userId) {
