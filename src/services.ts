@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { LatchConfig } from './config/schema.ts';
-import type { AppPolicyLayer } from './config/policy.ts';
 import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
-import { PolicyResolver } from './authn/policy.ts';
+import type { PolicyResolver } from './authn/policy.ts';
+import { policiesFromConfig } from './authn/policy-config.ts';
 import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
 import type { ConditionChecker } from './authn/conditions.ts';
 import { UserBrowsers } from './authn/user-browsers.ts';
@@ -84,12 +84,6 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** An entry of `applications`: its policy, with `groups` beside it taken as the policy's own. */
-function withPilotGroups(app: LatchConfig['applications'][string]): AppPolicyLayer | undefined {
-  if (!app.groups) return app.policy;
-  return { ...app.policy, groups: [...(app.policy?.groups ?? []), ...app.groups] };
-}
-
 export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
   if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
@@ -111,11 +105,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
-    // Each application's policy layer, under the id its front end signs users in with.
-    const policies = new PolicyResolver(config.policy, {
-      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, withPilotGroups(app)])),
-      ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
-    });
+    const policies = policiesFromConfig(config);
     const authLog = new AuthLog(store, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
