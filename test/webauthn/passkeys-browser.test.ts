@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
-import { PASSWORD, alertText, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
+import { PASSWORD, alertText, answerRememberBrowser, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
 import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
@@ -77,6 +77,7 @@ describe('passkeys and security keys in Chromium', () => {
       await waitForHeading(page, 'Sign in with your passkey');
       await device.setPresence(true);
       await page.getByRole('button', { name: 'Use passkey' }).click();
+      await answerRememberBrowser(page, 'No');
       await waitForHeading(page, 'Signed in as bob');
       assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
       const [held] = await device.credentials();
@@ -117,6 +118,7 @@ describe('passkeys and security keys in Chromium', () => {
       // Headless Chromium's virtual authenticator resolves conditional mediation as soon as the
       // page asks (there is no autofill UI to click): the username field is never filled.
       await page.goto(`${latch.url}/account/sign-in`);
+      await answerRememberBrowser(page, 'No');
       await waitForHeading(page, 'Signed in as grace');
       assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
       const log = await latch.services.authLog.query({ limit: 1 });
@@ -262,7 +264,8 @@ describe('passkeys and security keys in Chromium', () => {
       await signOut(page, latch.url);
       const pending = await authorizationRequest(wiki, { redirect_uri: `${rp.origin}/cb` });
       await page.goto(pending.url.href);
-      // The passkey from autofill: straight back to the wiki.
+      // The passkey from autofill, then "Remember this browser?" (policy remembers browsers): back to the wiki.
+      await answerRememberBrowser(page, 'Yes, this is my device');
       const tokens = await exchange(wiki, pending, await landedAt(page, rp.origin));
       const claims = tokens.claims()!;
       assert.equal(claims.sub, 'id-ivan');
