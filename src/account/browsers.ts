@@ -2,6 +2,7 @@ import { ACCOUNT_APP_ID } from '../authn/contract.ts';
 import type { UserBrowser, UserBrowsers } from '../authn/user-browsers.ts';
 import type { Ctx } from '../http/context.ts';
 import { form, orRefuse, route, type Route } from '../http/route.ts';
+import { staleAccountForm } from '../http/csrf.ts';
 import type { AccountRouteDeps, AccountSession } from '../methods/method.ts';
 import { layout } from '../ui/layout.ts';
 import { html, type Html } from '../util/html.ts';
@@ -63,9 +64,7 @@ export function accountBrowserRoutes(deps: AccountRouteDeps & { browsers: UserBr
       csrf: {
         tokens: deps.csrf,
         purpose,
-        refuse: (): never => {
-          throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Your browsers from your account page and try again.', detail: 'stale or forged CSRF token on /account/browsers' });
-        },
+        refuse: staleAccountForm('Your browsers', '/account/browsers'),
       },
       async handle(ctx, { caller: session, body }) {
         const id = body.browser ?? '';

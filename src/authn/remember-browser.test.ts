@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, it } from 'mocha';
 import assert from 'node:assert/strict';
-import { FlowWorld, alice, browser, request, type PolicyConfig } from '../../test/support/flow-fixture.ts';
+import { FlowWorld, alice, browser, passkeyOf, request, type PolicyConfig } from '../../test/support/flow-fixture.ts';
 import { promptPage } from '../ui/prompt.ts';
 import { visibleText } from '../../test/support/http-client.ts';
-import type { AnonymousStep, StepContext, StepOutcome } from './step.ts';
 import { html } from '../util/html.ts';
 
 // "Yes, this is my device" after every kind of sign-in: after a second factor as before, and after
@@ -19,20 +18,6 @@ const remembering = (lifetime: number, scope: 'application' | 'all' = 'all'): Po
   default: { password: true, newUser: 'allow', rememberDevice: { enabled: true, lifetime, scope } },
   groups: [],
 });
-
-/** A passkey picked on the first page: names alice, one gesture with user verification. */
-class PasskeyStandIn implements AnonymousStep {
-  readonly id = 'test-passkey';
-  readonly requiresUser = false;
-  readonly order = 1;
-  readonly stage = 'primary' as const;
-  readonly label = 'Passkey';
-  async isAvailable(ctx: StepContext) { return ctx.policy.passwordless.includes('platform'); }
-  async view() { return { template: 'test-passkey', model: {} }; }
-  async handle(): Promise<StepOutcome> {
-    return { kind: 'success', user: alice, login: 'alice', method: 'webauthn-passwordless', amr: ['swk', 'user'], passwordless: 'platform', reason: 'passkey verified' };
-  }
-}
 
 it('durations under a day are shown and logged in hours, not "1 day" or "0 days"', async () => {
   world.enrolled.add(`test-code:${alice.id}`);
@@ -52,7 +37,7 @@ it('durations under a day are shown and logged in hours, not "1 day" or "0 days"
 
 it('after a passwordless sign-in the user is asked to remember the browser; later password sign-ins skip the second factor', async () => {
   world.enrolled.add(`test-code:${alice.id}`);
-  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [new PasskeyStandIn()] });
+  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [passkeyOf(alice, 'platform')] });
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const afterGesture = await world.act(flow, tx, { kind: 'submit', form: {} }, mine);
   assert.equal(afterGesture.kind, 'moved', 'the sign-in does not end before the question');
@@ -72,7 +57,7 @@ it('after a passwordless sign-in the user is asked to remember the browser; late
 
 it('"No" remembers nothing, and a browser already remembered is not asked again', async () => {
   world.enrolled.add(`test-code:${alice.id}`);
-  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [new PasskeyStandIn()] });
+  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [passkeyOf(alice, 'platform')] });
   const first = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await world.act(flow, first, { kind: 'submit', form: {} }, mine);
   const declined = await world.act(flow, first, { kind: 'submit', form: { remember: 'no' } }, mine);
@@ -88,7 +73,7 @@ it('"No" remembers nothing, and a browser already remembered is not asked again'
 });
 
 it('policy without rememberDevice never asks after a passwordless sign-in', async () => {
-  const flow = world.makeFlow(undefined, {}, { steps: [new PasskeyStandIn()] });
+  const flow = world.makeFlow(undefined, {}, { steps: [passkeyOf(alice, 'platform')] });
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const done = await world.act(flow, tx, { kind: 'submit', form: {} }, mine);
   assert.ok(done.kind === 'finished' && done.tx.completed);

@@ -61,24 +61,24 @@ describe('the prompt in Chromium: the keyboard, and what the browser reports', (
     });
   });
 
+  /** A security key plugged in, the username and password, then "Set up a security key or this device". */
+  async function toKeyEnrollment(page: Page, username: string): Promise<Page> {
+    await addAuthenticator(page, 'roaming');
+    await page.goto(`${latch.url}/account/sign-in`);
+    await enterUsername(page, username);
+    await enterPassword(page);
+    await chooseKeyEnrollment(page);
+    return page;
+  }
+
   it('platform-only policy: a browser with only a security key is not offered a passkey; one with a platform authenticator is', async () => {
     await withContext(chrome, {}, async (context) => {
-      const page = await context.newPage();
-      await addAuthenticator(page, 'roaming');
-      await page.goto(`${latch.url}/account/sign-in`);
-      await enterUsername(page, 'dave');
-      await enterPassword(page);
-      await chooseKeyEnrollment(page);
+      const page = await toKeyEnrollment(await context.newPage(), 'dave');
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Signed in as dave');
     });
     await withContext(chrome, {}, async (context) => {
-      const page = await context.newPage();
-      await addAuthenticator(page, 'roaming');
-      await page.goto(`${latch.url}/account/sign-in`);
-      await enterUsername(page, 'carol');
-      await enterPassword(page);
-      await chooseKeyEnrollment(page);
+      const page = await toKeyEnrollment(await context.newPage(), 'carol');
       // This device has a platform authenticator when the page loads (the script reports it); it
       // leaves before the key is registered, since Chromium would ask both.
       const device = await addAuthenticator(page, 'platform');

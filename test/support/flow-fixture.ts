@@ -91,17 +91,20 @@ export class EnrollStep implements UserStep {
   }
 }
 
-/** A passwordless step that signs `user` in with a roaming passkey on any post. */
-export function passkeyOf(user: DirectoryUser): Step {
+/**
+ * A passwordless step that signs `user` in with a passkey of `kind` on any post; offered where the
+ * policy (before anyone is identified) allows that kind.
+ */
+export function passkeyOf(user: DirectoryUser, kind: 'roaming' | 'platform' = 'roaming'): Step {
   return {
     id: 'test-passkey',
     stage: 'primary',
     label: 'Passkey',
     requiresUser: false,
     order: 10,
-    isAvailable: async () => true,
+    isAvailable: async (ctx) => ctx.policy.passwordless.includes(kind),
     view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success', user, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
+    handle: async () => ({ kind: 'success', user, method: 'test-passkey', amr: [kind === 'roaming' ? 'hwk' : 'swk', 'user'], passwordless: kind, reason: 'test passkey' }),
   };
 }
 
