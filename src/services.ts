@@ -4,7 +4,12 @@ import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
-import { PolicyResolver } from './authn/policy.ts';
+import type { PolicyResolver } from './authn/policy.ts';
+import { policiesFromConfig } from './authn/policy-config.ts';
+import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
+import type { ConditionChecker } from './authn/conditions.ts';
+import { UserBrowsers } from './authn/user-browsers.ts';
+import { explainSignIn, type WhatIfAnswer, type WhatIfQuery } from './authn/what-if.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
 import type { SignInMethod } from './methods/method.ts';
@@ -49,6 +54,12 @@ export interface Services {
   /** Whether an account that signed in may still be used, and its groups of now (kept briefly). */
   accounts: AccountCheck;
   policies: PolicyResolver;
+  /** Policy's conditions: where a request comes from and with what browser. */
+  conditions: ConditionChecker;
+  /** A user's browsers: list and revoke (the account page; the admin console). */
+  browsers: UserBrowsers;
+  /** What would happen for a user of an application from an address (the console's effective-policy view). */
+  explainSignIn(query: WhatIfQuery): WhatIfAnswer;
   authLog: AuthLog;
   knownDevices: KnownDevices;
   /** Every sign-in method (src/methods/index.ts). */
@@ -89,15 +100,12 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
   const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
   const store = await openStore(config.store, log);
+  let conditions: Conditions | undefined;
   try {
     const keys = await loadKeyRing(config.keys, config.server.baseUrl);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
-    // Each application's policy layer, under the id its front end signs users in with.
-    const policies = new PolicyResolver(config.policy, {
-      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
-      ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
-    });
+    const policies = policiesFromConfig(config);
     const authLog = new AuthLog(store, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
@@ -107,7 +115,13 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     });
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
-    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
+    conditions = openConditions(config, log);
+    const browserTrusts = methods.list.flatMap((m) => (m.browserTrust ? [m.browserTrust] : []));
+    const browsers = new UserBrowsers(store, config.knownDevice.lifetime, remembered, knownDevices, browserTrusts);
+    const flow = new SignInFlow({
+      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker, browsers,
+      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns,
+    });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
@@ -120,16 +134,22 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
+    checkNetworkNames(conditions.checker, policies);
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
+      conditions: conditions.checker,
+      browsers,
+      explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
+        conditions?.close();
         await push.close();
         await directory.close();
         await store.close();
       },
     };
   } catch (err) {
+    conditions?.close();
     await store.close();
     throw err;
   }

@@ -49,6 +49,10 @@ export interface LoginTransaction {
   completed?: { authTime: number; level: AuthLevel };
   /** What the front end picks up at its continuation. */
   outcome?: SignInOutcome;
+  /** What policy's conditions decided once the user was known (conditions.ts): the action and its rule. */
+  condition?: { action: 'allow' | 'allow-without-2fa' | 'require-2fa' | 'deny'; rule?: string };
+  /** The browser's last report of a user-verifying platform authenticator (BrowserContext). */
+  platformAuthenticator?: boolean;
   /** When a step ended the sign-in: what the user is told, and what they can do. */
   failureMessage?: { message: string; hint?: string };
 }

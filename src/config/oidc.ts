@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { policyLayer } from './policy.ts';
+import { appPolicyLayer } from './policy.ts';
 
 // The `oidc` section: relying parties registered with Latch's OpenID Provider, and token lifetimes.
 // Client fields use the OAuth/OIDC registration names (RFC 7591, OIDC Registration) so that an
@@ -38,7 +38,7 @@ const client = z
     scope: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'expected space-separated scopes').optional(),
     /** First-party clients get the scopes they ask for without a consent page (unless prompt=consent). */
     firstParty: z.boolean().default(true),
-    policy: policyLayer.optional(),
+    policy: appPolicyLayer.optional(),
   })
   .superRefine((c, ctx) => {
     const method = c.token_endpoint_auth_method ?? (c.public ? 'none' : 'client_secret_basic');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
+import { conditionKeys } from './conditions.ts';
 
 // Sign-in policy: a global layer, overridden per application, then per group. Later parts of Latch
 // add fields here (allowed second factors, passwordless kinds, networks); resolution lives in
@@ -28,12 +29,26 @@ export const policyLayer = z.strictObject({
     .optional(),
   /** Deny sign-in to this application (useful per group). */
   deny: z.boolean().optional(),
+  /** Send the push as soon as the password is accepted, for users whose first second factor is the phone. */
+  autoPush: z.boolean().optional(),
+  ...conditionKeys,
 });
 
 export type PolicyLayer = z.infer<typeof policyLayer>;
 
+/** A layer for the members of one group. */
+export const groupLayer = policyLayer.extend({ group: z.string().min(1) });
+export type GroupLayer = z.infer<typeof groupLayer>;
+
+/**
+ * An application's layer (SAML SP, OIDC client, `applications.<id>.policy`): its own keys, and
+ * `groups` for its pilot groups, applied after every other layer, in the order listed.
+ */
+export const appPolicyLayer = policyLayer.extend({ groups: z.array(groupLayer).optional() });
+export type AppPolicyLayer = z.infer<typeof appPolicyLayer>;
+
 export const policyConfig = z.strictObject({
   default: policyLayer,
   /** Overrides per group name, applied in the order listed, after the application's. */
-  groups: z.array(policyLayer.extend({ group: z.string().min(1) })),
+  groups: z.array(groupLayer),
 });

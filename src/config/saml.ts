@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { policyLayer } from './policy.ts';
+import { appPolicyLayer } from './policy.ts';
 import { duration } from './duration.ts';
 
 // Configuration of the SAML 2.0 identity provider (src/idp/saml). Per-SP options can be written
@@ -71,7 +71,7 @@ export const spOptions = z.strictObject({
    */
   metadataSigningCertificate: z.string().min(1).optional(),
   /** Sign-in policy for this SP, over policy.default (docs/sign-in-policy.md). */
-  policy: policyLayer.optional(),
+  policy: appPolicyLayer.optional(),
 });
 export type SpOptions = z.infer<typeof spOptions>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { policyLayer, policyConfig } from './policy.ts';
+import { appPolicyLayer, groupLayer, policyConfig } from './policy.ts';
+import { locationsConfig, networksConfig } from './conditions.ts';
 import { ldapConfig } from './ldap.ts';
 import { metricsConfig } from './metrics.ts';
 import { oidcConfig } from './oidc.ts';
@@ -88,7 +89,9 @@ const authLog = z.strictObject({ retention: duration });
 
 const application = z.strictObject({
   name: z.string().min(1),
-  policy: policyLayer.optional(),
+  policy: appPolicyLayer.optional(),
+  /** Pilot groups of this application: the same as `policy.groups`. */
+  groups: z.array(groupLayer).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -105,6 +108,9 @@ export const configSchema = z.strictObject({
   authLog,
   metrics: metricsConfig,
   policy: policyConfig,
+  /** Named address lists that policy's `networks` rules refer to. */
+  networks: networksConfig,
+  locations: locationsConfig,
   passcodes: passcodesConfig,
   push: pushConfig,
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */

@@ -95,6 +95,8 @@ describe('store records', () => {
       transaction: 'tx:<id>',
       knownDevice: 'known-device:<deviceId>',
       rememberedDevice: 'remembered:<deviceId>:<userId>',
+      userBrowser: 'user-browser:<userId>:<deviceId>',
+      browsersOfUser: 'user-browsers:<userId>',
       accountAttempts: 'throttle:account:<accountHash>',
       addressAttempts: 'throttle:ip:<ip>',
       passwordCheckLock: 'throttle:password-check:<txId>',

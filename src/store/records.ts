@@ -43,6 +43,17 @@ export const records = {
     holds: '"trust this browser" entries',
     lifetime: 'until the last entry expires (policy)',
   }),
+  userBrowser: value({
+    prefix: 'user-browser', parts: ['userId', 'deviceId'], ttlPolicy: 'required',
+    owner: 'authn/user-browsers.ts',
+    holds: 'where and when a user last signed in with a browser, and with what',
+    lifetime: 'knownDevice.lifetime, from the last sign-in',
+  }),
+  browsersOfUser: index({
+    prefix: 'user-browsers', parts: ['userId'],
+    owner: 'authn/user-browsers.ts',
+    holds: 'the known-device ids of a user\'s browsers',
+  }),
   accountAttempts: counter({
     prefix: 'throttle:account', parts: ['accountHash'], ttlPolicy: 'required',
     owner: 'authn/throttle.ts',

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { levelSatisfies, type SignInOutcome, type SignInRequest, type SignInResult } from '../../authn/contract.ts';
 import type { SignInFlow } from '../../authn/flow.ts';
 import type { KnownDevices } from '../../authn/known-device.ts';
+import type { BrowserContext } from '../../authn/step.ts';
 import type { LoginTransaction, TransactionStore } from '../../authn/transaction.ts';
 import type { Ctx } from '../../http/context.ts';
 import { sha256 } from '../../util/random.ts';
@@ -57,19 +58,19 @@ export class SignInService implements FrontEndSignIn {
   constructor(private readonly deps: SignInServiceDeps) {}
 
   /** Whether an existing session answers this request without a prompt. */
-  async sessionAnswers(session: IdpSession, request: SignInRequest): Promise<boolean> {
+  async sessionAnswers(session: IdpSession, request: SignInRequest, browser?: BrowserContext): Promise<boolean> {
     const { constraints } = request;
     if (constraints.forceAuthn) return false;
     if (constraints.maxAgeMs !== undefined && Date.now() - session.authTime > constraints.maxAgeMs) return false;
     if (!levelSatisfies(session.level, constraints.acceptableLevels)) return false;
-    return this.deps.flow.reusable(request.app.id, session.user, session.level, session.factors);
+    return this.deps.flow.reusable(request.app.id, session.user, session.level, session.factors, browser);
   }
 
   async start(koaCtx: Context, request: SignInRequest): Promise<SignInOutcome | undefined> {
     const ctx = koaCtx as Ctx;
     const cookie = this.deps.cookies.session(ctx);
     const session = await this.deps.liveSessions.current(ctx, request.app.id);
-    if (session && (await this.sessionAnswers(session, request))) {
+    if (session && (await this.sessionAnswers(session, request, this.deps.cookies.context(ctx)))) {
       if (!session.apps[request.app.id]) await this.deps.sessions.recordApp(session.sid, request.app);
       return { kind: 'done', result: resultFromSession(session, request) };
     }
@@ -118,7 +119,7 @@ export class SignInService implements FrontEndSignIn {
    */
   async answerFromSession(ctx: Ctx, tx: LoginTransaction): Promise<boolean> {
     const session = await this.deps.liveSessions.current(ctx, tx.request.app.id);
-    const answered = session !== undefined && (await this.sessionAnswers(session, tx.request));
+    const answered = session !== undefined && (await this.sessionAnswers(session, tx.request, this.deps.cookies.context(ctx)));
     await this.setOutcome(tx.id, (t) => ({
       ...t,
       checkSessionOnView: false,
