@@ -28,6 +28,7 @@ import { SignOutHooks } from './idp/signin/sign-out.ts';
 import { SignInService } from './idp/signin/service.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
+import { createAuthApi, type AuthApiFrontEnd } from './idp/authapi/index.ts';
 import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
@@ -68,6 +69,8 @@ export interface Services {
   signOut: SignOutHooks;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
+  /** The Auth API v2 and Universal Prompt front end, and its integrations. */
+  authApi: AuthApiFrontEnd;
   webauthn: WebAuthnParts;
   push: Push;
   close(): Promise<void>;
@@ -120,9 +123,10 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
+    const authApi = createAuthApi({ config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push, factorChanges, authLog });
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
-      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
+      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
       async close() {
         await push.close();
         await directory.close();
