@@ -42,10 +42,10 @@ export class SecondFactor {
     return this.deps.flow.beginIdentified(request, user, origin, `integration ${integration.name}`);
   }
 
-  /** Moves to `stepId` and submits `form` there; the transaction afterwards. */
-  async submit(txId: string, origin: Origin, stepId: string, form: Record<string, string>): Promise<{ tx: LoginTransaction; message?: string }> {
+  /** Moves to `stepId` and submits `form` there; the transaction afterwards, or undefined when policy does not offer the step. */
+  async submit(txId: string, origin: Origin, stepId: string, form: Record<string, string>): Promise<{ tx: LoginTransaction; message?: string } | undefined> {
     const chosen = await this.act(txId, origin, { kind: 'choose', stepId });
-    if (chosen.tx.stepId !== stepId) return chosen;
+    if (chosen.tx.stepId !== stepId) return undefined;
     return this.act(txId, origin, { kind: 'submit', form });
   }
 

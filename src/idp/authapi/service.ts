@@ -103,7 +103,7 @@ export class AuthApi {
     if (choice.kind === 'passcode') {
       const stepId = BYPASS_CODE.test(choice.code.replace(/[\s-]/g, '')) ? 'bypass-code' : 'passcode';
       const after = await this.deps.secondFactor.submit(tx.id, origin, stepId, { code: choice.code });
-      if (after.tx.stepId !== stepId) return this.settled(call, origin, found.user, after.tx, async, notOffered(stepId, tx));
+      if (!after) return this.settled(call, origin, found.user, tx, async, notOffered(stepId, tx));
       await this.throttled(after.tx, found.user);
       return this.settled(call, origin, found.user, after.tx, async, statusOf(after.tx, after.message));
     }
