@@ -52,7 +52,7 @@ export interface ClientSettings {
 }
 
 /** Runs one case of the Python client; its JSON answer. */
-export async function duo(api: AuthApiLatch, settings: ClientSettings, what: Record<string, unknown>): Promise<DuoAnswer> {
+export async function duo(api: Pick<AuthApiLatch, "certs" | "port">, settings: ClientSettings, what: Record<string, unknown>): Promise<DuoAnswer> {
   const input = { host: 'localhost', port: api.port, ca: api.certs.caFile, ...settings, ...what };
   const result = await runCommand('/usr/bin/python3', [DRIVER, JSON.stringify(input)], { env: cleanEnv() });
   assert.equal(result.code, 0, `duo_call.py failed:\n${result.stderr}`);
