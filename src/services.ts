@@ -123,7 +123,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
-    const authApi = createAuthApi({ config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push, factorChanges, authLog });
+    const authApi = createAuthApi({ config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push, factorChanges, authLog, signIn, cookies });
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,

@@ -100,6 +100,8 @@ describe('store records', () => {
       authApiIntegration: 'authapi-integration:<ikey>',
       authApiIntegrations: 'authapi-integrations',
       authApiSignatureSeen: 'authapi-signature:<ikey>:<signatureHash>',
+      universalPromptAssertion: 'authapi-up-jti:<clientId>:<jti>',
+      universalPromptCode: 'authapi-up-code:<codeHash>',
       passwordCheckLock: 'throttle:password-check:<txId>',
       codeAttempts: 'throttle:codes:<userId>',
       authLog: 'authlog',

@@ -11,12 +11,16 @@ import { SecretBox } from '../../keys/secret-box.ts';
 import type { Passcodes } from '../../methods/passcodes/passcodes.ts';
 import type { Push } from '../../methods/push/push.ts';
 import type { Store } from '../../store/contract.ts';
+import type { BrowserCookies } from '../signin/cookies.ts';
+import type { SignInService } from '../signin/service.ts';
 import { Integrations } from './integrations.ts';
 import { authApiRoutes } from './routes.ts';
 import { SecondFactor } from './second-factor.ts';
 import { AuthApi } from './service.ts';
+import { universalPromptRoutes } from './universal/routes.ts';
 
-// The Auth API front end, built from the services: its integrations (in the store) and its routes.
+// The Auth API and Universal Prompt front end, built from the services: its integrations (in the
+// store) and its routes.
 
 export interface AuthApiFrontEndDeps {
   config: LatchConfig;
@@ -31,6 +35,8 @@ export interface AuthApiFrontEndDeps {
   push: Push;
   factorChanges: FactorChanges;
   authLog: AuthLog;
+  signIn: SignInService;
+  cookies: BrowserCookies;
 }
 
 export interface AuthApiFrontEnd {
@@ -49,6 +55,10 @@ export function createAuthApi(deps: AuthApiFrontEndDeps): AuthApiFrontEnd {
   const secondFactor = new SecondFactor(deps);
   const baseUrl = config.server.baseUrl;
   const authApi = new AuthApi({ ...deps, config: config.authApi, baseUrl, secondFactor });
-  const routes = authApiRoutes({ ...deps, authApi, integrations, baseUrl, clockSkewMs: config.authApi.clockSkew });
+  const clockSkewMs = config.authApi.clockSkew;
+  const routes = [
+    ...authApiRoutes({ ...deps, authApi, integrations, baseUrl, clockSkewMs }),
+    ...universalPromptRoutes({ ...deps, integrations, baseUrl, clockSkewMs, maxBodyBytes: config.server.maxBodyBytes }),
+  ];
   return { integrations, routes };
 }
