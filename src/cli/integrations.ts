@@ -48,6 +48,7 @@ function shown(config: LatchConfig, integration: OpenIntegration, what: string):
     `  integration key:  ${integration.ikey}`,
     `  secret key:       ${integration.secret}`,
     `  API hostname:     ${host}`,
+    ...(integration.type === 'universal-prompt' ? ['(In the Universal Prompt SDKs: client ID = integration key, client secret = secret key.)'] : []),
     '',
     'The secret key is shown only now. Keep it like a password: whoever has it can ask Latch to',
     integration.type === 'auth-api' ? 'push to your users\' phones. See docs/ssh-and-console.md.' : 'sign users in to that application. See docs/ssh-and-console.md.',
