@@ -55,12 +55,18 @@ function shown(config: LatchConfig, integration: OpenIntegration, what: string):
   ].join('\n');
 }
 
-export async function addIntegration(config: LatchConfig, name: string, options: { type?: string; policy?: string }): Promise<string> {
+export async function addIntegration(config: LatchConfig, name: string, options: { type?: string; policy?: string; legacyV1?: boolean }): Promise<string> {
   if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u.test(name)) throw new Error('NAME: 1 to 64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
   const type = parseType(options.type);
   const policy = parsePolicy(options.policy);
-  const added = await withIntegrations(config, (integrations) => integrations.add({ name, type, ...(policy ? { policy } : {}) }));
-  return shown(config, added, 'Added');
+  if (options.legacyV1 && type !== 'auth-api') throw new Error('--allow-legacy-v1: only for --type auth-api (duo_unix 1.x)');
+  const legacy = options.legacyV1 ? { legacyV1: true } : {};
+  const added = await withIntegrations(config, (integrations) => integrations.add({ name, type, ...(policy ? { policy } : {}), ...legacy }));
+  const warning = options.legacyV1
+    ? '\nThis integration also accepts duo_unix 1.x\'s legacy /rest/v1 API, whose signed requests carry no date:\n' +
+      'a captured request can be replayed at any time. Move its clients to duo_unix 2.x and make a new integration.'
+    : '';
+  return shown(config, added, 'Added') + warning;
 }
 
 export function listIntegrations(config: LatchConfig): Promise<string> {
@@ -68,7 +74,7 @@ export function listIntegrations(config: LatchConfig): Promise<string> {
     const all = await integrations.list();
     if (all.length === 0) return 'No integrations yet: npx latch integrations add NAME --type auth-api';
     const policy = (i: Integration) => (i.policy ? JSON.stringify(i.policy) : '-');
-    const rows = all.map((i) => [i.name, i.type, i.ikey, when(i.createdAt), when(i.secretRotatedAt), policy(i)]);
+    const rows = all.map((i) => [i.name, i.legacyV1 ? `${i.type} +v1` : i.type, i.ikey, when(i.createdAt), when(i.secretRotatedAt), policy(i)]);
     return table(['NAME', 'TYPE', 'INTEGRATION KEY', 'CREATED', 'SECRET ROTATED', 'POLICY'], rows);
   });
 }

@@ -41,9 +41,10 @@ const USAGE = `Usage: latch <command>
   tokens unassign SERIAL         take it back (it stays in stock)
   tokens remove SERIAL           delete it from stock
 
-  integrations add NAME --type auth-api|universal-prompt [--policy YAML]
+  integrations add NAME --type auth-api|universal-prompt [--policy YAML] [--allow-legacy-v1]
                                  a client of the Auth API (pam_duo, login_duo) or of the Universal
-                                 Prompt; prints its integration key and secret key (shown once)
+                                 Prompt; prints its integration key and secret key (shown once);
+                                 --allow-legacy-v1 also serves duo_unix 1.x (dateless signatures)
   integrations list              every integration (never the secret keys)
   integrations remove NAME|IKEY  its keys stop working at once
   integrations rotate-secret NAME|IKEY
@@ -81,6 +82,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       encoding: { type: 'string' },
       type: { type: 'string' },
       policy: { type: 'string' },
+      'allow-legacy-v1': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,7 +141,7 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'tokens remove':
       return removeToken(config, name);
     case 'integrations add':
-      return addIntegration(config, needName(), { type: values.type, policy: values.policy });
+      return addIntegration(config, needName(), { type: values.type, policy: values.policy, legacyV1: values['allow-legacy-v1'] });
     case 'integrations list':
       return listIntegrations(config);
     case 'integrations remove':

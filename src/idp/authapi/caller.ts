@@ -1,7 +1,7 @@
 import type { Ctx } from '../../http/context.ts';
 import type { BodyReader } from '../../http/route.ts';
 import { ApiFailure } from './failure.ts';
-import type { Integrations, IntegrationType, OpenIntegration } from './integrations.ts';
+import type { Integrations, OpenIntegration } from './integrations.ts';
 import { apiBody, signedRequestOf } from './request.ts';
 import { matchingVersion, parseAuthorization, signableHosts, type SignatureVersion } from './signature.ts';
 
@@ -37,20 +37,26 @@ function requestDate(ctx: Ctx, now: number, skewMs: number): void {
   }
 }
 
-/** The body reader of a signed endpoint: returns the verified call of an integration of `type`. */
-export function signedCall(deps: CallerDeps, type: IntegrationType): BodyReader<ApiCall> {
+/**
+ * The body reader of a signed endpoint: returns the verified call of an auth-api integration.
+ * `legacy`: duo_unix 1.x's dateless v1 signatures, only for an integration that allows them.
+ */
+export function signedCall(deps: CallerDeps, legacy = false): BodyReader<ApiCall> {
   return {
     async read(ctx) {
       const credentials = parseAuthorization(ctx.get('authorization') || undefined);
       if (!credentials) throw new ApiFailure(40101, 'Missing request credentials', 'send Authorization: Basic base64(ikey:hex signature)');
       const integration = await deps.integrations.open(credentials.ikey);
-      if (!integration || integration.type !== type) {
-        throw new ApiFailure(40102, 'Invalid integration key in request credentials', `no ${type} integration has this key; see npx latch integrations list`);
+      if (!integration || integration.type !== 'auth-api') {
+        throw new ApiFailure(40102, 'Invalid integration key in request credentials', 'no auth-api integration has this key; see npx latch integrations list');
       }
-      requestDate(ctx, (deps.now ?? Date.now)(), deps.clockSkewMs);
+      if (legacy && !integration.legacyV1) {
+        throw new ApiFailure(40301, 'Access forbidden', 'this integration does not accept the legacy /rest/v1 API (latch integrations add … --allow-legacy-v1)');
+      }
+      if (!legacy) requestDate(ctx, (deps.now ?? Date.now)(), deps.clockSkewMs);
       const body = await apiBody.read(ctx);
       const { signed, params } = signedRequestOf(ctx, body, signableHosts(ctx.get('host'), deps.baseUrl));
-      const version = matchingVersion(signed, integration.secret, credentials.signature);
+      const version = matchingVersion(signed, integration.secret, credentials.signature, legacy);
       if (!version) {
         throw new ApiFailure(40103, 'Invalid signature in request credentials', 'check the secret key, and that the host the client signs is the one it connects to');
       }

@@ -14,6 +14,7 @@ import type { Store } from '../../store/contract.ts';
 import type { BrowserCookies } from '../signin/cookies.ts';
 import type { SignInService } from '../signin/service.ts';
 import { Integrations } from './integrations.ts';
+import { legacyRoutes } from './legacy-v1.ts';
 import { authApiRoutes } from './routes.ts';
 import { SecondFactor } from './second-factor.ts';
 import { AuthApi } from './service.ts';
@@ -58,6 +59,7 @@ export function createAuthApi(deps: AuthApiFrontEndDeps): AuthApiFrontEnd {
   const clockSkewMs = config.authApi.clockSkew;
   const routes = [
     ...authApiRoutes({ ...deps, authApi, integrations, baseUrl, clockSkewMs }),
+    ...legacyRoutes({ authApi, integrations, baseUrl, clockSkewMs }),
     ...universalPromptRoutes({ ...deps, integrations, baseUrl, clockSkewMs, maxBodyBytes: config.server.maxBodyBytes }),
   ];
   return { integrations, routes };

@@ -22,6 +22,11 @@ export type Integration = {
   /** Sealed (SecretBox, the ikey as associated data). */
   secret: string;
   policy?: PolicyLayer;
+  /**
+   * Also serve duo_unix 1.x's legacy /rest/v1 API to this integration. Its signatures carry no
+   * date, so a captured request can be replayed at any time: off unless asked for.
+   */
+  legacyV1?: boolean;
   createdAt: number;
   secretRotatedAt?: number;
 };
@@ -53,7 +58,7 @@ export class Integrations {
   ) {}
 
   /** Makes an integration; the secret key is returned this once. */
-  async add(input: { name: string; type: IntegrationType; policy?: PolicyLayer }): Promise<OpenIntegration> {
+  async add(input: { name: string; type: IntegrationType; policy?: PolicyLayer; legacyV1?: boolean }): Promise<OpenIntegration> {
     if ((await this.findByName(input.name)) !== undefined) throw new Error(`an integration named "${input.name}" already exists`);
     for (;;) {
       const ikey = newIkey();

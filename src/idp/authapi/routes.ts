@@ -37,7 +37,7 @@ async function refuse(ctx: Ctx, error: LatchError): Promise<boolean> {
 const now = () => Math.floor(Date.now() / 1000);
 
 export function authApiRoutes(deps: AuthApiRouteDeps): Route[] {
-  const signed = signedCall(deps, 'auth-api');
+  const signed = signedCall(deps);
   const endpoint = (method: Method, name: string, handle: (ctx: Ctx, call: ApiCall) => Promise<unknown>): Route =>
     route({
       method: ['get', 'post'],

@@ -8,6 +8,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 //   v4: a sixth line, the SHA-512 of the JSON body (parameters then go in the body), HMAC-SHA512
 //   v5: v4 and a seventh line, the SHA-512 of the X-Duo-* headers (lower-case names, sorted,
 //       name NUL value NUL …), HMAC-SHA512
+//   v1: the legacy form of duo_unix 1.x (/rest/v1/): no date line at all, so a captured request
+//       stays valid; tried only for integrations that allow it (see legacy-v1.ts)
 // A request does not say which version it signed, so each is tried, with the host as the client
 // addressed it with and without the port (login_duo signs the name alone).
 
@@ -25,7 +27,7 @@ export interface SignedRequest {
   duoHeaders: Array<[string, string]>;
 }
 
-export type SignatureVersion = 'v2' | 'v4' | 'v5';
+export type SignatureVersion = 'v1' | 'v2' | 'v4' | 'v5';
 
 /** RFC 3986 percent-encoding: everything but A-Z a-z 0-9 - . _ ~ */
 export function rfc3986(value: string): string {
@@ -47,6 +49,7 @@ export function canonicalHeaders(headers: Array<[string, string]>): string {
 
 export function canonicalRequest(request: SignedRequest, host: string, version: SignatureVersion): string {
   const lines = [request.date, request.method.toUpperCase(), host.toLowerCase(), request.path, canonicalParams(request.params)];
+  if (version === 'v1') return lines.slice(1).join('\n');
   if (version === 'v2') return lines.join('\n');
   lines.push(sha512Hex(request.jsonBody ?? ''));
   if (version === 'v5') lines.push(canonicalHeaders(request.duoHeaders));
@@ -66,9 +69,11 @@ export function parseAuthorization(header: string | undefined): { ikey: string; 
 }
 
 /** Which signature version matched, if any; the comparisons take the same time whatever matches. */
-export function matchingVersion(request: SignedRequest, secret: string, signature: string): SignatureVersion | undefined {
+export function matchingVersion(request: SignedRequest, secret: string, signature: string, legacy = false): SignatureVersion | undefined {
   const given = Buffer.from(signature, 'hex');
-  const candidates: Array<[SignatureVersion, 'sha1' | 'sha512']> = given.length === 20 ? [['v2', 'sha1']] : [['v2', 'sha512'], ['v4', 'sha512'], ['v5', 'sha512']];
+  const candidates: Array<[SignatureVersion, 'sha1' | 'sha512']> = legacy
+    ? [['v1', given.length === 20 ? 'sha1' : 'sha512']]
+    : given.length === 20 ? [['v2', 'sha1']] : [['v2', 'sha512'], ['v4', 'sha512'], ['v5', 'sha512']];
   let found: SignatureVersion | undefined;
   for (const host of new Set(request.hosts.map((h) => h.toLowerCase()))) {
     for (const [version, hash] of candidates) {
