@@ -24,7 +24,11 @@ import { startTestLatch } from '../test/support/latch.ts';
 import { measure, report } from './support/measure.ts';
 
 const { values: args } = parseArgs({
-  options: { 'round-trips': { type: 'string', default: '400' }, concurrency: { type: 'string', default: '8' }, pushes: { type: 'string', default: '40' } },
+  options: {
+    'round-trips': { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '8' },
+    pushes: { type: 'string', default: '40' },
+  },
 });
 const roundTrips = Number(args['round-trips']);
 const concurrency = Number(args.concurrency);
@@ -61,15 +65,26 @@ const { integration, apps } = await prepare();
 const host = new URL(latch.url).host;
 
 /** One signed Auth API call, as duo_client makes it. */
-async function call(method: 'GET' | 'POST', path: string, params: Record<string, string>): Promise<{ result?: string; txid?: string }> {
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  params: Record<string, string>,
+): Promise<{ result?: string; txid?: string }> {
   const date = new Date().toUTCString();
   const pairs = Object.entries(params);
   const canonical = canonicalRequest({ date, method, hosts: [host], path, params: pairs, duoHeaders: [] }, host, 'v2');
   const signature = createHmac('sha512', integration.secret).update(canonical).digest('hex');
   const query = pairs.map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join('&');
-  const headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${integration.ikey}:${signature}`).toString('base64')}`, date };
+  const headers: Record<string, string> = {
+    authorization: `Basic ${Buffer.from(`${integration.ikey}:${signature}`).toString('base64')}`,
+    date,
+  };
   if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await fetch(`${latch.url}${path}${method === 'GET' && query ? `?${query}` : ''}`, { method, headers, body: method === 'POST' ? query : undefined });
+  const res = await fetch(`${latch.url}${path}${method === 'GET' && query ? `?${query}` : ''}`, {
+    method,
+    headers,
+    body: method === 'POST' ? query : undefined,
+  });
   const body = (await res.json()) as { stat: string; response: { result?: string; txid?: string }; message?: string };
   if (body.stat !== 'OK') throw new Error(`${path}: ${res.status} ${body.message}`);
   return body.response;
@@ -89,7 +104,11 @@ async function phone(): Promise<DeviceClient> {
   const link = await runLatch(['push', 'enroll-link', 'phoneuser'], { env: latch.env });
   const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
   const { token } = parseActivationUrl(link.stdout.split('\n')[0]!);
-  const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'bench phone', platform: 'cli' });
+  const result = await activate(latch.url, token, {
+    publicKey: await publicJwkOf(keys.publicKey),
+    name: 'bench phone',
+    platform: 'cli',
+  });
   return new DeviceClient(latch.url, result.deviceId, keys.privateKey);
 }
 
@@ -98,13 +117,24 @@ async function pushRoundTrip(device: DeviceClient, i: number): Promise<void> {
     const { pending } = await device.pending(10);
     await device.decide(pending[0]!.id, 'approve', '', false);
   })();
-  const auth = await call('POST', '/auth/v2/auth', { username: 'phoneuser', factor: 'push', device: 'auto', ipaddr: `10.0.${i >> 8}.${i & 255}` });
+  const auth = await call('POST', '/auth/v2/auth', {
+    username: 'phoneuser',
+    factor: 'push',
+    device: 'auto',
+    ipaddr: `10.0.${i >> 8}.${i & 255}`,
+  });
   await approve;
   if (auth.result !== 'allow') throw new Error(`push auth: ${auth.result}`);
 }
 
 try {
-  const a = await measure(`preauth + passcode, ${concurrency} clients`, latch.pid, roundTrips, concurrency, preauthAndPasscode);
+  const a = await measure(
+    `preauth + passcode, ${concurrency} clients`,
+    latch.pid,
+    roundTrips,
+    concurrency,
+    preauthAndPasscode,
+  );
   const device = await phone();
   let i = 0;
   const b = await measure('push: auth → approve → allow', latch.pid, pushes, 1, () => pushRoundTrip(device, i++));

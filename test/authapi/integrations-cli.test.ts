@@ -30,12 +30,20 @@ describe('latch integrations (command line)', function () {
   });
 
   it('add prints keys that the running server accepts at once, and the API hostname', async () => {
-    const out = await latchOk(latch.env, ['integrations', 'add', 'ssh servers', '--type', 'auth-api', '--policy', '{ newUser: deny }']);
+    const out = await latchOk(latch.env, [
+      'integrations',
+      'add',
+      'ssh servers',
+      '--type',
+      'auth-api',
+      '--policy',
+      '{ newUser: deny }',
+    ]);
     assert.match(out, new RegExp(`API hostname: +localhost:${latch.port}`));
     const keys = keysOf(out);
     okOf(await duo(api, keys, { call: 'check' }));
     const denied = okOf<{ result: string }>(await duo(api, keys, { call: 'preauth', args: { username: 'alice' } }));
-    assert.equal(denied.result, 'deny', 'the integration\'s policy layer (newUser: deny) applies');
+    assert.equal(denied.result, 'deny', "the integration's policy layer (newUser: deny) applies");
     const listed = await latchOk(latch.env, ['integrations', 'list']);
     assert.match(listed, /ssh servers +auth-api +DI[A-Z0-9]{18}/);
     assert.ok(!listed.includes(keys.skey), 'list never shows a secret key');
@@ -62,8 +70,12 @@ describe('latch integrations (command line)', function () {
       [['--type', 'auth-api', '--policy', '{ newUser: maybe }'], /--policy\.newUser: Invalid option/],
       [['--type', 'auth-api', '--policy', '{ unknown: 1 }'], /--policy: Unrecognized key: "unknown"/],
     ];
-    for (const [args, message] of cases) assert.match((await latchFails(latch.env, ['integrations', 'add', 'broken', ...args])).stderr, message);
-    assert.match((await latchFails(latch.env, ['integrations', 'add', 'SSH Servers', '--type', 'auth-api'])).stderr, /an integration named "SSH Servers" already exists/);
+    for (const [args, message] of cases)
+      assert.match((await latchFails(latch.env, ['integrations', 'add', 'broken', ...args])).stderr, message);
+    assert.match(
+      (await latchFails(latch.env, ['integrations', 'add', 'SSH Servers', '--type', 'auth-api'])).stderr,
+      /an integration named "SSH Servers" already exists/,
+    );
     assert.equal(await latchOk(latch.env, ['integrations', 'list']), before);
   });
 });

@@ -15,7 +15,12 @@ import { addIntegration, giveAuthenticatorApp, startAuthApiLatch, user, type Aut
 // sends its connections to Latch on loopback with the test CA instead, the package untouched.
 
 interface DuoApiClient {
-  jsonApiCall(method: string, path: string, params: Record<string, string>, callback: (answer: { stat: string; response?: unknown; code?: number; message?: string }) => void): void;
+  jsonApiCall(
+    method: string,
+    path: string,
+    params: Record<string, string>,
+    callback: (answer: { stat: string; response?: unknown; code?: number; message?: string }) => void,
+  ): void;
 }
 interface DuoApiModule {
   Client: new (ikey: string, skey: string, host: string, sigVersion?: number) => DuoApiClient;
@@ -38,7 +43,13 @@ describe('Auth API v5 signatures with @duosecurity/duo_api', function () {
     class ToLatch extends https.Agent {
       // Returning the socket is enough: the agent calls back itself when one is returned.
       override createConnection(options: https.RequestOptions): Duplex {
-        return tls.connect({ ...(options as tls.ConnectionOptions), host: '127.0.0.1', port, servername: 'localhost', ca });
+        return tls.connect({
+          ...(options as tls.ConnectionOptions),
+          host: '127.0.0.1',
+          port,
+          servername: 'localhost',
+          ca,
+        });
       }
     }
     https.globalAgent = new ToLatch();
@@ -50,14 +61,20 @@ describe('Auth API v5 signatures with @duosecurity/duo_api', function () {
   });
 
   const call = (client: DuoApiClient, method: string, path: string, params: Record<string, string>) =>
-    new Promise<{ stat: string; response?: unknown; code?: number; message?: string }>((resolve) => client.jsonApiCall(method, path, params, resolve));
+    new Promise<{ stat: string; response?: unknown; code?: number; message?: string }>((resolve) =>
+      client.jsonApiCall(method, path, params, resolve),
+    );
 
   it('check, preauth and auth with a passcode, signed v5 with a JSON body', async () => {
     const client = new duoApi.Client(ssh.ikey, ssh.secret, `localhost:${api.port}`, duoApi.SIGNATURE_VERSION_5);
     assert.equal((await call(client, 'GET', '/auth/v2/check', {})).stat, 'OK');
     const preauth = await call(client, 'POST', '/auth/v2/preauth', { username: 'alice' });
     assert.equal((preauth.response as { result: string }).result, 'auth');
-    const auth = await call(client, 'POST', '/auth/v2/auth', { username: 'alice', factor: 'passcode', passcode: totpCode(secret) });
+    const auth = await call(client, 'POST', '/auth/v2/auth', {
+      username: 'alice',
+      factor: 'passcode',
+      passcode: totpCode(secret),
+    });
     assert.deepEqual(auth.response, { result: 'allow', status: 'allow', status_msg: 'Success. Logging you in...' });
   });
 

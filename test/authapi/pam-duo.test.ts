@@ -22,14 +22,29 @@ describe('pam_duo (duo_unix 1.11.3 from Debian) with pamtester against Latch', f
 
   before(async () => {
     api = await startAuthApiLatch([user('root')]);
-    integration = await api.latch.services.authApi.integrations.add({ name: 'pam hosts', type: 'auth-api', legacyV1: true });
+    integration = await api.latch.services.authApi.integrations.add({
+      name: 'pam hosts',
+      type: 'auth-api',
+      legacyV1: true,
+    });
     phone = new TrustingPhone(api.certs.caFile);
     await phone.activateFor(api.latch, 'root');
     const conf = path.join(scratchDir('latch-pam-duo-'), 'pam_duo.conf');
-    writeFileSync(conf, [
-      '[duo]', `ikey = ${integration.ikey}`, `skey = ${integration.secret}`, `host = localhost:${api.port}`,
-      `cafile = ${api.certs.caFile}`, 'failmode = secure', 'autopush = yes', 'prompts = 1', 'pushinfo = yes', '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[duo]',
+        `ikey = ${integration.ikey}`,
+        `skey = ${integration.secret}`,
+        `host = localhost:${api.port}`,
+        `cafile = ${api.certs.caFile}`,
+        'failmode = secure',
+        'autopush = yes',
+        'prompts = 1',
+        'pushinfo = yes',
+        '',
+      ].join('\n'),
+    );
     chmodSync(conf, 0o600);
     writeFileSync(serviceFile, `auth required pam_duo.so conf=${conf}\naccount required pam_permit.so\n`);
   });
@@ -40,7 +55,11 @@ describe('pam_duo (duo_unix 1.11.3 from Debian) with pamtester against Latch', f
   });
 
   const pamtester = (): Promise<CommandResult> =>
-    runCommand('pamtester', ['-v', '-I', 'rhost=203.0.113.9', service, 'root', 'authenticate'], { env: cleanEnv(), input: '', timeoutMs: 90_000 });
+    runCommand('pamtester', ['-v', '-I', 'rhost=203.0.113.9', service, 'root', 'authenticate'], {
+      env: cleanEnv(),
+      input: '',
+      timeoutMs: 90_000,
+    });
 
   it('a push approved on the phone authenticates; denied, it does not', async () => {
     const approved = pamtester();
@@ -58,9 +77,12 @@ describe('pam_duo (duo_unix 1.11.3 from Debian) with pamtester against Latch', f
     assert.doesNotMatch(refused.stdout + refused.stderr, /successfully authenticated/);
   });
 
-  it('logs the logins with the integration, the host\'s name and the remote address sshd would give (PAM_RHOST)', async () => {
+  it("logs the logins with the integration, the host's name and the remote address sshd would give (PAM_RHOST)", async () => {
     const auths = (await apiEvents(api.latch)).filter((e) => e.event === 'authapi-auth');
     assert.ok(auths.length >= 2);
-    assert.ok(auths.every((e) => e.integration === 'pam hosts' && e.user === 'root' && e.ip === '203.0.113.9' && e.clientHost), JSON.stringify(auths));
+    assert.ok(
+      auths.every((e) => e.integration === 'pam hosts' && e.user === 'root' && e.ip === '203.0.113.9' && e.clientHost),
+      JSON.stringify(auths),
+    );
   });
 });

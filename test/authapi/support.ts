@@ -19,7 +19,11 @@ import { CliPhone } from '../push/helpers.ts';
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'duo_call.py');
 
 export const PASSWORD = 'correct horse battery';
-export const user = (username: string, extra: Partial<TestUser> = {}): TestUser => ({ username, password: PASSWORD, ...extra });
+export const user = (username: string, extra: Partial<TestUser> = {}): TestUser => ({
+  username,
+  password: PASSWORD,
+  ...extra,
+});
 
 export interface AuthApiLatch {
   latch: InProcessLatch;
@@ -27,7 +31,10 @@ export interface AuthApiLatch {
   port: number;
 }
 
-export async function startAuthApiLatch(users: TestUser[], config: Record<string, unknown> = {}): Promise<AuthApiLatch> {
+export async function startAuthApiLatch(
+  users: TestUser[],
+  config: Record<string, unknown> = {},
+): Promise<AuthApiLatch> {
   const certs = await makeTestCertificates(scratchDir('latch-authapi-ca-'));
   const latch = await startTestLatch({
     host: 'localhost',
@@ -37,11 +44,24 @@ export async function startAuthApiLatch(users: TestUser[], config: Record<string
   return { latch, certs, port: latch.port };
 }
 
-export async function addIntegration(latch: InProcessLatch, name: string, type: IntegrationType = 'auth-api', policy?: PolicyLayer): Promise<OpenIntegration> {
+export async function addIntegration(
+  latch: InProcessLatch,
+  name: string,
+  type: IntegrationType = 'auth-api',
+  policy?: PolicyLayer,
+): Promise<OpenIntegration> {
   return latch.services.authApi.integrations.add({ name, type, ...(policy ? { policy } : {}) });
 }
 
-export type DuoAnswer = { ok: unknown } | { error: { status: number | null; message: string; body: { stat: string; code: number; message: string; message_detail?: string } | null } };
+export type DuoAnswer =
+  | { ok: unknown }
+  | {
+      error: {
+        status: number | null;
+        message: string;
+        body: { stat: string; code: number; message: string; message_detail?: string } | null;
+      };
+    };
 
 export interface ClientSettings {
   ikey: string;
@@ -52,7 +72,11 @@ export interface ClientSettings {
 }
 
 /** Runs one case of the Python client; its JSON answer. */
-export async function duo(api: Pick<AuthApiLatch, "certs" | "port">, settings: ClientSettings, what: Record<string, unknown>): Promise<DuoAnswer> {
+export async function duo(
+  api: Pick<AuthApiLatch, 'certs' | 'port'>,
+  settings: ClientSettings,
+  what: Record<string, unknown>,
+): Promise<DuoAnswer> {
   const input = { host: 'localhost', port: api.port, ca: api.certs.caFile, ...settings, ...what };
   const result = await runCommand('/usr/bin/python3', [DRIVER, JSON.stringify(input)], { env: cleanEnv() });
   assert.equal(result.code, 0, `duo_call.py failed:\n${result.stderr}`);
@@ -73,7 +97,14 @@ export function errorOf(answer: DuoAnswer): Extract<DuoAnswer, { error: unknown 
 export async function giveAuthenticatorApp(latch: InProcessLatch, username: string): Promise<string> {
   const found = (await latch.services.directory.findUser(username))!;
   const secret = new Secret({ size: 20 }).base32;
-  assert.ok(await latch.services.passcodes.credentials.addApp(found.id, `app-${username}`, secret, Math.floor(Date.now() / 30_000) - 5));
+  assert.ok(
+    await latch.services.passcodes.credentials.addApp(
+      found.id,
+      `app-${username}`,
+      secret,
+      Math.floor(Date.now() / 30_000) - 5,
+    ),
+  );
   return secret;
 }
 
@@ -84,9 +115,13 @@ export class TrustingPhone extends CliPhone {
   }
 
   override run(...args: string[]) {
-    return runCommand(process.execPath, [path.join(path.dirname(DRIVER), '..', '..', 'bin', 'latch-authenticator.js'), ...args], {
-      env: cleanEnv({ LATCH_AUTHENTICATOR_HOME: this.home, NODE_EXTRA_CA_CERTS: this.caFile }),
-    });
+    return runCommand(
+      process.execPath,
+      [path.join(path.dirname(DRIVER), '..', '..', 'bin', 'latch-authenticator.js'), ...args],
+      {
+        env: cleanEnv({ LATCH_AUTHENTICATOR_HOME: this.home, NODE_EXTRA_CA_CERTS: this.caFile }),
+      },
+    );
   }
 
   async activateFor(latch: InProcessLatch, username: string): Promise<void> {
@@ -98,5 +133,7 @@ export class TrustingPhone extends CliPhone {
 
 /** Authentication-log entries of the Auth API, newest first. */
 export async function apiEvents(latch: InProcessLatch): Promise<Array<Record<string, unknown>>> {
-  return (await latch.services.authLog.query({ limit: 500 })).map((e) => e.data).filter((d) => String(d.event).startsWith('authapi-'));
+  return (await latch.services.authLog.query({ limit: 500 }))
+    .map((e) => e.data)
+    .filter((d) => String(d.event).startsWith('authapi-'));
 }

@@ -30,12 +30,25 @@ describe('Universal Prompt refuses forged and replayed requests', function () {
 
   function send(path: string, body?: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const headers = body ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } : { accept: 'text/html' };
-      const req = request({ host: '127.0.0.1', servername: 'localhost', port: api.port, path, method: body ? 'POST' : 'GET', headers, ca: readFileSync(api.certs.caFile) }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, text }));
-      });
+      const headers = body
+        ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+        : { accept: 'text/html' };
+      const req = request(
+        {
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port: api.port,
+          path,
+          method: body ? 'POST' : 'GET',
+          headers,
+          ca: readFileSync(api.certs.caFile),
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -43,14 +56,49 @@ describe('Universal Prompt refuses forged and replayed requests', function () {
 
   const now = () => Math.floor(Date.now() / 1000);
   const requestClaims = (extra: Record<string, unknown> = {}) => ({
-    response_type: 'code', scope: 'openid', exp: now() + 300, client_id: app.ikey, redirect_uri: 'https://app.example.com/cb',
-    state: 's'.repeat(36), duo_uname: 'alice', iss: app.ikey, aud: `https://${host}`, ...extra,
+    response_type: 'code',
+    scope: 'openid',
+    exp: now() + 300,
+    client_id: app.ikey,
+    redirect_uri: 'https://app.example.com/cb',
+    state: 's'.repeat(36),
+    duo_uname: 'alice',
+    iss: app.ikey,
+    aud: `https://${host}`,
+    ...extra,
   });
-  const authorize = (token: string) => send(`/oauth/v1/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.ikey, request: token, redirect_uri: 'https://app.example.com/cb', scope: 'openid' })}`);
-  const assertion = (integration: OpenIntegration, path: string, jti = `jti-${Math.random().toString(36).slice(2)}-0000000`) =>
-    signHs512({ iss: integration.ikey, sub: integration.ikey, aud: `https://${host}${path}`, jti, iat: now(), exp: now() + 300 }, integration.secret);
+  const authorize = (token: string) =>
+    send(
+      `/oauth/v1/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.ikey, request: token, redirect_uri: 'https://app.example.com/cb', scope: 'openid' })}`,
+    );
+  const assertion = (
+    integration: OpenIntegration,
+    path: string,
+    jti = `jti-${Math.random().toString(36).slice(2)}-0000000`,
+  ) =>
+    signHs512(
+      {
+        iss: integration.ikey,
+        sub: integration.ikey,
+        aud: `https://${host}${path}`,
+        jti,
+        iat: now(),
+        exp: now() + 300,
+      },
+      integration.secret,
+    );
   const token = (clientAssertion: string, code = 'c'.repeat(43)) =>
-    send('/oauth/v1/token', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/cb', client_id: app.ikey, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion }).toString());
+    send(
+      '/oauth/v1/token',
+      new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/cb',
+        client_id: app.ikey,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      }).toString(),
+    );
 
   it('a well-formed request starts the prompt (the baseline of the refusals below)', async () => {
     const answer = await authorize(signHs512(requestClaims(), app.secret));
@@ -58,8 +106,11 @@ describe('Universal Prompt refuses forged and replayed requests', function () {
     assert.match(answer.location!, /^\/login\?tx=/);
   });
 
-  it('a request signed with another application\'s secret, or with alg none, is refused with an error page', async () => {
-    for (const forged of [signHs512(requestClaims(), other.secret), `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(requestClaims())).toString('base64url')}.`]) {
+  it("a request signed with another application's secret, or with alg none, is refused with an error page", async () => {
+    for (const forged of [
+      signHs512(requestClaims(), other.secret),
+      `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(requestClaims())).toString('base64url')}.`,
+    ]) {
       const answer = await authorize(forged);
       assert.equal(answer.status, 401, answer.text);
       assert.match(answer.text, /The authorization request is not signed by this application/);
@@ -71,7 +122,9 @@ describe('Universal Prompt refuses forged and replayed requests', function () {
     const expired = await authorize(signHs512(requestClaims({ exp: now() - 3600 }), app.secret));
     assert.equal(expired.status, 302);
     assert.match(expired.location!, /^https:\/\/app\.example\.com\/cb\?error=invalid_request&/);
-    const plain = await send(`/oauth/v1/authorize?${new URLSearchParams({ client_id: app.ikey, request: signHs512(requestClaims({ redirect_uri: 'http://app.example.com/cb' }), app.secret) })}`);
+    const plain = await send(
+      `/oauth/v1/authorize?${new URLSearchParams({ client_id: app.ikey, request: signHs512(requestClaims({ redirect_uri: 'http://app.example.com/cb' }), app.secret) })}`,
+    );
     assert.equal(plain.status, 400);
     assert.match(plain.text, /cannot accept/);
   });

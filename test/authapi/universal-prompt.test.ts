@@ -29,7 +29,12 @@ describe('Universal Prompt with @duosecurity/duo_universal and Chromium', functi
     // Imported only now: the SDK must make its https.Agent after it was wrapped.
     const { Client } = await import('@duosecurity/duo_universal');
     app = await startUniversalApp((redirectUrl) => {
-      sdk = new Client({ clientId: integration.ikey, clientSecret: integration.secret, apiHost: new URL(api.latch.url).host, redirectUrl });
+      sdk = new Client({
+        clientId: integration.ikey,
+        clientSecret: integration.secret,
+        apiHost: new URL(api.latch.url).host,
+        redirectUrl,
+      });
       return sdk;
     });
     chrome = await launchChromium();
@@ -59,11 +64,21 @@ describe('Universal Prompt with @duosecurity/duo_universal and Chromium', functi
       await page.click('button[name=action][value=submit]');
       await page.locator('#result').waitFor();
       assert.equal(await page.locator('#result').textContent(), 'allow');
-      const token = JSON.parse((await page.locator('#token').textContent())!) as { preferred_username: string; auth_context: { factor: string; application: { name: string } } };
-      assert.deepEqual([token.preferred_username, token.auth_context.factor, token.auth_context.application.name], ['alice', 'passcode', 'example app']);
+      const token = JSON.parse((await page.locator('#token').textContent())!) as {
+        preferred_username: string;
+        auth_context: { factor: string; application: { name: string } };
+      };
+      assert.deepEqual(
+        [token.preferred_username, token.auth_context.factor, token.auth_context.application.name],
+        ['alice', 'passcode', 'example app'],
+      );
       const cookies = await context.cookies(api.latch.url);
       assert.ok(!cookies.some((c) => c.name === 'latch_session'), 'no IdP session: Latch never checked a password');
-      await assert.rejects(sdk.exchangeAuthorizationCodeFor2FAResult(app.lastCode()!, 'alice'), /Invalid authorization code/, 'a code is used once');
+      await assert.rejects(
+        sdk.exchangeAuthorizationCodeFor2FAResult(app.lastCode()!, 'alice'),
+        /Invalid authorization code/,
+        'a code is used once',
+      );
     });
   });
 
@@ -79,7 +94,12 @@ describe('Universal Prompt with @duosecurity/duo_universal and Chromium', functi
 
   it('a health check with the wrong secret is refused, and the SDK says why', async () => {
     const { Client } = await import('@duosecurity/duo_universal');
-    const wrong = new Client({ clientId: integration.ikey, clientSecret: 'x'.repeat(40), apiHost: new URL(api.latch.url).host, redirectUrl: `${app.url}/callback` });
+    const wrong = new Client({
+      clientId: integration.ikey,
+      clientSecret: 'x'.repeat(40),
+      apiHost: new URL(api.latch.url).host,
+      redirectUrl: `${app.url}/callback`,
+    });
     await assert.rejects(wrong.healthCheck(), /Invalid client assertion: signature does not match the client secret/);
     await sdk.healthCheck();
   });

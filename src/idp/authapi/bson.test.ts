@@ -13,7 +13,15 @@ describe('BSON encoder', () => {
     const bytes = encodeBson({ code: 40103, ok: true, response: { a: 'b' } });
     assert.equal(bytes.readInt32LE(0), bytes.length);
     // 44 bytes: int32 "code" 40103, bool "ok", document "response" {"a": "b"} of 14 bytes, end.
-    assert.equal(bytes.toString('hex'), '2c000000' + '10636f646500a79c0000' + '086f6b0001' + '03726573706f6e736500' + '0e00000002610002000000620000' + '00');
+    assert.equal(
+      bytes.toString('hex'),
+      '2c000000' +
+        '10636f646500a79c0000' +
+        '086f6b0001' +
+        '03726573706f6e736500' +
+        '0e00000002610002000000620000' +
+        '00',
+    );
   });
 
   it('refuses what BSON cannot hold', () => {

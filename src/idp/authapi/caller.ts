@@ -28,12 +28,18 @@ export interface CallerDeps {
 
 function requestDate(ctx: Ctx, now: number, skewMs: number): void {
   const header = ctx.get('x-duo-date') || ctx.get('date');
-  if (!header) throw new ApiFailure(40104, 'Missing request timestamp', 'send a Date or X-Duo-Date header (RFC 2822) and sign it');
+  if (!header)
+    throw new ApiFailure(40104, 'Missing request timestamp', 'send a Date or X-Duo-Date header (RFC 2822) and sign it');
   const at = Date.parse(header);
-  if (!Number.isFinite(at)) throw new ApiFailure(40105, 'Invalid request timestamp', `could not read the date "${header.slice(0, 64)}"`);
+  if (!Number.isFinite(at))
+    throw new ApiFailure(40105, 'Invalid request timestamp', `could not read the date "${header.slice(0, 64)}"`);
   const off = Math.round((at - now) / 1000);
   if (Math.abs(at - now) > skewMs) {
-    throw new ApiFailure(40105, 'Request timestamp is outside the allowed window', `the request is dated ${off} s from Latch's clock; at most ${Math.round(skewMs / 1000)} s is allowed: check the client's clock (NTP)`);
+    throw new ApiFailure(
+      40105,
+      'Request timestamp is outside the allowed window',
+      `the request is dated ${off} s from Latch's clock; at most ${Math.round(skewMs / 1000)} s is allowed: check the client's clock (NTP)`,
+    );
   }
 }
 
@@ -45,20 +51,37 @@ export function signedCall(deps: CallerDeps, legacy = false): BodyReader<ApiCall
   return {
     async read(ctx) {
       const credentials = parseAuthorization(ctx.get('authorization') || undefined);
-      if (!credentials) throw new ApiFailure(40101, 'Missing request credentials', 'send Authorization: Basic base64(ikey:hex signature)');
+      if (!credentials)
+        throw new ApiFailure(
+          40101,
+          'Missing request credentials',
+          'send Authorization: Basic base64(ikey:hex signature)',
+        );
       const integration = await deps.integrations.open(credentials.ikey);
       if (!integration || integration.type !== 'auth-api') {
-        throw new ApiFailure(40102, 'Invalid integration key in request credentials', 'no auth-api integration has this key; see npx latch integrations list');
+        throw new ApiFailure(
+          40102,
+          'Invalid integration key in request credentials',
+          'no auth-api integration has this key; see npx latch integrations list',
+        );
       }
       if (legacy && !integration.legacyV1) {
-        throw new ApiFailure(40301, 'Access forbidden', 'this integration does not accept the legacy /rest/v1 API (latch integrations add … --allow-legacy-v1)');
+        throw new ApiFailure(
+          40301,
+          'Access forbidden',
+          'this integration does not accept the legacy /rest/v1 API (latch integrations add … --allow-legacy-v1)',
+        );
       }
       if (!legacy) requestDate(ctx, (deps.now ?? Date.now)(), deps.clockSkewMs);
       const body = await apiBody.read(ctx);
       const { signed, params } = signedRequestOf(ctx, body, signableHosts(ctx.get('host'), deps.baseUrl));
       const version = matchingVersion(signed, integration.secret, credentials.signature, legacy);
       if (!version) {
-        throw new ApiFailure(40103, 'Invalid signature in request credentials', 'check the secret key, and that the host the client signs is the one it connects to');
+        throw new ApiFailure(
+          40103,
+          'Invalid signature in request credentials',
+          'check the secret key, and that the host the client signs is the one it connects to',
+        );
       }
       return { integration, params, version, signature: credentials.signature };
     },

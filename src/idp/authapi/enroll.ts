@@ -21,11 +21,20 @@ export async function enroll(deps: EnrollDeps, call: ApiCall) {
   const username = call.params.get('username');
   if (!username) throw missingParameter('username (Latch enrolls users of its directory)');
   const user = await deps.directory.findUser(username);
-  if (!user || user.disabled) throw badParameter(`username: no usable account named ${username.slice(0, 64)} in the directory`);
+  if (!user || user.disabled)
+    throw badParameter(`username: no usable account named ${username.slice(0, 64)} in the directory`);
   if (await deps.factorChanges.hasAnyFactor(user.id)) {
-    throw new ApiFailure(40002, 'Invalid request parameters', `${user.username} already has a second factor; a new phone is added from the account page after signing in with it`);
+    throw new ApiFailure(
+      40002,
+      'Invalid request parameters',
+      `${user.username} already has a second factor; a new phone is added from the account page after signing in with it`,
+    );
   }
-  const { token, expiresAt } = await deps.push.activations.issue(user, `integration ${call.integration.name} (enroll)`, { onlyWithoutFactors: true });
+  const { token, expiresAt } = await deps.push.activations.issue(
+    user,
+    `integration ${call.integration.name} (enroll)`,
+    { onlyWithoutFactors: true },
+  );
   const url = activationUrl(deps.baseUrl, token);
   return {
     activation_barcode: url,

@@ -29,19 +29,37 @@ export interface UsableFactors {
   bypassCodes: boolean;
 }
 
-export async function usableFactors(position: Position, passcodes: Passcodes, phone: PushDevice | undefined): Promise<UsableFactors> {
+export async function usableFactors(
+  position: Position,
+  passcodes: Passcodes,
+  phone: PushDevice | undefined,
+): Promise<UsableFactors> {
   const offered = new Set(position.available.map((s) => s.step.id));
   const userId = position.tx.user!.id;
   const devices: Device[] = [];
   const push = offered.has('push') && phone ? phone : undefined;
   if (phone && (push || offered.has('passcode'))) {
     const capabilities = [...(push ? ['auto', 'push'] : []), ...(offered.has('passcode') ? ['mobile_otp'] : [])];
-    devices.push({ device: phone.id, type: 'phone', name: phone.name, display_name: `Latch Authenticator (${phone.name})`, number: '', capabilities });
+    devices.push({
+      device: phone.id,
+      type: 'phone',
+      name: phone.name,
+      display_name: `Latch Authenticator (${phone.name})`,
+      number: '',
+      capabilities,
+    });
   }
   if (offered.has('passcode')) {
     for (const credential of await passcodes.credentials.listForUser(userId)) {
       const label = credential.source === 'token' ? `Token ${credential.serial ?? ''}`.trim() : 'Authenticator app';
-      devices.push({ device: credential.id, type: 'token', name: label, display_name: label, number: '', capabilities: [] });
+      devices.push({
+        device: credential.id,
+        type: 'token',
+        name: label,
+        display_name: label,
+        number: '',
+        capabilities: [],
+      });
     }
   }
   return { devices, phone: push, passcodes: offered.has('passcode'), bypassCodes: offered.has('bypass-code') };
@@ -49,11 +67,24 @@ export async function usableFactors(position: Position, passcodes: Passcodes, ph
 
 /** The menu login_duo shows, and what each answer stands for. */
 export function textPrompt(username: string, factors: UsableFactors): TextPrompt {
-  const options: Array<[string, string]> = factors.phone ? [['push1', `Push to the Latch Authenticator (${factors.phone.name})`]] : [];
+  const options: Array<[string, string]> = factors.phone
+    ? [['push1', `Push to the Latch Authenticator (${factors.phone.name})`]]
+    : [];
   const lines = options.map(([, label], i) => ` ${i + 1}. ${label}`);
   const ask = options.length > 0 ? `Passcode or option (1-${options.length}): ` : 'Passcode: ';
-  const intro = options.length > 0 ? 'Enter a passcode or select one of the following options:' : 'Enter a passcode from your authenticator app, token or the Latch Authenticator.';
-  const text = [`Latch two-factor login for ${username}`, '', intro, '', ...lines, ...(lines.length ? [''] : []), ask].join('\n');
+  const intro =
+    options.length > 0
+      ? 'Enter a passcode or select one of the following options:'
+      : 'Enter a passcode from your authenticator app, token or the Latch Authenticator.';
+  const text = [
+    `Latch two-factor login for ${username}`,
+    '',
+    intro,
+    '',
+    ...lines,
+    ...(lines.length ? [''] : []),
+    ask,
+  ].join('\n');
   const map: Record<string, string> = Object.fromEntries(options.map(([factor], i) => [String(i + 1), factor]));
   if (options[0]) map.default = options[0][0];
   return { text, factors: map };

@@ -12,17 +12,33 @@ export class ApiFailure extends LatchError {
     readonly messageDetail?: string,
     readonly retryAfterSeconds?: number,
   ) {
-    super({ status: Math.floor(apiCode / 100), code: `authapi_${apiCode}`, publicMessage: message, detail: messageDetail });
+    super({
+      status: Math.floor(apiCode / 100),
+      code: `authapi_${apiCode}`,
+      publicMessage: message,
+      detail: messageDetail,
+    });
   }
 }
 
 export const badParameter = (detail: string) => new ApiFailure(40002, 'Invalid request parameters', detail);
-export const missingParameter = (name: string) => new ApiFailure(40002, 'Invalid request parameters', `missing parameter: ${name}`);
+export const missingParameter = (name: string) =>
+  new ApiFailure(40002, 'Invalid request parameters', `missing parameter: ${name}`);
 
 /** The failure body for any refusal: an ApiFailure as it is, anything else by its status. */
-export function failureBody(error: LatchError): { stat: 'FAIL'; code: number; message: string; message_detail?: string } {
+export function failureBody(error: LatchError): {
+  stat: 'FAIL';
+  code: number;
+  message: string;
+  message_detail?: string;
+} {
   if (error instanceof ApiFailure) {
-    return { stat: 'FAIL', code: error.apiCode, message: error.publicMessage, ...(error.messageDetail ? { message_detail: error.messageDetail } : {}) };
+    return {
+      stat: 'FAIL',
+      code: error.apiCode,
+      message: error.publicMessage,
+      ...(error.messageDetail ? { message_detail: error.messageDetail } : {}),
+    };
   }
   const status = error.status >= 500 ? 500 : error.status;
   const message = status >= 500 ? 'Internal server error' : error.expose ? error.publicMessage : 'Invalid request';

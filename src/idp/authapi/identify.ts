@@ -11,8 +11,7 @@ import { badParameter, missingParameter } from './failure.ts';
 // ipaddr, the calling server's otherwise, and the server's name as it gives it (hostname).
 
 export type Subject =
-  | { ok: true; user: DirectoryUser }
-  | { ok: false; status: 'unknown' | 'disabled'; message: string; login: string };
+  { ok: true; user: DirectoryUser } | { ok: false; status: 'unknown' | 'disabled'; message: string; login: string };
 
 export async function subjectOf(call: ApiCall, directory: Directory, accounts: AccountCheck): Promise<Subject> {
   const username = call.params.get('username');
@@ -21,9 +20,21 @@ export async function subjectOf(call: ApiCall, directory: Directory, accounts: A
   const login = username ?? userId!;
   if (login.length > 256) throw badParameter('username: at most 256 characters');
   const found = username ? await directory.findUser(username) : await directory.findUserById(userId!);
-  if (!found) return { ok: false, status: 'unknown', message: 'Unknown user. Ask your administrator to add your account to the directory.', login };
+  if (!found)
+    return {
+      ok: false,
+      status: 'unknown',
+      message: 'Unknown user. Ask your administrator to add your account to the directory.',
+      login,
+    };
   const status = found.disabled ? { usable: false } : await accounts.check(found.id);
-  if (!status.usable) return { ok: false, status: 'disabled', message: 'Your account is disabled. Contact your IT help desk.', login: found.username };
+  if (!status.usable)
+    return {
+      ok: false,
+      status: 'disabled',
+      message: 'Your account is disabled. Contact your IT help desk.',
+      login: found.username,
+    };
   return { ok: true, user: found };
 }
 

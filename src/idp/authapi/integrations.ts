@@ -58,8 +58,14 @@ export class Integrations {
   ) {}
 
   /** Makes an integration; the secret key is returned this once. */
-  async add(input: { name: string; type: IntegrationType; policy?: PolicyLayer; legacyV1?: boolean }): Promise<OpenIntegration> {
-    if ((await this.findByName(input.name)) !== undefined) throw new Error(`an integration named "${input.name}" already exists`);
+  async add(input: {
+    name: string;
+    type: IntegrationType;
+    policy?: PolicyLayer;
+    legacyV1?: boolean;
+  }): Promise<OpenIntegration> {
+    if ((await this.findByName(input.name)) !== undefined)
+      throw new Error(`an integration named "${input.name}" already exists`);
     for (;;) {
       const ikey = newIkey();
       const secret = newSecret();
@@ -88,7 +94,10 @@ export class Integrations {
 
   /** By integration key or name. */
   async find(keyOrName: string): Promise<Integration | undefined> {
-    return (IKEY_PATTERN.test(keyOrName) ? await integrationRecords.get(this.store, keyOrName) : undefined) ?? this.findByName(keyOrName);
+    return (
+      (IKEY_PATTERN.test(keyOrName) ? await integrationRecords.get(this.store, keyOrName) : undefined) ??
+      this.findByName(keyOrName)
+    );
   }
 
   async remove(keyOrName: string): Promise<Integration | undefined> {
@@ -106,7 +115,11 @@ export class Integrations {
     const loaded = await integrationRecords.getVersioned(this.store, found.ikey);
     if (!loaded) return undefined;
     const secret = newSecret();
-    const next: Integration = { ...loaded.value, secret: this.box.seal(secret, found.ikey), secretRotatedAt: Date.now() };
+    const next: Integration = {
+      ...loaded.value,
+      secret: this.box.seal(secret, found.ikey),
+      secretRotatedAt: Date.now(),
+    };
     if (!(await integrationRecords.compareAndSet(this.store, found.ikey, loaded.version, next))) {
       throw new Error('the integration changed while its secret was rotated; run the command again');
     }

@@ -55,7 +55,11 @@ const statusDocument = (status: AuthStatus): BsonDocument =>
 
 export function legacyRoutes(deps: LegacyDeps): Route[] {
   const signed = signedCall(deps, true);
-  const endpoint = (method: 'get' | 'post', name: string, handle: (ctx: Ctx, call: ApiCall) => Promise<BsonDocument>): Route =>
+  const endpoint = (
+    method: 'get' | 'post',
+    name: string,
+    handle: (ctx: Ctx, call: ApiCall) => Promise<BsonDocument>,
+  ): Route =>
     route({
       method,
       path: `/rest/v1/${name}.bson`,

@@ -14,6 +14,10 @@ const seen = records.authApiSignatureSeen.holding<true>();
 export async function acceptOnce(store: Store, call: ApiCall, clockSkewMs: number): Promise<void> {
   const key = { ikey: call.integration.ikey, signatureHash: sha256(call.signature) };
   if (!(await seen.createIfAbsent(store, key, true, { ttlMs: 2 * clockSkewMs }))) {
-    throw new ApiFailure(40103, 'Invalid signature in request credentials', 'this signed request was already used (replayed); sign each request anew');
+    throw new ApiFailure(
+      40103,
+      'Invalid signature in request credentials',
+      'this signed request was already used (replayed); sign each request anew',
+    );
   }
 }

@@ -27,7 +27,12 @@ export const apiBody: BodyReader<ApiBody> = {
     const hasBody = length > 0 || ctx.get('transfer-encoding') !== '';
     if (!hasBody) return { kind: 'none', text: '' };
     const kind = ctx.is('application/x-www-form-urlencoded') ? 'form' : ctx.is('application/json') ? 'json' : undefined;
-    if (!kind) throw new ApiFailure(41501, 'Unsupported media type', `send application/x-www-form-urlencoded or application/json, not ${ctx.get('content-type') || 'nothing'}`);
+    if (!kind)
+      throw new ApiFailure(
+        41501,
+        'Unsupported media type',
+        `send application/x-www-form-urlencoded or application/json, not ${ctx.get('content-type') || 'nothing'}`,
+      );
     try {
       return { kind, text: await coBody.text(ctx.req, { limit: MAX_BODY_BYTES, encoding: 'utf8' }) };
     } catch (err) {
@@ -37,7 +42,8 @@ export const apiBody: BodyReader<ApiBody> = {
   },
 };
 
-const tooLarge = (length: number) => new ApiFailure(41301, 'Request too large', `at most ${MAX_BODY_BYTES} bytes (got ${length || 'more'})`);
+const tooLarge = (length: number) =>
+  new ApiFailure(41301, 'Request too large', `at most ${MAX_BODY_BYTES} bytes (got ${length || 'more'})`);
 
 function decode(part: string, what: string): string {
   try {
@@ -56,7 +62,8 @@ export function parsePairs(text: string): Array<[string, string]> {
   return parts.map((part) => {
     const at = part.indexOf('=');
     const name = decode(at < 0 ? part : part.slice(0, at), 'a parameter name');
-    if (name === '' || name.length > MAX_NAME) throw badParameter(`a parameter name must be 1 to ${MAX_NAME} characters`);
+    if (name === '' || name.length > MAX_NAME)
+      throw badParameter(`a parameter name must be 1 to ${MAX_NAME} characters`);
     return [name, decode(at < 0 ? '' : part.slice(at + 1), `parameter ${name}`)];
   });
 }
@@ -69,20 +76,28 @@ function jsonParams(text: string): Array<[string, string]> {
   } catch {
     throw badParameter('the JSON body could not be parsed');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badParameter('the JSON body must be an object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw badParameter('the JSON body must be an object');
   const entries = Object.entries(parsed);
   if (entries.length > MAX_PARAMS) throw badParameter(`at most ${MAX_PARAMS} parameters (got ${entries.length})`);
   return entries.map(([name, value]) => {
-    if (name === '' || name.length > MAX_NAME) throw badParameter(`a parameter name must be 1 to ${MAX_NAME} characters`);
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw badParameter(`parameter ${name} must be a string`);
+    if (name === '' || name.length > MAX_NAME)
+      throw badParameter(`a parameter name must be 1 to ${MAX_NAME} characters`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      throw badParameter(`parameter ${name} must be a string`);
     return [name, String(value)];
   });
 }
 
 /** What the signature covers, and the parameters the endpoint reads. */
-export function signedRequestOf(ctx: Ctx, body: ApiBody, hosts: string[]): { signed: SignedRequest; params: Map<string, string> } {
+export function signedRequestOf(
+  ctx: Ctx,
+  body: ApiBody,
+  hosts: string[],
+): { signed: SignedRequest; params: Map<string, string> } {
   const query = parsePairs(ctx.querystring);
-  if (body.kind === 'form' && query.length > 0) throw badParameter('send parameters in the query string or in the body, not both');
+  if (body.kind === 'form' && query.length > 0)
+    throw badParameter('send parameters in the query string or in the body, not both');
   const signedParams = body.kind === 'form' ? parsePairs(body.text) : query;
   const all = body.kind === 'json' ? [...query, ...jsonParams(body.text)] : signedParams;
   const params = new Map<string, string>();

@@ -28,7 +28,8 @@ async function refuse(ctx: Ctx, error: LatchError): Promise<boolean> {
   if (error.status >= 500) ctx.state.log.error({ err: error }, 'auth api request failed');
   else ctx.state.log.warn({ code: error.code, detail: error.detail }, 'auth api request refused');
   ctx.status = error.status;
-  if (error instanceof ApiFailure && error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof ApiFailure && error.retryAfterSeconds !== undefined)
+    ctx.set('Retry-After', String(error.retryAfterSeconds));
   ctx.set('Cache-Control', 'no-store');
   ctx.body = failureBody(error);
   return true;
@@ -47,7 +48,8 @@ export function authApiRoutes(deps: AuthApiRouteDeps): Route[] {
       body: signed,
       async handle(ctx, { body: call }) {
         // Checked after the signature, which covers the method: a stranger learns nothing here.
-        if (ctx.method.toLowerCase() !== method) throw new ApiFailure(40501, 'Method not allowed', `use ${method.toUpperCase()} for /auth/v2/${name}`);
+        if (ctx.method.toLowerCase() !== method)
+          throw new ApiFailure(40501, 'Method not allowed', `use ${method.toUpperCase()} for /auth/v2/${name}`);
         ok(ctx, await handle(ctx, call));
       },
     });
@@ -77,7 +79,11 @@ export function authApiRoutes(deps: AuthApiRouteDeps): Route[] {
       json: true,
       refusals: refuse,
       handle() {
-        throw new ApiFailure(40401, 'Resource not found', 'Latch serves ping, check, logo, preauth, auth, auth_status, enroll and enroll_status');
+        throw new ApiFailure(
+          40401,
+          'Resource not found',
+          'Latch serves ping, check, logo, preauth, auth, auth_status, enroll and enroll_status',
+        );
       },
     }),
   ];

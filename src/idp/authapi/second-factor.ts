@@ -43,7 +43,12 @@ export class SecondFactor {
   }
 
   /** Moves to `stepId` and submits `form` there; the transaction afterwards, or undefined when policy does not offer the step. */
-  async submit(txId: string, origin: Origin, stepId: string, form: Record<string, string>): Promise<{ tx: LoginTransaction; message?: string } | undefined> {
+  async submit(
+    txId: string,
+    origin: Origin,
+    stepId: string,
+    form: Record<string, string>,
+  ): Promise<{ tx: LoginTransaction; message?: string } | undefined> {
     const chosen = await this.act(txId, origin, { kind: 'choose', stepId });
     if (chosen.tx.stepId !== stepId) return undefined;
     return this.act(txId, origin, { kind: 'submit', form });
@@ -52,7 +57,13 @@ export class SecondFactor {
   /** Records the push sent for this transaction, so that its push step reads the decision. */
   async pushSent(tx: LoginTransaction, request: PushRequest): Promise<void> {
     const loaded = await this.deps.transactions.load(tx.id);
-    if (!loaded || !(await this.deps.transactions.save({ ...loaded.tx, stepId: 'push', stepData: { requestId: request.id } }, loaded.version))) {
+    if (
+      !loaded ||
+      !(await this.deps.transactions.save(
+        { ...loaded.tx, stepId: 'push', stepData: { requestId: request.id } },
+        loaded.version,
+      ))
+    ) {
       throw new ApiFailure(50001, 'Internal server error', 'the login transaction moved while the push was sent');
     }
   }
@@ -73,12 +84,22 @@ export class SecondFactor {
     return statusOf(settled.tx, settled.message);
   }
 
-  private async act(txId: string, origin: Origin, action: Parameters<SignInFlow['submit']>[3]): Promise<{ tx: LoginTransaction; message?: string }> {
+  private async act(
+    txId: string,
+    origin: Origin,
+    action: Parameters<SignInFlow['submit']>[3],
+  ): Promise<{ tx: LoginTransaction; message?: string }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const loaded = await this.deps.transactions.load(txId);
-      if (!loaded) throw new ApiFailure(40002, 'Invalid request parameters', 'the authentication expired; start again with preauth');
+      if (!loaded)
+        throw new ApiFailure(
+          40002,
+          'Invalid request parameters',
+          'the authentication expired; start again with preauth',
+        );
       const result = await this.deps.flow.submit(loaded.tx, loaded.version, origin, action);
-      if (result.kind !== 'conflict') return { tx: result.tx, message: result.kind === 'moved' ? result.message : undefined };
+      if (result.kind !== 'conflict')
+        return { tx: result.tx, message: result.kind === 'moved' ? result.message : undefined };
     }
     throw new ApiFailure(42901, 'Too many requests', 'another request for this authentication is in progress');
   }
@@ -86,7 +107,9 @@ export class SecondFactor {
 
 export function requestIdOf(tx: LoginTransaction): string | undefined {
   const data = tx.stepData;
-  return data && typeof data === 'object' && !Array.isArray(data) && typeof data.requestId === 'string' ? data.requestId : undefined;
+  return data && typeof data === 'object' && !Array.isArray(data) && typeof data.requestId === 'string'
+    ? data.requestId
+    : undefined;
 }
 
 function waiting(request: PushRequest): AuthStatus {
@@ -98,9 +121,18 @@ const timedOut = (): AuthStatus => ({ result: 'deny', status: 'timeout', status_
 
 /** What a finished or refused transaction tells the client. */
 export function statusOf(tx: LoginTransaction, message?: string): AuthStatus {
-  if (tx.completed) return tx.amr.includes('mfa') ? ALLOWED : { result: 'allow', status: 'bypass', status_msg: 'Allowed without a second factor by policy.' };
+  if (tx.completed)
+    return tx.amr.includes('mfa')
+      ? ALLOWED
+      : { result: 'allow', status: 'bypass', status_msg: 'Allowed without a second factor by policy.' };
   const last = tx.decisions.at(-1);
-  if (last?.result === 'fraud') return { result: 'deny', status: 'fraud', status_msg: 'Login request reported as fraudulent.' };
-  if (last?.result === 'throttled' || last?.result === 'paused') return { result: 'deny', status: 'locked_out', status_msg: message ?? 'Too many attempts. Try again later.' };
-  return { result: 'deny', status: 'deny', status_msg: tx.failureMessage?.message ?? message ?? 'Login request denied.' };
+  if (last?.result === 'fraud')
+    return { result: 'deny', status: 'fraud', status_msg: 'Login request reported as fraudulent.' };
+  if (last?.result === 'throttled' || last?.result === 'paused')
+    return { result: 'deny', status: 'locked_out', status_msg: message ?? 'Too many attempts. Try again later.' };
+  return {
+    result: 'deny',
+    status: 'deny',
+    status_msg: tx.failureMessage?.message ?? message ?? 'Login request denied.',
+  };
 }

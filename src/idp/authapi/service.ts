@@ -52,7 +52,11 @@ export class AuthApi {
   async preauth(ctx: Ctx, call: ApiCall): Promise<PreauthAnswer> {
     const origin = originOf(ctx, call);
     const found = await subjectOf(call, this.deps.directory, this.deps.accounts);
-    if (!found.ok) return this.logged(call, origin, found.login, 'preauth', 'denied', found.status, { result: 'deny', status_msg: found.message });
+    if (!found.ok)
+      return this.logged(call, origin, found.login, 'preauth', 'denied', found.status, {
+        result: 'deny',
+        status_msg: found.message,
+      });
     const { user } = found;
     const tx = await this.deps.secondFactor.begin(call, user, origin);
     try {
@@ -65,13 +69,20 @@ export class AuthApi {
 
   private async preauthOf(tx: LoginTransaction, origin: Origin, withPrompt: boolean): Promise<PreauthAnswer> {
     const user = tx.user!;
-    if (tx.outcome) return { result: 'deny', status_msg: tx.failureMessage?.message ?? `You can't sign in to ${tx.request.app.name}.` };
+    if (tx.outcome)
+      return {
+        result: 'deny',
+        status_msg: tx.failureMessage?.message ?? `You can't sign in to ${tx.request.app.name}.`,
+      };
     if (tx.completed) return { result: 'allow', status_msg: 'Allowed without a second factor by policy.' };
     const position = await this.deps.flow.position(tx, origin);
     if (position?.available.some((s) => s.step.enrollment)) return this.enrollAnswer(user.username, withPrompt);
     const factors = await this.factorsAt(position);
     if (!factors || (factors.devices.length === 0 && !factors.bypassCodes)) {
-      return { result: 'deny', status_msg: `None of your second factors can be used to sign in to ${tx.request.app.name} (security keys work only in a browser).` };
+      return {
+        result: 'deny',
+        status_msg: `None of your second factors can be used to sign in to ${tx.request.app.name} (security keys work only in a browser).`,
+      };
     }
     const prompt = withPrompt ? textPrompt(user.username, factors) : undefined;
     return { result: 'auth', status_msg: 'Account is active', devices: factors.devices, ...(prompt ? { prompt } : {}) };
@@ -80,7 +91,12 @@ export class AuthApi {
   private enrollAnswer(username: string, withPrompt: boolean): PreauthAnswer {
     const url = `${this.deps.baseUrl}/account/authenticator`;
     const status_msg = `${username} has no second factor yet. Sign in at ${url} to set one up, then try again.`;
-    return { result: 'enroll', status_msg, enroll_portal_url: url, ...(withPrompt ? { prompt: { text: status_msg } } : {}) };
+    return {
+      result: 'enroll',
+      status_msg,
+      enroll_portal_url: url,
+      ...(withPrompt ? { prompt: { text: status_msg } } : {}),
+    };
   }
 
   private async factorsAt(position: Position | undefined) {
@@ -97,7 +113,12 @@ export class AuthApi {
     if (!factor) throw missingParameter('factor');
     const async = call.params.get('async') === '1';
     const found = await subjectOf(call, this.deps.directory, this.deps.accounts);
-    if (!found.ok) return this.logged(call, origin, found.login, 'auth', 'denied', found.status, { result: 'deny', status: 'deny', status_msg: found.message });
+    if (!found.ok)
+      return this.logged(call, origin, found.login, 'auth', 'denied', found.status, {
+        result: 'deny',
+        status: 'deny',
+        status_msg: found.message,
+      });
     const tx = await this.deps.secondFactor.begin(call, found.user, origin);
     if (tx.completed || tx.outcome) return this.settled(call, origin, found.user, tx, async, statusOf(tx));
     const choice = chosenFactor(call, factor);
@@ -110,7 +131,16 @@ export class AuthApi {
     }
     const sent = await this.sendPush(call, origin, tx, found.user);
     if (sent) return this.settled(call, origin, found.user, tx, async, sent);
-    if (async) return this.logged(call, origin, found.user.username, 'auth', 'pushed', 'push sent; the client polls auth_status', { txid: tx.id });
+    if (async)
+      return this.logged(
+        call,
+        origin,
+        found.user.username,
+        'auth',
+        'pushed',
+        'push sent; the client polls auth_status',
+        { txid: tx.id },
+      );
     const status = await this.deps.secondFactor.pushStatus(tx.id, origin, this.deps.push.config.requestLifetime + 1000);
     return this.logged(call, origin, found.user.username, 'auth', status.result, status.status_msg, status);
   }
@@ -122,14 +152,20 @@ export class AuthApi {
     const origin = originOf(ctx, call);
     const loaded = await this.deps.transactions.load(txid);
     // Another integration's transaction is as unknown as an expired one.
-    if (!loaded || loaded.tx.request.app.id !== appIdOf(call.integration.ikey)) throw badParameter('txid: unknown or expired transaction');
+    if (!loaded || loaded.tx.request.app.id !== appIdOf(call.integration.ikey))
+      throw badParameter('txid: unknown or expired transaction');
     const status = await this.deps.secondFactor.pushStatus(txid, origin, this.deps.config.longPollTimeout);
     if (status.result === 'waiting') return status;
     return this.logged(call, origin, loaded.tx.user?.username, 'auth_status', status.result, status.status_msg, status);
   }
 
   /** Sends the push; a status when it could not be sent (paused after fraud), undefined when sent. */
-  private async sendPush(call: ApiCall, origin: Origin, tx: LoginTransaction, user: DirectoryUser): Promise<AuthStatus | undefined> {
+  private async sendPush(
+    call: ApiCall,
+    origin: Origin,
+    tx: LoginTransaction,
+    user: DirectoryUser,
+  ): Promise<AuthStatus | undefined> {
     const position = await this.deps.flow.position(tx, origin);
     const phone = await this.deps.push.devices.forUser(user.id);
     if (!phone || !position?.available.some((s) => s.step.id === 'push')) return notOffered('push', tx);
@@ -145,9 +181,19 @@ export class AuthApi {
       details: parsePushinfo(call.params.get('pushinfo')),
     });
     if (!sent.ok && sent.reason === 'too-many-pushes') {
-      throw new ApiFailure(42901, 'Too many requests', `too many pushes to this user; wait ${minutes(sent.retryAfterMs)}`, Math.ceil(sent.retryAfterMs / 1000));
+      throw new ApiFailure(
+        42901,
+        'Too many requests',
+        `too many pushes to this user; wait ${minutes(sent.retryAfterMs)}`,
+        Math.ceil(sent.retryAfterMs / 1000),
+      );
     }
-    if (!sent.ok) return { result: 'deny', status: 'locked_out', status_msg: `Push is paused for your account (${sent.reason}). Try again in ${minutes(sent.retryAfterMs)} or use a passcode.` };
+    if (!sent.ok)
+      return {
+        result: 'deny',
+        status: 'locked_out',
+        status_msg: `Push is paused for your account (${sent.reason}). Try again in ${minutes(sent.retryAfterMs)} or use a passcode.`,
+      };
     await this.deps.secondFactor.pushSent(tx, sent.request);
     return undefined;
   }
@@ -155,17 +201,38 @@ export class AuthApi {
   /** Wrong codes over the limit: 429 with Retry-After, as the clients back off on it. */
   private async throttled(tx: LoginTransaction, user: DirectoryUser): Promise<void> {
     if (tx.decisions.at(-1)?.result !== 'throttled') return;
-    const waitMs = (await this.deps.passcodes.throttle.retryAfter(user.id)) ?? this.deps.passcodes.config.throttle.window;
-    throw new ApiFailure(42901, 'Too many requests', `too many wrong codes for this user; wait ${minutes(waitMs)}`, Math.ceil(waitMs / 1000));
+    const waitMs =
+      (await this.deps.passcodes.throttle.retryAfter(user.id)) ?? this.deps.passcodes.config.throttle.window;
+    throw new ApiFailure(
+      42901,
+      'Too many requests',
+      `too many wrong codes for this user; wait ${minutes(waitMs)}`,
+      Math.ceil(waitMs / 1000),
+    );
   }
 
-  private settled(call: ApiCall, origin: Origin, user: DirectoryUser, tx: LoginTransaction, async: boolean, status: AuthStatus) {
+  private settled(
+    call: ApiCall,
+    origin: Origin,
+    user: DirectoryUser,
+    tx: LoginTransaction,
+    async: boolean,
+    status: AuthStatus,
+  ) {
     const answer = async ? { txid: tx.id } : status;
     return this.logged(call, origin, user.username, 'auth', status.result, status.status_msg, answer);
   }
 
   /** One authentication-log entry per call, with the integration and the calling server. */
-  private async logged<T>(call: ApiCall, origin: Origin, user: string | undefined, event: string, result: string, reason: string, answer: T): Promise<T> {
+  private async logged<T>(
+    call: ApiCall,
+    origin: Origin,
+    user: string | undefined,
+    event: string,
+    result: string,
+    reason: string,
+    answer: T,
+  ): Promise<T> {
     await this.deps.authLog.record({
       event: `authapi-${event}`,
       result,

@@ -43,12 +43,20 @@ export function canonicalParams(params: Array<[string, string]>): string {
 const sha512Hex = (text: string) => createHash('sha512').update(text, 'utf8').digest('hex');
 
 export function canonicalHeaders(headers: Array<[string, string]>): string {
-  const sorted = [...headers].map(([k, v]) => [k.toLowerCase(), v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...headers]
+    .map(([k, v]) => [k.toLowerCase(), v] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return sha512Hex(sorted.flatMap(([k, v]) => [k, v]).join('\0'));
 }
 
 export function canonicalRequest(request: SignedRequest, host: string, version: SignatureVersion): string {
-  const lines = [request.date, request.method.toUpperCase(), host.toLowerCase(), request.path, canonicalParams(request.params)];
+  const lines = [
+    request.date,
+    request.method.toUpperCase(),
+    host.toLowerCase(),
+    request.path,
+    canonicalParams(request.params),
+  ];
   if (version === 'v1') return lines.slice(1).join('\n');
   if (version === 'v2') return lines.join('\n');
   lines.push(sha512Hex(request.jsonBody ?? ''));
@@ -69,15 +77,28 @@ export function parseAuthorization(header: string | undefined): { ikey: string; 
 }
 
 /** Which signature version matched, if any; the comparisons take the same time whatever matches. */
-export function matchingVersion(request: SignedRequest, secret: string, signature: string, legacy = false): SignatureVersion | undefined {
+export function matchingVersion(
+  request: SignedRequest,
+  secret: string,
+  signature: string,
+  legacy = false,
+): SignatureVersion | undefined {
   const given = Buffer.from(signature, 'hex');
   const candidates: Array<[SignatureVersion, 'sha1' | 'sha512']> = legacy
     ? [['v1', given.length === 20 ? 'sha1' : 'sha512']]
-    : given.length === 20 ? [['v2', 'sha1']] : [['v2', 'sha512'], ['v4', 'sha512'], ['v5', 'sha512']];
+    : given.length === 20
+      ? [['v2', 'sha1']]
+      : [
+          ['v2', 'sha512'],
+          ['v4', 'sha512'],
+          ['v5', 'sha512'],
+        ];
   let found: SignatureVersion | undefined;
   for (const host of new Set(request.hosts.map((h) => h.toLowerCase()))) {
     for (const [version, hash] of candidates) {
-      const expected = createHmac(hash, secret).update(canonicalRequest(request, host, version), 'utf8').digest();
+      const expected = createHmac(hash, secret)
+        .update(canonicalRequest(request, host, version), 'utf8')
+        .digest();
       if (timingSafeEqual(expected, given) && !found) found = version;
     }
   }
@@ -88,5 +109,7 @@ export function matchingVersion(request: SignedRequest, secret: string, signatur
 export function signableHosts(hostHeader: string, baseUrl: string): string[] {
   const withoutPort = (host: string) => host.replace(/:\d+$/, '');
   const publicHost = new URL(baseUrl).host;
-  return [...new Set([hostHeader, withoutPort(hostHeader), publicHost, withoutPort(publicHost)].filter((h) => h !== ''))];
+  return [
+    ...new Set([hostHeader, withoutPort(hostHeader), publicHost, withoutPort(publicHost)].filter((h) => h !== '')),
+  ];
 }

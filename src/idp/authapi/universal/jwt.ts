@@ -34,12 +34,15 @@ export function verifyHs512(token: string, secret: string): Verified {
   if (parts.length !== 3) return { ok: false, reason: 'not a signed JWT (three parts)' };
   const [header, payload, signature] = parts as [string, string, string];
   const head = decodePart(header) as { alg?: unknown } | undefined;
-  if (!head || head.alg !== 'HS512') return { ok: false, reason: `algorithm ${String(head?.alg)} (only HS512 is accepted)` };
+  if (!head || head.alg !== 'HS512')
+    return { ok: false, reason: `algorithm ${String(head?.alg)} (only HS512 is accepted)` };
   const given = Buffer.from(signature, 'base64url');
   const expected = mac(`${header}.${payload}`, secret);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature does not match the client secret' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature does not match the client secret' };
   const claims = decodePart(payload);
-  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return { ok: false, reason: 'claims are not a JSON object' };
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims))
+    return { ok: false, reason: 'claims are not a JSON object' };
   return { ok: true, claims: claims as Claims };
 }
 

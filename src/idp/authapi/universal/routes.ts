@@ -1,3 +1,4 @@
+import type { AuthLog } from '../../../authn/auth-log.ts';
 import type { SignInFlow } from '../../../authn/flow.ts';
 import type { PolicyResolver } from '../../../authn/policy.ts';
 import type { AccountCheck } from '../../../directory/account-check.ts';
@@ -26,6 +27,7 @@ import { signHs512, verifyHs512 } from './jwt.ts';
 
 export interface UniversalDeps {
   integrations: Integrations;
+  authLog: AuthLog;
   store: Store;
   directory: Directory;
   accounts: AccountCheck;
@@ -47,13 +49,23 @@ async function refuse(ctx: Ctx, error: LatchError): Promise<boolean> {
   ctx.status = error.status;
   ctx.set('Cache-Control', 'no-store');
   const detail = error instanceof ApiFailure ? error.messageDetail : error.detail;
-  ctx.body = { stat: 'FAIL', code: error instanceof ApiFailure ? error.apiCode : error.status * 100, message: error.publicMessage, message_detail: detail ?? '', error: 'invalid_request', error_description: `${error.publicMessage}: ${detail ?? ''}` };
+  ctx.body = {
+    stat: 'FAIL',
+    code: error instanceof ApiFailure ? error.apiCode : error.status * 100,
+    message: error.publicMessage,
+    message_detail: detail ?? '',
+    error: 'invalid_request',
+    error_description: `${error.publicMessage}: ${detail ?? ''}`,
+  };
   return true;
 }
 
 export function universalPromptRoutes(deps: UniversalDeps): Route[] {
   const hostsOf = (ctx: Ctx) => [...new Set([`https://${ctx.get('host')}`, deps.baseUrl])];
-  const assertionDeps = (ctx: Ctx) => ({ ...deps, audiences: (path: string) => hostsOf(ctx).map((h) => `${h}${path}`) });
+  const assertionDeps = (ctx: Ctx) => ({
+    ...deps,
+    audiences: (path: string) => hostsOf(ctx).map((h) => `${h}${path}`),
+  });
 
   return [
     route({
@@ -71,21 +83,62 @@ export function universalPromptRoutes(deps: UniversalDeps): Route[] {
       method: 'get',
       path: '/oauth/v1/authorize',
       async handle(ctx) {
-        const query = Object.fromEntries(Object.entries(ctx.query).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
+        const query = Object.fromEntries(
+          Object.entries(ctx.query).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+        );
         const integration = await deps.integrations.open(query.client_id ?? '');
-        if (!integration || integration.type !== 'universal-prompt') throw new ApiFailure(40102, 'Unknown client_id', 'no Universal Prompt integration has this client_id');
+        if (!integration || integration.type !== 'universal-prompt')
+          throw new ApiFailure(40102, 'Unknown client_id', 'no Universal Prompt integration has this client_id');
         const verified = verifyHs512(query.request ?? '', integration.secret);
-        if (!verified.ok) throw new ApiFailure(40103, 'The authorization request is not signed by this application', verified.reason);
+        if (!verified.ok)
+          throw new ApiFailure(40103, 'The authorization request is not signed by this application', verified.reason);
         const request = authorizeRequest(verified.claims, query, hostsOf(ctx));
-        const late = typeof verified.claims.exp !== 'number' || verified.claims.exp * 1000 + deps.clockSkewMs < Date.now();
-        if (late) return ctx.redirect(backTo(request, { error: 'invalid_request', error_description: 'the authorization request expired' }));
+        const late =
+          typeof verified.claims.exp !== 'number' || verified.claims.exp * 1000 + deps.clockSkewMs < Date.now();
+        if (late)
+          return ctx.redirect(
+            backTo(request, { error: 'invalid_request', error_description: 'the authorization request expired' }),
+          );
         const user = await deps.directory.findUser(request.username);
         const usable = user && !user.disabled && (await deps.accounts.check(user.id)).usable;
-        if (!user || !usable) return ctx.redirect(backTo(request, { error: 'access_denied', error_description: 'this user cannot sign in' }));
+        const log = (result: string, reason: string) =>
+          deps.authLog.record({
+            event: 'authapi-authorize',
+            result,
+            reason,
+            user: request.username,
+            app: appIdOf(integration.ikey),
+            ip: ctx.state.clientIp,
+            userAgent: ctx.get('user-agent'),
+            integration: integration.name,
+            clientHost: new URL(request.redirectUri).host,
+          });
+        if (!user || !usable) {
+          await log(
+            'denied',
+            user ? 'the directory no longer lets this account sign in' : 'no such user in the directory',
+          );
+          return ctx.redirect(
+            backTo(request, { error: 'access_denied', error_description: 'this user cannot sign in' }),
+          );
+        }
+        await log('prompt', 'the application checked the password; Latch asks for the second factor');
         const app = { id: appIdOf(integration.ikey), name: integration.name, protocol: 'authapi' as const };
         deps.policies.registerApps({ [app.id]: integration.policy });
-        const data = { clientId: request.clientId, username: user.username, redirectUri: request.redirectUri, state: request.state, useDuoCode: request.useDuoCode, ...(request.nonce ? { nonce: request.nonce } : {}) };
-        const tx = await deps.flow.beginIdentified({ app, constraints: {}, continuation: { returnPath: RETURN_PATH, data } }, user, deps.cookies.context(ctx), `application ${integration.name}`);
+        const data = {
+          clientId: request.clientId,
+          username: user.username,
+          redirectUri: request.redirectUri,
+          state: request.state,
+          useDuoCode: request.useDuoCode,
+          ...(request.nonce ? { nonce: request.nonce } : {}),
+        };
+        const tx = await deps.flow.beginIdentified(
+          { app, constraints: {}, continuation: { returnPath: RETURN_PATH, data } },
+          user,
+          deps.cookies.context(ctx),
+          `application ${integration.name}`,
+        );
         ctx.redirect(`/login?tx=${tx.id}`);
       },
     }),
@@ -94,15 +147,28 @@ export function universalPromptRoutes(deps: UniversalDeps): Route[] {
       path: RETURN_PATH,
       async handle(ctx) {
         const outcome = await deps.signIn.finish(ctx);
-        if (!outcome) throw new ApiFailure(40002, 'This sign-in is over or belongs to another browser', 'unknown, finished or foreign transaction');
+        if (!outcome)
+          throw new ApiFailure(
+            40002,
+            'This sign-in is over or belongs to another browser',
+            'unknown, finished or foreign transaction',
+          );
         const data = requestOf(outcome.kind === 'done' ? outcome.result.continuation.data : outcome.continuation.data);
-        if (outcome.kind === 'failed') return ctx.redirect(backTo(data, { error: 'access_denied', error_description: outcome.failure }));
+        if (outcome.kind === 'failed')
+          return ctx.redirect(backTo(data, { error: 'access_denied', error_description: outcome.failure }));
         const { result } = outcome;
         // The sign-in is for the user the application named, or for nobody.
-        if (result.user.username.toLowerCase() !== data.username.toLowerCase()) return ctx.redirect(backTo(data, { error: 'access_denied', error_description: 'another user' }));
+        if (result.user.username.toLowerCase() !== data.username.toLowerCase())
+          return ctx.redirect(backTo(data, { error: 'access_denied', error_description: 'another user' }));
         const code = await issueCode(deps.store, {
-          clientId: data.clientId, redirectUri: data.redirectUri, username: data.username, ...(data.nonce ? { nonce: data.nonce } : {}),
-          authTime: result.authTime, methods: result.methods, amr: result.amr, txId: String(ctx.query.tx),
+          clientId: data.clientId,
+          redirectUri: data.redirectUri,
+          username: data.username,
+          ...(data.nonce ? { nonce: data.nonce } : {}),
+          authTime: result.authTime,
+          methods: result.methods,
+          amr: result.amr,
+          txId: String(ctx.query.tx),
         });
         ctx.redirect(backTo(data, { code }));
       },
@@ -114,27 +180,63 @@ export function universalPromptRoutes(deps: UniversalDeps): Route[] {
       json: true,
       refusals: refuse,
       async handle(ctx, { body }) {
-        if (body.grant_type !== 'authorization_code') throw new ApiFailure(40002, 'Invalid grant_type', 'expected authorization_code');
-        if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') throw new ApiFailure(40002, 'Invalid client_assertion_type', 'expected jwt-bearer');
+        if (body.grant_type !== 'authorization_code')
+          throw new ApiFailure(40002, 'Invalid grant_type', 'expected authorization_code');
+        if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+          throw new ApiFailure(40002, 'Invalid client_assertion_type', 'expected jwt-bearer');
         const integration = await verifyAssertion(assertionDeps(ctx), body, '/oauth/v1/token', true);
         const code = await takeCode(deps.store, body.code ?? '');
         if (!code || code.clientId !== integration.ikey || code.redirectUri !== body.redirect_uri) {
-          throw new ApiFailure(40002, 'Invalid authorization code', 'unknown, used or expired code, or another client\'s or redirect_uri\'s');
+          throw new ApiFailure(
+            40002,
+            'Invalid authorization code',
+            "unknown, used or expired code, or another client's or redirect_uri's",
+          );
         }
         const nowS = Math.floor(Date.now() / 1000);
         const issuer = `${hostsOf(ctx)[0]}/oauth/v1/token`;
-        const factor = code.methods.includes('push') ? 'latch_push' : code.methods.length > 0 ? code.methods.join('+') : 'not_required';
-        const idToken = signHs512({
-          iss: issuer, aud: integration.ikey, sub: code.username, preferred_username: code.username,
-          iat: nowS, exp: nowS + TOKEN_LIFETIME_S, auth_time: Math.floor(code.authTime / 1000), amr: code.amr,
-          ...(code.nonce ? { nonce: code.nonce } : {}),
-          auth_result: { result: 'allow', status: 'allow', status_msg: 'Login Successful' },
-          auth_context: {
-            result: 'success', factor, reason: 'user_approved', event_type: 'authentication', txid: code.txId,
-            timestamp: nowS, isotimestamp: new Date(nowS * 1000).toISOString(),
-            user: { name: code.username, key: null, groups: [] }, application: { key: integration.ikey, name: integration.name },
+        const factor = code.methods.includes('push')
+          ? 'latch_push'
+          : code.methods.length > 0
+            ? code.methods.join('+')
+            : 'not_required';
+        const idToken = signHs512(
+          {
+            iss: issuer,
+            aud: integration.ikey,
+            sub: code.username,
+            preferred_username: code.username,
+            iat: nowS,
+            exp: nowS + TOKEN_LIFETIME_S,
+            auth_time: Math.floor(code.authTime / 1000),
+            amr: code.amr,
+            ...(code.nonce ? { nonce: code.nonce } : {}),
+            auth_result: { result: 'allow', status: 'allow', status_msg: 'Login Successful' },
+            auth_context: {
+              result: 'success',
+              factor,
+              reason: 'user_approved',
+              event_type: 'authentication',
+              txid: code.txId,
+              timestamp: nowS,
+              isotimestamp: new Date(nowS * 1000).toISOString(),
+              user: { name: code.username, key: null, groups: [] },
+              application: { key: integration.ikey, name: integration.name },
+            },
           },
-        }, integration.secret);
+          integration.secret,
+        );
+        await deps.authLog.record({
+          event: 'authapi-token',
+          result: 'success',
+          reason: `ID token issued (${factor})`,
+          user: code.username,
+          app: appIdOf(integration.ikey),
+          ip: ctx.state.clientIp,
+          integration: integration.name,
+          clientIp: ctx.state.clientIp,
+          transaction: code.txId,
+        });
         ctx.set('Cache-Control', 'no-store');
         ctx.body = { id_token: idToken, access_token: randomId(), expires_in: TOKEN_LIFETIME_S, token_type: 'Bearer' };
       },
@@ -148,7 +250,11 @@ function requestOf(data: Json): AuthorizeRequest & { username: string } {
   const text = (name: string) => (typeof record[name] === 'string' ? (record[name] as string) : '');
   const nonce = text('nonce');
   return {
-    clientId: text('clientId'), username: text('username'), redirectUri: text('redirectUri'), state: text('state'),
-    useDuoCode: record.useDuoCode !== false, ...(nonce ? { nonce } : {}),
+    clientId: text('clientId'),
+    username: text('username'),
+    redirectUri: text('redirectUri'),
+    state: text('state'),
+    useDuoCode: record.useDuoCode !== false,
+    ...(nonce ? { nonce } : {}),
   };
 }
