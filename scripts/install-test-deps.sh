@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests start on loopback: Redis, Chromium, xmlsec1 for
-# independent signature checks, the directory servers and the SAML service providers.
+# independent signature checks, the directory servers, the SAML service providers and the Duo
+# Auth API clients the Auth API tests drive (python3-duo-client, login-duo, libpam-duo with
+# pamtester).
 set -euo pipefail
 packages=(
   redis-server chromium xmlsec1 openssl
   samba samba-ad-dc samba-ad-provision python3-samba winbind krb5-user ldap-utils slapd
   apache2 libapache2-mod-shib libapache2-mod-auth-mellon python3-pysaml2 python3-onelogin-saml2
-  libapache2-mod-auth-openidc
+  libapache2-mod-auth-openidc python3-duo-client login-duo libpam-duo pamtester
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

@@ -56,6 +56,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     }),
     ...pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
     ...authenticatorAppRoutes(),
+    ...services.authApi.routes,
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, services.csrf);

@@ -33,6 +33,7 @@ import { SignOutHooks } from './idp/signin/sign-out.ts';
 import { SignInService } from './idp/signin/service.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
+import { createAuthApi, type AuthApiFrontEnd } from './idp/authapi/index.ts';
 import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
@@ -79,6 +80,8 @@ export interface Services {
   signOut: SignOutHooks;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
+  /** The Auth API v2 and Universal Prompt front end, and its integrations. */
+  authApi: AuthApiFrontEnd;
   webauthn: WebAuthnParts;
   push: Push;
   close(): Promise<void>;
@@ -135,12 +138,17 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     // SAML SPs' policy layers, by entity ID, once their metadata is read.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     checkNetworkNames(conditions.checker, policies);
+    const authApi = createAuthApi({
+      config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push,
+      factorChanges, authLog, signIn, cookies,
+    });
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
       conditions: conditions.checker,
       browsers,
       explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
-      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
+      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow,
+      sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
       async close() {
         conditions?.close();
         await push.close();

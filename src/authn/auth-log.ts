@@ -20,6 +20,10 @@ export interface AuthEvent {
   userAgent?: string;
   methods?: string[];
   transaction?: string;
+  /** Auth API and Universal Prompt: the integration's name, and the server that called (its hostname as it says, its address). */
+  integration?: string;
+  clientHost?: string;
+  clientIp?: string;
 }
 
 export interface AuthLogQuery extends RangeQuery {

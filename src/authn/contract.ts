@@ -6,7 +6,7 @@ import type { Json } from '../store/contract.ts';
 // decides which methods to run and hands back who signed in and how. The flow knows nothing
 // about SAML or OIDC, and front ends know nothing about factors.
 
-export type Protocol = 'saml' | 'oidc' | 'account';
+export type Protocol = 'saml' | 'oidc' | 'account' | 'authapi';
 
 /** The application id of Latch's own account pages: for policy and the authentication log. */
 export const ACCOUNT_APP_ID = 'account';

@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import type { DirectoryUser } from '../directory/contract.ts';
 import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthLog } from './auth-log.ts';
@@ -133,6 +134,21 @@ export class SignInFlow {
   }
 
   /**
+   * A sign-in for a user whom the front end `by` has identified (and whose password it checked):
+   * it starts where a correct password would have left it, with the same checks (policy denies,
+   * remembered device, new-user policy), so it may already be finished or failed.
+   */
+  async beginIdentified(request: SignInRequest, user: DirectoryUser, browser: BrowserContext, by: string): Promise<LoginTransaction> {
+    const created = await this.deps.transactions.create(request, { stage: 'primary', user, login: user.username, identifiedBy: by });
+    const loaded = await this.deps.transactions.load(created.id);
+    if (!loaded) throw new Error(`login transaction ${created.id} vanished as it was made`);
+    const next = structuredClone(loaded.tx);
+    await this.advance(next, browser);
+    if (!(await this.deps.transactions.save(next, loaded.version))) throw new Error(`login transaction ${created.id} moved as it was made`);
+    return { ...next, seq: next.seq + 1 };
+  }
+
+  /**
    * Whether an earlier sign-in (its level and factors) may be reused for this application without a
    * prompt. A password-only session never covers a user who has a factor: an application that
    * would ask for it must not be reached with the password alone.
@@ -202,7 +218,9 @@ export class SignInFlow {
     const next: LoginTransaction = structuredClone(tx);
     if (browser.platformAuthenticator !== undefined) next.platformAuthenticator = browser.platformAuthenticator;
     let message: string | undefined;
-    if (action.kind === 'restart') {
+    if (action.kind === 'restart' && tx.identifiedBy) {
+      await this.fail(next, browser, 'cancelled', 'cancelled', `the user chose another account; ${tx.identifiedBy} named this one`);
+    } else if (action.kind === 'restart') {
       this.restart(next, 'the user chose to sign in as someone else');
     } else if (action.kind === 'cancel') {
       await this.fail(next, browser, 'cancelled', 'cancelled', 'the user cancelled the sign-in');
@@ -408,7 +426,9 @@ export class SignInFlow {
   }
 
   private async finish(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
-    const level: AuthLevel = tx.amr.includes('user') && !tx.methods.includes('password') ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
+    // A user identified by a front end did no passwordless sign-in here, whatever the second factor's amr.
+    const passwordless = tx.amr.includes('user') && !tx.methods.includes('password') && !tx.identifiedBy;
+    const level: AuthLevel = passwordless ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
     if (level !== 'password' && !tx.amr.includes('mfa')) tx.amr.push('mfa');
     if (!levelSatisfies(level, tx.request.constraints.acceptableLevels)) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`);

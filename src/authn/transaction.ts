@@ -32,6 +32,12 @@ export interface LoginTransaction {
   stage: Stage;
   /** The step the user is on within the stage (the user may pick another alternative). */
   stepId?: string;
+  /**
+   * Set when a front end identified the user itself (the Auth API, the Universal Prompt: the
+   * application checked the password): the flow starts at the second factor, the user cannot be
+   * changed, and the sign-in proves only what was done here, so it makes no IdP session.
+   */
+  identifiedBy?: string;
   /** What the user typed to identify themselves. */
   login?: string;
   user?: DirectoryUser;

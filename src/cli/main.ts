@@ -10,6 +10,7 @@ import { assignToken, importTokens, listTokens, removeToken, unassignToken } fro
 import { formatUrls } from './urls.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
 import { enrollLink, removeDevice } from './push.ts';
+import { addIntegration, listIntegrations, removeIntegration, rotateIntegrationSecret } from './integrations.ts';
 
 // `latch` (npx latch …, npm start): one entry point for the server and its administration.
 
@@ -39,6 +40,15 @@ const USAGE = `Usage: latch <command>
   tokens assign SERIAL USER      give a token to a user
   tokens unassign SERIAL         take it back (it stays in stock)
   tokens remove SERIAL           delete it from stock
+
+  integrations add NAME --type auth-api|universal-prompt [--policy YAML] [--allow-legacy-v1]
+                                 a client of the Auth API (pam_duo, login_duo) or of the Universal
+                                 Prompt; prints its integration key and secret key (shown once);
+                                 --allow-legacy-v1 also serves duo_unix 1.x (dateless signatures)
+  integrations list              every integration (never the secret keys)
+  integrations remove NAME|IKEY  its keys stop working at once
+  integrations rotate-secret NAME|IKEY
+                                 a new secret key (shown once); the old one stops working
 
 Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LATCH_* variables.`;
 
@@ -70,6 +80,9 @@ async function run(argv: string[]): Promise<string | undefined> {
       uses: { type: 'string' },
       expires: { type: 'string' },
       encoding: { type: 'string' },
+      type: { type: 'string' },
+      policy: { type: 'string' },
+      'allow-legacy-v1': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -127,6 +140,14 @@ async function run(argv: string[]): Promise<string | undefined> {
       return unassignToken(config, name);
     case 'tokens remove':
       return removeToken(config, name);
+    case 'integrations add':
+      return addIntegration(config, needName(), { type: values.type, policy: values.policy, legacyV1: values['allow-legacy-v1'] });
+    case 'integrations list':
+      return listIntegrations(config);
+    case 'integrations remove':
+      return removeIntegration(config, needName());
+    case 'integrations rotate-secret':
+      return rotateIntegrationSecret(config, needName());
     default:
       throw new Error(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }

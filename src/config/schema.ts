@@ -9,6 +9,7 @@ import { passcodesConfig } from './passcodes.ts';
 import { samlConfig } from './saml.ts';
 import { webauthnConfig } from './webauthn.ts';
 import { pushConfig } from './push.ts';
+import { authApiConfig } from './authapi.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
 // stops the server with a message naming it, instead of being silently ignored.
@@ -113,6 +114,7 @@ export const configSchema = z.strictObject({
   locations: locationsConfig,
   passcodes: passcodesConfig,
   push: pushConfig,
+  authApi: authApiConfig,
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,

@@ -308,6 +308,37 @@ export const records = {
     lifetime: '10 minutes',
   }),
 
+  // ---- Auth API and Universal Prompt (src/idp/authapi/)
+  authApiIntegration: value({
+    prefix: 'authapi-integration', parts: ['ikey'], ttlPolicy: 'none',
+    owner: 'idp/authapi/integrations.ts',
+    holds: 'Integration (secret key sealed)',
+    lifetime: UNTIL_DELETED,
+  }),
+  authApiIntegrations: index({
+    prefix: 'authapi-integrations', parts: [],
+    owner: 'idp/authapi/integrations.ts',
+    holds: 'the integration keys of every integration',
+  }),
+  authApiSignatureSeen: value({
+    prefix: 'authapi-signature', parts: ['ikey', 'signatureHash'], ttlPolicy: 'required',
+    owner: 'idp/authapi/replay.ts',
+    holds: 'true: a signed request that changes something was accepted once',
+    lifetime: '2 × authApi.clockSkew',
+  }),
+  universalPromptCode: value({
+    prefix: 'authapi-up-code', parts: ['codeHash'], ttlPolicy: 'required',
+    owner: 'idp/authapi/universal/codes.ts',
+    holds: 'UniversalCode: the sign-in an authorization code stands for (single use)',
+    lifetime: '60 s',
+  }),
+  universalPromptAssertion: value({
+    prefix: 'authapi-up-jti', parts: ['clientId', 'jti'], ttlPolicy: 'required',
+    owner: 'idp/authapi/universal/assertion.ts',
+    holds: 'true: a client assertion (its jti) was used',
+    lifetime: 'until the assertion expires, + authApi.clockSkew',
+  }),
+
   // ---- OpenID Connect (src/idp/oidc/): oidc-provider's own storage, through its adapter
   oidcArtifact: value({
     prefix: 'oidc', parts: [{ name: 'model', oneOf: OIDC_MODELS }, 'id'], ttlPolicy: 'optional',

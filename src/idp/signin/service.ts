@@ -138,6 +138,7 @@ export class SignInService implements FrontEndSignIn {
   async complete(ctx: Ctx, tx: LoginTransaction): Promise<string | undefined> {
     const { user, completed } = tx;
     if (!user || !completed) return undefined;
+    if (tx.identifiedBy) return this.completeIdentified(tx, user, completed);
     const previous = await this.deps.sessions.fromCookie(this.deps.cookies.session(ctx));
     if (previous) await this.deps.sessions.end(previous.sid);
     const apps: Record<string, SessionApp> = previous?.user.id === user.id ? { ...previous.apps } : {};
@@ -148,6 +149,19 @@ export class SignInService implements FrontEndSignIn {
     this.deps.cookies.setSession(ctx, cookieValue);
     if (completed.level !== 'password') await this.deps.knownDevices.markVerified(this.deps.cookies.ensureDevice(ctx), user);
     const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result: resultFromSession(session, t.request) } }));
+    return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;
+  }
+
+  /**
+   * A sign-in whose user the application identified (the Universal Prompt): Latch checked no
+   * password, so it writes no IdP session and marks no browser known; the front end gets the
+   * outcome, and only it.
+   */
+  private async completeIdentified(tx: LoginTransaction, user: NonNullable<LoginTransaction['user']>, completed: NonNullable<LoginTransaction['completed']>): Promise<string | undefined> {
+    const result: SignInResult = {
+      user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, sessionId: '', app: tx.request.app, continuation: tx.request.continuation,
+    };
+    const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result } }));
     return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;
   }
 

@@ -45,9 +45,15 @@ export type PushRequest = {
   /** Why it was denied: "wrong-code", "denied", "fraud", "replaced". */
   reason: string;
   userVerified: boolean;
+  /** From a logon client (the Auth API's pushinfo), shown on the phone. */
+  details?: Array<{ name: string; value: string }>;
 };
 
-export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired'> & { withCode: boolean };
+export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired' | 'details'> & {
+  withCode: boolean;
+  /** Says who asks when it is not a browser ("login_duo on web1"); the user agent is summarised otherwise. */
+  client?: string;
+};
 export type PushRefusal = 'paused' | 'too-many-wrong-codes' | 'too-many-pushes';
 export type SendResult = { ok: true; request: PushRequest } | { ok: false; reason: PushRefusal; retryAfterMs: number };
 /** A refusal is the device API's answer as it stands: status, code, the words for the phone, the reason for the log. */
@@ -122,13 +128,14 @@ export class PushRequests {
       app: input.app,
       time: now,
       ip: input.ip,
-      browser: summariseUserAgent(input.browser),
+      browser: input.client ?? summariseUserAgent(input.browser),
       code: input.withCode ? newCode(this.codeLength(input.purpose)) : '',
       userVerificationRequired: input.userVerificationRequired,
       expiresAt: now + this.config.requestLifetime,
       state: 'pending',
       reason: '',
       userVerified: false,
+      ...(input.details ? { details: input.details } : {}),
     };
     await requestRecords.set(this.store, request.id, request, { ttlMs: this.config.requestLifetime + KEEP_MS });
     const previous = await pendingOfDevice.get(this.store, device.id);
@@ -248,5 +255,6 @@ export function toPending(request: PushRequest): PendingPush {
     codeLength: request.code.length,
     userVerificationRequired: request.userVerificationRequired,
     expiresAt: request.expiresAt,
+    ...(request.details ? { details: request.details } : {}),
   };
 }
