@@ -1,7 +1,7 @@
 import { ACCOUNT_APP_ID } from '../authn/contract.ts';
 import type { UserBrowser, UserBrowsers } from '../authn/user-browsers.ts';
 import type { Ctx } from '../http/context.ts';
-import { form, orRefuse, route, type Route } from '../http/route.ts';
+import { form, orRedirect, orRefuse, route, type Route } from '../http/route.ts';
 import { staleAccountForm } from '../http/csrf.ts';
 import type { AccountRouteDeps, AccountSession } from '../methods/method.ts';
 import { layout } from '../ui/layout.ts';
@@ -47,6 +47,9 @@ ${list.map((b) => html`<section class="browser" data-browser="${b.id}">
 }
 
 export function accountBrowserRoutes(deps: AccountRouteDeps & { browsers: UserBrowsers }): Route[] {
+  // A signed-out browser that opens the page is sent to sign in, as on the other account pages;
+  // a form posted without a session is refused.
+  const toSignIn = orRedirect(deps.session, '/account/sign-in');
   const signedIn = orRefuse(deps.session, SIGN_IN_FIRST);
   const purpose = (session: AccountSession) => `browsers:${session.sid}`;
   const show = async (ctx: Ctx, session: AccountSession, message?: string) => {
@@ -55,7 +58,7 @@ export function accountBrowserRoutes(deps: AccountRouteDeps & { browsers: UserBr
     ctx.body = browsersPage(list, deps.csrf.issue(purpose(session)), message).text;
   };
   return [
-    route({ method: 'get', path: '/account/browsers', auth: signedIn, handle: (ctx, { caller }) => show(ctx, caller) }),
+    route({ method: 'get', path: '/account/browsers', auth: toSignIn, handle: (ctx, { caller }) => show(ctx, caller) }),
     route({
       method: 'post',
       path: '/account/browsers/forget',

@@ -71,4 +71,16 @@ describe('your browsers, on the account page', () => {
     assert.equal(unknown.status, 404);
     assert.match(text(unknown), /That browser is not in your list/);
   });
+
+  it('a signed-out browser opening the page is sent to sign in; a form posted without a session is refused', async () => {
+    const stranger = new HttpClient(latch.url, { 'user-agent': CHROME });
+    const page = await stranger.request('/account/browsers');
+    assert.equal(page.status, 302);
+    assert.equal(page.headers.get('location'), '/account/sign-in');
+    const before = await latch.services.browsers.list('id-alice');
+    const forged = await stranger.post('/account/browsers/forget', { csrf: 'x', browser: before[0]!.id });
+    assert.equal(forged.status, 401);
+    assert.match(text(forged), /Sign in first/);
+    assert.deepEqual(await latch.services.browsers.list('id-alice'), before, 'nothing forgotten');
+  });
 });
