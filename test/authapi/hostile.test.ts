@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import type { OpenIntegration } from '../../src/idp/authapi/integrations.ts';
-import { addIntegration, apiEvents, duo, okOf, startAuthApiLatch, user, type AuthApiLatch } from './support.ts';
+import { addIntegration, apiEvents, duo, okOf, sendRaw, startAuthApiLatch, user, type AuthApiLatch } from './support.ts';
 
 // Malformed and hostile requests to the Auth API: each gets its documented failure code and
 // status, in the Auth API's own JSON, and changes nothing (no code used up, nothing logged as an
@@ -34,27 +32,9 @@ describe('Auth API refuses malformed and hostile requests', function () {
     okOf<Answer[]>(await duo(api, { ikey: ssh.ikey, skey: ssh.secret }, { raw: spec }));
 
   /** A request without any signature, as a stranger sends it. */
-  function unsigned(path: string, headers: Record<string, string> = {}, body = ''): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port: api.port,
-          path,
-          method: body ? 'POST' : 'GET',
-          headers,
-          ca: readFileSync(api.certs.caFile),
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text), retry_after: null }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  async function unsigned(path: string, headers: Record<string, string> = {}, body = ''): Promise<Answer> {
+    const { status, text } = await sendRaw(api, path, { headers, body });
+    return { status, body: JSON.parse(text), retry_after: null };
   }
 
   const assertFailure = (answer: Answer, status: number, code: number, detail: RegExp) => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import type { OpenIntegration } from '../../src/idp/authapi/integrations.ts';
@@ -12,6 +11,7 @@ import {
   startAuthApiLatch,
   TrustingPhone,
   user,
+  writeDuoUnixConfig,
   type AuthApiLatch,
 } from './support.ts';
 
@@ -47,26 +47,8 @@ describe('login_duo (duo_unix 1.11.3 from Debian) against Latch', function () {
     await api?.latch.stop();
   });
 
-  function config(name: string, extra: string): string {
-    const file = path.join(dir, `${name}.conf`);
-    writeFileSync(
-      file,
-      [
-        '[duo]',
-        `ikey = ${integration.ikey}`,
-        `skey = ${integration.secret}`,
-        `host = localhost:${api.port}`,
-        `cafile = ${api.certs.caFile}`,
-        'failmode = secure',
-        'pushinfo = yes',
-        'prompts = 1',
-        extra,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(file, 0o600);
-    return file;
-  }
+  const config = (name: string, extra: string): string =>
+    writeDuoUnixConfig(path.join(dir, `${name}.conf`), api, integration, ['pushinfo = yes', 'prompts = 1', extra]);
 
   const loginDuo = (
     conf: string,
@@ -139,21 +121,7 @@ describe('login_duo (duo_unix 1.11.3 from Debian) against Latch', function () {
 
   it('an integration that does not allow the legacy API refuses login_duo 1.x (403), which denies the login', async () => {
     const modern = await api.latch.services.authApi.integrations.add({ name: 'modern only', type: 'auth-api' });
-    const file = path.join(dir, 'modern.conf');
-    writeFileSync(
-      file,
-      [
-        '[duo]',
-        `ikey = ${modern.ikey}`,
-        `skey = ${modern.secret}`,
-        `host = localhost:${api.port}`,
-        `cafile = ${api.certs.caFile}`,
-        'failmode = secure',
-        'autopush = yes',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(file, 0o600);
+    const file = writeDuoUnixConfig(path.join(dir, 'modern.conf'), api, modern, ['autopush = yes']);
     const refused = await loginDuo(file, 'dave');
     assert.notEqual(refused.code, 0);
     // duo_unix 1.x reads no body on a refusal: it logs the status (403), and denies.

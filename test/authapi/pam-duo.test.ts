@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import type { OpenIntegration } from '../../src/idp/authapi/integrations.ts';
 import { cleanEnv, runCommand, type CommandResult } from '../support/commands.ts';
 import { scratchDir } from '../support/temp.ts';
-import { apiEvents, startAuthApiLatch, TrustingPhone, user, type AuthApiLatch } from './support.ts';
+import { apiEvents, startAuthApiLatch, TrustingPhone, user, writeDuoUnixConfig, type AuthApiLatch } from './support.ts';
 
 // The unmodified pam_duo of Debian 12 (package libpam-duo, duo_unix 1.11.3) in a PAM stack, driven
 // by pamtester as sshd or sudo would drive it: a service file of its own under /etc/pam.d (named
@@ -29,23 +29,11 @@ describe('pam_duo (duo_unix 1.11.3 from Debian) with pamtester against Latch', f
     });
     phone = new TrustingPhone(api.certs.caFile);
     await phone.activateFor(api.latch, 'root');
-    const conf = path.join(scratchDir('latch-pam-duo-'), 'pam_duo.conf');
-    writeFileSync(
-      conf,
-      [
-        '[duo]',
-        `ikey = ${integration.ikey}`,
-        `skey = ${integration.secret}`,
-        `host = localhost:${api.port}`,
-        `cafile = ${api.certs.caFile}`,
-        'failmode = secure',
-        'autopush = yes',
-        'prompts = 1',
-        'pushinfo = yes',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(conf, 0o600);
+    const conf = writeDuoUnixConfig(path.join(scratchDir('latch-pam-duo-'), 'pam_duo.conf'), api, integration, [
+      'autopush = yes',
+      'prompts = 1',
+      'pushinfo = yes',
+    ]);
     writeFileSync(serviceFile, `auth required pam_duo.so conf=${conf}\naccount required pam_permit.so\n`);
   });
 

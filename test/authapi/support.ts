@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Secret } from 'otpauth';
@@ -136,4 +138,56 @@ export async function apiEvents(latch: InProcessLatch): Promise<Array<Record<str
   return (await latch.services.authLog.query({ limit: 500 }))
     .map((e) => e.data)
     .filter((d) => String(d.event).startsWith('authapi-'));
+}
+
+/** What Latch answered to a request sent by hand (not through a Duo client). */
+export interface RawAnswer {
+  status: number;
+  location: string | undefined;
+  text: string;
+}
+
+/** One HTTPS request to the test Latch as a stranger sends it: no signature unless the caller adds one. */
+export function sendRaw(
+  api: AuthApiLatch,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: api.port,
+        path,
+        method: init.body ? 'POST' : 'GET',
+        headers: init.headers ?? {},
+        ca: readFileSync(api.certs.caFile),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** Writes a duo_unix configuration (login_duo, pam_duo) for this integration, readable by its owner only. */
+export function writeDuoUnixConfig(file: string, api: AuthApiLatch, integration: OpenIntegration, lines: string[]): string {
+  const settings = [
+    '[duo]',
+    `ikey = ${integration.ikey}`,
+    `skey = ${integration.secret}`,
+    `host = localhost:${api.port}`,
+    `cafile = ${api.certs.caFile}`,
+    'failmode = secure',
+    ...lines,
+    '',
+  ];
+  writeFileSync(file, settings.join('\n'));
+  chmodSync(file, 0o600);
+  return file;
 }

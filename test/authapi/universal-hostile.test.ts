@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { after, before, describe, it } from 'mocha';
 import type { OpenIntegration } from '../../src/idp/authapi/integrations.ts';
 import { signHs512 } from '../../src/idp/authapi/universal/jwt.ts';
-import { addIntegration, startAuthApiLatch, user, type AuthApiLatch } from './support.ts';
+import { addIntegration, sendRaw, startAuthApiLatch, user, type AuthApiLatch } from './support.ts';
 
 // Forged, replayed and malformed Universal Prompt requests, made by hand: each is refused with
 // what the SDK or the browser can show, and no sign-in starts.
@@ -29,29 +27,10 @@ describe('Universal Prompt refuses forged and replayed requests', function () {
   });
 
   function send(path: string, body?: string): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const headers = body
-        ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-        : { accept: 'text/html' };
-      const req = request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port: api.port,
-          path,
-          method: body ? 'POST' : 'GET',
-          headers,
-          ca: readFileSync(api.certs.caFile),
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const headers: Record<string, string> = body
+      ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+      : { accept: 'text/html' };
+    return sendRaw(api, path, { headers, body });
   }
 
   const now = () => Math.floor(Date.now() / 1000);
