@@ -24,6 +24,8 @@ const ENV_OVERRIDES: Record<string, { path: string[]; parse: (v: string) => unkn
   LATCH_LOG_LEVEL: { path: ['log', 'level'], parse: String },
   LATCH_STORE: { path: ['store', 'type'], parse: String },
   LATCH_REDIS_URL: { path: ['store', 'redis', 'url'], parse: String },
+  LATCH_POSTGRES_URL: { path: ['store', 'postgres', 'url'], parse: String },
+  LATCH_MASTER_KEY_FILE: { path: ['keys', 'masterKeyFile'], parse: String },
 };
 /** LATCH_ variables that are not single-key overrides but are still Latch's. */
 const OTHER_ENV = new Set(['LATCH_CONFIG']);
