@@ -4,7 +4,7 @@ import type { RedisClient } from './redis-connect.ts';
 // Redis replicates asynchronously: a write acknowledged by the primary can be lost when Sentinel
 // promotes a replica that had not received it yet. For what a user enrolled, Latch waits (WAIT)
 // until a replica has it before telling the user it is done. WAIT with no replica connected would
-// block until its timeout, so the number of replicas is read from INFO first (kept 5 s).
+// block until its timeout, so the number of online replicas is read from INFO first (kept 5 s).
 
 export class StoreReplicationError extends Error {
   constructor(message: string) {
@@ -51,7 +51,8 @@ export class ReplicaWait {
     const now = Date.now();
     if (this.replicas && this.replicas.until > now) return this.replicas.count;
     const info = String(await this.client.call('INFO', 'replication'));
-    const count = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    // Only replicas past their initial sync acknowledge (WAIT counts those).
+    const count = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
     this.replicas = { count, until: now + REPLICA_COUNT_TTL_MS };
     return count;
   }
