@@ -29,11 +29,10 @@ import { SignInService } from './idp/signin/service.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
 import type { KeyRing } from './keys/contract.ts';
-import { loadKeyRing } from './keys/index.ts';
+import { loadKeyRing, openLatchStore } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { Store } from './store/contract.ts';
-import { openStore } from './store/index.ts';
 import { buildBrowserBundles } from './ui/browser-bundles.ts';
 
 // Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
@@ -88,9 +87,10 @@ export interface ServiceOptions {
 export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
   const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
-  const store = await openStore(config.store, log);
+  const store = await openLatchStore(config, log);
   try {
-    const keys = await loadKeyRing(config.keys, config.server.baseUrl);
+    warnWithoutMasterKey(config, log);
+    const keys = await loadKeyRing(config.keys, config.server.baseUrl, store, log);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
     // Each application's policy layer, under the id its front end signs users in with.
@@ -124,6 +124,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
       methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
       async close() {
+        await keys.close();
         await push.close();
         await directory.close();
         await store.close();
@@ -133,4 +134,12 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     await store.close();
     throw err;
   }
+}
+
+/** Several nodes on a shared store without a master key each sign with keys of their own. */
+function warnWithoutMasterKey(config: LatchConfig, log: Logger): void {
+  if (config.store.type === 'sqlite' || config.keys.masterKeyFile || (config.keys.rsa && config.keys.ec)) return;
+  log.warn(`store.type is ${config.store.type} but keys.masterKeyFile is not set: this node signs with keys of its own ` +
+    `(${config.keys.dir}), which other nodes do not have. Create a master key with \`npx latch keys init-master FILE\`, ` +
+    'give it to every node as keys.masterKeyFile, and see docs/cluster.md');
 }

@@ -114,7 +114,11 @@ function resolvePaths(config: LatchConfig, cwd: string): LatchConfig {
       tls: config.server.tls && { certFile: abs(config.server.tls.certFile), keyFile: abs(config.server.tls.keyFile) },
     },
     store: { ...config.store, sqlite: { file: inData(config.store.sqlite.file, 'latch.sqlite') } },
-    keys: { ...config.keys, dir: inData(config.keys.dir, 'keys') },
+    keys: {
+      ...config.keys,
+      dir: inData(config.keys.dir, 'keys'),
+      ...(config.keys.masterKeyFile ? { masterKeyFile: abs(config.keys.masterKeyFile) } : {}),
+    },
     directory: { ...config.directory, local: { file: inData(config.directory.local.file, 'users.yaml') } },
   };
 }

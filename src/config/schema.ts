@@ -60,10 +60,16 @@ const store = z.strictObject({
 const keyImport = z.strictObject({ keyFile: z.string().min(1), certFile: z.string().min(1).optional() });
 const keys = z.strictObject({
   dir: z.string().min(1).optional(),
+  /** The master key shared by every node: keys and secrets live in the store, sealed under it. */
+  masterKeyFile: z.string().min(1).optional(),
   /** Operator-provided signing keys, used instead of generated ones. */
   rsa: keyImport.optional(),
   ec: keyImport.optional(),
   certificateLifetime: duration,
+  /** How often a node re-reads the keys from the store (besides the rotation announcement). */
+  refreshInterval: duration.refine((ms) => ms >= 1000, 'expected at least 1s'),
+  /** Scheduled rotation (with a master key): the next key is published at least publishAhead before it signs. */
+  rotation: z.strictObject({ interval: duration.optional(), publishAhead: duration }),
 });
 
 const localDirectory = z.strictObject({ file: z.string().min(1).optional() });

@@ -75,6 +75,11 @@ export interface KeyedDeclaration<P extends readonly Part[]> extends Declared {
    * primary (Store.confirmWrites) before the caller, and so the user, hears it is done.
    */
   readonly durable?: true;
+  /**
+   * A secret: with a master key (keys.masterKeyFile) its value is kept sealed (AES-256-GCM) and
+   * opened as it is read (src/keys/sealed-store.ts). Only namespaces of one key (no parts).
+   */
+  readonly sealed?: true;
 }
 
 export interface ExpiringDeclaration<P extends readonly Part[], T extends TtlPolicy> extends KeyedDeclaration<P> {

@@ -228,7 +228,7 @@ export const records = {
     lifetime: 'knownDevice.lifetime',
   }),
   vapidKeys: value({
-    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none', durable: true,
+    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'methods/push/web-push.ts',
     holds: 'VapidKeys: the Web Push key pair of every node',
     lifetime: 'forever (made by the first node)',
@@ -246,10 +246,21 @@ export const records = {
 
   // ---- Keys (src/keys/)
   serverSecret: value({
-    prefix: 'secret:server', parts: [], ttlPolicy: 'none', durable: true,
+    prefix: 'secret:server', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'keys/server-secret.ts',
     holds: 'the server secret (base64url): cookie MACs, CSRF, derived keys',
     lifetime: 'forever (made by the first node)',
+  }),
+  signingKeys: value({
+    prefix: 'keys:signing', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
+    owner: 'keys/store-keys.ts',
+    holds: 'StoredKeySet: the signing keys (current, next, retired) when a master key is set',
+    lifetime: 'forever (made by the first node; rotated in place)',
+  }),
+  signingKeysChanged: channel({
+    name: 'keys-changed',
+    owner: 'keys/store-keyring.ts',
+    holds: '{ rotatedAt }: the signing keys were rotated; every node reads them again',
   }),
 
   // ---- Sign-in hand-off (src/idp/signin/)
@@ -267,7 +278,7 @@ export const records = {
 
   // ---- SAML (src/idp/saml/)
   samlPersistentIdSecret: value({
-    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none', durable: true,
+    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'idp/saml/idp.ts',
     holds: 'the secret behind persistent NameIDs (base64url)',
     lifetime: 'forever (made by the first node)',
@@ -325,3 +336,15 @@ export const records = {
 };
 
 export type RecordName = keyof typeof records;
+
+/** The keys of secrets (declared `sealed`), which a master key keeps sealed in the store. */
+export function sealedKeys(): Set<string> {
+  const keys = new Set<string>();
+  for (const declaration of Object.values(records)) {
+    if (declaration.kind === 'value' && declaration.sealed) {
+      if (declaration.parts.length > 0) throw new Error(`${declaration.prefix}: only a namespace of one key can be sealed`);
+      keys.add(declaration.prefix);
+    }
+  }
+  return keys;
+}
