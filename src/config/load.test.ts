@@ -70,6 +70,12 @@ it('a missing or malformed config file is named', () => {
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'nope.yaml' }, cwd: dir }))[0]!, /nope\.yaml: cannot read the file \(ENOENT\)/);
     writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'list.yaml' }, cwd: dir }))[0]!, /list\.yaml: expected a YAML mapping/);
+    // Found by fuzzing (test/fuzz/files.test.ts): an alias without its anchor threw a bare ReferenceError.
+    writeFileSync(path.join(dir, 'alias.yaml'), 'server: *port\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'alias.yaml' }, cwd: dir }))[0]!, /alias\.yaml: Unresolved alias/);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill('*' + 'abcdefghi'[i]).join(', ')}]`)];
+    writeFileSync(path.join(dir, 'laughs.yaml'), laughs.join('\n') + '\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'laughs.yaml' }, cwd: dir }))[0]!, /laughs\.yaml: .*alias/i);
   } finally {
     cleanup();
   }

@@ -63,9 +63,18 @@ function readYaml(file: string): Tree {
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `${file}: ${e.message}`));
-  const value: unknown = doc.toJS() ?? {};
+  const value = documentValue(doc, file) ?? {};
   if (!isTree(value)) throw new ConfigError([`${file}: expected a YAML mapping at the top level`]);
   return value;
+}
+
+/** The document as plain values; an unresolved alias or too many aliases (a billion-laughs file) is refused, not thrown raw. */
+function documentValue(doc: YAML.Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError([`${file}: ${(err as Error).message}`]);
+  }
 }
 
 function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): string[] {
