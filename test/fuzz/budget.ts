@@ -18,7 +18,10 @@ export function fuzzParameters<T>(): fc.Parameters<T> {
 }
 
 /** Runs a property for the budget and says how many inputs it tried (at least `minRuns`). */
-export async function fuzz<T>(property: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>, minRuns = 50): Promise<number> {
+export async function fuzz<T>(
+  property: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>,
+  minRuns = 50,
+): Promise<number> {
   let runs = 0;
   const counted = property.afterEach(() => void runs++);
   await fc.assert(counted as fc.IAsyncPropertyWithHooks<T>, fuzzParameters<T>());
@@ -26,12 +29,15 @@ export async function fuzz<T>(property: fc.IAsyncPropertyWithHooks<T> | fc.IProp
   return runs;
 }
 
+/** Fragments that reach the XML parser's edges: DTDs and entities, CDATA ends, namespaces, odd code points. */
+const MARKUP = ['<', '>', '"', '&', '<!DOCTYPE x [<!ENTITY e "x">]>', '&e;', ']]>', '<a>', 'xmlns:x="y"', '\u0000', '\uFFFF', '\uD800'];
+
 /** A string with a few random edits (insert, delete, replace) of a valid document: close to valid, so it reaches deep. */
 export function mutated(seedText: string): fc.Arbitrary<string> {
   const edit = fc.record({
     at: fc.nat({ max: Math.max(0, seedText.length) }),
     drop: fc.nat({ max: 8 }),
-    insert: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('<', '>', '"', '&', '<!DOCTYPE x [<!ENTITY e "x">]>', '&e;', ']]>', '<a>', 'xmlns:x="y"', '\u0000', '\uFFFF', '\uD800')),
+    insert: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...MARKUP)),
   });
   return fc.array(edit, { minLength: 1, maxLength: 6 }).map((edits) => {
     let text = seedText;

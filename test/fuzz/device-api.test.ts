@@ -14,8 +14,18 @@ const PATHS = [API.activate, API.requests, API.decision('req1'), '/push/api/requ
 const headerValue = fc.oneof(fc.string({ maxLength: 60 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,90}$/), fc.constantFrom(String(Date.now()), '0', '-1', '9'.repeat(30)));
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.record({ answer: fc.constantFrom('approve', 'deny', 'fraud', 'x'), code: fc.string({ maxLength: 14 }), userVerified: fc.oneof(fc.boolean(), fc.string()), signature: fc.string({ maxLength: 120 }) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ token: fc.string({ maxLength: 120 }), publicKey: fc.jsonValue({ maxDepth: 2 }), name: fc.string({ maxLength: 80 }), platform: fc.string({ maxLength: 40 }) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({
+    answer: fc.constantFrom('approve', 'deny', 'fraud', 'x'),
+    code: fc.string({ maxLength: 14 }),
+    userVerified: fc.oneof(fc.boolean(), fc.string()),
+    signature: fc.string({ maxLength: 120 }),
+  }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({
+    token: fc.string({ maxLength: 120 }),
+    publicKey: fc.jsonValue({ maxDepth: 2 }),
+    name: fc.string({ maxLength: 80 }),
+    platform: fc.string({ maxLength: 40 }),
+  }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
 );
 

@@ -6,7 +6,7 @@ import { cose, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers'
 // (found by test/fuzz/webauthn-responses.test.ts).
 
 /** Whether `signature` is acceptable in form for this COSE public key (only EC2 keys are checked). */
-export function strictSignatureEncoding(publicKey: Uint8Array, signature: Uint8Array): boolean {
+export function strictSignatureEncoding(publicKey: Uint8Array<ArrayBuffer>, signature: Uint8Array): boolean {
   if (!cose.isCOSEPublicKeyEC2(decodeCredentialPublicKey(publicKey))) return true;
   return isStrictDerSignature(signature);
 }
