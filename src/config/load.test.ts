@@ -104,3 +104,17 @@ it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () =
     cleanup();
   }
 });
+
+it('the cluster examples load: PostgreSQL or Redis, and one master key file', () => {
+  const cwd = new URL('../..', import.meta.url).pathname;
+  const postgres = loadConfig({ file: 'config/examples/cluster.yaml', env: {}, cwd });
+  assert.equal(postgres.store.type, 'postgres');
+  assert.match(postgres.store.postgres!.url!, /^postgres:\/\/latch@db1\.internal:5432,db2\.internal:5432\/latch$/);
+  assert.equal(postgres.keys.masterKeyFile, '/etc/latch/master.key');
+  const redis = loadConfig({ file: 'config/examples/redis.yaml', env: {}, cwd });
+  assert.equal(redis.store.type, 'redis');
+  assert.equal(redis.keys.masterKeyFile, '/etc/latch/master.key');
+  const fromEnv = loadConfig({ env: { LATCH_STORE: 'postgres', LATCH_POSTGRES_URL: 'postgres://latch@127.0.0.1:5432/latch', LATCH_MASTER_KEY_FILE: '/k' }, cwd });
+  assert.equal(fromEnv.store.postgres!.url, 'postgres://latch@127.0.0.1:5432/latch');
+  assert.equal(fromEnv.keys.masterKeyFile, '/k');
+});
