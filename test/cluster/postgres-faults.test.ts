@@ -6,7 +6,7 @@ import { startCluster, type Cluster } from '../support/cluster.ts';
 import { note } from '../support/note.ts';
 import { startPostgres, startReplica, type PostgresServer } from '../support/postgres-server.ts';
 import { LoadGenerator } from './load.ts';
-import { IN_FLIGHT_ON_KILLED_NODE, assertReadinessFollowedOutage, assertReadinessFollowedRestart, currentFingerprints, metadataCertificates, summary, watchReadiness, type FaultWindow } from './observe.ts';
+import { currentFingerprints, metadataCertificates, summary, watchReadiness, type FaultWindow } from './observe.ts';
 import * as scenario from './scenario.ts';
 
 // Three Latch nodes behind HAProxy on PostgreSQL (a primary with a synchronous streaming replica),
@@ -50,12 +50,7 @@ describe('cluster on PostgreSQL: faults under load', function () {
 
     const timeline = (async () => {
       await sleep(3000);
-      const killedAt = Date.now();
-      await cluster.kill(victim!);
-      faults.push({ what: `kill -9 ${victim!.name}`, from: killedAt, to: killedAt, expected: IN_FLIGHT_ON_KILLED_NODE });
-      await sleep(2000);
-      restartedAt = Date.now();
-      await cluster.start(victim!, { clockOffset: '-20s' });
+      restartedAt = await scenario.killAndRestart(cluster, victim!, faults);
       await sleep(2000);
 
       for (const node of cluster.nodes) certificates.set(node.name, await metadataCertificates(node));
@@ -74,20 +69,14 @@ describe('cluster on PostgreSQL: faults under load', function () {
       await primary.kill();
       await sleep(1000);
       await replica.promote();
-      outage.to = Date.now() + (await scenario.within('nodes ready on the promoted replica', 30_000, async () => {
-        const last = cluster.nodes.map((n) => readiness.samples.filter((s) => s.node === n.name && s.time > outage.from).at(-1));
-        return last.every((s) => s?.status === 200);
-      }));
+      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from, 30_000));
       faults.push(outage);
     })();
     await load.run(3, 26_000);
     await timeline;
     await sleep(1000);
     await readiness.stop();
-    for (const failure of load.outcomes.filter((o) => !o.ok)) {
-      const when = faults.map((f) => `${f.what} ${failure.start - f.from} ms`).join('; ');
-      process.stdout.write(`  failed ${failure.kind} ${failure.user} (${when}): ${failure.error}\n`);
-    }
+    scenario.printFailures(load, faults);
     for (const node of cluster.nodes) {
       for (const line of node.latch?.logs().filter((l) => Number(l.level) >= 50) ?? []) process.stdout.write(`  ${node.name}: ${JSON.stringify(line).slice(0, 400)}\n`);
     }
@@ -96,17 +85,7 @@ describe('cluster on PostgreSQL: faults under load', function () {
       `rotation seen by every node in ${rotation.propagatedMs} ms; database failover ${outage.to - outage.from} ms; ` +
       `${load.acknowledged.length} enrollments under load; test ${Math.round((Date.now() - started) / 1000)} s`);
 
-    const store = await openStore(storeConfig);
-    try {
-      await scenario.assertNoEnrollmentLost(load, cluster, store);
-    } finally {
-      await store.close();
-    }
-    scenario.assertNoReplayAccepted(load);
-    scenario.assertOnlyInFlightFailed(load, faults, 2000);
-    assertReadinessFollowedOutage(readiness.samples, cluster.nodes.map((n) => n.name), outage);
-    assertReadinessFollowedRestart(readiness.samples, victim!.name, faults[0]!.from, restartedAt);
-    scenario.assertResponsesVerify(load, certificates);
+    await scenario.assertSurvivedFaults({ load, cluster, storeConfig, faults, outage, readiness: readiness.samples, victim: victim!, restartedAt, certificates });
     assert.ok(rotation.propagatedMs < 5000, `rotation reached every node in ${rotation.propagatedMs} ms`);
     assert.ok(rotation.kids.includes(rotation.idTokenKid), `an ID token after the rotation is signed with a new key (${rotation.kids.join(', ')}), not ${rotation.idTokenKid}`);
   });

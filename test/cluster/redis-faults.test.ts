@@ -5,7 +5,7 @@ import { startCluster, type Cluster } from '../support/cluster.ts';
 import { note } from '../support/note.ts';
 import { startRedis, startSentinel, type RedisServer } from '../support/redis-server.ts';
 import { LoadGenerator } from './load.ts';
-import { IN_FLIGHT_ON_KILLED_NODE, assertReadinessFollowedOutage, assertReadinessFollowedRestart, metadataCertificates, summary, watchReadiness, type FaultWindow } from './observe.ts';
+import { metadataCertificates, summary, watchReadiness, type FaultWindow } from './observe.ts';
 import * as scenario from './scenario.ts';
 
 // Three Latch nodes behind HAProxy on Redis with Sentinel (a primary, a replica, three sentinels,
@@ -53,45 +53,24 @@ describe('cluster on Redis with Sentinel: faults under load', function () {
 
     const timeline = (async () => {
       await sleep(3000);
-      const killedAt = Date.now();
-      await cluster.kill(victim!);
-      faults.push({ what: `kill -9 ${victim!.name}`, from: killedAt, to: killedAt, expected: IN_FLIGHT_ON_KILLED_NODE });
-      await sleep(2000);
-      restartedAt = Date.now();
-      await cluster.start(victim!, { clockOffset: '-20s' });
+      restartedAt = await scenario.killAndRestart(cluster, victim!, faults);
       await sleep(3000);
 
       outage = { what: 'redis primary killed, Sentinel promotes the replica', from: Date.now(), to: 0 };
       await primary.kill();
-      outage.to = Date.now() + (await scenario.within('nodes ready on the promoted replica', 30_000, async () => {
-        const last = cluster.nodes.map((n) => readiness.samples.filter((s) => s.node === n.name && s.time > outage.from + 1000).at(-1));
-        return last.every((s) => s?.status === 200);
-      }));
+      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from + 1000, 30_000));
       faults.push(outage);
     })();
     await load.run(3, 22_000);
     await timeline;
     await sleep(1000);
     await readiness.stop();
-    for (const failure of load.outcomes.filter((o) => !o.ok)) {
-      const when = faults.map((f) => `${f.what} ${failure.start - f.from} ms`).join('; ');
-      process.stdout.write(`  failed ${failure.kind} ${failure.user} (${when}): ${failure.error}\n`);
-    }
+    scenario.printFailures(load, faults);
 
     note(this, `cluster on Redis: ${summary(load.outcomes)}; ${load.replays.length} replays refused; ` +
       `Sentinel failover until every node is ready ${outage.to - outage.from} ms; ${load.acknowledged.length} enrollments under load; ` +
       `test ${Math.round((Date.now() - started) / 1000)} s`);
 
-    const store = await openStore(storeConfig);
-    try {
-      await scenario.assertNoEnrollmentLost(load, cluster, store);
-    } finally {
-      await store.close();
-    }
-    scenario.assertNoReplayAccepted(load);
-    scenario.assertOnlyInFlightFailed(load, faults, 2000);
-    assertReadinessFollowedOutage(readiness.samples, cluster.nodes.map((n) => n.name), outage);
-    assertReadinessFollowedRestart(readiness.samples, victim!.name, faults[0]!.from, restartedAt);
-    scenario.assertResponsesVerify(load, certificates);
+    await scenario.assertSurvivedFaults({ load, cluster, storeConfig, faults, outage, readiness: readiness.samples, victim: victim!, restartedAt, certificates });
   });
 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/contract.ts';
 import { records } from '../../src/store/records.ts';
-import type { Cluster } from '../support/cluster.ts';
+import type { Cluster, ClusterNode } from '../support/cluster.ts';
 import type { TestUser } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import * as flow from './flows.ts';
 import { LoadGenerator } from './load.ts';
-import { unexplainedFailures, summary, verifiesWithAny, type FaultWindow } from './observe.ts';
+import {
+  assertReadinessFollowedOutage, assertReadinessFollowedRestart, IN_FLIGHT_ON_KILLED_NODE, unexplainedFailures, summary, verifiesWithAny,
+  type FaultWindow, type ReadySample,
+} from './observe.ts';
 
 // What both cluster tests (PostgreSQL, Redis) share: the users, the configuration of the nodes,
 // and the checks made after the load and the faults.
@@ -73,4 +77,62 @@ export async function within(what: string, timeoutMs: number, check: () => Promi
     await sleep(100);
   }
   return Date.now() - started;
+}
+
+/** kill -9 of `victim`, then 2 s later the same node started again with its clock 20 s behind; returns when it was restarted. */
+export async function killAndRestart(cluster: Cluster, victim: ClusterNode, faults: FaultWindow[]): Promise<number> {
+  const killedAt = Date.now();
+  await cluster.kill(victim);
+  faults.push({ what: `kill -9 ${victim.name}`, from: killedAt, to: killedAt, expected: IN_FLIGHT_ON_KILLED_NODE });
+  await sleep(2000);
+  const restartedAt = Date.now();
+  await cluster.start(victim, { clockOffset: '-20s' });
+  return restartedAt;
+}
+
+/** Each failed sign-in with its distance to each fault, so a failing run says what happened when. */
+export function printFailures(load: LoadGenerator, faults: FaultWindow[]): void {
+  for (const failure of load.outcomes.filter((o) => !o.ok)) {
+    const when = faults.map((f) => `${f.what} ${failure.start - f.from} ms`).join('; ');
+    process.stdout.write(`  failed ${failure.kind} ${failure.user} (${when}): ${failure.error}\n`);
+  }
+}
+
+export interface FaultRun {
+  load: LoadGenerator;
+  cluster: Cluster;
+  storeConfig: Parameters<typeof openStore>[0];
+  /** The node kill first, then the database outage. */
+  faults: FaultWindow[];
+  outage: FaultWindow;
+  readiness: ReadySample[];
+  victim: ClusterNode;
+  restartedAt: number;
+  certificates: Map<string, string[]>;
+}
+
+/** What both fault tests assert once the load is over. */
+export async function assertSurvivedFaults(run: FaultRun): Promise<void> {
+  const store = await openStore(run.storeConfig);
+  try {
+    await assertNoEnrollmentLost(run.load, run.cluster, store);
+  } finally {
+    await store.close();
+  }
+  assertNoReplayAccepted(run.load);
+  assertOnlyInFlightFailed(run.load, run.faults, 2000);
+  assertReadinessFollowedOutage(run.readiness, run.cluster.nodes.map((n) => n.name), run.outage);
+  assertReadinessFollowedRestart(run.readiness, run.victim.name, run.faults[0]!.from, run.restartedAt);
+  assertResponsesVerify(run.load, run.certificates);
+}
+
+/** Waits until every node's latest /readyz (polled since `since`) is 200; a timeout says what each node answered last. */
+export async function allReadySince(cluster: Cluster, samples: ReadySample[], since: number, timeoutMs: number): Promise<number> {
+  const latest = () => cluster.nodes.map((n) => ({ node: n.name, sample: samples.filter((s) => s.node === n.name && s.time > since).at(-1) }));
+  try {
+    return await within('nodes ready on the promoted replica', timeoutMs, async () => latest().every(({ sample }) => sample?.status === 200));
+  } catch (err) {
+    const seen = latest().map(({ node, sample }) => `${node}: ${sample ? `${sample.status} ${sample.body.slice(0, 120)} ${Date.now() - sample.time} ms ago` : 'no answer'}`);
+    throw new Error(`${(err as Error).message}; last /readyz: ${seen.join('; ')}`);
+  }
 }
