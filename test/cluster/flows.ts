@@ -20,12 +20,14 @@ export const RP_CLIENT = { client_id: 'rp', client_secret: 'rp-secret-that-is-lo
 
 export class FlowError extends Error {
   constructor(message: string, readonly page?: Page) {
-    super(page ? `${message} (at ${page.status} ${page.path}: ${heading(page) || page.text.slice(0, 200)})` : message);
+    super(page ? `${message} (at ${page.status} ${page.path}: ${describePage(page)})` : message);
   }
 }
 
 export const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1] ?? '';
 export const alertOf = (page: Page) => /<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '';
+/** The heading and the alert a user would read (or the start of the page). */
+const describePage = (page: Page) => [heading(page), alertOf(page)].filter(Boolean).join(': ') || page.text.slice(0, 200);
 
 /** An authenticator app: codes of chosen time steps, each step used once and in order. */
 export class TotpApp {

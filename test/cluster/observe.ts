@@ -72,8 +72,12 @@ export interface FaultWindow {
   expected?: RegExp;
 }
 
-/** What a request in flight on a node that was killed gets: HAProxy's 502 (or a reset connection). */
-export const IN_FLIGHT_ON_KILLED_NODE = /\bat 50[234] |fetch failed|ECONNRESET|other side closed/;
+/**
+ * What a request in flight on a node that was killed gets: HAProxy's 502 (or a reset connection);
+ * or, when the node died while it checked a password, the check lock of that sign-in is held until
+ * its TTL, and the POST that HAProxy re-sent to another node waits for it, then says so.
+ */
+export const IN_FLIGHT_ON_KILLED_NODE = /\bat 50[234] |fetch failed|ECONNRESET|other side closed|still being checked/;
 
 /**
  * Sign-ins that failed although they were not in flight during a fault: a node's kill (the
