@@ -6,6 +6,7 @@ import { describe, it } from 'mocha';
 import YAML from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { parseSpMetadata } from '../../src/idp/saml/sp-metadata.ts';
+import { signElement } from '../../src/idp/saml/xml/sign.ts';
 import { XmlRejected } from '../../src/idp/saml/xml/parse.ts';
 import { parseTokenCsv, TokenFileError } from '../../src/methods/passcodes/token-csv.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
@@ -35,6 +36,23 @@ describe('fuzzing imported files', function () {
     assert.equal(parseSpMetadata(seed).entityId, 'https://sp.fuzz/md');
     await fuzz(fc.property(mutated(seed), (xml) => onlyExpected(() => parseSpMetadata(xml), XmlRejected)));
     await fuzz(fc.property(fc.string({ maxLength: 300 }), (xml) => onlyExpected(() => parseSpMetadata(xml), XmlRejected)));
+  });
+
+  it('signed SP metadata: a mutated file is refused, or imported with exactly what was signed', async () => {
+    const signer = makeTestKey('fuzz-federation');
+    const sp = makeTestKey('fuzz-signed-sp');
+    const unsigned = spMetadataXml({ entityId: 'https://sp.fuzz/signed', acs: ['https://sp.fuzz/acs'], certificatePem: sp.certificatePem });
+    const signed = signElement(unsigned.replace(' entityID=', ' ID="_md" entityID='), '_md', signer, 'rsa-sha256', 'first');
+    const original = parseSpMetadata(signed, signer.certificatePem);
+    await fuzz(fc.property(mutated(signed), (xml) => {
+      try {
+        const imported = parseSpMetadata(xml, signer.certificatePem);
+        // Only changes outside what the signature covers (whitespace between elements, say) may pass.
+        assert.deepEqual(imported, original, 'imported metadata that differs from the signed one');
+      } catch (err) {
+        if (!(err instanceof XmlRejected)) throw err;
+      }
+    }));
   });
 
   it('token CSV: any text is imported whole or refused with every problem by line', async () => {
