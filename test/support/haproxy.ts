@@ -33,6 +33,7 @@ defaults
   option redispatch 1
   retry-on conn-failure empty-response
   http-reuse never
+  option forwardfor
 
 frontend latch
   bind 127.0.0.1:${port}
