@@ -144,12 +144,15 @@ async function bench(backend: Backend): Promise<void> {
   const one = results[0]!;
   for (const r of results.slice(1)) {
     const ratio = (r.count / r.seconds) / (one.count / one.seconds);
-    console.log(`${r.name}: ${ratio.toFixed(2)}× one node's sign-ins per second; ${((r.count / r.cpuSeconds) / (one.count / one.cpuSeconds)).toFixed(2)}× per CPU-second`);
+    const perCpu = (r.count / r.cpuSeconds) / (one.count / one.cpuSeconds);
+    console.log(`${r.name}: ${ratio.toFixed(2)}× one node's sign-ins per second; ${perCpu.toFixed(2)}× per CPU-second`);
   }
   const node = await recovery(cluster!, () => cluster!.kill(cluster!.nodes[1]!));
   const database = await recovery(cluster!, () => backend.failover());
-  console.log(`kill -9 of one node: first sign-in after it succeeded ${node.ms.toFixed(0)} ms later (${node.failed} sign-ins failed meanwhile)`);
-  console.log(`kill -9 of the ${backend.name} primary: first sign-in after it succeeded ${database.ms.toFixed(0)} ms later (${database.failed} failed meanwhile)`);
+  const line = (what: string, r: { ms: number; failed: number }) =>
+    `kill -9 of ${what}: first sign-in after it succeeded ${r.ms.toFixed(0)} ms later (${r.failed} sign-ins failed meanwhile)`;
+  console.log(line('one node', node));
+  console.log(line(`the ${backend.name} primary`, database));
   await cluster!.stop();
 }
 

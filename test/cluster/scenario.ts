@@ -132,7 +132,8 @@ export async function allReadySince(cluster: Cluster, samples: ReadySample[], si
   try {
     return await within('nodes ready on the promoted replica', timeoutMs, async () => latest().every(({ sample }) => sample?.status === 200));
   } catch (err) {
-    const seen = latest().map(({ node, sample }) => `${node}: ${sample ? `${sample.status} ${sample.body.slice(0, 120)} ${Date.now() - sample.time} ms ago` : 'no answer'}`);
+    const seen = latest().map(({ node, sample }) =>
+      `${node}: ${sample ? `${sample.status} ${sample.body.slice(0, 120)} ${Date.now() - sample.time} ms ago` : 'no answer'}`);
     throw new Error(`${(err as Error).message}; last /readyz: ${seen.join('; ')}`);
   }
 }

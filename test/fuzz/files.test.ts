@@ -32,7 +32,9 @@ describe('fuzzing imported files', function () {
 
   it('SP metadata: mutated metadata is imported or refused as XmlRejected', async () => {
     const key = makeTestKey('fuzz-sp');
-    const seed = spMetadataXml({ entityId: 'https://sp.fuzz/md', acs: ['https://sp.fuzz/acs'], sloUrl: 'https://sp.fuzz/slo', certificatePem: key.certificatePem });
+    const seed = spMetadataXml({
+      entityId: 'https://sp.fuzz/md', acs: ['https://sp.fuzz/acs'], sloUrl: 'https://sp.fuzz/slo', certificatePem: key.certificatePem,
+    });
     assert.equal(parseSpMetadata(seed).entityId, 'https://sp.fuzz/md');
     await fuzz(fc.property(mutated(seed), (xml) => onlyExpected(() => parseSpMetadata(xml), XmlRejected)));
     await fuzz(fc.property(fc.string({ maxLength: 300 }), (xml) => onlyExpected(() => parseSpMetadata(xml), XmlRejected)));

@@ -53,7 +53,9 @@ describe('fuzzing WebAuthn responses', function () {
 
   before(async () => {
     registrationChallenge = b64(randomBytes(32));
-    const options = await rp.registrationOptions({ challenge: registrationChallenge, user, exclude: [], residentKey: 'preferred', userVerification: 'preferred' });
+    const options = await rp.registrationOptions({
+      challenge: registrationChallenge, user, exclude: [], residentKey: 'preferred', userVerification: 'preferred',
+    });
     registration = soft.register(asJson(options));
     const verified = await rp.verifyRegistration(parseResponse(registrationResponse, JSON.stringify(registration))!, registrationChallenge, false, false);
     assert.ok(verified.ok, 'the seed registration verifies');
@@ -89,7 +91,8 @@ describe('fuzzing WebAuthn responses', function () {
     assert.ok(await verify(seed.assertion, seed.challenge), 'the seed assertion verifies');
     const part = fc.constantFrom('authenticatorData', 'clientDataJSON', 'signature');
     const signed = seed.assertion.response as Record<string, string>;
-    await fuzz(fc.asyncProperty(part.chain((name) => editedBytes(Buffer.from(signed[name]!, 'base64url')).map((bytes) => ({ name, bytes }))), async ({ name, bytes }) => {
+    const edited = part.chain((name) => editedBytes(Buffer.from(signed[name]!, 'base64url')).map((bytes) => ({ name, bytes })));
+    await fuzz(fc.asyncProperty(edited, async ({ name, bytes }) => {
       const assertion = { ...seed.assertion, response: { ...signed, [name]: b64(bytes) } };
       assert.equal(await verify(assertion, seed.challenge), false, `${name} changed to ${b64(bytes)} was accepted`);
     }));

@@ -6,7 +6,9 @@ import { isStrictDerSignature, strictSignatureEncoding } from './signature-encod
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwk = publicKey.export({ format: 'jwk' });
-const coseEc2 = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
+const coseEc2 = isoCBOR.encode(new Map<number, number | Uint8Array>([
+  [1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')],
+]));
 const der = sign('sha256', Buffer.from('signed data'), privateKey);
 
 /** DER of SEQUENCE { INTEGER r, INTEGER s } from the raw integer bytes, as given (padding and all). */
