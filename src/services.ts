@@ -35,11 +35,10 @@ import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
 import { createAuthApi, type AuthApiFrontEnd } from './idp/authapi/index.ts';
 import type { KeyRing } from './keys/contract.ts';
-import { loadKeyRing } from './keys/index.ts';
+import { loadKeyRing, openLatchStore } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { Store } from './store/contract.ts';
-import { openStore } from './store/index.ts';
 import { buildBrowserBundles } from './ui/browser-bundles.ts';
 
 // Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
@@ -102,10 +101,11 @@ export interface ServiceOptions {
 export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
   const metrics = createMetrics(config.metrics);
   await buildBrowserBundles();
-  const store = await openStore(config.store, log);
+  const store = await openLatchStore(config, log);
   let conditions: Conditions | undefined;
   try {
-    const keys = await loadKeyRing(config.keys, config.server.baseUrl);
+    warnWithoutMasterKey(config, log);
+    const keys = await loadKeyRing(config.keys, config.server.baseUrl, store, log);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
     const policies = policiesFromConfig(config);
@@ -151,6 +151,7 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
       sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
       async close() {
         conditions?.close();
+        await keys.close();
         await push.close();
         await directory.close();
         await store.close();
@@ -161,4 +162,12 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     await store.close();
     throw err;
   }
+}
+
+/** Several nodes on a shared store without a master key each sign with keys of their own. */
+function warnWithoutMasterKey(config: LatchConfig, log: Logger): void {
+  if (config.store.type === 'sqlite' || config.keys.masterKeyFile || (config.keys.rsa && config.keys.ec)) return;
+  log.warn(`store.type is ${config.store.type} but keys.masterKeyFile is not set: this node signs with keys of its own ` +
+    `(${config.keys.dir}), which other nodes do not have. Create a master key with \`npx latch keys init-master FILE\`, ` +
+    'give it to every node as keys.masterKeyFile, and see docs/cluster.md');
 }

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { readUsersFile } from '../directory/local-file.ts';
-import { rotateKeys } from '../keys/index.ts';
 import { startLatch } from '../main.ts';
 import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypass-codes.ts';
 import { listPasscodes, removePasscode } from './passcodes.ts';
@@ -11,6 +10,7 @@ import { formatUrls } from './urls.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
 import { enrollLink, removeDevice } from './push.ts';
 import { addIntegration, listIntegrations, removeIntegration, rotateIntegrationSecret } from './integrations.ts';
+import { initMaster, migrate, rotate } from './keys.ts';
 
 // `latch` (npx latch …, npm start): one entry point for the server and its administration.
 
@@ -24,8 +24,12 @@ const USAGE = `Usage: latch <command>
   push enroll-link NAME          a one-time link that activates NAME's Latch Authenticator
   push remove NAME               remove NAME's Latch Authenticator
   urls                           print every endpoint an integrator needs
+  keys init-master FILE          write a new master key (0600) for keys.masterKeyFile
   keys rotate                    make the next signing key current and publish a new next key
-                                 (restart Latch afterwards)
+                                 (with a master key every node uses it within seconds; without,
+                                 restart Latch afterwards)
+  keys migrate [--from DATA_DIR] move a single node's records, keys and secrets into the
+                                 configured store, sealed under the master key (docs/cluster.md)
 
   bypass-codes generate USER [--count N] [--uses N] [--expires 1d]
                                  make bypass codes (shown once); defaults: 1 code, 1 use, 1 day
@@ -83,6 +87,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       type: { type: 'string' },
       policy: { type: 'string' },
       'allow-legacy-v1': { type: 'boolean' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,10 +121,12 @@ async function run(argv: string[]): Promise<string | undefined> {
       return removeDevice(config, needName());
     case 'urls':
       return formatUrls(config);
-    case 'keys rotate': {
-      const results = await rotateKeys(config.keys.dir!);
-      return results.map((r) => `${r.alg}: current ${r.current}, next ${r.next}`).join('\n') + '\nRestart Latch to sign with the new current key.';
-    }
+    case 'keys init-master':
+      return initMaster(name);
+    case 'keys rotate':
+      return rotate(config);
+    case 'keys migrate':
+      return migrate(config, values.from);
     case 'bypass-codes generate':
       return generateBypassCodes(config, needName(), { count: values.count, uses: values.uses, expires: values.expires });
     case 'bypass-codes list':

@@ -70,6 +70,12 @@ it('a missing or malformed config file is named', () => {
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'nope.yaml' }, cwd: dir }))[0]!, /nope\.yaml: cannot read the file \(ENOENT\)/);
     writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'list.yaml' }, cwd: dir }))[0]!, /list\.yaml: expected a YAML mapping/);
+    // Found by fuzzing (test/fuzz/files.test.ts): an alias without its anchor threw a bare ReferenceError.
+    writeFileSync(path.join(dir, 'alias.yaml'), 'server: *port\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'alias.yaml' }, cwd: dir }))[0]!, /alias\.yaml: Unresolved alias/);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill('*' + 'abcdefghi'[i]).join(', ')}]`)];
+    writeFileSync(path.join(dir, 'laughs.yaml'), laughs.join('\n') + '\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'laughs.yaml' }, cwd: dir }))[0]!, /laughs\.yaml: .*alias/i);
   } finally {
     cleanup();
   }
@@ -97,4 +103,18 @@ it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () =
   } finally {
     cleanup();
   }
+});
+
+it('the cluster examples load: PostgreSQL or Redis, and one master key file', () => {
+  const cwd = new URL('../..', import.meta.url).pathname;
+  const postgres = loadConfig({ file: 'config/examples/cluster.yaml', env: {}, cwd });
+  assert.equal(postgres.store.type, 'postgres');
+  assert.match(postgres.store.postgres!.url!, /^postgres:\/\/latch@db1\.internal:5432,db2\.internal:5432\/latch$/);
+  assert.equal(postgres.keys.masterKeyFile, '/etc/latch/master.key');
+  const redis = loadConfig({ file: 'config/examples/redis.yaml', env: {}, cwd });
+  assert.equal(redis.store.type, 'redis');
+  assert.equal(redis.keys.masterKeyFile, '/etc/latch/master.key');
+  const fromEnv = loadConfig({ env: { LATCH_STORE: 'postgres', LATCH_POSTGRES_URL: 'postgres://latch@127.0.0.1:5432/latch', LATCH_MASTER_KEY_FILE: '/k' }, cwd });
+  assert.equal(fromEnv.store.postgres!.url, 'postgres://latch@127.0.0.1:5432/latch');
+  assert.equal(fromEnv.keys.masterKeyFile, '/k');
 });

@@ -40,20 +40,38 @@ const redisStore = z.strictObject({
   cluster: z.array(redisNode).optional(),
   passwordFile: z.string().optional(),
   keyPrefix: z.string(),
+  /** How long a write that enrolls or removes an authenticator waits for a replica (WAIT). */
+  replicaTimeout: duration.optional(),
+});
+const postgresStore = z.strictObject({
+  /** postgres://user@host:port/database; several hosts (h1:5432,h2:5432) mean "the one that accepts writes". */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  passwordFile: z.string().optional(),
+  /** The PostgreSQL schema of Latch's tables. */
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected lower-case letters, digits and "_"'),
+  poolSize: z.number().int().min(1).max(100),
+  connectTimeout: duration,
 });
 const store = z.strictObject({
-  type: z.enum(['sqlite', 'redis']),
+  type: z.enum(['sqlite', 'redis', 'postgres']),
   sqlite: sqliteStore,
   redis: redisStore,
+  postgres: postgresStore.optional(),
 });
 
 const keyImport = z.strictObject({ keyFile: z.string().min(1), certFile: z.string().min(1).optional() });
 const keys = z.strictObject({
   dir: z.string().min(1).optional(),
+  /** The master key shared by every node: keys and secrets live in the store, sealed under it. */
+  masterKeyFile: z.string().min(1).optional(),
   /** Operator-provided signing keys, used instead of generated ones. */
   rsa: keyImport.optional(),
   ec: keyImport.optional(),
   certificateLifetime: duration,
+  /** How often a node re-reads the keys from the store (besides the rotation announcement). */
+  refreshInterval: duration.refine((ms) => ms >= 1000, 'expected at least 1s'),
+  /** Scheduled rotation (with a master key): the next key is published at least publishAhead before it signs. */
+  rotation: z.strictObject({ interval: duration.optional(), publishAhead: duration }),
 });
 
 const localDirectory = z.strictObject({ file: z.string().min(1).optional() });

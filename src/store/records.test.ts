@@ -138,6 +138,8 @@ describe('store records', () => {
       serverSecret: 'secret:server',
       session: 'session:<sid>',
       sessionsOfUser: 'sessions-of:<userId>',
+      signingKeys: 'keys:signing',
+      signingKeysChanged: 'keys-changed',
       samlPersistentIdSecret: 'saml:persistent-id-secret',
       samlAuthnRequestSeen: 'saml:authnrequest:<spHash>:<requestId>',
       samlLogoutRequestSeen: 'saml:logoutrequest:<spHash>:<requestId>',

@@ -87,18 +87,18 @@ export const records = {
 
   // ---- Passcodes (src/methods/passcodes/)
   passcode: value({
-    prefix: 'passcode', parts: ['credentialId'], ttlPolicy: 'none',
+    prefix: 'passcode', parts: ['credentialId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'PasscodeCredential (app, or "token:<serial>")',
     lifetime: UNTIL_DELETED,
   }),
   passcodesOfUser: index({
-    prefix: 'passcodes:user', parts: ['userId'],
+    prefix: 'passcodes:user', parts: ['userId'], durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'the ids of a user\'s passcode credentials',
   }),
   oathTokens: index({
-    prefix: 'passcodes:tokens', parts: [],
+    prefix: 'passcodes:tokens', parts: [], durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'the ids of every imported hardware token',
   }),
@@ -124,24 +124,24 @@ export const records = {
 
   // ---- WebAuthn (src/methods/webauthn/)
   webauthnCredential: value({
-    prefix: 'webauthn-credential', parts: ['credentialId'], ttlPolicy: 'none',
+    prefix: 'webauthn-credential', parts: ['credentialId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: 'StoredCredential',
     lifetime: UNTIL_DELETED,
   }),
   webauthnCredentialsOfUser: index({
-    prefix: 'webauthn-credentials-of', parts: ['userId'],
+    prefix: 'webauthn-credentials-of', parts: ['userId'], durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: 'the ids of a user\'s credentials',
   }),
   webauthnHandleOfUser: value({
-    prefix: 'webauthn-handle-of', parts: ['userId'], ttlPolicy: 'none',
+    prefix: 'webauthn-handle-of', parts: ['userId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: '{ handle }: the user\'s WebAuthn user handle',
     lifetime: UNTIL_DELETED,
   }),
   webauthnUserOfHandle: value({
-    prefix: 'webauthn-user-of-handle', parts: ['handle'], ttlPolicy: 'none',
+    prefix: 'webauthn-user-of-handle', parts: ['handle'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: '{ userId }: whose handle it is',
     lifetime: UNTIL_DELETED,
@@ -161,19 +161,19 @@ export const records = {
 
   // ---- Push to the Latch Authenticator (src/methods/push/)
   pushDevice: value({
-    prefix: 'push-device', parts: ['deviceId'], ttlPolicy: 'none',
+    prefix: 'push-device', parts: ['deviceId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'PushDevice (TOTP secret sealed)',
     lifetime: UNTIL_DELETED,
   }),
   pushDeviceOfUser: value({
-    prefix: 'push-user-device', parts: ['userId'], ttlPolicy: 'none',
+    prefix: 'push-user-device', parts: ['userId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'the id of the user\'s device',
     lifetime: UNTIL_DELETED,
   }),
   pushUserOfLogin: value({
-    prefix: 'push-login', parts: ['login'], ttlPolicy: 'none',
+    prefix: 'push-login', parts: ['login'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'the user id of a login name (lower case)',
     lifetime: UNTIL_DELETED,
@@ -239,7 +239,7 @@ export const records = {
     lifetime: 'knownDevice.lifetime',
   }),
   vapidKeys: value({
-    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none',
+    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'methods/push/web-push.ts',
     holds: 'VapidKeys: the Web Push key pair of every node',
     lifetime: 'forever (made by the first node)',
@@ -257,10 +257,21 @@ export const records = {
 
   // ---- Keys (src/keys/)
   serverSecret: value({
-    prefix: 'secret:server', parts: [], ttlPolicy: 'none',
+    prefix: 'secret:server', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'keys/server-secret.ts',
     holds: 'the server secret (base64url): cookie MACs, CSRF, derived keys',
     lifetime: 'forever (made by the first node)',
+  }),
+  signingKeys: value({
+    prefix: 'keys:signing', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
+    owner: 'keys/store-keys.ts',
+    holds: 'StoredKeySet: the signing keys (current, next, retired) when a master key is set',
+    lifetime: 'forever (made by the first node; rotated in place)',
+  }),
+  signingKeysChanged: channel({
+    name: 'keys-changed',
+    owner: 'keys/store-keyring.ts',
+    holds: '{ rotatedAt }: the signing keys were rotated; every node reads them again',
   }),
 
   // ---- Sign-in hand-off (src/idp/signin/)
@@ -278,7 +289,7 @@ export const records = {
 
   // ---- SAML (src/idp/saml/)
   samlPersistentIdSecret: value({
-    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none',
+    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'idp/saml/idp.ts',
     holds: 'the secret behind persistent NameIDs (base64url)',
     lifetime: 'forever (made by the first node)',
@@ -367,3 +378,15 @@ export const records = {
 };
 
 export type RecordName = keyof typeof records;
+
+/** The keys of secrets (declared `sealed`), which a master key keeps sealed in the store. */
+export function sealedKeys(): Set<string> {
+  const keys = new Set<string>();
+  for (const declaration of Object.values(records)) {
+    if (declaration.kind === 'value' && declaration.sealed) {
+      if (declaration.parts.length > 0) throw new Error(`${declaration.prefix}: only a namespace of one key can be sealed`);
+      keys.add(declaration.prefix);
+    }
+  }
+  return keys;
+}
