@@ -73,9 +73,10 @@ export function authApiRoutes(deps: AuthApiRouteDeps): Route[] {
       return enroll(deps, call);
     }),
     endpoint('post', 'enroll_status', (_ctx, call) => enrollStatus(deps, call)),
+    // Any other path under /auth/v2 (with a trailing slash, or deeper) answers in Duo's envelope too.
     route({
       method: ['get', 'post'],
-      path: '/auth/v2/:other',
+      path: '/auth/v2{/*other}',
       json: true,
       refusals: refuse,
       handle() {
