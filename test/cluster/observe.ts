@@ -25,7 +25,7 @@ export function watchReadiness(cluster: Cluster, everyMs = 250): { samples: Read
       await Promise.all(cluster.nodes.map(async (node) => {
         const time = Date.now();
         try {
-          const res = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(1500) });
+          const res = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(5000) });
           samples.push({ node: node.name, time, status: res.status, body: await res.text() });
         } catch {
           samples.push({ node: node.name, time, status: 0, body: '' });

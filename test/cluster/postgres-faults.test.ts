@@ -69,7 +69,7 @@ describe('cluster on PostgreSQL: faults under load', function () {
       await primary.kill();
       await sleep(1000);
       await replica.promote();
-      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from, 30_000));
+      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from, 60_000));
       faults.push(outage);
     })();
     await load.run(3, 26_000);

@@ -58,7 +58,7 @@ describe('cluster on Redis with Sentinel: faults under load', function () {
 
       outage = { what: 'redis primary killed, Sentinel promotes the replica', from: Date.now(), to: 0 };
       await primary.kill();
-      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from + 1000, 30_000));
+      outage.to = Date.now() + (await scenario.allReadySince(cluster, readiness.samples, outage.from + 1000, 60_000));
       faults.push(outage);
     })();
     await load.run(3, 22_000);
