@@ -38,6 +38,16 @@ export interface RangeQuery {
 
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * How an embedded store's publish/subscribe reaches the other processes of one Latch (its cluster
+ * workers, src/cluster/): a message sent here is delivered to every process, this one included.
+ */
+export interface MessageRelay {
+  send(channel: string, text: string): void;
+  /** Registers the one receiver of every relayed message. */
+  receive(deliver: (channel: string, text: string) => void): void;
+}
+
 export interface Store {
   /** "sqlite" or "redis": for logs and /readyz. */
   readonly kind: string;
@@ -69,7 +79,7 @@ export interface Store {
   /** Drops events older than `before` (epoch ms); returns how many. */
   trim(stream: string, before: number): Promise<number>;
 
-  /** Publish/subscribe; with Redis it crosses nodes, with SQLite it stays in the process. */
+  /** Publish/subscribe; with Redis it crosses nodes, with SQLite it reaches this node's workers (MessageRelay). */
   publish(channel: string, message: Json): Promise<void>;
   subscribe(channel: string, onMessage: (message: Json) => void): Promise<Unsubscribe>;
 
