@@ -15,7 +15,7 @@ import { deflateRawSync } from 'node:zlib';
 import YAML from 'yaml';
 import { hashPassword } from '../src/directory/password-hash.ts';
 import { freePort, waitForPort } from '../test/support/free-port.ts';
-import { cpuSeconds as cpuOf } from './support/measure.ts';
+import { runFor } from './support/measure.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 4);
@@ -67,30 +67,8 @@ try {
   stop();
 }
 
-interface RunResult { count: number; errors: number; wallSeconds: number; cpuSeconds: number; p50: number; p99: number }
-
-async function run(once: () => Promise<void>): Promise<RunResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpuBefore = cpuOf(latch.pid!);
-  const start = performance.now();
-  const until = start + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      try {
-        await once();
-        latencies.push(performance.now() - t);
-      } catch (err) {
-        if (++errors === 1) console.error(err);
-      }
-    }
-  }));
-  const wallSeconds = (performance.now() - start) / 1000;
-  const cpuSeconds = cpuOf(latch.pid!) - cpuBefore;
-  latencies.sort((x, y) => x - y);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { count: latencies.length, errors, wallSeconds, cpuSeconds, p50: pct(0.5), p99: pct(0.99) };
+function run(once: () => Promise<void>) {
+  return runFor(seconds, concurrency, latch.pid!, once);
 }
 
 function rsaSignRate(): number {

@@ -15,7 +15,7 @@ import { deflateRawSync } from 'node:zlib';
 import YAML from 'yaml';
 import { freePort, waitForPort } from '../test/support/free-port.ts';
 import { BULK_PASSWORD, bulkUid, SLAPD_BASE, SLAPD_SERVICE, startSlapd, type Slapd } from '../test/support/slapd.ts';
-import { cpuSeconds, percentile } from './support/measure.ts';
+import { runFor, type TimedRun as Scenario } from './support/measure.ts';
 import { startSimpleSamlPhp } from './support/simplesamlphp.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -32,8 +32,6 @@ interface Idp {
   /** A new browser signs in as `user`; returns its cookies. */
   signIn(user: string): Promise<Jar>;
 }
-
-interface Scenario { count: number; errors: number; wallSeconds: number; cpuSeconds: number; p50: number; p99: number }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'latch-vs-peers-'));
 chmodSync(dir, 0o711); // Apache's www-data children read SimpleSAMLphp's folder inside
@@ -78,25 +76,8 @@ async function fullSignIn(idp: Idp): Promise<() => Promise<void>> {
   return async () => void (await idp.signIn(bulkUid(next++ % USERS)));
 }
 
-async function run(idp: Idp, once: () => Promise<void>): Promise<Scenario> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpuBefore = cpuSeconds(idp.pid);
-  const start = performance.now();
-  const until = start + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      try {
-        await once();
-        latencies.push(performance.now() - t);
-      } catch (err) {
-        if (++errors === 1) console.error(err);
-      }
-    }
-  }));
-  const wallSeconds = (performance.now() - start) / 1000;
-  return { count: latencies.length, errors, wallSeconds, cpuSeconds: cpuSeconds(idp.pid) - cpuBefore, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+function run(idp: Idp, once: () => Promise<void>): Promise<Scenario> {
+  return runFor(seconds, concurrency, idp.pid, once);
 }
 
 function print(ceiling: number, results: [string, Scenario, Scenario][]): void {
