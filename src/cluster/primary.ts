@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import type { LatchConfig } from '../config/schema.ts';
 import { loadKeyRing } from '../keys/index.ts';
 import { loadServerSecret } from '../keys/server-secret.ts';
@@ -26,7 +26,9 @@ const RESTART_DELAY_MS = 1000;
  * (a worker may already answer while another starts), stops them all and exits.
  */
 export async function runPrimary(config: LatchConfig, log: Logger): Promise<void> {
-  const supervisor = new Supervisor(config.server.workers, log);
+  // Sums the workers' metrics (prom-client asks each over IPC) for metrics.listen and the main port.
+  const aggregator = new AggregatorRegistry<PrometheusContentType>();
+  const supervisor = new Supervisor(config.server.workers, log, aggregator);
   let metricsServer: Server | undefined;
   const stop = async () => {
     metricsServer?.close();
@@ -37,7 +39,7 @@ export async function runPrimary(config: LatchConfig, log: Logger): Promise<void
     process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
   }
   await prepareOnce(config);
-  metricsServer = await listenForClusterMetrics(config);
+  metricsServer = await listenForClusterMetrics(config, aggregator);
   try {
     await supervisor.start();
   } catch (err) {
@@ -59,21 +61,19 @@ async function prepareOnce(config: LatchConfig): Promise<void> {
   }
 }
 
-async function listenForClusterMetrics(config: LatchConfig): Promise<Server | undefined> {
+async function listenForClusterMetrics(config: LatchConfig, aggregator: AggregatorRegistry<PrometheusContentType>): Promise<Server | undefined> {
   const { listen, bearerTokenFile } = config.metrics;
   if (!listen) return undefined;
-  const aggregator = new AggregatorRegistry();
   const tokenDigest = bearerTokenFile ? readTokenDigest(bearerTokenFile) : undefined;
   return listenForMetrics({ tokenDigest, contentType: aggregator.contentType, render: () => aggregator.clusterMetrics() }, listen);
 }
 
 class Supervisor {
   private readonly ready = new Set<number>();
-  private readonly aggregator = new AggregatorRegistry();
   private stopping = false;
   private starting: { resolve(): void; reject(err: Error): void } | undefined;
 
-  constructor(private readonly count: number, private readonly log: Logger) {
+  constructor(private readonly count: number, private readonly log: Logger, private readonly aggregator: AggregatorRegistry<PrometheusContentType>) {
     cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
   }
