@@ -21,7 +21,10 @@ export interface RunningLatch {
   stop(): Promise<void>;
 }
 
-/** `options` are for tests (see ServiceOptions); production passes none. */
+/**
+ * One process serving the port. `options` are for tests and for a cluster worker (see
+ * ServiceOptions); server.workers is the business of `latch serve` (src/cli/main.ts, src/cluster/).
+ */
 export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level), options: ServiceOptions = {}): Promise<RunningLatch> {
   const services = await createServices(config, log, options);
   const app = buildApp(services);
