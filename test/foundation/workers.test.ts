@@ -168,6 +168,25 @@ describe('server.workers: 2 with metrics.listen', () => {
   });
 });
 
+describe('server.workers: 2 when the primary is killed', () => {
+  it('the workers stop too, and the port is free again', async () => {
+    const latch = await startTwoWorkers();
+    const pids = [...workersOf(latch.logs())];
+    assert.equal(pids.length, 2);
+    await latch.kill();
+    const alive = () => pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await until('the workers to exit', () => (alive().length === 0 ? true : undefined), 10_000);
+    await assert.rejects(fetch(`${latch.url}/healthz`), 'nothing answers on the port');
+  });
+});
+
 describe('server.workers: 2 with a problem found while starting', () => {
   it('prints the problem once and exits 2', async () => {
     const dir = scratchDir('latch-workers-');
