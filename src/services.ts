@@ -38,7 +38,7 @@ import type { KeyRing } from './keys/contract.ts';
 import { loadKeyRing, openLatchStore } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
-import type { Store } from './store/contract.ts';
+import type { MessageRelay, Store } from './store/contract.ts';
 import { buildBrowserBundles } from './ui/browser-bundles.ts';
 
 // Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
@@ -92,16 +92,20 @@ export async function openDirectory(config: LatchConfig, log: Logger): Promise<D
   return createLdapDirectory(config.directory.ldap, log);
 }
 
-/** What tests may replace; production passes nothing. */
+/** What tests may replace, and what a cluster worker gets from its primary; a single process passes nothing. */
 export interface ServiceOptions {
   /** DNS (and reachable addresses) for Web Push: tests resolve the push services' names themselves. */
   webPushNetwork?: PushNetwork;
+  /** SQLite's publish/subscribe to the other workers (src/cluster/worker.ts). */
+  storeRelay?: MessageRelay;
+  /** /metrics summed over every worker, from the primary. */
+  clusterMetrics?: () => Promise<string>;
 }
 
 export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
-  const metrics = createMetrics(config.metrics);
+  const metrics = createMetrics(config.metrics, options.clusterMetrics);
   await buildBrowserBundles();
-  const store = await openLatchStore(config, log);
+  const store = await openLatchStore(config, log, options.storeRelay);
   let conditions: Conditions | undefined;
   try {
     warnWithoutMasterKey(config, log);

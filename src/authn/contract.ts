@@ -64,6 +64,11 @@ export interface SignInResult {
   methods: string[];
   /** The IdP session this sign-in belongs to. */
   sessionId: string;
+  /**
+   * When the answer came from an existing session: what it recorded of each application, as read
+   * for this request, so a front end need not read the session again to see that nothing changed.
+   */
+  sessionApps?: Readonly<Record<string, { name: string; data?: Json }>>;
   app: AppRef;
   continuation: Continuation;
 }

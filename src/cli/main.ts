@@ -1,8 +1,12 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { readUsersFile } from '../directory/local-file.ts';
-import { startLatch } from '../main.ts';
+import { startLatch, type RunningLatch } from '../main.ts';
+import { runPrimary, WorkerStartError } from '../cluster/primary.ts';
+import { answerMetricsRequests, askPrimaryForMetrics, ipcRelay, tellPrimaryReady, tellPrimaryStartFailed } from '../cluster/worker.ts';
+import { createLogger } from '../ops/logger.ts';
 import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypass-codes.ts';
 import { listPasscodes, removePasscode } from './passcodes.ts';
 import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
@@ -57,18 +61,49 @@ const USAGE = `Usage: latch <command>
 Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LATCH_* variables.`;
 
 async function serve(config: LatchConfig): Promise<void> {
-  const latch = await startLatch(config);
+  if (cluster.isWorker) return serveAsWorker(config);
+  const log = createLogger(config.log.level);
+  // The primary handles its own signals (src/cluster/primary.ts).
+  const single = config.server.workers > 1 ? await runPrimary(config, log) : await startLatch(config, log);
   const localUsers = config.directory.type === 'local' ? Object.keys(readUsersFile(config.directory.local.file!)).length : -1;
   process.stderr.write(
     `\nLatch is running. Open ${config.server.baseUrl}/ to sign in.\n` +
       (localUsers === 0 ? `No users yet: in another terminal run  npx latch user add alice --group staff\n` : '') +
       `Endpoints for integrators:  npx latch urls\n\n`,
   );
+  if (single) stopOnSignals(single);
+}
+
+/** One of server.workers processes (src/cluster/): it tells the primary, not the terminal, how its start went. */
+async function serveAsWorker(config: LatchConfig): Promise<void> {
+  const log = createLogger(config.log.level).child({ worker: cluster.worker?.id, pid: process.pid });
+  const metrics = answerMetricsRequests();
+  let latch: RunningLatch;
+  try {
+    latch = await startLatch(config, log, { storeRelay: ipcRelay(), clusterMetrics: askPrimaryForMetrics });
+  } catch (err) {
+    await tellPrimaryStartFailed(describeFailure(err));
+    process.exit(2);
+  }
+  metrics.use(latch.services.metrics.registry);
+  await tellPrimaryReady();
+  stopOnSignals(latch);
+  // The primary is gone (killed): nobody would replace or stop this worker, so it stops itself.
+  process.once('disconnect', () => void latch.stop().finally(() => process.exit(1)));
+}
+
+function stopOnSignals(running: { stop(): Promise<void> }): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void latch.stop().then(() => process.exit(0), () => process.exit(1));
+      void running.stop().then(() => process.exit(0), () => process.exit(1));
     });
   }
+}
+
+/** What the operator reads when a command fails: a configuration problem as is, anything else after "latch:". */
+function describeFailure(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof WorkerStartError) return err.message;
+  return `latch: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 async function run(argv: string[]): Promise<string | undefined> {
@@ -164,7 +199,6 @@ try {
   const output = await run(process.argv.slice(2));
   if (output !== undefined) process.stdout.write(`${output}\n`);
 } catch (err) {
-  const message = err instanceof ConfigError ? err.message : `latch: ${(err as Error).message}`;
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${describeFailure(err)}\n`);
   process.exitCode = 2;
 }

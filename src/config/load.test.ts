@@ -1,6 +1,7 @@
 import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './load.ts';
 import { tempDir } from '../../test/support/temp.ts';
@@ -89,6 +90,12 @@ it('baseUrl must be an absolute http(s) URL', () => {
 it('an unset baseUrl follows the port, so the printed URL is the one that works', () => {
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000' }, cwd: '/' }).server.baseUrl, 'http://localhost:9000');
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: '/' }).server.baseUrl, 'https://idp.example.test');
+});
+
+it('server.workers: one per core by default; LATCH_WORKERS sets it; at least 1', () => {
+  assert.equal(loadConfig({ env: {}, cwd: '/' }).server.workers, availableParallelism());
+  assert.equal(loadConfig({ env: { LATCH_WORKERS: '1' }, cwd: '/' }).server.workers, 1);
+  assert.deepEqual(problemsOf(() => loadConfig({ env: { LATCH_WORKERS: '0' }, cwd: '/' })), ['server.workers: Too small: expected number to be >=1 (got 0)']);
 });
 
 it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () => {

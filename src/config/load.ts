@@ -21,6 +21,7 @@ const ENV_OVERRIDES: Record<string, { path: string[]; parse: (v: string) => unkn
   LATCH_HOST: { path: ['server', 'host'], parse: String },
   LATCH_BASE_URL: { path: ['server', 'baseUrl'], parse: String },
   LATCH_DATA_DIR: { path: ['dataDir'], parse: String },
+  LATCH_WORKERS: { path: ['server', 'workers'], parse: (v) => (/^\d+$/.test(v) ? Number(v) : v) },
   LATCH_LOG_LEVEL: { path: ['log', 'level'], parse: String },
   LATCH_STORE: { path: ['store', 'type'], parse: String },
   LATCH_REDIS_URL: { path: ['store', 'redis', 'url'], parse: String },

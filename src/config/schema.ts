@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { appPolicyLayer, groupLayer, policyConfig } from './policy.ts';
@@ -28,6 +29,8 @@ const server = z.strictObject({
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024),
   shutdownTimeout: duration,
+  /** Processes that serve requests on the same port (node:cluster); 1 is a single process. */
+  workers: z.number().int().min(1).max(256).default(() => availableParallelism()),
 });
 
 const sqliteStore = z.strictObject({ file: z.string().min(1).optional() });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LatchConfig } from '../config/schema.ts';
-import type { Store } from '../store/contract.ts';
+import type { MessageRelay, Store } from '../store/contract.ts';
 import { openStore } from '../store/index.ts';
 import type { KeyRing, SigningAlgorithm, SigningKey } from './contract.ts';
 import { importKey } from './import.ts';
@@ -18,9 +18,9 @@ export { rotateKeys, type RotationResult } from './rotate.ts';
  * The store as Latch uses it: with a master key (keys.masterKeyFile), the secrets in it are sealed
  * under that key (sealed-store.ts). The server and every CLI command that reads secrets open it so.
  */
-export async function openLatchStore(config: LatchConfig, log?: Logger): Promise<Store> {
+export async function openLatchStore(config: LatchConfig, log?: Logger, relay?: MessageRelay): Promise<Store> {
   const master = config.keys.masterKeyFile ? await readMasterKey(config.keys.masterKeyFile) : undefined;
-  const store = await openStore(config.store, log);
+  const store = await openStore(config.store, log, relay);
   return master ? sealSecrets(store, master) : store;
 }
 

@@ -43,6 +43,16 @@ export interface RangeQuery {
 
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * How an embedded store's publish/subscribe reaches the other processes of one Latch (its cluster
+ * workers, src/cluster/): a message sent here is delivered to every process, this one included.
+ */
+export interface MessageRelay {
+  send(channel: string, text: string): void;
+  /** Registers the one receiver of every relayed message. */
+  receive(deliver: (channel: string, text: string) => void): void;
+}
+
 export interface Store {
   /** "sqlite", "postgres" or "redis": for logs and /readyz. */
   readonly kind: string;
@@ -75,8 +85,9 @@ export interface Store {
   trim(stream: string, before: number): Promise<number>;
 
   /**
-   * Publish/subscribe; with Redis and PostgreSQL it crosses nodes, with SQLite it stays in the
-   * process. Delivery is at most once: a node that was disconnected re-reads what it needs.
+   * Publish/subscribe; with Redis and PostgreSQL it crosses nodes, with SQLite it reaches this
+   * node's worker processes (MessageRelay). Delivery is at most once: a node that was disconnected
+   * re-reads what it needs.
    */
   publish(channel: string, message: Json): Promise<void>;
   subscribe(channel: string, onMessage: (message: Json) => void): Promise<Unsubscribe>;

@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
+import type { Json, MessageRelay, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
 import { checkIncrement, checkTtl, checkWhere, decode, encode, newVersion, rangeLimit } from './common.ts';
 
 // The embedded backend: one SQLite file, so a single node needs nothing else. SQLite is
-// single-node: publish/subscribe stays inside this process (an EventEmitter), and several Latch
-// nodes must use PostgreSQL or Redis instead. Other processes on the same file (the CLI) see the same data.
+// single-node: publish/subscribe stays inside this process (an EventEmitter), or with a relay
+// reaches the node's other worker processes; several Latch nodes must use PostgreSQL or Redis
+// instead. Other processes on the same file (workers, the CLI) see the same data: WAL mode lets
+// them read while one writes, and busy_timeout makes a writer wait for another instead of failing.
 
 export interface SqliteStoreOptions {
   /** Absolute path of the database file; its folder is created (0700) when missing. */
@@ -16,6 +18,8 @@ export interface SqliteStoreOptions {
   /** How often expired keys are deleted; they are invisible to reads before that. */
   sweepIntervalMs?: number;
   log?: Logger;
+  /** Publish to the node's other processes too (cluster workers); unset, publish stays in this process. */
+  relay?: MessageRelay;
 }
 
 const schema = `
@@ -48,6 +52,7 @@ class SqliteStore implements Store {
   private readonly bus = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
   private readonly log: Logger | undefined;
+  private readonly relay: MessageRelay | undefined;
   private readonly sql: ReturnType<typeof prepare>;
   private readonly incrementTx: Database.Transaction<(key: string, by: number, ttlMs: number | undefined) => number>;
   private readonly appendTx: Database.Transaction<(stream: string, data: Json) => StoredEvent>;
@@ -55,6 +60,8 @@ class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     this.log = options.log;
+    this.relay = options.relay;
+    this.relay?.receive((channel, text) => this.bus.emit(channel, decode(text)));
     this.db = openDatabase(options.file);
     this.bus.setMaxListeners(0);
     this.sql = prepare(this.db);
@@ -182,6 +189,7 @@ class SqliteStore implements Store {
 
   async publish(channel: string, message: Json): Promise<void> {
     const text = encode(message);
+    if (this.relay) return this.relay.send(channel, text);
     // Delivered later and as a copy, like a message that went through Redis.
     setImmediate(() => this.bus.emit(channel, decode(text)));
   }

@@ -72,7 +72,7 @@ export class SignInService implements FrontEndSignIn {
     const session = await this.deps.liveSessions.current(ctx, request.app.id);
     if (session && (await this.sessionAnswers(session, request, this.deps.cookies.context(ctx)))) {
       if (!session.apps[request.app.id]) await this.deps.sessions.recordApp(session.sid, request.app);
-      return { kind: 'done', result: resultFromSession(session, request) };
+      return { kind: 'done', result: { ...resultFromSession(session, request), sessionApps: session.apps } };
     }
     if (request.constraints.passive) {
       return { kind: 'failed', failure: 'login-required', app: request.app, continuation: request.continuation };
