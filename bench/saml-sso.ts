@@ -3,18 +3,19 @@
 //       (one signature: the assertion);
 //   (b) a full SP-initiated sign-in with a password (new browser each time), Response and
 //       Assertion both signed.
-// Latch runs as its own process so its CPU time can be read from /proc; `openssl speed rsa2048`
-// in the same run gives the RSA-2048 sign rate of one core as the ceiling.
+// Latch runs as its own process so its CPU time (its workers' included) can be read from /proc;
+// `openssl speed rsa2048` in the same run gives the RSA-2048 sign rate of one core as the ceiling.
 //
-//   node --import tsx bench/saml-sso.ts [seconds per scenario, default 10] [concurrency, default 4]
+//   [LATCH_WORKERS=1] node --import tsx bench/saml-sso.ts [seconds per scenario, default 10] [concurrency, default 4]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import YAML from 'yaml';
 import { hashPassword } from '../src/directory/password-hash.ts';
 import { freePort, waitForPort } from '../test/support/free-port.ts';
+import { runFor } from './support/measure.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 4);
@@ -66,36 +67,8 @@ try {
   stop();
 }
 
-interface RunResult { count: number; errors: number; wallSeconds: number; cpuSeconds: number; p50: number; p99: number }
-
-async function run(once: () => Promise<void>): Promise<RunResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpuBefore = cpuOf(latch.pid!);
-  const start = performance.now();
-  const until = start + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      try {
-        await once();
-        latencies.push(performance.now() - t);
-      } catch (err) {
-        if (++errors === 1) console.error(err);
-      }
-    }
-  }));
-  const wallSeconds = (performance.now() - start) / 1000;
-  const cpuSeconds = cpuOf(latch.pid!) - cpuBefore;
-  latencies.sort((x, y) => x - y);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { count: latencies.length, errors, wallSeconds, cpuSeconds, p50: pct(0.5), p99: pct(0.99) };
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+function run(once: () => Promise<void>) {
+  return runFor(seconds, concurrency, latch.pid!, once);
 }
 
 function rsaSignRate(): number {

@@ -59,6 +59,7 @@ export function buildApp(services: Services): Koa<LatchState> {
     ...authenticatorAppRoutes(),
     // The operators' console and its API (admin.enabled).
     ...createAdmin(services).routes,
+    ...services.authApi.routes,
   ];
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, services.csrf);

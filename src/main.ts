@@ -21,7 +21,10 @@ export interface RunningLatch {
   stop(): Promise<void>;
 }
 
-/** `options` are for tests (see ServiceOptions); production passes none. */
+/**
+ * One process serving the port. `options` are for tests and for a cluster worker (see
+ * ServiceOptions); server.workers is the business of `latch serve` (src/cli/main.ts, src/cluster/).
+ */
 export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level), options: ServiceOptions = {}): Promise<RunningLatch> {
   const services = await createServices(config, log, options);
   const app = buildApp(services);
@@ -33,7 +36,9 @@ export async function startLatch(config: LatchConfig = loadConfig(), log: Logger
   server.requestTimeout = 30_000;
   // Listening before the main port, so a node that answers /healthz also answers scrapes.
   const metricsListen = config.metrics.listen;
-  const metricsServer = metricsListen ? await listenForMetrics(services.metrics, metricsListen) : undefined;
+  // A cluster worker leaves metrics.listen to its primary, which sums every worker's metrics.
+  const ownMetricsListen = options.clusterMetrics ? undefined : metricsListen;
+  const metricsServer = ownMetricsListen ? await listenForMetrics(services.metrics, ownMetricsListen) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());

@@ -4,7 +4,12 @@ import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
-import { PolicyResolver, type AppPolicies } from './authn/policy.ts';
+import type { AppPolicies, PolicyResolver } from './authn/policy.ts';
+import { policiesFromConfig } from './authn/policy-config.ts';
+import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
+import type { ConditionChecker } from './authn/conditions.ts';
+import { UserBrowsers } from './authn/user-browsers.ts';
+import { explainSignIn, type WhatIfAnswer, type WhatIfQuery } from './authn/what-if.ts';
 import { ConsolePolicyStore, followConsolePolicy, type FollowedPolicy } from './authn/console-policy.ts';
 import { LogRetention } from './authn/log-retention.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
@@ -30,12 +35,12 @@ import { SignOutHooks } from './idp/signin/sign-out.ts';
 import { SignInService } from './idp/signin/service.ts';
 import { createOidc, type OidcFrontEnd } from './idp/oidc/index.ts';
 import { openSamlIdp, type SamlIdp } from './idp/saml/idp.ts';
+import { createAuthApi, type AuthApiFrontEnd } from './idp/authapi/index.ts';
 import type { KeyRing } from './keys/contract.ts';
-import { loadKeyRing } from './keys/index.ts';
+import { loadKeyRing, openLatchStore } from './keys/index.ts';
 import { loadServerSecret } from './keys/server-secret.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
-import type { Store } from './store/contract.ts';
-import { openStore } from './store/index.ts';
+import type { MessageRelay, Store } from './store/contract.ts';
 import { buildBrowserBundles } from './ui/browser-bundles.ts';
 
 // Builds every long-lived part of Latch from the configuration, in dependency order. main.ts and
@@ -54,6 +59,12 @@ export interface Services {
   policies: PolicyResolver;
   /** The console's global policy layer and the organisation-wide passwordless switch. */
   consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
+  /** Policy's conditions: where a request comes from and with what browser. */
+  conditions: ConditionChecker;
+  /** A user's browsers: list and revoke (the account page; the admin console). */
+  browsers: UserBrowsers;
+  /** What would happen for a user of an application from an address (the console's effective-policy view). */
+  explainSignIn(query: WhatIfQuery): WhatIfAnswer;
   authLog: AuthLog;
   /** Trims the authentication log (and the streams the console adds) past their retention. */
   retention: LogRetention;
@@ -77,6 +88,8 @@ export interface Services {
   signOut: SignOutHooks;
   oidc: OidcFrontEnd;
   saml: SamlIdp;
+  /** The Auth API v2 and Universal Prompt front end, and its integrations. */
+  authApi: AuthApiFrontEnd;
   webauthn: WebAuthnParts;
   push: Push;
   close(): Promise<void>;
@@ -88,25 +101,27 @@ export async function openDirectory(config: LatchConfig, log: Logger): Promise<D
   return createLdapDirectory(config.directory.ldap, log);
 }
 
-/** What tests may replace; production passes nothing. */
+/** What tests may replace, and what a cluster worker gets from its primary; a single process passes nothing. */
 export interface ServiceOptions {
   /** DNS (and reachable addresses) for Web Push: tests resolve the push services' names themselves. */
   webPushNetwork?: PushNetwork;
+  /** SQLite's publish/subscribe to the other workers (src/cluster/worker.ts). */
+  storeRelay?: MessageRelay;
+  /** /metrics summed over every worker, from the primary. */
+  clusterMetrics?: () => Promise<string>;
 }
 
 export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
-  const metrics = createMetrics(config.metrics);
+  const metrics = createMetrics(config.metrics, options.clusterMetrics);
   await buildBrowserBundles();
-  const store = await openStore(config.store, log);
+  const store = await openLatchStore(config, log, options.storeRelay);
+  let conditions: Conditions | undefined;
   try {
-    const keys = await loadKeyRing(config.keys, config.server.baseUrl);
+    warnWithoutMasterKey(config, log);
+    const keys = await loadKeyRing(config.keys, config.server.baseUrl, store, log);
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
-    // Each application's policy layer, under the id its front end signs users in with.
-    const policies = new PolicyResolver(config.policy, {
-      ...Object.fromEntries(Object.entries(config.applications).map(([id, app]) => [id, app.policy])),
-      ...Object.fromEntries(config.oidc.clients.map((client) => [client.client_id, client.policy])),
-    });
+    const policies = policiesFromConfig(config);
     const consolePolicy = new ConsolePolicyStore(store);
     const followed = await followConsolePolicy(policies, consolePolicy, log);
     const authLog = new AuthLog(store, log);
@@ -119,7 +134,13 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     });
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
-    const flow = new SignInFlow({ transactions, steps: flowSteps(methods.list), policies, authLog, remembered, hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns });
+    conditions = openConditions(config, log);
+    const browserTrusts = methods.list.flatMap((m) => (m.browserTrust ? [m.browserTrust] : []));
+    const browsers = new UserBrowsers(store, config.knownDevice.lifetime, remembered, knownDevices, browserTrusts);
+    const flow = new SignInFlow({
+      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker, browsers,
+      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns,
+    });
     const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
     const secure = config.server.baseUrl.startsWith('https:');
     const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
@@ -136,24 +157,37 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     policies.registerApps(Object.fromEntries(oidc.clients.all().map((client) => [client.client_id, client.policy])));
     const samlLayers = followLayers(policies, saml.registry.all().filter((sp) => sp.managedKey).map((sp) => sp.entityId));
     saml.registry.onReload((sps) => samlLayers(Object.fromEntries(sps.map((sp) => [sp.entityId, sp.options.policy]))));
-    const oidcLayers = followLayers(policies, oidc.clients.all().filter((c) => !oidc.clients.fromFiles(c.client_id)).map((c) => c.client_id));
+    const oidcClients = oidc.clients.all().filter((c) => !oidc.clients.fromFiles(c.client_id)).map((c) => c.client_id);
+    const oidcLayers = followLayers(policies, oidcClients);
     oidc.onReload((clients) => oidcLayers(Object.fromEntries(clients.map((c) => [c.client_id, c.policy]))));
+    checkNetworkNames(conditions.checker, policies);
+    const authApi = createAuthApi({
+      config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push,
+      factorChanges, authLog, signIn, cookies,
+    });
     retention.start();
     return {
       config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention, remembered,
       consolePolicy: { store: consolePolicy, ...followed },
-      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow, sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, webauthn, push,
+      conditions: conditions.checker,
+      browsers,
+      explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
+      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow,
+      sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
       async close() {
+        conditions?.close();
         await retention.stop();
         await followed.stop();
         await saml.registry.close();
         await oidc.close();
+        await keys.close();
         await push.close();
         await directory.close();
         await store.close();
       },
     };
   } catch (err) {
+    conditions?.close();
     await store.close();
     throw err;
   }
@@ -167,4 +201,12 @@ function followLayers(policies: PolicyResolver, initial: string[]): (layers: App
     policies.registerApps({ ...Object.fromEntries(gone.map((id) => [id, undefined])), ...layers });
     known = new Set(Object.keys(layers));
   };
+}
+
+/** Several nodes on a shared store without a master key each sign with keys of their own. */
+function warnWithoutMasterKey(config: LatchConfig, log: Logger): void {
+  if (config.store.type === 'sqlite' || config.keys.masterKeyFile || (config.keys.rsa && config.keys.ec)) return;
+  log.warn(`store.type is ${config.store.type} but keys.masterKeyFile is not set: this node signs with keys of its own ` +
+    `(${config.keys.dir}), which other nodes do not have. Create a master key with \`npx latch keys init-master FILE\`, ` +
+    'give it to every node as keys.masterKeyFile, and see docs/cluster.md');
 }

@@ -13,7 +13,7 @@ export function homePage(): Html {
   );
 }
 
-function formatTime(ms: number): string {
+export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
@@ -25,12 +25,14 @@ export interface AccountHome {
   labels: Record<string, string>;
   /** Links to the methods' account pages. */
   pages: Array<{ path: string; label: string }>;
+  /** Set when every way the user has to sign in lives on one device (one-device.ts). */
+  oneDevice?: string;
 }
 
 /** The flow's own entry in a sign-in's methods. */
 const ENGINE_LABELS: Record<string, string> = { 'remembered-device': 'this remembered browser' };
 
-export function accountPage({ session, csrf, labels, pages }: AccountHome): Html {
+export function accountPage({ session, csrf, labels, pages, oneDevice }: AccountHome): Html {
   const methodLabel = (method: string) => labels[method] ?? ENGINE_LABELS[method] ?? method;
   const user = session.user;
   const apps = Object.entries(session.apps);
@@ -44,6 +46,7 @@ ${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
 <dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.map(methodLabel).join(' and ')}</dd>
 ${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
 </dl>
+${oneDevice ? html`<p class="alert" role="alert" id="one-device">${oneDevice}</p>` : ''}
 ${pages.map((page) => html`<p><a href="${page.path}">${page.label}</a></p>`)}
 <form method="post" action="/logout">
 <input type="hidden" name="csrf" value="${csrf}">

@@ -7,6 +7,9 @@ import type { AccountRouteDeps, SignInMethod } from '../methods/method.ts';
 import { signedOutPage } from '../ui/pages.ts';
 import { LatchError } from '../util/errors.ts';
 import { accountPage, homePage } from './pages.ts';
+import { accountBrowserRoutes } from './browsers.ts';
+import { oneDeviceWarning } from './one-device.ts';
+import type { UserBrowsers } from '../authn/user-browsers.ts';
 import type { BrowserCookies } from '../idp/signin/cookies.ts';
 import type { SessionStore } from '../idp/signin/session.ts';
 import type { LiveSessions } from '../idp/signin/live-session.ts';
@@ -31,6 +34,7 @@ export interface AccountDeps {
   factorChanges: FactorChanges;
   authLog: AuthLog;
   baseUrl: string;
+  browsers: UserBrowsers;
 }
 
 export function accountRoutes(deps: AccountDeps): Route[] {
@@ -41,10 +45,17 @@ export function accountRoutes(deps: AccountDeps): Route[] {
   });
 
   const labels = Object.assign({}, ...deps.methods.map((m) => m.labels));
-  const pages = deps.methods.flatMap((m) => (m.account ? [{ path: m.account.path, label: m.account.label }] : []));
+  const pages = [
+    ...deps.methods.flatMap((m) => (m.account ? [{ path: m.account.path, label: m.account.label }] : [])),
+    { path: '/account/browsers', label: 'Your browsers' },
+  ];
+  /** Every factor the user enrolled, from every method: for the one-device warning. */
+  const factors = async (userId: string) =>
+    (await Promise.all(deps.methods.map((m) => (m.authenticators?.factor ? m.authenticators.list(userId) : [])))).flat();
   const methodDeps: AccountRouteDeps = {
     session: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
     csrf: deps.csrf,
+    deviceId: (ctx) => deps.cookies.deviceId(ctx),
     factorChanges: deps.factorChanges,
     authLog: deps.authLog,
     baseUrl: deps.baseUrl,
@@ -56,9 +67,11 @@ export function accountRoutes(deps: AccountDeps): Route[] {
       method: 'get',
       path: '/',
       auth: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
-      handle(ctx, { caller: session }) {
+      async handle(ctx, { caller: session }) {
         ctx.type = 'html';
-        ctx.body = (session ? accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages }) : homePage()).text;
+        if (!session) return void (ctx.body = homePage().text);
+        const oneDevice = oneDeviceWarning(await factors(session.user.id));
+        ctx.body = accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages, oneDevice }).text;
       },
     }),
     route({
@@ -106,6 +119,7 @@ export function accountRoutes(deps: AccountDeps): Route[] {
     }),
     // Each sign-in method's own pages, with the session.
     ...deps.methods.flatMap((method) => method.account?.routes(methodDeps) ?? []),
+    ...accountBrowserRoutes({ ...methodDeps, browsers: deps.browsers }),
   ];
 }
 

@@ -24,6 +24,10 @@ export interface AuthEvent {
   /** The authenticators a sign-in used, by name and id (a passkey, the phone): never a secret. */
   authenticators?: UsedAuthenticator[];
   transaction?: string;
+  /** Auth API and Universal Prompt: the integration's name, and the server that called (its hostname as it says, its address). */
+  integration?: string;
+  clientHost?: string;
+  clientIp?: string;
 }
 
 // A type, not an interface, so that it is assignable to the store's Json.
@@ -77,15 +81,10 @@ export class AuthLog {
     return { range: (query) => authEvents.range(this.store, query), trim: (before) => authEvents.trim(this.store, before) };
   }
 
-  /** Newest first by default; filters by user and result after the time range. */
+  /** Newest first by default; by user and result in the store's query (an index on PostgreSQL). */
   async query(query: AuthLogQuery = {}): Promise<StoredEvent<StoredAuthEvent>[]> {
     const { user, result, ...range } = query;
-    const events = await authEvents.range(this.store, {
-      reverse: true,
-      ...range,
-      limit: user || result ? 1000 : range.limit,
-    });
-    const matching = events.filter((e) => (!user || e.data.user === user) && (!result || e.data.result === result));
-    return matching.slice(0, range.limit ?? 100);
+    const where = { ...(user ? { user } : {}), ...(result ? { result } : {}) };
+    return authEvents.range(this.store, { reverse: true, ...range, where });
   }
 }

@@ -23,6 +23,11 @@ export class CodeThrottle {
     return { allowed: false, retryAfterMs: (await records.codeAttempts.ttl(this.store, userId)) ?? this.limit.window };
   }
 
+  /** How long until the user's attempts are counted afresh; undefined when none are counted. */
+  retryAfter(userId: string): Promise<number | undefined> {
+    return records.codeAttempts.ttl(this.store, userId);
+  }
+
   async recordSuccess(userId: string): Promise<void> {
     await records.codeAttempts.delete(this.store, userId);
   }

@@ -6,7 +6,7 @@ import type { Json } from '../store/contract.ts';
 // decides which methods to run and hands back who signed in and how. The flow knows nothing
 // about SAML or OIDC, and front ends know nothing about factors.
 
-export type Protocol = 'saml' | 'oidc' | 'account';
+export type Protocol = 'saml' | 'oidc' | 'account' | 'authapi';
 
 /** The application id of Latch's own account pages: for policy and the authentication log. */
 export const ACCOUNT_APP_ID = 'account';
@@ -64,6 +64,11 @@ export interface SignInResult {
   methods: string[];
   /** The IdP session this sign-in belongs to. */
   sessionId: string;
+  /**
+   * When the answer came from an existing session: what it recorded of each application, as read
+   * for this request, so a front end need not read the session again to see that nothing changed.
+   */
+  sessionApps?: Readonly<Record<string, { name: string; data?: Json }>>;
   app: AppRef;
   continuation: Continuation;
 }

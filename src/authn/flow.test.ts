@@ -1,155 +1,36 @@
 import { afterEach, beforeEach, it } from 'mocha';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { pino } from 'pino';
-import type { BeforePasswordCheck, Directory, DirectoryUser, PasswordCheck } from '../directory/contract.ts';
 import type { Store } from '../store/contract.ts';
-import { openStore } from '../store/index.ts';
-import { tempDir } from '../../test/support/temp.ts';
-import { AuthLog } from './auth-log.ts';
-import type { SignInRequest } from './contract.ts';
+import type { AuthLog } from './auth-log.ts';
 import { SignInFlow } from './flow.ts';
 import { KnownDevices } from './known-device.ts';
 import { PolicyResolver } from './policy.ts';
 import { RememberedDevices } from './remembered-device.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasswordStep } from '../methods/password/step.ts';
-import type { BrowserContext, Step, UserStep, UserStepContext } from './step.ts';
-import type { SecondFactorKind } from './policy.ts';
+import type { BrowserContext } from './step.ts';
 import { PasswordThrottle } from './throttle.ts';
-import { TransactionStore, type LoginTransaction } from './transaction.ts';
+import type { LoginTransaction, TransactionStore } from './transaction.ts';
+import { CodeStep, FlowWorld, alice, browser, contractor, passkeyOf, request, type AppPolicyConfig, type PolicyConfig, type RecordingDirectory } from '../../test/support/flow-fixture.ts';
 
-const alice: DirectoryUser = { id: 'u-alice', username: 'alice', groups: ['staff'], attributes: {} };
-const contractor: DirectoryUser = { id: 'u-bob', username: 'bob', groups: ['contractors'], attributes: {} };
-
-/** A directory that records every password check, so tests can prove one was (not) made. */
-class RecordingDirectory implements Directory {
-  readonly kind = 'test';
-  checks: string[] = [];
-  async findUser(login: string) { return [alice, contractor].find((u) => u.username === login); }
-  async findUserById(id: string) { return [alice, contractor].find((u) => u.id === id); }
-  async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
-    const user = await this.findUser(login);
-    if ((await beforeCheck?.(user)) === 'stop') return { ok: false, reason: 'not-checked' };
-    this.checks.push(login);
-    if (!user) return { ok: false, reason: 'user-not-found' };
-    if (login === 'alice' && password === 'disabled!') return { ok: false, reason: 'account-disabled' };
-    return password === 'right' ? { ok: true, user } : { ok: false, reason: 'invalid-credentials' };
-  }
-  async ping() {}
-  async close() {}
-}
-
-/** A second factor registered like any later method would be: proves the extension point. */
-class CodeStep implements UserStep {
-  readonly stage = 'second-factor' as const;
-  readonly requiresUser = true;
-  readonly order = 10;
-  readonly label: string;
-  constructor(
-    private readonly enrolled: Set<string>,
-    readonly id = 'test-code',
-    readonly kind: SecondFactorKind = 'passcode',
-    private readonly code = '123456',
-  ) {
-    this.label = `Test ${id}`;
-  }
-  async isAvailable(ctx: UserStepContext) { return this.enrolled.has(`${this.id}:${ctx.user.id}`); }
-  /** Pages built: a real step's view() may write a challenge, so only a page shown should build one. */
-  views = 0;
-  async view() {
-    this.views++;
-    return { template: this.id, model: {} };
-  }
-  async handle(_ctx: unknown, form: Record<string, string>) {
-    return form.code === this.code
-      ? { kind: 'success' as const, method: this.id, amr: ['otp'], reason: 'code accepted' }
-      : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
-  }
-}
-
-/** Enrolls a user who has no second factor: two pages (show a secret, then confirm it). */
-class EnrollStep implements UserStep {
-  readonly id = 'test-enroll';
-  readonly requiresUser = true;
-  readonly order = 10;
-  readonly stage = 'second-factor' as const;
-  readonly label = 'Set up a code';
-  readonly kind = 'passcode' as const;
-  readonly enrollment = true;
-  constructor(private readonly enrolled: Set<string>) {}
-  async isAvailable() { return true; }
-  async view() { return { template: 'test-enroll', model: {} }; }
-  async handle(ctx: UserStepContext, form: Record<string, string>) {
-    if (!ctx.tx.stepData) return { kind: 'challenge' as const, reason: 'secret shown', stepData: { secret: 'S' } };
-    this.enrolled.add(`test-code:${ctx.user.id}`);
-    return form.code === '654321'
-      ? { kind: 'success' as const, method: 'test-code', amr: ['otp'], reason: 'enrolled and confirmed' }
-      : { kind: 'challenge' as const, message: 'That code is not right.', reason: 'wrong code', result: 'failure' };
-  }
-}
-
-/** A passwordless step that signs `user` in with a roaming passkey on any post. */
-function passkeyOf(user: DirectoryUser): Step {
-  return {
-    id: 'test-passkey',
-    stage: 'primary',
-    label: 'Passkey',
-    requiresUser: false,
-    order: 10,
-    isAvailable: async () => true,
-    view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success', user, method: 'test-passkey', amr: ['hwk', 'user'], passwordless: 'roaming', reason: 'test passkey' }),
-  };
-}
-
-const browser: BrowserContext = { ip: '192.0.2.10', userAgent: 'test' };
-const request = (overrides: Partial<SignInRequest['constraints']> = {}, appId = 'wiki'): SignInRequest => ({
-  app: { id: appId, name: appId === 'wiki' ? 'Wiki' : appId, protocol: 'saml' },
-  constraints: overrides,
-  continuation: { returnPath: '/saml2/idp/continue', data: { requestId: 'r1' } },
-});
-
+let world: FlowWorld;
 let store: Store;
-let cleanup: () => void;
 let directory: RecordingDirectory;
 let transactions: TransactionStore;
 let authLog: AuthLog;
 let enrolled: Set<string>;
 
-type PolicyConfig = ConstructorParameters<typeof PolicyResolver>[0];
-
-function makeFlow(policy: PolicyConfig = { default: { password: true, newUser: 'allow' }, groups: [] }, apps: ConstructorParameters<typeof PolicyResolver>[1] = {}) {
-  const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
-  const known = new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000);
-  const steps = [
-    new IdentifyStep(),
-    new PasswordStep(directory, throttle, known, 0),
-    new CodeStep(enrolled),
-    new CodeStep(enrolled, 'test-key', 'webauthn', '999999'),
-    new EnrollStep(enrolled),
-  ];
-  return new SignInFlow({ transactions, steps, policies: new PolicyResolver(policy, apps), authLog, remembered: new RememberedDevices(store), hasAnyFactor: async (userId) => [...enrolled].some((e) => e.endsWith(`:${userId}`)) });
-}
-
-async function act(flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) {
-  const loaded = (await transactions.load(tx.id))!;
-  return flow.submit(loaded.tx, loaded.version, browser, action);
-}
+const makeFlow = (policy?: PolicyConfig, apps?: AppPolicyConfig) => world.makeFlow(policy, apps);
+const act = (flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) => world.act(flow, tx, action);
+const passwordFrom = (flow: SignInFlow, appId: string, from: BrowserContext) => world.passwordFrom(flow, appId, from);
+const signInWithCode = (flow: SignInFlow, appId: string, from: BrowserContext, form: Record<string, string> = {}) =>
+  world.signInWithCode(flow, appId, from, form);
 
 beforeEach(async () => {
-  const temp = tempDir();
-  cleanup = temp.cleanup;
-  store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
-  directory = new RecordingDirectory();
-  transactions = new TransactionStore(store, 60_000);
-  authLog = new AuthLog(store, pino({ level: 'silent' }));
-  enrolled = new Set();
+  world = await FlowWorld.open();
+  ({ store, directory, transactions, authLog, enrolled } = world);
 });
-afterEach(async () => {
-  await store.close();
-  cleanup();
-});
+afterEach(() => world.close());
 
 it('identify then password completes with level password, amr pwd, and logs every decision', async () => {
   const flow = makeFlow();
@@ -276,22 +157,6 @@ it('account throttling: after the limit even the right password waits', async ()
 });
 
 
-/** A new sign-in to the app from this browser, up to the password. */
-async function passwordFrom(flow: SignInFlow, appId: string, from: BrowserContext) {
-  const tx = await flow.begin(request({}, appId), { login: 'alice', stage: 'primary' });
-  const loaded = (await transactions.load(tx.id))!;
-  return flow.submit(loaded.tx, loaded.version, from, { kind: 'submit', form: { password: 'right' } });
-}
-
-/** Password then the code step; returns the finished transaction. */
-async function signInWithCode(flow: SignInFlow, appId: string, from: BrowserContext, form: Record<string, string> = {}) {
-  const afterPassword = await passwordFrom(flow, appId, from);
-  if (afterPassword.kind !== 'moved') return afterPassword;
-  const mid = (await transactions.load(afterPassword.tx.id))!;
-  const current = await flow.current(mid.tx, from);
-  return flow.submit(mid.tx, mid.version, from, { kind: 'submit', form: { code: current?.step.id === 'test-key' ? '999999' : '123456', ...form } });
-}
-
 const remembering = (scope: 'application' | 'all'): PolicyConfig => ({
   default: { password: true, newUser: 'allow', rememberDevice: { enabled: true, lifetime: 7 * 86_400_000, scope } },
   groups: [],
@@ -304,7 +169,7 @@ it('remembered device, one application: "this is my device" skips the second fac
   const mid = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await act(flow, mid, { kind: 'submit', form: { password: 'right' } });
   const atCode = (await transactions.load(mid.id))!.tx;
-  assert.deepEqual((await flow.current(atCode, mine))?.remember, { days: 7, scope: 'application' });
+  assert.deepEqual((await flow.current(atCode, mine))?.remember, { lifetime: '7 days', scope: 'application' });
 
   const first = await signInWithCode(flow, 'wiki', mine, { remember: 'yes' });
   assert.ok(first.kind === 'finished' && first.tx.completed?.level === 'mfa');

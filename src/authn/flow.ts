@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import type { DirectoryUser } from '../directory/contract.ts';
 import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthEvent, AuthLog } from './auth-log.ts';
@@ -6,6 +7,9 @@ import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
+import type { ConditionChecker, ConditionVerdict } from './conditions.ts';
+import type { UserBrowsers } from './user-browsers.ts';
+import { lifetimeWords } from '../util/words.ts';
 
 // The sign-in flow engine: identify -> primary (passwordless or password) -> second factor (unless
 // not needed: passwordless already was, or a remembered device covers it; a user with none enrolls
@@ -66,8 +70,13 @@ export interface CurrentStep {
   view: StepView;
   /** Other steps the user may pick in this stage. */
   alternatives: Array<{ id: string; label: string }>;
+  /**
+   * At a second factor: what a user who cannot use any of the offered factors should do (a
+   * passkey on another device must not leave them with no way on).
+   */
+  stuck?: { username: string; bypassCodes: boolean };
   /** At a second factor, when policy lets the user skip it in this browser next time ("Yes, this is my device"). */
-  remember?: { days: number; scope: 'application' | 'all' };
+  remember?: { lifetime: string; scope: 'application' | 'all' };
 }
 
 export type SubmitResult =
@@ -82,6 +91,10 @@ export interface FlowDeps {
   policies: PolicyResolver;
   authLog: AuthLog;
   remembered: RememberedDevices;
+  /** Where each user's browsers were last used (the account page lists them); absent, not recorded. */
+  browsers?: UserBrowsers;
+  /** Policy's conditions (network, country, anonymous network, browser); absent, none apply. */
+  conditions?: ConditionChecker;
   /** Whether the user has enrolled any factor at all (src/authn/factor-changes.ts). */
   hasAnyFactor: (userId: string) => Promise<boolean>;
   signInCounter?: Counter<'result' | 'method'>;
@@ -121,13 +134,38 @@ export class SignInFlow {
   }
 
   /**
+   * A sign-in for a user whom the front end `by` has identified (and whose password it checked):
+   * it starts where a correct password would have left it, with the same checks (policy denies,
+   * remembered device, new-user policy), so it may already be finished or failed.
+   */
+  async beginIdentified(request: SignInRequest, user: DirectoryUser, browser: BrowserContext, by: string): Promise<LoginTransaction> {
+    const created = await this.deps.transactions.create(request, { stage: 'primary', user, login: user.username, identifiedBy: by });
+    const loaded = await this.deps.transactions.load(created.id);
+    if (!loaded) throw new Error(`login transaction ${created.id} vanished as it was made`);
+    const next = structuredClone(loaded.tx);
+    await this.advance(next, browser);
+    if (!(await this.deps.transactions.save(next, loaded.version))) throw new Error(`login transaction ${created.id} moved as it was made`);
+    return { ...next, seq: next.seq + 1 };
+  }
+
+  /**
    * Whether an earlier sign-in (its level and factors) may be reused for this application without a
    * prompt. A password-only session never covers a user who has a factor: an application that
    * would ask for it must not be reached with the password alone.
    */
-  async reusable(appId: string, user: { id: string; groups: string[] }, level: AuthLevel, factors: string[] | undefined): Promise<boolean> {
+  async reusable(
+    appId: string,
+    user: { id: string; groups: string[] },
+    level: AuthLevel,
+    factors: string[] | undefined,
+    browser?: BrowserContext,
+  ): Promise<boolean> {
     const policy = this.deps.policies.resolve(appId, user.groups);
     if (policy.deny || !sessionCovers(policy, level, factors)) return false;
+    // Conditions are judged for this request: a session from another network or country does not
+    // carry an application past a rule that refuses (or asks more of) where the user is now.
+    const condition = browser && this.conditionsFor(policy, browser, appId);
+    if (condition && (condition.action === 'deny' || (condition.action === 'require-2fa' && level === 'password'))) return false;
     return level !== 'password' || !(await this.deps.hasAnyFactor(user.id));
   }
 
@@ -156,9 +194,12 @@ export class SignInFlow {
       step,
       view: await current.view(),
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
+      stuck: step.stage === 'second-factor' && ctx.tx.user
+        ? { username: ctx.tx.user.username, bypassCodes: ctx.policy.secondFactors.includes('bypass-code') }
+        : undefined,
       remember:
         step.stage === 'second-factor' && step.kind && remember.enabled
-          ? { days: Math.max(1, Math.round(remember.lifetimeMs / 86_400_000)), scope: remember.scope }
+          ? { lifetime: lifetimeWords(remember.lifetimeMs), scope: remember.scope }
           : undefined,
     };
   }
@@ -175,8 +216,11 @@ export class SignInFlow {
    */
   async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction, position?: Position): Promise<SubmitResult> {
     const next: LoginTransaction = structuredClone(tx);
+    if (browser.platformAuthenticator !== undefined) next.platformAuthenticator = browser.platformAuthenticator;
     let message: string | undefined;
-    if (action.kind === 'restart') {
+    if (action.kind === 'restart' && tx.identifiedBy) {
+      await this.fail(next, browser, 'cancelled', 'cancelled', `the user chose another account; ${tx.identifiedBy} named this one`);
+    } else if (action.kind === 'restart') {
       this.restart(next, 'the user chose to sign in as someone else');
     } else if (action.kind === 'cancel') {
       await this.fail(next, browser, 'cancelled', 'cancelled', 'the user cancelled the sign-in');
@@ -212,8 +256,7 @@ export class SignInFlow {
       case 'success':
         this.applySuccess(tx, step, outcome);
         if (step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, step, form);
-        await this.advance(tx, browser);
-        return undefined;
+        return this.advance(tx, browser);
     }
   }
 
@@ -248,26 +291,22 @@ export class SignInFlow {
   private async rememberIfAsked(tx: LoginTransaction, browser: BrowserContext, step: Step, form: Record<string, string>): Promise<void> {
     const policy = this.policyFor(tx);
     if (form.remember !== 'yes' || !policy.rememberDevice.enabled || !step.kind || !tx.user || !browser.deviceId) return;
-    const { lifetimeMs, scope } = policy.rememberDevice;
-    await this.deps.remembered.remember(browser.deviceId, tx.user.id, {
-      kind: step.kind,
-      method: tx.methods.at(-1) ?? step.id,
-      scope,
-      appId: tx.request.app.id,
-      expiresAt: Date.now() + lifetimeMs,
-    });
-    const covers = scope === 'all' ? 'all applications' : tx.request.app.id;
-    await this.log(tx, browser, 'remember-device', 'success', `the user trusted this browser for ${covers} for ${Math.round(lifetimeMs / 86_400_000)} days`);
+    const reason = await this.deps.remembered.rememberSignIn(browser.deviceId, { tx, user: tx.user, policy }, step.kind, tx.methods.at(-1) ?? step.id);
+    await this.log(tx, browser, 'remember-device', 'success', reason);
   }
 
-  /** Moves to the next stage that has something to do, or finishes. */
-  private async advance(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
+  /** Moves to the next stage that has something to do, or finishes; returns a warning for the user, if any. */
+  private async advance(tx: LoginTransaction, browser: BrowserContext): Promise<string | undefined> {
+    let warning: string | undefined;
     if (tx.user && (tx.stage === 'identify' || tx.stage === 'primary')) {
       const policy = this.policyFor(tx);
       if (policy.deny) {
         await this.fail(tx, browser, 'access-denied', 'denied', `policy denies this user this application (${policy.sources.join(' <- ')})`);
-        return;
+        return undefined;
       }
+      const verdict = await this.applyConditions(tx, browser, policy);
+      if (tx.outcome) return undefined;
+      warning = verdict?.warning;
     }
     tx.stepId = undefined;
     tx.stepData = undefined;
@@ -280,9 +319,49 @@ export class SignInFlow {
         if (tx.outcome) return;
         continue;
       }
-      if (steps.length > 0) return;
+      if (steps.length > 0) {
+        if (stage === 'second-factor') await this.autoStart(tx, browser, steps);
+        return warning;
+      }
     }
     await this.finish(tx, browser);
+    return warning;
+  }
+
+  private conditionsFor(policy: EffectivePolicy, browser: BrowserContext, appName: string): ConditionVerdict | undefined {
+    return this.deps.conditions?.check(policy, this.deps.conditions.signals(browser), appName);
+  }
+
+  /**
+   * Policy's conditions for where the user is now, once the user is known: each decision goes to
+   * the authentication log with its rule; deny ends the sign-in with what the user can do.
+   */
+  private async applyConditions(tx: LoginTransaction, browser: BrowserContext, policy: EffectivePolicy): Promise<ConditionVerdict | undefined> {
+    const verdict = this.conditionsFor(policy, browser, tx.request.app.name);
+    if (!verdict || verdict.decisions.length === 0) return verdict;
+    for (const decision of verdict.decisions) await this.log(tx, browser, 'condition', decision.action, decision.rule);
+    tx.condition = { action: verdict.action, rule: verdict.deciding?.rule };
+    if (verdict.action === 'deny') {
+      const deciding = verdict.deciding!;
+      tx.failureMessage = { message: deciding.message ?? `You can't sign in to ${tx.request.app.name} from here.`, hint: deciding.hint };
+      await this.fail(tx, browser, 'access-denied', 'denied', `${deciding.rule} (${policy.sources.join(' <- ')})`);
+    }
+    return verdict;
+  }
+
+  /**
+   * "Automatic push" (policy.autoPush): when the step the user lands on at the second factor starts
+   * by itself (the push), it is started now, as if the user had pressed its button.
+   */
+  private async autoStart(tx: LoginTransaction, browser: BrowserContext, steps: BoundStep[]): Promise<void> {
+    const first = steps[0]!;
+    if (!first.step.autoStart || !this.policyFor(tx).autoPush) return;
+    const outcome = await first.handle(first.step.autoStart);
+    await this.record(tx, browser, first.step, outcome);
+    if (outcome.kind === 'challenge' && outcome.stepData !== undefined) {
+      tx.stepId = first.step.id;
+      tx.stepData = outcome.stepData;
+    }
   }
 
   /** Named checks that decide whether a second factor is asked for, each with its reason. */
@@ -290,7 +369,10 @@ export class SignInFlow {
     const policy = this.policyFor(tx);
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
-    const remembered = policy.rememberDevice.enabled && tx.user
+    const condition = tx.condition;
+    if (condition?.action === 'allow-without-2fa' && !wantsMfa) return this.skip(tx, browser, `${condition.rule}: no second factor needed here`);
+    const strict = condition?.action === 'require-2fa';
+    const remembered = policy.rememberDevice.enabled && tx.user && !strict
       ? await this.deps.remembered.covering(browser.deviceId, tx.user.id, tx.request.app.id, policy.secondFactors)
       : undefined;
     if (remembered) {
@@ -303,6 +385,14 @@ export class SignInFlow {
     if (usable) return true;
     if (wantsMfa) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', 'the application asked for multi-factor authentication and the user has no second factor');
+      return false;
+    }
+    if (strict && policy.newUser === 'allow') {
+      tx.failureMessage = {
+        message: `${tx.request.app.name} needs a second factor when you sign in from where you are now, and your account has none that it accepts.`,
+        hint: 'Sign in from your usual network, or contact your IT help desk to have a second factor set up.',
+      };
+      await this.fail(tx, browser, 'access-denied', 'denied', `${condition!.rule}; the user has no usable second factor`);
       return false;
     }
     if (policy.newUser === 'allow') return this.skip(tx, browser, `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`);
@@ -337,13 +427,19 @@ export class SignInFlow {
   }
 
   private async finish(tx: LoginTransaction, browser: BrowserContext): Promise<void> {
-    const level: AuthLevel = tx.amr.includes('user') && !tx.methods.includes('password') ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
+    // A user identified by a front end did no passwordless sign-in here, whatever the second factor's amr.
+    const passwordless = tx.amr.includes('user') && !tx.methods.includes('password') && !tx.identifiedBy;
+    const level: AuthLevel = passwordless ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
     if (level !== 'password' && !tx.amr.includes('mfa')) tx.amr.push('mfa');
     if (!levelSatisfies(level, tx.request.constraints.acceptableLevels)) {
       await this.fail(tx, browser, 'level-unavailable', 'failure', `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`);
       return;
     }
     tx.completed = { authTime: Date.now(), level };
+    if (browser.deviceId && tx.user) {
+      const country = this.deps.conditions?.signals(browser).country;
+      await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, { userAgent: browser.userAgent, ip: browser.ip, ...(country ? { country } : {}) });
+    }
     tx.decisions.push({ at: Date.now(), stage: 'done', result: 'success', reason: `signed in (${level})` });
     await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`, { level, authenticators: tx.authenticators });
     this.deps.signInCounter?.inc({ result: 'success', method: tx.methods.join('+') || 'none' });
@@ -402,7 +498,8 @@ export class SignInFlow {
 
   private context(tx: LoginTransaction, browser: BrowserContext): StepContext {
     const appId = tx.request.app.id;
-    return { tx, browser, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
+    const reported = { ...browser, platformAuthenticator: browser.platformAuthenticator ?? tx.platformAuthenticator };
+    return { tx, browser: reported, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
   }
 
   /**

@@ -37,6 +37,14 @@ export class KnownDevices {
     await deviceRecords.set(this.store, deviceId, record, { ttlMs: this.lifetimeMs });
   }
 
+  /** This browser is no longer known for the user (the account page's "Forget this browser"). */
+  async forgetUser(deviceId: string, userId: string): Promise<void> {
+    const record = await deviceRecords.get(this.store, deviceId);
+    if (!record?.users[userId]) return;
+    delete record.users[userId];
+    await deviceRecords.set(this.store, deviceId, record, { ttlMs: this.lifetimeMs });
+  }
+
   /** True when this browser completed a second factor for the user (by id or by login name). */
   async isKnownFor(deviceId: string | undefined, user: { id?: string; login?: string }): Promise<boolean> {
     if (!deviceId) return false;

@@ -1,5 +1,6 @@
 import type { LatchConfig } from '../config/schema.ts';
 import { SECOND_FACTOR_KINDS, type AppPolicyLayer, type PasswordlessKind, type PolicyLayer, type SecondFactorKind } from '../config/policy.ts';
+import type { BrowserRules, CountryRules, NetworkRules } from '../config/conditions.ts';
 
 export type { PasswordlessKind, SecondFactorKind };
 
@@ -8,6 +9,8 @@ export type { PasswordlessKind, SecondFactorKind };
 // application's own groups (its pilot groups). `sources` says which layers applied, so the
 // authentication log can explain a decision. Last, the organisation-wide passwordless switch
 // (an owner's, in the console): off, no layer can offer passwordless sign-in.
+// Conditions (networks, countries, anonymous networks, browsers) are resolved like any key, the
+// last layer that sets one winning whole; src/authn/conditions.ts applies them to a request.
 
 export interface EffectivePolicy {
   password: boolean;
@@ -16,6 +19,12 @@ export interface EffectivePolicy {
   newUser: 'require-enrollment' | 'allow' | 'deny';
   rememberDevice: { enabled: boolean; lifetimeMs: number; scope: 'application' | 'all' };
   deny: boolean;
+  /** Send the push right after the password when the phone is the user's first second factor. */
+  autoPush: boolean;
+  networks?: NetworkRules;
+  countries?: CountryRules;
+  anonymousNetworks?: 'allow' | 'require-2fa' | 'deny';
+  browsers?: BrowserRules;
   sources: string[];
 }
 
@@ -44,6 +53,7 @@ export function builtInPolicy(): EffectivePolicy {
     newUser: 'allow',
     rememberDevice: { enabled: false, lifetimeMs: 30 * 86_400_000, scope: 'application' },
     deny: false,
+    autoPush: false,
     sources: [],
   };
 }
@@ -55,6 +65,11 @@ function apply(into: EffectivePolicy, layer: PolicyLayer, source: string): void 
   if (layer.passwordless !== undefined) into.passwordless = [...layer.passwordless];
   if (layer.newUser !== undefined) into.newUser = layer.newUser;
   if (layer.deny !== undefined) into.deny = layer.deny;
+  if (layer.autoPush !== undefined) into.autoPush = layer.autoPush;
+  if (layer.networks !== undefined) into.networks = layer.networks;
+  if (layer.countries !== undefined) into.countries = layer.countries;
+  if (layer.anonymousNetworks !== undefined) into.anonymousNetworks = layer.anonymousNetworks;
+  if (layer.browsers !== undefined) into.browsers = layer.browsers;
   const remember = layer.rememberDevice;
   if (remember) {
     if (remember.enabled !== undefined) into.rememberDevice.enabled = remember.enabled;
@@ -78,6 +93,19 @@ export class PolicyResolver {
   /** Lets a front end register the policy layers of its applications (undefined removes one). */
   registerApps(layers: AppPolicies): void {
     Object.assign(this.apps, layers);
+  }
+
+  /** Every layer with its name ("group contractors", "application finance group pilot"), for checks at start. */
+  layers(): AppliedLayer[] {
+    const all: AppliedLayer[] = [{ source: 'policy.default', layer: this.config.default }];
+    if (this.console.default) all.push({ source: 'console default', layer: this.console.default });
+    for (const layer of this.config.groups) all.push({ source: `policy.groups ${layer.group}`, layer });
+    for (const [id, app] of Object.entries(this.apps)) {
+      if (!app) continue;
+      all.push({ source: `application ${id}`, layer: app });
+      for (const layer of app.groups ?? []) all.push({ source: `application ${id} group ${layer.group}`, layer });
+    }
+    return all;
   }
 
   /** The console's layer and switch, as last read from the store. */

@@ -1,6 +1,8 @@
 import type { Store } from '../store/contract.ts';
 import { records } from '../store/records.ts';
-import type { SecondFactorKind } from './policy.ts';
+import type { EffectivePolicy, SecondFactorKind } from './policy.ts';
+import type { LoginTransaction } from './transaction.ts';
+import { lifetimeWords } from '../util/words.ts';
 
 // "Yes, this is my device": after a second factor, the user may let this browser skip the second
 // factor for a while. The record lives server-side, keyed by the known-device id and the user, and
@@ -49,6 +51,22 @@ export class RememberedDevices {
     return found;
   }
 
+  /**
+   * Remembers the browser for a sign-in's user as its policy says (lifetime, scope), after the
+   * factor of `kind` that `method` completed; returns what to write in the authentication log.
+   */
+  async rememberSignIn(
+    deviceId: string,
+    signIn: { tx: Pick<LoginTransaction, 'request'>; user: { id: string }; policy: Pick<EffectivePolicy, 'rememberDevice'> },
+    kind: SecondFactorKind,
+    method: string,
+  ): Promise<string> {
+    const { lifetimeMs, scope } = signIn.policy.rememberDevice;
+    const appId = signIn.tx.request.app.id;
+    await this.remember(deviceId, signIn.user.id, { kind, method, scope, appId, expiresAt: Date.now() + lifetimeMs });
+    return `the user trusted this browser for ${scope === 'all' ? 'all applications' : appId} for ${lifetimeWords(lifetimeMs)}`;
+  }
+
   /** The entry that lets this browser skip the second factor for this application, if any. */
   async covering(deviceId: string | undefined, userId: string, appId: string, allowed: SecondFactorKind[]): Promise<RememberedEntry | undefined> {
     if (!deviceId) return undefined;
@@ -57,6 +75,11 @@ export class RememberedDevices {
     return record?.entries.find(
       (e) => e.expiresAt > now && allowed.includes(e.kind) && (e.scope === 'all' || e.appId === appId),
     );
+  }
+
+  /** Every entry of this browser for the user (expired ones included until the record lapses). */
+  async entries(deviceId: string, userId: string): Promise<RememberedEntry[]> {
+    return (await rememberedRecords.get(this.store, { deviceId, userId }))?.entries ?? [];
   }
 
   async forget(deviceId: string, userId: string): Promise<void> {

@@ -13,6 +13,12 @@ export interface BrowserContext {
   userAgent: string;
   /** The known-device id from a valid known-device cookie, if the browser has one. */
   deviceId?: string;
+  /**
+   * What the prompt's script reported: whether the browser has a user-verifying platform
+   * authenticator (PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable()).
+   * Undefined when no script ran; the flow keeps the last report in the transaction.
+   */
+  platformAuthenticator?: boolean;
 }
 
 export interface StepContext {
@@ -77,6 +83,11 @@ interface StepBase {
    * the step only when the effective policy lists it, and records it on a remembered device.
    */
   readonly kind?: SecondFactorKind;
+  /**
+   * A step that can start by itself (the push): the form it posts when policy asks for that
+   * (policy.autoPush), as soon as the user reaches it after the password.
+   */
+  readonly autoStart?: Record<string, string>;
   /**
    * A second-factor step that enrolls a user who has none (new-user policy "require-enrollment"):
    * the flow offers it only when the user has no factor at all.

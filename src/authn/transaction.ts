@@ -33,6 +33,12 @@ export interface LoginTransaction {
   stage: Stage;
   /** The step the user is on within the stage (the user may pick another alternative). */
   stepId?: string;
+  /**
+   * Set when a front end identified the user itself (the Auth API, the Universal Prompt: the
+   * application checked the password): the flow starts at the second factor, the user cannot be
+   * changed, and the sign-in proves only what was done here, so it makes no IdP session.
+   */
+  identifiedBy?: string;
   /** What the user typed to identify themselves. */
   login?: string;
   user?: DirectoryUser;
@@ -52,6 +58,10 @@ export interface LoginTransaction {
   completed?: { authTime: number; level: AuthLevel };
   /** What the front end picks up at its continuation. */
   outcome?: SignInOutcome;
+  /** What policy's conditions decided once the user was known (conditions.ts): the action and its rule. */
+  condition?: { action: 'allow' | 'allow-without-2fa' | 'require-2fa' | 'deny'; rule?: string };
+  /** The browser's last report of a user-verifying platform authenticator (BrowserContext). */
+  platformAuthenticator?: boolean;
   /** When a step ended the sign-in: what the user is told, and what they can do. */
   failureMessage?: { message: string; hint?: string };
 }

@@ -6,14 +6,14 @@ import { loadServerSecret } from '../keys/server-secret.ts';
 import { activationUrl } from '../methods/push/protocol.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { openDirectory } from '../services.ts';
-import { openStore } from '../store/index.ts';
+import { openLatchStore } from '../keys/index.ts';
 
 // `latch push …`: administer users' Latch Authenticators (e.g. a user who lost the phone gets a
 // new activation link from the help desk, which replaces the old phone when used).
 
 async function withParts<T>(config: LatchConfig, body: (parts: { devices: PushDevices; activations: PushActivations; user: (name: string) => Promise<{ id: string; username: string; displayName?: string }> }) => Promise<T>): Promise<T> {
   const log = createLogger('silent');
-  const store = await openStore(config.store, log);
+  const store = await openLatchStore(config, log);
   const directory = await openDirectory(config, log);
   try {
     const devices = new PushDevices(store, new SecretBox(await loadServerSecret(store)));

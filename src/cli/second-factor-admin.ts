@@ -4,7 +4,7 @@ import { createPasscodes, type Passcodes } from '../methods/passcodes/passcodes.
 import { loadServerSecret } from '../keys/server-secret.ts';
 import { createLogger } from '../ops/logger.ts';
 import { openDirectory } from '../services.ts';
-import { openStore } from '../store/index.ts';
+import { openLatchStore } from '../keys/index.ts';
 
 // What the second-factor commands work on: the store a running Latch uses (SQLite file or Redis),
 // the directory that names the users, and the passcode parts built like the server builds them.
@@ -19,7 +19,7 @@ export interface AdminContext {
 
 export async function withSecondFactors<T>(config: LatchConfig, body: (ctx: AdminContext) => Promise<T>): Promise<T> {
   const log = createLogger('silent');
-  const store = await openStore(config.store, log);
+  const store = await openLatchStore(config, log);
   try {
     const directory = await openDirectory(config, log);
     try {

@@ -1,6 +1,7 @@
 import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './load.ts';
 import { tempDir } from '../../test/support/temp.ts';
@@ -70,6 +71,12 @@ it('a missing or malformed config file is named', () => {
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'nope.yaml' }, cwd: dir }))[0]!, /nope\.yaml: cannot read the file \(ENOENT\)/);
     writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
     assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'list.yaml' }, cwd: dir }))[0]!, /list\.yaml: expected a YAML mapping/);
+    // Found by fuzzing (test/fuzz/files.test.ts): an alias without its anchor threw a bare ReferenceError.
+    writeFileSync(path.join(dir, 'alias.yaml'), 'server: *port\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'alias.yaml' }, cwd: dir }))[0]!, /alias\.yaml: Unresolved alias/);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill('*' + 'abcdefghi'[i]).join(', ')}]`)];
+    writeFileSync(path.join(dir, 'laughs.yaml'), laughs.join('\n') + '\n');
+    assert.match(problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'laughs.yaml' }, cwd: dir }))[0]!, /laughs\.yaml: .*alias/i);
   } finally {
     cleanup();
   }
@@ -85,6 +92,12 @@ it('an unset baseUrl follows the port, so the printed URL is the one that works'
   assert.equal(loadConfig({ env: { LATCH_PORT: '9000', LATCH_BASE_URL: 'https://idp.example.test' }, cwd: '/' }).server.baseUrl, 'https://idp.example.test');
 });
 
+it('server.workers: one per core by default; LATCH_WORKERS sets it; at least 1', () => {
+  assert.equal(loadConfig({ env: {}, cwd: '/' }).server.workers, availableParallelism());
+  assert.equal(loadConfig({ env: { LATCH_WORKERS: '1' }, cwd: '/' }).server.workers, 1);
+  assert.deepEqual(problemsOf(() => loadConfig({ env: { LATCH_WORKERS: '0' }, cwd: '/' })), ['server.workers: Too small: expected number to be >=1 (got 0)']);
+});
+
 it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () => {
   assert.equal(loadConfig({ env: {}, cwd: '/' }).directory.accountCheckCache, 60_000);
   const { dir, cleanup } = tempDir();
@@ -97,4 +110,18 @@ it('directory.accountCheckCache: 60s by default; a duration of at most 1h', () =
   } finally {
     cleanup();
   }
+});
+
+it('the cluster examples load: PostgreSQL or Redis, and one master key file', () => {
+  const cwd = new URL('../..', import.meta.url).pathname;
+  const postgres = loadConfig({ file: 'config/examples/cluster.yaml', env: {}, cwd });
+  assert.equal(postgres.store.type, 'postgres');
+  assert.match(postgres.store.postgres!.url!, /^postgres:\/\/latch@db1\.internal:5432,db2\.internal:5432\/latch$/);
+  assert.equal(postgres.keys.masterKeyFile, '/etc/latch/master.key');
+  const redis = loadConfig({ file: 'config/examples/redis.yaml', env: {}, cwd });
+  assert.equal(redis.store.type, 'redis');
+  assert.equal(redis.keys.masterKeyFile, '/etc/latch/master.key');
+  const fromEnv = loadConfig({ env: { LATCH_STORE: 'postgres', LATCH_POSTGRES_URL: 'postgres://latch@127.0.0.1:5432/latch', LATCH_MASTER_KEY_FILE: '/k' }, cwd });
+  assert.equal(fromEnv.store.postgres!.url, 'postgres://latch@127.0.0.1:5432/latch');
+  assert.equal(fromEnv.keys.masterKeyFile, '/k');
 });

@@ -21,9 +21,12 @@ const ENV_OVERRIDES: Record<string, { path: string[]; parse: (v: string) => unkn
   LATCH_HOST: { path: ['server', 'host'], parse: String },
   LATCH_BASE_URL: { path: ['server', 'baseUrl'], parse: String },
   LATCH_DATA_DIR: { path: ['dataDir'], parse: String },
+  LATCH_WORKERS: { path: ['server', 'workers'], parse: (v) => (/^\d+$/.test(v) ? Number(v) : v) },
   LATCH_LOG_LEVEL: { path: ['log', 'level'], parse: String },
   LATCH_STORE: { path: ['store', 'type'], parse: String },
   LATCH_REDIS_URL: { path: ['store', 'redis', 'url'], parse: String },
+  LATCH_POSTGRES_URL: { path: ['store', 'postgres', 'url'], parse: String },
+  LATCH_MASTER_KEY_FILE: { path: ['keys', 'masterKeyFile'], parse: String },
 };
 /** LATCH_ variables that are not single-key overrides but are still Latch's. */
 const OTHER_ENV = new Set(['LATCH_CONFIG']);
@@ -61,9 +64,18 @@ function readYaml(file: string): Tree {
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `${file}: ${e.message}`));
-  const value: unknown = doc.toJS() ?? {};
+  const value = documentValue(doc, file) ?? {};
   if (!isTree(value)) throw new ConfigError([`${file}: expected a YAML mapping at the top level`]);
   return value;
+}
+
+/** The document as plain values; an unresolved alias or too many aliases (a billion-laughs file) is refused, not thrown raw. */
+function documentValue(doc: YAML.Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError([`${file}: ${(err as Error).message}`]);
+  }
 }
 
 function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): string[] {
@@ -112,7 +124,11 @@ function resolvePaths(config: LatchConfig, cwd: string): LatchConfig {
       tls: config.server.tls && { certFile: abs(config.server.tls.certFile), keyFile: abs(config.server.tls.keyFile) },
     },
     store: { ...config.store, sqlite: { file: inData(config.store.sqlite.file, 'latch.sqlite') } },
-    keys: { ...config.keys, dir: inData(config.keys.dir, 'keys') },
+    keys: {
+      ...config.keys,
+      dir: inData(config.keys.dir, 'keys'),
+      ...(config.keys.masterKeyFile ? { masterKeyFile: abs(config.keys.masterKeyFile) } : {}),
+    },
     directory: { ...config.directory, local: { file: inData(config.directory.local.file, 'users.yaml') } },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
+import { conditionKeys } from './conditions.ts';
 
 // Sign-in policy: a global layer, overridden per application, then per group. Later parts of Latch
 // add fields here (allowed second factors, passwordless kinds, networks); resolution lives in
@@ -28,6 +29,9 @@ export const policyLayer = z.strictObject({
     .optional(),
   /** Deny sign-in to this application (useful per group). */
   deny: z.boolean().optional(),
+  /** Send the push as soon as the password is accepted, for users whose first second factor is the phone. */
+  autoPush: z.boolean().optional(),
+  ...conditionKeys,
 });
 
 export type PolicyLayer = z.infer<typeof policyLayer>;

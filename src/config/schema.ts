@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { appPolicyLayer, policyConfig } from './policy.ts';
+import { appPolicyLayer, groupLayer, policyConfig } from './policy.ts';
 import { adminConfig } from './admin.ts';
+import { locationsConfig, networksConfig } from './conditions.ts';
 import { ldapConfig } from './ldap.ts';
 import { metricsConfig } from './metrics.ts';
 import { oidcConfig } from './oidc.ts';
@@ -9,6 +11,7 @@ import { passcodesConfig } from './passcodes.ts';
 import { samlConfig } from './saml.ts';
 import { webauthnConfig } from './webauthn.ts';
 import { pushConfig } from './push.ts';
+import { authApiConfig } from './authapi.ts';
 
 // The whole configuration of Latch, in one place. Every object is strict so that a mistyped key
 // stops the server with a message naming it, instead of being silently ignored.
@@ -27,6 +30,8 @@ const server = z.strictObject({
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024),
   shutdownTimeout: duration,
+  /** Processes that serve requests on the same port (node:cluster); 1 is a single process. */
+  workers: z.number().int().min(1).max(256).default(() => availableParallelism()),
 });
 
 const sqliteStore = z.strictObject({ file: z.string().min(1).optional() });
@@ -39,20 +44,38 @@ const redisStore = z.strictObject({
   cluster: z.array(redisNode).optional(),
   passwordFile: z.string().optional(),
   keyPrefix: z.string(),
+  /** How long a write that enrolls or removes an authenticator waits for a replica (WAIT). */
+  replicaTimeout: duration.optional(),
+});
+const postgresStore = z.strictObject({
+  /** postgres://user@host:port/database; several hosts (h1:5432,h2:5432) mean "the one that accepts writes". */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  passwordFile: z.string().optional(),
+  /** The PostgreSQL schema of Latch's tables. */
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected lower-case letters, digits and "_"'),
+  poolSize: z.number().int().min(1).max(100),
+  connectTimeout: duration,
 });
 const store = z.strictObject({
-  type: z.enum(['sqlite', 'redis']),
+  type: z.enum(['sqlite', 'redis', 'postgres']),
   sqlite: sqliteStore,
   redis: redisStore,
+  postgres: postgresStore.optional(),
 });
 
 const keyImport = z.strictObject({ keyFile: z.string().min(1), certFile: z.string().min(1).optional() });
 const keys = z.strictObject({
   dir: z.string().min(1).optional(),
+  /** The master key shared by every node: keys and secrets live in the store, sealed under it. */
+  masterKeyFile: z.string().min(1).optional(),
   /** Operator-provided signing keys, used instead of generated ones. */
   rsa: keyImport.optional(),
   ec: keyImport.optional(),
   certificateLifetime: duration,
+  /** How often a node re-reads the keys from the store (besides the rotation announcement). */
+  refreshInterval: duration.refine((ms) => ms >= 1000, 'expected at least 1s'),
+  /** Scheduled rotation (with a master key): the next key is published at least publishAhead before it signs. */
+  rotation: z.strictObject({ interval: duration.optional(), publishAhead: duration }),
 });
 
 const localDirectory = z.strictObject({ file: z.string().min(1).optional() });
@@ -95,6 +118,8 @@ const authLog = z.strictObject({
 const application = z.strictObject({
   name: z.string().min(1),
   policy: appPolicyLayer.optional(),
+  /** Pilot groups of this application: the same as `policy.groups`. */
+  groups: z.array(groupLayer).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -112,8 +137,12 @@ export const configSchema = z.strictObject({
   admin: adminConfig,
   metrics: metricsConfig,
   policy: policyConfig,
+  /** Named address lists that policy's `networks` rules refer to. */
+  networks: networksConfig,
+  locations: locationsConfig,
   passcodes: passcodesConfig,
   push: pushConfig,
+  authApi: authApiConfig,
   /** Applications that are not SAML or OIDC (Latch's own account page is one). */
   applications: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), application),
   saml: samlConfig,

@@ -9,11 +9,16 @@ import type { Ctx, Middleware } from './context.ts';
 const NOT_FOUND = () =>
   new LatchError({ status: 404, code: 'not_found', publicMessage: 'There is no page at this address.', hint: 'Check the link, or go to the start page.' });
 
+const METHOD_NOT_ALLOWED = (allow: string) =>
+  new LatchError({ status: 405, code: 'method_not_allowed', publicMessage: `This address does not accept this method; it accepts ${allow}.` });
+
 export function errorHandler(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw NOT_FOUND();
+      // The router's 405 (its Allow header stays) answered in the client's format, like every error.
+      if (ctx.status === 405 && ctx.body === undefined) throw METHOD_NOT_ALLOWED(ctx.response.get('Allow'));
     } catch (err) {
       const error = asLatchError(err);
       if (error.status >= 500) ctx.state.log.error({ err }, 'request failed');

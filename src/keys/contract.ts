@@ -33,4 +33,11 @@ export interface KeyRing {
   jwks(): JsonWebKeySet;
   /** Private JWKs of the current keys first, then next: the shape oidc-provider's `jwks` option takes. */
   privateJwks(): JsonWebKeySet;
+  /**
+   * Called after the keys changed (a rotation on any node, seen within seconds); keys from files
+   * never change while Latch runs.
+   */
+  onChange(listener: () => void): void;
+  /** Stops watching for changes. */
+  close(): Promise<void>;
 }

@@ -34,6 +34,10 @@ export class LoadedKeyRing implements KeyRing {
     return { keys: this.#keys.map(privateJwk) };
   }
 
+  onChange(): void {}
+
+  async close(): Promise<void> {}
+
   #find(alg: SigningAlgorithm, status: SigningKey['status']): SigningKey | undefined {
     return this.#keys.find((key) => key.alg === alg && key.status === status);
   }

@@ -3,6 +3,8 @@ import type { AuthLog } from '../authn/auth-log.ts';
 import { FactorChanges } from '../authn/factor-changes.ts';
 import { IdentifyStep } from '../authn/identify.ts';
 import type { KnownDevices } from '../authn/known-device.ts';
+import { RememberBrowserStep } from '../authn/remember-browser-step.ts';
+import type { RememberedDevices } from '../authn/remembered-device.ts';
 import type { PolicyResolver } from '../authn/policy.ts';
 import type { Step } from '../authn/step.ts';
 import type { PasswordThrottle } from '../authn/throttle.ts';
@@ -70,10 +72,13 @@ export async function createMethods(deps: MethodDeps): Promise<Methods> {
   return { list, factorChanges, passcodes: passcodes.passcodes, webauthn: webauthn.webauthn, push: push.push };
 }
 
-/** The flow's steps: the first page (with a method's passkey autofill), then every method's. */
-export function flowSteps(methods: SignInMethod[]): Step[] {
+/**
+ * The flow's steps: the first page (with a method's passkey autofill), every method's, and the
+ * engine's "remember this browser" after a passwordless sign-in.
+ */
+export function flowSteps(methods: SignInMethod[], remembered: RememberedDevices): Step[] {
   const autofill = methods.find((m) => m.autofill)?.autofill;
-  return [new IdentifyStep(autofill), ...methods.flatMap((m) => m.steps)];
+  return [new IdentifyStep(autofill), ...methods.flatMap((m) => m.steps), new RememberBrowserStep(remembered)];
 }
 
 /** Every method's prompt templates, by name. */

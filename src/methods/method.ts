@@ -3,6 +3,7 @@ import type { AuthLevel } from '../authn/contract.ts';
 import type { FactorChanges } from '../authn/factor-changes.ts';
 import type { PasskeyAutofill } from '../authn/identify.ts';
 import type { Step } from '../authn/step.ts';
+import type { BrowserTrust } from '../authn/user-browsers.ts';
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { CsrfTokens } from '../http/csrf.ts';
 import type { Ctx } from '../http/context.ts';
@@ -26,6 +27,8 @@ export interface Authenticator {
   lastUsedAt?: number;
   /** Whether it signs the user in without a password (a passkey, passwordless push). */
   passwordless: boolean;
+  /** The one device it lives on, when known (a passkey on a laptop: the browser it was made in). */
+  device?: string;
 }
 
 /** A method's view of one user's authenticators. */
@@ -54,6 +57,8 @@ export interface AccountRouteDeps {
   /** This browser's session, re-checked against the directory; undefined when nobody is signed in. */
   session(ctx: Ctx): Promise<AccountSession | undefined>;
   csrf: CsrfTokens;
+  /** This browser's known-device id, when its cookie is valid (a passkey made here works here). */
+  deviceId(ctx: Ctx): string | undefined;
   factorChanges: FactorChanges;
   authLog: AuthLog;
   baseUrl: string;
@@ -70,6 +75,8 @@ export interface SignInMethod {
   /** Offered on the first page, before the username (passkeys in the browser's autofill). */
   readonly autofill?: PasskeyAutofill;
   readonly authenticators?: Authenticators;
+  /** What it trusts a browser for (listed and revoked with the user's browsers, user-browsers.ts). */
+  readonly browserTrust?: BrowserTrust;
   /** Its page on the account site: where users add, rename and remove what they enrolled. */
   readonly account?: {
     path: string;

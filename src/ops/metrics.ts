@@ -9,18 +9,25 @@ import { splitHostPort, type MetricsConfig } from '../config/metrics.ts';
 // Prometheus metrics, one registry per app so tests and several apps in one process don't collide.
 // /metrics is served on the main port, or only on `metrics.listen`; with `metrics.bearerTokenFile`
 // a scraper must send that token.
-export interface Metrics {
+/** What a scrape needs: the token to ask for, and the text to answer with. */
+export interface Scrapable {
+  /** SHA-256 of the bearer token a scraper must send; unset, /metrics is open. */
+  tokenDigest?: Buffer;
+  contentType: string;
+  /** The exposition text: this registry's, or every cluster worker's summed (src/cluster/). */
+  render(): Promise<string>;
+}
+
+export interface Metrics extends Scrapable {
   registry: Registry;
   signIns: Counter<'result' | 'method'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** SHA-256 of the bearer token a scraper must send; unset, /metrics is open. */
-  tokenDigest?: Buffer;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** The token from metrics.bearerTokenFile (one trailing newline ignored), as its digest. */
-function readTokenDigest(file: string): Buffer {
+export function readTokenDigest(file: string): Buffer {
   let token: string;
   try {
     token = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
@@ -34,7 +41,8 @@ function readTokenDigest(file: string): Buffer {
   return sha256(token);
 }
 
-export function createMetrics(config: MetricsConfig = {}): Metrics {
+/** `render`: where the exposition text comes from when not this registry (a cluster worker asks its primary). */
+export function createMetrics(config: MetricsConfig = {}, render?: () => Promise<string>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'latch_' });
   return {
@@ -53,30 +61,32 @@ export function createMetrics(config: MetricsConfig = {}): Metrics {
       registers: [registry],
     }),
     tokenDigest: config.bearerTokenFile ? readTokenDigest(config.bearerTokenFile) : undefined,
+    contentType: registry.contentType,
+    render: render ?? (() => registry.metrics()),
   };
 }
 
 type Scrape = { status: number; headers: Record<string, string>; body: string };
 
 /** Whether the Authorization header carries the token; digests of equal length compare in constant time. */
-function authorized(metrics: Metrics, authorization: string | undefined): boolean {
+function authorized(metrics: Scrapable, authorization: string | undefined): boolean {
   if (!metrics.tokenDigest) return true;
   const presented = /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
   return presented !== undefined && timingSafeEqual(sha256(presented), metrics.tokenDigest);
 }
 
 /** The answer to a scrape: the metrics, or 401 without them. */
-export async function scrape(metrics: Metrics, authorization: string | undefined): Promise<Scrape> {
+export async function scrape(metrics: Scrapable, authorization: string | undefined): Promise<Scrape> {
   if (!authorized(metrics, authorization)) {
     const headers = { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' };
     return { status: 401, headers, body: 'Send the metrics bearer token.\n' };
   }
-  const body = await metrics.registry.metrics();
-  return { status: 200, headers: { 'content-type': metrics.registry.contentType }, body };
+  const body = await metrics.render();
+  return { status: 200, headers: { 'content-type': metrics.contentType }, body };
 }
 
 /** A listener of its own (metrics.listen) that answers GET /metrics and nothing else. */
-export async function listenForMetrics(metrics: Metrics, listen: string): Promise<http.Server> {
+export async function listenForMetrics(metrics: Scrapable, listen: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {

@@ -44,3 +44,20 @@ export function encode(value: Json): string {
 export function decode<T extends Json>(text: string): T {
   return JSON.parse(text) as T;
 }
+
+/** Whether an event's data matches a range query's `where` (top-level string fields, exactly). */
+export function matchesWhere(data: Json, where: RangeQuery['where']): boolean {
+  if (!where) return true;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  return Object.entries(where).every(([field, value]) => data[field] === value);
+}
+
+/** Field names of `where` go into SQL JSON paths: letters, digits and "_" only. */
+export function checkWhere(where: RangeQuery['where']): [string, string][] {
+  const entries = Object.entries(where ?? {});
+  for (const [field, value] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) throw new RangeError(`range where: bad field name ${JSON.stringify(field)}`);
+    if (typeof value !== 'string') throw new RangeError(`range where.${field}: expected a string, got ${typeof value}`);
+  }
+  return entries;
+}

@@ -1,6 +1,6 @@
-// The one storage contract of Latch (DESIGN.md, "Storage"). Two backends implement it: SQLite
-// (embedded default, one node) and Redis (several nodes). The same contract tests run against
-// both (src/store/contract.test.ts). Values are JSON; keys are strings namespaced like
+// The one storage contract of Latch (DESIGN.md, "Storage"). Three backends implement it: SQLite
+// (embedded default, one node), PostgreSQL and Redis (several nodes). The same contract tests run
+// against all three (test/support/store-contract.ts). Values are JSON; keys are strings namespaced like
 // "session:<id>", every namespace declared once in src/store/records.ts, which the rest of Latch
 // goes through. TTLs are milliseconds.
 
@@ -34,12 +34,27 @@ export interface RangeQuery {
   limit?: number;
   /** Newest first instead of oldest first. */
   reverse?: boolean;
+  /**
+   * Only events whose data is an object with these top-level string fields (e.g. the
+   * authentication log of one user); the limit counts matching events.
+   */
+  where?: Readonly<Record<string, string>>;
 }
 
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * How an embedded store's publish/subscribe reaches the other processes of one Latch (its cluster
+ * workers, src/cluster/): a message sent here is delivered to every process, this one included.
+ */
+export interface MessageRelay {
+  send(channel: string, text: string): void;
+  /** Registers the one receiver of every relayed message. */
+  receive(deliver: (channel: string, text: string) => void): void;
+}
+
 export interface Store {
-  /** "sqlite" or "redis": for logs and /readyz. */
+  /** "sqlite", "postgres" or "redis": for logs and /readyz. */
   readonly kind: string;
 
   get<T extends Json>(key: string): Promise<T | undefined>;
@@ -69,9 +84,21 @@ export interface Store {
   /** Drops events older than `before` (epoch ms); returns how many. */
   trim(stream: string, before: number): Promise<number>;
 
-  /** Publish/subscribe; with Redis it crosses nodes, with SQLite it stays in the process. */
+  /**
+   * Publish/subscribe; with Redis and PostgreSQL it crosses nodes, with SQLite it reaches this
+   * node's worker processes (MessageRelay). Delivery is at most once: a node that was disconnected
+   * re-reads what it needs.
+   */
   publish(channel: string, message: Json): Promise<void>;
   subscribe(channel: string, onMessage: (message: Json) => void): Promise<Unsubscribe>;
+
+  /**
+   * Waits until what this store wrote so far survives the loss of the primary: with Redis, WAIT
+   * for a replica when the primary has any (and throws when none confirms in time); a no-op on
+   * SQLite, and on PostgreSQL, whose commit already waited for synchronous standbys. Called after
+   * writes that enroll or remove an authenticator or change keys (records declared `durable`).
+   */
+  confirmWrites(): Promise<void>;
 
   /** Throws when the backend does not answer; used by /readyz. */
   ping(): Promise<void>;

@@ -70,6 +70,16 @@ export interface KeyedDeclaration<P extends readonly Part[]> extends Declared {
   /** The key is the prefix, then each part, joined by ":" ("session:<sid>"). */
   readonly prefix: string;
   readonly parts: P;
+  /**
+   * What a user enrolled, or the keys: every write waits until it would survive the loss of the
+   * primary (Store.confirmWrites) before the caller, and so the user, hears it is done.
+   */
+  readonly durable?: true;
+  /**
+   * A secret: with a master key (keys.masterKeyFile) its value is kept sealed (AES-256-GCM) and
+   * opened as it is read (src/keys/sealed-store.ts). Only namespaces of one key (no parts).
+   */
+  readonly sealed?: true;
 }
 
 export interface ExpiringDeclaration<P extends readonly Part[], T extends TtlPolicy> extends KeyedDeclaration<P> {
@@ -189,6 +199,7 @@ export function value<const P extends readonly Part[], const T extends TtlPolicy
   declared: ExpiringDeclaration<P, T>,
 ): ValueNamespace<P, T> {
   const { keyOf, split } = keying(declared.prefix, declared.parts);
+  const confirmed = confirming(declared.durable);
   function holding<V>(): ValueRecord<V, P, T> {
     return {
       key: (...key: unknown[]) => keyOf(key),
@@ -196,22 +207,31 @@ export function value<const P extends readonly Part[], const T extends TtlPolicy
       getVersioned: (store: Store, ...key: unknown[]) => store.getVersioned<Json & V>(keyOf(key)),
       async set(store: Store, ...args: unknown[]) {
         const { key, rest: [data, options] } = split(args);
-        await store.set(key, asJson(data), writeOptions(options));
+        await confirmed(store, store.set(key, asJson(data), writeOptions(options)));
       },
       createIfAbsent(store: Store, ...args: unknown[]) {
         const { key, rest: [data, options] } = split(args);
-        return store.createIfAbsent(key, asJson(data), writeOptions(options));
+        return confirmed(store, store.createIfAbsent(key, asJson(data), writeOptions(options)));
       },
       compareAndSet(store: Store, ...args: unknown[]) {
         const { key, rest: [version, data, options] } = split(args);
-        return store.compareAndSet(key, Number(version), asJson(data), writeOptions(options));
+        return confirmed(store, store.compareAndSet(key, Number(version), asJson(data), writeOptions(options)));
       },
-      take: (store: Store, ...key: unknown[]) => store.take<Json & V>(keyOf(key)),
-      delete: (store: Store, ...key: unknown[]) => store.delete(keyOf(key)),
+      take: (store: Store, ...key: unknown[]) => confirmed(store, store.take<Json & V>(keyOf(key))),
+      delete: (store: Store, ...key: unknown[]) => confirmed(store, store.delete(keyOf(key))),
       ttl: (store: Store, ...key: unknown[]) => store.ttl(keyOf(key)),
     };
   }
   return { ...declared, kind: 'value', holding };
+}
+
+/** For durable declarations: a write, then Store.confirmWrites(); for the others the write alone. */
+function confirming(durable: true | undefined) {
+  return async <R>(store: Store, write: Promise<R>): Promise<R> => {
+    const result = await write;
+    if (durable) await store.confirmWrites();
+    return result;
+  };
 }
 
 export function counter<const P extends readonly Part[]>(
@@ -234,17 +254,18 @@ export function counter<const P extends readonly Part[]>(
 
 export function index<const P extends readonly Part[]>(declared: KeyedDeclaration<P>): IndexNamespace<P> {
   const { keyOf, split } = keying(declared.prefix, declared.parts);
+  const confirmed = confirming(declared.durable);
   return {
     ...declared,
     kind: 'index',
     key: (...key: unknown[]) => keyOf(key),
     async add(store: Store, ...args: unknown[]) {
       const { key, rest: [member] } = split(args);
-      await store.addToIndex(key, String(member));
+      await confirmed(store, store.addToIndex(key, String(member)));
     },
     async remove(store: Store, ...args: unknown[]) {
       const { key, rest: [member] } = split(args);
-      await store.removeFromIndex(key, String(member));
+      await confirmed(store, store.removeFromIndex(key, String(member)));
     },
     list: (store: Store, ...key: unknown[]) => store.listIndex(keyOf(key)),
   };

@@ -48,6 +48,17 @@ export const records = {
     owner: 'authn/remembered-device.ts',
     holds: 'the device ids of a user\'s remembered browsers (the console lists and forgets them); expired ones are dropped when listed',
   }),
+  userBrowser: value({
+    prefix: 'user-browser', parts: ['userId', 'deviceId'], ttlPolicy: 'required',
+    owner: 'authn/user-browsers.ts',
+    holds: 'where and when a user last signed in with a browser, and with what',
+    lifetime: 'knownDevice.lifetime, from the last sign-in',
+  }),
+  browsersOfUser: index({
+    prefix: 'user-browsers', parts: ['userId'],
+    owner: 'authn/user-browsers.ts',
+    holds: 'the known-device ids of a user\'s browsers',
+  }),
   accountAttempts: counter({
     prefix: 'throttle:account', parts: ['accountHash'], ttlPolicy: 'required',
     owner: 'authn/throttle.ts',
@@ -91,7 +102,7 @@ export const records = {
     lifetime: 'authLog.trimEvery',
   }),
   consolePolicy: value({
-    prefix: 'policy-console', parts: [], ttlPolicy: 'none',
+    prefix: 'policy-console', parts: [], ttlPolicy: 'none', durable: true,
     owner: 'authn/console-policy.ts',
     holds: 'ConsolePolicy: the console\'s global layer and the organisation-wide passwordless switch',
     lifetime: UNTIL_DELETED,
@@ -104,18 +115,18 @@ export const records = {
 
   // ---- Passcodes (src/methods/passcodes/)
   passcode: value({
-    prefix: 'passcode', parts: ['credentialId'], ttlPolicy: 'none',
+    prefix: 'passcode', parts: ['credentialId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'PasscodeCredential (app, or "token:<serial>")',
     lifetime: UNTIL_DELETED,
   }),
   passcodesOfUser: index({
-    prefix: 'passcodes:user', parts: ['userId'],
+    prefix: 'passcodes:user', parts: ['userId'], durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'the ids of a user\'s passcode credentials',
   }),
   oathTokens: index({
-    prefix: 'passcodes:tokens', parts: [],
+    prefix: 'passcodes:tokens', parts: [], durable: true,
     owner: 'methods/passcodes/records.ts',
     holds: 'the ids of every imported hardware token',
   }),
@@ -141,24 +152,24 @@ export const records = {
 
   // ---- WebAuthn (src/methods/webauthn/)
   webauthnCredential: value({
-    prefix: 'webauthn-credential', parts: ['credentialId'], ttlPolicy: 'none',
+    prefix: 'webauthn-credential', parts: ['credentialId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: 'StoredCredential',
     lifetime: UNTIL_DELETED,
   }),
   webauthnCredentialsOfUser: index({
-    prefix: 'webauthn-credentials-of', parts: ['userId'],
+    prefix: 'webauthn-credentials-of', parts: ['userId'], durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: 'the ids of a user\'s credentials',
   }),
   webauthnHandleOfUser: value({
-    prefix: 'webauthn-handle-of', parts: ['userId'], ttlPolicy: 'none',
+    prefix: 'webauthn-handle-of', parts: ['userId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: '{ handle }: the user\'s WebAuthn user handle',
     lifetime: UNTIL_DELETED,
   }),
   webauthnUserOfHandle: value({
-    prefix: 'webauthn-user-of-handle', parts: ['handle'], ttlPolicy: 'none',
+    prefix: 'webauthn-user-of-handle', parts: ['handle'], ttlPolicy: 'none', durable: true,
     owner: 'methods/webauthn/credentials.ts',
     holds: '{ userId }: whose handle it is',
     lifetime: UNTIL_DELETED,
@@ -178,19 +189,19 @@ export const records = {
 
   // ---- Push to the Latch Authenticator (src/methods/push/)
   pushDevice: value({
-    prefix: 'push-device', parts: ['deviceId'], ttlPolicy: 'none',
+    prefix: 'push-device', parts: ['deviceId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'PushDevice (TOTP secret sealed)',
     lifetime: UNTIL_DELETED,
   }),
   pushDeviceOfUser: value({
-    prefix: 'push-user-device', parts: ['userId'], ttlPolicy: 'none',
+    prefix: 'push-user-device', parts: ['userId'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'the id of the user\'s device',
     lifetime: UNTIL_DELETED,
   }),
   pushUserOfLogin: value({
-    prefix: 'push-login', parts: ['login'], ttlPolicy: 'none',
+    prefix: 'push-login', parts: ['login'], ttlPolicy: 'none', durable: true,
     owner: 'methods/push/devices.ts',
     holds: 'the user id of a login name (lower case)',
     lifetime: UNTIL_DELETED,
@@ -256,7 +267,7 @@ export const records = {
     lifetime: 'knownDevice.lifetime',
   }),
   vapidKeys: value({
-    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none',
+    prefix: 'push-vapid-keys', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'methods/push/web-push.ts',
     holds: 'VapidKeys: the Web Push key pair of every node',
     lifetime: 'forever (made by the first node)',
@@ -274,10 +285,21 @@ export const records = {
 
   // ---- Keys (src/keys/)
   serverSecret: value({
-    prefix: 'secret:server', parts: [], ttlPolicy: 'none',
+    prefix: 'secret:server', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'keys/server-secret.ts',
     holds: 'the server secret (base64url): cookie MACs, CSRF, derived keys',
     lifetime: 'forever (made by the first node)',
+  }),
+  signingKeys: value({
+    prefix: 'keys:signing', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
+    owner: 'keys/store-keys.ts',
+    holds: 'StoredKeySet: the signing keys (current, next, retired) when a master key is set',
+    lifetime: 'forever (made by the first node; rotated in place)',
+  }),
+  signingKeysChanged: channel({
+    name: 'keys-changed',
+    owner: 'keys/store-keyring.ts',
+    holds: '{ rotatedAt }: the signing keys were rotated; every node reads them again',
   }),
 
   // ---- Sign-in hand-off (src/idp/signin/)
@@ -295,7 +317,7 @@ export const records = {
 
   // ---- SAML (src/idp/saml/)
   samlPersistentIdSecret: value({
-    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none',
+    prefix: 'saml:persistent-id-secret', parts: [], ttlPolicy: 'none', durable: true, sealed: true,
     owner: 'idp/saml/idp.ts',
     holds: 'the secret behind persistent NameIDs (base64url)',
     lifetime: 'forever (made by the first node)',
@@ -326,13 +348,13 @@ export const records = {
   }),
 
   samlManagedSp: value({
-    prefix: 'saml-sp', parts: ['key'], ttlPolicy: 'none',
+    prefix: 'saml-sp', parts: ['key'], ttlPolicy: 'none', durable: true,
     owner: 'idp/saml/managed-sps.ts',
     holds: 'ManagedSp: an SP added in the console (its metadata and options)',
     lifetime: UNTIL_DELETED,
   }),
   samlManagedSps: index({
-    prefix: 'saml-sps', parts: [],
+    prefix: 'saml-sps', parts: [], durable: true,
     owner: 'idp/saml/managed-sps.ts',
     holds: 'the keys of the SPs added in the console',
   }),
@@ -344,13 +366,13 @@ export const records = {
 
   // ---- OpenID Connect clients added in the console (src/idp/oidc/)
   oidcManagedClient: value({
-    prefix: 'oidc-client', parts: ['clientId'], ttlPolicy: 'none',
+    prefix: 'oidc-client', parts: ['clientId'], ttlPolicy: 'none', durable: true,
     owner: 'idp/oidc/managed-clients.ts',
     holds: 'ManagedClient: its registration and its secret sealed',
     lifetime: UNTIL_DELETED,
   }),
   oidcManagedClients: index({
-    prefix: 'oidc-clients', parts: [],
+    prefix: 'oidc-clients', parts: [], durable: true,
     owner: 'idp/oidc/managed-clients.ts',
     holds: 'the client ids of the clients added in the console',
   }),
@@ -362,19 +384,19 @@ export const records = {
 
   // ---- The operators' console (src/admin/)
   adminToken: value({
-    prefix: 'admin-token', parts: ['tokenId'], ttlPolicy: 'none',
+    prefix: 'admin-token', parts: ['tokenId'], ttlPolicy: 'none', durable: true,
     owner: 'admin/tokens.ts',
     holds: 'AdminToken: name, role, hash of the secret, when made and last used',
     lifetime: 'until revoked',
   }),
   adminTokenOfName: value({
-    prefix: 'admin-token-name', parts: ['name'], ttlPolicy: 'none',
+    prefix: 'admin-token-name', parts: ['name'], ttlPolicy: 'none', durable: true,
     owner: 'admin/tokens.ts',
     holds: 'the id of the token with this name (names are unique)',
     lifetime: 'until revoked',
   }),
   adminTokens: index({
-    prefix: 'admin-tokens', parts: [],
+    prefix: 'admin-tokens', parts: [], durable: true,
     owner: 'admin/tokens.ts',
     holds: 'the ids of every API token',
   }),
@@ -383,6 +405,37 @@ export const records = {
     owner: 'admin/audit.ts',
     holds: 'AuditEntry: every change made (or refused) through the console or the API',
     retention: 'admin.auditRetention, trimmed like the authentication log',
+  }),
+
+  // ---- Auth API and Universal Prompt (src/idp/authapi/)
+  authApiIntegration: value({
+    prefix: 'authapi-integration', parts: ['ikey'], ttlPolicy: 'none', durable: true,
+    owner: 'idp/authapi/integrations.ts',
+    holds: 'Integration (secret key sealed)',
+    lifetime: UNTIL_DELETED,
+  }),
+  authApiIntegrations: index({
+    prefix: 'authapi-integrations', parts: [], durable: true,
+    owner: 'idp/authapi/integrations.ts',
+    holds: 'the integration keys of every integration',
+  }),
+  authApiSignatureSeen: value({
+    prefix: 'authapi-signature', parts: ['ikey', 'signatureHash'], ttlPolicy: 'required',
+    owner: 'idp/authapi/replay.ts',
+    holds: 'true: a signed request that changes something was accepted once',
+    lifetime: '2 × authApi.clockSkew',
+  }),
+  universalPromptCode: value({
+    prefix: 'authapi-up-code', parts: ['codeHash'], ttlPolicy: 'required',
+    owner: 'idp/authapi/universal/codes.ts',
+    holds: 'UniversalCode: the sign-in an authorization code stands for (single use)',
+    lifetime: '60 s',
+  }),
+  universalPromptAssertion: value({
+    prefix: 'authapi-up-jti', parts: ['clientId', 'jti'], ttlPolicy: 'required',
+    owner: 'idp/authapi/universal/assertion.ts',
+    holds: 'true: a client assertion (its jti) was used',
+    lifetime: 'until the assertion expires, + authApi.clockSkew',
   }),
 
   // ---- OpenID Connect (src/idp/oidc/): oidc-provider's own storage, through its adapter
@@ -413,3 +466,15 @@ export const records = {
 };
 
 export type RecordName = keyof typeof records;
+
+/** The keys of secrets (declared `sealed`), which a master key keeps sealed in the store. */
+export function sealedKeys(): Set<string> {
+  const keys = new Set<string>();
+  for (const declaration of Object.values(records)) {
+    if (declaration.kind === 'value' && declaration.sealed) {
+      if (declaration.parts.length > 0) throw new Error(`${declaration.prefix}: only a namespace of one key can be sealed`);
+      keys.add(declaration.prefix);
+    }
+  }
+  return keys;
+}

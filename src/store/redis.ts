@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
-import { checkIncrement, checkTtl, decode, encode, newVersion, rangeLimit } from './common.ts';
+import { checkIncrement, checkTtl, checkWhere, decode, encode, matchesWhere, newVersion, rangeLimit } from './common.ts';
+import { ReplicaWait } from './redis-wait.ts';
 import { duplicateClient, type RedisClient } from './redis-connect.ts';
 
 // The shared backend for several Latch nodes. Every method touches exactly one Redis key, so
@@ -12,6 +13,8 @@ export interface RedisStoreOptions {
   client: RedisClient;
   /** Prepended to every key and channel, so several deployments can share one server. */
   keyPrefix: string;
+  /** How long confirmWrites() waits for a replica (WAIT) before it fails; 2 s by default. */
+  replicaTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -56,12 +59,14 @@ class RedisStore implements Store {
   private readonly scripts: Scripts;
   private readonly prefix: string;
   private readonly log: Logger | undefined;
+  private readonly replicas: ReplicaWait;
   private subscriber: RedisClient | undefined;
   /** Per prefixed channel: its handlers and the SUBSCRIBE that must be acknowledged first. */
   private readonly handlers = new Map<string, { handlers: Set<(message: Json) => void>; ready: Promise<unknown> }>();
 
-  constructor({ client, keyPrefix, log }: RedisStoreOptions) {
+  constructor({ client, keyPrefix, log, replicaTimeoutMs }: RedisStoreOptions) {
     this.client = client;
+    this.replicas = new ReplicaWait(client, replicaTimeoutMs ?? 2_000);
     this.prefix = keyPrefix;
     this.log = log;
     client.on('error', (err: Error) => log?.warn({ err }, 'redis connection error'));
@@ -143,16 +148,28 @@ class RedisStore implements Store {
 
   async range<T extends Json>(stream: string, query: RangeQuery = {}): Promise<StoredEvent<T>[]> {
     const limit = rangeLimit(query);
-    const from = query.from === undefined ? undefined : Math.max(0, Math.ceil(query.from));
-    const last = query.to === undefined ? undefined : Math.ceil(query.to) - 1; // `to` is exclusive
-    if (last !== undefined && (last < 0 || (from !== undefined && last < from))) return [];
-    const start = from === undefined ? '-' : String(from);
-    const end = last === undefined ? '+' : String(last);
+    const filtered = checkWhere(query.where).length > 0;
+    const bounds = streamBounds(query);
+    if (!bounds) return [];
+    let { start, end } = bounds;
     const key = this.streamKey(stream);
-    const entries = (query.reverse
-      ? await this.client.xrevrange(key, end, start, 'COUNT', limit)
-      : await this.client.xrange(key, start, end, 'COUNT', limit)) as StreamEntry[];
-    return entries.map(([id, fields]) => ({ id, time: idTime(id), data: decode<T>(fields[1] ?? 'null') }));
+    const found: StoredEvent<T>[] = [];
+    // Redis streams have no secondary index: a filtered range reads pages of 1000 in order and
+    // keeps the matching events until it has `limit` (PostgreSQL answers it from an index).
+    for (;;) {
+      const count = filtered ? 1000 : limit;
+      const entries = (query.reverse
+        ? await this.client.xrevrange(key, end, start, 'COUNT', count)
+        : await this.client.xrange(key, start, end, 'COUNT', count)) as StreamEntry[];
+      for (const [id, fields] of entries) {
+        const event = { id, time: idTime(id), data: decode<T>(fields[1] ?? 'null') };
+        if (matchesWhere(event.data, query.where)) found.push(event);
+      }
+      if (!filtered || found.length >= limit || entries.length < count) return found.slice(0, limit);
+      const lastId = entries[entries.length - 1]![0];
+      if (query.reverse) end = `(${lastId}`;
+      else start = `(${lastId}`;
+    }
   }
 
   async trim(stream: string, before: number): Promise<number> {
@@ -182,12 +199,17 @@ class RedisStore implements Store {
     };
   }
 
+  async confirmWrites(): Promise<void> {
+    await this.replicas.confirm();
+  }
+
   async ping(): Promise<void> {
     await this.client.ping();
   }
 
   async close(): Promise<void> {
     this.handlers.clear();
+    this.replicas.close();
     await Promise.all([this.subscriber, this.client].map((client) => client && quit(client)));
   }
 
@@ -244,6 +266,14 @@ function pack(version: number, value: Json): string {
 function parse<T extends Json>(stored: string): Versioned<T> {
   const sep = stored.indexOf(':');
   return { version: Number(stored.slice(0, sep)), value: decode<T>(stored.slice(sep + 1)) };
+}
+
+/** XRANGE bounds of a time range (`to` exclusive), or undefined when it is empty. */
+function streamBounds(query: RangeQuery): { start: string; end: string } | undefined {
+  const from = query.from === undefined ? undefined : Math.max(0, Math.ceil(query.from));
+  const last = query.to === undefined ? undefined : Math.ceil(query.to) - 1;
+  if (last !== undefined && (last < 0 || (from !== undefined && last < from))) return undefined;
+  return { start: from === undefined ? '-' : String(from), end: last === undefined ? '+' : String(last) };
 }
 
 function idTime(id: string): number {

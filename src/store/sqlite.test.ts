@@ -33,6 +33,37 @@ function rowsOnDisk(file: string): number {
 }
 
 describe('sqlite store', () => {
+  it('with a relay, a publish reaches the subscribers of every store on it (cluster workers)', async () => {
+    const file = path.join(tmp, 'relayed.sqlite');
+    const receivers: ((channel: string, text: string) => void)[] = [];
+    const relay = {
+      send: (channel: string, text: string) => setImmediate(() => receivers.forEach((deliver) => deliver(channel, text))),
+      receive: (deliver: (channel: string, text: string) => void) => void receivers.push(deliver),
+    };
+    const [a, b] = [await openSqliteStore({ file, relay }), await openSqliteStore({ file, relay })];
+    const heard: string[] = [];
+    await a.subscribe('news', (m) => heard.push(`a ${JSON.stringify(m)}`));
+    await b.subscribe('news', (m) => heard.push(`b ${JSON.stringify(m)}`));
+    await a.publish('news', { id: 'x' });
+    await sleep(20);
+    assert.deepEqual(heard.sort(), ['a {"id":"x"}', 'b {"id":"x"}']);
+    await a.close();
+    await b.close();
+  });
+
+  it('without one, a publish stays in its own store', async () => {
+    const file = path.join(tmp, 'alone.sqlite');
+    const [a, b] = [await openSqliteStore({ file }), await openSqliteStore({ file })];
+    const heard: string[] = [];
+    await a.subscribe('news', () => heard.push('a'));
+    await b.subscribe('news', () => heard.push('b'));
+    await a.publish('news', 1);
+    await sleep(20);
+    assert.deepEqual(heard, ['a']);
+    await a.close();
+    await b.close();
+  });
+
   it('creates a missing folder (0700) and a private database file (0600)', async () => {
     const file = path.join(tmp, 'new', 'deeper', 'latch.sqlite');
     const store = await openSqliteStore({ file });

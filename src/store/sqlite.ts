@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
-import { checkIncrement, checkTtl, decode, encode, newVersion, rangeLimit } from './common.ts';
+import type { Json, MessageRelay, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
+import { checkIncrement, checkTtl, checkWhere, decode, encode, newVersion, rangeLimit } from './common.ts';
 
 // The embedded backend: one SQLite file, so a single node needs nothing else. SQLite is
-// single-node: publish/subscribe stays inside this process (an EventEmitter), and several Latch
-// nodes must use Redis instead. Other processes on the same file (the CLI) see the same data.
+// single-node: publish/subscribe stays inside this process (an EventEmitter), or with a relay
+// reaches the node's other worker processes; several Latch nodes must use PostgreSQL or Redis
+// instead. Other processes on the same file (workers, the CLI) see the same data: WAL mode lets
+// them read while one writes, and busy_timeout makes a writer wait for another instead of failing.
 
 export interface SqliteStoreOptions {
   /** Absolute path of the database file; its folder is created (0700) when missing. */
@@ -16,6 +18,8 @@ export interface SqliteStoreOptions {
   /** How often expired keys are deleted; they are invisible to reads before that. */
   sweepIntervalMs?: number;
   log?: Logger;
+  /** Publish to the node's other processes too (cluster workers); unset, publish stays in this process. */
+  relay?: MessageRelay;
 }
 
 const schema = `
@@ -48,12 +52,16 @@ class SqliteStore implements Store {
   private readonly bus = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
   private readonly log: Logger | undefined;
+  private readonly relay: MessageRelay | undefined;
   private readonly sql: ReturnType<typeof prepare>;
   private readonly incrementTx: Database.Transaction<(key: string, by: number, ttlMs: number | undefined) => number>;
   private readonly appendTx: Database.Transaction<(stream: string, data: Json) => StoredEvent>;
+  private readonly filtered = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions) {
     this.log = options.log;
+    this.relay = options.relay;
+    this.relay?.receive((channel, text) => this.bus.emit(channel, decode(text)));
     this.db = openDatabase(options.file);
     this.bus.setMaxListeners(0);
     this.sql = prepare(this.db);
@@ -152,8 +160,27 @@ class SqliteStore implements Store {
       to: query.to ?? Number.MAX_SAFE_INTEGER,
       limit: rangeLimit(query),
     };
-    const rows = (query.reverse ? this.sql.rangeDesc : this.sql.rangeAsc).all(params) as EventRow[];
+    const where = checkWhere(query.where);
+    const statement = where.length === 0
+      ? (query.reverse ? this.sql.rangeDesc : this.sql.rangeAsc)
+      : this.filteredRange(where.map(([field]) => field), query.reverse === true);
+    const values = Object.fromEntries(where.map(([, value], i) => [`w${i}`, value]));
+    const rows = statement.all({ ...params, ...values }) as EventRow[];
     return rows.map((row) => ({ id: String(row.seq), time: row.time, data: decode<T>(row.data) }));
+  }
+
+  /** A range over events whose data has these string fields; prepared once per field list (see closedHandles). */
+  private filteredRange(fields: string[], reverse: boolean): Database.Statement {
+    const name = `${reverse ? 'desc' : 'asc'}:${fields.join(',')}`;
+    let statement = this.filtered.get(name);
+    if (!statement) {
+      const conditions = fields.map((field, i) => `json_type(data, '$.${field}') = 'text' AND json_extract(data, '$.${field}') = @w${i}`);
+      const order = reverse ? 'time DESC, seq DESC' : 'time, seq';
+      statement = this.db.prepare(`SELECT seq, time, data FROM events WHERE stream = @stream AND time >= @from AND time < @to
+        AND ${conditions.join(' AND ')} ORDER BY ${order} LIMIT @limit`);
+      this.filtered.set(name, statement);
+    }
+    return statement;
   }
 
   async trim(stream: string, before: number): Promise<number> {
@@ -162,6 +189,7 @@ class SqliteStore implements Store {
 
   async publish(channel: string, message: Json): Promise<void> {
     const text = encode(message);
+    if (this.relay) return this.relay.send(channel, text);
     // Delivered later and as a copy, like a message that went through Redis.
     setImmediate(() => this.bus.emit(channel, decode(text)));
   }
@@ -178,6 +206,9 @@ class SqliteStore implements Store {
     return async () => void this.bus.off(channel, listener);
   }
 
+  /** Nothing to wait for: one node, and a commit is on disk (WAL) before it returns. */
+  async confirmWrites(): Promise<void> {}
+
   async ping(): Promise<void> {
     this.sql.ping.get();
   }
@@ -188,7 +219,7 @@ class SqliteStore implements Store {
     this.sweep();
     this.bus.removeAllListeners();
     this.db.close();
-    closedHandles.push(this.db, this.sql, this.incrementTx, this.appendTx);
+    closedHandles.push(this.db, this.sql, this.incrementTx, this.appendTx, this.filtered);
   }
 
   /** Deletes expired keys; reads already ignore them, this only reclaims the space. */

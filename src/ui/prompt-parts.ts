@@ -23,6 +23,12 @@ export interface TemplateResult {
 
 export type Template = (view: StepView, page: PromptPage) => TemplateResult;
 
+/**
+ * A hidden field on every prompt page that the WebAuthn script fills with "yes" or "no": whether
+ * the browser has a user-verifying platform authenticator (a passkey on this device can work).
+ */
+export const PLATFORM_AUTHENTICATOR_FIELD = 'platform_authenticator';
+
 /** The browser script that runs WebAuthn ceremonies (the prompt's and the account page's). */
 export const WEBAUTHN_SCRIPT = 'webauthn.js';
 
@@ -48,6 +54,13 @@ export const alertBox = (message: string | undefined) =>
 
 export const describedBy = (message: string | undefined) => (message ? html` aria-describedby="prompt-error" aria-invalid="true"` : '');
 
-/** "Signing in as alice. Not you?" at the top of the pages after the first. */
+/** The id of the prompt's second form, which "Not you?" posts (src/ui/prompt.ts). */
+export const RESTART_FORM = 'prompt-restart';
+
+/**
+ * "Signing in as alice. Not you?" at the top of the pages after the first. Its button belongs to a
+ * form of its own: as the first button of the page's form it would be what Enter presses, and a
+ * user who typed a password and pressed Enter would land on the username page again.
+ */
 export const whoLine = (view: StepView) =>
-  html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>`;
+  html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" form="${RESTART_FORM}" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>`;

@@ -138,9 +138,9 @@ it('a user disabled in the users file: no SAML assertion, OIDC code, refresh, us
   await assertLogged({ ...tokenRefused, event: 'oidc-userinfo' }, 1);
 
   // The same session on Latch's own pages reads as no session.
-  const passkeys = await account.request('/account/passkeys');
-  assert.equal(passkeys.status, 302);
-  assert.equal(passkeys.headers.get('location'), '/account/sign-in');
+  const passcodes = await account.request('/account/passcodes');
+  assert.equal(passcodes.status, 302);
+  assert.equal(passcodes.headers.get('location'), '/account/sign-in');
   await assertSignedOut(account);
   await assertLogged({ ...refused, app: 'account' }, 1);
 

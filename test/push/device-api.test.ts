@@ -74,6 +74,16 @@ describe('push device API', () => {
     assert.match(again.message, /already used or has expired/);
   });
 
+  it('a wrong method gets a JSON error an app can show, with the methods it accepts', async () => {
+    // Found by fuzzing (test/fuzz/device-api.test.ts): the router answered a bare "Method Not Allowed" text.
+    const res = await fetch(`${latch.url}${API.activate}`, { method: 'GET', headers: { accept: 'application/json' } });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'POST');
+    const body = (await res.json()) as { error: string; error_description: string };
+    assert.equal(body.error, 'method_not_allowed');
+    assert.match(body.error_description, /accepts POST/);
+  });
+
   it('a signed call sent twice, a stale timestamp, a wrong signature and no signature are refused', async () => {
     const { client } = await newDevice(latch.url, await linkFor('alice'));
     const headers = await client.signedHeaders('GET', API.requests, '');

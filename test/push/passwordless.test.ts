@@ -86,9 +86,9 @@ describe('passwordless push', () => {
       await username(page);
       await page.getByRole('heading', { name: 'Approve on your phone' }).waitFor();
       const code = await sendPush(page);
-      assert.match(code, /^\d{3}$/);
+      assert.match(code, /^\d{6}$/, 'passwordless push asks for six digits (push.codeLength is 3)');
       const shown = await phone.ok('pending', '--wait', '10');
-      assert.match(shown, /type the 3-digit code/);
+      assert.match(shown, /type the 6-digit code/);
       // A device that did not verify its user cannot approve a passwordless push.
       assert.match(await phone.refused('approve', '--code', code, '--no-user-verification'), /needs you to unlock the authenticator \(biometric or PIN\)/);
       await page.getByLabel('Trust this browser: next time, approve on my phone without a code').check();

@@ -17,10 +17,16 @@ describe('verified push as a second factor', () => {
   const phones: Record<string, CliPhone> = {};
 
   before(async () => {
-    latch = await startTestLatch({ run: 'process', config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } } } });
-    const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    latch = await startTestLatch({
+      run: 'process',
+      config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } }, policy: { groups: [{ group: 'phone-first', autoPush: true }] } },
+    });
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
     // All users first: the users file is re-read when its mtime changes, which a coarse clock can miss.
-    for (const name of names) await addUser(latch.env, name, { displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`, password: PASSWORD });
+    for (const name of names) {
+      const groups = name === 'frank' ? ['phone-first'] : [];
+      await addUser(latch.env, name, { displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`, password: PASSWORD, groups });
+    }
     for (const name of names) {
       phones[name] = new CliPhone();
       assert.match(await phones[name].ok('activate', await activationLink(latch.url, name), '--name', `${name}'s phone`), new RegExp(`Activated ${name}'s phone for ${name}`));
@@ -53,6 +59,22 @@ describe('verified push as a second factor', () => {
       const signIn = latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
       assert.deepEqual(signIn?.methods, ['password', 'push']);
       assert.ok(!JSON.stringify(latch.logs()).includes(`"${code}"`), 'the code is not in the log');
+    });
+  });
+
+  it('automatic push (policy autoPush): the push is on the phone as soon as the password is accepted, with "Other options" still there', async () => {
+    await withContext(chrome, {}, async (context) => {
+      const page = await context.newPage();
+      await passwordThenPush(page, latch.url, 'frank');
+      // No "Send push" pressed: the code is already shown and the phone already has the request.
+      const code = ((await page.getByLabel('Verification code').textContent()) ?? '').trim();
+      assert.match(code, /^\d{3}$/);
+      assert.equal(await page.getByRole('button', { name: /^Send push$/ }).count(), 0);
+      assert.ok(await page.getByText('Other options').isVisible(), '"Other options" stay');
+      assert.match(await phones.frank!.ok('pending', '--wait', '10'), /type the 3-digit code shown in the browser/);
+      assert.equal(await phones.frank!.ok('approve', '--code', code), 'Approved.');
+      await signedInAs(page, 'Frank Test');
+      assert.match(String(latch.authEvents().find((e) => e.event === 'push' && e.user === 'frank')?.reason), /^push sent to frank's phone/);
     });
   });
 

@@ -117,7 +117,8 @@ async function prepare(options: LatchOptions): Promise<Prepared> {
   const url = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
   const defaults = {
     dataDir,
-    server: { port, baseUrl: options.baseUrl ?? url },
+    // One process, as before server.workers: tests of the workers ask for more (2 cores, shared).
+    server: { port, baseUrl: options.baseUrl ?? url, workers: 1 },
     // Tests wait for no failure delay unless they test it.
     signIn: { failureDelay: '1ms' },
     // Not the repository's metadata/ folder.

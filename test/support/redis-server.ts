@@ -76,18 +76,28 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   }
 }
 
+export interface SentinelOptions {
+  /** Sentinels that must agree the master is down (default 1). */
+  quorum?: number;
+  /** How long the master must be unreachable before it counts as down (Sentinel's default: 30 s). */
+  downAfterMs?: number;
+  failoverTimeoutMs?: number;
+}
+
 /**
  * Starts a Sentinel on 127.0.0.1 that monitors the master at 127.0.0.1:`masterPort` under
  * `name` (quorum 1). `stop()` ends it and removes its config dir.
  */
-export async function startSentinel(masterPort: number, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startSentinel(masterPort: number, name: string, options: SentinelOptions = {}): Promise<{ port: number; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sentinel-'));
   ownedDirs.add(dir);
   const port = await freePort();
   const config = path.join(dir, 'sentinel.conf');
   fs.writeFileSync(config, [
     `bind 127.0.0.1`, `port ${port}`, `dir ${dir}`,
-    `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+    `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${options.quorum ?? 1}`,
+    ...(options.downAfterMs ? [`sentinel down-after-milliseconds ${name} ${options.downAfterMs}`] : []),
+    ...(options.failoverTimeoutMs ? [`sentinel failover-timeout ${name} ${options.failoverTimeoutMs}`] : []),
   ].join('\n') + '\n');
   try {
     const end = await launch(port, [config, '--sentinel']);

@@ -59,14 +59,15 @@ export interface Slapd {
   destroy(): Promise<void>;
 }
 
-export async function startSlapd(options: { certs?: TestCertificates } = {}): Promise<Slapd> {
+/** `bulkUsers`: that many more users, bulk0000, bulk0001…, each with BULK_PASSWORD (benchmarks). */
+export async function startSlapd(options: { certs?: TestCertificates; bulkUsers?: number } = {}): Promise<Slapd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'latch-slapd-'));
   try {
     const certs = options.certs ?? (await makeTestCertificates(dir));
     mkdirSync(path.join(dir, 'db'));
     const conf = path.join(dir, 'slapd.conf');
     writeFileSync(conf, slapdConf(dir, certs));
-    writeFileSync(path.join(dir, 'data.ldif'), dataLdif());
+    writeFileSync(path.join(dir, 'data.ldif'), dataLdif(options.bulkUsers ?? 0));
     await run('slapadd', ['-f', conf, '-l', path.join(dir, 'data.ldif')]);
     const [ldapPort, ldapsPort] = [await freePort(), await freePort()];
     const ldapUrl = `ldap://127.0.0.1:${ldapPort}`;
@@ -146,7 +147,10 @@ function memberOfIndex(): Map<string, string[]> {
   return index;
 }
 
-function dataLdif(): string {
+export const BULK_PASSWORD = 'bulk-pw-1';
+export const bulkUid = (i: number) => `bulk${String(i).padStart(4, '0')}`;
+
+function dataLdif(bulkUsers: number): string {
   const memberOf = memberOfIndex();
   const entries: [string, [string, string][]][] = [
     [SLAPD_BASE, [['objectClass', 'dcObject'], ['objectClass', 'organization'], ['dc', 'example'], ['o', 'Example']]],
@@ -160,6 +164,10 @@ function dataLdif(): string {
     if (u.mail) attrs.push(['mail', u.mail]);
     if (u.displayName) attrs.push(['displayName', u.displayName]);
     entries.push([userDn(u.uid), attrs]);
+  }
+  for (let i = 0; i < bulkUsers; i++) {
+    const uid = bulkUid(i);
+    entries.push([userDn(uid), [['objectClass', 'inetOrgPerson'], ['uid', uid], ['cn', `Bulk ${i}`], ['sn', 'Bulk'], ['mail', `${uid}@example.org`], ['userPassword', BULK_PASSWORD]]]);
   }
   for (const g of LDAP_GROUPS) {
     const members = g.members.map((m) => (m.startsWith('user:') ? userDn(m.slice(5)) : groupDn(m.slice(6))));

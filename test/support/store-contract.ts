@@ -179,6 +179,35 @@ export function storeContract(name: string, openFresh: () => Promise<Store>, lab
       await assert.rejects(store.range('log', { limit: 0 }), RangeError);
     });
 
+    it('queries events by top-level string fields, with the limit counting matches', async () => {
+      const alice = [];
+      for (let i = 0; i < 30; i++) {
+        const user = i % 3 === 0 ? 'alice' : `user${i}`;
+        const event = await store.append('auth', { user, result: i % 2 ? 'failure' : 'success', n: i });
+        if (user === 'alice') alice.push(event);
+      }
+      await store.append('auth', 'not an object');
+      await store.append('auth', { user: 'alice\u0000x', n: -1 });
+      await store.append('other', { user: 'alice' });
+      assert.deepEqual(await store.range('auth', { where: { user: 'alice' } }), alice);
+      assert.deepEqual(await store.range('auth', { where: { user: 'alice' }, reverse: true, limit: 3 }), alice.slice(-3).reverse());
+      assert.deepEqual((await store.range('auth', { where: { user: 'alice', result: 'failure' } })).map((e) => e.data),
+        alice.filter((e) => e.data.result === 'failure').map((e) => e.data));
+      assert.deepEqual((await store.range('auth', { where: { user: 'alice\u0000x' } })).map((e) => e.data), [{ user: 'alice\u0000x', n: -1 }]);
+      assert.deepEqual(await store.range('auth', { where: { user: 'nobody' } }), []);
+      assert.deepEqual(await store.range('auth', { where: { n: '3' } }), [], 'only string fields match');
+      await assert.rejects(store.range('auth', { where: { "user') OR 1=1 --": 'x' } }), RangeError);
+    });
+
+    it('keeps keys, index members and streams with NUL and backslashes apart', async () => {
+      const keys = ['a\u0000b', 'a\\0b', 'a\\\u0000b', 'a0b'];
+      for (const [i, key] of keys.entries()) await store.set(key, i);
+      for (const [i, key] of keys.entries()) assert.equal(await store.get(key), i);
+      for (const key of keys) await store.addToIndex('ix\u0000', key);
+      assert.deepEqual([...(await store.listIndex('ix\u0000'))].sort(), [...keys].sort());
+      assert.deepEqual(await store.listIndex('ix'), []);
+    });
+
     it('returns at most 100 events by default', async () => {
       for (let i = 0; i < 101; i++) await store.append('many', i);
       const page = await store.range<number>('many');

@@ -36,6 +36,15 @@ export async function choosePassword(page: Page): Promise<void> {
   await waitForHeading(page, 'Enter your password');
 }
 
+/**
+ * After a passwordless sign-in where policy remembers browsers: "Remember this browser?", answered
+ * with the button named `answer` ("Yes, this is my device" or "No").
+ */
+export async function answerRememberBrowser(page: Page, answer: 'Yes, this is my device' | 'No'): Promise<void> {
+  await waitForHeading(page, 'Remember this browser?');
+  await page.getByRole('button', { name: answer, exact: true }).click();
+}
+
 export async function signOut(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/`);
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -160,7 +160,8 @@ describe('WebAuthn security', () => {
     const browser = new HttpClient(latch.url);
     const choices = await browser.submit(await passwordPage(browser, 'carol'), { password: PASSWORD });
     const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
-    const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))) });
+    // The browser reports a platform authenticator (as the prompt's script does), so a passkey on it is offered.
+    const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))), platform_authenticator: 'yes' });
     assert.equal(heading(offer), 'Sign in faster next time');
     assert.equal((pageOptions(offer.text).authenticatorSelection as Record<string, string>).authenticatorAttachment, 'platform', 'the browser is asked for this device');
     const refused = await browser.submit(offer, { webauthn_response: JSON.stringify(roamingPasskey.register(pageOptions(offer.text))) });

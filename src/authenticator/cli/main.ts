@@ -33,6 +33,7 @@ function describe(push: PendingPush): string {
     `  app:      ${push.app}`,
     `  time:     ${new Date(push.time).toISOString()}`,
     `  from:     ${push.browser}, ${push.ip}`,
+    ...(push.details ?? []).map((d) => `  ${`${d.name}:`.padEnd(9)} ${d.value}`),
     `  code:     ${push.codeRequired ? `type the ${push.codeLength}-digit code shown in the browser` : 'not needed'}`,
     `  expires:  in ${left} s`,
   ].join('\n');

@@ -80,6 +80,8 @@ function showRequest(account: StoredAccount, push: PendingPush): void {
       el('dt', {}, 'Application'), el('dd', {}, push.app),
       el('dt', {}, 'Time'), el('dd', {}, new Date(push.time).toLocaleTimeString()),
       el('dt', {}, 'From'), el('dd', {}, `${push.browser}, ${push.ip}`),
+      // What a logon client adds (host, command): text nodes, never markup.
+      ...(push.details ?? []).flatMap((d) => [el('dt', {}, d.name), el('dd', {}, d.value)]),
     ),
   );
   if (push.codeRequired) card.append(el('label', { htmlFor: code.id }, 'Code shown in the browser'), code);

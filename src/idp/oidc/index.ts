@@ -18,6 +18,7 @@ import { ClientRegistry } from './deps.ts';
 import { logProviderEvents, logRefusedAccounts } from './events.ts';
 import { interactionRoutes } from './interactions.ts';
 import { endLatchSessionOnRpLogout, endProviderSessions, endRecordedSessions } from './logout.ts';
+import { followKeyRotation } from './keystore.ts';
 import { mountProvider } from './mount.ts';
 import { adapterOptions, createProvider } from './provider.ts';
 import { storeAdapterFactory } from './adapter.ts';
@@ -89,6 +90,7 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
     interactionTtlMs: config.signIn.transactionLifetime,
     trustProxy: config.server.trustedProxies.length > 0,
   });
+  followKeyRotation(provider, deps.keys);
   provider.on('error', (err: Error) => log.error({ err }, 'oidc-provider error'));
   provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc-provider server error'));
   logProviderEvents(provider, deps.authLog, (err) => log.error({ err }, 'authentication log write failed'));

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -67,7 +67,11 @@ async function resolveOne(
   const problem = signatureProblem(entry, xml);
   if (problem) return { problem: `${where}: the metadata from ${url} ${problem}` };
   mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-  writeFileSync(cacheFile, xml);
+  // Written aside then renamed: the workers of one node (server.workers) refresh the same copy at
+  // start, and none may read it half written.
+  const partial = `${cacheFile}.${process.pid}.partial`;
+  writeFileSync(partial, xml);
+  renameSync(partial, cacheFile);
   return xml;
 }
 

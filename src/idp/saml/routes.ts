@@ -1,3 +1,4 @@
+import type { SignInResult } from '../../authn/contract.ts';
 import type { FrontEndSignIn } from '../signin/service.ts';
 import type { BrowserCookies } from '../signin/cookies.ts';
 import type { SessionStore } from '../signin/session.ts';
@@ -57,14 +58,15 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
     const request = await readAuthnRequest(input, { registry: idp.registry, saml: idp.config.saml, identityFor: (sp) => idp.identityFor(sp), store: idp.store });
     ctx.state.log.info({ sp: request.sp.entityId, request: request.id, signed: request.signed }, 'SAML AuthnRequest accepted');
     const outcome = await deps.signIn.start(ctx, idp.signInRequest(request));
-    if (outcome) await send(ctx, idp.answer(outcome));
+    if (outcome) await send(ctx, idp.answer(outcome), outcome.kind === 'done' ? outcome.result.sessionApps : undefined);
   };
 
-  async function send(ctx: Ctx, outgoing: Outgoing | undefined): Promise<void> {
+  /** `known`: the session's applications as read for this request, when it answered from a session. */
+  async function send(ctx: Ctx, outgoing: Outgoing | undefined, known?: SignInResult['sessionApps']): Promise<void> {
     if (!outgoing) throw new LatchError({ status: 400, code: 'unknown_sp', publicMessage: 'This application is no longer registered with Latch.' });
     if (outgoing.session) {
       const app = { id: outgoing.sp.entityId, name: outgoing.sp.options.name, protocol: 'saml' as const };
-      await deps.sessions.recordApp(outgoing.session.sid, app, outgoing.session.data);
+      await deps.sessions.recordApp(outgoing.session.sid, app, outgoing.session.data, known);
     }
     ctx.type = 'html';
     ctx.body = postFormPage(outgoing.acsUrl, 'SAMLResponse', outgoing.xml, outgoing.relayState).text;

@@ -51,9 +51,16 @@ export class BrowserCookies {
     return value && sha256(value);
   }
 
+  /**
+   * Ids given out during a request: the request's cookie header does not have them yet, and a
+   * second ensureDevice() in the same request (the prompt's, then the sign-in's completion) must
+   * not give the browser another id, or what was remembered under the first would be lost.
+   */
+  private readonly issued = new WeakMap<Ctx, string>();
+
   /** The known-device id of this browser when its cookie is valid. */
   deviceId(ctx: Ctx): string | undefined {
-    return this.knownDevices.parse(ctx.cookies.get(this.names.device));
+    return this.issued.get(ctx) ?? this.knownDevices.parse(ctx.cookies.get(this.names.device));
   }
 
   /** Ensures the browser has a known-device cookie; returns its id. */
@@ -62,6 +69,7 @@ export class BrowserCookies {
     if (existing) return existing;
     const { deviceId, cookie } = this.knownDevices.issue();
     ctx.cookies.set(this.names.device, cookie, this.options(this.knownDevices.lifetimeMs));
+    this.issued.set(ctx, deviceId);
     return deviceId;
   }
 

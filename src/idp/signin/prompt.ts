@@ -4,7 +4,7 @@ import type { CsrfTokens } from '../../http/csrf.ts';
 import type { Ctx } from '../../http/context.ts';
 import { form, route, type Route } from '../../http/route.ts';
 import { promptPage } from '../../ui/prompt.ts';
-import type { Template } from '../../ui/prompt-parts.ts';
+import { PLATFORM_AUTHENTICATOR_FIELD, type Template } from '../../ui/prompt-parts.ts';
 import { LatchError } from '../../util/errors.ts';
 import type { BrowserCookies } from './cookies.ts';
 import type { SignInService } from './service.ts';
@@ -41,6 +41,12 @@ const OTHER_BROWSER = () =>
     hint: 'Start again from the application in this browser.',
     detail: 'flow-binding cookie does not match the transaction',
   });
+
+/** The prompt script's report (src/ui/browser/webauthn.ts): "yes", "no", or nothing when no script ran. */
+function reportedPlatformAuthenticator(form: Record<string, string>): boolean | undefined {
+  const value = form[PLATFORM_AUTHENTICATOR_FIELD];
+  return value === 'yes' ? true : value === 'no' ? false : undefined;
+}
 
 const STALE_NOTICE = 'This page was out of date, so nothing was sent. Check it and try again.';
 
@@ -120,6 +126,7 @@ export function promptRoutes(deps: PromptDeps): Route[] {
         const browser = cookies.context(ctx);
         // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.
         if (tx.stage === 'second-factor' || tx.stage === 'offer') browser.deviceId = cookies.ensureDevice(ctx);
+        browser.platformAuthenticator = reportedPlatformAuthenticator(form);
         const position = await flow.position(tx, browser);
         if (position && form.step !== position.current.step.id) return stale(ctx, tx);
         const action: FlowAction = form.choose

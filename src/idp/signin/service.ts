@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { levelSatisfies, type SignInOutcome, type SignInRequest, type SignInResult } from '../../authn/contract.ts';
 import type { SignInFlow } from '../../authn/flow.ts';
 import type { KnownDevices } from '../../authn/known-device.ts';
+import type { BrowserContext } from '../../authn/step.ts';
 import type { LoginTransaction, TransactionStore } from '../../authn/transaction.ts';
 import type { Ctx } from '../../http/context.ts';
 import { sha256 } from '../../util/random.ts';
@@ -57,21 +58,21 @@ export class SignInService implements FrontEndSignIn {
   constructor(private readonly deps: SignInServiceDeps) {}
 
   /** Whether an existing session answers this request without a prompt. */
-  async sessionAnswers(session: IdpSession, request: SignInRequest): Promise<boolean> {
+  async sessionAnswers(session: IdpSession, request: SignInRequest, browser?: BrowserContext): Promise<boolean> {
     const { constraints } = request;
     if (constraints.forceAuthn) return false;
     if (constraints.maxAgeMs !== undefined && Date.now() - session.authTime > constraints.maxAgeMs) return false;
     if (!levelSatisfies(session.level, constraints.acceptableLevels)) return false;
-    return this.deps.flow.reusable(request.app.id, session.user, session.level, session.factors);
+    return this.deps.flow.reusable(request.app.id, session.user, session.level, session.factors, browser);
   }
 
   async start(koaCtx: Context, request: SignInRequest): Promise<SignInOutcome | undefined> {
     const ctx = koaCtx as Ctx;
     const cookie = this.deps.cookies.session(ctx);
     const session = await this.deps.liveSessions.current(ctx, request.app.id);
-    if (session && (await this.sessionAnswers(session, request))) {
+    if (session && (await this.sessionAnswers(session, request, this.deps.cookies.context(ctx)))) {
       if (!session.apps[request.app.id]) await this.deps.sessions.recordApp(session.sid, request.app);
-      return { kind: 'done', result: resultFromSession(session, request) };
+      return { kind: 'done', result: { ...resultFromSession(session, request), sessionApps: session.apps } };
     }
     if (request.constraints.passive) {
       return { kind: 'failed', failure: 'login-required', app: request.app, continuation: request.continuation };
@@ -118,7 +119,7 @@ export class SignInService implements FrontEndSignIn {
    */
   async answerFromSession(ctx: Ctx, tx: LoginTransaction): Promise<boolean> {
     const session = await this.deps.liveSessions.current(ctx, tx.request.app.id);
-    const answered = session !== undefined && (await this.sessionAnswers(session, tx.request));
+    const answered = session !== undefined && (await this.sessionAnswers(session, tx.request, this.deps.cookies.context(ctx)));
     await this.setOutcome(tx.id, (t) => ({
       ...t,
       checkSessionOnView: false,
@@ -137,6 +138,7 @@ export class SignInService implements FrontEndSignIn {
   async complete(ctx: Ctx, tx: LoginTransaction): Promise<string | undefined> {
     const { user, completed } = tx;
     if (!user || !completed) return undefined;
+    if (tx.identifiedBy) return this.completeIdentified(tx, user, completed);
     const previous = await this.deps.sessions.fromCookie(this.deps.cookies.session(ctx));
     if (previous) await this.deps.sessions.end(previous.sid);
     const apps: Record<string, SessionApp> = previous?.user.id === user.id ? { ...previous.apps } : {};
@@ -147,6 +149,19 @@ export class SignInService implements FrontEndSignIn {
     this.deps.cookies.setSession(ctx, cookieValue);
     if (completed.level !== 'password') await this.deps.knownDevices.markVerified(this.deps.cookies.ensureDevice(ctx), user);
     const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result: resultFromSession(session, t.request) } }));
+    return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;
+  }
+
+  /**
+   * A sign-in whose user the application identified (the Universal Prompt): Latch checked no
+   * password, so it writes no IdP session and marks no browser known; the front end gets the
+   * outcome, and only it.
+   */
+  private async completeIdentified(tx: LoginTransaction, user: NonNullable<LoginTransaction['user']>, completed: NonNullable<LoginTransaction['completed']>): Promise<string | undefined> {
+    const result: SignInResult = {
+      user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, sessionId: '', app: tx.request.app, continuation: tx.request.continuation,
+    };
+    const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result } }));
     return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;
   }
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { AppRef, AuthLevel, Protocol } from '../../authn/contract.ts';
+import type { AppRef, AuthLevel, Protocol, SignInResult } from '../../authn/contract.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { Json, Store } from '../../store/contract.ts';
 import { records } from '../../store/records.ts';
@@ -43,6 +43,11 @@ const TOUCH_EVERY_MS = 60_000;
 
 export function sidOf(cookieValue: string): string {
   return sha256(cookieValue);
+}
+
+/** Whether a recorded application already says what recording `app` with `data` would. */
+function sameApp(recorded: { name: string; data?: Json } | undefined, app: AppRef, data: Json | undefined): boolean {
+  return recorded !== undefined && recorded.name === app.name && (data === undefined || isDeepStrictEqual(recorded.data, data));
 }
 
 export class SessionStore {
@@ -91,16 +96,18 @@ export class SessionStore {
 
   /**
    * Records that the session signed in to an application (compare-and-set, so none is lost).
-   * Recording what the session already holds writes nothing: single sign-on to an application
+   * Recording what the session already holds writes nothing, and reads nothing when `known` (the
+   * session's apps as read earlier in this request) shows it: single sign-on to an application
    * used before is the hot path.
    */
-  async recordApp(sid: string, app: AppRef, data?: Json): Promise<void> {
+  async recordApp(sid: string, app: AppRef, data?: Json, known?: SignInResult['sessionApps']): Promise<void> {
+    if (known && sameApp(known[app.id], app, data)) return;
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await sessionRecords.getVersioned(this.store, sid);
       if (!found) return;
       const session = found.value;
       const previous = session.apps[app.id];
-      if (previous && previous.name === app.name && (data === undefined || isDeepStrictEqual(previous.data, data))) return;
+      if (sameApp(previous, app, data)) return;
       session.apps[app.id] = { protocol: app.protocol, name: app.name, firstAt: previous?.firstAt ?? Date.now(), data: data ?? previous?.data };
       if (await sessionRecords.compareAndSet(this.store, sid, found.version, session, { ttlMs: this.ttl(session) })) return;
     }

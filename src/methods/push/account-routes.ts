@@ -3,6 +3,7 @@ import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
 import type { Ctx } from '../../http/context.ts';
 import { form, orRefuse, route, type Route } from '../../http/route.ts';
+import { staleAccountForm } from '../../http/csrf.ts';
 import { authenticatorPage } from './account-pages.ts';
 import { qrDataUrl } from '../../ui/qr.ts';
 import { LatchError } from '../../util/errors.ts';
@@ -31,9 +32,7 @@ export function accountPushRoutes(deps: AccountPushDeps): Route[] {
     csrf: {
       tokens: deps.csrf,
       purpose,
-      refuse: (): never => {
-        throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date, so nothing was changed.', hint: 'Open Phone sign-in from your account page and try again.', detail: 'stale or forged CSRF token on /account/authenticator' });
-      },
+      refuse: staleAccountForm('Phone sign-in', '/account/authenticator'),
     },
   };
 

@@ -44,6 +44,11 @@ export class PushActivations {
     return { token, expiresAt: Date.now() + this.lifetimeMs };
   }
 
+  /** Whether the link is still waiting to be used (neither used nor expired). */
+  async pending(token: string): Promise<boolean> {
+    return /^[A-Za-z0-9_-]{20,100}$/.test(token) && (await activations.get(this.store, sha256(token))) !== undefined;
+  }
+
   /** Consumes the token and registers the device; a used or expired token is refused. */
   async activate(
     token: string,

@@ -54,6 +54,8 @@ export type PendingPush = {
   /** Passwordless: the device must verify the user (biometric or PIN) before approving. */
   userVerificationRequired: boolean;
   expiresAt: number;
+  /** What a logon client says about the sign-in (the Auth API's pushinfo: host, command…), shown as is. */
+  details?: Array<{ name: string; value: string }>;
 };
 
 export type DecisionAnswer = 'approve' | 'deny' | 'fraud';

@@ -100,3 +100,15 @@ it('a decision signed over other values (another request, answer or code) is ref
 it('request ids never start with "-", which the command-line authenticator would read as an option', () => {
   for (let i = 0; i < 5000; i++) assert.doesNotMatch(commandLineSafeId(), /^-/);
 });
+
+it('passwordless push asks for six digits whatever push.codeLength says; verified push keeps push.codeLength', async () => {
+  assert.equal(push.config.codeLength, 3);
+  const second = await push.requests.send(device, input);
+  assert.ok(second.ok);
+  assert.match(second.request.code, /^\d{3}$/);
+  assert.equal((await push.requests.pendingFor(device.id))?.codeLength, 3);
+  const passwordless = await push.requests.send(device, { ...input, purpose: 'passwordless', userVerificationRequired: true });
+  assert.ok(passwordless.ok);
+  assert.match(passwordless.request.code, /^\d{6}$/, 'the code the browser shows has six digits');
+  assert.equal((await push.requests.pendingFor(device.id))?.codeLength, 6, 'the phone is told to expect six');
+});

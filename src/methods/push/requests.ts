@@ -45,9 +45,15 @@ export type PushRequest = {
   /** Why it was denied: "wrong-code", "denied", "fraud", "replaced". */
   reason: string;
   userVerified: boolean;
+  /** From a logon client (the Auth API's pushinfo), shown on the phone. */
+  details?: Array<{ name: string; value: string }>;
 };
 
-export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired'> & { withCode: boolean };
+export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired' | 'details'> & {
+  withCode: boolean;
+  /** Says who asks when it is not a browser ("login_duo on web1"); the user agent is summarised otherwise. */
+  client?: string;
+};
 export type PushRefusal = 'paused' | 'too-many-wrong-codes' | 'too-many-pushes';
 export type SendResult = { ok: true; request: PushRequest } | { ok: false; reason: PushRefusal; retryAfterMs: number };
 /** A refusal is the device API's answer as it stands: status, code, the words for the phone, the reason for the log. */
@@ -95,6 +101,15 @@ export class PushRequests {
     return undefined;
   }
 
+  /**
+   * Digits of the code the browser shows. A passwordless push has no password before it, so its
+   * code is the only thing that ties the phone's approval to this browser: always six digits (one
+   * guess in a million); a second-factor push follows a password and keeps push.codeLength.
+   */
+  private codeLength(purpose: PushRequest['purpose']): number {
+    return purpose === 'passwordless' ? 6 : this.config.codeLength;
+  }
+
   async send(device: PushDevice, input: SendInput): Promise<SendResult> {
     const blocked = await this.blocked(device.userId);
     if (blocked) return { ok: false, ...blocked };
@@ -113,13 +128,14 @@ export class PushRequests {
       app: input.app,
       time: now,
       ip: input.ip,
-      browser: summariseUserAgent(input.browser),
-      code: input.withCode ? String(randomInt(0, 10 ** this.config.codeLength)).padStart(this.config.codeLength, '0') : '',
+      browser: input.client ?? summariseUserAgent(input.browser),
+      code: input.withCode ? newCode(this.codeLength(input.purpose)) : '',
       userVerificationRequired: input.userVerificationRequired,
       expiresAt: now + this.config.requestLifetime,
       state: 'pending',
       reason: '',
       userVerified: false,
+      ...(input.details ? { details: input.details } : {}),
     };
     await requestRecords.set(this.store, request.id, request, { ttlMs: this.config.requestLifetime + KEEP_MS });
     const previous = await pendingOfDevice.get(this.store, device.id);
@@ -127,7 +143,7 @@ export class PushRequests {
     if (previous) await this.transition(previous, (r) => (r.state === 'pending' ? { ...r, state: 'cancelled', reason: 'replaced' } : undefined));
     await this.bus.notify('push-devices', device.id);
     // Not awaited: a slow push service must not hold up the browser that asked.
-    for (const notifier of this.notifiers) void notifier.notify(device, toPending(request, this.config.codeLength));
+    for (const notifier of this.notifiers) void notifier.notify(device, toPending(request));
     return { ok: true, request };
   }
 
@@ -136,7 +152,7 @@ export class PushRequests {
     const id = await pendingOfDevice.get(this.store, deviceId);
     const request = id ? await this.get(id) : undefined;
     if (!request || request.state !== 'pending' || isExpired(request)) return undefined;
-    return toPending(request, this.config.codeLength);
+    return toPending(request);
   }
 
   /** Long-polls for a pending push for the device. */
@@ -222,7 +238,12 @@ export class PushRequests {
   }
 }
 
-export function toPending(request: PushRequest, codeLength: number): PendingPush {
+/** A verification code of `digits` digits, leading zeros kept. */
+function newCode(digits: number): string {
+  return String(randomInt(0, 10 ** digits)).padStart(digits, '0');
+}
+
+export function toPending(request: PushRequest): PendingPush {
   return {
     id: request.id,
     user: request.username,
@@ -231,8 +252,9 @@ export function toPending(request: PushRequest, codeLength: number): PendingPush
     ip: request.ip,
     browser: request.browser,
     codeRequired: request.code !== '',
-    codeLength,
+    codeLength: request.code.length,
     userVerificationRequired: request.userVerificationRequired,
     expiresAt: request.expiresAt,
+    ...(request.details ? { details: request.details } : {}),
   };
 }

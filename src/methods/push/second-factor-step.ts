@@ -13,6 +13,8 @@ export class PushStep implements UserStep {
   readonly stage = 'second-factor' as const;
   readonly kind = 'push' as const;
   readonly label = 'Push to your phone';
+  /** With policy.autoPush, the push goes out as soon as the password is accepted. */
+  readonly autoStart = { push: 'send' };
 
   constructor(private readonly push: Push) {}
 

@@ -18,6 +18,15 @@ export class TrustedBrowsers {
     await trustedBrowsers.set(this.store, { browserId, userId }, { since: Date.now(), phoneId }, { ttlMs: this.lifetimeMs });
   }
 
+  /** Trusted with whatever phone (for the account page's list of browsers). */
+  async isTrustedAtAll(browserId: string, userId: string): Promise<boolean> {
+    return (await trustedBrowsers.get(this.store, { browserId, userId })) !== undefined;
+  }
+
+  async forget(browserId: string, userId: string): Promise<void> {
+    await trustedBrowsers.delete(this.store, { browserId, userId });
+  }
+
   async isTrusted(browserId: string | undefined, userId: string, phoneId: string): Promise<boolean> {
     if (browserId === undefined) return false;
     const record = await trustedBrowsers.get(this.store, { browserId, userId });

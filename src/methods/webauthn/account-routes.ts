@@ -98,7 +98,7 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
         if (!mode) throw nothingChanged(NOT_ALLOWED, 'passkey registration refused: policy does not allow WebAuthn for this user');
         const error = browserError(form);
         if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
-        const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username });
+        const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username, deviceId: deps.deviceId(ctx) });
         if (!added.ok) {
           ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
           return show(ctx, session, added.message);

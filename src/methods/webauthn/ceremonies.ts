@@ -1,7 +1,7 @@
 import type { WebAuthnConfig } from '../../config/webauthn.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { ChallengeBinding, WebAuthnChallenges } from './challenges.ts';
-import { cleanName, type AuthenticatorKind, type StoredCredential, type WebAuthnCredentials } from './credentials.ts';
+import { cleanName, withBrowser, type AuthenticatorKind, type StoredCredential, type WebAuthnCredentials } from './credentials.ts';
 import { deviceName } from './device-name.ts';
 import type { CeremonyOptions, RelyingParty } from './relying-party.ts';
 import { authenticationResponse, challengeOf, parseResponse, registrationResponse } from './responses.ts';
@@ -30,6 +30,8 @@ export type AssertionExpectation = {
   passwordless: boolean;
   /** Kinds the caller accepts. */
   allowedKinds: AuthenticatorKind[];
+  /** The browser's known-device id: recorded on the credential as a browser it works in. */
+  deviceId?: string;
 };
 
 const NOT_ACCEPTED = 'That did not work. Try again, or choose another way to sign in.';
@@ -61,7 +63,7 @@ export class WebAuthnCeremonies {
     posted: string | undefined,
     mode: RegistrationMode,
     // `username` is no longer used (passkeys are not looked up by username); callers may drop it.
-    naming: { name?: string; userAgent: string; username?: string },
+    naming: { name?: string; userAgent: string; username?: string; deviceId?: string },
   ): Promise<{ ok: true; credential: StoredCredential } | Refusal> {
     const response = parseResponse(registrationResponse, posted);
     if (!response) return { ok: false, message: NOT_ACCEPTED, reason: 'malformed registration response' };
@@ -89,6 +91,7 @@ export class WebAuthnCeremonies {
       name: cleanName(naming.name ?? '', deviceName(naming.userAgent, credential.kind)),
       passwordless: credential.discoverable && credential.userVerified,
       createdAt: Date.now(),
+      browsers: withBrowser(undefined, naming.deviceId),
     };
     if (!(await this.credentials.add(stored))) {
       return { ok: false, message: 'This authenticator is already registered.', reason: 'credential id already registered' };
@@ -137,7 +140,7 @@ export class WebAuthnCeremonies {
         return { ok: false, message: 'This authenticator cannot be used: it may have been copied. Contact your IT help desk.', reason: `${warning}; refused (webauthn.signCounterRegression: refuse)` };
       }
     }
-    await this.credentials.recordUse(credential.id, verified.counter);
+    await this.credentials.recordUse(credential.id, verified.counter, expect.deviceId);
     return { ok: true, credential, warning };
   }
 }

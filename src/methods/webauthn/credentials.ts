@@ -23,7 +23,20 @@ export type StoredCredential = {
   passwordless: boolean;
   createdAt: number;
   lastUsedAt?: number;
+  /**
+   * Known-device ids of the browsers it was registered or used in, newest last (at most
+   * MAX_BROWSERS): a passkey on this device is usable only there, so the offer asks elsewhere.
+   */
+  browsers?: string[];
 };
+
+const MAX_BROWSERS = 20;
+
+/** `browsers` with `deviceId` last, bounded. */
+export function withBrowser(browsers: string[] | undefined, deviceId: string | undefined): string[] | undefined {
+  if (!deviceId) return browsers;
+  return [...(browsers ?? []).filter((b) => b !== deviceId), deviceId].slice(-MAX_BROWSERS);
+}
 
 const credentialRecords = records.webauthnCredential.holding<StoredCredential>();
 const handleOfUser = records.webauthnHandleOfUser.holding<{ handle: string }>();
@@ -78,9 +91,9 @@ export class WebAuthnCredentials {
     return true;
   }
 
-  /** Records a sign-in: the new counter and when. */
-  async recordUse(id: string, counter: number): Promise<void> {
-    await this.update(id, (c) => ({ ...c, counter: Math.max(c.counter, counter), lastUsedAt: Date.now() }));
+  /** Records a sign-in: the new counter, when, and in which browser. */
+  async recordUse(id: string, counter: number, deviceId?: string): Promise<void> {
+    await this.update(id, (c) => ({ ...c, counter: Math.max(c.counter, counter), lastUsedAt: Date.now(), browsers: withBrowser(c.browsers, deviceId) }));
   }
 
   async rename(userId: string, id: string, name: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import { PasskeyStep } from './passkey-step.ts';
 import { WebAuthnSecondFactorStep } from './second-factor-step.ts';
 import { WEBAUTHN_TEMPLATES } from './templates.ts';
 import { createWebAuthn, type WebAuthnParts } from './webauthn.ts';
+import { webauthnOriginProblem } from './usable-origin.ts';
 
 // WebAuthn: security keys and platform authenticators as a second factor, and passkeys for
 // passwordless sign-in (after the username, or from the browser's autofill on the first page).
@@ -26,6 +27,8 @@ function authenticators(credentials: WebAuthnCredentials): Authenticators {
         createdAt: c.createdAt,
         lastUsedAt: c.lastUsedAt,
         passwordless: c.passwordless,
+        // A passkey on a device lives there; a security key is a device of its own.
+        device: c.kind === 'platform' ? c.browsers?.[0] : undefined,
       })),
     remove: (userId, id) => credentials.remove(userId, id),
     async removeAll(userId) {
@@ -36,12 +39,33 @@ function authenticators(credentials: WebAuthnCredentials): Authenticators {
   };
 }
 
-export function webauthnMethod(deps: { config: LatchConfig; store: Store; directory: Directory; policies: PolicyResolver }): {
+/** Where the start-up warning goes (pino's logger, or a test's list). */
+interface StartLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Warns at start when browsers will refuse WebAuthn for the configured URL (usable-origin.ts);
+ * true when WebAuthn can work.
+ */
+export function checkWebAuthnOrigin(config: LatchConfig, log: StartLog): boolean {
+  const problem = webauthnOriginProblem(config.webauthn, config.server.baseUrl);
+  if (problem) log.warn({ setting: problem.split(' ')[0] }, `passkeys and security keys are turned off: ${problem}`);
+  return problem === undefined;
+}
+
+export function webauthnMethod(deps: { config: LatchConfig; log: StartLog; store: Store; directory: Directory; policies: PolicyResolver }): {
   method: SignInMethod;
   webauthn: WebAuthnParts;
 } {
   const webauthn = createWebAuthn(deps);
   const { ceremonies } = webauthn;
+  if (!checkWebAuthnOrigin(deps.config, deps.log)) {
+    // Nothing WebAuthn is offered, in the prompt or on the account page; what users registered is
+    // still listed for the help desk, and works again once the URL is fixed.
+    const method: SignInMethod = { id: 'webauthn', labels: {}, steps: [], templates: WEBAUTHN_TEMPLATES, authenticators: authenticators(ceremonies.credentials) };
+    return { method, webauthn };
+  }
   const method: SignInMethod = {
     id: 'webauthn',
     labels: { webauthn: 'security key or this device', 'webauthn-passwordless': 'passkey' },

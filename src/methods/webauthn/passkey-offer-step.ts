@@ -1,13 +1,14 @@
 import type { Store } from '../../store/contract.ts';
 import { records } from '../../store/records.ts';
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
+import type { StoredCredential } from './credentials.ts';
 import { deviceName } from './device-name.ts';
 import { RESPONSE_FIELD, browserError } from './form.ts';
 import { allowedPasswordlessKinds } from './passwordless.ts';
 import type { StepContext, StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
-// "Sign in faster": after a password and a second factor, a user with no passkey that policy
-// allows is offered to register one (discoverable, user verification required, of an allowed
+// "Sign in faster": after a password and a second factor, a user with no passkey usable in this
+// browser (one on another laptop does not count) that policy allows is offered to register one (discoverable, user verification required, of an allowed
 // kind). "Skip for now" hides the offer in this browser for this user for a week.
 
 export const SKIP_DAYS = 7;
@@ -29,14 +30,23 @@ export class PasskeyOfferStep implements UserStep {
     return { residentKey: 'required', userVerification: 'required', allowedKinds: allowedPasswordlessKinds(ctx.policy.passwordless), passkey: true };
   }
 
+  /**
+   * Offered in every browser that has no usable passkey of the user's: a security-key passkey
+   * goes wherever the key goes, a passkey on a device works only in the browsers it was made or
+   * used in. A policy that allows only passkeys on the device offers one only where the browser
+   * reports a user-verifying platform authenticator.
+   */
   async isAvailable(ctx: UserStepContext): Promise<boolean> {
-    const { user, tx: { methods, amr } } = ctx;
+    const { user, tx: { methods, amr }, browser } = ctx;
     if (user.disabled || !methods.includes('password') || !amr.includes('mfa')) return false;
     const kinds = allowedPasswordlessKinds(ctx.policy.passwordless);
     if (kinds.length === 0) return false;
-    if (ctx.browser.deviceId && (await skipped.get(this.store, { deviceId: ctx.browser.deviceId, userId: user.id })) !== undefined) return false;
+    if (kinds.every((k) => k === 'platform') && browser.platformAuthenticator !== true) return false;
+    if (browser.deviceId && (await skipped.get(this.store, { deviceId: browser.deviceId, userId: user.id })) !== undefined) return false;
     const credentials = await this.ceremonies.credentials.list(user.id);
-    return !credentials.some((c) => c.passwordless && kinds.includes(c.kind));
+    const usableHere = (c: StoredCredential) =>
+      c.passwordless && kinds.includes(c.kind) && (c.kind === 'roaming' || (browser.deviceId !== undefined && (c.browsers ?? []).includes(browser.deviceId)));
+    return !credentials.some(usableHere);
   }
 
   async view(ctx: UserStepContext): Promise<StepView> {
@@ -67,6 +77,7 @@ export class PasskeyOfferStep implements UserStep {
       name: form.name,
       userAgent: ctx.browser.userAgent,
       username: user.username,
+      deviceId: ctx.browser.deviceId,
     });
     if (!registered.ok) return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
     const { credential } = registered;

@@ -46,6 +46,7 @@ export class PasswordlessSignIn {
       requireUserVerification: true,
       passwordless: true,
       allowedKinds: allowedPasswordlessKinds(ctx.policy.passwordless),
+      deviceId: ctx.browser.deviceId,
     });
     if (!checked.ok) return { kind: 'refused', message: checked.message, reason: checked.reason };
     const { credential, warning } = checked;

@@ -9,6 +9,7 @@ import {
 import type { WebAuthnConfig } from '../../config/webauthn.ts';
 import type { AuthenticatorKind, StoredCredential } from './credentials.ts';
 import type { AuthenticationResponse, RegistrationResponse } from './responses.ts';
+import { strictSignatureEncoding } from './signature-encoding.ts';
 
 // Latch's relying party: the only module that talks to @simplewebauthn/server. It builds ceremony
 // options and verifies responses against the configured RP id and origins; what to accept (which
@@ -133,6 +134,8 @@ export class RelyingParty {
     requireUserVerification: boolean,
   ): Promise<Verified<{ counter: number; userVerified: boolean }>> {
     try {
+      const signature = Buffer.from(response.response.signature, 'base64url');
+      if (!strictSignatureEncoding(Buffer.from(credential.publicKey, 'base64url'), signature)) return { ok: false, reason: 'signature not in strict DER form' };
       const result = await verifyAuthenticationResponse({
         response: response as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
         expectedChallenge: challenge,

@@ -37,6 +37,7 @@ export class WebAuthnSecondFactorStep implements UserStep {
       requireUserVerification: false,
       passwordless: false,
       allowedKinds: ['platform', 'roaming'],
+      deviceId: ctx.browser.deviceId,
     });
     if (!checked.ok) return { kind: 'challenge', message: checked.message, reason: checked.reason, result: 'failure' };
     const { credential, warning } = checked;

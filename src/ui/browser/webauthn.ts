@@ -58,7 +58,21 @@ function onButton(form: HTMLFormElement, button: HTMLButtonElement, run: () => P
   });
 }
 
+/** Fills the prompt's hidden field: can a passkey live on this device? (What the passkey offer asks.) */
+async function reportPlatformAuthenticator(): Promise<void> {
+  const field = document.querySelector<HTMLInputElement>('input[name="platform_authenticator"]');
+  if (!field) return;
+  let available = false;
+  try {
+    available = typeof PublicKeyCredential !== 'undefined' && (await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable());
+  } catch {
+    // A browser that cannot tell has none that Latch can use.
+  }
+  field.value = available ? 'yes' : 'no';
+}
+
 function main(): void {
+  void reportPlatformAuthenticator();
   const holder = document.getElementById('webauthn-ceremony');
   const form = holder?.closest('form');
   if (!holder || !form) return;
