@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthLog } from '../authn/auth-log.ts';
 import type { ConsolePolicyStore, FollowedPolicy } from '../authn/console-policy.ts';
 import type { PolicyResolver } from '../authn/policy.ts';
-import type { RememberedDevices } from '../authn/remembered-device.ts';
+import type { UserBrowsers } from '../authn/user-browsers.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import type { Directory, UserSearch } from '../directory/contract.ts';
 import type { OidcFrontEnd } from '../idp/oidc/index.ts';
@@ -24,7 +24,8 @@ export interface AdminDeps {
   store: Store;
   directory: Directory & UserSearch;
   methods: SignInMethod[];
-  remembered: RememberedDevices;
+  /** A user's browsers (the account page's list): listed and forgotten with the authenticators. */
+  browsers: UserBrowsers;
   passcodes: Passcodes;
   push: Push;
   sessions: SessionStore;

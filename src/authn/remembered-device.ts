@@ -36,19 +36,6 @@ export class RememberedDevices {
     entries.push({ ...entry, createdAt: now });
     const ttlMs = Math.max(...entries.map((e) => e.expiresAt)) - now;
     await rememberedRecords.set(this.store, { deviceId, userId }, { entries }, { ttlMs });
-    await records.rememberedOfUser.add(this.store, userId, deviceId);
-  }
-
-  /** The user's remembered browsers that still skip a second factor, by device id (for the console). */
-  async list(userId: string): Promise<Array<{ deviceId: string; entries: RememberedEntry[] }>> {
-    const now = Date.now();
-    const found: Array<{ deviceId: string; entries: RememberedEntry[] }> = [];
-    for (const deviceId of await records.rememberedOfUser.list(this.store, userId)) {
-      const entries = (await rememberedRecords.get(this.store, { deviceId, userId }))?.entries.filter((e) => e.expiresAt > now) ?? [];
-      if (entries.length > 0) found.push({ deviceId, entries });
-      else await records.rememberedOfUser.remove(this.store, userId, deviceId);
-    }
-    return found;
   }
 
   /**
@@ -84,6 +71,5 @@ export class RememberedDevices {
 
   async forget(deviceId: string, userId: string): Promise<void> {
     await rememberedRecords.delete(this.store, { deviceId, userId });
-    await records.rememberedOfUser.remove(this.store, userId, deviceId);
   }
 }

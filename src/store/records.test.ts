@@ -95,7 +95,6 @@ describe('store records', () => {
       transaction: 'tx:<id>',
       knownDevice: 'known-device:<deviceId>',
       rememberedDevice: 'remembered:<deviceId>:<userId>',
-      rememberedOfUser: 'remembered-of-user:<userId>',
       userBrowser: 'user-browser:<userId>:<deviceId>',
       browsersOfUser: 'user-browsers:<userId>',
       accountAttempts: 'throttle:account:<accountHash>',

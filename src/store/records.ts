@@ -43,11 +43,6 @@ export const records = {
     holds: '"trust this browser" entries',
     lifetime: 'until the last entry expires (policy)',
   }),
-  rememberedOfUser: index({
-    prefix: 'remembered-of-user', parts: ['userId'],
-    owner: 'authn/remembered-device.ts',
-    holds: 'the device ids of a user\'s remembered browsers (the console lists and forgets them); expired ones are dropped when listed',
-  }),
   userBrowser: value({
     prefix: 'user-browser', parts: ['userId', 'deviceId'], ttlPolicy: 'required',
     owner: 'authn/user-browsers.ts',

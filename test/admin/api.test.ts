@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminTokens } from '../../src/admin/tokens.ts';
 import type { AdminRole } from '../../src/config/admin.ts';
+import { browserIdOf } from '../../src/authn/user-browsers.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
@@ -201,14 +202,19 @@ describe('admin API: users', () => {
     assert.equal((await api('read-only', 'GET', '/users/carol')).json.sessions, 0);
   });
 
-  it('lists a remembered browser with what it covers, and forgets it: the second factor is asked again', async () => {
+  it('lists the browsers a user signed in with and what each may skip, and forgets one: the second factor is asked again', async () => {
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    await latch.services.browsers.signedIn('device-1', 'id-carol', { userAgent: chrome, ip: '203.0.113.5' });
     await latch.services.remembered.remember('device-1', 'id-carol', { kind: 'passcode', method: 'passcodes', scope: 'all', appId: 'wiki', expiresAt: Date.now() + 86_400_000 });
     const listed = (await api('help-desk', 'GET', '/users/carol')).json.authenticators as Entry[];
-    assert.deepEqual(listed.map((a) => [a.method, a.id, a.kind, a.factor]), [['remembered-browser', 'device-1', 'Remembered browser', false]]);
-    assert.match(String(listed[0]!.name), /^passcodes for every application, until 20\d\d-/);
-    assert.equal((await api('help-desk', 'DELETE', '/users/carol/authenticators/remembered-browser/device-1')).status, 200);
+    const id = browserIdOf('device-1');
+    assert.deepEqual(listed.map((a) => [a.method, a.id, a.kind, a.factor]), [['browser', id, 'Browser', false]]);
+    assert.notEqual(id, 'device-1', 'the known-device id itself is never shown');
+    assert.match(String(listed[0]!.name), /^Chrome 131 on Windows 10 from 203\.0\.113\.5: skips the second factor for every application until 20\d\d-/);
+    assert.equal((await api('help-desk', 'DELETE', `/users/carol/authenticators/browser/${id}`)).status, 200);
     assert.equal(await latch.services.remembered.covering('device-1', 'id-carol', 'wiki', ['passcode']), undefined);
     assert.deepEqual((await api('help-desk', 'GET', '/users/carol')).json.authenticators, []);
+    assert.deepEqual(await latch.services.browsers.list('id-carol'), [], 'the account page no longer lists it either');
   });
 
   it('makes a one-time activation link for the phone app, not written to the audit log', async () => {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { RememberedDevices } from '../../authn/remembered-device.ts';
+import type { UserBrowser, UserBrowsers } from '../../authn/user-browsers.ts';
 import type { Authenticators } from '../../methods/method.ts';
 import type { AdminDeps } from '../deps.ts';
 
 // A user's authenticators, through each sign-in method's own `authenticators` interface
 // (src/methods/method.ts), so a method added later shows up here without a change; and the
-// browsers they asked to remember, which skip the second factor until forgotten.
+// browsers they signed in with (src/authn/user-browsers.ts, the same list as the account page's),
+// which may skip the second factor until forgotten.
 
 export const authenticatorSchema = z.object({
   method: z.string().describe('The sign-in method that holds it (webauthn, passcodes, push, bypass-codes); with `id`, what removal takes.'),
@@ -19,42 +20,46 @@ export const authenticatorSchema = z.object({
 });
 export type AuthenticatorView = z.infer<typeof authenticatorSchema>;
 
-/** The method id under which remembered browsers are listed and removed. */
-export const REMEMBERED_BROWSER = 'remembered-browser';
+/** The method id under which a user's browsers are listed and forgotten. */
+export const BROWSER = 'browser';
 
-/** Whatever holds a user's authenticators: each method, and the remembered browsers (not a method, kept by the engine). */
-export function authenticatorHolders(deps: Pick<AdminDeps, 'methods' | 'remembered'>): Array<{ id: string; holder: Authenticators }> {
+/** Whatever holds a user's authenticators: each method, and the user's browsers (not a method, kept by the engine). */
+export function authenticatorHolders(deps: Pick<AdminDeps, 'methods' | 'browsers'>): Array<{ id: string; holder: Authenticators }> {
   const methods = deps.methods.flatMap((m) => (m.authenticators ? [{ id: m.id, holder: m.authenticators }] : []));
-  return [...methods, { id: REMEMBERED_BROWSER, holder: rememberedBrowsers(deps.remembered) }];
+  return [...methods, { id: BROWSER, holder: browsersAsAuthenticators(deps.browsers) }];
 }
 
-/** Remembered browsers as authenticators: one per browser, named by what it covers, removable. */
-function rememberedBrowsers(remembered: RememberedDevices): Authenticators {
+/** What a browser may skip or do, in words: "skips the second factor for every application until 2026-12-01". */
+function trustOf(browser: UserBrowser): string {
+  const skips = browser.remembered.map((e) =>
+    `skips the second factor for ${e.scope === 'all' ? 'every application' : e.appId} until ${new Date(e.expiresAt).toISOString().slice(0, 10)}`);
+  return [...skips, ...browser.trustedFor].join('; ');
+}
+
+/** A user's browsers as authenticators: named by browser, address and trust; forgetting one revokes all of it. */
+function browsersAsAuthenticators(browsers: UserBrowsers): Authenticators {
   return {
     factor: false,
     async list(userId) {
-      return (await remembered.list(userId)).map(({ deviceId, entries }) => ({
-        id: deviceId,
-        kind: 'Remembered browser',
-        name: entries.map((e) => `${e.method} for ${e.scope === 'all' ? 'every application' : e.appId}, until ${new Date(e.expiresAt).toISOString().slice(0, 10)}`).join('; '),
-        createdAt: Math.min(...entries.map((e) => e.createdAt)),
+      return (await browsers.list(userId)).map((b) => ({
+        id: b.id,
+        kind: 'Browser',
+        name: [`${b.label} from ${b.ip}`, trustOf(b)].filter(Boolean).join(': '),
+        createdAt: b.firstUsedAt,
+        lastUsedAt: b.lastUsedAt,
         passwordless: false,
       }));
     },
-    async remove(userId, id) {
-      if (!(await remembered.list(userId)).some((b) => b.deviceId === id)) return false;
-      await remembered.forget(id, userId);
-      return true;
-    },
+    remove: (userId, id) => browsers.revoke(userId, id),
     async removeAll(userId) {
-      const all = await remembered.list(userId);
-      for (const { deviceId } of all) await remembered.forget(deviceId, userId);
+      const all = await browsers.list(userId);
+      for (const b of all) await browsers.revoke(userId, b.id);
       return all.length;
     },
   };
 }
 
-export async function authenticatorsOf(deps: Pick<AdminDeps, 'methods' | 'remembered'>, userId: string): Promise<AuthenticatorView[]> {
+export async function authenticatorsOf(deps: Pick<AdminDeps, 'methods' | 'browsers'>, userId: string): Promise<AuthenticatorView[]> {
   const lists = await Promise.all(
     authenticatorHolders(deps).map(async ({ id, holder }) => (await holder.list(userId)).map((a) => ({ method: id, ...a, factor: holder.factor }))),
   );
