@@ -4,6 +4,7 @@ import { errorHandler } from './http/errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './account/routes.ts';
+import { createAdmin } from './admin/index.ts';
 import { authenticatorAppRoutes } from './idp/device-api/authenticator-app.ts';
 import { pushApiRoutes } from './idp/device-api/routes.ts';
 import { promptRoutes } from './idp/signin/prompt.ts';
@@ -56,6 +57,8 @@ export function buildApp(services: Services): Koa<LatchState> {
     }),
     ...pushApiRoutes({ ...services, baseUrl: config.server.baseUrl, maxBodyBytes: config.server.maxBodyBytes }),
     ...authenticatorAppRoutes(),
+    // The operators' console and its API (admin.enabled).
+    ...createAdmin(services).routes,
     ...services.authApi.routes,
   ];
   if (config.saml.enabled) {

@@ -4,12 +4,14 @@ import { AuthLog } from './authn/auth-log.ts';
 import { SignInFlow } from './authn/flow.ts';
 import type { FactorChanges } from './authn/factor-changes.ts';
 import { KnownDevices } from './authn/known-device.ts';
-import type { PolicyResolver } from './authn/policy.ts';
+import type { AppPolicies, PolicyResolver } from './authn/policy.ts';
 import { policiesFromConfig } from './authn/policy-config.ts';
 import { checkNetworkNames, openConditions, type Conditions } from './authn/condition-setup.ts';
 import type { ConditionChecker } from './authn/conditions.ts';
 import { UserBrowsers } from './authn/user-browsers.ts';
 import { explainSignIn, type WhatIfAnswer, type WhatIfQuery } from './authn/what-if.ts';
+import { ConsolePolicyStore, followConsolePolicy, type FollowedPolicy } from './authn/console-policy.ts';
+import { LogRetention } from './authn/log-retention.ts';
 import { RememberedDevices } from './authn/remembered-device.ts';
 import { createMethods, flowSteps, promptTemplates } from './methods/index.ts';
 import type { SignInMethod } from './methods/method.ts';
@@ -21,7 +23,7 @@ import { PasswordThrottle } from './authn/throttle.ts';
 import { TransactionStore } from './authn/transaction.ts';
 import type { WebAuthnParts } from './methods/webauthn/webauthn.ts';
 import { accountCheckFor, type AccountCheck } from './directory/account-check.ts';
-import type { Directory } from './directory/contract.ts';
+import type { Directory, UserSearch } from './directory/contract.ts';
 import { LocalFileDirectory } from './directory/local-file.ts';
 import { createLdapDirectory } from './ldap/index.ts';
 import { ConfigError } from './config/load.ts';
@@ -50,10 +52,13 @@ export interface Services {
   metrics: Metrics;
   store: Store;
   keys: KeyRing;
-  directory: Directory;
+  /** Also answers the console's bounded searches. */
+  directory: Directory & UserSearch;
   /** Whether an account that signed in may still be used, and its groups of now (kept briefly). */
   accounts: AccountCheck;
   policies: PolicyResolver;
+  /** The console's global policy layer and the organisation-wide passwordless switch. */
+  consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
   /** Policy's conditions: where a request comes from and with what browser. */
   conditions: ConditionChecker;
   /** A user's browsers: list and revoke (the account page; the admin console). */
@@ -61,7 +66,11 @@ export interface Services {
   /** What would happen for a user of an application from an address (the console's effective-policy view). */
   explainSignIn(query: WhatIfQuery): WhatIfAnswer;
   authLog: AuthLog;
+  /** Trims the authentication log (and the streams the console adds) past their retention. */
+  retention: LogRetention;
   knownDevices: KnownDevices;
+  /** Browsers users let skip the second factor ("Yes, this is my device"). */
+  remembered: RememberedDevices;
   /** Every sign-in method (src/methods/index.ts). */
   methods: SignInMethod[];
   /** Their prompt templates, by name. */
@@ -86,7 +95,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory> {
+export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory & UserSearch> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
   if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
   return createLdapDirectory(config.directory.ldap, log);
@@ -113,7 +122,10 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const directory = await openDirectory(config, log);
     const secret = await loadServerSecret(store);
     const policies = policiesFromConfig(config);
+    const consolePolicy = new ConsolePolicyStore(store);
+    const followed = await followConsolePolicy(policies, consolePolicy, log);
     const authLog = new AuthLog(store, log);
+    const retention = new LogRetention(store, [{ name: 'authlog', stream: authLog.stream(), retentionMs: config.authLog.retention }], config.authLog.trimEvery, log);
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
@@ -139,15 +151,24 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const signOut = new SignOutHooks();
     const oidc = await createOidc({ config, log, store, keys, accounts, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
     const saml = await openSamlIdp(config, keys, store, log);
-    // SAML SPs' policy layers, by entity ID, once their metadata is read.
+    // SAML SPs' policy layers, by entity ID, once their metadata is read; those of the SPs and
+    // clients added in the console follow every reload.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
+    policies.registerApps(Object.fromEntries(oidc.clients.all().map((client) => [client.client_id, client.policy])));
+    const samlLayers = followLayers(policies, saml.registry.all().filter((sp) => sp.managedKey).map((sp) => sp.entityId));
+    saml.registry.onReload((sps) => samlLayers(Object.fromEntries(sps.map((sp) => [sp.entityId, sp.options.policy]))));
+    const oidcClients = oidc.clients.all().filter((c) => !oidc.clients.fromFiles(c.client_id)).map((c) => c.client_id);
+    const oidcLayers = followLayers(policies, oidcClients);
+    oidc.onReload((clients) => oidcLayers(Object.fromEntries(clients.map((c) => [c.client_id, c.policy]))));
     checkNetworkNames(conditions.checker, policies);
     const authApi = createAuthApi({
       config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push,
       factorChanges, authLog, signIn, cookies,
     });
+    retention.start();
     return {
-      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices,
+      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention, remembered,
+      consolePolicy: { store: consolePolicy, ...followed },
       conditions: conditions.checker,
       browsers,
       explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
@@ -155,6 +176,10 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
       sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
       async close() {
         conditions?.close();
+        await retention.stop();
+        await followed.stop();
+        await saml.registry.close();
+        await oidc.close();
         await keys.close();
         await push.close();
         await directory.close();
@@ -166,6 +191,16 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     await store.close();
     throw err;
   }
+}
+
+/** Registers the layers of applications that come and go (the console's): one that went is removed. */
+function followLayers(policies: PolicyResolver, initial: string[]): (layers: AppPolicies) => void {
+  let known = new Set(initial);
+  return (layers) => {
+    const gone = [...known].filter((id) => !(id in layers));
+    policies.registerApps({ ...Object.fromEntries(gone.map((id) => [id, undefined])), ...layers });
+    known = new Set(Object.keys(layers));
+  };
 }
 
 /** Several nodes on a shared store without a master key each sign with keys of their own. */

@@ -19,6 +19,10 @@ export interface AuthEvent {
   ip?: string;
   userAgent?: string;
   methods?: string[];
+  /** How strongly a finished sign-in authenticated: password, mfa or passwordless. */
+  level?: string;
+  /** The authenticators a sign-in used, by name and id (a passkey, the phone): never a secret. */
+  authenticators?: UsedAuthenticator[];
   transaction?: string;
   /** Auth API and Universal Prompt: the integration's name, and the server that called (its hostname as it says, its address). */
   integration?: string;
@@ -26,15 +30,28 @@ export interface AuthEvent {
   clientIp?: string;
 }
 
+// A type, not an interface, so that it is assignable to the store's Json.
+export type UsedAuthenticator = { method: string; id: string; name: string };
+
+/** When and where a user last signed in: the console's users and their export. */
+export type LastSignIn = { at: number; app: string; level: string };
+
 export interface AuthLogQuery extends RangeQuery {
   user?: string;
   result?: string;
 }
 
 /** An entry as stored: the fields of AuthEvent, and whatever else a caller added. */
-type StoredAuthEvent = AuthEvent & Record<string, Json>;
+export type StoredAuthEvent = AuthEvent & Record<string, Json>;
 
 const authEvents = records.authLog.holding<StoredAuthEvent>();
+const lastSignIns = records.lastSignIn.holding<LastSignIn>();
+
+/** A log stream as the search, the export and retention read it (authn/log-search.ts, log-retention.ts). */
+export interface LogStream<T> {
+  range(query: RangeQuery): Promise<StoredEvent<T>[]>;
+  trim(before: number): Promise<number>;
+}
 
 /** The stream's name, for tools that read the log from the store directly. */
 export const AUTH_LOG_STREAM = records.authLog.name;
@@ -49,6 +66,19 @@ export class AuthLog {
     const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as StoredAuthEvent;
     await authEvents.append(this.store, clean);
     this.log.info({ auth: clean }, `auth ${entry.event} ${entry.result}: ${entry.reason}`);
+    if (entry.event === 'sign-in' && entry.result === 'success' && entry.userId) {
+      await lastSignIns.set(this.store, entry.userId, { at: Date.now(), app: entry.app ?? '', level: entry.level ?? '' });
+    }
+  }
+
+  /** When the user last signed in (a finished sign-in, not single sign-on from a session). */
+  lastSignIn(userId: string): Promise<LastSignIn | undefined> {
+    return lastSignIns.get(this.store, userId);
+  }
+
+  /** The stream, for searches, exports and retention. */
+  stream(): LogStream<StoredAuthEvent> {
+    return { range: (query) => authEvents.range(this.store, query), trim: (before) => authEvents.trim(this.store, before) };
   }
 
   /** Newest first by default; by user and result in the store's query (an index on PostgreSQL). */

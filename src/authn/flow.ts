@@ -2,7 +2,7 @@ import type { Counter } from 'prom-client';
 import type { DirectoryUser } from '../directory/contract.ts';
 import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
-import type { AuthLog } from './auth-log.ts';
+import type { AuthEvent, AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
@@ -277,6 +277,7 @@ export class SignInFlow {
     if (outcome.login !== undefined) tx.login = outcome.login;
     if (outcome.user) tx.user = outcome.user;
     if (outcome.method) tx.methods.push(outcome.method);
+    if (outcome.authenticator) tx.authenticators = [...(tx.authenticators ?? []), { method: outcome.method ?? step.id, ...outcome.authenticator }];
     // A second factor, or a passwordless authenticator (possession plus user verification in one
     // gesture), makes the sign-in multi-factor: the flow adds "mfa", so no second factor follows.
     const multiFactor = step.stage === 'second-factor' || outcome.passwordless !== undefined;
@@ -440,7 +441,7 @@ export class SignInFlow {
       await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, { userAgent: browser.userAgent, ip: browser.ip, ...(country ? { country } : {}) });
     }
     tx.decisions.push({ at: Date.now(), stage: 'done', result: 'success', reason: `signed in (${level})` });
-    await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`);
+    await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`, { level, authenticators: tx.authenticators });
     this.deps.signInCounter?.inc({ result: 'success', method: tx.methods.join('+') || 'none' });
   }
 
@@ -479,8 +480,9 @@ export class SignInFlow {
     if (result === 'failure' || result === 'throttled') this.deps.signInCounter?.inc({ result, method: step.id });
   }
 
-  private log(tx: LoginTransaction, browser: BrowserContext, event: string, result: string, reason: string): Promise<void> {
+  private log(tx: LoginTransaction, browser: BrowserContext, event: string, result: string, reason: string, extra: Partial<AuthEvent> = {}): Promise<void> {
     return this.deps.authLog.record({
+      ...extra,
       event,
       result,
       reason,

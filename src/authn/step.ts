@@ -57,6 +57,8 @@ export type StepOutcome =
        * later apps. The flow then counts the sign-in as multi-factor (adds "mfa").
        */
       passwordless?: PasswordlessKind;
+      /** The authenticator that was used (a passkey, the phone), by id and name, for the authentication log. */
+      authenticator?: { id: string; name: string };
       reason: string;
     }
   /**

@@ -2,6 +2,7 @@ import type { DirectoryUser } from '../directory/contract.ts';
 import type { Json, Store } from '../store/contract.ts';
 import { records } from '../store/records.ts';
 import { randomId } from '../util/random.ts';
+import type { UsedAuthenticator } from './auth-log.ts';
 import type { AuthLevel, SignInOutcome, SignInRequest } from './contract.ts';
 
 // A login transaction: one browser's way through the sign-in, from the front end's request to
@@ -48,6 +49,8 @@ export interface LoginTransaction {
    * kinds ("passcode", "webauthn", …) and "passwordless:<kind>" ("passwordless:platform").
    */
   factors?: string[];
+  /** The authenticators used so far (a passkey, the phone), for the authentication log. */
+  authenticators?: UsedAuthenticator[];
   /** Per-step scratch data (e.g. a WebAuthn challenge), cleared when the step changes. */
   stepData?: Json;
   decisions: Decision[];

@@ -11,6 +11,7 @@ import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypas
 import { listPasscodes, removePasscode } from './passcodes.ts';
 import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
 import { formatUrls } from './urls.ts';
+import { adminToken } from './admin-tokens.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
 import { enrollLink, removeDevice } from './push.ts';
 import { addIntegration, listIntegrations, removeIntegration, rotateIntegrationSecret } from './integrations.ts';
@@ -48,6 +49,11 @@ const USAGE = `Usage: latch <command>
   tokens assign SERIAL USER      give a token to a user
   tokens unassign SERIAL         take it back (it stays in stock)
   tokens remove SERIAL           delete it from stock
+  admin token create NAME --role ROLE
+                                 an admin API token (printed once); roles: owner, administrator,
+                                 help-desk, read-only
+  admin token revoke NAME        requests with it are refused from then on
+  admin token list               every admin API token, without secrets
 
   integrations add NAME --type auth-api|universal-prompt [--policy YAML] [--allow-legacy-v1]
                                  a client of the Auth API (pam_duo, login_duo) or of the Universal
@@ -119,6 +125,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       uses: { type: 'string' },
       expires: { type: 'string' },
       encoding: { type: 'string' },
+      role: { type: 'string' },
       type: { type: 'string' },
       policy: { type: 'string' },
       'allow-legacy-v1': { type: 'boolean' },
@@ -182,6 +189,8 @@ async function run(argv: string[]): Promise<string | undefined> {
       return unassignToken(config, name);
     case 'tokens remove':
       return removeToken(config, name);
+    case 'admin token':
+      return adminToken(config, name, extra, values.role);
     case 'integrations add':
       return addIntegration(config, needName(), { type: values.type, policy: values.policy, legacyV1: values['allow-legacy-v1'] });
     case 'integrations list':

@@ -15,7 +15,7 @@ const confidentialMethods = ['client_secret_basic', 'client_secret_post', 'priva
 
 const jwk = z.record(z.string(), z.unknown());
 
-const client = z
+export const oidcClient = z
   .strictObject({
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,200}$/, 'expected 1-200 letters, digits or "._~-"'),
     /** Shown to users ("Sign in to <name>"); defaults to client_id. */
@@ -64,7 +64,7 @@ const ttl = z.strictObject({
 });
 
 /** Client ids are unique; checked even when another client has problems, so every one is reported. */
-const clients = z.array(client).superRefine(
+const clients = z.array(oidcClient).superRefine(
   (list, ctx) => {
     const seen = new Map<string, number>();
     list.forEach((c: { client_id?: unknown } | undefined, i) => {

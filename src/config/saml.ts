@@ -82,7 +82,7 @@ const acsEntry = z.strictObject({
 });
 
 /** An SP given in config: its metadata (file or inline), or its entity ID and endpoints by hand. */
-const spEntry = spOptions.extend({
+export const spEntry = spOptions.extend({
   metadataFile: z.string().min(1).optional(),
   metadataXml: z.string().min(1).optional(),
   /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */

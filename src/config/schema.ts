@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { appPolicyLayer, groupLayer, policyConfig } from './policy.ts';
+import { adminConfig } from './admin.ts';
 import { locationsConfig, networksConfig } from './conditions.ts';
 import { ldapConfig } from './ldap.ts';
 import { metricsConfig } from './metrics.ts';
@@ -107,7 +108,12 @@ const throttle = z.strictObject({
 
 const knownDevice = z.strictObject({ lifetime: duration, cookieName: z.string().min(1) });
 
-const authLog = z.strictObject({ retention: duration });
+const authLog = z.strictObject({
+  /** Entries older than this are removed, on every node, in small batches. */
+  retention: duration,
+  /** How often each node looks for entries past the retention. */
+  trimEvery: duration.refine((ms) => ms >= 1000, 'expected at least 1s'),
+});
 
 const application = z.strictObject({
   name: z.string().min(1),
@@ -128,6 +134,7 @@ export const configSchema = z.strictObject({
   throttle,
   knownDevice,
   authLog,
+  admin: adminConfig,
   metrics: metricsConfig,
   policy: policyConfig,
   /** Named address lists that policy's `networks` rules refer to. */

@@ -64,3 +64,44 @@ export interface Directory {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What the console searches for: users whose name, email or display name holds `text`, in `group`. */
+export interface UserQuery {
+  /** Part of the username, email, display name or UPN, in any case; absent or empty: any user. */
+  text?: string;
+  /** Only members of this group (by name); with AD, nested membership counts. */
+  group?: string;
+  /** At most this many users, from 1 to 1000. */
+  limit: number;
+}
+
+export interface UserSearchResult {
+  /** Each with its direct groups only (nested ones are resolved on findUserById). */
+  users: DirectoryUser[];
+  /** More users matched than `limit`. */
+  more: boolean;
+}
+
+/**
+ * The bounded searches the operators' console makes (src/admin/). A separate contract from
+ * Directory, which is what signing in needs: both directories Latch ships implement it.
+ */
+export interface UserSearch {
+  searchUsers(query: UserQuery): Promise<UserSearchResult>;
+  /**
+   * Every user, a page at a time, for the console's export (direct groups only, as above): the
+   * next page is read once `onPage` has finished with this one, so a large directory is never
+   * held in memory.
+   */
+  eachUserPage(onPage: (users: DirectoryUser[]) => Promise<void>): Promise<void>;
+}
+
+/** The largest `limit` a search may ask for. */
+export const MAX_SEARCH_LIMIT = 1000;
+
+export function checkSearchLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+    throw new RangeError(`user search limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}, got ${String(limit)}`);
+  }
+  return limit;
+}

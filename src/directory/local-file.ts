@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { BeforePasswordCheck, Directory, DirectoryUser, PasswordCheck } from './contract.ts';
+import { checkSearchLimit, type BeforePasswordCheck, type Directory, type DirectoryUser, type PasswordCheck, type UserQuery, type UserSearch, type UserSearchResult } from './contract.ts';
 import { burnPasswordCheck, isPasswordHash, verifyPassword } from './password-hash.ts';
 
 // The embedded user directory: a YAML file of users, managed with `npx latch user …`. The
@@ -72,7 +72,7 @@ function toDirectoryUser(username: string, record: LocalUserRecord): DirectoryUs
   };
 }
 
-export class LocalFileDirectory implements Directory {
+export class LocalFileDirectory implements Directory, UserSearch {
   readonly kind = 'local';
   private users: LocalUsers = {};
   private loadedMtime = -1;
@@ -110,6 +110,23 @@ export class LocalFileDirectory implements Directory {
 
   async ping(): Promise<void> {
     this.refresh(true);
+  }
+
+  async searchUsers(query: UserQuery): Promise<UserSearchResult> {
+    const limit = checkSearchLimit(query.limit);
+    this.refresh();
+    const text = normalizeLogin(query.text ?? '');
+    const group = query.group?.trim().toLowerCase();
+    const matching = Object.entries(this.users)
+      .filter(([, record]) => !group || record.groups.some((g) => g.toLowerCase() === group))
+      .filter(([name, record]) => !text || [name, record.email, record.displayName].some((v) => v !== undefined && normalizeLogin(v).includes(text)))
+      .sort(([a], [b]) => a.localeCompare(b));
+    return { users: matching.slice(0, limit).map(([name, record]) => toDirectoryUser(name, record)), more: matching.length > limit };
+  }
+
+  async eachUserPage(onPage: (users: DirectoryUser[]) => Promise<void>): Promise<void> {
+    this.refresh();
+    await onPage(Object.entries(this.users).map(([name, record]) => toDirectoryUser(name, record)));
   }
 
   async close(): Promise<void> {}

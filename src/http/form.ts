@@ -37,6 +37,9 @@ export async function readJsonText(ctx: Ctx, limitBytes: number): Promise<string
   try {
     return await coBody.text(ctx.req, { limit: limitBytes });
   } catch (err) {
+    if ((err as { status?: number }).status === 413) {
+      throw new LatchError({ status: 413, code: 'payload_too_large', publicMessage: `The request body is larger than ${limitBytes} bytes.`, detail: (err as Error).message });
+    }
     throw new LatchError({ status: 400, code: 'bad_request', publicMessage: 'The request body could not be read.', detail: (err as Error).message });
   }
 }

@@ -11,7 +11,7 @@ import { readForm, readJsonText } from './form.ts';
 // and a refusal thrown anywhere in it may be answered the protocol's way (`refusals`) before
 // src/http/errors.ts answers it.
 
-export type Method = 'get' | 'post';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Form = Record<string, string>;
 
 /** Returned by an auth check that has answered already (a redirect to sign in): the chain stops. */

@@ -26,6 +26,8 @@ export interface SearchRequest {
   binary?: string[];
   /** Page size; unpaged when unset (base-scope reads). */
   pageSize?: number;
+  /** At most this many entries (unpaged): a search that finds more returns these, not an error. */
+  sizeLimit?: number;
 }
 
 export type EntryValue = string | string[] | Buffer | Buffer[];
@@ -99,10 +101,28 @@ export class LdapConnection {
         filter: request.filter,
         attributes: request.attributes,
         explicitBufferAttributes: request.binary ?? [],
-        paged: request.pageSize ? { pageSize: request.pageSize } : false,
+        paged: request.pageSize && !request.sizeLimit ? { pageSize: request.pageSize } : false,
+        ...(request.sizeLimit ? { sizeLimit: request.sizeLimit } : {}),
       }),
     );
     return result.searchEntries as Entry[];
+  }
+
+  /** A paged search, one page of entries at a time (a large export never holds them all). */
+  async *searchPages(request: SearchRequest & { pageSize: number }): AsyncIterable<Entry[]> {
+    const pages = this.client.searchPaginated(request.base, {
+      scope: request.scope,
+      filter: request.filter,
+      attributes: request.attributes,
+      explicitBufferAttributes: request.binary ?? [],
+      paged: { pageSize: request.pageSize },
+    });
+    const iterator = pages[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await this.run(() => iterator.next());
+      if (next.done) return;
+      yield next.value.searchEntries as Entry[];
+    }
   }
 
   async close(): Promise<void> {

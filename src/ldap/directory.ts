@@ -1,11 +1,15 @@
-import { InvalidCredentialsError, ResultCodeError, type Filter } from 'ldapts';
+import { AndFilter, InvalidCredentialsError, ResultCodeError, type Filter } from 'ldapts';
 import type { LdapConfig } from '../config/ldap.ts';
-import type {
-  BeforePasswordCheck,
-  Directory,
-  DirectoryUser,
-  PasswordCheck,
-  PasswordFailure,
+import {
+  checkSearchLimit,
+  type BeforePasswordCheck,
+  type Directory,
+  type DirectoryUser,
+  type PasswordCheck,
+  type PasswordFailure,
+  type UserQuery,
+  type UserSearch,
+  type UserSearchResult,
 } from '../directory/contract.ts';
 import { accountState, STATE_ATTRIBUTES } from './account-state.ts';
 import { bindFailureReason } from './ad-errors.ts';
@@ -17,6 +21,7 @@ import { groupsOf, type Groups } from './groups.ts';
 import type { LdapLog } from './log.ts';
 import { ConnectionPool } from './pool.ts';
 import type { ServerSet } from './servers.ts';
+import { directGroups, groupDns, memberFilter, textFilter } from './user-search.ts';
 
 // Active Directory / LDAP as Latch's Directory. Searches run on connections bound as the service
 // account; password checks bind as the user on connections of a separate pool. A request that
@@ -37,7 +42,7 @@ interface Found {
   user: DirectoryUser;
 }
 
-export class LdapDirectory implements Directory {
+export class LdapDirectory implements Directory, UserSearch {
   readonly kind = 'ldap';
   private readonly searches: ConnectionPool;
   private readonly binds: ConnectionPool;
@@ -108,6 +113,48 @@ export class LdapDirectory implements Directory {
       if (err instanceof InvalidCredentialsError) return this.refused(bindFailureReason(err.message), found.entry.dn, err.message);
       return this.unavailable(`bind as ${found.entry.dn} failed`, err);
     }
+  }
+
+  /** The console's search (ldap/user-search.ts); each user with direct groups, its account state read. */
+  async searchUsers(query: UserQuery): Promise<UserSearchResult> {
+    const limit = checkSearchLimit(query.limit);
+    const text = query.text?.trim() ?? '';
+    if (text.length > MAX_LOGIN || /[\u0000-\u001f\u007f]/.test(text + (query.group ?? ''))) return { users: [], more: false };
+    const { config } = this.parts;
+    return this.withFailover(this.searches, async (connection) => {
+      const filters: Filter[] = [this.userFilter];
+      if (text) filters.push(textFilter(config, text));
+      if (query.group) {
+        const dns = await groupDns(connection, query.group);
+        if (dns.length === 0) return { users: [], more: false };
+        filters.push(memberFilter(config, dns));
+      }
+      const filter = new AndFilter({ filters });
+      const entries: Entry[] = [];
+      for (const base of config.baseDns) {
+        entries.push(...(await connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary: this.attributes.filter(isBinary), sizeLimit: limit + 1 })));
+      }
+      const users = entries.flatMap((entry) => this.listed(entry)).sort((a, b) => a.username.localeCompare(b.username));
+      return { users: users.slice(0, limit), more: users.length > limit };
+    });
+  }
+
+  /** Every user under the base DNs, a page of the server's at a time, on one connection. */
+  async eachUserPage(onPage: (users: DirectoryUser[]) => Promise<void>): Promise<void> {
+    const { config } = this.parts;
+    await this.searches.use(async (connection) => {
+      for (const base of config.baseDns) {
+        const request = { base, scope: 'sub' as const, filter: this.userFilter, attributes: this.attributes, binary: this.attributes.filter(isBinary), pageSize: config.pageSize };
+        for await (const entries of connection.searchPages(request)) await onPage(entries.flatMap((entry) => this.listed(entry)));
+      }
+    });
+  }
+
+  /** A search result: direct groups, and disabled when the directory says the account cannot sign in. */
+  private listed(entry: Entry): DirectoryUser[] {
+    const user = this.toUser(entry, directGroups(entry, this.parts.config));
+    if (!user) return [];
+    return [accountState(entry, this.parts.config.flavor) === 'usable' ? user : { ...user, disabled: true }];
   }
 
   async ping(): Promise<void> {

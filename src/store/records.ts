@@ -82,7 +82,30 @@ export const records = {
     name: 'authlog',
     owner: 'authn/auth-log.ts',
     holds: 'AuthEvent: every sign-in decision',
-    retention: 'forever: nothing trims it yet',
+    retention: 'authLog.retention, trimmed in batches by every node (authn/log-retention.ts)',
+  }),
+  lastSignIn: value({
+    prefix: 'last-sign-in', parts: ['userId'], ttlPolicy: 'none',
+    owner: 'authn/auth-log.ts',
+    holds: 'LastSignIn: when and to what a user last signed in (the console\'s user export)',
+    lifetime: UNTIL_DELETED,
+  }),
+  logTrimTurn: value({
+    prefix: 'log-trim-turn', parts: ['stream'], ttlPolicy: 'required',
+    owner: 'authn/log-retention.ts',
+    holds: 'the node trimming a log stream now: the others skip their turn',
+    lifetime: 'authLog.trimEvery',
+  }),
+  consolePolicy: value({
+    prefix: 'policy-console', parts: [], ttlPolicy: 'none', durable: true,
+    owner: 'authn/console-policy.ts',
+    holds: 'ConsolePolicy: the console\'s global layer and the organisation-wide passwordless switch',
+    lifetime: UNTIL_DELETED,
+  }),
+  consolePolicyChanges: channel({
+    name: 'policy-console-changes',
+    owner: 'authn/console-policy.ts',
+    holds: '{}: the console\'s policy changed; every node reads it again',
   }),
 
   // ---- Passcodes (src/methods/passcodes/)
@@ -319,15 +342,75 @@ export const records = {
     lifetime: '10 minutes',
   }),
 
+  samlManagedSp: value({
+    prefix: 'saml-sp', parts: ['key'], ttlPolicy: 'none', durable: true,
+    owner: 'idp/saml/managed-sps.ts',
+    holds: 'ManagedSp: an SP added in the console (its metadata and options)',
+    lifetime: UNTIL_DELETED,
+  }),
+  samlManagedSps: index({
+    prefix: 'saml-sps', parts: [], durable: true,
+    owner: 'idp/saml/managed-sps.ts',
+    holds: 'the keys of the SPs added in the console',
+  }),
+  samlSpChanges: channel({
+    name: 'saml-sp-changes',
+    owner: 'idp/saml/managed-sps.ts',
+    holds: '{ key }: an SP was added, changed or removed; every node reloads them',
+  }),
+
+  // ---- OpenID Connect clients added in the console (src/idp/oidc/)
+  oidcManagedClient: value({
+    prefix: 'oidc-client', parts: ['clientId'], ttlPolicy: 'none', durable: true,
+    owner: 'idp/oidc/managed-clients.ts',
+    holds: 'ManagedClient: its registration and its secret sealed',
+    lifetime: UNTIL_DELETED,
+  }),
+  oidcManagedClients: index({
+    prefix: 'oidc-clients', parts: [], durable: true,
+    owner: 'idp/oidc/managed-clients.ts',
+    holds: 'the client ids of the clients added in the console',
+  }),
+  oidcClientChanges: channel({
+    name: 'oidc-client-changes',
+    owner: 'idp/oidc/managed-clients.ts',
+    holds: '{ clientId }: a client was added, changed or removed; every node reloads them',
+  }),
+
+  // ---- The operators' console (src/admin/)
+  adminToken: value({
+    prefix: 'admin-token', parts: ['tokenId'], ttlPolicy: 'none', durable: true,
+    owner: 'admin/tokens.ts',
+    holds: 'AdminToken: name, role, hash of the secret, when made and last used',
+    lifetime: 'until revoked',
+  }),
+  adminTokenOfName: value({
+    prefix: 'admin-token-name', parts: ['name'], ttlPolicy: 'none', durable: true,
+    owner: 'admin/tokens.ts',
+    holds: 'the id of the token with this name (names are unique)',
+    lifetime: 'until revoked',
+  }),
+  adminTokens: index({
+    prefix: 'admin-tokens', parts: [], durable: true,
+    owner: 'admin/tokens.ts',
+    holds: 'the ids of every API token',
+  }),
+  adminAudit: stream({
+    name: 'adminaudit',
+    owner: 'admin/audit.ts',
+    holds: 'AuditEntry: every change made (or refused) through the console or the API',
+    retention: 'admin.auditRetention, trimmed like the authentication log',
+  }),
+
   // ---- Auth API and Universal Prompt (src/idp/authapi/)
   authApiIntegration: value({
-    prefix: 'authapi-integration', parts: ['ikey'], ttlPolicy: 'none',
+    prefix: 'authapi-integration', parts: ['ikey'], ttlPolicy: 'none', durable: true,
     owner: 'idp/authapi/integrations.ts',
     holds: 'Integration (secret key sealed)',
     lifetime: UNTIL_DELETED,
   }),
   authApiIntegrations: index({
-    prefix: 'authapi-integrations', parts: [],
+    prefix: 'authapi-integrations', parts: [], durable: true,
     owner: 'idp/authapi/integrations.ts',
     holds: 'the integration keys of every integration',
   }),

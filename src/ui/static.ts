@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 // Latch's own static files, from a fixed list (no path from the request ever reaches the disk).
 const FILES: Record<string, { type: string; path?: URL }> = {
   'latch.css': { type: 'text/css; charset=utf-8', path: new URL('./static/latch.css', import.meta.url) },
+  'admin.css': { type: 'text/css; charset=utf-8', path: new URL('./static/admin.css', import.meta.url) },
 };
 const cache = new Map<string, Buffer>();
 

@@ -322,3 +322,45 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
     assert.ok(refused.every((e) => /disabled, locked, expired/.test(String(e.reason))), JSON.stringify(refused));
   });
 });
+
+describe('Samba AD: the console\'s user search', () => {
+  const names = (result: { users: { username: string }[] }) => result.users.map((u) => u.username).sort();
+
+  it('finds users by part of sAMAccountName, UPN, mail or display name', async () => {
+    assert.deepEqual(names(await directory.searchUsers({ text: 'Alice Ad', limit: 10 })), ['alice']);
+    assert.deepEqual(names(await directory.searchUsers({ text: 'bob@example.test', limit: 10 })), ['bob']);
+    const [alice] = (await directory.searchUsers({ text: 'alice', limit: 10 })).users;
+    assert.deepEqual([...(alice?.groups ?? [])].sort(), ['GroupA', 'R&D, Europe'], 'direct groups in a list');
+  });
+
+  it('a group counts its nested members (GroupC holds alice through GroupB and GroupA)', async () => {
+    assert.deepEqual(names(await directory.searchUsers({ group: 'GroupC', limit: 10 })), ['alice']);
+    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })), ['alice', AD_USERS.special.sam].sort());
+  });
+
+  it('marks accounts the directory disables', async () => {
+    const [disabled] = (await directory.searchUsers({ text: AD_USERS.disabled.sam, limit: 10 })).users;
+    assert.equal(disabled?.disabled, true);
+  });
+
+  it('filter syntax in the text is matched literally', async () => {
+    for (const text of ['*)(sAMAccountName=*', 'alice)(|(cn=*', '(cn=Alice Adams)', 'al*ce']) {
+      assert.deepEqual(names(await directory.searchUsers({ text, limit: 50 })), [], text);
+    }
+    assert.deepEqual(names(await directory.searchUsers({ text: 'weird*(x)', limit: 50 })), [AD_USERS.special.sam]);
+  });
+
+  it('stops at the limit, and pages through every user for the export', async () => {
+    const two = await directory.searchUsers({ limit: 2 });
+    assert.deepEqual([two.users.length, two.more], [2, true]);
+    const paged = open({ pageSize: 3 });
+    const seen: string[] = [];
+    let pages = 0;
+    await paged.eachUserPage(async (users) => {
+      pages++;
+      seen.push(...users.map((u) => u.username));
+    });
+    assert.ok(pages >= 3);
+    for (const user of [AD_USERS.alice, AD_USERS.bob, AD_USERS.nonAscii]) assert.ok(seen.includes(user.sam), user.sam);
+  });
+});

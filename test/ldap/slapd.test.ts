@@ -171,3 +171,51 @@ describe('slapd: TLS', () => {
     assert.match(check.ok ? '' : (check.detail ?? ''), /altnames|hostname|certificate/i);
   });
 });
+
+describe('slapd: the console\'s user search', () => {
+  const names = (result: { users: { username: string }[] }) => result.users.map((u) => u.username).sort();
+
+  it('finds users by part of the name, email or display name, in any case, with their direct groups', async () => {
+    assert.deepEqual(names(await directory.searchUsers({ text: 'ALIC', limit: 10 })), ['alice']);
+    assert.deepEqual(names(await directory.searchUsers({ text: 'bob@example', limit: 10 })), ['bob']);
+    assert.deepEqual(names(await directory.searchUsers({ text: 'größe', limit: 10 })), ['jürgen']);
+    const [alice] = (await directory.searchUsers({ text: 'alice', limit: 10 })).users;
+    assert.deepEqual([...(alice?.groups ?? [])].sort(), ['R&D, Europe', 'groupA']);
+    assert.equal(alice?.email, 'alice@example.org');
+  });
+
+  it('finds the members of a group by its name, even one that needs escaping', async () => {
+    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })), ['alice', LDAP_USERS.special.uid].sort());
+    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', text: 'smith', limit: 10 })), [LDAP_USERS.special.uid]);
+    assert.deepEqual(names(await directory.searchUsers({ group: 'no such group', limit: 10 })), []);
+  });
+
+  it('stops at the limit and says that more matched', async () => {
+    const all = await directory.searchUsers({ limit: 100 });
+    assert.equal(all.more, false);
+    assert.ok(all.users.length >= 5);
+    const two = await directory.searchUsers({ limit: 2 });
+    assert.equal(two.users.length, 2);
+    assert.equal(two.more, true);
+  });
+
+  it('filter syntax in the text matches those characters only: no wildcard, no injected filter', async () => {
+    for (const text of ['al*', '*)(uid=*', 'alice)(|(uid=*', '(uid=alice)', 'alice\\2a', '*)(objectClass=*']) {
+      assert.deepEqual(names(await directory.searchUsers({ text, limit: 50 })), [], text);
+    }
+    // "*" is a character of the special user's uid, and of no one else's name.
+    assert.deepEqual(names(await directory.searchUsers({ text: '*', limit: 50 })), [LDAP_USERS.special.uid]);
+    // The special user's uid holds "*(x)\\,": searched for literally, only that user matches (not the decoy "weirdo").
+    assert.deepEqual(names(await directory.searchUsers({ text: 'weird*(x)', limit: 50 })), [LDAP_USERS.special.uid]);
+    assert.deepEqual(names(await directory.searchUsers({ group: '*', limit: 50 })), []);
+    assert.deepEqual(names(await directory.searchUsers({ text: 'alice\0', limit: 50 })), []);
+  });
+
+  it('pages through every user for the export', async () => {
+    const paged = open({ pageSize: 2 });
+    const pages: string[][] = [];
+    await paged.eachUserPage(async (users) => void pages.push(users.map((u) => u.username)));
+    assert.ok(pages.length >= 3, `pages of 2: ${JSON.stringify(pages)}`);
+    assert.deepEqual(pages.flat().sort(), Object.values(LDAP_USERS).map((u) => u.uid).sort());
+  });
+});

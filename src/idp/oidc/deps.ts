@@ -11,20 +11,32 @@ export type { FrontEndSignIn } from '../signin/service.ts';
  */
 export const latchContexts = new WeakMap<IncomingMessage, Context>();
 
-/** Relying parties by client_id. */
+/** Relying parties by client_id: from the config, and those added in the console (kept up to date by index.ts). */
 export class ClientRegistry {
-  private readonly byId: Map<string, OidcClientConfig>;
+  private readonly fromConfig: Map<string, OidcClientConfig>;
+  private managed = new Map<string, OidcClientConfig>();
   constructor(clients: OidcClientConfig[]) {
-    this.byId = new Map(clients.map((c) => [c.client_id, c]));
+    this.fromConfig = new Map(clients.map((c) => [c.client_id, c]));
   }
   get(clientId: string): OidcClientConfig | undefined {
-    return this.byId.get(clientId);
+    return this.fromConfig.get(clientId) ?? this.managed.get(clientId);
+  }
+  /** Whether the client comes from the config file (read-only in the console). */
+  fromFiles(clientId: string): boolean {
+    return this.fromConfig.has(clientId);
+  }
+  all(): OidcClientConfig[] {
+    return [...this.fromConfig.values(), ...[...this.managed.values()].filter((c) => !this.fromConfig.has(c.client_id))];
+  }
+  /** The console's clients, as last read from the store. */
+  setManaged(clients: OidcClientConfig[]): void {
+    this.managed = new Map(clients.map((c) => [c.client_id, c]));
   }
   appRef(clientId: string): AppRef {
-    const client = this.byId.get(clientId);
+    const client = this.get(clientId);
     return { id: clientId, name: client?.client_name ?? clientId, protocol: 'oidc' };
   }
   isFirstParty(clientId: string): boolean {
-    return this.byId.get(clientId)?.firstParty ?? false;
+    return this.get(clientId)?.firstParty ?? false;
   }
 }

@@ -40,21 +40,38 @@ export function endProviderSessions(provider: Provider, grants: StoreAdapter, wa
   const op = provider as unknown as ProviderInternals;
   return async (ctx: Ctx, session: IdpSession): Promise<void> => {
     const browser = await op.Session.get(ctx as unknown as Context);
-    const linked = await Promise.all(
-      Object.values(session.apps).map((app) => {
-        const uid = app.protocol === 'oidc' ? (app.data as { opSession?: unknown } | undefined)?.opSession : undefined;
-        return typeof uid === 'string' ? op.Session.findByUid(uid) : undefined;
-      }),
-    );
-    const ending = new Map<string, OpSession>();
+    const ending = await linkedSessions(op, session);
     if (browser.accountId) ending.set(browser.jti, browser);
-    for (const found of linked) if (found?.accountId === session.user.id) ending.set(found.jti, found);
     for (const opSession of ending.values()) await endOne(op, grants, opSession, warn);
     if (ending.has(browser.jti)) {
       const opCtx = provider.createContext(ctx.req, ctx.res);
       opCtx.cookies.set(op.cookieName('session'), null, { signed: true, httpOnly: true, sameSite: 'lax' });
     }
   };
+}
+
+/**
+ * Without a browser (the console signs a user out everywhere): ends the oidc-provider sessions an
+ * ended IdP session recorded, revoking their grants and telling clients over the back channel.
+ */
+export function endRecordedSessions(provider: Provider, grants: StoreAdapter, warn: Warn) {
+  const op = provider as unknown as ProviderInternals;
+  return async (session: IdpSession): Promise<void> => {
+    for (const opSession of (await linkedSessions(op, session)).values()) await endOne(op, grants, opSession, warn);
+  };
+}
+
+/** The oidc-provider sessions an IdP session recorded (policy.ts binds them), by jti. */
+async function linkedSessions(op: ProviderInternals, session: IdpSession): Promise<Map<string, OpSession>> {
+  const linked = await Promise.all(
+    Object.values(session.apps).map((app) => {
+      const uid = app.protocol === 'oidc' ? (app.data as { opSession?: unknown } | undefined)?.opSession : undefined;
+      return typeof uid === 'string' ? op.Session.findByUid(uid) : undefined;
+    }),
+  );
+  const ending = new Map<string, OpSession>();
+  for (const found of linked) if (found?.accountId === session.user.id) ending.set(found.jti, found);
+  return ending;
 }
 
 async function endOne(op: ProviderInternals, grants: StoreAdapter, session: OpSession, warn: Warn): Promise<void> {

@@ -3,7 +3,7 @@ import { ConfigError } from '../../config/load.ts';
 import type { OidcConfig } from '../../config/oidc.ts';
 import type { JsonWebKeySet } from '../../keys/contract.ts';
 import { ACR_VALUES, SCOPE_CLAIMS, accountFinder, type CheckAccount, type OnRefused } from './account.ts';
-import type { AdapterOptions, StoreAdapter } from './adapter.ts';
+import type { AdapterOptions, OidcAdapter } from './adapter.ts';
 import { clientMetadata } from './clients.ts';
 import type { CookieSigner } from './cookie-signer.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
@@ -23,7 +23,7 @@ export interface ProviderOptions {
   /** KeyRing.privateJwks(): current keys first, so they sign; next keys are published. */
   jwks: JsonWebKeySet;
   /** oidc-provider's storage: storeAdapterFactory on Latch's store. */
-  adapter: (model: string) => StoreAdapter;
+  adapter: (model: string) => OidcAdapter;
   /** Whether a token's account may still be used (AccountCheck.check). */
   checkAccount: CheckAccount;
   /** Logs a request refused because its account may no longer be used. */
@@ -142,9 +142,19 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
   provider.proxy = options.trustProxy;
   // Static clients are checked when first used; check them now, so a bad one stops the server.
   for (const [index, metadata] of clientList.entries()) {
-    await (provider as unknown as { Client: { validate(m: unknown): Promise<void> } }).Client.validate(metadata).catch((err: { error_description?: string; message: string }) => {
-      throw new ConfigError([`oidc.clients.${index}: ${err.error_description ?? err.message} (client ${JSON.stringify(metadata.client_id)})`]);
-    });
+    const problem = await clientProblem(provider, metadata);
+    if (problem) throw new ConfigError([`oidc.clients.${index}: ${problem} (client ${JSON.stringify(metadata.client_id)})`]);
   }
   return provider;
+}
+
+/** What oidc-provider finds wrong with a client's metadata; undefined when it would serve it. */
+export async function clientProblem(provider: Provider, metadata: Record<string, unknown>): Promise<string | undefined> {
+  try {
+    await (provider as unknown as { Client: { validate(m: unknown): Promise<void> } }).Client.validate(metadata);
+    return undefined;
+  } catch (err) {
+    const { error_description, message } = err as { error_description?: string; message: string };
+    return error_description ?? message;
+  }
 }

@@ -13,7 +13,9 @@ import { idpIdentity, SAML_PATHS, type IdpIdentity } from './idp-identity.ts';
 import { buildIdpMetadata } from './idp-metadata.ts';
 import { makeNameId, type NameId } from './name-id.ts';
 import { resolveMetadataUrls } from './metadata-url.ts';
-import { loadSpRegistry, type ServiceProvider, type SpRegistry } from './registry.ts';
+import { LiveSpRegistry } from './live-registry.ts';
+import { ManagedSps } from './managed-sps.ts';
+import { loadSpRegistry, type ServiceProvider } from './registry.ts';
 import { buildStatusResponse, buildSuccessResponse } from './response.ts';
 import { failureStatus, type ReplyTo, type SamlStatus } from './status.ts';
 import type { NameIdFormatName } from '../../config/saml.ts';
@@ -54,7 +56,10 @@ export interface Outgoing {
 export class SamlIdp {
   constructor(
     readonly config: Pick<LatchConfig, 'saml'> & { server: { baseUrl: string } },
-    readonly registry: SpRegistry,
+    /** Files and config, and the console's SPs from the store (live-registry.ts). */
+    readonly registry: LiveSpRegistry,
+    /** The SPs added in the console, as stored. */
+    readonly managed: ManagedSps,
     readonly keys: KeyRing,
     readonly store: Store,
     private readonly persistentSecret: Buffer,
@@ -144,11 +149,13 @@ export class SamlIdp {
 export async function openSamlIdp(config: LatchConfig, keys: KeyRing, store: Store, log: Logger): Promise<SamlIdp> {
   const warn = (message: string) => log.warn(message);
   const saml = await resolveMetadataUrls(config.saml, path.join(config.dataDir, 'saml-metadata'), warn);
-  const registry = loadSpRegistry(saml, { warn });
+  const managed = new ManagedSps(store);
+  const registry = new LiveSpRegistry(loadSpRegistry(saml, { warn }), managed, saml.spDefaults, log);
+  await registry.start();
   const persistentIdSecret = records.samlPersistentIdSecret.holding<string>();
   await persistentIdSecret.createIfAbsent(store, randomBytes(32).toString('base64url'));
   const secret = await persistentIdSecret.get(store);
   if (!secret) throw new Error('the SAML persistent-id secret could not be read back from the store');
   log.info({ serviceProviders: registry.all().length }, 'SAML service providers loaded');
-  return new SamlIdp(config, registry, keys, store, Buffer.from(secret, 'base64url'));
+  return new SamlIdp(config, registry, managed, keys, store, Buffer.from(secret, 'base64url'));
 }

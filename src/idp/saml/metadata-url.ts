@@ -79,7 +79,8 @@ function signatureProblem(entry: SpEntry, xml: string): string | undefined {
   return entry.metadataSigningCertificate ? metadataSignatureProblem(xml, entry.metadataSigningCertificate) : undefined;
 }
 
-async function fetchMetadata(url: string, options: MetadataFetchOptions): Promise<string> {
+/** Fetches metadata (bounded in size, time and redirects; https to https only); throws why not. */
+export async function fetchMetadata(url: string, options: MetadataFetchOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
   let current = new URL(url);

@@ -15,9 +15,11 @@ export type ResolvedSpOptions = SpDefaults &
   Pick<SpOptions, 'defaultRelayState' | 'relayStateOrigins' | 'idpEntityId' | 'policy'> & { name: string };
 
 export interface ServiceProvider extends SpDescription {
-  /** Where it was configured, for messages: a file path or "saml.serviceProviders.<key>". */
+  /** Where it was configured, for messages: a file path, "saml.serviceProviders.<key>", or "console <key>". */
   source: string;
   options: ResolvedSpOptions;
+  /** Set for an SP added in the console (kept in the store, managed-sps.ts): its key there. */
+  managedKey?: string;
 }
 
 export interface SpRegistry {
@@ -70,6 +72,17 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { get: (entityId) => byId.get(entityId), all: () => [...byId.values()] };
+}
+
+/**
+ * An SP from an entry of the same shape as saml.serviceProviders.<key> (metadata inline, or
+ * entity ID and endpoints by hand): what the console adds. Throws what loadSpRegistry would report.
+ */
+export function serviceProviderFromEntry(source: string, entry: SpEntry, defaults: SpDefaults): ServiceProvider {
+  if (entry.metadataFile !== undefined || entry.metadataUrl !== undefined) {
+    throw new Error('only inline metadata (metadataXml) or entityId with acs can be given here');
+  }
+  return build(source, describeEntry(entry, process.cwd()), entry, defaults);
 }
 
 function readOptionsFile(file: string): SpOptions {

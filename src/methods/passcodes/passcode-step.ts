@@ -71,7 +71,7 @@ export class PasscodeStep implements UserStep {
     if (check.ok) {
       await this.throttle.recordSuccess(user.id);
       const how = resync ? ' after resynchronizing the token' : '';
-      return { kind: 'success', method: 'passcode', amr: ['otp'], reason: `passcode from ${describe(check.credential)} accepted${how}` };
+      return { kind: 'success', method: 'passcode', amr: ['otp'], authenticator: { id: check.credential.id, name: describe(check.credential) }, reason: `passcode from ${describe(check.credential)} accepted${how}` };
     }
     if (!resync && check.reason !== 'resync-needed' && this.phone && (await this.phone.verifyPasscode(user.id, code))) {
       await this.throttle.recordSuccess(user.id);

@@ -71,6 +71,6 @@ export class PushPasswordlessStep implements AnonymousStep {
       await this.push.trusted.trust(ctx.browser.deviceId, user.id, device.id);
       reason += '; the user trusted this browser for passwordless push';
     }
-    return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user'], passwordless: 'push', reason };
+    return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user'], passwordless: 'push', authenticator: { id: device.id, name: device.name }, reason };
   }
 }

@@ -34,6 +34,6 @@ export class PushStep implements UserStep {
     if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'second-factor', withCode: true, userVerificationRequired: false });
     const decision = await takeDecision(this.push, ctx);
     if (!decision.ok) return decision.outcome;
-    return { kind: 'success', method: 'push', amr: ['swk', 'mca'], reason: `push approved on ${device.name} with the verification code` };
+    return { kind: 'success', method: 'push', amr: ['swk', 'mca'], authenticator: { id: device.id, name: device.name }, reason: `push approved on ${device.name} with the verification code` };
   }
 }

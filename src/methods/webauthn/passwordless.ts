@@ -66,6 +66,7 @@ export class PasswordlessSignIn {
         method: PASSWORDLESS_METHOD,
         amr: [amrOf(credential.kind), 'user'],
         passwordless: credential.kind,
+        authenticator: { id: credential.id, name: credential.name },
         reason: `passkey "${credential.name}" (${credential.kind}) verified with user verification${warning ? `; ${warning}` : ''}`,
       },
     };

@@ -45,6 +45,7 @@ export class WebAuthnSecondFactorStep implements UserStep {
       kind: 'success',
       method: 'webauthn',
       amr: [amrOf(credential.kind)],
+      authenticator: { id: credential.id, name: credential.name },
       reason: `"${credential.name}" (${credential.kind}) verified${warning ? `; ${warning}` : ''}`,
     };
   }

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { AuthLog } from '../authn/auth-log.ts';
+import type { ConsolePolicyStore, FollowedPolicy } from '../authn/console-policy.ts';
+import type { PolicyResolver } from '../authn/policy.ts';
+import type { UserBrowsers } from '../authn/user-browsers.ts';
+import type { LatchConfig } from '../config/schema.ts';
+import type { Directory, UserSearch } from '../directory/contract.ts';
+import type { OidcFrontEnd } from '../idp/oidc/index.ts';
+import type { SamlIdp } from '../idp/saml/idp.ts';
+import type { SessionStore } from '../idp/signin/session.ts';
+import type { SignInMethod } from '../methods/method.ts';
+import type { Passcodes } from '../methods/passcodes/passcodes.ts';
+import type { Push } from '../methods/push/push.ts';
+import type { Store } from '../store/contract.ts';
+import type { AdminAudit } from './audit.ts';
+import type { AdminTokens } from './tokens.ts';
+
+// What the console's operations work on: Latch's parts (built by src/services.ts) and the
+// console's own (tokens, audit).
+
+export interface AdminDeps {
+  config: LatchConfig;
+  log: Logger;
+  store: Store;
+  directory: Directory & UserSearch;
+  methods: SignInMethod[];
+  /** A user's browsers (the account page's list): listed and forgotten with the authenticators. */
+  browsers: UserBrowsers;
+  passcodes: Passcodes;
+  push: Push;
+  sessions: SessionStore;
+  saml: SamlIdp;
+  oidc: OidcFrontEnd;
+  policies: PolicyResolver;
+  consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
+  authLog: AuthLog;
+  tokens: AdminTokens;
+  audit: AdminAudit;
+}

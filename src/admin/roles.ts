@@ -1,0 +1,60 @@
+import type { AdminConfig, AdminRole } from '../config/admin.ts';
+import { ADMIN_ROLES } from '../config/admin.ts';
+import type { DirectoryUser } from '../directory/contract.ts';
+
+// What each role may do, in one table: every console page, form and API operation names one of
+// these permissions, and src/admin/access.ts is the one place that checks it (and writes a
+// refusal to the audit log).
+
+export type Permission =
+  | 'overview:read'
+  | 'users:read'
+  /** Remove authenticators and browsers, make bypass codes and activation links, sign users out. */
+  | 'users:write'
+  | 'users:export'
+  | 'applications:read'
+  | 'applications:write'
+  | 'policies:read'
+  | 'policies:write'
+  /** The organisation-wide passwordless switch. */
+  | 'passwordless:write'
+  /** The authentication log: search and export. */
+  | 'log:read'
+  | 'audit:read';
+
+const READ: Permission[] = ['overview:read', 'users:read', 'applications:read', 'policies:read', 'log:read', 'audit:read'];
+
+export const GRANTS: Record<AdminRole, ReadonlySet<Permission>> = {
+  owner: new Set([...READ, 'users:write', 'users:export', 'applications:write', 'policies:write', 'passwordless:write']),
+  administrator: new Set([...READ, 'users:write', 'users:export', 'applications:write', 'policies:write']),
+  'help-desk': new Set(['overview:read', 'users:read', 'users:write', 'log:read']),
+  'read-only': new Set([...READ, 'users:export']),
+};
+
+/** How roles read on pages. */
+export const ROLE_NAMES: Record<AdminRole, string> = {
+  owner: 'owner',
+  administrator: 'administrator',
+  'help-desk': 'help desk',
+  'read-only': 'read-only',
+};
+
+export function allows(role: AdminRole, permission: Permission): boolean {
+  return GRANTS[role].has(permission);
+}
+
+/** The strongest of several roles (ADMIN_ROLES lists them strongest first). */
+function strongest(roles: AdminRole[]): AdminRole | undefined {
+  return ADMIN_ROLES.find((role) => roles.includes(role));
+}
+
+/** The console role of a directory user: by username, or by any group (case-insensitive); the strongest wins. */
+export function roleOf(user: Pick<DirectoryUser, 'username' | 'groups'>, config: Pick<AdminConfig, 'users' | 'groups'>): AdminRole | undefined {
+  const name = user.username.toLowerCase();
+  const groups = new Set(user.groups.map((g) => g.toLowerCase()));
+  const roles = [
+    ...Object.entries(config.users).filter(([username]) => username.toLowerCase() === name).map(([, role]) => role),
+    ...Object.entries(config.groups).filter(([group]) => groups.has(group.toLowerCase())).map(([, role]) => role),
+  ];
+  return strongest(roles);
+}

@@ -1,0 +1,66 @@
+import { after, before, it } from 'mocha';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdminTokens } from '../../src/admin/tokens.ts';
+import { HttpClient } from '../support/http-client.ts';
+import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
+import { startRedis, type RedisServer } from '../support/redis-server.ts';
+import { spMetadataXml } from '../support/sp-metadata.ts';
+
+// Two nodes sharing Redis: an application or policy changed through one node's API is in force on
+// the other at once (announced on the store's channel), with no restart.
+
+const PASSWORD = 'correct horse battery';
+const ENTITY = 'https://erp.sp.test/metadata';
+let redis: RedisServer;
+let a: InProcessLatch;
+let b: InProcessLatch;
+let token: string;
+
+before(async () => {
+  redis = await startRedis();
+  const store = { type: 'redis', redis: { url: redis.url, keyPrefix: 'latch-admin-test:' } };
+  a = await startTestLatch({ host: 'localhost', users: [{ username: 'alice', password: PASSWORD }], config: { store } });
+  b = await startTestLatch({ host: 'localhost', config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
+  const made = await new AdminTokens(a.services.store).create('ops', 'owner', 'test');
+  assert.ok(made.ok);
+  token = made.token;
+});
+after(async () => {
+  await b?.stop();
+  await a?.stop();
+  await redis?.stop();
+});
+
+async function until(check: () => boolean, what: string): Promise<number> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > 2000) assert.fail(`${what} did not reach the other node within 2 s`);
+    await sleep(10);
+  }
+  return Date.now() - start;
+}
+
+const call = (method: string, url: string, body: unknown) =>
+  fetch(`${a.url}/admin/api/v1${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+it('an SP, a client and the passwordless switch changed on one node are in force on the other at once', async () => {
+  const added = await call('POST', '/applications/saml', { key: 'erp', name: 'ERP', metadataXml: spMetadataXml({ entityId: ENTITY, acs: ['https://erp.sp.test/acs'] }) });
+  assert.equal(added.status, 201);
+  await until(() => b.services.saml.registry.get(ENTITY) !== undefined, 'the SP');
+  const browser = new HttpClient(b.url);
+  const prompt = await browser.get(`/saml2/idp/init?sp=${encodeURIComponent(ENTITY)}`);
+  const done = await browser.submit(await browser.passwordPage('alice', prompt), { password: PASSWORD });
+  assert.match(done.text, /action="https:\/\/erp\.sp\.test\/acs"/, 'node b signs alice in to the SP added on node a');
+
+  const client = await call('POST', '/applications/oidc', { client_id: 'erp-api', redirect_uris: ['https://erp.sp.test/cb'] });
+  assert.equal(client.status, 201);
+  await until(() => b.services.oidc.clients.get('erp-api') !== undefined, 'the client');
+
+  assert.equal((await call('PUT', '/policies/passwordless', { passwordless: 'off' })).status, 200);
+  await until(() => !b.services.policies.passwordlessAllowed, 'the passwordless switch');
+
+  assert.equal((await call('DELETE', '/applications/saml/erp', undefined)).status, 200);
+  await until(() => b.services.saml.registry.get(ENTITY) === undefined, 'the removal');
+});
