@@ -16,14 +16,22 @@ import { openStore } from '../src/store/index.ts';
 import { startTestLatch } from '../test/support/latch.ts';
 import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
 
-const { values: args } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, exports: { type: 'string', default: 'csv,json' }, store: { type: 'string', default: 'sqlite' } } });
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '1000000' },
+    exports: { type: 'string', default: 'csv,json' },
+    store: { type: 'string', default: 'sqlite' },
+  },
+});
 const total = Number(args.entries);
 const DAY = 86_400_000;
 const USERS = 5000;
 
 /** Resident memory of the process, MB: all of it (VmRSS), or its anonymous part (heap, not file pages). */
 function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`))!;
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
 
@@ -34,10 +42,17 @@ function entry(i: number, now: number): { time: number; data: string } {
   return {
     time,
     data: JSON.stringify({
-        event: 'sign-in', result: ok ? 'success' : 'failure', reason: ok ? 'password and passcode (Authenticator app)' : 'wrong password',
-        user: i % 100_000 === 7 ? 'rare' : `user${i % USERS}`, userId: `id-${i % USERS}`, app: `https://app${i % 20}.example.com/metadata`,
-        ip: `10.0.${(i >> 8) & 255}.${i & 255}`, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', methods: ['password', 'passcode'], level: 'mfa',
-        authenticators: [{ method: 'passcodes', id: 'app-1', name: 'Authenticator app' }],
+      event: 'sign-in',
+      result: ok ? 'success' : 'failure',
+      reason: ok ? 'password and passcode (Authenticator app)' : 'wrong password',
+      user: i % 100_000 === 7 ? 'rare' : `user${i % USERS}`,
+      userId: `id-${i % USERS}`,
+      app: `https://app${i % 20}.example.com/metadata`,
+      ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0',
+      methods: ['password', 'passcode'],
+      level: 'mfa',
+      authenticators: [{ method: 'passcodes', id: 'app-1', name: 'Authenticator app' }],
     }),
   };
 }
@@ -80,7 +95,13 @@ async function timed(url: string, token: string): Promise<{ ms: number; count: n
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function exportRun(base: string, token: string, format: 'csv' | 'json', pid: number, idle: { rss: number; anon: number }): Promise<void> {
+async function exportRun(
+  base: string,
+  token: string,
+  format: 'csv' | 'json',
+  pid: number,
+  idle: { rss: number; anon: number },
+): Promise<void> {
   let peak = rssMb(pid);
   let peakAnon = rssMb(pid, 'RssAnon');
   const sampler = setInterval(() => {
@@ -88,7 +109,9 @@ async function exportRun(base: string, token: string, format: 'csv' | 'json', pi
     peakAnon = Math.max(peakAnon, rssMb(pid, 'RssAnon'));
   }, 20);
   const start = performance.now();
-  const res = await fetch(`${base}/admin/api/v1/auth-log/export?format=${format}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${base}/admin/api/v1/auth-log/export?format=${format}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   let bytes = 0;
   let lines = 0;
   for await (const chunk of res.body!) {
@@ -98,7 +121,9 @@ async function exportRun(base: string, token: string, format: 'csv' | 'json', pi
   clearInterval(sampler);
   const seconds = (performance.now() - start) / 1000;
   const rows = format === 'csv' ? lines - 1 : lines - 2;
-  console.log(`export ${format}: ${rows} rows, ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s; peak RSS ${peak.toFixed(0)} MB, ${(peak - idle.rss).toFixed(0)} MB above idle (anonymous: ${(peakAnon - idle.anon).toFixed(0)} MB)`);
+  console.log(
+    `export ${format}: ${rows} rows, ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s; peak RSS ${peak.toFixed(0)} MB, ${(peak - idle.rss).toFixed(0)} MB above idle (anonymous: ${(peakAnon - idle.anon).toFixed(0)} MB)`,
+  );
 }
 
 const redis: RedisServer | undefined = args.store === 'redis' ? await startRedis() : undefined;
@@ -134,9 +159,12 @@ try {
     const first = await timed(url, made.token);
     const runs: number[] = [];
     for (let i = 0; i < 20; i++) runs.push((await timed(url, made.token)).ms);
-    console.log(`${label}: ${first.count} entries; cold ${first.ms.toFixed(1)} ms, median ${median(runs).toFixed(1)} ms, max ${Math.max(...runs).toFixed(1)} ms`);
+    console.log(
+      `${label}: ${first.count} entries; cold ${first.ms.toFixed(1)} ms, median ${median(runs).toFixed(1)} ms, max ${Math.max(...runs).toFixed(1)} ms`,
+    );
   }
-  for (const format of (args.exports ?? 'csv,json').split(',')) await exportRun(base, made.token, format === 'json' ? 'json' : 'csv', latch.pid, idle);
+  for (const format of (args.exports ?? 'csv,json').split(','))
+    await exportRun(base, made.token, format === 'json' ? 'json' : 'csv', latch.pid, idle);
 } finally {
   await latch.stop();
   await redis?.stop();

@@ -46,16 +46,21 @@ interface Backend {
 /** One SP-initiated SAML sign-in with a password, in a new browser; throws unless the SP gets a Success. */
 async function signIn(base: string, username: string): Promise<void> {
   const browser = new HttpClient(base);
-  const request = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
+  const request =
+    `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="_${randomBytes(12).toString('hex')}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${base}/saml2/idp/sso">` +
     `<saml:Issuer>${SP}</saml:Issuer></samlp:AuthnRequest>`;
-  const prompt = await browser.get(`/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(request).toString('base64'))}`);
+  const prompt = await browser.get(
+    `/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(request).toString('base64'))}`,
+  );
   const done: Page = await browser.submit(await browser.passwordPage(username, prompt), { password: PASSWORD });
   const answer = samlAnswer(done);
-  if (answer?.action !== ACS || !/status:Success/.test(answer.xml)) throw new Error(`no SAML Response: ${done.status} ${done.path}`);
+  if (answer?.action !== ACS || !/status:Success/.test(answer.xml))
+    throw new Error(`no SAML Response: ${done.status} ${done.path}`);
 }
 
-const latchCpu = (cluster: Cluster) => cluster.nodes.reduce((sum, node) => sum + (node.latch ? cpuSeconds(node.latch.pid) : 0), 0);
+const latchCpu = (cluster: Cluster) =>
+  cluster.nodes.reduce((sum, node) => sum + (node.latch ? cpuSeconds(node.latch.pid) : 0), 0);
 
 async function throughput(cluster: Cluster, name: string): Promise<Result> {
   let next = 0;
@@ -65,14 +70,22 @@ async function throughput(cluster: Cluster, name: string): Promise<Result> {
   const t0 = performance.now();
   const latenciesMs: number[] = [];
   const until = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const started = performance.now();
-      await signIn(cluster.url, user());
-      latenciesMs.push(performance.now() - started);
-    }
-  }));
-  return { name, count: latenciesMs.length, seconds: (performance.now() - t0) / 1000, cpuSeconds: latchCpu(cluster) - cpu0, latenciesMs };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const started = performance.now();
+        await signIn(cluster.url, user());
+        latenciesMs.push(performance.now() - started);
+      }
+    }),
+  );
+  return {
+    name,
+    count: latenciesMs.length,
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: latchCpu(cluster) - cpu0,
+    latenciesMs,
+  };
 }
 
 /** Runs `fault`, meanwhile starting sign-ins one after another on 2 workers; ms from the fault to the first success that started after it. */
@@ -82,19 +95,24 @@ async function recovery(cluster: Cluster, fault: () => Promise<void>): Promise<{
   let firstOk = Infinity;
   const at = performance.now();
   const faultDone = fault();
-  await Promise.all([0, 1].map(async (worker) => {
-    for (let i = 0; !done && performance.now() - at < 90_000; i++) {
-      const started = performance.now();
-      const ok = await signIn(cluster.url, USERS[(worker * 6 + i) % USERS.length]!.username).then(() => true, () => false);
-      if (ok && started >= at) {
-        firstOk = Math.min(firstOk, performance.now() - at);
-        done = true;
-      } else if (!ok) {
-        failed++;
-        await sleep(50);
+  await Promise.all(
+    [0, 1].map(async (worker) => {
+      for (let i = 0; !done && performance.now() - at < 90_000; i++) {
+        const started = performance.now();
+        const ok = await signIn(cluster.url, USERS[(worker * 6 + i) % USERS.length]!.username).then(
+          () => true,
+          () => false,
+        );
+        if (ok && started >= at) {
+          firstOk = Math.min(firstOk, performance.now() - at);
+          done = true;
+        } else if (!ok) {
+          failed++;
+          await sleep(50);
+        }
       }
-    }
-  }));
+    }),
+  );
   await faultDone;
   return { ms: firstOk, failed };
 }
@@ -119,8 +137,16 @@ async function postgresBackend(): Promise<Backend> {
 async function redisBackend(): Promise<Backend> {
   const primary = await startRedis();
   const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
-  const sentinels = await Promise.all([1, 2, 3].map(() => startSentinel(primary.port, 'latch', { quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 5000 })));
-  const redis = { sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), name: 'latch', replicaTimeout: '2s' };
+  const sentinels = await Promise.all(
+    [1, 2, 3].map(() =>
+      startSentinel(primary.port, 'latch', { quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 5000 }),
+    ),
+  );
+  const redis = {
+    sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    name: 'latch',
+    replicaTimeout: '2s',
+  };
   return {
     name: 'Redis',
     store: (n) => ({ type: 'redis', redis: { ...redis, keyPrefix: `bench${n}:` } }),
@@ -140,11 +166,15 @@ async function bench(backend: Backend): Promise<void> {
     results.push(await throughput(cluster, `${nodes} node${nodes > 1 ? 's' : ''}`));
     if (nodes < 3) await cluster.stop();
   }
-  report(`SAML sign-ins with a password through HAProxy on ${backend.name} (${seconds} s each, ${concurrency} at a time)`, 'nodes', results);
+  report(
+    `SAML sign-ins with a password through HAProxy on ${backend.name} (${seconds} s each, ${concurrency} at a time)`,
+    'nodes',
+    results,
+  );
   const one = results[0]!;
   for (const r of results.slice(1)) {
-    const ratio = (r.count / r.seconds) / (one.count / one.seconds);
-    const perCpu = (r.count / r.cpuSeconds) / (one.count / one.cpuSeconds);
+    const ratio = r.count / r.seconds / (one.count / one.seconds);
+    const perCpu = r.count / r.cpuSeconds / (one.count / one.cpuSeconds);
     console.log(`${r.name}: ${ratio.toFixed(2)}× one node's sign-ins per second; ${perCpu.toFixed(2)}× per CPU-second`);
   }
   const node = await recovery(cluster!, () => cluster!.kill(cluster!.nodes[1]!));

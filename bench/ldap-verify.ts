@@ -51,10 +51,23 @@ function open(input: LdapConfigInput, env: NodeJS.ProcessEnv): LdapDirectory {
 async function slapdTarget(): Promise<Target> {
   const slapd = await startSlapd();
   const directory = open(
-    { flavor: 'ldap', urls: [slapd.ldapsUrl], tls: { caFile: slapd.certs.caFile }, bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'P' }, baseDns: [SLAPD_BASE] },
+    {
+      flavor: 'ldap',
+      urls: [slapd.ldapsUrl],
+      tls: { caFile: slapd.certs.caFile },
+      bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'P' },
+      baseDns: [SLAPD_BASE],
+    },
     { P: SLAPD_SERVICE.password },
   );
-  return { name: 'slapd (ldaps)', serverPid: slapd.daemon.pid, directory, login: 'alice', password: LDAP_USERS.alice.password, stop: () => slapd.destroy() };
+  return {
+    name: 'slapd (ldaps)',
+    serverPid: slapd.daemon.pid,
+    directory,
+    login: 'alice',
+    password: LDAP_USERS.alice.password,
+    stop: () => slapd.destroy(),
+  };
 }
 
 async function sambaTarget(): Promise<Target | undefined> {
@@ -64,10 +77,23 @@ async function sambaTarget(): Promise<Target | undefined> {
   }
   const dc = await startSambaAd();
   const directory = open(
-    { flavor: 'ad', urls: [dc.ldapsUrl], tls: { caFile: dc.caFile, servername: DC_NAME }, bind: { upn: AD_USERS.service.upn, passwordEnv: 'P' }, baseDns: [BASE_DN] },
+    {
+      flavor: 'ad',
+      urls: [dc.ldapsUrl],
+      tls: { caFile: dc.caFile, servername: DC_NAME },
+      bind: { upn: AD_USERS.service.upn, passwordEnv: 'P' },
+      baseDns: [BASE_DN],
+    },
     { P: AD_USERS.service.password },
   );
-  return { name: 'Samba AD (ldaps, -M single)', serverPid: dc.daemon.pid, directory, login: 'alice', password: AD_USERS.alice.password, stop: () => dc.stop() };
+  return {
+    name: 'Samba AD (ldaps, -M single)',
+    serverPid: dc.daemon.pid,
+    directory,
+    login: 'alice',
+    password: AD_USERS.alice.password,
+    stop: () => dc.stop(),
+  };
 }
 
 async function measure(target: Target, concurrency: number, total: number) {

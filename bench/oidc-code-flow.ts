@@ -31,7 +31,6 @@ const SECRET = randomBytes(24).toString('hex');
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const TARGET = 500;
 
-
 async function main(): Promise<void> {
   const latch = await startTestLatch({
     run: 'process',
@@ -50,15 +49,25 @@ async function main(): Promise<void> {
   try {
     const browsers = await Promise.all(Array.from({ length: CONCURRENCY }, () => signedInBrowser(base)));
     const results: Result[] = [];
-    for (const clientId of ['es', 'rs']) await run(WARMUP, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!));
+    for (const clientId of ['es', 'rs'])
+      await run(WARMUP, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!));
     for (const clientId of ['es', 'rs']) {
-      results.push(await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, latch.pid, FLOWS, CONCURRENCY, (worker) => codeFlow(base, clientId, browsers[worker]!)));
+      results.push(
+        await measure(`code flow ${clientId === 'es' ? 'ES256' : 'RS256'}`, latch.pid, FLOWS, CONCURRENCY, (worker) =>
+          codeFlow(base, clientId, browsers[worker]!),
+        ),
+      );
     }
     // One refresh token per worker: a rotated token must not be used twice (that revokes the grant).
-    const tokens = await Promise.all(browsers.map(async (browser) => (await codeFlow(base, 'es', browser)).refresh_token));
+    const tokens = await Promise.all(
+      browsers.map(async (browser) => (await codeFlow(base, 'es', browser)).refresh_token),
+    );
     results.push(
       await measure('refresh grant (rotation)', latch.pid, REFRESHES, CONCURRENCY, async (worker) => {
-        const refreshed = await tokenRequest(base, 'es', { grant_type: 'refresh_token', refresh_token: tokens[worker]! });
+        const refreshed = await tokenRequest(base, 'es', {
+          grant_type: 'refresh_token',
+          refresh_token: tokens[worker]!,
+        });
         tokens[worker] = refreshed.refresh_token;
       }),
     );
@@ -78,7 +87,16 @@ async function signedInBrowser(base: string): Promise<HttpClient> {
 async function codeFlow(base: string, clientId: string, browser: HttpClient): Promise<{ refresh_token: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid email', redirect_uri: REDIRECT, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid email',
+    redirect_uri: REDIRECT,
+    state: 's',
+    nonce: 'n',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   let url = `${base}/oidc/auth?${query}`;
   for (let hop = 0; hop < 6; hop++) {
     const res = await browser.request(url);
@@ -88,17 +106,29 @@ async function codeFlow(base: string, clientId: string, browser: HttpClient): Pr
     if (location.startsWith(REDIRECT)) {
       const code = new URL(location).searchParams.get('code');
       if (!code) throw new Error(`no code: ${location}`);
-      return tokenRequest(base, clientId, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+      return tokenRequest(base, clientId, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+      });
     }
     url = new URL(location, url).href;
   }
   throw new Error('too many redirects');
 }
 
-async function tokenRequest(base: string, clientId: string, form: Record<string, string>): Promise<{ refresh_token: string }> {
+async function tokenRequest(
+  base: string,
+  clientId: string,
+  form: Record<string, string>,
+): Promise<{ refresh_token: string }> {
   const res = await fetch(`${base}/oidc/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams(form),
   });
   const body = (await res.json()) as { refresh_token?: string; id_token?: string; error?: string };
@@ -110,7 +140,9 @@ function reportAgainstTarget(results: Result[]): void {
   report(`Latch OIDC benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process`, 'operation', results);
   const es = results[0]!;
   const perCpu = es.count / es.cpuSeconds;
-  console.log(`\nTarget: ≥ ${TARGET} complete ES256 code flows per Latch CPU-second: ${perCpu.toFixed(0)} → ${perCpu >= TARGET ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `\nTarget: ≥ ${TARGET} complete ES256 code flows per Latch CPU-second: ${perCpu.toFixed(0)} → ${perCpu >= TARGET ? 'MET' : 'NOT MET'}`,
+  );
 }
 
 await main();

@@ -24,7 +24,13 @@ const { values: args } = parseArgs({
 });
 const PENDING = Number(args.pending);
 const APPROVALS = Math.min(Number(args.approvals), PENDING);
-const CONFIG = { push: { requestLifetime: '10m', longPollTimeout: '10m', webPush: { enabled: false, subject: 'mailto:bench@localhost' } } };
+const CONFIG = {
+  push: {
+    requestLifetime: '10m',
+    longPollTimeout: '10m',
+    webPush: { enabled: false, subject: 'mailto:bench@localhost' },
+  },
+};
 
 type Waiting = { device: DeviceClient; requestId: string; answer: Promise<number> };
 
@@ -33,26 +39,50 @@ async function setUp(browsersAt: InProcessLatch, phonesAt: InProcessLatch): Prom
   const waiting: Waiting[] = [];
   for (let i = 0; i < PENDING; i++) {
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const { device } = await push.devices.register({ userId: `user-${i}`, username: `user${i}`, displayName: `User ${i}`, publicKey: await publicJwkOf(keys.publicKey), name: 'bench', platform: 'cli' });
+    const { device } = await push.devices.register({
+      userId: `user-${i}`,
+      username: `user${i}`,
+      displayName: `User ${i}`,
+      publicKey: await publicJwkOf(keys.publicKey),
+      name: 'bench',
+      platform: 'cli',
+    });
     const binding = randomId();
     const tx = await transactions.create(
-      { app: { id: 'account', name: 'Latch account', protocol: 'account' }, constraints: {}, continuation: { returnPath: '/account/continue', data: null } },
+      {
+        app: { id: 'account', name: 'Latch account', protocol: 'account' },
+        constraints: {},
+        continuation: { returnPath: '/account/continue', data: null },
+      },
       { bindHash: sha256(binding), stage: 'second-factor', login: `user${i}` },
     );
-    const sent = await push.requests.send(device, { txId: tx.id, purpose: 'second-factor', app: 'Latch account', ip: '127.0.0.1', browser: 'bench', userVerificationRequired: false, withCode: false });
+    const sent = await push.requests.send(device, {
+      txId: tx.id,
+      purpose: 'second-factor',
+      app: 'Latch account',
+      ip: '127.0.0.1',
+      browser: 'bench',
+      userVerificationRequired: false,
+      withCode: false,
+    });
     if (!sent.ok) throw new Error(`push refused: ${sent.reason}`);
     const loaded = (await transactions.load(tx.id))!;
     await transactions.save({ ...loaded.tx, stepData: { requestId: sent.request.id } }, loaded.version);
     // The browser starts waiting now and resolves with the time its long-poll returned.
-    const answer = fetch(`${browsersAt.url}/login/push-wait?tx=${tx.id}`, { headers: { accept: 'application/json', cookie: `latch_flow=${binding}` } })
-      .then(async (res) => {
-        const body = (await res.json()) as { state: string };
-        if (body.state !== 'approved') throw new Error(`browser saw ${body.state}`);
-        return performance.now();
-      });
+    const answer = fetch(`${browsersAt.url}/login/push-wait?tx=${tx.id}`, {
+      headers: { accept: 'application/json', cookie: `latch_flow=${binding}` },
+    }).then(async (res) => {
+      const body = (await res.json()) as { state: string };
+      if (body.state !== 'approved') throw new Error(`browser saw ${body.state}`);
+      return performance.now();
+    });
     // Browsers left waiting when the node stops are cut off: that is not a failure of the run.
     answer.catch(() => undefined);
-    waiting.push({ device: new DeviceClient(phonesAt.url, device.id, keys.privateKey), requestId: sent.request.id, answer });
+    waiting.push({
+      device: new DeviceClient(phonesAt.url, device.id, keys.privateKey),
+      requestId: sent.request.id,
+      answer,
+    });
   }
   // Let every long-poll reach the server and register its waiter.
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -66,7 +96,9 @@ function percentile(sorted: number[], p: number): number {
 async function measure(name: string, browsersAt: InProcessLatch, phonesAt: InProcessLatch): Promise<void> {
   const started = performance.now();
   const waiting = await setUp(browsersAt, phonesAt);
-  process.stderr.write(`${name}: ${PENDING} pushes pending with browsers waiting (set up in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(
+    `${name}: ${PENDING} pushes pending with browsers waiting (set up in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
   const trips: number[] = [];
   for (const w of waiting.slice(0, APPROVALS)) {
     const sentAt = performance.now();
@@ -75,7 +107,9 @@ async function measure(name: string, browsersAt: InProcessLatch, phonesAt: InPro
     trips.push((await w.answer) - sentAt);
   }
   trips.sort((a, b) => a - b);
-  console.log(`${name.padEnd(34)} approvals ${String(trips.length).padStart(5)}   p50 ${percentile(trips, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(trips, 99).toFixed(1).padStart(6)} ms   max ${trips.at(-1)!.toFixed(1).padStart(6)} ms`);
+  console.log(
+    `${name.padEnd(34)} approvals ${String(trips.length).padStart(5)}   p50 ${percentile(trips, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(trips, 99).toFixed(1).padStart(6)} ms   max ${trips.at(-1)!.toFixed(1).padStart(6)} ms`,
+  );
 }
 
 console.log(`Push round trip (approval sent -> waiting browser's request returns), ${PENDING} pending pushes`);

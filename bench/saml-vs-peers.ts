@@ -67,7 +67,8 @@ async function ssoWithSession(idp: Idp): Promise<() => Promise<void>> {
   const jar = await idp.signIn(bulkUid(1));
   return async () => {
     const page = await jar.get(authnRequest(idp.ssoUrl));
-    if (!page.body.includes('name="SAMLResponse"')) throw new Error(`${idp.name} SSO: ${page.status} ${page.body.slice(0, 200)}`);
+    if (!page.body.includes('name="SAMLResponse"'))
+      throw new Error(`${idp.name} SSO: ${page.status} ${page.body.slice(0, 200)}`);
   };
 }
 
@@ -81,7 +82,9 @@ function run(idp: Idp, once: () => Promise<void>): Promise<Scenario> {
 }
 
 function print(ceiling: number, results: [string, Scenario, Scenario][]): void {
-  console.log(`\nopenssl speed rsa2048: ${ceiling.toFixed(0)} signs/s on one core (the ceiling: 2 signatures per sign-in)`);
+  console.log(
+    `\nopenssl speed rsa2048: ${ceiling.toFixed(0)} signs/s on one core (the ceiling: 2 signatures per sign-in)`,
+  );
   console.log(`slapd with ${USERS} users; concurrency ${concurrency}; ${seconds} s per scenario and IdP\n`);
   const row = (idp: string, r: Scenario) =>
     `  ${idp.padEnd(14)} ${(r.count / r.cpuSeconds).toFixed(0).padStart(8)} per IdP CPU-s ${(r.count / r.wallSeconds).toFixed(0).padStart(6)}/s` +
@@ -90,8 +93,8 @@ function print(ceiling: number, results: [string, Scenario, Scenario][]): void {
     console.log(name);
     console.log(row('Latch', latch));
     console.log(row('SimpleSAMLphp', ssp));
-    const perCpu = (latch.count / latch.cpuSeconds) / (ssp.count / ssp.cpuSeconds);
-    const perWall = (latch.count / latch.wallSeconds) / (ssp.count / ssp.wallSeconds);
+    const perCpu = latch.count / latch.cpuSeconds / (ssp.count / ssp.cpuSeconds);
+    const perWall = latch.count / latch.wallSeconds / (ssp.count / ssp.wallSeconds);
     console.log(`  Latch / SimpleSAMLphp: ${perCpu.toFixed(2)}x per CPU-second, ${perWall.toFixed(2)}x per second\n`);
   }
 }
@@ -100,22 +103,41 @@ async function startLatch(): Promise<Idp & { stop(): Promise<void> }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const configFile = path.join(dir, 'latch.yaml');
-  writeFileSync(configFile, YAML.stringify({
-    dataDir: path.join(dir, 'latch-data'),
-    log: { level: 'error' },
-    throttle: { perAccount: { maxFailures: 1_000_000, window: '1m' }, perIp: { maxFailures: 1_000_000, window: '1m' } },
-    directory: {
-      type: 'ldap',
-      ldap: {
-        flavor: 'ldap', urls: [slapd.ldapUrl], starttls: false,
-        bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'BENCH_LDAP_PASSWORD' },
-        baseDns: [`ou=people,${SLAPD_BASE}`], loginAttributes: ['uid'], userFilter: '(objectClass=inetOrgPerson)',
+  writeFileSync(
+    configFile,
+    YAML.stringify({
+      dataDir: path.join(dir, 'latch-data'),
+      log: { level: 'error' },
+      throttle: {
+        perAccount: { maxFailures: 1_000_000, window: '1m' },
+        perIp: { maxFailures: 1_000_000, window: '1m' },
       },
-    },
-    saml: { metadataDir: path.join(dir, 'latch-metadata'), serviceProviders: { bench: { entityId: SP, acs: [{ url: ACS }], signResponse: true, signAssertion: true } } },
-  }));
+      directory: {
+        type: 'ldap',
+        ldap: {
+          flavor: 'ldap',
+          urls: [slapd.ldapUrl],
+          starttls: false,
+          bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'BENCH_LDAP_PASSWORD' },
+          baseDns: [`ou=people,${SLAPD_BASE}`],
+          loginAttributes: ['uid'],
+          userFilter: '(objectClass=inetOrgPerson)',
+        },
+      },
+      saml: {
+        metadataDir: path.join(dir, 'latch-metadata'),
+        serviceProviders: { bench: { entityId: SP, acs: [{ url: ACS }], signResponse: true, signAssertion: true } },
+      },
+    }),
+  );
   const child = spawn(process.execPath, ['bin/latch.js', 'serve'], {
-    env: { ...process.env, LATCH_CONFIG: configFile, LATCH_PORT: String(port), LATCH_BASE_URL: base, BENCH_LDAP_PASSWORD: SLAPD_SERVICE.password },
+    env: {
+      ...process.env,
+      LATCH_CONFIG: configFile,
+      LATCH_PORT: String(port),
+      LATCH_BASE_URL: base,
+      BENCH_LDAP_PASSWORD: SLAPD_SERVICE.password,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForPort(port, 30_000);
@@ -123,7 +145,9 @@ async function startLatch(): Promise<Idp & { stop(): Promise<void> }> {
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const ssoUrl = `${base}/saml2/idp/sso`;
   return {
-    name: 'Latch', pid: child.pid!, ssoUrl,
+    name: 'Latch',
+    pid: child.pid!,
+    ssoUrl,
     signIn: (user) => latchSignIn(base, ssoUrl, user),
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -137,10 +161,21 @@ async function startSsp(): Promise<Idp & { stop(): Promise<void> }> {
   const ssp = await startSimpleSamlPhp({
     dir: path.join(dir, 'simplesamlphp'),
     port: await freePort(),
-    ldap: { url: slapd.ldapUrl, baseDn: `ou=people,${SLAPD_BASE}`, serviceDn: SLAPD_SERVICE.dn, servicePassword: SLAPD_SERVICE.password },
+    ldap: {
+      url: slapd.ldapUrl,
+      baseDn: `ou=people,${SLAPD_BASE}`,
+      serviceDn: SLAPD_SERVICE.dn,
+      servicePassword: SLAPD_SERVICE.password,
+    },
     sps: { [SP]: ACS },
   });
-  return { name: 'SimpleSAMLphp', pid: ssp.pid, ssoUrl: ssp.ssoUrl, signIn: (user) => sspSignIn(ssp.ssoUrl, user), stop: ssp.stop };
+  return {
+    name: 'SimpleSAMLphp',
+    pid: ssp.pid,
+    ssoUrl: ssp.ssoUrl,
+    signIn: (user) => sspSignIn(ssp.ssoUrl, user),
+    stop: ssp.stop,
+  };
 }
 
 /** Latch's prompt: username, then (past the passkey offer) the password. */
@@ -150,9 +185,17 @@ async function latchSignIn(base: string, ssoUrl: string, user: string): Promise<
   const login = page.url;
   const field = (name: string) => hidden(page.body, name);
   page = await jar.post(login, { csrf: field('csrf'), step: field('step'), username: user, action: 'submit' });
-  if (field('step') === 'passkey') page = await jar.post(login, { csrf: field('csrf'), step: 'passkey', choose: 'password' });
-  page = await jar.post(login, { csrf: field('csrf'), step: field('step'), username: user, password: BULK_PASSWORD, action: 'submit' });
-  if (!page.body.includes('name="SAMLResponse"')) throw new Error(`Latch sign-in: ${page.status} ${page.url} ${page.body.slice(0, 300)} (${base})`);
+  if (field('step') === 'passkey')
+    page = await jar.post(login, { csrf: field('csrf'), step: 'passkey', choose: 'password' });
+  page = await jar.post(login, {
+    csrf: field('csrf'),
+    step: field('step'),
+    username: user,
+    password: BULK_PASSWORD,
+    action: 'submit',
+  });
+  if (!page.body.includes('name="SAMLResponse"'))
+    throw new Error(`Latch sign-in: ${page.status} ${page.url} ${page.body.slice(0, 300)} (${base})`);
   return jar;
 }
 
@@ -160,14 +203,21 @@ async function latchSignIn(base: string, ssoUrl: string, user: string): Promise<
 async function sspSignIn(ssoUrl: string, user: string): Promise<Jar> {
   const jar = new Jar();
   let page = await jar.get(authnRequest(ssoUrl));
-  if (!page.body.includes('name="AuthState"')) throw new Error(`SimpleSAMLphp: no login form: ${page.status} ${page.url} ${page.body.slice(0, 3000)}`);
-  page = await jar.post(page.url, { AuthState: hidden(page.body, 'AuthState'), username: user, password: BULK_PASSWORD });
-  if (!page.body.includes('name="SAMLResponse"')) throw new Error(`SimpleSAMLphp sign-in: ${page.status} ${page.url} ${page.body.slice(0, 300)}`);
+  if (!page.body.includes('name="AuthState"'))
+    throw new Error(`SimpleSAMLphp: no login form: ${page.status} ${page.url} ${page.body.slice(0, 3000)}`);
+  page = await jar.post(page.url, {
+    AuthState: hidden(page.body, 'AuthState'),
+    username: user,
+    password: BULK_PASSWORD,
+  });
+  if (!page.body.includes('name="SAMLResponse"'))
+    throw new Error(`SimpleSAMLphp sign-in: ${page.status} ${page.url} ${page.body.slice(0, 300)}`);
   return jar;
 }
 
 function authnRequest(ssoUrl: string): string {
-  const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
+  const xml =
+    `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="_vs${process.pid}_${++counter}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${ssoUrl}" AssertionConsumerServiceURL="${ACS}">` +
     `<saml:Issuer>${SP}</saml:Issuer></samlp:AuthnRequest>`;
   return `${ssoUrl}?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}&RelayState=bench`;
@@ -175,10 +225,19 @@ function authnRequest(ssoUrl: string): string {
 
 function hidden(body: string, name: string): string {
   const value = new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(body)?.[1] ?? '';
-  return value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#0?39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return value
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#0?39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
-interface Page { status: number; url: string; body: string }
+interface Page {
+  status: number;
+  url: string;
+  body: string;
+}
 
 /** A browser's cookies; follows redirects itself so that every Set-Cookie on the way is kept. */
 class Jar {
@@ -197,7 +256,10 @@ class Jar {
       const res = await fetch(url, {
         method: form ? 'POST' : 'GET',
         redirect: 'manual',
-        headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        headers: {
+          cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
         ...(form ? { body: new URLSearchParams(form) } : {}),
       });
       for (const c of res.headers.getSetCookie()) {
@@ -216,7 +278,10 @@ class Jar {
 }
 
 function rsaSignRate(): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', '2', 'rsa2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('openssl', ['speed', '-seconds', '2', 'rsa2048'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const line = out.split('\n').find((l) => l.startsWith('rsa 2048 bits'))!;
   return Number(line.trim().split(/\s+/)[5]);
 }

@@ -25,17 +25,40 @@ const { values: args } = parseArgs({
 });
 const users = Number(args.users);
 const levels = args.concurrency.split(',').map(Number);
-const settings = { issuer: 'Latch', totpSkew: 1, hotpLookAhead: 10, hotpResyncWindow: 200, throttle: { maxFailures: 5, window: 900_000 } };
+const settings = {
+  issuer: 'Latch',
+  totpSkew: 1,
+  hotpLookAhead: 10,
+  hotpResyncWindow: 200,
+  throttle: { maxFailures: 5, window: 900_000 },
+};
 
 async function open(): Promise<{ store: Store; stop(): Promise<void> }> {
   const temp = tempDir('latch-bench-');
   if (args.store === 'redis') {
     const redis = await startRedis();
     const store = await openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'bench:' } });
-    return { store, stop: async () => { await store.close(); await redis.stop(); temp.cleanup(); } };
+    return {
+      store,
+      stop: async () => {
+        await store.close();
+        await redis.stop();
+        temp.cleanup();
+      },
+    };
   }
-  const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 'bench.sqlite') }, redis: { keyPrefix: 'x:' } });
-  return { store, stop: async () => { await store.close(); temp.cleanup(); } };
+  const store = await openStore({
+    type: 'sqlite',
+    sqlite: { file: path.join(temp.dir, 'bench.sqlite') },
+    redis: { keyPrefix: 'x:' },
+  });
+  return {
+    store,
+    stop: async () => {
+      await store.close();
+      temp.cleanup();
+    },
+  };
 }
 
 /** Enrolls `count` users (prefix-i) with an app each; returns their secrets. */
@@ -89,8 +112,11 @@ try {
   const secret = newSecret();
   const n = 20_000;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) findCounter({ secret, algorithm: 'SHA1', digits: 6 }, '000000', 1000 + i - 1, 1000 + i + 1);
-  console.log(`code computation only (3 steps per check): ${Math.round((n / (performance.now() - t0)) * 1000)} checks/s`);
+  for (let i = 0; i < n; i++)
+    findCounter({ secret, algorithm: 'SHA1', digits: 6 }, '000000', 1000 + i - 1, 1000 + i + 1);
+  console.log(
+    `code computation only (3 steps per check): ${Math.round((n / (performance.now() - t0)) * 1000)} checks/s`,
+  );
   for (const [round, concurrency] of levels.entries()) {
     const secrets = await enroll(passcodes, `u${round}`, users);
     await measure(passcodes, `u${round}`, secrets, concurrency);

@@ -16,7 +16,9 @@ import { PASSWORD } from '../test/webauthn/browser-steps.ts';
 import { enrollKeyAndPasskey, heading } from '../test/webauthn/http-steps.ts';
 import { measure, report, run } from './support/measure.ts';
 
-const { values: args } = parseArgs({ options: { signins: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '8' } } });
+const { values: args } = parseArgs({
+  options: { signins: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '8' } },
+});
 const SIGNINS = Number(args.signins);
 const CONCURRENCY = Number(args.concurrency);
 
@@ -40,7 +42,11 @@ async function main(): Promise<void> {
       await measure('passkey after username', latch.pid, SIGNINS, CONCURRENCY, byUsername),
       await measure('passkey from autofill', latch.pid, SIGNINS, CONCURRENCY, byAutofill),
     ];
-    report(`Latch passwordless benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process, ES256 passkeys`, 'sign-in', results);
+    report(
+      `Latch passwordless benchmark: concurrency ${CONCURRENCY}, SQLite store, one Latch process, ES256 passkeys`,
+      'sign-in',
+      results,
+    );
   } finally {
     await latch.stop();
   }
@@ -56,7 +62,9 @@ async function signInByUsername(base: string, username: string, device: SoftAuth
 async function signInFromAutofill(base: string, username: string, device: SoftAuthenticator): Promise<void> {
   const browser = new HttpClient(base);
   const first = await browser.startSignIn();
-  const done = await browser.submit(first, { passkey_response: JSON.stringify(device.assert(pageOptions(first.text))) });
+  const done = await browser.submit(first, {
+    passkey_response: JSON.stringify(device.assert(pageOptions(first.text))),
+  });
   if (heading(done) !== `Signed in as ${username}`) throw new Error(`sign-in failed: ${done.text.slice(0, 500)}`);
 }
 

@@ -17,7 +17,9 @@ const chrome = await launchChromium();
 try {
   await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
   const link = await activationLink(latch.url, 'alice');
-  const phone = await (await chrome.newContext({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2, isMobile: true })).newPage();
+  const phone = await (
+    await chrome.newContext({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2, isMobile: true })
+  ).newPage();
   await phone.goto(link);
   await phone.getByLabel('Name of this device').fill('Alice’s Pixel');
   await phone.getByLabel('Choose a PIN (4 to 12 digits)').fill('2468');

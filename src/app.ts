@@ -64,7 +64,17 @@ export function buildApp(services: Services): Koa<LatchState> {
   if (config.saml.enabled) {
     const slo = createSloHandler(services.saml, services.sessions, services.cookies, services.signOut, services.csrf);
     services.signOut.set('saml', (ctx, session, { returnTo }) => slo.propagate(ctx, session, returnTo));
-    table.push(...samlRoutes({ idp: services.saml, signIn: services.signIn, sessions: services.sessions, cookies: services.cookies, csrf: services.csrf, slo, maxBodyBytes: config.server.maxBodyBytes }));
+    table.push(
+      ...samlRoutes({
+        idp: services.saml,
+        signIn: services.signIn,
+        sessions: services.sessions,
+        cookies: services.cookies,
+        csrf: services.csrf,
+        slo,
+        maxBodyBytes: config.server.maxBodyBytes,
+      }),
+    );
   }
   const router = routes(table);
 

@@ -50,7 +50,10 @@ describe('build stamp', () => {
       'The build in dist/ is older than the sources: src/extra.ts is new, src/main.ts changed, src/ui/static/latch.css was removed.',
     );
     write('src/main.ts', 'export const a = 1;\n');
-    assert.match(buildProblem(root, dist) ?? '', /^The build in dist\/ is older than the sources: src\/extra\.ts is new, src\/ui\/static\/latch\.css was removed\.$/);
+    assert.match(
+      buildProblem(root, dist) ?? '',
+      /^The build in dist\/ is older than the sources: src\/extra\.ts is new, src\/ui\/static\/latch\.css was removed\.$/,
+    );
   });
 
   it('a test file does not make the build out of date', () => {

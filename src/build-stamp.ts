@@ -39,7 +39,9 @@ export function buildInputs(root: string = ROOT): string[] {
 export function stampOfSources(root: string = ROOT): Stamp {
   const files: Record<string, string> = {};
   for (const file of buildInputs(root)) {
-    files[file] = createHash('sha256').update(readFileSync(path.join(root, file))).digest('hex');
+    files[file] = createHash('sha256')
+      .update(readFileSync(path.join(root, file)))
+      .digest('hex');
   }
   return { files };
 }

@@ -25,7 +25,11 @@ export interface RunningLatch {
  * One process serving the port. `options` are for tests and for a cluster worker (see
  * ServiceOptions); server.workers is the business of `latch serve` (src/cli/main.ts, src/cluster/).
  */
-export async function startLatch(config: LatchConfig = loadConfig(), log: Logger = createLogger(config.log.level), options: ServiceOptions = {}): Promise<RunningLatch> {
+export async function startLatch(
+  config: LatchConfig = loadConfig(),
+  log: Logger = createLogger(config.log.level),
+  options: ServiceOptions = {},
+): Promise<RunningLatch> {
   const services = await createServices(config, log, options);
   const app = buildApp(services);
   const handler = app.callback();

@@ -97,7 +97,8 @@ export interface Services {
 
 export async function openDirectory(config: LatchConfig, log: Logger): Promise<Directory & UserSearch> {
   if (config.directory.type === 'local') return new LocalFileDirectory(config.directory.local.file!);
-  if (!config.directory.ldap) throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
+  if (!config.directory.ldap)
+    throw new ConfigError(['directory.ldap: required when directory.type is "ldap" (see config/examples/ad.yaml)']);
   return createLdapDirectory(config.directory.ldap, log);
 }
 
@@ -111,7 +112,11 @@ export interface ServiceOptions {
   clusterMetrics?: () => Promise<string>;
 }
 
-export async function createServices(config: LatchConfig, log: Logger, options: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: LatchConfig,
+  log: Logger,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const metrics = createMetrics(config.metrics, options.clusterMetrics);
   await buildBrowserBundles();
   const store = await openLatchStore(config, log, options.storeRelay);
@@ -125,12 +130,26 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const consolePolicy = new ConsolePolicyStore(store);
     const followed = await followConsolePolicy(policies, consolePolicy, log);
     const authLog = new AuthLog(store, log);
-    const retention = new LogRetention(store, [{ name: 'authlog', stream: authLog.stream(), retentionMs: config.authLog.retention }], config.authLog.trimEvery, log);
+    const retention = new LogRetention(
+      store,
+      [{ name: 'authlog', stream: authLog.stream(), retentionMs: config.authLog.retention }],
+      config.authLog.trimEvery,
+      log,
+    );
     const knownDevices = new KnownDevices(store, secret, config.knownDevice.lifetime);
     const transactions = new TransactionStore(store, config.signIn.transactionLifetime);
     const throttle = new PasswordThrottle(store, config.throttle);
     const methods = await createMethods({
-      config, log, store, serverSecret: secret, directory, policies, authLog, knownDevices, throttle, webPushNetwork: options.webPushNetwork,
+      config,
+      log,
+      store,
+      serverSecret: secret,
+      directory,
+      policies,
+      authLog,
+      knownDevices,
+      throttle,
+      webPushNetwork: options.webPushNetwork,
     });
     const { factorChanges, passcodes, webauthn, push } = methods;
     const remembered = new RememberedDevices(store);
@@ -138,42 +157,116 @@ export async function createServices(config: LatchConfig, log: Logger, options: 
     const browserTrusts = methods.list.flatMap((m) => (m.browserTrust ? [m.browserTrust] : []));
     const browsers = new UserBrowsers(store, config.knownDevice.lifetime, remembered, knownDevices, browserTrusts);
     const flow = new SignInFlow({
-      transactions, steps: flowSteps(methods.list, remembered), policies, authLog, remembered, conditions: conditions.checker, browsers,
-      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId), signInCounter: metrics.signIns,
+      transactions,
+      steps: flowSteps(methods.list, remembered),
+      policies,
+      authLog,
+      remembered,
+      conditions: conditions.checker,
+      browsers,
+      hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId),
+      signInCounter: metrics.signIns,
     });
-    const sessions = new SessionStore(store, { idleMs: config.session.idleTimeout, absoluteMs: config.session.absoluteTimeout });
+    const sessions = new SessionStore(store, {
+      idleMs: config.session.idleTimeout,
+      absoluteMs: config.session.absoluteTimeout,
+    });
     const secure = config.server.baseUrl.startsWith('https:');
-    const cookies = new BrowserCookies({ session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' }, secure, knownDevices);
+    const cookies = new BrowserCookies(
+      { session: config.session.cookieName, device: config.knownDevice.cookieName, flow: 'latch_flow' },
+      secure,
+      knownDevices,
+    );
     const csrf = new CsrfTokens(secret);
     const accounts = accountCheckFor(directory, config.directory.accountCheckCache);
     const liveSessions = new LiveSessions({ sessions, cookies, accounts, authLog });
     const signIn = new SignInService({ flow, transactions, sessions, cookies, liveSessions, knownDevices });
     const signOut = new SignOutHooks();
-    const oidc = await createOidc({ config, log, store, keys, accounts, signIn, signOut, sessions, cookies, csrf, authLog, serverSecret: secret });
+    const oidc = await createOidc({
+      config,
+      log,
+      store,
+      keys,
+      accounts,
+      signIn,
+      signOut,
+      sessions,
+      cookies,
+      csrf,
+      authLog,
+      serverSecret: secret,
+    });
     const saml = await openSamlIdp(config, keys, store, log);
     // SAML SPs' policy layers, by entity ID, once their metadata is read; those of the SPs and
     // clients added in the console follow every reload.
     policies.registerApps(Object.fromEntries(saml.registry.all().map((sp) => [sp.entityId, sp.options.policy])));
     policies.registerApps(Object.fromEntries(oidc.clients.all().map((client) => [client.client_id, client.policy])));
-    const samlLayers = followLayers(policies, saml.registry.all().filter((sp) => sp.managedKey).map((sp) => sp.entityId));
+    const samlLayers = followLayers(
+      policies,
+      saml.registry
+        .all()
+        .filter((sp) => sp.managedKey)
+        .map((sp) => sp.entityId),
+    );
     saml.registry.onReload((sps) => samlLayers(Object.fromEntries(sps.map((sp) => [sp.entityId, sp.options.policy]))));
-    const oidcClients = oidc.clients.all().filter((c) => !oidc.clients.fromFiles(c.client_id)).map((c) => c.client_id);
+    const oidcClients = oidc.clients
+      .all()
+      .filter((c) => !oidc.clients.fromFiles(c.client_id))
+      .map((c) => c.client_id);
     const oidcLayers = followLayers(policies, oidcClients);
     oidc.onReload((clients) => oidcLayers(Object.fromEntries(clients.map((c) => [c.client_id, c.policy]))));
     checkNetworkNames(conditions.checker, policies);
     const authApi = createAuthApi({
-      config, store, serverSecret: secret, directory, accounts, flow, transactions, policies, passcodes, push,
-      factorChanges, authLog, signIn, cookies,
+      config,
+      store,
+      serverSecret: secret,
+      directory,
+      accounts,
+      flow,
+      transactions,
+      policies,
+      passcodes,
+      push,
+      factorChanges,
+      authLog,
+      signIn,
+      cookies,
     });
     retention.start();
     return {
-      config, log, metrics, store, keys, directory, accounts, policies, authLog, knownDevices, retention, remembered,
+      config,
+      log,
+      metrics,
+      store,
+      keys,
+      directory,
+      accounts,
+      policies,
+      authLog,
+      knownDevices,
+      retention,
+      remembered,
       consolePolicy: { store: consolePolicy, ...followed },
       conditions: conditions.checker,
       browsers,
       explainSignIn: (query) => explainSignIn(policies, conditions!.checker, query),
-      methods: methods.list, templates: promptTemplates(methods.list), factorChanges, passcodes, transactions, flow,
-      sessions, liveSessions, cookies, csrf, signIn, signOut, oidc, saml, authApi, webauthn, push,
+      methods: methods.list,
+      templates: promptTemplates(methods.list),
+      factorChanges,
+      passcodes,
+      transactions,
+      flow,
+      sessions,
+      liveSessions,
+      cookies,
+      csrf,
+      signIn,
+      signOut,
+      oidc,
+      saml,
+      authApi,
+      webauthn,
+      push,
       async close() {
         conditions?.close();
         await retention.stop();
@@ -206,7 +299,9 @@ function followLayers(policies: PolicyResolver, initial: string[]): (layers: App
 /** Several nodes on a shared store without a master key each sign with keys of their own. */
 function warnWithoutMasterKey(config: LatchConfig, log: Logger): void {
   if (config.store.type === 'sqlite' || config.keys.masterKeyFile || (config.keys.rsa && config.keys.ec)) return;
-  log.warn(`store.type is ${config.store.type} but keys.masterKeyFile is not set: this node signs with keys of its own ` +
-    `(${config.keys.dir}), which other nodes do not have. Create a master key with \`npx latch keys init-master FILE\`, ` +
-    'give it to every node as keys.masterKeyFile, and see docs/cluster.md');
+  log.warn(
+    `store.type is ${config.store.type} but keys.masterKeyFile is not set: this node signs with keys of its own ` +
+      `(${config.keys.dir}), which other nodes do not have. Create a master key with \`npx latch keys init-master FILE\`, ` +
+      'give it to every node as keys.masterKeyFile, and see docs/cluster.md',
+  );
 }

@@ -13,7 +13,11 @@ export interface Result {
 }
 
 /** Runs `op` `count` times on `concurrency` workers; returns each call's latency in ms. */
-export async function run(count: number, concurrency: number, op: (worker: number) => Promise<unknown>): Promise<number[]> {
+export async function run(
+  count: number,
+  concurrency: number,
+  op: (worker: number) => Promise<unknown>,
+): Promise<number[]> {
   const latencies: number[] = [];
   let started = 0;
   await Promise.all(
@@ -29,7 +33,13 @@ export async function run(count: number, concurrency: number, op: (worker: numbe
   return latencies;
 }
 
-export async function measure(name: string, pid: number, count: number, concurrency: number, op: (worker: number) => Promise<unknown>): Promise<Result> {
+export async function measure(
+  name: string,
+  pid: number,
+  count: number,
+  concurrency: number,
+  op: (worker: number) => Promise<unknown>,
+): Promise<Result> {
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const latenciesMs = await run(count, concurrency, op);
@@ -75,29 +85,50 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-export interface TimedRun { count: number; errors: number; wallSeconds: number; cpuSeconds: number; p50: number; p99: number }
+export interface TimedRun {
+  count: number;
+  errors: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  p50: number;
+  p99: number;
+}
 
 /** Runs `once` on `concurrency` loops for `seconds`; CPU is that of `pid`'s process tree. */
-export async function runFor(seconds: number, concurrency: number, pid: number, once: () => Promise<void>): Promise<TimedRun> {
+export async function runFor(
+  seconds: number,
+  concurrency: number,
+  pid: number,
+  once: () => Promise<void>,
+): Promise<TimedRun> {
   const latencies: number[] = [];
   let errors = 0;
   const cpuBefore = cpuSeconds(pid);
   const start = performance.now();
   const until = start + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      try {
-        await once();
-        latencies.push(performance.now() - t);
-      } catch (err) {
-        if (++errors === 1) console.error(err);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        try {
+          await once();
+          latencies.push(performance.now() - t);
+        } catch (err) {
+          if (++errors === 1) console.error(err);
+        }
       }
-    }
-  }));
+    }),
+  );
   const wallSeconds = (performance.now() - start) / 1000;
   const p = (q: number) => (latencies.length > 0 ? percentile(latencies, q) : NaN);
-  return { count: latencies.length, errors, wallSeconds, cpuSeconds: cpuSeconds(pid) - cpuBefore, p50: p(50), p99: p(99) };
+  return {
+    count: latencies.length,
+    errors,
+    wallSeconds,
+    cpuSeconds: cpuSeconds(pid) - cpuBefore,
+    p50: p(50),
+    p99: p(99),
+  };
 }
 
 export function percentile(values: number[], p: number): number {

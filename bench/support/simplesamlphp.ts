@@ -30,7 +30,9 @@ const WWW = '/usr/share/simplesamlphp/www';
 function php(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(php).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `[${Object.entries(value).map(([k, v]) => (/^\d+$/.test(k) ? php(v) : `${php(k)} => ${php(v)}`)).join(', ')}]`;
+    return `[${Object.entries(value)
+      .map(([k, v]) => (/^\d+$/.test(k) ? php(v) : `${php(k)} => ${php(v)}`))
+      .join(', ')}]`;
   }
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return JSON.stringify(value);
@@ -38,35 +40,96 @@ function php(value: unknown): string {
 
 export async function startSimpleSamlPhp(options: SimpleSamlPhpOptions): Promise<SimpleSamlPhp> {
   const { dir, port } = options;
-  for (const sub of ['config', 'metadata', 'cert', 'sessions', 'log', 'tmp', 'data']) mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of ['config', 'metadata', 'cert', 'sessions', 'log', 'tmp', 'data'])
+    mkdirSync(path.join(dir, sub), { recursive: true });
   const base = `http://127.0.0.1:${port}/simplesaml/`;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', '/CN=127.0.0.1',
-    '-keyout', path.join(dir, 'cert', 'idp.key'), '-out', path.join(dir, 'cert', 'idp.crt')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      path.join(dir, 'cert', 'idp.key'),
+      '-out',
+      path.join(dir, 'cert', 'idp.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
   const config = {
-    baseurlpath: base, certdir: `${dir}/cert/`, loggingdir: `${dir}/log/`, datadir: `${dir}/data/`, tempdir: `${dir}/tmp`,
-    metadatadir: `${dir}/metadata/`, secretsalt: 'bench-salt-0123456789abcdef', 'auth.adminpassword': 'bench-admin',
-    technicalcontact_name: 'Bench', technicalcontact_email: 'bench@example.org', timezone: 'UTC',
-    'logging.level': 3, 'logging.handler': 'file', 'enable.saml20-idp': true, 'store.type': 'phpsession',
-    'session.cookie.secure': false, 'session.phpsession.savepath': `${dir}/sessions`, production: true,
+    baseurlpath: base,
+    certdir: `${dir}/cert/`,
+    loggingdir: `${dir}/log/`,
+    datadir: `${dir}/data/`,
+    tempdir: `${dir}/tmp`,
+    metadatadir: `${dir}/metadata/`,
+    secretsalt: 'bench-salt-0123456789abcdef',
+    'auth.adminpassword': 'bench-admin',
+    technicalcontact_name: 'Bench',
+    technicalcontact_email: 'bench@example.org',
+    timezone: 'UTC',
+    'logging.level': 3,
+    'logging.handler': 'file',
+    'enable.saml20-idp': true,
+    'store.type': 'phpsession',
+    'session.cookie.secure': false,
+    'session.phpsession.savepath': `${dir}/sessions`,
+    production: true,
     'module.enable': { ldap: true, saml: true, core: true, admin: true },
   };
   writeFileSync(path.join(dir, 'config', 'config.php'), `<?php\n$config = ${php(config)};\n`);
   const ldap = {
-    0: 'ldap:LDAP', hostname: options.ldap.url, enable_tls: false, timeout: 5,
-    'search.enable': true, 'search.base': options.ldap.baseDn, 'search.attributes': ['uid'],
-    'search.username': options.ldap.serviceDn, 'search.password': options.ldap.servicePassword,
+    0: 'ldap:LDAP',
+    hostname: options.ldap.url,
+    enable_tls: false,
+    timeout: 5,
+    'search.enable': true,
+    'search.base': options.ldap.baseDn,
+    'search.attributes': ['uid'],
+    'search.username': options.ldap.serviceDn,
+    'search.password': options.ldap.servicePassword,
     attributes: ['uid', 'mail', 'cn'],
   };
-  writeFileSync(path.join(dir, 'config', 'authsources.php'), `<?php\n$config = ${php({ admin: { 0: 'core:AdminPassword' }, ldap })};\n`);
-  const hosted = { host: '__DEFAULT__', privatekey: 'idp.key', certificate: 'idp.crt', auth: 'ldap',
-    'signature.algorithm': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'userid.attribute': 'uid' };
-  writeFileSync(path.join(dir, 'metadata', 'saml20-idp-hosted.php'), `<?php\n$metadata['__DYNAMIC:1__'] = ${php(hosted)};\n`);
-  const remote = Object.entries(options.sps).map(([entityId, acs]) =>
-    `$metadata[${JSON.stringify(entityId)}] = ${php({ AssertionConsumerService: acs, 'saml20.sign.response': true, 'saml20.sign.assertion': true,
-      NameIDFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' })};`).join('\n');
+  writeFileSync(
+    path.join(dir, 'config', 'authsources.php'),
+    `<?php\n$config = ${php({ admin: { 0: 'core:AdminPassword' }, ldap })};\n`,
+  );
+  const hosted = {
+    host: '__DEFAULT__',
+    privatekey: 'idp.key',
+    certificate: 'idp.crt',
+    auth: 'ldap',
+    'signature.algorithm': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    'userid.attribute': 'uid',
+  };
+  writeFileSync(
+    path.join(dir, 'metadata', 'saml20-idp-hosted.php'),
+    `<?php\n$metadata['__DYNAMIC:1__'] = ${php(hosted)};\n`,
+  );
+  const remote = Object.entries(options.sps)
+    .map(
+      ([entityId, acs]) =>
+        `$metadata[${JSON.stringify(entityId)}] = ${php({
+          AssertionConsumerService: acs,
+          'saml20.sign.response': true,
+          'saml20.sign.assertion': true,
+          NameIDFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+        })};`,
+    )
+    .join('\n');
   writeFileSync(path.join(dir, 'metadata', 'saml20-sp-remote.php'), `<?php\n${remote}\n`);
   writeFileSync(path.join(dir, 'httpd.conf'), httpdConf(dir, port));
-  writeFileSync(path.join(dir, 'opcache.php'), "<?php $s = opcache_get_status(false); echo ($s && $s['opcache_enabled']) ? 'on' : 'off';\n");
+  writeFileSync(
+    path.join(dir, 'opcache.php'),
+    "<?php $s = opcache_get_status(false); echo ($s && $s['opcache_enabled']) ? 'on' : 'off';\n",
+  );
   // Apache's children run as www-data: they read the config and keys, and write sessions and logs.
   execFileSync('chown', ['-R', 'www-data:www-data', dir]);
   chmodSync(dir, 0o755);
@@ -80,18 +143,24 @@ export async function startSimpleSamlPhp(options: SimpleSamlPhpOptions): Promise
     await waitForPort(port, 15_000);
   } catch (err) {
     apache.kill('SIGKILL');
-    throw new Error(`Apache with SimpleSAMLphp did not start: ${(err as Error).message}\n${tail(path.join(dir, 'error.log'))}`);
+    throw new Error(
+      `Apache with SimpleSAMLphp did not start: ${(err as Error).message}\n${tail(path.join(dir, 'error.log'))}`,
+    );
   }
   const opcache = await (await fetch(`http://127.0.0.1:${port}/opcache.php`)).text();
   if (opcache.trim() !== 'on') {
     await stopApache(apache);
-    throw new Error(`PHP's opcache is not on under Apache (/opcache.php said ${JSON.stringify(opcache.slice(0, 200))})`);
+    throw new Error(
+      `PHP's opcache is not on under Apache (/opcache.php said ${JSON.stringify(opcache.slice(0, 200))})`,
+    );
   }
   return { ssoUrl: `${base}saml2/idp/SSOService.php`, pid: apache.pid!, stop: () => stopApache(apache) };
 }
 
 function httpdConf(dir: string, port: number): string {
-  const modules = ['mpm_prefork', 'authz_core', 'alias', 'env', 'mime', 'dir'].map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`);
+  const modules = ['mpm_prefork', 'authz_core', 'alias', 'env', 'mime', 'dir'].map(
+    (m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`,
+  );
   return [
     ...modules,
     `LoadModule php_module ${MODULES}/libphp8.2.so`,

@@ -14,10 +14,19 @@ import { formatTime } from './pages.ts';
 // do a full sign-in again. Forgetting only takes trust away, so any signed-in session may do it.
 
 const SIGN_IN_FIRST = () =>
-  new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/browsers' });
+  new LatchError({
+    status: 401,
+    code: 'login_required',
+    publicMessage: 'Sign in first.',
+    hint: 'Go to your account page and sign in, then come back here.',
+    detail: 'no session on /account/browsers',
+  });
 
 function trustText(browser: UserBrowser): string {
-  const skips = browser.remembered.map((r) => `skips the second factor for ${r.scope === 'all' ? 'every application' : r.appId} until ${formatTime(r.expiresAt)}`);
+  const skips = browser.remembered.map(
+    (r) =>
+      `skips the second factor for ${r.scope === 'all' ? 'every application' : r.appId} until ${formatTime(r.expiresAt)}`,
+  );
   const all = [...skips, ...browser.trustedFor.map((t) => `trusted for ${t}`)];
   return all.length > 0 ? all.join('; ') : 'nothing: it signs in like any other browser';
 }
@@ -26,23 +35,32 @@ function browsersPage(list: UserBrowser[], csrf: string, message?: string): Html
   return layout(
     'Your browsers',
     html`<h1>Your browsers</h1>
-${message ? html`<p class="notice" role="status">${message}</p>` : ''}
-<p>Browsers you signed in with. Forget one you no longer use, or one on a computer that is not yours: it will need a full sign-in again.</p>
-${list.length === 0 ? html`<p>No browsers yet.</p>` : ''}
-${list.map((b) => html`<section class="browser" data-browser="${b.id}">
-<h2>${b.label}${b.current ? ' (this browser)' : ''}</h2>
-<dl>
-<dt>Last used</dt><dd>${formatTime(b.lastUsedAt)} from ${b.ip}${b.country ? ` (${b.country})` : ''}</dd>
-<dt>First used</dt><dd>${formatTime(b.firstUsedAt)}</dd>
-<dt>Trusted for</dt><dd>${trustText(b)}</dd>
-</dl>
-<form method="post" action="/account/browsers/forget">
-<input type="hidden" name="csrf" value="${csrf}">
-<input type="hidden" name="browser" value="${b.id}">
-<button type="submit">Forget ${b.label}</button>
-</form>
-</section>`)}
-<p><a href="/">Back to your account</a></p>`,
+      ${message ? html`<p class="notice" role="status">${message}</p>` : ''}
+      <p>
+        Browsers you signed in with. Forget one you no longer use, or one on a computer that is not yours: it will need
+        a full sign-in again.
+      </p>
+      ${list.length === 0 ? html`<p>No browsers yet.</p>` : ''}
+      ${list.map(
+        (b) =>
+          html`<section class="browser" data-browser="${b.id}">
+            <h2>${b.label}${b.current ? ' (this browser)' : ''}</h2>
+            <dl>
+              <dt>Last used</dt>
+              <dd>${formatTime(b.lastUsedAt)} from ${b.ip}${b.country ? ` (${b.country})` : ''}</dd>
+              <dt>First used</dt>
+              <dd>${formatTime(b.firstUsedAt)}</dd>
+              <dt>Trusted for</dt>
+              <dd>${trustText(b)}</dd>
+            </dl>
+            <form method="post" action="/account/browsers/forget">
+              <input type="hidden" name="csrf" value="${csrf}" />
+              <input type="hidden" name="browser" value="${b.id}" />
+              <button type="submit">Forget ${b.label}</button>
+            </form>
+          </section>`,
+      )}
+      <p><a href="/">Back to your account</a></p>`,
   );
 }
 
@@ -74,11 +92,20 @@ export function accountBrowserRoutes(deps: AccountRouteDeps & { browsers: UserBr
         const listed = (await deps.browsers.list(session.user.id)).find((b) => b.id === id);
         if (!listed || !(await deps.browsers.revoke(session.user.id, id))) {
           ctx.status = 404;
-          return show(ctx, session, 'That browser is not in your list (it may have been forgotten already). Nothing was changed.');
+          return show(
+            ctx,
+            session,
+            'That browser is not in your list (it may have been forgotten already). Nothing was changed.',
+          );
         }
         await deps.authLog.record({
-          event: 'browser-forgotten', result: 'success', reason: `the user forgot ${listed.label} (last used ${formatTime(listed.lastUsedAt)} from ${listed.ip})`,
-          user: session.user.username, userId: session.user.id, app: ACCOUNT_APP_ID, ip: ctx.state.clientIp,
+          event: 'browser-forgotten',
+          result: 'success',
+          reason: `the user forgot ${listed.label} (last used ${formatTime(listed.lastUsedAt)} from ${listed.ip})`,
+          user: session.user.username,
+          userId: session.user.id,
+          app: ACCOUNT_APP_ID,
+          ip: ctx.state.clientIp,
         });
         await show(ctx, session, `${listed.label} was forgotten: it will need a full sign-in again.`);
       },

@@ -9,6 +9,9 @@ export function oneDeviceWarning(factors: Array<Pick<Authenticator, 'kind' | 'na
   if (factors.length === 0) return undefined;
   const devices = new Set(factors.map((f, i) => f.device ?? `factor-${i}`));
   if (devices.size > 1) return undefined;
-  const what = factors.length === 1 ? `Your only way to sign in besides your password is ${factors[0]!.name} (${factors[0]!.kind.toLowerCase()})` : 'All your ways to sign in besides your password are on one device';
+  const what =
+    factors.length === 1
+      ? `Your only way to sign in besides your password is ${factors[0]!.name} (${factors[0]!.kind.toLowerCase()})`
+      : 'All your ways to sign in besides your password are on one device';
   return `${what}. If it is lost or breaks, you can't sign in without your IT help desk. Add a second one now: a security key, the Latch Authenticator on your phone, or an authenticator app.`;
 }

@@ -51,7 +51,9 @@ export function accountRoutes(deps: AccountDeps): Route[] {
   ];
   /** Every factor the user enrolled, from every method: for the one-device warning. */
   const factors = async (userId: string) =>
-    (await Promise.all(deps.methods.map((m) => (m.authenticators?.factor ? m.authenticators.list(userId) : [])))).flat();
+    (
+      await Promise.all(deps.methods.map((m) => (m.authenticators?.factor ? m.authenticators.list(userId) : [])))
+    ).flat();
   const methodDeps: AccountRouteDeps = {
     session: (ctx) => deps.liveSessions.current(ctx, ACCOUNT_APP_ID),
     csrf: deps.csrf,
@@ -71,7 +73,13 @@ export function accountRoutes(deps: AccountDeps): Route[] {
         ctx.type = 'html';
         if (!session) return void (ctx.body = homePage().text);
         const oneDevice = oneDeviceWarning(await factors(session.user.id));
-        ctx.body = accountPage({ session, csrf: deps.csrf.issue(`logout:${session.sid}`), labels, pages, oneDevice }).text;
+        ctx.body = accountPage({
+          session,
+          csrf: deps.csrf.issue(`logout:${session.sid}`),
+          labels,
+          pages,
+          oneDevice,
+        }).text;
       },
     }),
     route({
@@ -94,7 +102,9 @@ export function accountRoutes(deps: AccountDeps): Route[] {
           publicMessage: outcome ? 'The sign-in did not complete.' : 'Your sign-in session expired.',
           hint: 'Start again from the beginning.',
           links: [{ href: '/', label: 'Start again' }],
-          detail: outcome ? `account sign-in ended with ${outcome.failure}` : 'no finished sign-in for this browser at the continuation',
+          detail: outcome
+            ? `account sign-in ended with ${outcome.failure}`
+            : 'no finished sign-in for this browser at the continuation',
         });
       },
     }),

@@ -34,13 +34,22 @@ export class Access {
       if (op.changes) {
         const error = asLatchError(err);
         const refused = err instanceof InputError || (error.status < 500 && error.expose);
-        await this.write(op, caller, target, refused ? 'refused' : 'failed', { ...notes, reason: refused ? error.publicMessage : error.message });
+        await this.write(op, caller, target, refused ? 'refused' : 'failed', {
+          ...notes,
+          reason: refused ? error.publicMessage : error.message,
+        });
       }
       throw err;
     }
   }
 
-  private write(op: Operation, caller: Caller, target: string, result: 'done' | 'refused' | 'failed', note: AuditNote): Promise<void> {
+  private write(
+    op: Operation,
+    caller: Caller,
+    target: string,
+    result: 'done' | 'refused' | 'failed',
+    note: AuditNote,
+  ): Promise<void> {
     return this.audit.record({
       actor: caller.name,
       actorKind: caller.kind,

@@ -73,14 +73,21 @@ async function callerOfToken(ctx: Ctx, tokens: AdminTokens): Promise<Caller | un
   const token = match ? await tokens.verify(match[1]!) : undefined;
   if (!token) return undefined;
   ctx.state.log.info({ token: token.name, role: token.role }, 'admin API token accepted');
-  return { kind: 'token', name: token.name, role: token.role, ip: ctx.state.clientIp, userAgent: ctx.get('user-agent') || 'unknown' };
+  return {
+    kind: 'token',
+    name: token.name,
+    role: token.role,
+    ip: ctx.state.clientIp,
+    userAgent: ctx.get('user-agent') || 'unknown',
+  };
 }
 
 function unauthorized(): LatchError {
   return new LatchError({
     status: 401,
     code: 'unauthorized',
-    publicMessage: 'This API needs a valid token: send "Authorization: Bearer latch-admin.…" (npx latch admin token create NAME --role ROLE).',
+    publicMessage:
+      'This API needs a valid token: send "Authorization: Bearer latch-admin.…" (npx latch admin token create NAME --role ROLE).',
     detail: 'admin API request without a valid token',
   });
 }

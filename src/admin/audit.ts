@@ -43,7 +43,10 @@ export class AdminAudit {
   async record(entry: AuditEntry): Promise<void> {
     const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as AuditEntry;
     await entries.append(this.store, clean);
-    this.log.info({ audit: clean }, `admin ${entry.action} ${entry.result} by ${entry.actorKind} ${entry.actor}: ${entry.target}`);
+    this.log.info(
+      { audit: clean },
+      `admin ${entry.action} ${entry.result} by ${entry.actorKind} ${entry.actor}: ${entry.target}`,
+    );
   }
 
   stream(): LogStream<AuditEntry> {

@@ -24,7 +24,13 @@ export interface Admin {
 }
 
 export function allOperations(deps: AdminDeps): Operation[] {
-  return [...userOperations(deps), ...applicationOperations(deps), ...oidcClientOperations(deps), ...policyOperations(deps), ...logOperations(deps)];
+  return [
+    ...userOperations(deps),
+    ...applicationOperations(deps),
+    ...oidcClientOperations(deps),
+    ...policyOperations(deps),
+    ...logOperations(deps),
+  ];
 }
 
 export function createAdmin(services: Services): Admin {
@@ -39,7 +45,10 @@ export function createAdmin(services: Services): Admin {
   const operations = allOperations(deps);
   const access = new Access(audit);
   const routes = config.admin.enabled
-    ? [...apiRoutes({ operations, access, tokens: deps.tokens, baseUrl: config.server.baseUrl }), ...consoleRoutes(services, deps, operations, access)]
+    ? [
+        ...apiRoutes({ operations, access, tokens: deps.tokens, baseUrl: config.server.baseUrl }),
+        ...consoleRoutes(services, deps, operations, access),
+      ]
     : [];
   return { deps, operations, access, routes };
 }

@@ -17,12 +17,19 @@ const ERROR: JsonSchema = {
   type: 'object',
   required: ['error', 'error_description', 'request_id'],
   properties: {
-    error: { type: 'string', description: 'A code: invalid_request, unauthorized, forbidden, not_found, conflict, payload_too_large, …' },
+    error: {
+      type: 'string',
+      description: 'A code: invalid_request, unauthorized, forbidden, not_found, conflict, payload_too_large, …',
+    },
     error_description: { type: 'string', description: 'What is wrong, naming the field for bad input.' },
     problems: {
       type: 'array',
       description: 'Bad input: every problem, by field.',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
     request_id: { type: 'string' },
   },
@@ -30,24 +37,37 @@ const ERROR: JsonSchema = {
 
 function parameters(op: Operation): JsonSchema[] {
   const list: JsonSchema[] = [];
-  for (const [where, schema] of [['path', op.schemas.params], ['query', op.schemas.query]] as const) {
+  for (const [where, schema] of [
+    ['path', op.schemas.params],
+    ['query', op.schemas.query],
+  ] as const) {
     if (!schema) continue;
     const json = schemaOf(schema, 'input');
     const required = new Set((json.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries((json.properties as Record<string, JsonSchema> | undefined) ?? {})) {
       const { description, ...rest } = property;
-      list.push({ name, in: where, required: where === 'path' || required.has(name), schema: rest, ...(description ? { description } : {}) });
+      list.push({
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   }
   return list;
 }
 
 function responses(op: Operation): JsonSchema {
-  const refusal = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const refusal = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
   const response = op.schemas.response;
-  const content = 'download' in response
-    ? Object.fromEntries(response.download.map((type) => [type, { schema: { type: 'string' } }]))
-    : { 'application/json': { schema: schemaOf(response as z.ZodType, 'output') } };
+  const content =
+    'download' in response
+      ? Object.fromEntries(response.download.map((type) => [type, { schema: { type: 'string' } }]))
+      : { 'application/json': { schema: schemaOf(response as z.ZodType, 'output') } };
   return {
     [String(op.status)]: { description: 'Done.', content },
     400: refusal('Bad input: nothing was changed.'),
@@ -68,7 +88,14 @@ export function openApiDocument(operations: Operation[], baseUrl: string): JsonS
       ...(op.description ? { description: op.description } : {}),
       'x-latch-permission': op.permission,
       parameters: parameters(op),
-      ...(op.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.schemas.body, 'input') } } } } : {}),
+      ...(op.schemas.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schemaOf(op.schemas.body, 'input') } },
+            },
+          }
+        : {}),
       responses: responses(op),
     };
   }
@@ -77,7 +104,8 @@ export function openApiDocument(operations: Operation[], baseUrl: string): JsonS
     info: {
       title: 'Latch admin API',
       version: '1',
-      description: 'What the operators\' console does, for scripts. Authenticate with an API token: `npx latch admin token create NAME --role ROLE`, sent as `Authorization: Bearer …`. Every change is written to the admin audit log.',
+      description:
+        "What the operators' console does, for scripts. Authenticate with an API token: `npx latch admin token create NAME --role ROLE`, sent as `Authorization: Bearer …`. Every change is written to the admin audit log.",
     },
     servers: [{ url: `${baseUrl}/admin/api/v1` }],
     security: [{ token: [] }],

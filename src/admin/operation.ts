@@ -105,7 +105,9 @@ export interface Operation {
   invoke(caller: Caller, raw: RawRequest, note: (note: AuditNote) => void): Promise<unknown>;
 }
 
-export function operation<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(spec: OperationSpec<P, Q, B, R>): Operation {
+export function operation<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(
+  spec: OperationSpec<P, Q, B, R>,
+): Operation {
   return {
     id: spec.id,
     method: spec.method,

@@ -16,7 +16,12 @@ export class InputError extends LatchError {
 
   constructor(problems: Problem[], options: { status?: number; code?: string } = {}) {
     const text = problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
-    super({ status: options.status ?? 400, code: options.code ?? 'invalid_request', publicMessage: text, detail: text });
+    super({
+      status: options.status ?? 400,
+      code: options.code ?? 'invalid_request',
+      publicMessage: text,
+      detail: text,
+    });
     this.problems = problems;
   }
 }
@@ -30,7 +35,8 @@ export function badInput(field: string, message: string, options: { status?: num
 export function problemsOf(issues: z.core.$ZodIssue[], input: unknown, prefix = ''): Problem[] {
   return issues.flatMap((issue): Problem[] => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean);
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'unknown field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'unknown field' }));
     const actual = valueAt(input, issue.path);
     const got = actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 200);
     return [{ field: path.join('.'), message: `${issue.message.replace(/^Invalid input: /, '')} (got ${got})` }];

@@ -22,10 +22,24 @@ export type Permission =
   | 'log:read'
   | 'audit:read';
 
-const READ: Permission[] = ['overview:read', 'users:read', 'applications:read', 'policies:read', 'log:read', 'audit:read'];
+const READ: Permission[] = [
+  'overview:read',
+  'users:read',
+  'applications:read',
+  'policies:read',
+  'log:read',
+  'audit:read',
+];
 
 export const GRANTS: Record<AdminRole, ReadonlySet<Permission>> = {
-  owner: new Set([...READ, 'users:write', 'users:export', 'applications:write', 'policies:write', 'passwordless:write']),
+  owner: new Set([
+    ...READ,
+    'users:write',
+    'users:export',
+    'applications:write',
+    'policies:write',
+    'passwordless:write',
+  ]),
   administrator: new Set([...READ, 'users:write', 'users:export', 'applications:write', 'policies:write']),
   'help-desk': new Set(['overview:read', 'users:read', 'users:write', 'log:read']),
   'read-only': new Set([...READ, 'users:export']),
@@ -49,12 +63,19 @@ function strongest(roles: AdminRole[]): AdminRole | undefined {
 }
 
 /** The console role of a directory user: by username, or by any group (case-insensitive); the strongest wins. */
-export function roleOf(user: Pick<DirectoryUser, 'username' | 'groups'>, config: Pick<AdminConfig, 'users' | 'groups'>): AdminRole | undefined {
+export function roleOf(
+  user: Pick<DirectoryUser, 'username' | 'groups'>,
+  config: Pick<AdminConfig, 'users' | 'groups'>,
+): AdminRole | undefined {
   const name = user.username.toLowerCase();
   const groups = new Set(user.groups.map((g) => g.toLowerCase()));
   const roles = [
-    ...Object.entries(config.users).filter(([username]) => username.toLowerCase() === name).map(([, role]) => role),
-    ...Object.entries(config.groups).filter(([group]) => groups.has(group.toLowerCase())).map(([, role]) => role),
+    ...Object.entries(config.users)
+      .filter(([username]) => username.toLowerCase() === name)
+      .map(([, role]) => role),
+    ...Object.entries(config.groups)
+      .filter(([group]) => groups.has(group.toLowerCase()))
+      .map(([, role]) => role),
   ];
   return strongest(roles);
 }

@@ -28,7 +28,8 @@ const TOUCH_EVERY_MS = 60_000;
 const tokens = records.adminToken.holding<AdminToken>();
 const tokenOfName = records.adminTokenOfName.holding<string>();
 
-export type CreateResult = { ok: true; token: string; record: AdminToken } | { ok: false; reason: 'bad-name' | 'name-taken' };
+export type CreateResult =
+  { ok: true; token: string; record: AdminToken } | { ok: false; reason: 'bad-name' | 'name-taken' };
 
 export class AdminTokens {
   constructor(private readonly store: Store) {}
@@ -36,9 +37,18 @@ export class AdminTokens {
   async create(name: string, role: AdminRole, createdBy: string): Promise<CreateResult> {
     if (!TOKEN_NAME.test(name)) return { ok: false, reason: 'bad-name' };
     const id = randomBytes(8).toString('hex');
-    if (!(await tokenOfName.createIfAbsent(this.store, name.toLowerCase(), id))) return { ok: false, reason: 'name-taken' };
+    if (!(await tokenOfName.createIfAbsent(this.store, name.toLowerCase(), id)))
+      return { ok: false, reason: 'name-taken' };
     const secret = randomId();
-    const record: AdminToken = { id, name, role, secretHash: sha256(secret), createdAt: Date.now(), createdBy, lastUsedAt: null };
+    const record: AdminToken = {
+      id,
+      name,
+      role,
+      secretHash: sha256(secret),
+      createdAt: Date.now(),
+      createdBy,
+      lastUsedAt: null,
+    };
     await tokens.set(this.store, id, record);
     await records.adminTokens.add(this.store, id);
     return { ok: true, token: `latch-admin.${id}.${secret}`, record };

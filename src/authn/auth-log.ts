@@ -67,7 +67,11 @@ export class AuthLog {
     await authEvents.append(this.store, clean);
     this.log.info({ auth: clean }, `auth ${entry.event} ${entry.result}: ${entry.reason}`);
     if (entry.event === 'sign-in' && entry.result === 'success' && entry.userId) {
-      await lastSignIns.set(this.store, entry.userId, { at: Date.now(), app: entry.app ?? '', level: entry.level ?? '' });
+      await lastSignIns.set(this.store, entry.userId, {
+        at: Date.now(),
+        app: entry.app ?? '',
+        level: entry.level ?? '',
+      });
     }
   }
 
@@ -78,7 +82,10 @@ export class AuthLog {
 
   /** The stream, for searches, exports and retention. */
   stream(): LogStream<StoredAuthEvent> {
-    return { range: (query) => authEvents.range(this.store, query), trim: (before) => authEvents.trim(this.store, before) };
+    return {
+      range: (query) => authEvents.range(this.store, query),
+      trim: (before) => authEvents.trim(this.store, before),
+    };
   }
 
   /** Newest first by default; by user and result in the store's query (an index on PostgreSQL). */

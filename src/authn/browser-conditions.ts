@@ -8,7 +8,11 @@ import { compareVersions, type UserAgentInfo } from './user-agent.ts';
 
 const UP_TO_DATE = 'an up-to-date Chrome, Edge, Firefox or Safari';
 
-export function browserDecisions(rules: BrowserRules | undefined, agent: UserAgentInfo, appName: string): ConditionDecision[] {
+export function browserDecisions(
+  rules: BrowserRules | undefined,
+  agent: UserAgentInfo,
+  appName: string,
+): ConditionDecision[] {
   if (!rules) return [];
   const action = rules.action ?? 'deny';
   const decisions: ConditionDecision[] = [];
@@ -26,9 +30,10 @@ export function browserDecisions(rules: BrowserRules | undefined, agent: UserAge
     decisions.push({
       rule: `browser ${browser!.name} ${browser!.version} (minimum ${old}): ${action}`,
       action,
-      message: action === 'warn'
-        ? `Your browser, ${agent.label}, is out of date and may soon be refused: update ${browser!.name} to version ${old} or later.`
-        : `${agent.label} is too old to sign in to ${appName}.`,
+      message:
+        action === 'warn'
+          ? `Your browser, ${agent.label}, is out of date and may soon be refused: update ${browser!.name} to version ${old} or later.`
+          : `${agent.label} is too old to sign in to ${appName}.`,
       hint: `Update ${browser!.name} to version ${old} or later, or use ${UP_TO_DATE}, then try again.`,
     });
   }
@@ -37,9 +42,10 @@ export function browserDecisions(rules: BrowserRules | undefined, agent: UserAge
     decisions.push({
       rule: `operating system ${os!.name} ${os!.version} (minimum ${oldOs}): ${action}`,
       action,
-      message: action === 'warn'
-        ? `${os!.name} ${os!.version} is out of date and may soon be refused: update it to ${oldOs} or later.`
-        : `${os!.name} ${os!.version} is too old to sign in to ${appName}.`,
+      message:
+        action === 'warn'
+          ? `${os!.name} ${os!.version} is out of date and may soon be refused: update it to ${oldOs} or later.`
+          : `${os!.name} ${os!.version} is too old to sign in to ${appName}.`,
       hint: `Update ${os!.name} to ${oldOs} or later, or sign in from another device.`,
     });
   }

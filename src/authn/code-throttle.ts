@@ -37,7 +37,12 @@ export class CodeThrottle {
 export function tooManyCodes(retryAfterMs: number): StepOutcome {
   const wait = minutes(retryAfterMs);
   const message = `Too many wrong codes. Wait ${wait} and try again.`;
-  return { kind: 'challenge', result: 'throttled', message, reason: `too many wrong codes for this user; refused for ${wait}` };
+  return {
+    kind: 'challenge',
+    result: 'throttled',
+    message,
+    reason: `too many wrong codes for this user; refused for ${wait}`,
+  };
 }
 
 /** What the user typed, without the spaces and dashes people add. */

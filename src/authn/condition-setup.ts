@@ -21,10 +21,15 @@ export function openConditions(config: LatchConfig, log: Logged): Conditions {
 
 /** Throws a ConfigError naming each layer whose network rules name a list that does not exist. */
 export function checkNetworkNames(checker: ConditionChecker, policies: PolicyResolver): void {
-  const problems = policies.layers().flatMap(({ source, layer }) =>
-    checker.unknownNetworks(layer.networks?.rules.map((r) => r.network) ?? []).map(
-      (name) => `${source}: networks rule names "${name}", which is not under the top-level networks (define it there, e.g. networks: { ${name}: [192.0.2.0/24] })`,
-    ),
-  );
+  const problems = policies
+    .layers()
+    .flatMap(({ source, layer }) =>
+      checker
+        .unknownNetworks(layer.networks?.rules.map((r) => r.network) ?? [])
+        .map(
+          (name) =>
+            `${source}: networks rule names "${name}", which is not under the top-level networks (define it there, e.g. networks: { ${name}: [192.0.2.0/24] })`,
+        ),
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 }

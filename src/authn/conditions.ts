@@ -16,7 +16,35 @@ export type { ConditionAction };
 // browser or new-user policy would not, allow-without-2fa lets the password alone through.
 
 /** The member states of the European Union, which country rules may name as "EU". */
-export const EU_COUNTRIES = ['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE'];
+export const EU_COUNTRIES = [
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+];
 
 /** Where a request comes from and with what, as conditions see it. */
 export interface ClientSignals {
@@ -54,7 +82,8 @@ export function strictest(decisions: ConditionDecision[]): Pick<ConditionVerdict
   let verdict: Pick<ConditionVerdict, 'action' | 'deciding'> = { action: 'allow' };
   for (const decision of decisions) {
     if (decision.action === 'warn') continue;
-    if (STRICTNESS[decision.action] > STRICTNESS[verdict.action]) verdict = { action: decision.action, deciding: decision };
+    if (STRICTNESS[decision.action] > STRICTNESS[verdict.action])
+      verdict = { action: decision.action, deciding: decision };
   }
   return verdict;
 }
@@ -69,10 +98,12 @@ export class ConditionChecker {
     private readonly countries?: CountryLookup,
     private readonly anonymous?: AnonymousNetworks,
   ) {
-    this.matchers = new Map(Object.entries(networks).map(([name, ranges]) => {
-      const trust = proxyaddr.compile(ranges);
-      return [name, (ip: string) => trust(ip, 0)];
-    }));
+    this.matchers = new Map(
+      Object.entries(networks).map(([name, ranges]) => {
+        const trust = proxyaddr.compile(ranges);
+        return [name, (ip: string) => trust(ip, 0)];
+      }),
+    );
   }
 
   /** Names of networks that `networks` does not define (checked against every policy layer at start). */
@@ -82,7 +113,12 @@ export class ConditionChecker {
 
   signals(request: { ip: string; userAgent: string }): ClientSignals {
     const ip = plainAddress(request.ip);
-    return { ip, country: this.countries?.country(ip), anonymous: this.anonymous?.has(ip) ?? false, userAgent: describeUserAgent(request.userAgent) };
+    return {
+      ip,
+      country: this.countries?.country(ip),
+      anonymous: this.anonymous?.has(ip) ?? false,
+      userAgent: describeUserAgent(request.userAgent),
+    };
   }
 
   check(policy: EffectivePolicy, signals: ClientSignals, appName: string): ConditionVerdict {
@@ -99,14 +135,23 @@ export class ConditionChecker {
   private networkDecisions(policy: EffectivePolicy, signals: ClientSignals, appName: string): ConditionDecision[] {
     const rules = policy.networks;
     if (!rules) return [];
-    const hint = 'Connect from your organisation\'s network or VPN and try again, or contact your IT help desk.';
+    const hint = "Connect from your organisation's network or VPN and try again, or contact your IT help desk.";
     for (const rule of rules.rules) {
       if (this.matchers.get(rule.network)?.(signals.ip)) {
-        return [{ rule: `network ${rule.network}: ${rule.action}`, action: rule.action, message: DENIED_HERE(appName), hint }];
+        return [
+          { rule: `network ${rule.network}: ${rule.action}`, action: rule.action, message: DENIED_HERE(appName), hint },
+        ];
       }
     }
     if (!rules.otherwise) return [];
-    return [{ rule: `network (none of ${rules.rules.map((r) => r.network).join(', ') || 'the listed networks'}): ${rules.otherwise}`, action: rules.otherwise, message: DENIED_HERE(appName), hint }];
+    return [
+      {
+        rule: `network (none of ${rules.rules.map((r) => r.network).join(', ') || 'the listed networks'}): ${rules.otherwise}`,
+        action: rules.otherwise,
+        message: DENIED_HERE(appName),
+        hint,
+      },
+    ];
   }
 }
 
@@ -122,18 +167,23 @@ function countryDecisions(policy: EffectivePolicy, signals: ClientSignals, appNa
   const message = `You can't sign in to ${appName} from your location (${country}).`;
   for (const rule of rules.rules) {
     const listed = rule.countries.flatMap((c) => (c === 'EU' ? EU_COUNTRIES : [c]));
-    if (listed.includes(country)) return [{ rule: `country ${country}: ${rule.action}`, action: rule.action, message, hint }];
+    if (listed.includes(country))
+      return [{ rule: `country ${country}: ${rule.action}`, action: rule.action, message, hint }];
   }
-  return rules.otherwise ? [{ rule: `country ${country} (otherwise): ${rules.otherwise}`, action: rules.otherwise, message, hint }] : [];
+  return rules.otherwise
+    ? [{ rule: `country ${country} (otherwise): ${rules.otherwise}`, action: rules.otherwise, message, hint }]
+    : [];
 }
 
 function anonymousDecisions(policy: EffectivePolicy, signals: ClientSignals): ConditionDecision[] {
   const action = policy.anonymousNetworks;
   if (!action || !signals.anonymous) return [];
-  return [{
-    rule: `anonymous network ${signals.ip}: ${action}`,
-    action,
-    message: 'You can\'t sign in through an anonymising network (Tor, or a VPN service).',
-    hint: 'Turn it off and try again, or contact your IT help desk.',
-  }];
+  return [
+    {
+      rule: `anonymous network ${signals.ip}: ${action}`,
+      action,
+      message: "You can't sign in through an anonymising network (Tor, or a VPN service).",
+      hint: 'Turn it off and try again, or contact your IT help desk.',
+    },
+  ];
 }

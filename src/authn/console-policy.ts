@@ -46,8 +46,12 @@ export class ConsolePolicyStore {
 /** The stored form as the resolver applies it; a layer that no longer reads is left out (and logged). */
 export function consoleLayers(policy: ConsolePolicy, log?: Logger): ConsoleLayers {
   const parsed = policy.default === null ? undefined : policyLayer.safeParse(policy.default);
-  if (parsed && !parsed.success) log?.error({ issues: parsed.error.issues }, 'policy: the console\'s global layer cannot be read; it is not applied');
-  return { ...(parsed?.success ? { default: parsed.data } : {}), passwordlessAllowed: policy.passwordless === 'allowed' };
+  if (parsed && !parsed.success)
+    log?.error({ issues: parsed.error.issues }, "policy: the console's global layer cannot be read; it is not applied");
+  return {
+    ...(parsed?.success ? { default: parsed.data } : {}),
+    passwordlessAllowed: policy.passwordless === 'allowed',
+  };
 }
 
 export interface FollowedPolicy {
@@ -57,12 +61,16 @@ export interface FollowedPolicy {
 }
 
 /** Keeps a node's resolver in step with the console's policy. */
-export async function followConsolePolicy(policies: PolicyResolver, console: ConsolePolicyStore, log: Logger): Promise<FollowedPolicy> {
+export async function followConsolePolicy(
+  policies: PolicyResolver,
+  console: ConsolePolicyStore,
+  log: Logger,
+): Promise<FollowedPolicy> {
   const read = async () => {
     try {
       policies.setConsole(consoleLayers(await console.get(), log));
     } catch (err) {
-      log.warn({ err }, 'policy: the console\'s policy could not be read; keeping the one known');
+      log.warn({ err }, "policy: the console's policy could not be read; keeping the one known");
     }
   };
   const unsubscribe = await console.onChange(() => void read());

@@ -18,7 +18,6 @@ export interface EnrolledFactors {
 /** The kinds of authenticator the account pages add. */
 export type AddableKind = 'passcode' | 'webauthn' | 'push';
 
-
 export class FactorChanges {
   constructor(
     private readonly kinds: EnrolledFactors[],

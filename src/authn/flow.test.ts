@@ -11,7 +11,18 @@ import { PasswordStep } from '../methods/password/step.ts';
 import type { BrowserContext } from './step.ts';
 import { PasswordThrottle } from './throttle.ts';
 import type { LoginTransaction, TransactionStore } from './transaction.ts';
-import { CodeStep, FlowWorld, alice, browser, contractor, passkeyOf, request, type AppPolicyConfig, type PolicyConfig, type RecordingDirectory } from '../../test/support/flow-fixture.ts';
+import {
+  CodeStep,
+  FlowWorld,
+  alice,
+  browser,
+  contractor,
+  passkeyOf,
+  request,
+  type AppPolicyConfig,
+  type PolicyConfig,
+  type RecordingDirectory,
+} from '../../test/support/flow-fixture.ts';
 
 let world: FlowWorld;
 let store: Store;
@@ -21,7 +32,8 @@ let authLog: AuthLog;
 let enrolled: Set<string>;
 
 const makeFlow = (policy?: PolicyConfig, apps?: AppPolicyConfig) => world.makeFlow(policy, apps);
-const act = (flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) => world.act(flow, tx, action);
+const act = (flow: SignInFlow, tx: LoginTransaction, action: Parameters<SignInFlow['submit']>[3]) =>
+  world.act(flow, tx, action);
 const passwordFrom = (flow: SignInFlow, appId: string, from: BrowserContext) => world.passwordFrom(flow, appId, from);
 const signInWithCode = (flow: SignInFlow, appId: string, from: BrowserContext, form: Record<string, string> = {}) =>
   world.signInWithCode(flow, appId, from, form);
@@ -46,7 +58,10 @@ it('identify then password completes with level password, amr pwd, and logs ever
   assert.equal(done.tx.completed.level, 'password');
   assert.deepEqual(done.tx.amr, ['pwd']);
   const log = await authLog.query();
-  assert.deepEqual(log.map((e) => `${e.data.event}:${e.data.result}`), ['sign-in:success', 'second-factor:skipped', 'password:success']);
+  assert.deepEqual(
+    log.map((e) => `${e.data.event}:${e.data.result}`),
+    ['sign-in:success', 'second-factor:skipped', 'password:success'],
+  );
   assert.equal(log[0]!.data.ip, '192.0.2.10');
 });
 
@@ -76,7 +91,10 @@ it('a disabled account ends the sign-in with what to do', async () => {
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'disabled!' } });
   assert.equal(result.kind, 'finished');
   assert.ok(result.kind === 'finished');
-  assert.deepEqual(result.tx.failureMessage, { message: 'Your account is disabled.', hint: 'Contact your IT help desk to have it enabled.' });
+  assert.deepEqual(result.tx.failureMessage, {
+    message: 'Your account is disabled.',
+    hint: 'Contact your IT help desk to have it enabled.',
+  });
   assert.equal(result.tx.outcome?.kind === 'failed' && result.tx.outcome.failure, 'access-denied');
 });
 
@@ -106,7 +124,10 @@ it('an application that demands MFA refuses a user without a second factor (leve
 });
 
 it('group policy: a denied group cannot sign in, and the log names the layer', async () => {
-  const flow = makeFlow({ default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', deny: true }] });
+  const flow = makeFlow({
+    default: { password: true, newUser: 'allow' },
+    groups: [{ group: 'contractors', deny: true }],
+  });
   const tx = await flow.begin(request(), { login: 'bob', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   assert.ok(result.kind === 'finished');
@@ -128,7 +149,10 @@ it('a stale version cannot move the transaction (double submit)', async () => {
   const tx = await flow.begin(request());
   const loaded = (await transactions.load(tx.id))!;
   const first = await flow.submit(loaded.tx, loaded.version, browser, { kind: 'submit', form: { username: 'alice' } });
-  const second = await flow.submit(loaded.tx, loaded.version, browser, { kind: 'submit', form: { username: 'mallory' } });
+  const second = await flow.submit(loaded.tx, loaded.version, browser, {
+    kind: 'submit',
+    form: { username: 'mallory' },
+  });
   assert.equal(first.kind, 'moved');
   assert.equal(second.kind, 'conflict');
   assert.equal((await transactions.load(tx.id))!.tx.login, 'alice');
@@ -156,7 +180,6 @@ it('account throttling: after the limit even the right password waits', async ()
   assert.equal(directory.checks.length, 3, 'the throttled attempt never reached the directory');
 });
 
-
 const remembering = (scope: 'application' | 'all'): PolicyConfig => ({
   default: { password: true, newUser: 'allow', rememberDevice: { enabled: true, lifetime: 7 * 86_400_000, scope } },
   groups: [],
@@ -180,8 +203,16 @@ it('remembered device, one application: "this is my device" skips the second fac
   assert.deepEqual(skipped.tx.methods, ['password', 'remembered-device']);
   assert.deepEqual(skipped.tx.amr, ['pwd', 'mfa']);
 
-  assert.equal((await passwordFrom(flow, 'mail', mine)).kind, 'moved', 'another application still asks for the second factor');
-  assert.equal((await passwordFrom(flow, 'wiki', { ...browser, deviceId: 'device-2' })).kind, 'moved', 'another browser still asks');
+  assert.equal(
+    (await passwordFrom(flow, 'mail', mine)).kind,
+    'moved',
+    'another application still asks for the second factor',
+  );
+  assert.equal(
+    (await passwordFrom(flow, 'wiki', { ...browser, deviceId: 'device-2' })).kind,
+    'moved',
+    'another browser still asks',
+  );
 });
 
 it('remembered device, all applications: one confirmation covers every app whose policy allows the method', async () => {
@@ -197,7 +228,10 @@ it('remembered device, all applications: one confirmation covers every app whose
   // The VPN accepts only WebAuthn; a browser remembered after a passcode does not cover it.
   const vpn = await flow.begin(request({}, 'vpn'), { login: 'alice', stage: 'primary' });
   const loadedVpn = (await transactions.load(vpn.id))!;
-  const asked = await flow.submit(loadedVpn.tx, loadedVpn.version, mine, { kind: 'submit', form: { password: 'right' } });
+  const asked = await flow.submit(loadedVpn.tx, loadedVpn.version, mine, {
+    kind: 'submit',
+    form: { password: 'right' },
+  });
   assert.equal(asked.kind, 'moved');
   const atVpn = (await transactions.load(vpn.id))!.tx;
   const current = await flow.current(atVpn, mine);
@@ -238,7 +272,10 @@ it('a second factor that policy does not allow is not offered', async () => {
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed');
-  assert.equal(result.tx.failureMessage?.message, 'Wiki accepts only a security key or this device as a second factor, and you have none set up.');
+  assert.equal(
+    result.tx.failureMessage?.message,
+    'Wiki accepts only a security key or this device as a second factor, and you have none set up.',
+  );
   const events = (await authLog.query()).map((e) => `${e.data.event}:${e.data.result}`);
   assert.ok(!events.includes('sign-in:success'), 'a refused sign-in is never logged as a success');
 });
@@ -250,27 +287,54 @@ it('a sign-in is reused only by applications whose policy allows the factors it 
   assert.ok(done.kind === 'finished');
   assert.deepEqual(done.tx.factors, ['passcode']);
   assert.equal(await flow.reusable('mail', alice, 'mfa', done.tx.factors), true);
-  assert.equal(await flow.reusable('vpn', alice, 'mfa', done.tx.factors), false, 'the VPN wants WebAuthn, the session had a passcode');
-  assert.equal(await flow.reusable('kiosk', alice, 'passwordless', ['passwordless:platform']), false, 'passwordless is off for the kiosk');
+  assert.equal(
+    await flow.reusable('vpn', alice, 'mfa', done.tx.factors),
+    false,
+    'the VPN wants WebAuthn, the session had a passcode',
+  );
+  assert.equal(
+    await flow.reusable('kiosk', alice, 'passwordless', ['passwordless:platform']),
+    false,
+    'passwordless is off for the kiosk',
+  );
   assert.equal(await flow.reusable('wiki', alice, 'passwordless', ['passwordless:platform']), true);
 });
 
 it('a password-only session is reused only for a user without any factor, by applications that ask for none', async () => {
   const flow = makeFlow();
-  assert.equal(await flow.reusable('wiki', contractor, 'password', []), true, 'no factor, new-user policy allow: the password will do');
+  assert.equal(
+    await flow.reusable('wiki', contractor, 'password', []),
+    true,
+    'no factor, new-user policy allow: the password will do',
+  );
   enrolled.add(`test-code:${contractor.id}`);
-  assert.equal(await flow.reusable('wiki', contractor, 'password', []), false, 'the user has a factor: the wiki would ask for it');
+  assert.equal(
+    await flow.reusable('wiki', contractor, 'password', []),
+    false,
+    'the user has a factor: the wiki would ask for it',
+  );
   const strict = makeFlow({ default: { password: true, newUser: 'deny' }, groups: [] });
-  assert.equal(await strict.reusable('wiki', alice, 'password', []), false, 'an app that needs a second factor is not covered by a password session');
+  assert.equal(
+    await strict.reusable('wiki', alice, 'password', []),
+    false,
+    'an app that needs a second factor is not covered by a password session',
+  );
 });
 
 it('checking and handling a posted form builds no page: only the page shown calls view()', async () => {
   enrolled.add(`test-code:${alice.id}`);
   const code = new CodeStep(enrolled);
-  const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
+  const throttle = new PasswordThrottle(store, {
+    perAccount: { maxFailures: 3, window: 60_000 },
+    perIp: { maxFailures: 100, window: 60_000 },
+  });
   const flow = new SignInFlow({
     transactions,
-    steps: [new IdentifyStep(), new PasswordStep(directory, throttle, new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000), 0), code],
+    steps: [
+      new IdentifyStep(),
+      new PasswordStep(directory, throttle, new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000), 0),
+      code,
+    ],
     policies: new PolicyResolver({ default: { password: true, newUser: 'allow' }, groups: [] }, {}),
     authLog,
     remembered: new RememberedDevices(store),
@@ -307,15 +371,27 @@ it('a passwordless step makes the sign-in multi-factor: no second factor follows
 
 it('require-enrollment never enrolls a user who has a factor this application does not accept: refused, with the policy named', async () => {
   enrolled.add(`test-code:${alice.id}`);
-  const flow = makeFlow({ default: { password: true, newUser: 'require-enrollment' }, groups: [] }, { vpn: { secondFactors: ['webauthn'] } });
+  const flow = makeFlow(
+    { default: { password: true, newUser: 'require-enrollment' }, groups: [] },
+    { vpn: { secondFactors: ['webauthn'] } },
+  );
   const tx = await flow.begin(request({}, 'vpn'), { login: 'alice', stage: 'primary' });
   const result = await act(flow, tx, { kind: 'submit', form: { password: 'right' } });
   assert.ok(result.kind === 'finished' && result.tx.outcome?.kind === 'failed', 'no enrollment step is offered');
-  assert.equal(result.tx.failureMessage?.message, 'vpn accepts only a security key or this device as a second factor, and you have none set up.');
+  assert.equal(
+    result.tx.failureMessage?.message,
+    'vpn accepts only a security key or this device as a second factor, and you have none set up.',
+  );
   const [last] = await authLog.query();
   assert.equal(last?.data.result, 'denied');
-  assert.match(String(last?.data.reason), /none of which policy allows here \(secondFactors: webauthn; default <- application vpn\)/);
-  assert.ok(![...enrolled].some((e) => e.startsWith('test-code:') && e !== `test-code:${alice.id}`), 'nothing was enrolled');
+  assert.match(
+    String(last?.data.reason),
+    /none of which policy allows here \(secondFactors: webauthn; default <- application vpn\)/,
+  );
+  assert.ok(
+    ![...enrolled].some((e) => e.startsWith('test-code:') && e !== `test-code:${alice.id}`),
+    'nothing was enrolled',
+  );
 });
 
 it('a passwordless success for a user whose group policy forbids it is not accepted, whatever the step checked', async () => {
@@ -323,7 +399,10 @@ it('a passwordless success for a user whose group policy forbids it is not accep
   const flow = new SignInFlow({
     transactions,
     steps: [new IdentifyStep(), passkey],
-    policies: new PolicyResolver({ default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', passwordless: [] }] }, {}),
+    policies: new PolicyResolver(
+      { default: { password: true, newUser: 'allow' }, groups: [{ group: 'contractors', passwordless: [] }] },
+      {},
+    ),
     authLog,
     remembered: new RememberedDevices(store),
     hasAnyFactor: async () => false,
@@ -333,5 +412,8 @@ it('a passwordless success for a user whose group policy forbids it is not accep
   assert.equal(result.kind, 'moved');
   assert.equal(result.kind === 'moved' && result.tx.user, undefined, 'nobody is signed in');
   const [last] = await authLog.query();
-  assert.match(String(last?.data.reason), /policy for bob does not allow roaming passwordless sign-in \(default <- group contractors\)/);
+  assert.match(
+    String(last?.data.reason),
+    /policy for bob does not allow roaming passwordless sign-in \(default <- group contractors\)/,
+  );
 });

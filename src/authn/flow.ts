@@ -26,7 +26,8 @@ const FACTOR_WORDS: Record<SecondFactorKind, string> = {
   'bypass-code': 'a bypass code',
 };
 
-const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
+const orList = (items: string[]) =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 
 export type FlowAction =
   | { kind: 'submit'; form: Record<string, string> }
@@ -46,11 +47,21 @@ export interface BoundStep {
 
 function bind(step: Step, ctx: StepContext): BoundStep | undefined {
   if (!step.requiresUser) {
-    return { step, isAvailable: () => step.isAvailable(ctx), view: () => step.view(ctx), handle: (form) => step.handle(ctx, form) };
+    return {
+      step,
+      isAvailable: () => step.isAvailable(ctx),
+      view: () => step.view(ctx),
+      handle: (form) => step.handle(ctx, form),
+    };
   }
   if (!ctx.tx.user) return undefined;
   const withUser: UserStepContext = { ...ctx, user: ctx.tx.user };
-  return { step, isAvailable: () => step.isAvailable(withUser), view: () => step.view(withUser), handle: (form) => step.handle(withUser, form) };
+  return {
+    step,
+    isAvailable: () => step.isAvailable(withUser),
+    view: () => step.view(withUser),
+    handle: (form) => step.handle(withUser, form),
+  };
 }
 
 /**
@@ -138,13 +149,24 @@ export class SignInFlow {
    * it starts where a correct password would have left it, with the same checks (policy denies,
    * remembered device, new-user policy), so it may already be finished or failed.
    */
-  async beginIdentified(request: SignInRequest, user: DirectoryUser, browser: BrowserContext, by: string): Promise<LoginTransaction> {
-    const created = await this.deps.transactions.create(request, { stage: 'primary', user, login: user.username, identifiedBy: by });
+  async beginIdentified(
+    request: SignInRequest,
+    user: DirectoryUser,
+    browser: BrowserContext,
+    by: string,
+  ): Promise<LoginTransaction> {
+    const created = await this.deps.transactions.create(request, {
+      stage: 'primary',
+      user,
+      login: user.username,
+      identifiedBy: by,
+    });
     const loaded = await this.deps.transactions.load(created.id);
     if (!loaded) throw new Error(`login transaction ${created.id} vanished as it was made`);
     const next = structuredClone(loaded.tx);
     await this.advance(next, browser);
-    if (!(await this.deps.transactions.save(next, loaded.version))) throw new Error(`login transaction ${created.id} moved as it was made`);
+    if (!(await this.deps.transactions.save(next, loaded.version)))
+      throw new Error(`login transaction ${created.id} moved as it was made`);
     return { ...next, seq: next.seq + 1 };
   }
 
@@ -165,7 +187,8 @@ export class SignInFlow {
     // Conditions are judged for this request: a session from another network or country does not
     // carry an application past a rule that refuses (or asks more of) where the user is now.
     const condition = browser && this.conditionsFor(policy, browser, appId);
-    if (condition && (condition.action === 'deny' || (condition.action === 'require-2fa' && level === 'password'))) return false;
+    if (condition && (condition.action === 'deny' || (condition.action === 'require-2fa' && level === 'password')))
+      return false;
     return level !== 'password' || !(await this.deps.hasAnyFactor(user.id));
   }
 
@@ -194,9 +217,10 @@ export class SignInFlow {
       step,
       view: await current.view(),
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
-      stuck: step.stage === 'second-factor' && ctx.tx.user
-        ? { username: ctx.tx.user.username, bypassCodes: ctx.policy.secondFactors.includes('bypass-code') }
-        : undefined,
+      stuck:
+        step.stage === 'second-factor' && ctx.tx.user
+          ? { username: ctx.tx.user.username, bypassCodes: ctx.policy.secondFactors.includes('bypass-code') }
+          : undefined,
       remember:
         step.stage === 'second-factor' && step.kind && remember.enabled
           ? { lifetime: lifetimeWords(remember.lifetimeMs), scope: remember.scope }
@@ -214,19 +238,33 @@ export class SignInFlow {
    * Moves the transaction by one user action. `position` is where the request found it (from
    * position(), for this very tx), so the steps are not worked out again.
    */
-  async submit(tx: LoginTransaction, version: number, browser: BrowserContext, action: FlowAction, position?: Position): Promise<SubmitResult> {
+  async submit(
+    tx: LoginTransaction,
+    version: number,
+    browser: BrowserContext,
+    action: FlowAction,
+    position?: Position,
+  ): Promise<SubmitResult> {
     const next: LoginTransaction = structuredClone(tx);
     if (browser.platformAuthenticator !== undefined) next.platformAuthenticator = browser.platformAuthenticator;
     let message: string | undefined;
     if (action.kind === 'restart' && tx.identifiedBy) {
-      await this.fail(next, browser, 'cancelled', 'cancelled', `the user chose another account; ${tx.identifiedBy} named this one`);
+      await this.fail(
+        next,
+        browser,
+        'cancelled',
+        'cancelled',
+        `the user chose another account; ${tx.identifiedBy} named this one`,
+      );
     } else if (action.kind === 'restart') {
       this.restart(next, 'the user chose to sign in as someone else');
     } else if (action.kind === 'cancel') {
       await this.fail(next, browser, 'cancelled', 'cancelled', 'the user cancelled the sign-in');
     } else if (action.kind === 'choose') {
-      const allowed = position?.tx === tx ? position.available : await this.available(next.stage, this.context(next, browser));
-      if (!allowed.some((s) => s.step.id === action.stepId)) return { kind: 'moved', tx, message: 'That option is not available.' };
+      const allowed =
+        position?.tx === tx ? position.available : await this.available(next.stage, this.context(next, browser));
+      if (!allowed.some((s) => s.step.id === action.stepId))
+        return { kind: 'moved', tx, message: 'That option is not available.' };
       next.stepId = action.stepId;
       next.stepData = undefined;
     } else {
@@ -239,8 +277,16 @@ export class SignInFlow {
   }
 
   /** Hands the form to the current step and applies its outcome to `tx` (a copy of position.tx). */
-  private async handle(tx: LoginTransaction, browser: BrowserContext, form: Record<string, string>, position: Position): Promise<string | undefined> {
-    const { ctx, current: { step } } = position;
+  private async handle(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    form: Record<string, string>,
+    position: Position,
+  ): Promise<string | undefined> {
+    const {
+      ctx,
+      current: { step },
+    } = position;
     const outcome = this.checkPasswordless(ctx, await position.current.handle(form));
     await this.record(tx, browser, step, outcome);
     switch (outcome.kind) {
@@ -270,14 +316,21 @@ export class SignInFlow {
     const policy = ctx.policyFor(outcome.user);
     if (policy.passwordless.includes(outcome.passwordless)) return outcome;
     const sources = policy.sources.join(' <- ');
-    return { kind: 'attempted', reason: `policy for ${outcome.user.username} does not allow ${outcome.passwordless} passwordless sign-in (${sources})` };
+    return {
+      kind: 'attempted',
+      reason: `policy for ${outcome.user.username} does not allow ${outcome.passwordless} passwordless sign-in (${sources})`,
+    };
   }
 
   private applySuccess(tx: LoginTransaction, step: Step, outcome: Extract<StepOutcome, { kind: 'success' }>): void {
     if (outcome.login !== undefined) tx.login = outcome.login;
     if (outcome.user) tx.user = outcome.user;
     if (outcome.method) tx.methods.push(outcome.method);
-    if (outcome.authenticator) tx.authenticators = [...(tx.authenticators ?? []), { method: outcome.method ?? step.id, ...outcome.authenticator }];
+    if (outcome.authenticator)
+      tx.authenticators = [
+        ...(tx.authenticators ?? []),
+        { method: outcome.method ?? step.id, ...outcome.authenticator },
+      ];
     // A second factor, or a passwordless authenticator (possession plus user verification in one
     // gesture), makes the sign-in multi-factor: the flow adds "mfa", so no second factor follows.
     const multiFactor = step.stage === 'second-factor' || outcome.passwordless !== undefined;
@@ -288,10 +341,21 @@ export class SignInFlow {
   }
 
   /** "Yes, this is my device" ticked at a second factor that policy lets a browser remember. */
-  private async rememberIfAsked(tx: LoginTransaction, browser: BrowserContext, step: Step, form: Record<string, string>): Promise<void> {
+  private async rememberIfAsked(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    step: Step,
+    form: Record<string, string>,
+  ): Promise<void> {
     const policy = this.policyFor(tx);
-    if (form.remember !== 'yes' || !policy.rememberDevice.enabled || !step.kind || !tx.user || !browser.deviceId) return;
-    const reason = await this.deps.remembered.rememberSignIn(browser.deviceId, { tx, user: tx.user, policy }, step.kind, tx.methods.at(-1) ?? step.id);
+    if (form.remember !== 'yes' || !policy.rememberDevice.enabled || !step.kind || !tx.user || !browser.deviceId)
+      return;
+    const reason = await this.deps.remembered.rememberSignIn(
+      browser.deviceId,
+      { tx, user: tx.user, policy },
+      step.kind,
+      tx.methods.at(-1) ?? step.id,
+    );
     await this.log(tx, browser, 'remember-device', 'success', reason);
   }
 
@@ -301,7 +365,13 @@ export class SignInFlow {
     if (tx.user && (tx.stage === 'identify' || tx.stage === 'primary')) {
       const policy = this.policyFor(tx);
       if (policy.deny) {
-        await this.fail(tx, browser, 'access-denied', 'denied', `policy denies this user this application (${policy.sources.join(' <- ')})`);
+        await this.fail(
+          tx,
+          browser,
+          'access-denied',
+          'denied',
+          `policy denies this user this application (${policy.sources.join(' <- ')})`,
+        );
         return undefined;
       }
       const verdict = await this.applyConditions(tx, browser, policy);
@@ -328,7 +398,11 @@ export class SignInFlow {
     return warning;
   }
 
-  private conditionsFor(policy: EffectivePolicy, browser: BrowserContext, appName: string): ConditionVerdict | undefined {
+  private conditionsFor(
+    policy: EffectivePolicy,
+    browser: BrowserContext,
+    appName: string,
+  ): ConditionVerdict | undefined {
     return this.deps.conditions?.check(policy, this.deps.conditions.signals(browser), appName);
   }
 
@@ -336,14 +410,21 @@ export class SignInFlow {
    * Policy's conditions for where the user is now, once the user is known: each decision goes to
    * the authentication log with its rule; deny ends the sign-in with what the user can do.
    */
-  private async applyConditions(tx: LoginTransaction, browser: BrowserContext, policy: EffectivePolicy): Promise<ConditionVerdict | undefined> {
+  private async applyConditions(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    policy: EffectivePolicy,
+  ): Promise<ConditionVerdict | undefined> {
     const verdict = this.conditionsFor(policy, browser, tx.request.app.name);
     if (!verdict || verdict.decisions.length === 0) return verdict;
     for (const decision of verdict.decisions) await this.log(tx, browser, 'condition', decision.action, decision.rule);
     tx.condition = { action: verdict.action, rule: verdict.deciding?.rule };
     if (verdict.action === 'deny') {
       const deciding = verdict.deciding!;
-      tx.failureMessage = { message: deciding.message ?? `You can't sign in to ${tx.request.app.name} from here.`, hint: deciding.hint };
+      tx.failureMessage = {
+        message: deciding.message ?? `You can't sign in to ${tx.request.app.name} from here.`,
+        hint: deciding.hint,
+      };
       await this.fail(tx, browser, 'access-denied', 'denied', `${deciding.rule} (${policy.sources.join(' <- ')})`);
     }
     return verdict;
@@ -370,21 +451,33 @@ export class SignInFlow {
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
     const condition = tx.condition;
-    if (condition?.action === 'allow-without-2fa' && !wantsMfa) return this.skip(tx, browser, `${condition.rule}: no second factor needed here`);
+    if (condition?.action === 'allow-without-2fa' && !wantsMfa)
+      return this.skip(tx, browser, `${condition.rule}: no second factor needed here`);
     const strict = condition?.action === 'require-2fa';
-    const remembered = policy.rememberDevice.enabled && tx.user && !strict
-      ? await this.deps.remembered.covering(browser.deviceId, tx.user.id, tx.request.app.id, policy.secondFactors)
-      : undefined;
+    const remembered =
+      policy.rememberDevice.enabled && tx.user && !strict
+        ? await this.deps.remembered.covering(browser.deviceId, tx.user.id, tx.request.app.id, policy.secondFactors)
+        : undefined;
     if (remembered) {
       tx.methods.push('remembered-device');
       tx.amr.push('mfa');
       addFactor(tx, remembered.kind);
       const until = new Date(remembered.expiresAt).toISOString();
-      return this.skip(tx, browser, `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`);
+      return this.skip(
+        tx,
+        browser,
+        `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`,
+      );
     }
     if (usable) return true;
     if (wantsMfa) {
-      await this.fail(tx, browser, 'level-unavailable', 'failure', 'the application asked for multi-factor authentication and the user has no second factor');
+      await this.fail(
+        tx,
+        browser,
+        'level-unavailable',
+        'failure',
+        'the application asked for multi-factor authentication and the user has no second factor',
+      );
       return false;
     }
     if (strict && policy.newUser === 'allow') {
@@ -392,26 +485,48 @@ export class SignInFlow {
         message: `${tx.request.app.name} needs a second factor when you sign in from where you are now, and your account has none that it accepts.`,
         hint: 'Sign in from your usual network, or contact your IT help desk to have a second factor set up.',
       };
-      await this.fail(tx, browser, 'access-denied', 'denied', `${condition!.rule}; the user has no usable second factor`);
+      await this.fail(
+        tx,
+        browser,
+        'access-denied',
+        'denied',
+        `${condition!.rule}; the user has no usable second factor`,
+      );
       return false;
     }
-    if (policy.newUser === 'allow') return this.skip(tx, browser, `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`);
+    if (policy.newUser === 'allow')
+      return this.skip(
+        tx,
+        browser,
+        `no second factor enrolled; new-user policy allows (${policy.sources.join(' <- ')})`,
+      );
     if (tx.user && (await this.deps.hasAnyFactor(tx.user.id))) return this.refuseUnacceptedFactors(tx, browser, policy);
     tx.failureMessage = {
       message: `${tx.request.app.name} needs a second factor, and your account has none that it accepts.`,
       hint: 'Contact your IT help desk to have one set up.',
     };
-    await this.fail(tx, browser, 'access-denied', 'denied', `no usable second factor; new-user policy is ${policy.newUser} and nothing can be enrolled here`);
+    await this.fail(
+      tx,
+      browser,
+      'access-denied',
+      'denied',
+      `no usable second factor; new-user policy is ${policy.newUser} and nothing can be enrolled here`,
+    );
     return false;
   }
 
   /** The user has factors, none of which this application's policy accepts: refused, never enrolled. */
-  private async refuseUnacceptedFactors(tx: LoginTransaction, browser: BrowserContext, policy: EffectivePolicy): Promise<false> {
+  private async refuseUnacceptedFactors(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    policy: EffectivePolicy,
+  ): Promise<false> {
     const accepted = policy.secondFactors.map((kind) => FACTOR_WORDS[kind]);
     tx.failureMessage = {
-      message: accepted.length > 0
-        ? `${tx.request.app.name} accepts only ${orList(accepted)} as a second factor, and you have none set up.`
-        : `${tx.request.app.name} accepts no second factor that your account has.`,
+      message:
+        accepted.length > 0
+          ? `${tx.request.app.name} accepts only ${orList(accepted)} as a second factor, and you have none set up.`
+          : `${tx.request.app.name} accepts no second factor that your account has.`,
       hint: 'Contact your IT help desk to have one added to your account.',
     };
     const allowed = policy.secondFactors.join(', ') || 'none';
@@ -432,16 +547,29 @@ export class SignInFlow {
     const level: AuthLevel = passwordless ? 'passwordless' : tx.amr.includes('mfa') ? 'mfa' : 'password';
     if (level !== 'password' && !tx.amr.includes('mfa')) tx.amr.push('mfa');
     if (!levelSatisfies(level, tx.request.constraints.acceptableLevels)) {
-      await this.fail(tx, browser, 'level-unavailable', 'failure', `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`);
+      await this.fail(
+        tx,
+        browser,
+        'level-unavailable',
+        'failure',
+        `reached ${level}, the application accepts ${tx.request.constraints.acceptableLevels?.join(', ')}`,
+      );
       return;
     }
     tx.completed = { authTime: Date.now(), level };
     if (browser.deviceId && tx.user) {
       const country = this.deps.conditions?.signals(browser).country;
-      await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, { userAgent: browser.userAgent, ip: browser.ip, ...(country ? { country } : {}) });
+      await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, {
+        userAgent: browser.userAgent,
+        ip: browser.ip,
+        ...(country ? { country } : {}),
+      });
     }
     tx.decisions.push({ at: Date.now(), stage: 'done', result: 'success', reason: `signed in (${level})` });
-    await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`, { level, authenticators: tx.authenticators });
+    await this.log(tx, browser, 'sign-in', 'success', `signed in with ${tx.methods.join(' + ')} (${level})`, {
+      level,
+      authenticators: tx.authenticators,
+    });
     this.deps.signInCounter?.inc({ result: 'success', method: tx.methods.join('+') || 'none' });
   }
 
@@ -474,13 +602,26 @@ export class SignInFlow {
   }
 
   private async record(tx: LoginTransaction, browser: BrowserContext, step: Step, outcome: StepOutcome): Promise<void> {
-    const result = outcome.kind === 'success' ? 'success' : outcome.kind === 'attempted' ? 'not-applicable' : (outcome.result ?? outcome.kind);
+    const result =
+      outcome.kind === 'success'
+        ? 'success'
+        : outcome.kind === 'attempted'
+          ? 'not-applicable'
+          : (outcome.result ?? outcome.kind);
     tx.decisions.push({ at: Date.now(), stage: step.stage, step: step.id, result, reason: outcome.reason });
-    if (step.stage !== 'identify' || outcome.kind !== 'success') await this.log(tx, browser, step.id, result, outcome.reason);
+    if (step.stage !== 'identify' || outcome.kind !== 'success')
+      await this.log(tx, browser, step.id, result, outcome.reason);
     if (result === 'failure' || result === 'throttled') this.deps.signInCounter?.inc({ result, method: step.id });
   }
 
-  private log(tx: LoginTransaction, browser: BrowserContext, event: string, result: string, reason: string, extra: Partial<AuthEvent> = {}): Promise<void> {
+  private log(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    event: string,
+    result: string,
+    reason: string,
+    extra: Partial<AuthEvent> = {},
+  ): Promise<void> {
     return this.deps.authLog.record({
       ...extra,
       event,
@@ -499,7 +640,12 @@ export class SignInFlow {
   private context(tx: LoginTransaction, browser: BrowserContext): StepContext {
     const appId = tx.request.app.id;
     const reported = { ...browser, platformAuthenticator: browser.platformAuthenticator ?? tx.platformAuthenticator };
-    return { tx, browser: reported, policy: this.policyFor(tx), policyFor: (user) => this.deps.policies.resolve(appId, user.groups) };
+    return {
+      tx,
+      browser: reported,
+      policy: this.policyFor(tx),
+      policyFor: (user) => this.deps.policies.resolve(appId, user.groups),
+    };
   }
 
   /**
@@ -520,9 +666,9 @@ export class SignInFlow {
       return steps;
     };
     const steps = await usable(false);
-    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user) return steps;
+    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user)
+      return steps;
     if (await this.deps.hasAnyFactor(ctx.tx.user.id)) return steps;
     return usable(true);
   }
-
 }

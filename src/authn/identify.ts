@@ -31,7 +31,10 @@ export class IdentifyStep implements AnonymousStep {
 
   async view(ctx: StepContext): Promise<StepView> {
     const passkeyOptions = await this.passkeys?.options(ctx);
-    return { template: 'identify', model: { username: ctx.tx.login ?? ctx.tx.request.constraints.loginHint ?? '', passkeyOptions } };
+    return {
+      template: 'identify',
+      model: { username: ctx.tx.login ?? ctx.tx.request.constraints.loginHint ?? '', passkeyOptions },
+    };
   }
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
@@ -39,7 +42,11 @@ export class IdentifyStep implements AnonymousStep {
     const login = (form.username ?? '').normalize('NFC').trim();
     if (login === '') return { kind: 'challenge', message: 'Enter your username.', reason: 'empty username' };
     if (login.length > MAX_LOGIN_LENGTH || /[\u0000-\u001f\u007f]/.test(login)) {
-      return { kind: 'challenge', message: 'That is not a valid username. Check it and try again.', reason: 'malformed username' };
+      return {
+        kind: 'challenge',
+        message: 'That is not a valid username. Check it and try again.',
+        reason: 'malformed username',
+      };
     }
     return { kind: 'success', login, reason: 'username entered' };
   }

@@ -51,7 +51,9 @@ export class KnownDevices {
     const record = await deviceRecords.get(this.store, deviceId);
     if (!record) return false;
     return Object.entries(record.users).some(
-      ([id, entry]) => (user.id !== undefined && id === user.id) || (user.login !== undefined && entry.username === user.login.toLowerCase()),
+      ([id, entry]) =>
+        (user.id !== undefined && id === user.id) ||
+        (user.login !== undefined && entry.username === user.login.toLowerCase()),
     );
   }
 }

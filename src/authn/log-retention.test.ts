@@ -26,10 +26,16 @@ it('two nodes on one store: one trims each stream per round, only what is past i
     },
   };
   const log = pino({ level: 'silent' });
-  const nodes = [0, 1].map(() => new LogRetention(store, [{ name: 'log', stream, retentionMs: 10 * 86_400_000 }], 60_000, log));
+  const nodes = [0, 1].map(
+    () => new LogRetention(store, [{ name: 'log', stream, retentionMs: 10 * 86_400_000 }], 60_000, log),
+  );
   await Promise.all(nodes.map((node) => node.runOnce({ pauseMs: 0 })));
   assert.equal(trims.length, 1, 'one node trimmed; the other skipped its turn');
-  assert.deepEqual((await store.range<{ n: number }>('log')).map((e) => e.data.n), [2, 3], 'the entries of 5 and 1 days ago stay');
+  assert.deepEqual(
+    (await store.range<{ n: number }>('log')).map((e) => e.data.n),
+    [2, 3],
+    'the entries of 5 and 1 days ago stay',
+  );
   await nodes[1]!.runOnce({ pauseMs: 0 });
   assert.equal(trims.length, 1, 'the turn lasts the round (trimEvery)');
 });

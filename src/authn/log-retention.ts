@@ -29,7 +29,11 @@ const PAUSE_MS = 20;
 const turns = records.logTrimTurn.holding<number>();
 
 /** Removes entries older than `before`, `batch` at a time; returns how many. */
-export async function trimInBatches(stream: LogStream<unknown>, before: number, options: TrimOptions = {}): Promise<number> {
+export async function trimInBatches(
+  stream: LogStream<unknown>,
+  before: number,
+  options: TrimOptions = {},
+): Promise<number> {
   const batch = options.batch ?? BATCH;
   let removed = 0;
   for (;;) {
@@ -83,11 +87,16 @@ export class LogRetention {
   private async round(options: TrimOptions & { now?: number; force?: boolean }): Promise<void> {
     for (const { name, stream, retentionMs } of this.streams) {
       try {
-        const mine = options.force || (await turns.createIfAbsent(this.store, name, Date.now(), { ttlMs: this.everyMs }));
+        const mine =
+          options.force || (await turns.createIfAbsent(this.store, name, Date.now(), { ttlMs: this.everyMs }));
         if (!mine) continue;
         const before = (options.now ?? Date.now()) - retentionMs;
         const removed = await trimInBatches(stream, before, options);
-        if (removed > 0) this.log.info({ stream: name, removed, before: new Date(before).toISOString() }, 'log entries past their retention removed');
+        if (removed > 0)
+          this.log.info(
+            { stream: name, removed, before: new Date(before).toISOString() },
+            'log entries past their retention removed',
+          );
       } catch (err) {
         this.log.warn({ err, stream: name }, 'log retention round failed; the next round tries again');
       }

@@ -42,13 +42,19 @@ describe('log search', () => {
       seen.push(...page.entries.map((e) => e.data.n));
       cursor = page.next;
     } while (cursor);
-    assert.deepEqual(seen, Array.from({ length: 2500 }, (_, i) => 2499 - i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 2500 }, (_, i) => 2499 - i),
+    );
   });
 
   it('filters, and stops a rare search at the scan limit saying how far back it looked', async () => {
     const { stream } = await streamOf(Array.from({ length: 3000 }, (_, i) => 2_000_000 + i));
     const alice = await searchLog(stream, { limit: 5, filter: (e) => e.user === 'alice' });
-    assert.deepEqual(alice.entries.map((e) => e.data.n), [2997, 2994, 2991, 2988, 2985]);
+    assert.deepEqual(
+      alice.entries.map((e) => e.data.n),
+      [2997, 2994, 2991, 2988, 2985],
+    );
     const none = await searchLog(stream, { limit: 5, filter: (e) => e.user === 'carol', scanLimit: 1200 });
     assert.deepEqual(none.entries, []);
     assert.equal(none.searchedBackTo, 2_000_000 + 3000 - 1200);
@@ -59,7 +65,10 @@ describe('log search', () => {
   it('keeps to the time range, and refuses a cursor it did not write', async () => {
     const { stream } = await streamOf(Array.from({ length: 100 }, (_, i) => 3_000_000 + i * 10));
     const page = await searchLog(stream, { limit: 100, from: 3_000_200, to: 3_000_300 });
-    assert.deepEqual(page.entries.map((e) => e.data.n), [29, 28, 27, 26, 25, 24, 23, 22, 21, 20]);
+    assert.deepEqual(
+      page.entries.map((e) => e.data.n),
+      [29, 28, 27, 26, 25, 24, 23, 22, 21, 20],
+    );
     await assert.rejects(searchLog(stream, { limit: 1, cursor: 'x;DROP' }), /not a cursor/);
   });
 
@@ -80,7 +89,10 @@ describe('log search', () => {
 
 describe('log retention', () => {
   it('removes entries older than the cut, a batch at a time, including a batch all in one millisecond', async () => {
-    const times = [...Array.from({ length: 1500 }, () => 5_000_000), ...Array.from({ length: 700 }, (_, i) => 5_000_001 + i)];
+    const times = [
+      ...Array.from({ length: 1500 }, () => 5_000_000),
+      ...Array.from({ length: 700 }, (_, i) => 5_000_001 + i),
+    ];
     const { stream, reads } = await streamOf(times);
     const removed = await trimInBatches(stream, 5_000_500, { batch: 400, pauseMs: 0 });
     assert.equal(removed, 1500 + 499);

@@ -1,5 +1,11 @@
 import type { LatchConfig } from '../config/schema.ts';
-import { SECOND_FACTOR_KINDS, type AppPolicyLayer, type PasswordlessKind, type PolicyLayer, type SecondFactorKind } from '../config/policy.ts';
+import {
+  SECOND_FACTOR_KINDS,
+  type AppPolicyLayer,
+  type PasswordlessKind,
+  type PolicyLayer,
+  type SecondFactorKind,
+} from '../config/policy.ts';
 import type { BrowserRules, CountryRules, NetworkRules } from '../config/conditions.ts';
 
 export type { PasswordlessKind, SecondFactorKind };

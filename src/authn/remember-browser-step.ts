@@ -9,7 +9,11 @@ import { lifetimeWords } from '../util/words.ts';
 // lets later sign-ins with a password skip the second factor where policy accepts the kind of
 // authenticator used (a passkey counts as WebAuthn, passwordless push as push).
 
-const FACTOR_OF: Record<PasswordlessKind, SecondFactorKind> = { platform: 'webauthn', roaming: 'webauthn', push: 'push' };
+const FACTOR_OF: Record<PasswordlessKind, SecondFactorKind> = {
+  platform: 'webauthn',
+  roaming: 'webauthn',
+  push: 'push',
+};
 
 /** The passwordless kind a sign-in used, from the factors it recorded ("passwordless:platform"). */
 function passwordlessKindOf(factors: string[] | undefined): PasswordlessKind | undefined {
@@ -30,20 +34,32 @@ export class RememberBrowserStep implements UserStep {
   async isAvailable(ctx: UserStepContext): Promise<boolean> {
     const kind = passwordlessKindOf(ctx.tx.factors);
     if (!kind || !ctx.policy.rememberDevice.enabled) return false;
-    const covered = await this.remembered.covering(ctx.browser.deviceId, ctx.user.id, ctx.tx.request.app.id, [FACTOR_OF[kind]]);
+    const covered = await this.remembered.covering(ctx.browser.deviceId, ctx.user.id, ctx.tx.request.app.id, [
+      FACTOR_OF[kind],
+    ]);
     return covered === undefined;
   }
 
   async view(ctx: UserStepContext): Promise<StepView> {
     const { lifetimeMs, scope } = ctx.policy.rememberDevice;
-    return { template: 'remember-browser', model: { username: ctx.user.username, lifetime: lifetimeWords(lifetimeMs), covers: scope } };
+    return {
+      template: 'remember-browser',
+      model: { username: ctx.user.username, lifetime: lifetimeWords(lifetimeMs), covers: scope },
+    };
   }
 
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const kind = passwordlessKindOf(ctx.tx.factors);
-    if (form.remember !== 'yes' || !kind) return { kind: 'success', reason: 'the user chose not to remember this browser' };
-    if (!ctx.browser.deviceId) return { kind: 'success', reason: 'the browser keeps no cookie, so it cannot be remembered' };
-    const reason = await this.remembered.rememberSignIn(ctx.browser.deviceId, ctx, FACTOR_OF[kind], ctx.tx.methods.at(-1) ?? kind);
+    if (form.remember !== 'yes' || !kind)
+      return { kind: 'success', reason: 'the user chose not to remember this browser' };
+    if (!ctx.browser.deviceId)
+      return { kind: 'success', reason: 'the browser keeps no cookie, so it cannot be remembered' };
+    const reason = await this.remembered.rememberSignIn(
+      ctx.browser.deviceId,
+      ctx,
+      FACTOR_OF[kind],
+      ctx.tx.methods.at(-1) ?? kind,
+    );
     return { kind: 'success', reason };
   }
 }

@@ -26,7 +26,10 @@ it('durations under a day are shown and logged in hours, not "1 day" or "0 days"
   assert.equal(atCode.kind, 'moved');
   const current = (await flow.current(await world.load(atCode.tx), mine))!;
   assert.deepEqual(current.remember, { lifetime: '8 hours', scope: 'application' });
-  const page = promptPage({ appName: 'Wiki', action: '/login', csrf: 'c', current }, { 'test-code': () => ({ title: 'Code', body: html`` }) });
+  const page = promptPage(
+    { appName: 'Wiki', action: '/login', csrf: 'c', current },
+    { 'test-code': () => ({ title: 'Code', body: html`` }) },
+  );
   assert.match(visibleText(page.text), /don't ask for a second factor in this browser for Wiki for 8 hours/);
 
   const done = await world.signInWithCode(flow, 'wiki', mine, { remember: 'yes' });
@@ -37,7 +40,11 @@ it('durations under a day are shown and logged in hours, not "1 day" or "0 days"
 
 it('after a passwordless sign-in the user is asked to remember the browser; later password sign-ins skip the second factor', async () => {
   world.enrolled.add(`test-code:${alice.id}`);
-  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [passkeyOf(alice, 'platform')] });
+  const flow = world.makeFlow(
+    remembering(30 * 86_400_000),
+    { mail: { passwordless: [] } },
+    { steps: [passkeyOf(alice, 'platform')] },
+  );
   const tx = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   const afterGesture = await world.act(flow, tx, { kind: 'submit', form: {} }, mine);
   assert.equal(afterGesture.kind, 'moved', 'the sign-in does not end before the question');
@@ -52,12 +59,20 @@ it('after a passwordless sign-in the user is asked to remember the browser; late
   const mail = await world.passwordFrom(flow, 'mail', mine);
   assert.ok(mail.kind === 'finished' && mail.tx.completed?.level === 'mfa', 'no second factor asked');
   assert.deepEqual(mail.tx.methods, ['password', 'remembered-device']);
-  assert.equal((await world.passwordFrom(flow, 'mail', { ...browser, deviceId: 'device-2' })).kind, 'moved', 'another browser is asked');
+  assert.equal(
+    (await world.passwordFrom(flow, 'mail', { ...browser, deviceId: 'device-2' })).kind,
+    'moved',
+    'another browser is asked',
+  );
 });
 
 it('"No" remembers nothing, and a browser already remembered is not asked again', async () => {
   world.enrolled.add(`test-code:${alice.id}`);
-  const flow = world.makeFlow(remembering(30 * 86_400_000), { mail: { passwordless: [] } }, { steps: [passkeyOf(alice, 'platform')] });
+  const flow = world.makeFlow(
+    remembering(30 * 86_400_000),
+    { mail: { passwordless: [] } },
+    { steps: [passkeyOf(alice, 'platform')] },
+  );
   const first = await flow.begin(request(), { login: 'alice', stage: 'primary' });
   await world.act(flow, first, { kind: 'submit', form: {} }, mine);
   const declined = await world.act(flow, first, { kind: 'submit', form: { remember: 'no' } }, mine);

@@ -32,7 +32,9 @@ export class RememberedDevices {
     const now = Date.now();
     const record = (await rememberedRecords.get(this.store, { deviceId, userId })) ?? { entries: [] };
     // One entry per (scope, application): confirming again renews it.
-    const entries = record.entries.filter((e) => e.expiresAt > now && !(e.scope === entry.scope && (e.scope === 'all' || e.appId === entry.appId)));
+    const entries = record.entries.filter(
+      (e) => e.expiresAt > now && !(e.scope === entry.scope && (e.scope === 'all' || e.appId === entry.appId)),
+    );
     entries.push({ ...entry, createdAt: now });
     const ttlMs = Math.max(...entries.map((e) => e.expiresAt)) - now;
     await rememberedRecords.set(this.store, { deviceId, userId }, { entries }, { ttlMs });
@@ -44,7 +46,11 @@ export class RememberedDevices {
    */
   async rememberSignIn(
     deviceId: string,
-    signIn: { tx: Pick<LoginTransaction, 'request'>; user: { id: string }; policy: Pick<EffectivePolicy, 'rememberDevice'> },
+    signIn: {
+      tx: Pick<LoginTransaction, 'request'>;
+      user: { id: string };
+      policy: Pick<EffectivePolicy, 'rememberDevice'>;
+    },
     kind: SecondFactorKind,
     method: string,
   ): Promise<string> {
@@ -55,7 +61,12 @@ export class RememberedDevices {
   }
 
   /** The entry that lets this browser skip the second factor for this application, if any. */
-  async covering(deviceId: string | undefined, userId: string, appId: string, allowed: SecondFactorKind[]): Promise<RememberedEntry | undefined> {
+  async covering(
+    deviceId: string | undefined,
+    userId: string,
+    appId: string,
+    allowed: SecondFactorKind[],
+  ): Promise<RememberedEntry | undefined> {
     if (!deviceId) return undefined;
     const record = await rememberedRecords.get(this.store, { deviceId, userId });
     const now = Date.now();

@@ -107,7 +107,11 @@ export class PasswordThrottle {
   }
 
   /** Counts one attempt; over the limit it is refused and given back, since no password was tried. */
-  private async reserve({ counter, key }: Count, scope: ThrottleRefusal['scope'], limit: Limit): Promise<ThrottleVerdict> {
+  private async reserve(
+    { counter, key }: Count,
+    scope: ThrottleRefusal['scope'],
+    limit: Limit,
+  ): Promise<ThrottleVerdict> {
     const attempts = await counter.increment(this.store, key, 1, { ttlMs: limit.window });
     if (attempts <= limit.maxFailures) return { allowed: true };
     await this.giveBack({ counter, key });

@@ -14,10 +14,23 @@ export interface UserAgentInfo {
 }
 
 const BROWSER_FAMILY: Record<string, BrowserFamily> = {
-  Chrome: 'chrome', Chromium: 'chrome', 'Microsoft Edge': 'edge', Firefox: 'firefox', Safari: 'safari',
-  Opera: 'opera', 'Samsung Internet for Android': 'samsung', 'Internet Explorer': 'ie',
+  Chrome: 'chrome',
+  Chromium: 'chrome',
+  'Microsoft Edge': 'edge',
+  Firefox: 'firefox',
+  Safari: 'safari',
+  Opera: 'opera',
+  'Samsung Internet for Android': 'samsung',
+  'Internet Explorer': 'ie',
 };
-const OS_FAMILY: Record<string, OsFamily> = { Windows: 'windows', macOS: 'macos', iOS: 'ios', Android: 'android', Linux: 'linux', 'Chrome OS': 'chromeos' };
+const OS_FAMILY: Record<string, OsFamily> = {
+  Windows: 'windows',
+  macOS: 'macos',
+  iOS: 'ios',
+  Android: 'android',
+  Linux: 'linux',
+  'Chrome OS': 'chromeos',
+};
 
 /** Windows reports its NT version ("NT 10.0"); people and policy know the marketing one ("10"). */
 function osVersion(name: string, version: string | undefined, versionName: string | undefined): string | undefined {
@@ -30,9 +43,17 @@ const major = (version: string | undefined) => version?.split('.')[0];
 export function describeUserAgent(userAgent: string): UserAgentInfo {
   if (userAgent.trim() === '') return { label: 'an unknown browser' };
   const parsed = Bowser.parse(userAgent.slice(0, 500));
-  const b = parsed.browser.name ? { family: BROWSER_FAMILY[parsed.browser.name], name: parsed.browser.name, version: parsed.browser.version || undefined } : undefined;
+  const b = parsed.browser.name
+    ? {
+        family: BROWSER_FAMILY[parsed.browser.name],
+        name: parsed.browser.name,
+        version: parsed.browser.version || undefined,
+      }
+    : undefined;
   const osName = parsed.os.name;
-  const o = osName ? { family: OS_FAMILY[osName], name: osName, version: osVersion(osName, parsed.os.version, parsed.os.versionName) } : undefined;
+  const o = osName
+    ? { family: OS_FAMILY[osName], name: osName, version: osVersion(osName, parsed.os.version, parsed.os.versionName) }
+    : undefined;
   const browserText = b ? [b.name, major(b.version)].filter(Boolean).join(' ') : 'an unknown browser';
   const osText = o ? [o.name, o.family === 'macos' ? undefined : o.version].filter(Boolean).join(' ') : undefined;
   return { browser: b, os: o, label: osText ? `${browserText} on ${osText}` : browserText };

@@ -51,10 +51,19 @@ export class UserBrowsers {
   ) {}
 
   /** A finished sign-in in this browser. */
-  async signedIn(deviceId: string, userId: string, seen: { userAgent: string; ip: string; country?: string }): Promise<void> {
+  async signedIn(
+    deviceId: string,
+    userId: string,
+    seen: { userAgent: string; ip: string; country?: string },
+  ): Promise<void> {
     const now = Date.now();
     const before = await uses.get(this.store, { userId, deviceId });
-    await uses.set(this.store, { userId, deviceId }, { ...seen, firstUsedAt: before?.firstUsedAt ?? now, lastUsedAt: now }, { ttlMs: this.lifetimeMs });
+    await uses.set(
+      this.store,
+      { userId, deviceId },
+      { ...seen, firstUsedAt: before?.firstUsedAt ?? now, lastUsedAt: now },
+      { ttlMs: this.lifetimeMs },
+    );
     await records.browsersOfUser.add(this.store, userId, deviceId);
   }
 

@@ -33,28 +33,52 @@ export interface WhatIfAnswer {
   summary: string;
 }
 
-export function explainSignIn(policies: PolicyResolver, conditions: ConditionChecker, query: WhatIfQuery): WhatIfAnswer {
+export function explainSignIn(
+  policies: PolicyResolver,
+  conditions: ConditionChecker,
+  query: WhatIfQuery,
+): WhatIfAnswer {
   const policy = policies.resolve(query.appId, query.user.groups);
   const signals = conditions.signals({ ip: query.ip, userAgent: query.userAgent ?? '' });
   const verdict = conditions.check(policy, signals, query.appId);
   const layers = policy.sources.join(' <- ');
-  const where = [`from ${signals.ip}`, signals.country ? `country ${signals.country}` : 'country unknown', signals.anonymous ? 'anonymous network' : undefined]
-    .filter(Boolean).join(', ');
+  const where = [
+    `from ${signals.ip}`,
+    signals.country ? `country ${signals.country}` : 'country unknown',
+    signals.anonymous ? 'anonymous network' : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const who = `${query.user.username} at ${query.appId} (${where})`;
   const because = verdict.deciding ? verdict.deciding.rule : layers;
   const answer = (outcome: WhatIfOutcome, what: string): WhatIfAnswer => ({
-    outcome, policy, signals, decisions: verdict.decisions, summary: `${who}: ${what} (${because}; policy ${layers})`,
+    outcome,
+    policy,
+    signals,
+    decisions: verdict.decisions,
+    summary: `${who}: ${what} (${because}; policy ${layers})`,
   });
   if (policy.deny) return { ...answer('denied', 'denied'), summary: `${who}: denied (policy ${layers})` };
   switch (verdict.action) {
-    case 'deny': return answer('denied', 'denied');
-    case 'allow-without-2fa': return answer('password-only', 'signs in with the password alone');
-    case 'require-2fa': return answer('second-factor-required', `signs in with ${firstFactors(policy)} and a second factor, even in a remembered browser`);
-    case 'allow': return answer('second-factor', `signs in with ${firstFactors(policy)} and a second factor if enrolled (new users: ${policy.newUser})`);
+    case 'deny':
+      return answer('denied', 'denied');
+    case 'allow-without-2fa':
+      return answer('password-only', 'signs in with the password alone');
+    case 'require-2fa':
+      return answer(
+        'second-factor-required',
+        `signs in with ${firstFactors(policy)} and a second factor, even in a remembered browser`,
+      );
+    case 'allow':
+      return answer(
+        'second-factor',
+        `signs in with ${firstFactors(policy)} and a second factor if enrolled (new users: ${policy.newUser})`,
+      );
   }
 }
 
 function firstFactors(policy: EffectivePolicy): string {
-  const passwordless = policy.passwordless.length > 0 ? `a passwordless authenticator (${policy.passwordless.join(', ')}), or ` : '';
+  const passwordless =
+    policy.passwordless.length > 0 ? `a passwordless authenticator (${policy.passwordless.join(', ')}), or ` : '';
   return `${passwordless}the password`;
 }

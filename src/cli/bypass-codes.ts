@@ -17,7 +17,8 @@ const MAX_LIFETIME_MS = 365 * 86_400_000;
 function wholeNumber(option: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(`--${option} "${text}": expected a whole number from 1 to ${max}; nothing was generated`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new Error(`--${option} "${text}": expected a whole number from 1 to ${max}; nothing was generated`);
   return n;
 }
 
@@ -27,12 +28,18 @@ export function parseGenerateOptions(options: GenerateOptions): { count: number;
   const uses = wholeNumber('uses', options.uses, 1, MAX_USES);
   const lifetimeMs = options.expires === undefined ? 86_400_000 : parseDuration(options.expires);
   if (lifetimeMs === undefined || lifetimeMs < 60_000 || lifetimeMs > MAX_LIFETIME_MS) {
-    throw new Error(`--expires "${options.expires}": expected a duration from 1m to 365d, such as "8h" or "7d"; nothing was generated`);
+    throw new Error(
+      `--expires "${options.expires}": expected a duration from 1m to 365d, such as "8h" or "7d"; nothing was generated`,
+    );
   }
   return { count, uses, lifetimeMs };
 }
 
-export async function generateBypassCodes(config: LatchConfig, name: string, options: GenerateOptions): Promise<string> {
+export async function generateBypassCodes(
+  config: LatchConfig,
+  name: string,
+  options: GenerateOptions,
+): Promise<string> {
   const batch = parseGenerateOptions(options);
   return withSecondFactors(config, async ({ passcodes, user }) => {
     const target = await user(name);

@@ -11,8 +11,10 @@ import type { RotationResult } from '../keys/rotate.ts';
 export async function initMaster(file: string | undefined): Promise<string> {
   if (!file) throw new Error('missing FILE: npx latch keys init-master /etc/latch/master.key');
   await initMasterKey(file);
-  return `Wrote a new master key to ${file} (mode 0600). Give the same file to every node as keys.masterKeyFile ` +
-    '(or LATCH_MASTER_KEY_FILE), and keep a copy somewhere safe: without it the keys in the store cannot be read.';
+  return (
+    `Wrote a new master key to ${file} (mode 0600). Give the same file to every node as keys.masterKeyFile ` +
+    '(or LATCH_MASTER_KEY_FILE), and keep a copy somewhere safe: without it the keys in the store cannot be read.'
+  );
 }
 
 export async function rotate(config: LatchConfig): Promise<string> {
@@ -32,8 +34,10 @@ export async function rotate(config: LatchConfig): Promise<string> {
 
 export async function migrate(config: LatchConfig, from: string | undefined): Promise<string> {
   if (!config.keys.masterKeyFile) {
-    throw new Error('keys.masterKeyFile is not set: create one with `npx latch keys init-master FILE` and set it ' +
-      '(or LATCH_MASTER_KEY_FILE) before moving keys into the store');
+    throw new Error(
+      'keys.masterKeyFile is not set: create one with `npx latch keys init-master FILE` and set it ' +
+        '(or LATCH_MASTER_KEY_FILE) before moving keys into the store',
+    );
   }
   const store = await openLatchStore(config);
   try {

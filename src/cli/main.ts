@@ -5,7 +5,13 @@ import type { LatchConfig } from '../config/schema.ts';
 import { readUsersFile } from '../directory/local-file.ts';
 import { startLatch, type RunningLatch } from '../main.ts';
 import { runPrimary, WorkerStartError } from '../cluster/primary.ts';
-import { answerMetricsRequests, askPrimaryForMetrics, ipcRelay, tellPrimaryReady, tellPrimaryStartFailed } from '../cluster/worker.ts';
+import {
+  answerMetricsRequests,
+  askPrimaryForMetrics,
+  ipcRelay,
+  tellPrimaryReady,
+  tellPrimaryStartFailed,
+} from '../cluster/worker.ts';
 import { createLogger } from '../ops/logger.ts';
 import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypass-codes.ts';
 import { listPasscodes, removePasscode } from './passcodes.ts';
@@ -71,7 +77,8 @@ async function serve(config: LatchConfig): Promise<void> {
   const log = createLogger(config.log.level);
   // The primary handles its own signals (src/cluster/primary.ts).
   const single = config.server.workers > 1 ? await runPrimary(config, log) : await startLatch(config, log);
-  const localUsers = config.directory.type === 'local' ? Object.keys(readUsersFile(config.directory.local.file!)).length : -1;
+  const localUsers =
+    config.directory.type === 'local' ? Object.keys(readUsersFile(config.directory.local.file!)).length : -1;
   process.stderr.write(
     `\nLatch is running. Open ${config.server.baseUrl}/ to sign in.\n` +
       (localUsers === 0 ? `No users yet: in another terminal run  npx latch user add alice --group staff\n` : '') +
@@ -101,7 +108,10 @@ async function serveAsWorker(config: LatchConfig): Promise<void> {
 function stopOnSignals(running: { stop(): Promise<void> }): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void running.stop().then(() => process.exit(0), () => process.exit(1));
+      void running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
   }
 }
@@ -170,7 +180,11 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'keys migrate':
       return migrate(config, values.from);
     case 'bypass-codes generate':
-      return generateBypassCodes(config, needName(), { count: values.count, uses: values.uses, expires: values.expires });
+      return generateBypassCodes(config, needName(), {
+        count: values.count,
+        uses: values.uses,
+        expires: values.expires,
+      });
     case 'bypass-codes list':
       return listBypassCodes(config, needName());
     case 'bypass-codes revoke':
@@ -192,7 +206,11 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'admin token':
       return adminToken(config, name, extra, values.role);
     case 'integrations add':
-      return addIntegration(config, needName(), { type: values.type, policy: values.policy, legacyV1: values['allow-legacy-v1'] });
+      return addIntegration(config, needName(), {
+        type: values.type,
+        policy: values.policy,
+        legacyV1: values['allow-legacy-v1'],
+      });
     case 'integrations list':
       return listIntegrations(config);
     case 'integrations remove':

@@ -20,7 +20,10 @@ export async function removePasscode(config: LatchConfig, name: string, id: stri
   return withSecondFactors(config, async ({ passcodes, user }) => {
     const target = await user(name);
     const removed = await passcodes.credentials.remove(target.id, id);
-    if (!removed) throw new Error(`${target.username} has no passcode credential "${id}"; see \`latch passcodes list ${target.username}\``);
+    if (!removed)
+      throw new Error(
+        `${target.username} has no passcode credential "${id}"; see \`latch passcodes list ${target.username}\``,
+      );
     const after = removed.source === 'token' ? ' (the token is back in stock, unassigned)' : '';
     return `Removed the ${describe(removed)} of ${target.username}${after}.`;
   });

@@ -5,12 +5,15 @@
 export async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) return Promise.reject(new Error('no terminal to ask for the password; pass --password-stdin and pipe it in'));
+  if (!stdin.isTTY)
+    return Promise.reject(new Error('no terminal to ask for the password; pass --password-stdin and pipe it in'));
   process.stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();

@@ -11,7 +11,14 @@ import { openLatchStore } from '../keys/index.ts';
 // `latch push …`: administer users' Latch Authenticators (e.g. a user who lost the phone gets a
 // new activation link from the help desk, which replaces the old phone when used).
 
-async function withParts<T>(config: LatchConfig, body: (parts: { devices: PushDevices; activations: PushActivations; user: (name: string) => Promise<{ id: string; username: string; displayName?: string }> }) => Promise<T>): Promise<T> {
+async function withParts<T>(
+  config: LatchConfig,
+  body: (parts: {
+    devices: PushDevices;
+    activations: PushActivations;
+    user: (name: string) => Promise<{ id: string; username: string; displayName?: string }>;
+  }) => Promise<T>,
+): Promise<T> {
   const log = createLogger('silent');
   const store = await openLatchStore(config, log);
   const directory = await openDirectory(config, log);
@@ -22,7 +29,11 @@ async function withParts<T>(config: LatchConfig, body: (parts: { devices: PushDe
       if (!found) throw new Error(`there is no user "${name}" in the ${directory.kind} directory`);
       return found;
     };
-    return await body({ devices, activations: new PushActivations(store, devices, config.push.activationLifetime), user });
+    return await body({
+      devices,
+      activations: new PushActivations(store, devices, config.push.activationLifetime),
+      user,
+    });
   } finally {
     await directory.close();
     await store.close();
@@ -41,6 +52,8 @@ export function removeDevice(config: LatchConfig, name: string): Promise<string>
   return withParts(config, async ({ devices, user }) => {
     const found = await user(name);
     const removed = await devices.remove(found.id);
-    return removed ? `Removed ${removed.name} (${removed.platform}) from ${found.username}.` : `${found.username} has no Latch Authenticator.`;
+    return removed
+      ? `Removed ${removed.name} (${removed.platform}) from ${found.username}.`
+      : `${found.username} has no Latch Authenticator.`;
   });
 }

@@ -5,19 +5,28 @@ import { table, when, withSecondFactors } from './second-factor-admin.ts';
 
 // `latch tokens …`: hardware OATH tokens, imported from the vendor's CSV file, then assigned to users.
 
-export async function importTokens(config: LatchConfig, file: string | undefined, encoding: string | undefined): Promise<string> {
+export async function importTokens(
+  config: LatchConfig,
+  file: string | undefined,
+  encoding: string | undefined,
+): Promise<string> {
   if (!file) throw new Error('missing FILE: the CSV file of serial,secret,type lines');
-  if (encoding !== undefined && encoding !== 'hex' && encoding !== 'base32') throw new Error(`--encoding "${encoding}": expected hex or base32; nothing was imported`);
+  if (encoding !== undefined && encoding !== 'hex' && encoding !== 'base32')
+    throw new Error(`--encoding "${encoding}": expected hex or base32; nothing was imported`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); nothing was imported`);
+    throw new Error(
+      `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); nothing was imported`,
+    );
   }
   const tokens = parseTokenCsv(text, (encoding ?? 'hex') as SecretEncoding);
   return withSecondFactors(config, async ({ passcodes }) => {
     const imported = await passcodes.tokens.import(tokens);
-    const kinds = ['hotp', 'totp'].map((t) => `${tokens.filter((x) => x.type === t).length} ${t.toUpperCase()}`).join(', ');
+    const kinds = ['hotp', 'totp']
+      .map((t) => `${tokens.filter((x) => x.type === t).length} ${t.toUpperCase()}`)
+      .join(', ');
     return `Imported ${imported} token(s) (${kinds}). Assign each to its user with: latch tokens assign SERIAL USER`;
   });
 }
@@ -27,12 +36,23 @@ export async function listTokens(config: LatchConfig): Promise<string> {
     const tokens = await passcodes.tokens.list();
     if (tokens.length === 0) return 'No tokens yet. Import them with: latch tokens import FILE.csv';
     const rows: string[][] = [];
-    for (const t of tokens) rows.push([t.serial ?? '', t.type.toUpperCase(), String(t.digits), t.userId ? await userName(t.userId) : '-', when(t.lastUsedAt)]);
+    for (const t of tokens)
+      rows.push([
+        t.serial ?? '',
+        t.type.toUpperCase(),
+        String(t.digits),
+        t.userId ? await userName(t.userId) : '-',
+        when(t.lastUsedAt),
+      ]);
     return table(['SERIAL', 'TYPE', 'DIGITS', 'USER', 'LAST USED'], rows);
   });
 }
 
-export async function assignToken(config: LatchConfig, serial: string | undefined, name: string | undefined): Promise<string> {
+export async function assignToken(
+  config: LatchConfig,
+  serial: string | undefined,
+  name: string | undefined,
+): Promise<string> {
   if (!serial || !name) throw new Error('usage: latch tokens assign SERIAL USER');
   return withSecondFactors(config, async ({ passcodes, user }) => {
     const target = await user(name);
@@ -45,7 +65,9 @@ export async function unassignToken(config: LatchConfig, serial: string | undefi
   if (!serial) throw new Error('usage: latch tokens unassign SERIAL');
   return withSecondFactors(config, async ({ passcodes, userName }) => {
     const owner = await passcodes.tokens.unassign(serial);
-    return owner ? `Token ${serial} no longer belongs to ${await userName(owner)}.` : `Token ${serial} was not assigned to anyone.`;
+    return owner
+      ? `Token ${serial} no longer belongs to ${await userName(owner)}.`
+      : `Token ${serial} was not assigned to anyone.`;
   });
 }
 

@@ -1,6 +1,12 @@
 import type { LatchConfig } from '../config/schema.ts';
 import { hashPassword } from '../directory/password-hash.ts';
-import { newUserId, normalizeLogin, readUsersFile, writeUsersFile, type LocalUserRecord } from '../directory/local-file.ts';
+import {
+  newUserId,
+  normalizeLogin,
+  readUsersFile,
+  writeUsersFile,
+  type LocalUserRecord,
+} from '../directory/local-file.ts';
 import { askNewPassword } from './prompt-password.ts';
 
 // `latch user …`: manage the local user directory (directory.type: local).
@@ -16,7 +22,8 @@ const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
 const MIN_PASSWORD = 8;
 
 function fileOf(config: LatchConfig): string {
-  if (config.directory.type !== 'local') throw new Error(`directory.type is "${config.directory.type}": users live in that directory, not in Latch`);
+  if (config.directory.type !== 'local')
+    throw new Error(`directory.type is "${config.directory.type}": users live in that directory, not in Latch`);
   return config.directory.local.file!;
 }
 
@@ -28,9 +35,11 @@ export async function addUser(config: LatchConfig, name: string, options: UserAd
   if (!USERNAME.test(name)) throw new Error(`username "${name}": expected 1–64 letters, digits or . _ @ + -`);
   const file = fileOf(config);
   const users = readUsersFile(file);
-  if (findName(users, name)) throw new Error(`user "${name}" already exists; use \`latch user passwd ${name}\` to change the password`);
+  if (findName(users, name))
+    throw new Error(`user "${name}" already exists; use \`latch user passwd ${name}\` to change the password`);
   const password = await askNewPassword(options.passwordStdin);
-  if (password.length < MIN_PASSWORD) throw new Error(`the password must have at least ${MIN_PASSWORD} characters; nothing was changed`);
+  if (password.length < MIN_PASSWORD)
+    throw new Error(`the password must have at least ${MIN_PASSWORD} characters; nothing was changed`);
   users[name] = {
     id: newUserId(),
     ...(options.displayName ? { displayName: options.displayName } : {}),
@@ -49,7 +58,8 @@ export async function changePassword(config: LatchConfig, name: string, password
   const existing = findName(users, name);
   if (!existing) throw new Error(`there is no user "${name}"`);
   const password = await askNewPassword(passwordStdin);
-  if (password.length < MIN_PASSWORD) throw new Error(`the password must have at least ${MIN_PASSWORD} characters; nothing was changed`);
+  if (password.length < MIN_PASSWORD)
+    throw new Error(`the password must have at least ${MIN_PASSWORD} characters; nothing was changed`);
   users[existing]!.password = await hashPassword(password);
   writeUsersFile(file, users);
   return `Changed the password of ${existing}.`;
@@ -68,8 +78,21 @@ export function removeUser(config: LatchConfig, name: string): string {
 export function listUsers(config: LatchConfig): string {
   const users = Object.entries(readUsersFile(fileOf(config)));
   if (users.length === 0) return 'No users yet. Add one with: npx latch user add NAME';
-  const rows = users.map(([name, u]) => [name, u.displayName ?? '', u.email ?? '', u.groups.join(','), u.disabled ? 'disabled' : '']);
+  const rows = users.map(([name, u]) => [
+    name,
+    u.displayName ?? '',
+    u.email ?? '',
+    u.groups.join(','),
+    u.disabled ? 'disabled' : '',
+  ]);
   const header = ['USERNAME', 'DISPLAY NAME', 'EMAIL', 'GROUPS', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -35,7 +35,14 @@ export async function runPrimary(config: LatchConfig, log: Logger): Promise<void
     await supervisor.stop();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
+    process.once(
+      signal,
+      () =>
+        void stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        ),
+    );
   }
   await prepareOnce(config);
   metricsServer = await listenForClusterMetrics(config, aggregator);
@@ -63,11 +70,17 @@ async function prepareOnce(config: LatchConfig): Promise<void> {
   }
 }
 
-async function listenForClusterMetrics(config: LatchConfig, aggregator: AggregatorRegistry<PrometheusContentType>): Promise<Server | undefined> {
+async function listenForClusterMetrics(
+  config: LatchConfig,
+  aggregator: AggregatorRegistry<PrometheusContentType>,
+): Promise<Server | undefined> {
   const { listen, bearerTokenFile } = config.metrics;
   if (!listen) return undefined;
   const tokenDigest = bearerTokenFile ? readTokenDigest(bearerTokenFile) : undefined;
-  return listenForMetrics({ tokenDigest, contentType: aggregator.contentType, render: () => aggregator.clusterMetrics() }, listen);
+  return listenForMetrics(
+    { tokenDigest, contentType: aggregator.contentType, render: () => aggregator.clusterMetrics() },
+    listen,
+  );
 }
 
 class Supervisor {
@@ -75,7 +88,11 @@ class Supervisor {
   private stopping = false;
   private starting: { resolve(): void; reject(err: Error): void } | undefined;
 
-  constructor(private readonly count: number, private readonly log: Logger, private readonly aggregator: AggregatorRegistry<PrometheusContentType>) {
+  constructor(
+    private readonly count: number,
+    private readonly log: Logger,
+    private readonly aggregator: AggregatorRegistry<PrometheusContentType>,
+  ) {
     cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
   }
@@ -92,11 +109,16 @@ class Supervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
-      if (worker.isDead()) return resolve();
-      worker.once('exit', () => resolve());
-      worker.process.kill('SIGTERM');
-    })));
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
   }
 
   private onMessage(worker: Worker, message: unknown): void {
@@ -127,7 +149,8 @@ class Supervisor {
       void this.stop();
       return;
     }
-    if (!this.stopping) this.log.error({ worker: worker.id, problem: message }, 'a new worker could not start; trying again');
+    if (!this.stopping)
+      this.log.error({ worker: worker.id, problem: message }, 'a new worker could not start; trying again');
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
@@ -138,8 +161,11 @@ class Supervisor {
       return;
     }
     this.log.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'a worker stopped; starting another');
-    setTimeout(() => {
-      if (!this.stopping) cluster.fork();
-    }, wasReady ? 0 : RESTART_DELAY_MS);
+    setTimeout(
+      () => {
+        if (!this.stopping) cluster.fork();
+      },
+      wasReady ? 0 : RESTART_DELAY_MS,
+    );
   }
 }

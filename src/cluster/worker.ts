@@ -48,7 +48,10 @@ let next = 0;
 export function askPrimaryForMetrics(): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const id = next++;
-    const timer = setTimeout(() => finish(new Error('the primary process did not send the metrics in time')), METRICS_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new Error('the primary process did not send the metrics in time')),
+      METRICS_TIMEOUT_MS,
+    );
     const onMessage = (message: unknown) => {
       if (!isMessage(message, 'metrics') || message.id !== id) return;
       finish(message.error === undefined ? undefined : new Error(message.error), message.body ?? '');

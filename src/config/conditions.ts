@@ -23,13 +23,18 @@ function compiles(text: string): boolean {
 }
 
 /** An IPv4 or IPv6 address, or a CIDR range of either. */
-const addressOrRange = z.string().refine(
-  (text) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(text) && compiles(text),
-  'expected an IPv4 or IPv6 address or CIDR range, such as "192.0.2.0/24" or "2001:db8::/32"',
-);
+const addressOrRange = z
+  .string()
+  .refine(
+    (text) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(text) && compiles(text),
+    'expected an IPv4 or IPv6 address or CIDR range, such as "192.0.2.0/24" or "2001:db8::/32"',
+  );
 
 /** Named address lists that policy refers to: `networks: { office: [192.0.2.0/24, 2001:db8:1::/48] }`. */
-export const networksConfig = z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase name such as "office-vpn"'), z.array(addressOrRange).min(1));
+export const networksConfig = z.record(
+  z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase name such as "office-vpn"'),
+  z.array(addressOrRange).min(1),
+);
 
 /** Where countries and anonymous networks come from. */
 export const locationsConfig = z.strictObject({

@@ -28,7 +28,11 @@ it('bad values are refused with the key and what is expected', () => {
     [{ ...minimal, urls: ['http://dc1'] }, 'urls.0', /ldap:\/\/host/],
     [{ ...minimal, urls: [] }, 'urls', /./],
     [{ ...minimal, connectTimeout: 'soon' }, 'connectTimeout', /duration/],
-    [{ ...minimal, bind: { dn: 'CN=svc,DC=x', upn: 'svc@x', passwordEnv: 'P' } }, 'bind', /exactly one of "dn" or "upn"/],
+    [
+      { ...minimal, bind: { dn: 'CN=svc,DC=x', upn: 'svc@x', passwordEnv: 'P' } },
+      'bind',
+      /exactly one of "dn" or "upn"/,
+    ],
     [{ ...minimal, bind: { dn: 'CN=svc,DC=x' } }, 'bind', /exactly one of "passwordFile" or "passwordEnv"/],
     [{ ...minimal, starttls: true }, 'starttls', /ldap:\/\/ URLs only/],
     [{ ...minimal, flavor: 'novell' }, 'flavor', /ad|ldap/],

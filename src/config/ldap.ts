@@ -5,9 +5,7 @@ import { duration } from './duration.ts';
 // config/examples/ad.yaml. Defaults that differ between AD and plain LDAP (attribute names,
 // nested groups, the user filter) are filled in from `flavor` after parsing.
 
-const ldapUrl = z
-  .string()
-  .regex(/^ldaps?:\/\/[^/?#\s]+\/?$/i, 'expected ldap://host[:port] or ldaps://host[:port]');
+const ldapUrl = z.string().regex(/^ldaps?:\/\/[^/?#\s]+\/?$/i, 'expected ldap://host[:port] or ldaps://host[:port]');
 
 const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/, 'expected an LDAP attribute name');
 
@@ -26,9 +24,15 @@ const bind = z
   .strictObject({
     dn: dn.optional(),
     /** AD also accepts a user principal name (svc-latch@example.com) as the bind name. */
-    upn: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected user@domain').optional(),
+    upn: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+$/, 'expected user@domain')
+      .optional(),
     passwordFile: z.string().min(1).optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
   })
   .refine((b) => (b.dn === undefined) !== (b.upn === undefined), { message: 'expected exactly one of "dn" or "upn"' })
   .refine((b) => (b.passwordFile === undefined) !== (b.passwordEnv === undefined), {
@@ -72,7 +76,10 @@ export const ldapConfigInput = z.strictObject({
   /** What users type, tried in order (e.g. sAMAccountName, then userPrincipalName). */
   loginAttributes: z.array(attributeName).min(1).optional(),
   /** Extra filter every user entry must match; the flavor's default when unset. */
-  userFilter: z.string().regex(/^\(.*\)$/s, 'expected an LDAP filter in parentheses').optional(),
+  userFilter: z
+    .string()
+    .regex(/^\(.*\)$/s, 'expected an LDAP filter in parentheses')
+    .optional(),
   /** A group (name or DN) a user must belong to; others are treated as unknown users. */
   requiredGroup: z.string().min(1).optional(),
   attributes: attributes.default({ extra: [] }),
@@ -88,13 +95,27 @@ const FLAVOR_DEFAULTS = {
     loginAttributes: ['sAMAccountName', 'userPrincipalName'],
     userFilter: '(&(objectCategory=person)(objectClass=user))',
     nestedGroups: true,
-    attributes: { id: 'objectGUID', username: 'sAMAccountName', upn: 'userPrincipalName', email: 'mail', displayName: 'displayName', groups: 'memberOf' },
+    attributes: {
+      id: 'objectGUID',
+      username: 'sAMAccountName',
+      upn: 'userPrincipalName',
+      email: 'mail',
+      displayName: 'displayName',
+      groups: 'memberOf',
+    },
   },
   ldap: {
     loginAttributes: ['uid'],
     userFilter: '(objectClass=inetOrgPerson)',
     nestedGroups: false,
-    attributes: { id: 'entryUUID', username: 'uid', upn: undefined, email: 'mail', displayName: 'displayName', groups: 'memberOf' },
+    attributes: {
+      id: 'entryUUID',
+      username: 'uid',
+      upn: undefined,
+      email: 'mail',
+      displayName: 'displayName',
+      groups: 'memberOf',
+    },
   },
 } as const;
 
@@ -105,23 +126,23 @@ export const ldapConfig = ldapConfigInput
     message: 'StartTLS applies to ldap:// URLs only; use either ldaps:// URLs or starttls: true',
   })
   .transform((c) => {
-  const d = FLAVOR_DEFAULTS[c.flavor];
-  return {
-    ...c,
-    loginAttributes: c.loginAttributes ?? [...d.loginAttributes],
-    userFilter: c.userFilter ?? d.userFilter,
-    nestedGroups: c.nestedGroups ?? d.nestedGroups,
-    attributes: {
-      id: c.attributes.id ?? d.attributes.id,
-      username: c.attributes.username ?? d.attributes.username,
-      upn: c.attributes.upn ?? d.attributes.upn,
-      email: c.attributes.email ?? d.attributes.email,
-      displayName: c.attributes.displayName ?? d.attributes.displayName,
-      groups: c.attributes.groups ?? d.attributes.groups,
-      extra: c.attributes.extra,
-    },
-  };
-});
+    const d = FLAVOR_DEFAULTS[c.flavor];
+    return {
+      ...c,
+      loginAttributes: c.loginAttributes ?? [...d.loginAttributes],
+      userFilter: c.userFilter ?? d.userFilter,
+      nestedGroups: c.nestedGroups ?? d.nestedGroups,
+      attributes: {
+        id: c.attributes.id ?? d.attributes.id,
+        username: c.attributes.username ?? d.attributes.username,
+        upn: c.attributes.upn ?? d.attributes.upn,
+        email: c.attributes.email ?? d.attributes.email,
+        displayName: c.attributes.displayName ?? d.attributes.displayName,
+        groups: c.attributes.groups ?? d.attributes.groups,
+        extra: c.attributes.extra,
+      },
+    };
+  });
 
 export type LdapConfig = z.output<typeof ldapConfig>;
 export type LdapConfigInput = z.input<typeof ldapConfig>;

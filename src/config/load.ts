@@ -84,7 +84,9 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): string[] {
     if (!name.startsWith('LATCH_') || value === undefined || OTHER_ENV.has(name)) continue;
     const override = ENV_OVERRIDES[name];
     if (!override) {
-      problems.push(`${name}: unknown environment variable (known: ${[...Object.keys(ENV_OVERRIDES), ...OTHER_ENV].join(', ')})`);
+      problems.push(
+        `${name}: unknown environment variable (known: ${[...Object.keys(ENV_OVERRIDES), ...OTHER_ENV].join(', ')})`,
+      );
       continue;
     }
     setPath(tree, override.path, override.parse(value));

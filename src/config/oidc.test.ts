@@ -58,8 +58,18 @@ it('errors name the key, the value and what is expected', () => {
     clients: [
       { client_id: 'a', redirect_uris: ['https://a.test/cb'] },
       { client_id: 'b', public: true, client_secret: secret, redirect_uris: ['not a url'] },
-      { client_id: 'a', client_secret: secret, redirect_uris: ['https://a.test/cb#frag'], id_token_signed_response_alg: 'HS256' },
-      { client_id: 'c', token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://c.test/cb'], colour: 'red' },
+      {
+        client_id: 'a',
+        client_secret: secret,
+        redirect_uris: ['https://a.test/cb#frag'],
+        id_token_signed_response_alg: 'HS256',
+      },
+      {
+        client_id: 'c',
+        token_endpoint_auth_method: 'private_key_jwt',
+        redirect_uris: ['https://c.test/cb'],
+        colour: 'red',
+      },
     ],
     ttl: { ...ttl, accessToken: 'soon' },
   });
@@ -73,7 +83,11 @@ it('errors name the key, the value and what is expected', () => {
     /^oidc\.clients\.3\.colour: unknown key/,
     /^oidc\.ttl\.accessToken: expected a duration such as "90s".* \(got "soon"\)/,
   ];
-  for (const pattern of expected) assert.ok(found.some((p) => pattern.test(p)), `missing ${pattern}\nin:\n${found.join('\n')}`);
+  for (const pattern of expected)
+    assert.ok(
+      found.some((p) => pattern.test(p)),
+      `missing ${pattern}\nin:\n${found.join('\n')}`,
+    );
 });
 
 it('private_key_jwt needs keys; a short secret is refused', () => {
@@ -83,6 +97,12 @@ it('private_key_jwt needs keys; a short secret is refused', () => {
       { client_id: 's', client_secret: 'short', redirect_uris: ['https://s.test/cb'] },
     ],
   });
-  assert.ok(found.some((p) => p.startsWith('oidc.clients.0.jwks: private_key_jwt needs exactly one of jwks or jwks_uri')), found.join('\n'));
-  assert.ok(found.some((p) => p.startsWith('oidc.clients.1.client_secret: expected a secret of at least 32 characters')), found.join('\n'));
+  assert.ok(
+    found.some((p) => p.startsWith('oidc.clients.0.jwks: private_key_jwt needs exactly one of jwks or jwks_uri')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('oidc.clients.1.client_secret: expected a secret of at least 32 characters')),
+    found.join('\n'),
+  );
 });

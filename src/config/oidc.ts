@@ -35,7 +35,10 @@ export const oidcClient = z
     backchannel_logout_uri: absoluteUrl.optional(),
     id_token_signed_response_alg: z.enum(['RS256', 'ES256']).default('RS256'),
     /** Scopes the client may request; defaults to every scope Latch serves. */
-    scope: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'expected space-separated scopes').optional(),
+    scope: z
+      .string()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'expected space-separated scopes')
+      .optional(),
     /** First-party clients get the scopes they ask for without a consent page (unless prompt=consent). */
     firstParty: z.boolean().default(true),
     policy: appPolicyLayer.optional(),
@@ -43,13 +46,18 @@ export const oidcClient = z
   .superRefine((c, ctx) => {
     const method = c.token_endpoint_auth_method ?? (c.public ? 'none' : 'client_secret_basic');
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (c.public && method !== 'none') problem('token_endpoint_auth_method', 'a public client has no credentials: expected "none" or nothing');
-    if (!c.public && method === 'none') problem('token_endpoint_auth_method', '"none" is only for public clients: set public: true');
+    if (c.public && method !== 'none')
+      problem('token_endpoint_auth_method', 'a public client has no credentials: expected "none" or nothing');
+    if (!c.public && method === 'none')
+      problem('token_endpoint_auth_method', '"none" is only for public clients: set public: true');
     const secrets = Number(c.client_secret !== undefined) + Number(c.secretFile !== undefined);
-    if (method.startsWith('client_secret_') && secrets !== 1) problem('client_secret', `${method} needs exactly one of client_secret or secretFile`);
-    if (!method.startsWith('client_secret_') && secrets > 0) problem('client_secret', `a secret is not used with ${method}: remove it`);
+    if (method.startsWith('client_secret_') && secrets !== 1)
+      problem('client_secret', `${method} needs exactly one of client_secret or secretFile`);
+    if (!method.startsWith('client_secret_') && secrets > 0)
+      problem('client_secret', `a secret is not used with ${method}: remove it`);
     const keys = Number(c.jwks !== undefined) + Number(c.jwks_uri !== undefined);
-    if (method === 'private_key_jwt' && keys !== 1) problem('jwks', 'private_key_jwt needs exactly one of jwks or jwks_uri');
+    if (method === 'private_key_jwt' && keys !== 1)
+      problem('jwks', 'private_key_jwt needs exactly one of jwks or jwks_uri');
     if (method !== 'private_key_jwt' && keys > 0) problem('jwks', `keys are not used with ${method}: remove them`);
   });
 
@@ -70,7 +78,8 @@ const clients = z.array(oidcClient).superRefine(
     list.forEach((c: { client_id?: unknown } | undefined, i) => {
       if (typeof c?.client_id !== 'string') return;
       const first = seen.get(c.client_id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate of clients.${first}.client_id` });
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate of clients.${first}.client_id` });
       else seen.set(c.client_id, i);
     });
   },
@@ -83,6 +92,8 @@ export type OidcConfig = z.infer<typeof oidcConfig>;
 export type OidcClientConfig = OidcConfig['clients'][number];
 
 /** The token endpoint authentication method a client uses, with its default filled in. */
-export function clientAuthMethod(c: OidcClientConfig): 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none' {
+export function clientAuthMethod(
+  c: OidcClientConfig,
+): 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none' {
   return c.token_endpoint_auth_method ?? (c.public ? 'none' : 'client_secret_basic');
 }

@@ -23,11 +23,22 @@ function problems(passcodes: unknown): string[] {
 
 it('defaults: issuer Latch, ±1 TOTP step, HOTP look-ahead 10 and resync window 200, 5 wrong codes per 15 minutes', () => {
   const { passcodes } = loadConfig({ env: {}, file: undefined });
-  assert.deepEqual(passcodes, { issuer: 'Latch', totpSkew: 1, hotpLookAhead: 10, hotpResyncWindow: 200, throttle: { maxFailures: 5, window: 15 * 60_000 } });
+  assert.deepEqual(passcodes, {
+    issuer: 'Latch',
+    totpSkew: 1,
+    hotpLookAhead: 10,
+    hotpResyncWindow: 200,
+    throttle: { maxFailures: 5, window: 15 * 60_000 },
+  });
 });
 
 it('bad values name the key, the value and what is expected', () => {
-  const found = problems({ totpSkew: -1, issuer: 'Acme: IT', throttle: { maxFailures: 0, window: 'soon' }, extra: true });
+  const found = problems({
+    totpSkew: -1,
+    issuer: 'Acme: IT',
+    throttle: { maxFailures: 0, window: 'soon' },
+    extra: true,
+  });
   assert.deepEqual(found.sort(), [
     'passcodes.extra: unknown key',
     'passcodes.issuer: expected a name without ":" (got "Acme: IT")',
@@ -38,5 +49,7 @@ it('bad values name the key, the value and what is expected', () => {
 });
 
 it('a resync window no larger than the look-ahead is refused', () => {
-  assert.deepEqual(problems({ hotpLookAhead: 20, hotpResyncWindow: 20 }), ['passcodes.hotpResyncWindow: expected a number larger than passcodes.hotpLookAhead (got 20)']);
+  assert.deepEqual(problems({ hotpLookAhead: 20, hotpResyncWindow: 20 }), [
+    'passcodes.hotpResyncWindow: expected a number larger than passcodes.hotpLookAhead (got 20)',
+  ]);
 });

@@ -7,7 +7,11 @@ import { duration } from './duration.ts';
 export const passcodesConfig = z
   .strictObject({
     /** The name authenticator apps show beside the account ("Latch: alice"). */
-    issuer: z.string().min(1).max(64).regex(/^[^:]+$/, 'expected a name without ":"'),
+    issuer: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^:]+$/, 'expected a name without ":"'),
     /** TOTP codes from this many time steps before or after now are accepted (clock skew). */
     totpSkew: z.number().int().min(0).max(10),
     /** HOTP: how many codes a token may be ahead of Latch (button presses whose code was not used). */

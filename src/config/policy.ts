@@ -25,7 +25,11 @@ export const policyLayer = z.strictObject({
   newUser: z.enum(['require-enrollment', 'allow', 'deny']).optional(),
   /** "Trust this browser": how long, and whether it covers one application or all of them. */
   rememberDevice: z
-    .strictObject({ enabled: z.boolean().optional(), lifetime: duration.optional(), scope: z.enum(['application', 'all']).optional() })
+    .strictObject({
+      enabled: z.boolean().optional(),
+      lifetime: duration.optional(),
+      scope: z.enum(['application', 'all']).optional(),
+    })
     .optional(),
   /** Deny sign-in to this application (useful per group). */
   deny: z.boolean().optional(),

@@ -16,10 +16,16 @@ const attributeNameFormat = z.enum(['uri', 'basic', 'unspecified'], { error: 'ex
 /** Where one Latch attribute goes in the AttributeStatement: a SAML name, or a name plus format. */
 const attributeTarget = z.union([
   z.string().min(1),
-  z.strictObject({ name: z.string().min(1), nameFormat: attributeNameFormat.optional(), friendlyName: z.string().optional() }),
+  z.strictObject({
+    name: z.string().min(1),
+    nameFormat: attributeNameFormat.optional(),
+    friendlyName: z.string().optional(),
+  }),
 ]);
 
-const signatureAlgorithm = z.enum(['rsa-sha256', 'rsa-sha512', 'rsa-sha1'], { error: 'expected rsa-sha256, rsa-sha512 or rsa-sha1' });
+const signatureAlgorithm = z.enum(['rsa-sha256', 'rsa-sha512', 'rsa-sha1'], {
+  error: 'expected rsa-sha256, rsa-sha512 or rsa-sha1',
+});
 const encryptionAlgorithm = z.enum(['aes256-gcm', 'aes128-cbc'], { error: 'expected aes256-gcm or aes128-cbc' });
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' });
@@ -82,19 +88,21 @@ const acsEntry = z.strictObject({
 });
 
 /** An SP given in config: its metadata (file or inline), or its entity ID and endpoints by hand. */
-export const spEntry = spOptions.extend({
-  metadataFile: z.string().min(1).optional(),
-  metadataXml: z.string().min(1).optional(),
-  /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */
-  metadataUrl: httpUrl.optional(),
-  entityId: z.string().min(1).optional(),
-  acs: z.array(acsEntry).min(1).optional(),
-  sloUrl: httpUrl.optional(),
-  /** PEM certificates (or base64 DER) that verify the SP's signed requests / receive encrypted assertions. */
-  certificates: z.array(z.string().min(1)).optional(),
-}).refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || sp.metadataUrl || (sp.entityId && sp.acs)), {
-  message: 'expected metadataFile, metadataXml, metadataUrl, or entityId together with acs',
-});
+export const spEntry = spOptions
+  .extend({
+    metadataFile: z.string().min(1).optional(),
+    metadataXml: z.string().min(1).optional(),
+    /** Fetched at startup (and kept under dataDir, used when the URL does not answer later). */
+    metadataUrl: httpUrl.optional(),
+    entityId: z.string().min(1).optional(),
+    acs: z.array(acsEntry).min(1).optional(),
+    sloUrl: httpUrl.optional(),
+    /** PEM certificates (or base64 DER) that verify the SP's signed requests / receive encrypted assertions. */
+    certificates: z.array(z.string().min(1)).optional(),
+  })
+  .refine((sp) => Boolean(sp.metadataFile || sp.metadataXml || sp.metadataUrl || (sp.entityId && sp.acs)), {
+    message: 'expected metadataFile, metadataXml, metadataUrl, or entityId together with acs',
+  });
 
 const spDefaults = z.strictObject({
   nameIdFormat,
@@ -126,13 +134,20 @@ export const samlConfig = z.strictObject({
    * The largest protocol message (AuthnRequest, LogoutRequest/Response) read, in bytes of XML after
    * base64 and, for HTTP-Redirect, after inflating; tighter than server.maxBodyBytes.
    */
-  maxMessageBytes: z.number().int().min(4096).max(1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 * 1024),
   /** How long an assertion is valid (NotOnOrAfter). */
   assertionLifetime: duration,
   /** Shibboleth scopes published in the IdP metadata (for eduPersonPrincipalName and similar). */
   scopes: z.array(z.string().min(1)),
   spDefaults,
-  serviceProviders: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'), spEntry),
+  serviceProviders: z.record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
+    spEntry,
+  ),
 });
 export type SamlConfig = z.infer<typeof samlConfig>;
 export type SpEntry = z.infer<typeof spEntry>;

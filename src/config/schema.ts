@@ -28,16 +28,28 @@ const server = z.strictObject({
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */
   trustedProxies: z.array(z.string().min(1)),
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
-  maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024),
   shutdownTimeout: duration,
   /** Processes that serve requests on the same port (node:cluster); 1 is a single process. */
-  workers: z.number().int().min(1).max(256).default(() => availableParallelism()),
+  workers: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(() => availableParallelism()),
 });
 
 const sqliteStore = z.strictObject({ file: z.string().min(1).optional() });
 const redisNode = z.strictObject({ host: z.string().min(1), port });
 const redisStore = z.strictObject({
-  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
   sentinels: z.array(redisNode).optional(),
   /** Sentinel master name. */
   name: z.string().optional(),
@@ -49,7 +61,10 @@ const redisStore = z.strictObject({
 });
 const postgresStore = z.strictObject({
   /** postgres://user@host:port/database; several hosts (h1:5432,h2:5432) mean "the one that accepts writes". */
-  url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
   passwordFile: z.string().optional(),
   /** The PostgreSQL schema of Latch's tables. */
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected lower-case letters, digits and "_"'),
@@ -84,7 +99,10 @@ const directory = z.strictObject({
   local: localDirectory,
   ldap: ldapConfig.optional(),
   /** How long a directory server's answer to "may this account still be used?" is kept (SSO, refresh, userinfo). */
-  accountCheckCache: duration.refine((ms) => ms <= 3_600_000, 'expected at most 1h: a disabled account keeps working this long'),
+  accountCheckCache: duration.refine(
+    (ms) => ms <= 3_600_000,
+    'expected at most 1h: a disabled account keeps working this long',
+  ),
 });
 
 const session = z.strictObject({

@@ -14,7 +14,10 @@ export const webauthnConfig = z.strictObject({
   /** Shown by the browser and the authenticator when registering. */
   rpName: z.string().min(1),
   /** Page origins allowed to answer a ceremony; unset, the origin of server.baseUrl. */
-  origins: z.array(z.url({ protocol: /^https?$/, error: 'expected an origin such as "https://idp.example.com"' })).min(1).optional(),
+  origins: z
+    .array(z.url({ protocol: /^https?$/, error: 'expected an origin such as "https://idp.example.com"' }))
+    .min(1)
+    .optional(),
   /** How long the browser waits for the user to touch the authenticator. */
   timeout: duration,
   /** How long a challenge stays usable (each is used once); keep it a little above `timeout`. */

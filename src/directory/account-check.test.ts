@@ -33,7 +33,11 @@ it('answers are kept for the lifetime, then the directory is asked again', async
   assert.equal((await check.check('a1')).usable, true, 'still the kept answer');
   assert.equal(dir.state.lookups, 1);
   now += 1;
-  assert.deepEqual(await check.check('a1'), { usable: false, reason: 'disabled', user: { ...alice(), disabled: true } });
+  assert.deepEqual(await check.check('a1'), {
+    usable: false,
+    reason: 'disabled',
+    user: { ...alice(), disabled: true },
+  });
   delete dir.users.a1;
   now += 60_000;
   assert.deepEqual(await check.check('a1'), { usable: false, reason: 'deleted' });

@@ -101,7 +101,9 @@ export const MAX_SEARCH_LIMIT = 1000;
 
 export function checkSearchLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
-    throw new RangeError(`user search limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}, got ${String(limit)}`);
+    throw new RangeError(
+      `user search limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}, got ${String(limit)}`,
+    );
   }
   return limit;
 }

@@ -20,7 +20,15 @@ it('the local directory finds users case-insensitively, by name or email, and re
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'users.yaml');
-    writeUsersFile(file, { Alice: { id: newUserId(), email: 'alice@example.test', groups: ['staff'], password: await hashPassword('secret pw'), disabled: false } });
+    writeUsersFile(file, {
+      Alice: {
+        id: newUserId(),
+        email: 'alice@example.test',
+        groups: ['staff'],
+        password: await hashPassword('secret pw'),
+        disabled: false,
+      },
+    });
     assert.equal(statSync(file).mode & 0o777, 0o600, 'the file holds hashes: owner only');
     assert.doesNotMatch(readFileSync(file, 'utf8'), /secret pw/);
     const directory = new LocalFileDirectory(file);
@@ -33,7 +41,9 @@ it('the local directory finds users case-insensitively, by name or email, and re
     assert.deepEqual(await directory.verifyPassword('bob', 'secret pw'), { ok: false, reason: 'user-not-found' });
     assert.deepEqual(await directory.verifyPassword('alice', ''), { ok: false, reason: 'empty-password' });
 
-    writeUsersFile(file, { bob: { id: newUserId(), groups: [], password: await hashPassword('bobs pw!'), disabled: true } });
+    writeUsersFile(file, {
+      bob: { id: newUserId(), groups: [], password: await hashPassword('bobs pw!'), disabled: true },
+    });
     await directory.ping(); // forces the re-read the server does at most once a second
     assert.equal(await directory.findUser('alice'), undefined);
     assert.deepEqual(await directory.verifyPassword('bob', 'bobs pw!'), { ok: false, reason: 'account-disabled' });

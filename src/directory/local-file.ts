@@ -3,7 +3,16 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { checkSearchLimit, type BeforePasswordCheck, type Directory, type DirectoryUser, type PasswordCheck, type UserQuery, type UserSearch, type UserSearchResult } from './contract.ts';
+import {
+  checkSearchLimit,
+  type BeforePasswordCheck,
+  type Directory,
+  type DirectoryUser,
+  type PasswordCheck,
+  type UserQuery,
+  type UserSearch,
+  type UserSearchResult,
+} from './contract.ts';
 import { burnPasswordCheck, isPasswordHash, verifyPassword } from './password-hash.ts';
 
 // The embedded user directory: a YAML file of users, managed with `npx latch user …`. The
@@ -119,9 +128,16 @@ export class LocalFileDirectory implements Directory, UserSearch {
     const group = query.group?.trim().toLowerCase();
     const matching = Object.entries(this.users)
       .filter(([, record]) => !group || record.groups.some((g) => g.toLowerCase() === group))
-      .filter(([name, record]) => !text || [name, record.email, record.displayName].some((v) => v !== undefined && normalizeLogin(v).includes(text)))
+      .filter(
+        ([name, record]) =>
+          !text ||
+          [name, record.email, record.displayName].some((v) => v !== undefined && normalizeLogin(v).includes(text)),
+      )
       .sort(([a], [b]) => a.localeCompare(b));
-    return { users: matching.slice(0, limit).map(([name, record]) => toDirectoryUser(name, record)), more: matching.length > limit };
+    return {
+      users: matching.slice(0, limit).map(([name, record]) => toDirectoryUser(name, record)),
+      more: matching.length > limit,
+    };
   }
 
   async eachUserPage(onPage: (users: DirectoryUser[]) => Promise<void>): Promise<void> {
@@ -136,7 +152,8 @@ export class LocalFileDirectory implements Directory, UserSearch {
     const wanted = normalizeLogin(login);
     if (wanted === '') return undefined;
     return Object.entries(this.users).find(
-      ([name, record]) => normalizeLogin(name) === wanted || (record.email !== undefined && normalizeLogin(record.email) === wanted),
+      ([name, record]) =>
+        normalizeLogin(name) === wanted || (record.email !== undefined && normalizeLogin(record.email) === wanted),
     );
   }
 

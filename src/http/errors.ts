@@ -7,10 +7,19 @@ import type { Ctx, Middleware } from './context.ts';
 // Detail and stack go only to the log.
 
 const NOT_FOUND = () =>
-  new LatchError({ status: 404, code: 'not_found', publicMessage: 'There is no page at this address.', hint: 'Check the link, or go to the start page.' });
+  new LatchError({
+    status: 404,
+    code: 'not_found',
+    publicMessage: 'There is no page at this address.',
+    hint: 'Check the link, or go to the start page.',
+  });
 
 const METHOD_NOT_ALLOWED = (allow: string) =>
-  new LatchError({ status: 405, code: 'method_not_allowed', publicMessage: `This address does not accept this method; it accepts ${allow}.` });
+  new LatchError({
+    status: 405,
+    code: 'method_not_allowed',
+    publicMessage: `This address does not accept this method; it accepts ${allow}.`,
+  });
 
 export function errorHandler(): Middleware {
   return async (ctx, next) => {
@@ -38,7 +47,8 @@ interface Shown {
 /** What the client may see of an error: all of its public part, or, unexposed, nothing but its kind. */
 function shown(error: LatchError, reference: string): Shown {
   if (error.expose) return { code: error.code, title: error.publicMessage, hint: error.hint, links: error.links };
-  if (error.status < 500) return { code: 'bad_request', title: 'The request could not be understood.', hint: undefined, links: [] };
+  if (error.status < 500)
+    return { code: 'bad_request', title: 'The request could not be understood.', hint: undefined, links: [] };
   const hint = `Try again. If it keeps happening, contact your help desk and give them this reference: ${reference}`;
   return { code: 'server_error', title: 'Something went wrong on our side.', hint, links: [] };
 }

@@ -8,7 +8,12 @@ import type { Middleware } from './context.ts';
 // headers are believed only from configured proxies, so a client cannot fake its address to
 // dodge throttling or pollute the authentication log.
 
-export function requestContext(log: Logger, metrics: Metrics, trustedProxies: string[], secureCookies: boolean): Middleware {
+export function requestContext(
+  log: Logger,
+  metrics: Metrics,
+  trustedProxies: string[],
+  secureCookies: boolean,
+): Middleware {
   const trust = proxyaddr.compile(trustedProxies.length > 0 ? trustedProxies : []);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -27,7 +32,13 @@ export function requestContext(log: Logger, metrics: Metrics, trustedProxies: st
       const route = ctx.state.route ?? (ctx.status === 404 ? 'not-found' : 'other');
       metrics.httpDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds);
       ctx.state.log.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), ip: ctx.state.clientIp },
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(seconds * 1000),
+          ip: ctx.state.clientIp,
+        },
         'request',
       );
     }

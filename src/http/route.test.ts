@@ -21,7 +21,12 @@ let close: () => void;
 const signedIn = orRedirect(async (ctx) => ctx.get('x-user') || undefined, '/sign-in');
 
 const table: Route[] = [
-  route({ method: 'get', path: '/items/:id', label: '/items', handle: (ctx, { params }) => void (ctx.body = { id: params.id }) }),
+  route({
+    method: 'get',
+    path: '/items/:id',
+    label: '/items',
+    handle: (ctx, { params }) => void (ctx.body = { id: params.id }),
+  }),
   route({
     method: 'get',
     path: '/mine',
@@ -37,7 +42,12 @@ const table: Route[] = [
       tokens: csrf,
       purpose: (user) => `change:${user}`,
       refuse: (): never => {
-        throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date.', links: [{ href: '/mine', label: 'Back' }] });
+        throw new LatchError({
+          status: 403,
+          code: 'csrf',
+          publicMessage: 'This page was out of date.',
+          links: [{ href: '/mine', label: 'Back' }],
+        });
       },
     },
     handle: (ctx, { caller, body }) => void (ctx.body = { user: caller, name: body.name }),
@@ -47,7 +57,8 @@ const table: Route[] = [
     path: '/signed',
     body: jsonText(64),
     signedBy: async (ctx, text) => {
-      if (ctx.get('x-signature') !== `sig:${text}`) throw new LatchError({ status: 401, code: 'bad_signature', publicMessage: 'Not signed.' });
+      if (ctx.get('x-signature') !== `sig:${text}`)
+        throw new LatchError({ status: 401, code: 'bad_signature', publicMessage: 'Not signed.' });
       return 'device-1';
     },
     json: true,
@@ -62,14 +73,24 @@ const table: Route[] = [
       return true;
     },
     handle: (ctx) => {
-      throw new LatchError({ status: 400, code: ctx.query.kind === 'answerable' ? 'answerable' : 'page', publicMessage: 'Refused.' });
+      throw new LatchError({
+        status: 400,
+        code: ctx.query.kind === 'answerable' ? 'answerable' : 'page',
+        publicMessage: 'Refused.',
+      });
     },
   }),
   route({
     method: 'get',
     path: '/broken',
     handle: (ctx) => {
-      if (ctx.query.kind === 'hidden') throw new LatchError({ status: 502, code: 'directory_down', publicMessage: 'The directory is down.', detail: 'ldap://dc1 timed out' });
+      if (ctx.query.kind === 'hidden')
+        throw new LatchError({
+          status: 502,
+          code: 'directory_down',
+          publicMessage: 'The directory is down.',
+          detail: 'ldap://dc1 timed out',
+        });
       throw new Error('secret internal detail');
     },
   }),
@@ -96,8 +117,10 @@ before(async () => {
 });
 after(() => close());
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers, redirect: 'manual' });
-const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${base}${path}`, { method: 'POST', body, headers, redirect: 'manual' });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, { headers, redirect: 'manual' });
+const post = (path: string, body: string, headers: Record<string, string>) =>
+  fetch(`${base}${path}`, { method: 'POST', body, headers, redirect: 'manual' });
 const formType = { 'content-type': 'application/x-www-form-urlencoded' };
 
 it('the metrics label is the declared one, and the handler gets the path parameters', async () => {
@@ -114,12 +137,19 @@ it('an auth check that answers stops the chain; one that finds the caller hands 
   assert.deepEqual(await (await get('/mine', { 'x-user': 'alice' })).json(), { user: 'alice' });
 });
 
-it('a form with the token issued for its caller passes; a forged or another caller\'s token is refused', async () => {
+it("a form with the token issued for its caller passes; a forged or another caller's token is refused", async () => {
   const token = csrf.issue('change:alice');
   const ok = await post('/change', `name=Al&csrf=${token}`, { ...formType, 'x-user': 'alice' });
   assert.deepEqual(await ok.json(), { user: 'alice', name: 'Al' });
-  for (const [user, csrfToken] of [['alice', 'forged'], ['bob', token]] as const) {
-    const refused = await post('/change', `name=Al&csrf=${csrfToken}`, { ...formType, 'x-user': user, accept: 'text/html' });
+  for (const [user, csrfToken] of [
+    ['alice', 'forged'],
+    ['bob', token],
+  ] as const) {
+    const refused = await post('/change', `name=Al&csrf=${csrfToken}`, {
+      ...formType,
+      'x-user': user,
+      accept: 'text/html',
+    });
     assert.equal(refused.status, 403);
     const page = await refused.text();
     assert.match(page, /This page was out of date\./);
@@ -129,10 +159,18 @@ it('a form with the token issued for its caller passes; a forged or another call
 });
 
 it('a body over its limit gets 413, one of another type 415, both before the handler', async () => {
-  const big = await post('/change', `name=${'a'.repeat(200)}`, { ...formType, 'x-user': 'alice', accept: 'application/json' });
+  const big = await post('/change', `name=${'a'.repeat(200)}`, {
+    ...formType,
+    'x-user': 'alice',
+    accept: 'application/json',
+  });
   assert.equal(big.status, 413);
   assert.equal((await big.json()).error_description, 'The form was too large.');
-  const json = await post('/change', '{}', { 'content-type': 'application/json', 'x-user': 'alice', accept: 'application/json' });
+  const json = await post('/change', '{}', {
+    'content-type': 'application/json',
+    'x-user': 'alice',
+    accept: 'application/json',
+  });
   assert.equal(json.status, 415);
 });
 
@@ -140,9 +178,17 @@ it('a signed caller is checked over the body as read; a JSON API answers errors 
   const body = '{"a":1}';
   const ok = await post('/signed', body, { 'content-type': 'application/json', 'x-signature': `sig:${body}` });
   assert.deepEqual(await ok.json(), { device: 'device-1', body: { a: 1 } });
-  const bad = await post('/signed', body, { 'content-type': 'application/json', 'x-signature': 'sig:{}', accept: 'text/html' });
+  const bad = await post('/signed', body, {
+    'content-type': 'application/json',
+    'x-signature': 'sig:{}',
+    accept: 'text/html',
+  });
   assert.equal(bad.status, 401);
-  assert.deepEqual(await bad.json(), { error: 'bad_signature', error_description: 'Not signed.', request_id: 'REQ123' });
+  assert.deepEqual(await bad.json(), {
+    error: 'bad_signature',
+    error_description: 'Not signed.',
+    request_id: 'REQ123',
+  });
 });
 
 it('a protocol answers the refusals it can; the others go to the error page', async () => {
@@ -155,7 +201,11 @@ it('a protocol answers the refusals it can; the others go to the error page', as
 it('an unexposed error, or anything not a LatchError, shows a generic message and the reference, never its detail', async () => {
   for (const path of ['/broken', '/broken?kind=hidden']) {
     const json = await get(path, { accept: 'application/json' });
-    assert.deepEqual(await json.json(), { error: 'server_error', error_description: 'Something went wrong on our side.', request_id: 'REQ123' });
+    assert.deepEqual(await json.json(), {
+      error: 'server_error',
+      error_description: 'Something went wrong on our side.',
+      request_id: 'REQ123',
+    });
     const html = await (await get(path)).text();
     assert.match(html, /Something went wrong on our side\./);
     assert.match(html, /give them this reference: REQ123/);

@@ -123,7 +123,10 @@ function csrfHolds(check: CsrfCheck<unknown>, caller: unknown, body: unknown, pa
 // from a generic call written inside the declaration.
 
 /** An auth check: the caller `find` gives, or else a redirect to `to` (a page that needs someone signed in). */
-export function orRedirect<C>(find: (ctx: Ctx) => Promise<C | undefined>, to: string): (ctx: Ctx) => Promise<C | Answered> {
+export function orRedirect<C>(
+  find: (ctx: Ctx) => Promise<C | undefined>,
+  to: string,
+): (ctx: Ctx) => Promise<C | Answered> {
   return async (ctx) => {
     const caller = await find(ctx);
     if (caller !== undefined) return caller;
@@ -133,7 +136,10 @@ export function orRedirect<C>(find: (ctx: Ctx) => Promise<C | undefined>, to: st
 }
 
 /** An auth check: the caller `find` gives, or else the refusal. */
-export function orRefuse<C>(find: (ctx: Ctx) => Promise<C | undefined>, refusal: () => LatchError): (ctx: Ctx) => Promise<C> {
+export function orRefuse<C>(
+  find: (ctx: Ctx) => Promise<C | undefined>,
+  refusal: () => LatchError,
+): (ctx: Ctx) => Promise<C> {
   return async (ctx) => {
     const caller = await find(ctx);
     if (caller === undefined) throw refusal();

@@ -4,7 +4,8 @@ import type { Middleware } from './context.ts';
 // that must post to another origin (SAML POST binding) set their own header on that response.
 // form-action is left out on purpose: after a sign-in form, Chromium applies it to the redirect
 // chain that ends at the application, whose origin is not known here.
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export function securityHeaders(https: boolean): Middleware {
   return async (ctx, next) => {

@@ -12,8 +12,14 @@ export interface CertificateOptions {
 }
 
 /** A self-signed certificate (SHA-256 with RSA) for an RSA key pair, as PEM. */
-export function createSelfSignedCertificate(privateKey: KeyObject, options: CertificateOptions, now = new Date()): string {
-  const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ format: 'pem', type: 'pkcs1' }).toString()) as forge.pki.rsa.PrivateKey;
+export function createSelfSignedCertificate(
+  privateKey: KeyObject,
+  options: CertificateOptions,
+  now = new Date(),
+): string {
+  const forgeKey = forge.pki.privateKeyFromPem(
+    privateKey.export({ format: 'pem', type: 'pkcs1' }).toString(),
+  ) as forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   cert.serialNumber = randomSerial();
@@ -33,7 +39,9 @@ export function createSelfSignedCertificate(privateKey: KeyObject, options: Cert
 
 /** Why a certificate does not belong to a private key, or undefined when it does. */
 export function certificateMismatch(certificate: X509Certificate, privateKey: KeyObject): string | undefined {
-  return certificate.checkPrivateKey(privateKey) ? undefined : "the certificate's public key does not match the private key";
+  return certificate.checkPrivateKey(privateKey)
+    ? undefined
+    : "the certificate's public key does not match the private key";
 }
 
 /** 16 random bytes as a positive DER integer: the top bit clear and the first byte non-zero. */

@@ -40,16 +40,28 @@ export type PermissionRule = 'owner-only' | 'no-other-access';
  * 0600 or tighter ('owner-only'); an operator's file may also be group-readable ('no-other-access'),
  * as with Debian's ssl-cert group.
  */
-export async function readPrivateKeyFile(file: string, rule: PermissionRule = 'owner-only'): Promise<{ key: KeyObject; pem: string }> {
+export async function readPrivateKeyFile(
+  file: string,
+  rule: PermissionRule = 'owner-only',
+): Promise<{ key: KeyObject; pem: string }> {
   const mode = (await statOrFail(file)).mode & 0o777;
   const forbidden = rule === 'owner-only' ? 0o177 : 0o137;
   if ((mode & forbidden) !== 0) {
-    const expected = rule === 'owner-only' ? '0600 (read/write for its owner only)' : '0600 or 0640 (no access for others, no group write)';
-    throw new KeyFileError(file, `private key file has mode ${octal(mode)}; expected ${expected}. Fix it with: chmod 600 ${file}`);
+    const expected =
+      rule === 'owner-only'
+        ? '0600 (read/write for its owner only)'
+        : '0600 or 0640 (no access for others, no group write)';
+    throw new KeyFileError(
+      file,
+      `private key file has mode ${octal(mode)}; expected ${expected}. Fix it with: chmod 600 ${file}`,
+    );
   }
   const pem = await readText(file);
   if (pem.includes('ENCRYPTED')) {
-    throw new KeyFileError(file, 'encrypted private keys are not supported; store it unencrypted with mode 0600 (openssl pkey -in FILE -out FILE.plain)');
+    throw new KeyFileError(
+      file,
+      'encrypted private keys are not supported; store it unencrypted with mode 0600 (openssl pkey -in FILE -out FILE.plain)',
+    );
   }
   try {
     return { key: createPrivateKey(pem), pem };

@@ -6,7 +6,9 @@ import type { SigningAlgorithm } from './contract.ts';
 const generate = promisify(generateKeyPair);
 
 /** A fresh key pair for an algorithm: RSA-2048 for RS256, P-256 for ES256. */
-export async function generateSigningKeyPair(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+export async function generateSigningKeyPair(
+  alg: SigningAlgorithm,
+): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   if (alg === 'RS256') return generate('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   return generate('ec', { namedCurve: 'prime256v1' });
 }
@@ -17,10 +19,12 @@ export function keyMismatch(privateKey: KeyObject, alg: SigningAlgorithm): strin
   const details = privateKey.asymmetricKeyDetails ?? {};
   if (alg === 'RS256') {
     if (type !== 'rsa') return `expected an RSA private key, got ${describe(privateKey)}`;
-    if ((details.modulusLength ?? 0) < 2048) return `expected an RSA key of at least 2048 bits, got ${details.modulusLength} bits`;
+    if ((details.modulusLength ?? 0) < 2048)
+      return `expected an RSA key of at least 2048 bits, got ${details.modulusLength} bits`;
     return undefined;
   }
-  if (type !== 'ec' || details.namedCurve !== 'prime256v1') return `expected an EC private key on curve P-256, got ${describe(privateKey)}`;
+  if (type !== 'ec' || details.namedCurve !== 'prime256v1')
+    return `expected an EC private key on curve P-256, got ${describe(privateKey)}`;
   return undefined;
 }
 

@@ -17,15 +17,30 @@ type KeyImport = NonNullable<LatchConfig['keys']['rsa']>;
 /** Loads an imported key; every problem is a ConfigError naming the config key and the file. */
 export async function importKey(alg: SigningAlgorithm, files: KeyImport): Promise<SigningKey> {
   const configKey = alg === 'RS256' ? 'keys.rsa' : 'keys.ec';
-  const fail = (key: string, file: string, problem: string) => new ConfigError([`${configKey}.${key}: ${file}: ${problem}`]);
+  const fail = (key: string, file: string, problem: string) =>
+    new ConfigError([`${configKey}.${key}: ${file}: ${problem}`]);
   if (alg === 'RS256' && !files.certFile) {
-    throw new ConfigError([`${configKey}.certFile: required with ${configKey}.keyFile (SAML metadata publishes an RSA key as a certificate)`]);
+    throw new ConfigError([
+      `${configKey}.certFile: required with ${configKey}.keyFile (SAML metadata publishes an RSA key as a certificate)`,
+    ]);
   }
-  const { key: privateKey, pem } = await asConfigError(() => readPrivateKeyFile(files.keyFile, 'no-other-access'), 'keyFile', fail);
+  const { key: privateKey, pem } = await asConfigError(
+    () => readPrivateKeyFile(files.keyFile, 'no-other-access'),
+    'keyFile',
+    fail,
+  );
   const mismatch = keyMismatch(privateKey, alg);
   if (mismatch) throw fail('keyFile', files.keyFile, mismatch);
   const publicKey = createPublicKey(privateKey);
-  const key: SigningKey = { kid: jwkThumbprint(publicKey), alg, status: 'current', privateKey, publicKey, privateKeyPem: pem, createdAt: '' };
+  const key: SigningKey = {
+    kid: jwkThumbprint(publicKey),
+    alg,
+    status: 'current',
+    privateKey,
+    publicKey,
+    privateKeyPem: pem,
+    createdAt: '',
+  };
   if (files.certFile) {
     const certFile = files.certFile;
     const certificate = await asConfigError(() => readCertificateFile(certFile), 'certFile', fail);
@@ -39,7 +54,11 @@ export async function importKey(alg: SigningAlgorithm, files: KeyImport): Promis
   return key;
 }
 
-async function asConfigError<T>(read: () => Promise<T>, key: string, fail: (key: string, file: string, problem: string) => ConfigError): Promise<T> {
+async function asConfigError<T>(
+  read: () => Promise<T>,
+  key: string,
+  fail: (key: string, file: string, problem: string) => ConfigError,
+): Promise<T> {
   try {
     return await read();
   } catch (err) {

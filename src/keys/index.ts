@@ -31,7 +31,12 @@ export async function openLatchStore(config: LatchConfig, log?: Logger, relay?: 
  * after `latch keys rotate`, restart it). Throws a ConfigError or KeyFileError naming the file
  * when a key cannot be used.
  */
-export async function loadKeyRing(config: LatchConfig['keys'], baseUrl: string, store?: Store, log?: Logger): Promise<KeyRing> {
+export async function loadKeyRing(
+  config: LatchConfig['keys'],
+  baseUrl: string,
+  store?: Store,
+  log?: Logger,
+): Promise<KeyRing> {
   if (!config.dir) throw new Error('keys.dir is not set: pass the configuration returned by loadConfig()');
   const imports = { RS256: config.rsa, ES256: config.ec };
   const imported: SigningKey[] = [];
@@ -41,11 +46,19 @@ export async function loadKeyRing(config: LatchConfig['keys'], baseUrl: string, 
     if (files) imported.push(await importKey(alg, files));
     else generated.push(alg);
   }
-  const certificate = { commonName: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''), lifetimeMs: config.certificateLifetime };
+  const certificate = {
+    commonName: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''),
+    lifetimeMs: config.certificateLifetime,
+  };
   if (config.masterKeyFile && store) {
     const { interval, publishAhead } = config.rotation;
     return StoreKeyRing.open({
-      store, algs: generated, imported, certificate, refreshMs: config.refreshInterval, log,
+      store,
+      algs: generated,
+      imported,
+      certificate,
+      refreshMs: config.refreshInterval,
+      log,
       ...(interval ? { rotation: { intervalMs: interval, publishAheadMs: publishAhead } } : {}),
     });
   }

@@ -15,7 +15,11 @@ import { entryFor, readManifest, writeManifest, type Manifest, type ManifestKey 
  * whatever is missing (on first start: a current and a next key per algorithm). Existing keys are
  * loaded unchanged.
  */
-export async function loadGeneratedKeys(dir: string, algs: SigningAlgorithm[], certificate: CertificateOptions): Promise<SigningKey[]> {
+export async function loadGeneratedKeys(
+  dir: string,
+  algs: SigningAlgorithm[],
+  certificate: CertificateOptions,
+): Promise<SigningKey[]> {
   await ensureKeyDir(dir);
   const manifest = (await readManifest(dir)) ?? { version: 1 as const, certificate, keys: [] };
   let changed = false;
@@ -31,11 +35,20 @@ export async function loadGeneratedKeys(dir: string, algs: SigningAlgorithm[], c
 }
 
 /** Generates a key pair (and, for RSA, its certificate), writes its files and returns its manifest entry. */
-export async function createKey(dir: string, alg: SigningAlgorithm, status: ManifestKey['status'], certificate: CertificateOptions): Promise<ManifestKey> {
+export async function createKey(
+  dir: string,
+  alg: SigningAlgorithm,
+  status: ManifestKey['status'],
+  certificate: CertificateOptions,
+): Promise<ManifestKey> {
   const { privateKey, publicKey } = await generateSigningKeyPair(alg);
   const kid = jwkThumbprint(publicKey);
   const entry: ManifestKey = { kid, alg, status, createdAt: new Date().toISOString(), keyFile: `${kid}.key.pem` };
-  await writeFileAtomic(path.join(dir, entry.keyFile), privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), PRIVATE_FILE_MODE);
+  await writeFileAtomic(
+    path.join(dir, entry.keyFile),
+    privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    PRIVATE_FILE_MODE,
+  );
   if (alg === 'RS256') {
     entry.certFile = `${kid}.crt.pem`;
     await writeFileAtomic(path.join(dir, entry.certFile), createSelfSignedCertificate(privateKey, certificate), 0o644);
@@ -63,7 +76,15 @@ async function loadKey(dir: string, entry: ManifestKey): Promise<SigningKey> {
   const publicKey = createPublicKey(privateKey);
   const kid = jwkThumbprint(publicKey);
   if (kid !== entry.kid) throw new KeyFileError(keyFile, `holds key ${kid}, but the manifest expects key ${entry.kid}`);
-  const key: SigningKey = { kid, alg: entry.alg, status: entry.status, privateKey, publicKey, privateKeyPem: pem, createdAt: entry.createdAt };
+  const key: SigningKey = {
+    kid,
+    alg: entry.alg,
+    status: entry.status,
+    privateKey,
+    publicKey,
+    privateKeyPem: pem,
+    createdAt: entry.createdAt,
+  };
   if (entry.certFile) {
     const certFile = path.join(dir, entry.certFile);
     const certificate = await readCertificateFile(certFile);

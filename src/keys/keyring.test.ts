@@ -10,7 +10,8 @@ import { loadKeyRing, type JsonWebKeySet } from './index.ts';
 
 // oidc-provider ships no types; this is the part of it the test uses.
 type ProviderClass = new (issuer: string, config: { jwks: JsonWebKeySet }) => { callback(): RequestListener };
-const loadProvider = async (): Promise<ProviderClass> => ((await import('oidc-provider' as string)) as { default: ProviderClass }).default;
+const loadProvider = async (): Promise<ProviderClass> =>
+  ((await import('oidc-provider' as string)) as { default: ProviderClass }).default;
 
 const BASE_URL = 'https://idp.example.test';
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -18,8 +19,14 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 it('jwks() publishes current and next public keys of both algorithms, and nothing private', async () => {
   const ring = await loadKeyRing(keysConfig(tempDir()), BASE_URL);
   const { keys } = ring.jwks();
-  const expectedKids = [ring.current('RS256'), ring.current('ES256'), ring.next('RS256')!, ring.next('ES256')!].map((k) => k.kid);
-  assert.deepEqual(keys.map((k) => k.kid), expectedKids, 'current keys first');
+  const expectedKids = [ring.current('RS256'), ring.current('ES256'), ring.next('RS256')!, ring.next('ES256')!].map(
+    (k) => k.kid,
+  );
+  assert.deepEqual(
+    keys.map((k) => k.kid),
+    expectedKids,
+    'current keys first',
+  );
   for (const jwk of keys) {
     assert.equal(jwk.use, 'sig');
     for (const member of PRIVATE_MEMBERS) assert.equal(member in jwk, false, `${String(jwk.kid)} has ${member}`);
@@ -28,7 +35,10 @@ it('jwks() publishes current and next public keys of both algorithms, and nothin
       assert.equal(jwk.alg, 'RS256');
       const [der] = jwk.x5c as string[];
       const key = ring.published('RS256').find((k) => k.kid === jwk.kid)!;
-      assert.equal(`-----BEGIN CERTIFICATE-----\n${der!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`, key.certificatePem);
+      assert.equal(
+        `-----BEGIN CERTIFICATE-----\n${der!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+        key.certificatePem,
+      );
     } else {
       assert.deepEqual(Object.keys(jwk).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
       assert.equal(jwk.alg, 'ES256');
@@ -44,7 +54,10 @@ it('jwks() publishes current and next public keys of both algorithms, and nothin
 it('privateJwks() carries the private parts, current first, and oidc-provider serves them as its JWKS', async () => {
   const ring = await loadKeyRing(keysConfig(tempDir()), BASE_URL);
   const privateJwks = ring.privateJwks();
-  assert.deepEqual(privateJwks.keys.map((k) => k.kid), ring.jwks().keys.map((k) => k.kid));
+  assert.deepEqual(
+    privateJwks.keys.map((k) => k.kid),
+    ring.jwks().keys.map((k) => k.kid),
+  );
   assert.equal(privateJwks.keys[0]!.kid, ring.current('RS256').kid);
   for (const jwk of privateJwks.keys) assert.equal(typeof jwk.d, 'string');
 
@@ -56,7 +69,10 @@ it('privateJwks() carries the private parts, current first, and oidc-provider se
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`);
     assert.equal(response.status, 200);
     const served = (await response.json()) as { keys: Array<Record<string, unknown>> };
-    assert.deepEqual(served.keys.map((k) => k.kid), ring.jwks().keys.map((k) => k.kid));
+    assert.deepEqual(
+      served.keys.map((k) => k.kid),
+      ring.jwks().keys.map((k) => k.kid),
+    );
     for (const jwk of served.keys) for (const member of PRIVATE_MEMBERS) assert.equal(member in jwk, false);
   } finally {
     server.closeAllConnections();
@@ -86,5 +102,8 @@ it('the openssl CLI accepts the RSA certificate and verifies a signature of the 
   writeFileSync(pubFile, openssl(['x509', '-in', certFile, '-noout', '-pubkey']));
   assert.match(openssl(['dgst', '-sha256', '-verify', pubFile, '-signature', sigFile, dataFile]), /Verified OK/);
   writeFileSync(dataFile, Buffer.concat([data, Buffer.from('!')]));
-  assert.throws(() => openssl(['dgst', '-sha256', '-verify', pubFile, '-signature', sigFile, dataFile]), /bad signature/);
+  assert.throws(
+    () => openssl(['dgst', '-sha256', '-verify', pubFile, '-signature', sigFile, dataFile]),
+    /bad signature/,
+  );
 });

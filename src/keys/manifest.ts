@@ -61,7 +61,11 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
 }
 
 /** The manifest entry with a status for an algorithm. */
-export function entryFor(manifest: Manifest, alg: ManifestKey['alg'], status: ManifestKey['status']): ManifestKey | undefined {
+export function entryFor(
+  manifest: Manifest,
+  alg: ManifestKey['alg'],
+  status: ManifestKey['status'],
+): ManifestKey | undefined {
   return manifest.keys.find((key) => key.alg === alg && key.status === status);
 }
 
@@ -69,7 +73,8 @@ function checkOneCurrentAndNext(file: string, manifest: Manifest): void {
   for (const alg of ['RS256', 'ES256'] as const) {
     for (const status of ['current', 'next'] as const) {
       const count = manifest.keys.filter((key) => key.alg === alg && key.status === status).length;
-      if (count > 1) throw new KeyFileError(file, `corrupt key manifest: ${count} ${status} ${alg} keys, expected at most one`);
+      if (count > 1)
+        throw new KeyFileError(file, `corrupt key manifest: ${count} ${status} ${alg} keys, expected at most one`);
     }
   }
 }

@@ -24,8 +24,14 @@ describe('master key', () => {
     const file = path.join(dir, 'master.key');
     await initMasterKey(file);
     chmodSync(file, 0o644);
-    await assert.rejects(readMasterKey(file), new RegExp(`keys.masterKeyFile: ${file}: mode 0644 lets others read it; chmod 600`));
-    await assert.rejects(readMasterKey(path.join(dir, 'nope')), /cannot read the file \(ENOENT\); create one with: npx latch keys init-master/);
+    await assert.rejects(
+      readMasterKey(file),
+      new RegExp(`keys.masterKeyFile: ${file}: mode 0644 lets others read it; chmod 600`),
+    );
+    await assert.rejects(
+      readMasterKey(path.join(dir, 'nope')),
+      /cannot read the file \(ENOENT\); create one with: npx latch keys init-master/,
+    );
     const short = path.join(dir, 'short.key');
     writeFileSync(short, 'c2hvcnQ\n', { mode: 0o600 });
     await assert.rejects(readMasterKey(short), /expected 32 bytes in base64url on one line/);
@@ -41,6 +47,9 @@ describe('master key', () => {
     const [v, iv, body, tag] = sealed.split('.');
     const flipped = Buffer.from(body!, 'base64url');
     flipped[0]! ^= 1;
-    assert.throws(() => key.open([v, iv, flipped.toString('base64url'), tag].join('.'), 'keys:signing'), /unable to authenticate/i);
+    assert.throws(
+      () => key.open([v, iv, flipped.toString('base64url'), tag].join('.'), 'keys:signing'),
+      /unable to authenticate/i,
+    );
   });
 });

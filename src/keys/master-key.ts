@@ -24,14 +24,22 @@ export class MasterKey {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv).setAAD(Buffer.from(recordKey));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [SEALED_PREFIX, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      SEALED_PREFIX,
+      iv.toString('base64url'),
+      body.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   /** Throws when the value was not sealed for this record under this master key. */
   open(sealed: string, recordKey: string): string {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== SEALED_PREFIX || !iv || body === undefined || !tag) throw new Error(`${recordKey}: not a sealed value`);
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url')).setAAD(Buffer.from(recordKey));
+    if (version !== SEALED_PREFIX || !iv || body === undefined || !tag)
+      throw new Error(`${recordKey}: not a sealed value`);
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url')).setAAD(
+      Buffer.from(recordKey),
+    );
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
@@ -45,7 +53,8 @@ export async function readMasterKey(file: string): Promise<MasterKey> {
     const handle = await open(file, 'r');
     try {
       const mode = (await handle.stat()).mode & 0o777;
-      if ((mode & 0o077) !== 0) throw fail(`mode ${mode.toString(8).padStart(4, '0')} lets others read it; chmod 600 ${file}`);
+      if ((mode & 0o077) !== 0)
+        throw fail(`mode ${mode.toString(8).padStart(4, '0')} lets others read it; chmod 600 ${file}`);
     } finally {
       await handle.close();
     }
@@ -53,7 +62,9 @@ export async function readMasterKey(file: string): Promise<MasterKey> {
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     if (err instanceof KeyFileError) throw fail(err.problem);
-    throw fail(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); create one with: npx latch keys init-master ${file}`);
+    throw fail(
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); create one with: npx latch keys init-master ${file}`,
+    );
   }
   const raw = Buffer.from(text.trim(), 'base64url');
   if (!/^[A-Za-z0-9_-]{43}$/.test(text.trim()) || raw.length !== 32) {
@@ -69,7 +80,9 @@ export async function initMasterKey(file: string): Promise<void> {
     handle = await open(file, 'wx', 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new Error(`${file} already exists: a master key is never overwritten (the store's secrets are sealed under it)`);
+      throw new Error(
+        `${file} already exists: a master key is never overwritten (the store's secrets are sealed under it)`,
+      );
     }
     throw err;
   }

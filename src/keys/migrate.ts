@@ -19,7 +19,8 @@ import { createKeySet, readKeySet, type StoredKeySet, type StoredSigningKey } fr
 export async function migrateToStore(config: LatchConfig, store: Store, fromDataDir: string): Promise<string[]> {
   const report: string[] = [];
   const oldFile = path.join(fromDataDir, 'latch.sqlite');
-  const sameFile = config.store.type === 'sqlite' && path.resolve(config.store.sqlite.file ?? '') === path.resolve(oldFile);
+  const sameFile =
+    config.store.type === 'sqlite' && path.resolve(config.store.sqlite.file ?? '') === path.resolve(oldFile);
   if (!sameFile) report.push(await copyRecords(oldFile, store));
   report.push(await moveKeys(path.join(fromDataDir, 'keys'), store));
   for (const key of sealedKeys()) {
@@ -39,8 +40,11 @@ async function copyRecords(file: string, store: Store): Promise<string> {
   }
   for (const { index, member } of members) await store.addToIndex(index, member);
   await store.confirmWrites();
-  return `${file}: copied ${copied} records and ${members.length} index entries into the ${store.kind} store` +
-    (existing ? ` (${existing} already there, left as they were)` : '') + '; the authentication log stays in that file';
+  return (
+    `${file}: copied ${copied} records and ${members.length} index entries into the ${store.kind} store` +
+    (existing ? ` (${existing} already there, left as they were)` : '') +
+    '; the authentication log stays in that file'
+  );
 }
 
 async function moveKeys(dir: string, store: Store): Promise<string> {
@@ -51,13 +55,18 @@ async function moveKeys(dir: string, store: Store): Promise<string> {
   for (const entry of manifest.keys) {
     const { pem } = await readPrivateKeyFile(path.join(dir, entry.keyFile));
     keys.push({
-      kid: entry.kid, alg: entry.alg, status: entry.status, createdAt: entry.createdAt, privateKeyPem: pem,
+      kid: entry.kid,
+      alg: entry.alg,
+      status: entry.status,
+      createdAt: entry.createdAt,
+      privateKeyPem: pem,
       ...(entry.status === 'current' ? { activatedAt: entry.createdAt } : {}),
       ...(entry.retiredAt ? { retiredAt: entry.retiredAt } : {}),
       ...(entry.certFile ? { certificatePem: await readText(path.join(dir, entry.certFile)) } : {}),
     });
   }
   const set: StoredKeySet = { version: 1, certificate: manifest.certificate, keys };
-  if (!(await createKeySet(store, set))) return 'signing keys: another node created them in the store first; left as they are';
+  if (!(await createKeySet(store, set)))
+    return 'signing keys: another node created them in the store first; left as they are';
   return `signing keys: ${keys.length} keys of ${dir} now in the store (key ids unchanged); the directory can be archived`;
 }

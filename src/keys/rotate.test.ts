@@ -8,10 +8,21 @@ import { loadKeyRing, rotateKeys } from './index.ts';
 
 const BASE_URL = 'https://idp.example.test';
 
-interface Entry { kid: string; alg: string; status: string; keyFile: string; certFile?: string; retiredAt?: string }
+interface Entry {
+  kid: string;
+  alg: string;
+  status: string;
+  keyFile: string;
+  certFile?: string;
+  retiredAt?: string;
+}
 const manifestOf = (dir: string): { keys: Entry[] } => JSON.parse(readFileSync(path.join(dir, 'keys.json'), 'utf8'));
 const statusOf = (dir: string, alg: string) =>
-  Object.fromEntries(manifestOf(dir).keys.filter((k) => k.alg === alg).map((k) => [k.kid, k.status]));
+  Object.fromEntries(
+    manifestOf(dir)
+      .keys.filter((k) => k.alg === alg)
+      .map((k) => [k.kid, k.status]),
+  );
 
 it('rotation: next becomes current, current retired, a new next; two retired keys kept, older files deleted', async () => {
   const config = keysConfig(tempDir());
@@ -56,11 +67,28 @@ it('rotation can renew the certificate name; only algorithms in the keys directo
   const tmp = tempDir();
   const keyFile = path.join(tmp, 'op.key');
   const certFile = path.join(tmp, 'op.crt');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=op', '-days', '3']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-subj',
+    '/CN=op',
+    '-days',
+    '3',
+  ]);
   const config = keysConfig(tmp, { rsa: { keyFile, certFile } });
   const ring = await loadKeyRing(config, BASE_URL);
   const results = await rotateKeys(config.dir!, { commonName: 'renamed.example.test' });
-  assert.deepEqual(results.map((r) => r.alg), ['ES256']);
+  assert.deepEqual(
+    results.map((r) => r.alg),
+    ['ES256'],
+  );
   assert.equal(results[0]!.current, ring.next('ES256')!.kid);
   assert.equal((await loadKeyRing(config, BASE_URL)).current('RS256').kid, ring.current('RS256').kid);
 

@@ -25,19 +25,29 @@ export interface RotationResult {
  * Rotates every algorithm in the keys directory. New certificates use the manifest's common name
  * and lifetime unless `certificate` overrides them (the override is then remembered).
  */
-export async function rotateKeys(dir: string, certificate: Partial<CertificateOptions> = {}): Promise<RotationResult[]> {
+export async function rotateKeys(
+  dir: string,
+  certificate: Partial<CertificateOptions> = {},
+): Promise<RotationResult[]> {
   const manifest = await readManifest(dir);
   const manifestFile = path.join(dir, MANIFEST_FILE);
-  if (!manifest) throw new KeyFileError(manifestFile, 'no key manifest: start Latch once to generate keys before rotating them');
+  if (!manifest)
+    throw new KeyFileError(manifestFile, 'no key manifest: start Latch once to generate keys before rotating them');
   manifest.certificate = { ...manifest.certificate, ...certificate };
-  const algs = (['RS256', 'ES256'] as const).filter((alg) => manifest.keys.some((key) => key.alg === alg && key.status !== 'retired'));
+  const algs = (['RS256', 'ES256'] as const).filter((alg) =>
+    manifest.keys.some((key) => key.alg === alg && key.status !== 'retired'),
+  );
   const now = new Date().toISOString();
   const dropped: ManifestKey[] = [];
   const results: RotationResult[] = [];
   for (const alg of algs) {
     const current = entryFor(manifest, alg, 'current');
     const next = entryFor(manifest, alg, 'next');
-    if (!current || !next) throw new KeyFileError(manifestFile, `cannot rotate ${alg}: it has no ${current ? 'next' : 'current'} key; start Latch once to generate it`);
+    if (!current || !next)
+      throw new KeyFileError(
+        manifestFile,
+        `cannot rotate ${alg}: it has no ${current ? 'next' : 'current'} key; start Latch once to generate it`,
+      );
     current.status = 'retired';
     current.retiredAt = now;
     next.status = 'current';
@@ -50,7 +60,13 @@ export async function rotateKeys(dir: string, certificate: Partial<CertificateOp
       .sort((a, b) => (b.retiredAt ?? b.createdAt).localeCompare(a.retiredAt ?? a.createdAt));
     const old = retired.slice(RETIRED_KEPT);
     dropped.push(...old);
-    results.push({ alg, current: next.kid, next: fresh.kid, retired: retired.slice(0, RETIRED_KEPT).map((k) => k.kid), deleted: old.map((k) => k.kid) });
+    results.push({
+      alg,
+      current: next.kid,
+      next: fresh.kid,
+      retired: retired.slice(0, RETIRED_KEPT).map((k) => k.kid),
+      deleted: old.map((k) => k.kid),
+    });
   }
   manifest.keys = manifest.keys.filter((key) => !dropped.includes(key));
   // The manifest is switched in one rename after the new files exist; old files go last.

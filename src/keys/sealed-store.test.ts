@@ -15,7 +15,11 @@ const opened: { close(): Promise<void> }[] = [];
 after(() => Promise.all(opened.map((s) => s.close())));
 
 async function rawStore() {
-  const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(dir, `${randomBytes(4).toString('hex')}.sqlite`) }, redis: { keyPrefix: '' } });
+  const store = await openStore({
+    type: 'sqlite',
+    sqlite: { file: path.join(dir, `${randomBytes(4).toString('hex')}.sqlite`) },
+    redis: { keyPrefix: '' },
+  });
   opened.push(store);
   return store;
 }
@@ -45,7 +49,9 @@ describe('secrets sealed in the store', () => {
   it('a node with another master key refuses to start, saying why', async () => {
     const raw = await rawStore();
     await loadServerSecret(sealSecrets(raw, new MasterKey(randomBytes(32))));
-    await assert.rejects(loadServerSecret(sealSecrets(raw, new MasterKey(randomBytes(32)))),
-      /holds "secret:server" sealed under another master key: every node needs the same keys.masterKeyFile/);
+    await assert.rejects(
+      loadServerSecret(sealSecrets(raw, new MasterKey(randomBytes(32)))),
+      /holds "secret:server" sealed under another master key: every node needs the same keys.masterKeyFile/,
+    );
   });
 });

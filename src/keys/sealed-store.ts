@@ -15,19 +15,29 @@ interface SealedValue {
 }
 
 function isSealed(value: Json | undefined): value is Json & SealedValue {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.sealed === 'string' && Object.keys(value).length === 1;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof value.sealed === 'string' &&
+    Object.keys(value).length === 1
+  );
 }
 
 export class SealedSecretError extends Error {
   constructor(key: string, cause: unknown) {
-    super(`the store holds "${key}" sealed under another master key: every node needs the same keys.masterKeyFile ` +
-      `(${(cause as Error).message})`, { cause });
+    super(
+      `the store holds "${key}" sealed under another master key: every node needs the same keys.masterKeyFile ` +
+        `(${(cause as Error).message})`,
+      { cause },
+    );
     this.name = 'SealedSecretError';
   }
 }
 
 export function sealSecrets(store: Store, master: MasterKey, keys: Set<string> = sealedKeys()): Store {
-  const seal = (key: string, value: Json): Json => (keys.has(key) ? { sealed: master.seal(JSON.stringify(value), key) } : value);
+  const seal = (key: string, value: Json): Json =>
+    keys.has(key) ? { sealed: master.seal(JSON.stringify(value), key) } : value;
   const open = (key: string, value: Json): Json => {
     if (!keys.has(key) || !isSealed(value)) return value;
     try {
@@ -55,7 +65,8 @@ export function sealSecrets(store: Store, master: MasterKey, keys: Set<string> =
     getVersioned,
     set: (key, value, options?: WriteOptions) => store.set(key, seal(key, value), options),
     createIfAbsent: (key, value, options?: WriteOptions) => store.createIfAbsent(key, seal(key, value), options),
-    compareAndSet: (key, version, value, options?: WriteOptions) => store.compareAndSet(key, version, seal(key, value), options),
+    compareAndSet: (key, version, value, options?: WriteOptions) =>
+      store.compareAndSet(key, version, seal(key, value), options),
     take: async <T extends Json>(key: string) => {
       const value = await store.take<Json>(key);
       return value === undefined ? undefined : (open(key, value) as T);

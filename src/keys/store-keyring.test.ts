@@ -30,7 +30,8 @@ async function node(file: string): Promise<Store> {
   return store;
 }
 
-const config = (extra = {}) => keysConfig(dir, { masterKeyFile: path.join(dir, 'unused-here'), refreshInterval: 200, ...extra });
+const config = (extra = {}) =>
+  keysConfig(dir, { masterKeyFile: path.join(dir, 'unused-here'), refreshInterval: 200, ...extra });
 
 async function ring(store: Store, extra = {}) {
   const keys = await loadKeyRing(config(extra), BASE_URL, store);
@@ -58,7 +59,10 @@ describe('signing keys in the store', () => {
     closing.push(raw);
     const atRest = JSON.stringify(await raw.get('keys:signing'));
     assert.match(atRest, /^\{"sealed":"v1\./);
-    assert.ok(!atRest.includes('PRIVATE KEY') && !atRest.includes(rings[0]!.current('RS256').kid), 'nothing in the clear');
+    assert.ok(
+      !atRest.includes('PRIVATE KEY') && !atRest.includes(rings[0]!.current('RS256').kid),
+      'nothing in the clear',
+    );
   });
 
   it('a rotation reaches every running node without a restart: announced at once, or at the next refresh', async () => {
@@ -77,7 +81,10 @@ describe('signing keys in the store', () => {
     await announceRotation(store);
     await waitFor(() => here.current('RS256').kid === next);
     assert.deepEqual(changed, ['here']);
-    assert.ok(here.jwks().keys.some((k) => k.kid === rsa!.next), 'the new next key is published');
+    assert.ok(
+      here.jwks().keys.some((k) => k.kid === rsa!.next),
+      'the new next key is published',
+    );
     assert.ok(!here.jwks().keys.some((k) => k.kid === before), 'the retired one is not');
     await waitFor(() => there.current('RS256').kid === next, 2000);
   });
@@ -91,7 +98,10 @@ describe('signing keys in the store', () => {
     assert.equal(rings[0]!.current('ES256').kid, first, 'not before the interval');
     await waitFor(() => rings.every((r) => r.current('ES256').kid !== first), 3000);
     const second = rings[0]!.current('ES256').kid;
-    assert.ok(rings.every((r) => r.current('ES256').kid === second), 'every node moved to the same key');
+    assert.ok(
+      rings.every((r) => r.current('ES256').kid === second),
+      'every node moved to the same key',
+    );
 
     const patient = await node(path.join(dir, 'ahead.sqlite'));
     const slow = await ring(patient, { refreshInterval: 100, rotation: { interval: 100, publishAhead: 60_000 } });
@@ -114,6 +124,10 @@ describe('signing keys in the store', () => {
     await announceRotation(store);
     const es = keys.next('ES256')!.kid;
     await waitFor(() => keys.current('ES256').kid === es);
-    assert.equal(keys.current('RS256').kid, fromFiles.current('RS256').kid, 'the imported key is the operator\'s to rotate');
+    assert.equal(
+      keys.current('RS256').kid,
+      fromFiles.current('RS256').kid,
+      "the imported key is the operator's to rotate",
+    );
   });
 });

@@ -37,13 +37,19 @@ export class StoreKeyRing implements KeyRing {
   #unsubscribe: Unsubscribe | undefined;
   #checking: Promise<void> | undefined;
 
-  private constructor(private readonly options: StoreKeyRingOptions, set: StoredKeySet) {
+  private constructor(
+    private readonly options: StoreKeyRingOptions,
+    set: StoredKeySet,
+  ) {
     this.#ring = this.#build(set);
     this.#seen = fingerprint(set);
   }
 
   static async open(options: StoreKeyRingOptions): Promise<StoreKeyRing> {
-    const set = options.algs.length > 0 ? await loadOrCreateKeySet(options.store, options.algs, options.certificate) : emptySet(options.certificate);
+    const set =
+      options.algs.length > 0
+        ? await loadOrCreateKeySet(options.store, options.algs, options.certificate)
+        : emptySet(options.certificate);
     const ring = new StoreKeyRing(options, set);
     if (options.algs.length === 0) return ring;
     ring.#unsubscribe = await changes.subscribe(options.store, () => void ring.check());
@@ -102,7 +108,10 @@ export class StoreKeyRing implements KeyRing {
       if (!set || fingerprint(set) === this.#seen) return;
       this.#ring = this.#build(set);
       this.#seen = fingerprint(set);
-      log?.info({ current: this.options.algs.map((alg) => this.#ring.current(alg).kid) }, 'signing keys changed; now signing with the new current keys');
+      log?.info(
+        { current: this.options.algs.map((alg) => this.#ring.current(alg).kid) },
+        'signing keys changed; now signing with the new current keys',
+      );
       for (const listener of this.#listeners) listener();
     } catch (err) {
       log?.warn({ err }, 'could not read the signing keys from the store; keeping the ones in use');
@@ -115,7 +124,11 @@ export class StoreKeyRing implements KeyRing {
 }
 
 function fingerprint(set: StoredKeySet): string {
-  return set.keys.filter((k) => k.status !== 'retired').map((k) => `${k.kid}:${k.status}`).sort().join(',');
+  return set.keys
+    .filter((k) => k.status !== 'retired')
+    .map((k) => `${k.kid}:${k.status}`)
+    .sort()
+    .join(',');
 }
 
 function emptySet(certificate: CertificateOptions): StoredKeySet {

@@ -33,10 +33,18 @@ export interface StoredKeySet {
 
 const keySets = records.signingKeys.holding<StoredKeySet>();
 
-export async function newStoredKey(alg: SigningAlgorithm, status: StoredSigningKey['status'], certificate: CertificateOptions, now = new Date()): Promise<StoredSigningKey> {
+export async function newStoredKey(
+  alg: SigningAlgorithm,
+  status: StoredSigningKey['status'],
+  certificate: CertificateOptions,
+  now = new Date(),
+): Promise<StoredSigningKey> {
   const { privateKey, publicKey } = await generateSigningKeyPair(alg);
   const key: StoredSigningKey = {
-    kid: jwkThumbprint(publicKey), alg, status, createdAt: now.toISOString(),
+    kid: jwkThumbprint(publicKey),
+    alg,
+    status,
+    createdAt: now.toISOString(),
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   };
   if (status === 'current') key.activatedAt = key.createdAt;
@@ -45,14 +53,22 @@ export async function newStoredKey(alg: SigningAlgorithm, status: StoredSigningK
 }
 
 /** The key set, created (a current and a next key per algorithm) or completed when needed. */
-export async function loadOrCreateKeySet(store: Store, algs: SigningAlgorithm[], certificate: CertificateOptions): Promise<StoredKeySet> {
+export async function loadOrCreateKeySet(
+  store: Store,
+  algs: SigningAlgorithm[],
+  certificate: CertificateOptions,
+): Promise<StoredKeySet> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = await keySets.getVersioned(store);
     const set = found?.value ?? { version: 1 as const, certificate, keys: [] };
-    const missing = algs.flatMap((alg) => (['current', 'next'] as const).filter((status) => !find(set, alg, status)).map((status) => ({ alg, status })));
+    const missing = algs.flatMap((alg) =>
+      (['current', 'next'] as const).filter((status) => !find(set, alg, status)).map((status) => ({ alg, status })),
+    );
     if (missing.length === 0) return set;
     for (const { alg, status } of missing) set.keys.push(await newStoredKey(alg, status, set.certificate));
-    const written = found ? await keySets.compareAndSet(store, found.version, set) : await keySets.createIfAbsent(store, set);
+    const written = found
+      ? await keySets.compareAndSet(store, found.version, set)
+      : await keySets.createIfAbsent(store, set);
     if (written) return set;
     // Another node wrote first: use (or complete) what it wrote.
   }
@@ -78,11 +94,15 @@ export interface RotateOptions {
  * Next becomes current, current retired (the newest RETIRED_KEPT kept), and a new next key per
  * algorithm. Undefined when `due` says it is not time yet (or another node just did it).
  */
-export async function rotateStoredKeys(store: Store, options: RotateOptions = {}): Promise<RotationResult[] | undefined> {
+export async function rotateStoredKeys(
+  store: Store,
+  options: RotateOptions = {},
+): Promise<RotationResult[] | undefined> {
   const now = options.now ?? new Date();
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = await keySets.getVersioned(store);
-    if (!found) throw new Error('no signing keys in the store yet: start Latch once (with keys.masterKeyFile) before rotating');
+    if (!found)
+      throw new Error('no signing keys in the store yet: start Latch once (with keys.masterKeyFile) before rotating');
     const set = found.value;
     if (options.due && !rotationDue(set, options.due, now)) return undefined;
     const results = await rotateSet(set, now);
@@ -94,13 +114,18 @@ export async function rotateStoredKeys(store: Store, options: RotateOptions = {}
 
 function rotationDue(set: StoredKeySet, due: NonNullable<RotateOptions['due']>, now: Date): boolean {
   const algs = algorithms(set);
-  return algs.length > 0 && algs.every((alg) => {
-    const current = find(set, alg, 'current');
-    const next = find(set, alg, 'next');
-    if (!current || !next) return false;
-    const since = Date.parse(current.activatedAt ?? current.createdAt);
-    return now.getTime() - since >= due.intervalMs && now.getTime() - Date.parse(next.createdAt) >= due.publishAheadMs;
-  });
+  return (
+    algs.length > 0 &&
+    algs.every((alg) => {
+      const current = find(set, alg, 'current');
+      const next = find(set, alg, 'next');
+      if (!current || !next) return false;
+      const since = Date.parse(current.activatedAt ?? current.createdAt);
+      return (
+        now.getTime() - since >= due.intervalMs && now.getTime() - Date.parse(next.createdAt) >= due.publishAheadMs
+      );
+    })
+  );
 }
 
 async function rotateSet(set: StoredKeySet, now: Date): Promise<RotationResult[]> {
@@ -116,10 +141,18 @@ async function rotateSet(set: StoredKeySet, now: Date): Promise<RotationResult[]
     next.activatedAt = now.toISOString();
     const fresh = await newStoredKey(alg, 'next', set.certificate, now);
     set.keys.push(fresh);
-    const retired = set.keys.filter((k) => k.alg === alg && k.status === 'retired').reverse()
+    const retired = set.keys
+      .filter((k) => k.alg === alg && k.status === 'retired')
+      .reverse()
       .sort((a, b) => (b.retiredAt ?? b.createdAt).localeCompare(a.retiredAt ?? a.createdAt));
     for (const old of retired.slice(RETIRED_KEPT)) dropped.add(old);
-    results.push({ alg, current: next.kid, next: fresh.kid, retired: retired.slice(0, RETIRED_KEPT).map((k) => k.kid), deleted: retired.slice(RETIRED_KEPT).map((k) => k.kid) });
+    results.push({
+      alg,
+      current: next.kid,
+      next: fresh.kid,
+      retired: retired.slice(0, RETIRED_KEPT).map((k) => k.kid),
+      deleted: retired.slice(RETIRED_KEPT).map((k) => k.kid),
+    });
   }
   set.keys = set.keys.filter((key) => !dropped.has(key));
   return results;
@@ -132,16 +165,28 @@ export function publishedKeys(set: StoredKeySet, algs: SigningAlgorithm[]): Sign
     .map((key) => {
       const privateKey = createPrivateKey(key.privateKeyPem);
       return {
-        kid: key.kid, alg: key.alg, status: key.status, privateKey, publicKey: createPublicKey(privateKey),
-        privateKeyPem: key.privateKeyPem, createdAt: key.createdAt, ...(key.certificatePem ? { certificatePem: key.certificatePem } : {}),
+        kid: key.kid,
+        alg: key.alg,
+        status: key.status,
+        privateKey,
+        publicKey: createPublicKey(privateKey),
+        privateKeyPem: key.privateKeyPem,
+        createdAt: key.createdAt,
+        ...(key.certificatePem ? { certificatePem: key.certificatePem } : {}),
       };
     });
 }
 
 function algorithms(set: StoredKeySet): SigningAlgorithm[] {
-  return (['RS256', 'ES256'] as const).filter((alg) => set.keys.some((key) => key.alg === alg && key.status !== 'retired'));
+  return (['RS256', 'ES256'] as const).filter((alg) =>
+    set.keys.some((key) => key.alg === alg && key.status !== 'retired'),
+  );
 }
 
-function find(set: StoredKeySet, alg: SigningAlgorithm, status: StoredSigningKey['status']): StoredSigningKey | undefined {
+function find(
+  set: StoredKeySet,
+  alg: SigningAlgorithm,
+  status: StoredSigningKey['status'],
+): StoredSigningKey | undefined {
   return set.keys.find((key) => key.alg === alg && key.status === status);
 }

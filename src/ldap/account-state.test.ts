@@ -10,11 +10,23 @@ it('AD: disabled, locked and expired accounts are not usable; never-expiring one
   const entry = (attrs: Record<string, string>) => ({ dn: 'CN=x', ...attrs });
   assert.equal(accountState(entry({ userAccountControl: '512' }), 'ad', NOW), 'usable');
   assert.equal(accountState(entry({ userAccountControl: '514' }), 'ad', NOW), 'disabled');
-  assert.equal(accountState(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '16' }), 'ad', NOW), 'locked');
-  assert.equal(accountState(entry({ userAccountControl: '512', accountExpires: filetime(NOW - 1000) }), 'ad', NOW), 'expired');
-  assert.equal(accountState(entry({ userAccountControl: '512', accountExpires: filetime(NOW + 86_400_000) }), 'ad', NOW), 'usable');
+  assert.equal(
+    accountState(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '16' }), 'ad', NOW),
+    'locked',
+  );
+  assert.equal(
+    accountState(entry({ userAccountControl: '512', accountExpires: filetime(NOW - 1000) }), 'ad', NOW),
+    'expired',
+  );
+  assert.equal(
+    accountState(entry({ userAccountControl: '512', accountExpires: filetime(NOW + 86_400_000) }), 'ad', NOW),
+    'usable',
+  );
   assert.equal(accountState(entry({ userAccountControl: '512', accountExpires: '0' }), 'ad', NOW), 'usable');
-  assert.equal(accountState(entry({ userAccountControl: '512', accountExpires: '9223372036854775807' }), 'ad', NOW), 'usable');
+  assert.equal(
+    accountState(entry({ userAccountControl: '512', accountExpires: '9223372036854775807' }), 'ad', NOW),
+    'usable',
+  );
   // Attribute names come back in the server's case.
   assert.equal(accountState(entry({ useraccountcontrol: '66050' }), 'ad', NOW), 'disabled');
 });

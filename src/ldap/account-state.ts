@@ -29,6 +29,7 @@ export function accountState(entry: Entry, flavor: LdapConfig['flavor'], now = D
   if (flags & ACCOUNTDISABLE) return 'disabled';
   if (Number(firstString(entry, 'msDS-User-Account-Control-Computed') ?? 0) & UF_LOCKOUT) return 'locked';
   const expires = BigInt(firstString(entry, 'accountExpires') ?? '0');
-  if (expires !== 0n && expires !== NEVER && expires / 10_000n - FILETIME_EPOCH_OFFSET_MS <= BigInt(now)) return 'expired';
+  if (expires !== 0n && expires !== NEVER && expires / 10_000n - FILETIME_EPOCH_OFFSET_MS <= BigInt(now))
+    return 'expired';
   return 'usable';
 }

@@ -61,7 +61,8 @@ export class LdapConnection {
       connectTimeout: server.connectTimeout,
       // Only for ldaps://: ldapts treats any tlsOptions as "connect with TLS", which would break StartTLS.
       tlsOptions: secure ? server.tls : undefined,
-      createConnection: ((...args: Parameters<typeof net.connect>) => this.once(() => net.connect(...args))) as typeof net.connect,
+      createConnection: ((...args: Parameters<typeof net.connect>) =>
+        this.once(() => net.connect(...args))) as typeof net.connect,
       createSecureConnection: ((...args: Parameters<typeof tls.connect>) =>
         this.once(() => tls.connect(...args), args.length === 1)) as typeof tls.connect,
     });
@@ -70,7 +71,9 @@ export class LdapConnection {
   /** Opens the socket (and upgrades it with StartTLS) within connectTimeout + operationTimeout. */
   async open(): Promise<void> {
     const budget = this.server.connectTimeout + this.server.operationTimeout;
-    await withTimeout(this.openNow(), budget, transportError(this.server.url, `no answer within ${budget} ms`), () => this.destroy());
+    await withTimeout(this.openNow(), budget, transportError(this.server.url, `no answer within ${budget} ms`), () =>
+      this.destroy(),
+    );
   }
 
   private async openNow(): Promise<void> {
@@ -89,7 +92,8 @@ export class LdapConnection {
 
   /** Simple bind. Throws ResultCodeError (e.g. InvalidCredentialsError) or TransportError. */
   async bind(dn: string, password: string): Promise<void> {
-    if (/^[A-Z0-9-]+$/.test(dn)) throw new Error(`refusing to bind as ${JSON.stringify(dn)}: not a DN or user@domain name`);
+    if (/^[A-Z0-9-]+$/.test(dn))
+      throw new Error(`refusing to bind as ${JSON.stringify(dn)}: not a DN or user@domain name`);
     await this.run(() => this.client.bind(dn, password));
   }
 

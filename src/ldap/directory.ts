@@ -55,7 +55,18 @@ export class LdapDirectory implements Directory, UserSearch {
     this.userFilter = parseConfiguredFilter(config.userFilter);
     const a = config.attributes;
     this.attributes = [
-      ...new Set([a.id, a.username, a.upn, a.email, a.displayName, a.groups, ...a.extra, ...STATE_ATTRIBUTES[config.flavor]].filter((x): x is string => !!x)),
+      ...new Set(
+        [
+          a.id,
+          a.username,
+          a.upn,
+          a.email,
+          a.displayName,
+          a.groups,
+          ...a.extra,
+          ...STATE_ATTRIBUTES[config.flavor],
+        ].filter((x): x is string => !!x),
+      ),
     ];
     const pool = { size: config.pool.size, idleMs: config.pool.idle };
     this.searches = new ConnectionPool({
@@ -101,7 +112,11 @@ export class LdapDirectory implements Directory, UserSearch {
     if (beforeCheck && (await beforeCheck(user)) === 'stop') return { ok: false, reason: 'not-checked' };
     if (!found) return { ok: false, reason: 'user-not-found', detail: 'no directory entry matches the login' };
     if (!user) {
-      return { ok: false, reason: 'user-not-found', detail: `not a member of requiredGroup ${this.parts.config.requiredGroup}` };
+      return {
+        ok: false,
+        reason: 'user-not-found',
+        detail: `not a member of requiredGroup ${this.parts.config.requiredGroup}`,
+      };
     }
     try {
       await this.withFailover(this.binds, (connection) => {
@@ -110,7 +125,8 @@ export class LdapDirectory implements Directory, UserSearch {
       });
       return { ok: true, user: found.user };
     } catch (err) {
-      if (err instanceof InvalidCredentialsError) return this.refused(bindFailureReason(err.message), found.entry.dn, err.message);
+      if (err instanceof InvalidCredentialsError)
+        return this.refused(bindFailureReason(err.message), found.entry.dn, err.message);
       return this.unavailable(`bind as ${found.entry.dn} failed`, err);
     }
   }
@@ -119,7 +135,8 @@ export class LdapDirectory implements Directory, UserSearch {
   async searchUsers(query: UserQuery): Promise<UserSearchResult> {
     const limit = checkSearchLimit(query.limit);
     const text = query.text?.trim() ?? '';
-    if (text.length > MAX_LOGIN || /[\u0000-\u001f\u007f]/.test(text + (query.group ?? ''))) return { users: [], more: false };
+    if (text.length > MAX_LOGIN || /[\u0000-\u001f\u007f]/.test(text + (query.group ?? '')))
+      return { users: [], more: false };
     const { config } = this.parts;
     return this.withFailover(this.searches, async (connection) => {
       const filters: Filter[] = [this.userFilter];
@@ -132,7 +149,16 @@ export class LdapDirectory implements Directory, UserSearch {
       const filter = new AndFilter({ filters });
       const entries: Entry[] = [];
       for (const base of config.baseDns) {
-        entries.push(...(await connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary: this.attributes.filter(isBinary), sizeLimit: limit + 1 })));
+        entries.push(
+          ...(await connection.search({
+            base,
+            scope: 'sub',
+            filter,
+            attributes: this.attributes,
+            binary: this.attributes.filter(isBinary),
+            sizeLimit: limit + 1,
+          })),
+        );
       }
       const users = entries.flatMap((entry) => this.listed(entry)).sort((a, b) => a.username.localeCompare(b.username));
       return { users: users.slice(0, limit), more: users.length > limit };
@@ -144,8 +170,16 @@ export class LdapDirectory implements Directory, UserSearch {
     const { config } = this.parts;
     await this.searches.use(async (connection) => {
       for (const base of config.baseDns) {
-        const request = { base, scope: 'sub' as const, filter: this.userFilter, attributes: this.attributes, binary: this.attributes.filter(isBinary), pageSize: config.pageSize };
-        for await (const entries of connection.searchPages(request)) await onPage(entries.flatMap((entry) => this.listed(entry)));
+        const request = {
+          base,
+          scope: 'sub' as const,
+          filter: this.userFilter,
+          attributes: this.attributes,
+          binary: this.attributes.filter(isBinary),
+          pageSize: config.pageSize,
+        };
+        for await (const entries of connection.searchPages(request))
+          await onPage(entries.flatMap((entry) => this.listed(entry)));
       }
     });
   }
@@ -158,7 +192,9 @@ export class LdapDirectory implements Directory, UserSearch {
   }
 
   async ping(): Promise<void> {
-    await this.withFailover(this.searches, (c) => c.search({ base: '', scope: 'base', filter: parseConfiguredFilter('(objectClass=*)'), attributes: ['1.1'] }));
+    await this.withFailover(this.searches, (c) =>
+      c.search({ base: '', scope: 'base', filter: parseConfiguredFilter('(objectClass=*)'), attributes: ['1.1'] }),
+    );
   }
 
   async close(): Promise<void> {
@@ -167,7 +203,12 @@ export class LdapDirectory implements Directory, UserSearch {
 
   /** For /readyz, metrics and tests: pool use, servers, and how many user binds were sent. */
   stats() {
-    return { userBinds: this.userBinds, searches: this.searches.stats(), binds: this.binds.stats(), servers: this.parts.servers.status() };
+    return {
+      userBinds: this.userBinds,
+      searches: this.searches.stats(),
+      binds: this.binds.stats(),
+      servers: this.parts.servers.status(),
+    };
   }
 
   /** The login attributes in order; the first that matches exactly one entry wins. */
@@ -187,10 +228,22 @@ export class LdapDirectory implements Directory, UserSearch {
     return this.withFailover(this.searches, async (connection) => {
       const entries: Entry[] = [];
       for (const base of config.baseDns) {
-        entries.push(...(await connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary: this.attributes.filter(isBinary), pageSize: config.pageSize })));
+        entries.push(
+          ...(await connection.search({
+            base,
+            scope: 'sub',
+            filter,
+            attributes: this.attributes,
+            binary: this.attributes.filter(isBinary),
+            pageSize: config.pageSize,
+          })),
+        );
       }
       if (entries.length > 1) {
-        log.warn({ filter: describeFilter(filter), dns: entries.map((e) => e.dn) }, 'ldap: more than one entry matches a login; refusing it');
+        log.warn(
+          { filter: describeFilter(filter), dns: entries.map((e) => e.dn) },
+          'ldap: more than one entry matches a login; refusing it',
+        );
         return undefined;
       }
       const [entry] = entries;
@@ -213,7 +266,10 @@ export class LdapDirectory implements Directory, UserSearch {
     const id = guid ? guidToString(guid) : firstString(entry, a.id);
     const username = firstString(entry, a.username);
     if (!id || !username) {
-      this.parts.log.warn({ dn: entry.dn, missing: !id ? a.id : a.username }, 'ldap: entry lacks the id or username attribute; ignoring it');
+      this.parts.log.warn(
+        { dn: entry.dn, missing: !id ? a.id : a.username },
+        'ldap: entry lacks the id or username attribute; ignoring it',
+      );
       return undefined;
     }
     const attributes: Record<string, string | string[]> = { dn: entry.dn, groupDns: groups.dns };
@@ -271,7 +327,8 @@ async function bindService(connection: LdapConnection, service: { name: string; 
     await connection.bind(service.name, service.password);
   } catch (err) {
     await connection.close();
-    if (err instanceof InvalidCredentialsError) throw new Error(`the service account ${service.name} cannot bind: ${err.message}`);
+    if (err instanceof InvalidCredentialsError)
+      throw new Error(`the service account ${service.name} cannot bind: ${err.message}`);
     throw err;
   }
 }

@@ -10,7 +10,18 @@ it('filter values: RFC 4515 special characters, NUL and non-ASCII bytes are esca
 });
 
 it('DN values: RFC 4514 escaping round-trips through the parser', () => {
-  for (const value of ['Smith, John', 'a+b', '"quoted"', '<x>;y=z', 'back\\slash', '#hash', ' lead', 'trail ', 'Jürgen Größe', 'nul\0']) {
+  for (const value of [
+    'Smith, John',
+    'a+b',
+    '"quoted"',
+    '<x>;y=z',
+    'back\\slash',
+    '#hash',
+    ' lead',
+    'trail ',
+    'Jürgen Größe',
+    'nul\0',
+  ]) {
     const dn = `CN=${escapeDnValue(value)},OU=People,DC=example,DC=com`;
     assert.equal(firstRdnValue(dn), value, dn);
     assert.equal(parseDn(dn).length, 4, dn);
@@ -19,7 +30,10 @@ it('DN values: RFC 4514 escaping round-trips through the parser', () => {
 
 it('DNs with hex escapes, multi-valued RDNs and spaces parse', () => {
   assert.deepEqual(parseDn('cn=R&D\\2C Europe+ou=x, dc=example'), [
-    [{ type: 'cn', value: 'R&D, Europe' }, { type: 'ou', value: 'x' }],
+    [
+      { type: 'cn', value: 'R&D, Europe' },
+      { type: 'ou', value: 'x' },
+    ],
     [{ type: 'dc', value: 'example' }],
   ]);
   assert.equal(firstRdnValue('uid=j\\C3\\BCrgen,ou=people'), 'jürgen');
@@ -28,6 +42,9 @@ it('DNs with hex escapes, multi-valued RDNs and spaces parse', () => {
 });
 
 it('normalized DNs compare equal across case and escaping styles', () => {
-  assert.equal(normalizeDn('CN=R&D\\, Europe,OU=Groups,DC=Example'), normalizeDn('cn=r&d\\2c europe, ou=groups, dc=example'));
+  assert.equal(
+    normalizeDn('CN=R&D\\, Europe,OU=Groups,DC=Example'),
+    normalizeDn('cn=r&d\\2c europe, ou=groups, dc=example'),
+  );
   assert.notEqual(normalizeDn('cn=a,dc=x'), normalizeDn('cn=b,dc=x'));
 });

@@ -87,6 +87,11 @@ export function firstRdnValue(dn: string): string {
 /** A form of the DN in which equal DNs compare equal (case and escaping differences removed). */
 export function normalizeDn(dn: string): string {
   return parseDn(dn)
-    .map((rdn) => rdn.map((ava) => `${ava.type.toLowerCase()}=${escapeDnValue(ava.value.toLowerCase())}`).sort().join('+'))
+    .map((rdn) =>
+      rdn
+        .map((ava) => `${ava.type.toLowerCase()}=${escapeDnValue(ava.value.toLowerCase())}`)
+        .sort()
+        .join('+'),
+    )
     .join(',');
 }

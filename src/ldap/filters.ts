@@ -33,6 +33,7 @@ export function groupsInChain(userDn: string): Filter {
 export function describeFilter(filter: Filter): string {
   if (filter instanceof AndFilter) return `(&${filter.filters.map(describeFilter).join('')})`;
   if (filter instanceof EqualityFilter) return `(${filter.attribute}=${escapeFilterValue(filter.value)})`;
-  if (filter instanceof ExtensibleFilter) return `(${filter.matchType}:${filter.rule}:=${escapeFilterValue(filter.value)})`;
+  if (filter instanceof ExtensibleFilter)
+    return `(${filter.matchType}:${filter.rule}:=${escapeFilterValue(filter.value)})`;
   return filter.toString();
 }

@@ -37,7 +37,13 @@ export async function groupsOf(connection: LdapConnection, user: Entry, options:
 async function inChain(connection: LdapConnection, userDn: string, options: GroupOptions): Promise<Groups> {
   const found = new Map<string, string>();
   for (const base of options.baseDns) {
-    const entries = await connection.search({ base, scope: 'sub', filter: groupsInChain(userDn), attributes: ['cn'], pageSize: options.pageSize });
+    const entries = await connection.search({
+      base,
+      scope: 'sub',
+      filter: groupsInChain(userDn),
+      attributes: ['cn'],
+      pageSize: options.pageSize,
+    });
     for (const entry of entries) found.set(entry.dn, strings(entry, 'cn')[0] ?? firstRdnValue(entry.dn));
   }
   return { dns: [...found.keys()], names: [...found.values()] };
@@ -52,15 +58,17 @@ async function walkMemberOf(connection: LdapConnection, direct: string[], option
       const key = normalizeDn(dn);
       if (seen.has(key)) continue;
       seen.set(key, dn);
-      const [group] = await connection.search({
-        base: dn,
-        scope: 'base',
-        filter: new PresenceFilter({ attribute: 'objectClass' }),
-        attributes: [options.attribute],
-      }).catch((err: unknown) => {
-        if (err instanceof NoSuchObjectError) return []; // a dangling memberOf value
-        throw err;
-      });
+      const [group] = await connection
+        .search({
+          base: dn,
+          scope: 'base',
+          filter: new PresenceFilter({ attribute: 'objectClass' }),
+          attributes: [options.attribute],
+        })
+        .catch((err: unknown) => {
+          if (err instanceof NoSuchObjectError) return []; // a dangling memberOf value
+          throw err;
+        });
       if (group) next.push(...strings(group, options.attribute));
     }
     level = next;

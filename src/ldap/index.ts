@@ -23,14 +23,23 @@ export function createLdapDirectory(config: LdapConfig, log: LdapLog, options: C
     minVersion: 'TLSv1.2',
   };
   if (!config.tls.verify) {
-    log.warn({ key: 'directory.ldap.tls.verify' }, 'ldap: TLS certificate verification is OFF: anyone on the network path can read passwords');
+    log.warn(
+      { key: 'directory.ldap.tls.verify' },
+      'ldap: TLS certificate verification is OFF: anyone on the network path can read passwords',
+    );
   }
   const clear = config.urls.filter((u) => /^ldap:/i.test(u));
   if (clear.length > 0 && !config.starttls) {
     log.warn({ urls: clear }, 'ldap: ldap:// without starttls: passwords cross the network in clear text');
   }
   const servers = new ServerSet(
-    config.urls.map((url) => ({ url, starttls: config.starttls, tls: tlsOptions, connectTimeout: config.connectTimeout, operationTimeout: config.operationTimeout })),
+    config.urls.map((url) => ({
+      url,
+      starttls: config.starttls,
+      tls: tlsOptions,
+      connectTimeout: config.connectTimeout,
+      operationTimeout: config.operationTimeout,
+    })),
     {
       down: (url, error) => log.warn({ url, error }, 'ldap: directory server not answering; using the next one'),
       up: (url) => log.info({ url }, 'ldap: directory server answering again'),
@@ -43,9 +52,13 @@ export function createLdapDirectory(config: LdapConfig, log: LdapLog, options: C
 }
 
 function servicePassword(bind: NonNullable<LdapConfig['bind']>, env: NodeJS.ProcessEnv): string {
-  if (bind.passwordFile) return readConfigFile(bind.passwordFile, 'directory.ldap.bind.passwordFile').replace(/\r?\n$/, '');
+  if (bind.passwordFile)
+    return readConfigFile(bind.passwordFile, 'directory.ldap.bind.passwordFile').replace(/\r?\n$/, '');
   const value = env[bind.passwordEnv!];
-  if (!value) throw new Error(`directory.ldap.bind.passwordEnv: the environment variable ${bind.passwordEnv} is not set or empty`);
+  if (!value)
+    throw new Error(
+      `directory.ldap.bind.passwordEnv: the environment variable ${bind.passwordEnv} is not set or empty`,
+    );
   return value;
 }
 

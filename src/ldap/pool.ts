@@ -46,7 +46,11 @@ export class ConnectionPool {
   /** Closes idle connections to a server that stopped answering. */
   dropServer(url: string): void {
     for (let i = this.idle.length - 1; i >= 0; i--) {
-      if (this.idle[i]!.connection.server.url === url) void this.idle.splice(i, 1)[0]!.connection.close().catch(() => undefined);
+      if (this.idle[i]!.connection.server.url === url)
+        void this.idle
+          .splice(i, 1)[0]!
+          .connection.close()
+          .catch(() => undefined);
     }
   }
 

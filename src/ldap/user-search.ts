@@ -1,4 +1,12 @@
-import { AndFilter, EqualityFilter, ExtensibleFilter, OrFilter, PresenceFilter, SubstringFilter, type Filter } from 'ldapts';
+import {
+  AndFilter,
+  EqualityFilter,
+  ExtensibleFilter,
+  OrFilter,
+  PresenceFilter,
+  SubstringFilter,
+  type Filter,
+} from 'ldapts';
 import type { LdapConfig } from '../config/ldap.ts';
 import type { Entry, LdapConnection } from './connection.ts';
 import { strings } from './entry.ts';
@@ -17,7 +25,11 @@ const GROUP_CLASSES = ['group', 'groupOfNames', 'groupOfUniqueNames', 'posixGrou
 /** Whose name, email, display name, cn or UPN holds `text` (case as the server's matching rule has it). */
 export function textFilter(config: LdapConfig, text: string): Filter {
   const a = config.attributes;
-  const attributes = [...new Set([a.username, a.email, a.displayName, a.upn, 'cn', ...config.loginAttributes].filter((x): x is string => !!x))];
+  const attributes = [
+    ...new Set(
+      [a.username, a.email, a.displayName, a.upn, 'cn', ...config.loginAttributes].filter((x): x is string => !!x),
+    ),
+  ];
   return new OrFilter({ filters: attributes.map((attribute) => new SubstringFilter({ attribute, any: [text] })) });
 }
 
@@ -37,7 +49,9 @@ export function memberFilter(config: LdapConfig, groupDns: string[]): Filter {
   const nested = config.flavor === 'ad' && config.nestedGroups;
   return new OrFilter({
     filters: groupDns.map((dn) =>
-      nested ? new ExtensibleFilter({ matchType: attribute, rule: IN_CHAIN, value: dn }) : new EqualityFilter({ attribute, value: dn }),
+      nested
+        ? new ExtensibleFilter({ matchType: attribute, rule: IN_CHAIN, value: dn })
+        : new EqualityFilter({ attribute, value: dn }),
     ),
   });
 }
@@ -49,7 +63,13 @@ export function memberFilter(config: LdapConfig, groupDns: string[]): Filter {
 export async function groupDns(connection: LdapConnection, name: string): Promise<string[]> {
   const found = new Map<string, string>();
   for (const base of await namingContexts(connection)) {
-    const entries = await connection.search({ base, scope: 'sub', filter: groupFilter(name), attributes: ['1.1'], sizeLimit: 100 });
+    const entries = await connection.search({
+      base,
+      scope: 'sub',
+      filter: groupFilter(name),
+      attributes: ['1.1'],
+      sizeLimit: 100,
+    });
     for (const entry of entries) found.set(normalizeDn(entry.dn), entry.dn);
   }
   return [...found.values()];
@@ -57,7 +77,12 @@ export async function groupDns(connection: LdapConnection, name: string): Promis
 
 /** The root DSE's naming contexts (AD: its default one, without the configuration partitions). */
 async function namingContexts(connection: LdapConnection): Promise<string[]> {
-  const [root] = await connection.search({ base: '', scope: 'base', filter: new PresenceFilter({ attribute: 'objectClass' }), attributes: ['namingContexts', 'defaultNamingContext'] });
+  const [root] = await connection.search({
+    base: '',
+    scope: 'base',
+    filter: new PresenceFilter({ attribute: 'objectClass' }),
+    attributes: ['namingContexts', 'defaultNamingContext'],
+  });
   if (!root) return [];
   const preferred = strings(root, 'defaultNamingContext');
   return preferred.length > 0 ? preferred : strings(root, 'namingContexts');

@@ -1,5 +1,3 @@
-
-
 // Health: the process answers (/healthz), and it can serve sign-ins, i.e. the store and the
 // directory answer (/readyz; a load balancer should send no users to a node that fails it).
 // The routes are in src/http/ops-routes.ts; metrics in ./metrics.ts.
@@ -12,7 +10,12 @@ export interface Dependency {
 const TIMEOUT_MS = 2000;
 
 function withTimeout(check: Promise<void>): Promise<void> {
-  return Promise.race([check, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
+  return Promise.race([
+    check,
+    new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref(),
+    ),
+  ]);
 }
 
 export interface Readiness {

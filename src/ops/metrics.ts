@@ -5,7 +5,6 @@ import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client
 import { ConfigError } from '../config/load.ts';
 import { splitHostPort, type MetricsConfig } from '../config/metrics.ts';
 
-
 // Prometheus metrics, one registry per app so tests and several apps in one process don't collide.
 // /metrics is served on the main port, or only on `metrics.listen`; with `metrics.bearerTokenFile`
 // a scraper must send that token.
@@ -36,7 +35,9 @@ export function readTokenDigest(file: string): Buffer {
     throw new ConfigError([`metrics.bearerTokenFile: cannot read "${file}" (${code})`]);
   }
   if (token.trim() === '') {
-    throw new ConfigError([`metrics.bearerTokenFile: the file is empty ("${file}"); put the token scrapers send in it`]);
+    throw new ConfigError([
+      `metrics.bearerTokenFile: the file is empty ("${file}"); put the token scrapers send in it`,
+    ]);
   }
   return sha256(token);
 }

@@ -56,7 +56,8 @@ export function matchesWhere(data: Json, where: RangeQuery['where']): boolean {
 export function checkWhere(where: RangeQuery['where']): [string, string][] {
   const entries = Object.entries(where ?? {});
   for (const [field, value] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) throw new RangeError(`range where: bad field name ${JSON.stringify(field)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field))
+      throw new RangeError(`range where: bad field name ${JSON.stringify(field)}`);
     if (typeof value !== 'string') throw new RangeError(`range where.${field}: expected a string, got ${typeof value}`);
   }
   return entries;

@@ -12,4 +12,5 @@ import { openStore } from './index.ts';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-store-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 storeContract('sqlite', () =>
-  openStore({ type: 'sqlite', sqlite: { file: path.join(tmp, `${randomUUID()}.sqlite`) }, redis: { keyPrefix: '' } }));
+  openStore({ type: 'sqlite', sqlite: { file: path.join(tmp, `${randomUUID()}.sqlite`) }, redis: { keyPrefix: '' } }),
+);

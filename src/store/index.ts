@@ -6,7 +6,16 @@ import { createRedisStore } from './redis.ts';
 import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
 
-export type { Json, MessageRelay, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
+export type {
+  Json,
+  MessageRelay,
+  RangeQuery,
+  Store,
+  StoredEvent,
+  Unsubscribe,
+  Versioned,
+  WriteOptions,
+} from './contract.ts';
 
 /**
  * Opens the configured backend: SQLite (one node; `store.sqlite.file` is absolute after
@@ -25,13 +34,24 @@ export async function openStore(config: LatchConfig['store'], log?: Logger, rela
   if (config.type === 'postgres') {
     const settings = config.postgres;
     if (!settings?.url) {
-      throw new Error('store.postgres.url is not set: with store.type "postgres", set it (or LATCH_POSTGRES_URL), e.g. postgres://latch@127.0.0.1:5432/latch');
+      throw new Error(
+        'store.postgres.url is not set: with store.type "postgres", set it (or LATCH_POSTGRES_URL), e.g. postgres://latch@127.0.0.1:5432/latch',
+      );
     }
     return openPostgresStore({
-      url: settings.url, passwordFile: settings.passwordFile, schema: settings.schema, poolSize: settings.poolSize,
-      connectTimeoutMs: settings.connectTimeout, log,
+      url: settings.url,
+      passwordFile: settings.passwordFile,
+      schema: settings.schema,
+      poolSize: settings.poolSize,
+      connectTimeoutMs: settings.connectTimeout,
+      log,
     });
   }
   const client = connectRedis(config.redis);
-  return createRedisStore({ client, keyPrefix: config.redis.keyPrefix, replicaTimeoutMs: config.redis.replicaTimeout, log });
+  return createRedisStore({
+    client,
+    keyPrefix: config.redis.keyPrefix,
+    replicaTimeoutMs: config.redis.replicaTimeout,
+    log,
+  });
 }

@@ -30,7 +30,10 @@ export interface ParsedUrl {
 /** Splits a postgres:// URL that may list several host:port pairs. */
 export function parsePostgresUrl(url: string): ParsedUrl {
   const match = /^postgres(?:ql)?:\/\/(?:([^@/]*)@)?([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/.exec(url);
-  if (!match) throw new Error(`store.postgres.url: expected postgres://[user[:password]@]host[:port][,host[:port]...]/database, got "${redact(url)}"`);
+  if (!match)
+    throw new Error(
+      `store.postgres.url: expected postgres://[user[:password]@]host[:port][,host[:port]...]/database, got "${redact(url)}"`,
+    );
   const [, credentials, hostList, dbPath, search] = match;
   const endpoints = hostList!.split(',').map((part) => {
     const hostPort = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(part);
@@ -51,9 +54,13 @@ function redact(url: string): string {
 /** Errors after which the current host may no longer be the primary: look again. */
 export function lostPrimary(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return err instanceof Error && /Connection terminated|not queryable|timeout/i.test(err.message);
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '25006'].includes(code)
-    || code.startsWith('08');
+  if (typeof code !== 'string')
+    return err instanceof Error && /Connection terminated|not queryable|timeout/i.test(err.message);
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '25006'].includes(
+      code,
+    ) || code.startsWith('08')
+  );
 }
 
 /** A pool on the current primary, replaced when the primary changes. */
@@ -80,8 +87,14 @@ export class PrimaryPool {
   /** Client options for one host (also used by the LISTEN connection). */
   clientConfig(endpoint: Endpoint): pg.ClientConfig {
     return {
-      host: endpoint.host, port: endpoint.port, user: this.parsed.user, password: this.password, database: this.parsed.database,
-      ssl: this.parsed.ssl, connectionTimeoutMillis: this.settings.connectTimeoutMs, application_name: 'latch',
+      host: endpoint.host,
+      port: endpoint.port,
+      user: this.parsed.user,
+      password: this.password,
+      database: this.parsed.database,
+      ssl: this.parsed.ssl,
+      connectionTimeoutMillis: this.settings.connectTimeoutMs,
+      application_name: 'latch',
     };
   }
 
@@ -103,7 +116,10 @@ export class PrimaryPool {
     if (!this.current || !lostPrimary(err)) return;
     const { pool, endpoint } = this.current;
     this.current = undefined;
-    this.log?.warn({ err, host: endpoint.host, port: endpoint.port }, 'lost the PostgreSQL primary; looking for it again');
+    this.log?.warn(
+      { err, host: endpoint.host, port: endpoint.port },
+      'lost the PostgreSQL primary; looking for it again',
+    );
     void pool.end().catch(() => undefined);
   }
 
@@ -122,7 +138,11 @@ export class PrimaryPool {
           problems.push(`${endpoint.host}:${endpoint.port} is a standby (in recovery)`);
           continue;
         }
-        const pool = new pg.Pool({ ...this.clientConfig(endpoint), max: this.settings.poolSize, idleTimeoutMillis: 30_000 });
+        const pool = new pg.Pool({
+          ...this.clientConfig(endpoint),
+          max: this.settings.poolSize,
+          idleTimeoutMillis: 30_000,
+        });
         pool.on('error', (err) => this.forget(err)); // an idle client lost its server
         if (this.closed) {
           await pool.end();

@@ -60,19 +60,27 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
     const newest = Math.max(0, ...done);
     const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
     if (newest > known) {
-      throw new Error(`the PostgreSQL schema "${schema}" is at version ${newest}, newer than this Latch knows (${known}): ` +
-        'upgrade Latch on this node to the version the other nodes run');
+      throw new Error(
+        `the PostgreSQL schema "${schema}" is at version ${newest}, newer than this Latch knows (${known}): ` +
+          'upgrade Latch on this node to the version the other nodes run',
+      );
     }
     for (const migration of MIGRATIONS) {
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
         await client.query(migration.sql(schema));
-        await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`PostgreSQL migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `PostgreSQL migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       applied.push(migration.version);
     }

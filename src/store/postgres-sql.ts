@@ -5,7 +5,8 @@
 const live = (s: string) => `(expires_at IS NULL OR expires_at > ${s}.now_ms())`;
 
 /** An expiry from a TTL parameter (NULL: none). */
-const expiry = (s: string, param: string) => `CASE WHEN ${param}::bigint IS NULL THEN NULL ELSE ${s}.now_ms() + ${param}::bigint END`;
+const expiry = (s: string, param: string) =>
+  `CASE WHEN ${param}::bigint IS NULL THEN NULL ELSE ${s}.now_ms() + ${param}::bigint END`;
 
 export function kvSql(s: string) {
   return {

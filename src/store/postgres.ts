@@ -1,7 +1,16 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
-import { checkIncrement, checkTtl, checkWhere, decode, encode, matchesWhere, newVersion, rangeLimit } from './common.ts';
+import {
+  checkIncrement,
+  checkTtl,
+  checkWhere,
+  decode,
+  encode,
+  matchesWhere,
+  newVersion,
+  rangeLimit,
+} from './common.ts';
 import { PrimaryPool, type PostgresSettings } from './postgres-connect.ts';
 import { Listener, MAX_PAYLOAD_BYTES } from './postgres-listen.ts';
 import { migrate } from './postgres-schema.ts';
@@ -21,13 +30,23 @@ export interface PostgresStoreOptions extends PostgresSettings {
   log?: Logger;
 }
 
-interface KvRow { value: string; version: string; ttl: string | null }
-interface EventRow { seq: string; time: string; data: string }
+interface KvRow {
+  value: string;
+  version: string;
+  ttl: string | null;
+}
+interface EventRow {
+  seq: string;
+  time: string;
+  data: string;
+}
 
 /** Opens the store, creating or migrating its schema first. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
-    throw new Error(`store.postgres.schema: expected lower-case letters, digits and "_" (a PostgreSQL identifier), got "${options.schema}"`);
+    throw new Error(
+      `store.postgres.schema: expected lower-case letters, digits and "_" (a PostgreSQL identifier), got "${options.schema}"`,
+    );
   }
   const store = new PostgresStore(options);
   try {
@@ -56,7 +75,12 @@ export class PostgresStore implements Store {
     this.primary = new PrimaryPool(options, options.log);
     this.kv = kvSql(options.schema);
     this.events = eventSql(options.schema);
-    this.listener = new Listener(this.primary, `latch_${options.schema}`, (channel, message) => this.deliver(channel, message), options.log);
+    this.listener = new Listener(
+      this.primary,
+      `latch_${options.schema}`,
+      (channel, message) => this.deliver(channel, message),
+      options.log,
+    );
     // Reads ignore expired rows; this only reclaims their space (every node does it, harmlessly).
     this.sweeper = setInterval(() => void this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweeper.unref();
@@ -94,12 +118,23 @@ export class PostgresStore implements Store {
   }
 
   async createIfAbsent(key: string, value: Json, options?: WriteOptions): Promise<boolean> {
-    return (await this.rows(this.kv.insertIfAbsent, [text(key), encode(value), newVersion(), checkTtl(options?.ttlMs) ?? null])).length === 1;
+    return (
+      (
+        await this.rows(this.kv.insertIfAbsent, [
+          text(key),
+          encode(value),
+          newVersion(),
+          checkTtl(options?.ttlMs) ?? null,
+        ])
+      ).length === 1
+    );
   }
 
   async compareAndSet(key: string, version: number, value: Json, options?: WriteOptions): Promise<boolean> {
     const ttl = checkTtl(options?.ttlMs) ?? null;
-    return (await this.rows(this.kv.replaceVersion, [text(key), encode(value), newVersion(), ttl, version])).length === 1;
+    return (
+      (await this.rows(this.kv.replaceVersion, [text(key), encode(value), newVersion(), ttl, version])).length === 1
+    );
   }
 
   async take<T extends Json>(key: string): Promise<T | undefined> {
@@ -147,7 +182,13 @@ export class PostgresStore implements Store {
     // it and time order and id order agree, as in Redis.
     const row = await this.transaction(async (client) => {
       await client.query(this.events.lockStream, [text(stream)]);
-      return (await client.query<{ seq: string; time: string }>(this.events.append, [text(stream), json, JSON.stringify(scalarFields(data))])).rows[0]!;
+      return (
+        await client.query<{ seq: string; time: string }>(this.events.append, [
+          text(stream),
+          json,
+          JSON.stringify(scalarFields(data)),
+        ])
+      ).rows[0]!;
     });
     return { id: row.seq, time: Number(row.time), data: decode<T>(json) };
   }
@@ -155,7 +196,8 @@ export class PostgresStore implements Store {
   async range<T extends Json>(stream: string, query: RangeQuery = {}): Promise<StoredEvent<T>[]> {
     const { sql, params } = this.rangeQuery(stream, query);
     const rows = await this.rows<EventRow>(sql, params);
-    return rows.map((row) => ({ id: row.seq, time: Number(row.time), data: decode<T>(row.data) }))
+    return rows
+      .map((row) => ({ id: row.seq, time: Number(row.time), data: decode<T>(row.data) }))
       .filter((event) => matchesWhere(event.data, query.where));
   }
 
@@ -173,7 +215,9 @@ export class PostgresStore implements Store {
   async publish(channel: string, message: Json): Promise<void> {
     const payload = encode({ c: channel, m: message });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-      throw new RangeError(`a message on "${channel}" is ${Buffer.byteLength(payload)} bytes; PostgreSQL notifications carry at most ${MAX_PAYLOAD_BYTES}`);
+      throw new RangeError(
+        `a message on "${channel}" is ${Buffer.byteLength(payload)} bytes; PostgreSQL notifications carry at most ${MAX_PAYLOAD_BYTES}`,
+      );
     }
     await this.rows('SELECT pg_notify($1, $2)', [this.listener.channel, payload]);
   }
@@ -228,7 +272,10 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async rows<R extends pg.QueryResultRow = Record<string, never>>(sql: string, params: unknown[]): Promise<R[]> {
+  private async rows<R extends pg.QueryResultRow = Record<string, never>>(
+    sql: string,
+    params: unknown[],
+  ): Promise<R[]> {
     const pool = await this.primary.pool();
     try {
       return (await pool.query<R>(sql, params)).rows;

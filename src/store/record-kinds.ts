@@ -206,15 +206,24 @@ export function value<const P extends readonly Part[], const T extends TtlPolicy
       get: (store: Store, ...key: unknown[]) => store.get<Json & V>(keyOf(key)),
       getVersioned: (store: Store, ...key: unknown[]) => store.getVersioned<Json & V>(keyOf(key)),
       async set(store: Store, ...args: unknown[]) {
-        const { key, rest: [data, options] } = split(args);
+        const {
+          key,
+          rest: [data, options],
+        } = split(args);
         await confirmed(store, store.set(key, asJson(data), writeOptions(options)));
       },
       createIfAbsent(store: Store, ...args: unknown[]) {
-        const { key, rest: [data, options] } = split(args);
+        const {
+          key,
+          rest: [data, options],
+        } = split(args);
         return confirmed(store, store.createIfAbsent(key, asJson(data), writeOptions(options)));
       },
       compareAndSet(store: Store, ...args: unknown[]) {
-        const { key, rest: [version, data, options] } = split(args);
+        const {
+          key,
+          rest: [version, data, options],
+        } = split(args);
         return confirmed(store, store.compareAndSet(key, Number(version), asJson(data), writeOptions(options)));
       },
       take: (store: Store, ...key: unknown[]) => confirmed(store, store.take<Json & V>(keyOf(key))),
@@ -244,7 +253,10 @@ export function counter<const P extends readonly Part[]>(
     key: (...key: unknown[]) => keyOf(key),
     get: (store: Store, ...key: unknown[]) => store.get<number>(keyOf(key)),
     increment(store: Store, ...args: unknown[]) {
-      const { key, rest: [by, options] } = split(args);
+      const {
+        key,
+        rest: [by, options],
+      } = split(args);
       return store.increment(key, Number(by), writeOptions(options));
     },
     ttl: (store: Store, ...key: unknown[]) => store.ttl(keyOf(key)),
@@ -260,11 +272,17 @@ export function index<const P extends readonly Part[]>(declared: KeyedDeclaratio
     kind: 'index',
     key: (...key: unknown[]) => keyOf(key),
     async add(store: Store, ...args: unknown[]) {
-      const { key, rest: [member] } = split(args);
+      const {
+        key,
+        rest: [member],
+      } = split(args);
       await confirmed(store, store.addToIndex(key, String(member)));
     },
     async remove(store: Store, ...args: unknown[]) {
-      const { key, rest: [member] } = split(args);
+      const {
+        key,
+        rest: [member],
+      } = split(args);
       await confirmed(store, store.removeFromIndex(key, String(member)));
     },
     list: (store: Store, ...key: unknown[]) => store.listIndex(keyOf(key)),

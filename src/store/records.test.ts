@@ -79,9 +79,11 @@ describe('store records', () => {
     const index = { ...sessionsOfUser, prefix: 'session' };
     assert.deepEqual(collisions({ a: session, b: index }), [], 'indexes are a space of their own');
     assert.deepEqual(collisions({ a: oidcArtifact, b: oidcSessionOfUid }), []);
-    assert.deepEqual(collisions({ a: { ...oidcArtifact, parts: ['model', 'id'] }, b: oidcSessionOfUid }), [
-      'a (oidc:) and b (oidc:SessionUid:)',
-    ], 'a free model part would swallow the adapter\'s own keys');
+    assert.deepEqual(
+      collisions({ a: { ...oidcArtifact, parts: ['model', 'id'] }, b: oidcSessionOfUid }),
+      ['a (oidc:) and b (oidc:SessionUid:)'],
+      "a free model part would swallow the adapter's own keys",
+    );
     assert.deepEqual(collisions({ a: authLog, b: { ...authLog } }), ['a (authlog) and b (authlog)']);
   });
 
@@ -223,7 +225,10 @@ describe('store records', () => {
     assert.deepEqual(await records.sessionsOfUser.list(store, 'u1'), ['s1']);
     const log = records.authLog.holding<{ event: string }>();
     await log.append(store, { event: 'x' });
-    assert.deepEqual((await store.range('authlog')).map((e) => e.data), [{ event: 'x' }]);
+    assert.deepEqual(
+      (await store.range('authlog')).map((e) => e.data),
+      [{ event: 'x' }],
+    );
   });
 
   it('types refuse what the store cannot keep, and keys and TTLs that do not fit', () => {

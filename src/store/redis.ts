@@ -1,6 +1,15 @@
 import type { Logger } from 'pino';
 import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
-import { checkIncrement, checkTtl, checkWhere, decode, encode, matchesWhere, newVersion, rangeLimit } from './common.ts';
+import {
+  checkIncrement,
+  checkTtl,
+  checkWhere,
+  decode,
+  encode,
+  matchesWhere,
+  newVersion,
+  rangeLimit,
+} from './common.ts';
 import { ReplicaWait } from './redis-wait.ts';
 import { duplicateClient, type RedisClient } from './redis-connect.ts';
 
@@ -94,9 +103,10 @@ class RedisStore implements Store {
   async createIfAbsent(key: string, value: Json, options?: WriteOptions): Promise<boolean> {
     const stored = pack(newVersion(), value);
     const ttlMs = checkTtl(options?.ttlMs);
-    const reply = ttlMs === undefined
-      ? await this.client.set(this.key(key), stored, 'NX')
-      : await this.client.set(this.key(key), stored, 'PX', ttlMs, 'NX');
+    const reply =
+      ttlMs === undefined
+        ? await this.client.set(this.key(key), stored, 'NX')
+        : await this.client.set(this.key(key), stored, 'PX', ttlMs, 'NX');
     return reply === 'OK';
   }
 
@@ -117,7 +127,12 @@ class RedisStore implements Store {
 
   async increment(key: string, by = 1, options?: WriteOptions): Promise<number> {
     const ttl = String(checkTtl(options?.ttlMs) ?? '');
-    const reply = await this.scripts.latchIncrement(this.key(key), encode(checkIncrement(by)), String(newVersion()), ttl);
+    const reply = await this.scripts.latchIncrement(
+      this.key(key),
+      encode(checkIncrement(by)),
+      String(newVersion()),
+      ttl,
+    );
     if (reply === null) throw new TypeError(`cannot increment "${key}": it does not hold a number`);
     return Number(reply);
   }
@@ -158,9 +173,11 @@ class RedisStore implements Store {
     // keeps the matching events until it has `limit` (PostgreSQL answers it from an index).
     for (;;) {
       const count = filtered ? 1000 : limit;
-      const entries = (query.reverse
-        ? await this.client.xrevrange(key, end, start, 'COUNT', count)
-        : await this.client.xrange(key, start, end, 'COUNT', count)) as StreamEntry[];
+      const entries = (
+        query.reverse
+          ? await this.client.xrevrange(key, end, start, 'COUNT', count)
+          : await this.client.xrange(key, start, end, 'COUNT', count)
+      ) as StreamEntry[];
       for (const [id, fields] of entries) {
         const event = { id, time: idTime(id), data: decode<T>(fields[1] ?? 'null') };
         if (matchesWhere(event.data, query.where)) found.push(event);

@@ -26,9 +26,14 @@ export function readSqliteFile(file: string): SqliteContents {
     const rows = values.all(now) as { key: string; value: string; expires_at: number | null }[];
     return {
       values: rows.map((row) => ({
-        key: row.key, value: decode(row.value), ...(row.expires_at === null ? {} : { ttlMs: Math.max(1, row.expires_at - now) }),
+        key: row.key,
+        value: decode(row.value),
+        ...(row.expires_at === null ? {} : { ttlMs: Math.max(1, row.expires_at - now) }),
       })),
-      members: (members.all() as { name: string; member: string }[]).map((row) => ({ index: row.name, member: row.member })),
+      members: (members.all() as { name: string; member: string }[]).map((row) => ({
+        index: row.name,
+        member: row.member,
+      })),
     };
   } finally {
     db.close();

@@ -37,7 +37,8 @@ describe('sqlite store', () => {
     const file = path.join(tmp, 'relayed.sqlite');
     const receivers: ((channel: string, text: string) => void)[] = [];
     const relay = {
-      send: (channel: string, text: string) => setImmediate(() => receivers.forEach((deliver) => deliver(channel, text))),
+      send: (channel: string, text: string) =>
+        setImmediate(() => receivers.forEach((deliver) => deliver(channel, text))),
       receive: (deliver: (channel: string, text: string) => void) => void receivers.push(deliver),
     };
     const [a, b] = [await openSqliteStore({ file, relay }), await openSqliteStore({ file, relay })];

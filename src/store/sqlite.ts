@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Json, MessageRelay, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from './contract.ts';
+import type {
+  Json,
+  MessageRelay,
+  RangeQuery,
+  Store,
+  StoredEvent,
+  Unsubscribe,
+  Versioned,
+  WriteOptions,
+} from './contract.ts';
 import { checkIncrement, checkTtl, checkWhere, decode, encode, newVersion, rangeLimit } from './common.ts';
 
 // The embedded backend: one SQLite file, so a single node needs nothing else. SQLite is
@@ -39,8 +48,16 @@ const schema = `
 /** A row is visible while it has no expiry or its expiry is still ahead. */
 const live = '(expires_at IS NULL OR expires_at > @now)';
 
-interface KvRow { value: string; version: number; expires_at: number | null }
-interface EventRow { seq: number; time: number; data: string }
+interface KvRow {
+  value: string;
+  version: number;
+  expires_at: number | null;
+}
+interface EventRow {
+  seq: number;
+  time: number;
+  data: string;
+}
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   return new SqliteStore(options);
@@ -113,11 +130,17 @@ class SqliteStore implements Store {
     const now = Date.now();
     const row = this.sql.get.get({ key, now }) as KvRow | undefined;
     if (!row) {
-      this.sql.upsert.run({ key, value: encode(by), version: newVersion(), expires: ttlMs === undefined ? null : now + ttlMs });
+      this.sql.upsert.run({
+        key,
+        value: encode(by),
+        version: newVersion(),
+        expires: ttlMs === undefined ? null : now + ttlMs,
+      });
       return by;
     }
     const current = decode(row.value);
-    if (typeof current !== 'number') throw new TypeError(`cannot increment "${key}": it holds a ${typeof current}, not a number`);
+    if (typeof current !== 'number')
+      throw new TypeError(`cannot increment "${key}": it holds a ${typeof current}, not a number`);
     const next = current + by;
     this.sql.upsert.run({ key, value: encode(next), version: newVersion(), expires: row.expires_at });
     return next;
@@ -161,9 +184,15 @@ class SqliteStore implements Store {
       limit: rangeLimit(query),
     };
     const where = checkWhere(query.where);
-    const statement = where.length === 0
-      ? (query.reverse ? this.sql.rangeDesc : this.sql.rangeAsc)
-      : this.filteredRange(where.map(([field]) => field), query.reverse === true);
+    const statement =
+      where.length === 0
+        ? query.reverse
+          ? this.sql.rangeDesc
+          : this.sql.rangeAsc
+        : this.filteredRange(
+            where.map(([field]) => field),
+            query.reverse === true,
+          );
     const values = Object.fromEntries(where.map(([, value], i) => [`w${i}`, value]));
     const rows = statement.all({ ...params, ...values }) as EventRow[];
     return rows.map((row) => ({ id: String(row.seq), time: row.time, data: decode<T>(row.data) }));
@@ -174,9 +203,12 @@ class SqliteStore implements Store {
     const name = `${reverse ? 'desc' : 'asc'}:${fields.join(',')}`;
     let statement = this.filtered.get(name);
     if (!statement) {
-      const conditions = fields.map((field, i) => `json_type(data, '$.${field}') = 'text' AND json_extract(data, '$.${field}') = @w${i}`);
+      const conditions = fields.map(
+        (field, i) => `json_type(data, '$.${field}') = 'text' AND json_extract(data, '$.${field}') = @w${i}`,
+      );
       const order = reverse ? 'time DESC, seq DESC' : 'time, seq';
-      statement = this.db.prepare(`SELECT seq, time, data FROM events WHERE stream = @stream AND time >= @from AND time < @to
+      statement = this.db
+        .prepare(`SELECT seq, time, data FROM events WHERE stream = @stream AND time >= @from AND time < @to
         AND ${conditions.join(' AND ')} ORDER BY ${order} LIMIT @limit`);
       this.filtered.set(name, statement);
     }
@@ -265,7 +297,8 @@ function prepare(db: Database.Database) {
     upsert: db.prepare(`INSERT INTO kv (key, value, version, expires_at) VALUES (@key, @value, @version, @expires)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at`),
     // An expired row counts as absent: it is replaced in the same statement.
-    insertIfAbsent: db.prepare(`INSERT INTO kv (key, value, version, expires_at) VALUES (@key, @value, @version, @expires)
+    insertIfAbsent:
+      db.prepare(`INSERT INTO kv (key, value, version, expires_at) VALUES (@key, @value, @version, @expires)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at
       WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`),
     replaceVersion: db.prepare(`UPDATE kv SET value = @value, version = @version, expires_at = @expires

@@ -15,7 +15,8 @@ export async function qrDataUrl(text: string): Promise<string> {
 export function qrDataUrlSync(text: string): string {
   const { size, data } = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
   let path = '';
-  for (let row = 0; row < size; row++) for (let col = 0; col < size; col++) if (data[row * size + col]) path += `M${col + 2} ${row + 2}h1v1h-1z`;
+  for (let row = 0; row < size; row++)
+    for (let col = 0; col < size; col++) if (data[row * size + col]) path += `M${col + 2} ${row + 2}h1v1h-1z`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size + 4} ${size + 4}" shape-rendering="crispEdges"><path fill="#fff" d="M0 0h${size + 4}v${size + 4}H0z"/><path fill="#000" d="${path}"/></svg>`;
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }

@@ -37,7 +37,8 @@ export class LatchError extends Error {
   readonly expose: boolean;
 
   constructor(options: LatchErrorOptions) {
-    const message = options.detail === undefined ? options.publicMessage : `${options.publicMessage} (${options.detail})`;
+    const message =
+      options.detail === undefined ? options.publicMessage : `${options.publicMessage} (${options.detail})`;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LatchError';
     this.status = options.status;
@@ -62,9 +63,22 @@ export function asLatchError(err: unknown): LatchError {
   const detail = err instanceof Error ? err.message : String(err);
   const status = httpStatusOf(err);
   if (status !== undefined && status < 500) {
-    return new LatchError({ status, code: 'bad_request', publicMessage: GENERIC[status] ?? 'The request could not be understood.', detail, cause: err });
+    return new LatchError({
+      status,
+      code: 'bad_request',
+      publicMessage: GENERIC[status] ?? 'The request could not be understood.',
+      detail,
+      cause: err,
+    });
   }
-  return new LatchError({ status: status ?? 500, code: 'server_error', publicMessage: 'Something went wrong on our side.', detail, expose: false, cause: err });
+  return new LatchError({
+    status: status ?? 500,
+    code: 'server_error',
+    publicMessage: 'Something went wrong on our side.',
+    detail,
+    expose: false,
+    cause: err,
+  });
 }
 
 function httpStatusOf(err: unknown): number | undefined {

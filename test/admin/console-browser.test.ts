@@ -16,7 +16,13 @@ import { addAuthenticator } from '../webauthn/virtual-authenticator.ts';
 // password and the authenticator app; the help desk filters the authentication log and exports it.
 
 const ADMIN_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const user = (username: string, groups: string[] = []) => ({ username, password: PASSWORD, displayName: username, email: `${username}@example.test`, groups });
+const user = (username: string, groups: string[] = []) => ({
+  username,
+  password: PASSWORD,
+  displayName: username,
+  email: `${username}@example.test`,
+  groups,
+});
 
 const interop = samlInterop({
   prepare: (dir) => preparePysaml2Sp(dir),
@@ -50,7 +56,8 @@ async function consoleSignIn(page: Page, username: string): Promise<void> {
 
 it('console: an owner adds a SAML SP from its metadata file and a user signs in to it without a restart; help desk removes a passkey and exports the log', async () => {
   const { latch, sp, browser } = interop;
-  for (const admin of ['id-olivia', 'id-hana']) await latch.services.passcodes.credentials.addApp(admin, `app-${admin}`, ADMIN_SECRET, 0);
+  for (const admin of ['id-olivia', 'id-hana'])
+    await latch.services.passcodes.credentials.addApp(admin, `app-${admin}`, ADMIN_SECRET, 0);
   const metadataFile = path.join(scratchDir('latch-console-'), 'pysaml2-sp.xml');
   writeFileSync(metadataFile, sp.metadataXml);
 
@@ -67,7 +74,10 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   await ownerPage.getByLabel('Metadata file').setInputFiles(metadataFile);
   await ownerPage.getByRole('button', { name: 'Add service provider' }).click();
   await waitForHeading(ownerPage, 'Done');
-  assert.match(await ownerPage.locator('[role=status]').textContent() ?? '', new RegExp(`Added Team wiki \\(${sp.entityId}\\)`));
+  assert.match(
+    (await ownerPage.locator('[role=status]').textContent()) ?? '',
+    new RegExp(`Added Team wiki \\(${sp.entityId}\\)`),
+  );
 
   // Its options and policy, edited in forms validated as the config file is.
   await ownerPage.goto(`${latch.url}/admin/applications`);
@@ -75,14 +85,20 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   await ownerPage.getByLabel(/^Options/).fill('{ name: Team wiki, nameIdFormat: email }');
   await ownerPage.getByRole('button', { name: 'Save options' }).click();
   await waitForHeading(ownerPage, 'Not changed');
-  assert.match(await ownerPage.getByRole('listitem').filter({ hasText: 'nameIdFormat' }).textContent() ?? '', /nameIdFormat: expected unspecified, emailAddress, persistent or transient/);
+  assert.match(
+    (await ownerPage.getByRole('listitem').filter({ hasText: 'nameIdFormat' }).textContent()) ?? '',
+    /nameIdFormat: expected unspecified, emailAddress, persistent or transient/,
+  );
   await ownerPage.goto(`${latch.url}/admin/policies`);
   await ownerPage.getByLabel(/^Application \(/).fill('wiki');
   await ownerPage.getByLabel(/^Its layer/).fill('{ groups: [{ group: staff, newUser: deny }] }');
   await ownerPage.getByRole('button', { name: "Save the application's policy" }).click();
   await waitForHeading(ownerPage, 'Done');
   await ownerPage.goto(`${latch.url}/admin/policies?user=alice&app=wiki`);
-  assert.match(await ownerPage.locator('tr', { hasText: 'newUser' }).textContent() ?? '', /"deny".*application .* group staff/);
+  assert.match(
+    (await ownerPage.locator('tr', { hasText: 'newUser' }).textContent()) ?? '',
+    /"deny".*application .* group staff/,
+  );
   await ownerPage.getByLabel(/^Application \(/).fill('wiki');
   await ownerPage.getByLabel(/^Its layer/).fill('{}');
   await ownerPage.getByRole('button', { name: "Save the application's policy" }).click();
@@ -90,14 +106,16 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
 
   // The owner turns passwordless off and on again (owners only; the page says what it changes).
   await ownerPage.goto(`${latch.url}/admin/policies`);
-  assert.match(await ownerPage.textContent('main') ?? '', /nobody can sign in with a passkey or the phone alone/);
+  assert.match((await ownerPage.textContent('main')) ?? '', /nobody can sign in with a passkey or the phone alone/);
   await ownerPage.getByRole('button', { name: 'Turn passwordless off' }).click();
   await waitForHeading(ownerPage, 'Done');
   await ownerPage.goto(`${latch.url}/admin/policies`);
   await ownerPage.getByRole('button', { name: 'Turn passwordless on' }).click();
   await waitForHeading(ownerPage, 'Done');
   // A form posted without the session's CSRF token (another site's) changes nothing.
-  const forged = await ownerPage.request.post(`${latch.url}/admin/policies/passwordless`, { form: { csrf: 'forged', passwordless: 'off' } });
+  const forged = await ownerPage.request.post(`${latch.url}/admin/policies/passwordless`, {
+    form: { csrf: 'forged', passwordless: 'off' },
+  });
   assert.equal(forged.status(), 403);
   assert.equal((await latch.services.consolePolicy.store.get()).passwordless, 'allowed');
   await owner.close();
@@ -109,14 +127,21 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   await enterUsername(alicePage, 'alice');
   await enterPassword(alicePage);
   const result = await alicePage.waitForSelector('#result, #error', { timeout: 15_000 });
-  assert.equal(await result.getAttribute('id'), 'result', `pysaml2: ${(await result.textContent()) ?? ''}\n${sp.output()}`);
+  assert.equal(
+    await result.getAttribute('id'),
+    'result',
+    `pysaml2: ${(await result.textContent()) ?? ''}\n${sp.output()}`,
+  );
   assert.equal((JSON.parse((await result.textContent()) ?? '{}') as { relay_state: string }).relay_state, '/start');
   // Alice is no administrator: the console needs a second factor first, and a role.
   await alicePage.goto(`${latch.url}/admin/`);
   await enterUsername(alicePage, 'alice');
   await enterPassword(alicePage);
   await alicePage.waitForLoadState();
-  assert.match(await alicePage.textContent('main') ?? '', /Latch console needs a stronger sign-in than your account can give\./);
+  assert.match(
+    (await alicePage.textContent('main')) ?? '',
+    /Latch console needs a stronger sign-in than your account can give\./,
+  );
   await alice.close();
 
   // Bob enrolls an authenticator app and a passkey on his device.
@@ -139,12 +164,20 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   const desk = await browser.newContext();
   const deskPage = await desk.newPage();
   await consoleSignIn(deskPage, 'hana');
-  assert.equal(await deskPage.getByRole('link', { name: 'Applications' }).count(), 0, 'the help desk has no applications page');
+  assert.equal(
+    await deskPage.getByRole('link', { name: 'Applications' }).count(),
+    0,
+    'the help desk has no applications page',
+  );
   await deskPage.getByRole('link', { name: 'Users' }).click();
   await deskPage.getByRole('link', { name: 'Username' }).click();
   await deskPage.waitForURL(/order=desc/);
   assert.equal(await deskPage.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
-  assert.deepEqual(await deskPage.locator('tbody td:first-child').allTextContents(), ['olivia', 'hana', 'bob', 'alice'], 'sorted on the server');
+  assert.deepEqual(
+    await deskPage.locator('tbody td:first-child').allTextContents(),
+    ['olivia', 'hana', 'bob', 'alice'],
+    'sorted on the server',
+  );
   await deskPage.getByLabel('Name or email').fill('bob');
   await deskPage.keyboard.press('Enter');
   await deskPage.getByRole('link', { name: 'bob', exact: true }).click();
@@ -152,10 +185,16 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   const passkeyRow = deskPage.locator('tr', { hasText: '(passwordless)' });
   await passkeyRow.getByRole('link', { name: /^Remove/ }).click();
   assert.match(await heading(deskPage), /^Remove .* from bob\?$/);
-  assert.match(await deskPage.locator('.notice').textContent() ?? '', /bob will no longer sign in with .* without a password: they will sign in with their password and another second factor\./);
+  assert.match(
+    (await deskPage.locator('.notice').textContent()) ?? '',
+    /bob will no longer sign in with .* without a password: they will sign in with their password and another second factor\./,
+  );
   await deskPage.getByRole('button', { name: 'Confirm' }).click();
   await waitForHeading(deskPage, 'Done');
-  assert.deepEqual((await latch.credentialsOf('id-bob')).filter((c) => c.passwordless), []);
+  assert.deepEqual(
+    (await latch.credentialsOf('id-bob')).filter((c) => c.passwordless),
+    [],
+  );
 
   // Bob falls back to his password and the app.
   await bobPage.goto(`${latch.url}/account/sign-in`);
@@ -183,12 +222,23 @@ it('console: an owner adds a SAML SP from its metadata file and a user signs in 
   const rows = deskPage.locator('tbody tr');
   assert.ok((await rows.count()) >= 2);
   for (const text of await rows.allTextContents()) assert.match(text, /bob/);
-  const [download] = await Promise.all([deskPage.waitForEvent('download'), deskPage.getByRole('link', { name: 'CSV' }).click()]);
+  const [download] = await Promise.all([
+    deskPage.waitForEvent('download'),
+    deskPage.getByRole('link', { name: 'CSV' }).click(),
+  ]);
   assert.equal(download.suggestedFilename(), 'latch-auth-log.csv');
-  const lines = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+  const lines = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\r\n');
   assert.equal(lines[0], 'Time,User,Application,Event,Result,Reason,Methods,Authenticators,IP,User Agent');
   assert.equal(lines.length - 1, await rows.count(), 'the export holds the filtered view');
-  assert.ok(lines.slice(1).every((l) => /^20\d\d-[^,]+,bob,/.test(l) && l.includes(',success,')), lines.join('\n'));
-  assert.ok(lines.some((l) => /sign-in,success,.*passcode/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.slice(1).every((l) => /^20\d\d-[^,]+,bob,/.test(l) && l.includes(',success,')),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => /sign-in,success,.*passcode/.test(l)),
+    lines.join('\n'),
+  );
   await desk.close();
 }).timeout(180_000);

@@ -16,12 +16,16 @@ after(async () => {
   await latch.stop();
 });
 
-const users = (token: string) => fetch(`${latch.url}/admin/api/v1/users`, { headers: { authorization: `Bearer ${token}` } });
+const users = (token: string) =>
+  fetch(`${latch.url}/admin/api/v1/users`, { headers: { authorization: `Bearer ${token}` } });
 
 it('creates, lists and revokes admin API tokens; the audit log names the command line', async () => {
   const badRole = await runLatch(['admin', 'token', 'create', 'ci', '--role', 'boss'], { env: latch.env });
   assert.equal(badRole.code, 2);
-  assert.match(badRole.stderr, /--role "boss" is not a role: expected owner, administrator, help-desk, read-only; no token was made/);
+  assert.match(
+    badRole.stderr,
+    /--role "boss" is not a role: expected owner, administrator, help-desk, read-only; no token was made/,
+  );
 
   const made = await runLatch(['admin', 'token', 'create', 'ci', '--role', 'read-only'], { env: latch.env });
   assert.equal(made.code, 0, made.stderr);
@@ -45,7 +49,9 @@ it('creates, lists and revokes admin API tokens; the audit log names the command
 
   const owner = await runLatch(['admin', 'token', 'create', 'auditor', '--role', 'owner'], { env: latch.env });
   const ownerToken = /^(latch-admin\.\S+)$/m.exec(owner.stdout)![1]!;
-  const audit = await fetch(`${latch.url}/admin/api/v1/audit-log?action=revokeToken`, { headers: { authorization: `Bearer ${ownerToken}` } });
+  const audit = await fetch(`${latch.url}/admin/api/v1/audit-log?action=revokeToken`, {
+    headers: { authorization: `Bearer ${ownerToken}` },
+  });
   const [entry] = ((await audit.json()) as { entries: Array<Record<string, unknown>> }).entries;
   assert.equal(entry?.actorKind, 'cli');
   assert.equal(entry?.target, 'token ci');

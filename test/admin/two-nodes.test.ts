@@ -21,8 +21,15 @@ let token: string;
 before(async () => {
   redis = await startRedis();
   const store = { type: 'redis', redis: { url: redis.url, keyPrefix: 'latch-admin-test:' } };
-  a = await startTestLatch({ host: 'localhost', users: [{ username: 'alice', password: PASSWORD }], config: { store } });
-  b = await startTestLatch({ host: 'localhost', config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
+  a = await startTestLatch({
+    host: 'localhost',
+    users: [{ username: 'alice', password: PASSWORD }],
+    config: { store },
+  });
+  b = await startTestLatch({
+    host: 'localhost',
+    config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } },
+  });
   const made = await new AdminTokens(a.services.store).create('ops', 'owner', 'test');
   assert.ok(made.ok);
   token = made.token;
@@ -43,10 +50,18 @@ async function until(check: () => boolean, what: string): Promise<number> {
 }
 
 const call = (method: string, url: string, body: unknown) =>
-  fetch(`${a.url}/admin/api/v1${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${a.url}/admin/api/v1${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 it('an SP, a client and the passwordless switch changed on one node are in force on the other at once', async () => {
-  const added = await call('POST', '/applications/saml', { key: 'erp', name: 'ERP', metadataXml: spMetadataXml({ entityId: ENTITY, acs: ['https://erp.sp.test/acs'] }) });
+  const added = await call('POST', '/applications/saml', {
+    key: 'erp',
+    name: 'ERP',
+    metadataXml: spMetadataXml({ entityId: ENTITY, acs: ['https://erp.sp.test/acs'] }),
+  });
   assert.equal(added.status, 201);
   await until(() => b.services.saml.registry.get(ENTITY) !== undefined, 'the SP');
   const browser = new HttpClient(b.url);
@@ -54,7 +69,10 @@ it('an SP, a client and the passwordless switch changed on one node are in force
   const done = await browser.submit(await browser.passwordPage('alice', prompt), { password: PASSWORD });
   assert.match(done.text, /action="https:\/\/erp\.sp\.test\/acs"/, 'node b signs alice in to the SP added on node a');
 
-  const client = await call('POST', '/applications/oidc', { client_id: 'erp-api', redirect_uris: ['https://erp.sp.test/cb'] });
+  const client = await call('POST', '/applications/oidc', {
+    client_id: 'erp-api',
+    redirect_uris: ['https://erp.sp.test/cb'],
+  });
   assert.equal(client.status, 201);
   await until(() => b.services.oidc.clients.get('erp-api') !== undefined, 'the client');
 

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import type { OpenIntegration } from '../../src/idp/authapi/integrations.ts';
-import { addIntegration, apiEvents, duo, okOf, sendRaw, startAuthApiLatch, user, type AuthApiLatch } from './support.ts';
+import {
+  addIntegration,
+  apiEvents,
+  duo,
+  okOf,
+  sendRaw,
+  startAuthApiLatch,
+  user,
+  type AuthApiLatch,
+} from './support.ts';
 
 // Malformed and hostile requests to the Auth API: each gets its documented failure code and
 // status, in the Auth API's own JSON, and changes nothing (no code used up, nothing logged as an

@@ -176,7 +176,12 @@ export function sendRaw(
 }
 
 /** Writes a duo_unix configuration (login_duo, pam_duo) for this integration, readable by its owner only. */
-export function writeDuoUnixConfig(file: string, api: AuthApiLatch, integration: OpenIntegration, lines: string[]): string {
+export function writeDuoUnixConfig(
+  file: string,
+  api: AuthApiLatch,
+  integration: OpenIntegration,
+  lines: string[],
+): string {
   const settings = [
     '[duo]',
     `ikey = ${integration.ikey}`,

@@ -11,6 +11,10 @@ it('docs/cluster.md shows the HAProxy settings the cluster tests use', () => {
   const block = /## 4\. HAProxy[\s\S]*?```\n([\s\S]*?)```/.exec(docs)?.[1];
   assert.ok(block, 'docs/cluster.md has the HAProxy configuration under "## 4. HAProxy"');
   // Addresses, TLS and the forwarded protocol are the operator's; every other line must match.
-  const settings = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(bind|server|http-request set-header)\b/.test(l));
+  const settings = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/^(bind|server|http-request set-header)\b/.test(l));
   assert.deepEqual(settings(block), settings(haproxyConfig(443, [{ name: 'node1', port: 8080 }])));
 });

@@ -19,7 +19,10 @@ export const RP_REDIRECT = 'https://rp.cluster.test/cb';
 export const RP_CLIENT = { client_id: 'rp', client_secret: 'rp-secret-that-is-long-enough-0123456789abcdef' };
 
 export class FlowError extends Error {
-  constructor(message: string, readonly page?: Page) {
+  constructor(
+    message: string,
+    readonly page?: Page,
+  ) {
     super(page ? `${message} (at ${page.status} ${page.path}: ${describePage(page)})` : message);
   }
 }
@@ -27,7 +30,8 @@ export class FlowError extends Error {
 export const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1] ?? '';
 export const alertOf = (page: Page) => /<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '';
 /** The heading and the alert a user would read (or the start of the page). */
-const describePage = (page: Page) => [heading(page), alertOf(page)].filter(Boolean).join(': ') || page.text.slice(0, 200);
+const describePage = (page: Page) =>
+  [heading(page), alertOf(page)].filter(Boolean).join(': ') || page.text.slice(0, 200);
 
 /** An authenticator app: codes of chosen time steps, each step used once and in order. */
 export class TotpApp {
@@ -50,7 +54,8 @@ export function codeAt(secret: string, step: number): string {
 
 function expect(page: Page, title: string | RegExp, what: string): Page {
   const h = heading(page);
-  if (typeof title === 'string' ? h !== title : !title.test(h)) throw new FlowError(`${what}: expected "${String(title)}"`, page);
+  if (typeof title === 'string' ? h !== title : !title.test(h))
+    throw new FlowError(`${what}: expected "${String(title)}"`, page);
   return page;
 }
 
@@ -67,17 +72,30 @@ async function password(browser: HttpClient, prompt: Page, username: string): Pr
 async function pastOffers(browser: HttpClient, page: Page): Promise<Page> {
   let current = page;
   for (let i = 0; i < 3 && heading(current) === 'Sign in faster next time'; i++) {
-    current = await browser.post(current.path, { csrf: hiddenValue(current.text, 'csrf'), step: hiddenValue(current.text, 'step'), skip: 'yes' });
+    current = await browser.post(current.path, {
+      csrf: hiddenValue(current.text, 'csrf'),
+      step: hiddenValue(current.text, 'step'),
+      skip: 'yes',
+    });
   }
   return current;
 }
 
 /** Password, then a code from the app (or a bypass code) on the passcode page. */
-async function secondFactor(browser: HttpClient, prompt: Page, username: string, code: { app?: string; bypass?: string }): Promise<Page> {
+async function secondFactor(
+  browser: HttpClient,
+  prompt: Page,
+  username: string,
+  code: { app?: string; bypass?: string },
+): Promise<Page> {
   const afterPassword = await password(browser, prompt, username);
   let page = expect(afterPassword, 'Enter a passcode', 'second factor');
   if (code.bypass) {
-    page = expect(await browser.submit(page, { choose: 'bypass-code' }, 'choose'), 'Enter a bypass code', 'bypass code page');
+    page = expect(
+      await browser.submit(page, { choose: 'bypass-code' }, 'choose'),
+      'Enter a bypass code',
+      'bypass code page',
+    );
     return pastOffers(browser, await browser.submit(page, { code: code.bypass }));
   }
   return pastOffers(browser, await browser.submit(page, { code: code.app! }));
@@ -87,7 +105,11 @@ async function secondFactor(browser: HttpClient, prompt: Page, username: string,
 
 export async function enrollApp(base: string, username: string): Promise<TotpApp> {
   const browser = new HttpClient(base);
-  const page = expect(await password(browser, await browser.startSignIn(), username), 'Set up an authenticator app', 'enrollment');
+  const page = expect(
+    await password(browser, await browser.startSignIn(), username),
+    'Set up an authenticator app',
+    'enrollment',
+  );
   const secret = (/id="totp-secret">([^<]+)</.exec(page.text)?.[1] ?? '').replace(/\s/g, '');
   const app = new TotpApp(secret);
   const done = await pastOffers(browser, await browser.submit(page, { code: app.nextCode()!.code }));
@@ -108,10 +130,23 @@ export async function enrollPasskey(base: string, username: string): Promise<Pas
   const device = new SoftAuthenticator({ origin, kind: 'platform', userVerification: true, residentKeys: true });
   const browser = new HttpClient(base);
   const choices = await password(browser, await browser.startSignIn(), username);
-  const enroll = expect(await browser.submit(choices, { choose: 'webauthn-enroll' }, 'choose'), 'Set up a security key or this device', 'key enrollment');
-  const offer = expect(await browser.submit(enroll, { webauthn_response: JSON.stringify(key.register(pageOptions(enroll.text))), name: '' }),
-    'Sign in faster next time', 'passkey offer');
-  const done = await browser.submit(offer, { webauthn_response: JSON.stringify(device.register(pageOptions(offer.text))), name: 'Laptop' });
+  const enroll = expect(
+    await browser.submit(choices, { choose: 'webauthn-enroll' }, 'choose'),
+    'Set up a security key or this device',
+    'key enrollment',
+  );
+  const offer = expect(
+    await browser.submit(enroll, {
+      webauthn_response: JSON.stringify(key.register(pageOptions(enroll.text))),
+      name: '',
+    }),
+    'Sign in faster next time',
+    'passkey offer',
+  );
+  const done = await browser.submit(offer, {
+    webauthn_response: JSON.stringify(device.register(pageOptions(offer.text))),
+    name: 'Laptop',
+  });
   expect(done, `Signed in as ${username}`, 'after the passkey');
   return { username, device, busy: false };
 }
@@ -127,7 +162,11 @@ export async function passkeySignIn(base: string, user: PasskeyUser): Promise<Pa
   const page = await browser.submit(await browser.startSignIn(), { username: user.username });
   expect(page, 'Sign in with your passkey', 'passkey page');
   const response = user.device.assert(pageOptions(page.text));
-  expect(await browser.submit(page, { webauthn_response: JSON.stringify(response) }), `Signed in as ${user.username}`, 'passkey sign-in');
+  expect(
+    await browser.submit(page, { webauthn_response: JSON.stringify(response) }),
+    `Signed in as ${user.username}`,
+    'passkey sign-in',
+  );
   return { response };
 }
 
@@ -146,20 +185,31 @@ export interface SamlUse {
 }
 
 function authnRequest(id: string, destination: string): string {
-  return `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
+  return (
+    `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${destination}/saml2/idp/sso">` +
-    `<saml:Issuer>${SP_ENTITY_ID}</saml:Issuer></samlp:AuthnRequest>`;
+    `<saml:Issuer>${SP_ENTITY_ID}</saml:Issuer></samlp:AuthnRequest>`
+  );
 }
 
-const redirectBinding = (xml: string) => `/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`;
+const redirectBinding = (xml: string) =>
+  `/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`;
 
 /** SP-initiated SAML (HTTP-Redirect): password and a code from the app; the Response posted to the ACS. */
-export async function samlSignIn(base: string, username: string, code: { app?: string; bypass?: string }): Promise<SamlUse> {
+export async function samlSignIn(
+  base: string,
+  username: string,
+  code: { app?: string; bypass?: string },
+): Promise<SamlUse> {
   const browser = new HttpClient(base);
   const requestXml = authnRequest(`_${randomBytes(12).toString('hex')}`, base);
   const page = await secondFactor(browser, await browser.get(redirectBinding(requestXml)), username, code);
   const answer = samlAnswer(page);
-  if (!answer || answer.action !== SP_ACS || !/StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/.test(answer.xml)) {
+  if (
+    !answer ||
+    answer.action !== SP_ACS ||
+    !/StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/.test(answer.xml)
+  ) {
     throw new FlowError('expected a successful SAML Response', page);
   }
   return { requestXml, responseXml: answer.xml, code: code.app ?? code.bypass ?? '' };
@@ -168,12 +218,20 @@ export async function samlSignIn(base: string, username: string, code: { app?: s
 /** The same AuthnRequest (same ID) at `node` in a fresh browser: true when that node took it. */
 export async function samlRequestReplayAccepted(node: string, use: SamlUse): Promise<boolean> {
   const browser = new HttpClient(node);
-  const page = await browser.get(redirectBinding(use.requestXml.replace(/Destination="[^"]*"/, `Destination="${new URL(node).origin}/saml2/idp/sso"`)));
+  const page = await browser.get(
+    redirectBinding(
+      use.requestXml.replace(/Destination="[^"]*"/, `Destination="${new URL(node).origin}/saml2/idp/sso"`),
+    ),
+  );
   return /^\/login\?tx=/.test(page.path);
 }
 
 /** A used code (app or bypass) after the password at `node`: true when that node accepted it. */
-export async function codeReplayAccepted(node: string, username: string, code: { app?: string; bypass?: string }): Promise<boolean> {
+export async function codeReplayAccepted(
+  node: string,
+  username: string,
+  code: { app?: string; bypass?: string },
+): Promise<boolean> {
   const browser = new HttpClient(node);
   try {
     await secondFactor(browser, await browser.startSignIn(), username, code);
@@ -191,17 +249,31 @@ export interface OidcUse {
 }
 
 export async function relyingParty(base: string): Promise<client.Configuration> {
-  return client.discovery(new URL(base), RP_CLIENT.client_id, { redirect_uris: [RP_REDIRECT] }, client.ClientSecretPost(RP_CLIENT.client_secret),
-    { execute: [client.allowInsecureRequests] });
+  return client.discovery(
+    new URL(base),
+    RP_CLIENT.client_id,
+    { redirect_uris: [RP_REDIRECT] },
+    client.ClientSecretPost(RP_CLIENT.client_secret),
+    { execute: [client.allowInsecureRequests] },
+  );
 }
 
 /** The authorization code flow: password and a code from the app, then the code exchanged for tokens. */
-export async function oidcSignIn(base: string, rp: client.Configuration, username: string, code: { app?: string }): Promise<OidcUse> {
+export async function oidcSignIn(
+  base: string,
+  rp: client.Configuration,
+  username: string,
+  code: { app?: string },
+): Promise<OidcUse> {
   const browser = new HttpClient(base);
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(rp, {
-    redirect_uri: RP_REDIRECT, scope: 'openid', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
   const prompt = await browser.get(url.pathname + url.search);
   const finished = await secondFactor(browser, prompt, username, code);
@@ -209,9 +281,14 @@ export async function oidcSignIn(base: string, rp: client.Configuration, usernam
   const landed = new URL(finished.path, base);
   const authorizationCode = landed.searchParams.get('code');
   if (!authorizationCode) throw new FlowError('expected a redirect with a code', finished);
-  const tokens = await client.authorizationCodeGrant(rp, new URL(`${RP_REDIRECT}?${landed.searchParams}`), { pkceCodeVerifier: verifier, expectedState: state });
+  const tokens = await client.authorizationCodeGrant(rp, new URL(`${RP_REDIRECT}?${landed.searchParams}`), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
   const idToken = tokens.id_token ?? '';
-  const kid = (JSON.parse(Buffer.from(idToken.split('.')[0] ?? '', 'base64url').toString() || '{}') as { kid?: string }).kid ?? '';
+  const kid =
+    (JSON.parse(Buffer.from(idToken.split('.')[0] ?? '', 'base64url').toString() || '{}') as { kid?: string }).kid ??
+    '';
   return { code: authorizationCode, verifier, idTokenKid: kid };
 }
 
@@ -220,7 +297,13 @@ export async function oidcCodeReplayAccepted(node: string, use: OidcUse): Promis
   const res = await fetch(`${node}/oidc/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: use.code, redirect_uri: RP_REDIRECT, ...RP_CLIENT, code_verifier: use.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: use.code,
+      redirect_uri: RP_REDIRECT,
+      ...RP_CLIENT,
+      code_verifier: use.verifier,
+    }),
   });
   const body = (await res.json()) as { access_token?: string };
   return res.ok && body.access_token !== undefined;

@@ -57,8 +57,21 @@ export class LoadGenerator {
   async prepare(appUsers: string[], passkeyUsers: string[], bypassPerUser: number): Promise<void> {
     for (const username of appUsers) {
       this.appUsers.push({ username, app: await flow.enrollApp(this.cluster.url, username), busy: false });
-      const printed = await this.cluster.latch(['bypass-codes', 'generate', username, '--count', String(bypassPerUser), '--uses', '1', '--expires', '1d']);
-      this.bypassCodes.set(username, [...printed.matchAll(/^ {2}(\d{5} \d{5})$/gm)].map((m) => m[1]!));
+      const printed = await this.cluster.latch([
+        'bypass-codes',
+        'generate',
+        username,
+        '--count',
+        String(bypassPerUser),
+        '--uses',
+        '1',
+        '--expires',
+        '1d',
+      ]);
+      this.bypassCodes.set(
+        username,
+        [...printed.matchAll(/^ {2}(\d{5} \d{5})$/gm)].map((m) => m[1]!),
+      );
     }
     for (const username of passkeyUsers) this.passkeyUsers.push(await flow.enrollPasskey(this.cluster.url, username));
     this.rp = await flow.relyingParty(this.cluster.url);
@@ -66,14 +79,16 @@ export class LoadGenerator {
 
   async run(workers: number, durationMs: number): Promise<void> {
     const until = Date.now() + durationMs;
-    await Promise.all(Array.from({ length: workers }, async (_, worker) => {
-      for (let turn = worker; Date.now() < until; turn++) {
-        const failures = this.outcomes.filter((o) => !o.ok).length;
-        if (!(await this.step(KINDS[turn % KINDS.length]!))) await sleep(100);
-        // A user who just got an error page waits a moment before trying again.
-        if (this.outcomes.filter((o) => !o.ok).length > failures) await sleep(250);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: workers }, async (_, worker) => {
+        for (let turn = worker; Date.now() < until; turn++) {
+          const failures = this.outcomes.filter((o) => !o.ok).length;
+          if (!(await this.step(KINDS[turn % KINDS.length]!))) await sleep(100);
+          // A user who just got an error page waits a moment before trying again.
+          if (this.outcomes.filter((o) => !o.ok).length > failures) await sleep(250);
+        }
+      }),
+    );
   }
 
   /** An OIDC sign-in now (waiting for a user whose app has a fresh code): its ID token's key id. */
@@ -125,13 +140,17 @@ export class LoadGenerator {
   }
 
   private async codeSignIn(kind: 'saml-app' | 'oidc-app' | 'saml-bypass'): Promise<boolean> {
-    const user = kind === 'saml-bypass'
-      ? this.appUsers.find((u) => !u.busy && (this.bypassCodes.get(u.username)?.length ?? 0) > 0)
-      : this.appUsers.find((u) => !u.busy && u.app.lastStep < Math.floor(Date.now() / 30_000));
+    const user =
+      kind === 'saml-bypass'
+        ? this.appUsers.find((u) => !u.busy && (this.bypassCodes.get(u.username)?.length ?? 0) > 0)
+        : this.appUsers.find((u) => !u.busy && u.app.lastStep < Math.floor(Date.now() / 30_000));
     if (!user) return false;
     user.busy = true;
     try {
-      const code = kind === 'saml-bypass' ? { bypass: this.bypassCodes.get(user.username)!.shift()! } : { app: user.app.nextCode()!.code };
+      const code =
+        kind === 'saml-bypass'
+          ? { bypass: this.bypassCodes.get(user.username)!.shift()! }
+          : { app: user.app.nextCode()!.code };
       await this.record(kind, user.username, async () => {
         if (kind === 'oidc-app') {
           const use = await flow.oidcSignIn(this.cluster.url, this.rp!, user.username, code);
@@ -142,7 +161,9 @@ export class LoadGenerator {
           this.samlResponses.push({ time: Date.now(), xml: use.responseXml });
           await this.replay('saml-request-id', (node) => flow.samlRequestReplayAccepted(node, use), true);
         }
-        await this.replay(kind === 'saml-bypass' ? 'bypass-code' : 'totp-code', (node) => flow.codeReplayAccepted(node, user.username, code));
+        await this.replay(kind === 'saml-bypass' ? 'bypass-code' : 'totp-code', (node) =>
+          flow.codeReplayAccepted(node, user.username, code),
+        );
       });
     } finally {
       user.busy = false;
@@ -156,7 +177,14 @@ export class LoadGenerator {
       await work();
       this.outcomes.push({ kind, user, start, end: Date.now(), ok: true });
     } catch (err) {
-      this.outcomes.push({ kind, user, start, end: Date.now(), ok: false, error: (err as Error).message.slice(0, 300) });
+      this.outcomes.push({
+        kind,
+        user,
+        start,
+        end: Date.now(),
+        ok: false,
+        error: (err as Error).message.slice(0, 300),
+      });
     }
   }
 
@@ -164,9 +192,11 @@ export class LoadGenerator {
   private async replay(kind: string, attempt: (node: string) => Promise<boolean>, everyNode = false): Promise<void> {
     const live = this.cluster.nodes.filter((n) => n.latch);
     const targets = everyNode ? live : [live[this.replayTurn++ % live.length]!];
-    await Promise.all(targets.map(async (node) => {
-      const accepted = await attempt(node.url).catch(() => false);
-      this.replays.push({ kind, node: node.name, accepted, time: Date.now() });
-    }));
+    await Promise.all(
+      targets.map(async (node) => {
+        const accepted = await attempt(node.url).catch(() => false);
+        this.replays.push({ kind, node: node.name, accepted, time: Date.now() });
+      }),
+    );
   }
 }

@@ -46,7 +46,10 @@ describe('moving a single node to a cluster', () => {
       keys: { masterKeyFile },
       directory: { local: { file: single.config.directory.local.file } },
     };
-    const env = { PATH: process.env.PATH ?? '', LATCH_CONFIG: writeConfig(dir, { ...shared, dataDir: path.join(dir, 'data') }) };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      LATCH_CONFIG: writeConfig(dir, { ...shared, dataDir: path.join(dir, 'data') }),
+    };
     assert.equal((await runLatch(['keys', 'init-master', masterKeyFile], { env })).code, 0);
     const migrated = await runLatch(['keys', 'migrate', '--from', single.dataDir], { env });
     assert.equal(migrated.code, 0, migrated.stderr);
@@ -54,23 +57,30 @@ describe('moving a single node to a cluster', () => {
     assert.match(migrated.stdout, /signing keys: 4 keys of .* now in the store \(key ids unchanged\)/);
     assert.match(migrated.stdout, /secret:server: sealed under the master key/);
 
-    const nodes = await Promise.all([1, 2].map(async () => {
-      const node = await startTestLatch({ run: 'process', baseUrl: single.url, config: shared });
-      running.push(node);
-      return node;
-    }));
+    const nodes = await Promise.all(
+      [1, 2].map(async () => {
+        const node = await startTestLatch({ run: 'process', baseUrl: single.url, config: shared });
+        running.push(node);
+        return node;
+      }),
+    );
     for (const node of nodes) {
       assert.deepEqual(await facts(node.url), before, `${node.url} signs with the single node's keys`);
       const same = new HttpClient(node.url);
       for (const [name, value] of browser.cookies) same.cookies.set(name, value);
-      assert.match((await same.get('/')).text, /Signed in as alice/, 'the session cookie of the single node still works');
+      assert.match(
+        (await same.get('/')).text,
+        /Signed in as alice/,
+        'the session cookie of the single node still works',
+      );
     }
 
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ key: string; value: string }>(
-        "SELECT key, value FROM latch.kv WHERE key IN ('secret:server', 'keys:signing', 'saml:persistent-id-secret')");
+        "SELECT key, value FROM latch.kv WHERE key IN ('secret:server', 'keys:signing', 'saml:persistent-id-secret')",
+      );
       assert.equal(rows.length, 3);
       for (const row of rows) assert.match(row.value, /^\{"sealed":"v1\./, `${row.key} is sealed at rest`);
     } finally {

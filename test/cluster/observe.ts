@@ -22,46 +22,61 @@ export function watchReadiness(cluster: Cluster, everyMs = 250): { samples: Read
   let running = true;
   const loop = (async () => {
     while (running) {
-      await Promise.all(cluster.nodes.map(async (node) => {
-        const time = Date.now();
-        try {
-          const res = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(5000) });
-          samples.push({ node: node.name, time, status: res.status, body: await res.text() });
-        } catch {
-          samples.push({ node: node.name, time, status: 0, body: '' });
-        }
-      }));
+      await Promise.all(
+        cluster.nodes.map(async (node) => {
+          const time = Date.now();
+          try {
+            const res = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(5000) });
+            samples.push({ node: node.name, time, status: res.status, body: await res.text() });
+          } catch {
+            samples.push({ node: node.name, time, status: 0, body: '' });
+          }
+        }),
+      );
       await sleep(everyMs);
     }
   })();
-  return { samples, stop: async () => { running = false; await loop; } };
+  return {
+    samples,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 /** The signing certificates a node publishes in its SAML metadata (current and next). */
 export async function metadataCertificates(node: ClusterNode): Promise<string[]> {
   const xml = await (await fetch(`${node.url}/saml2/idp/metadata`)).text();
-  return [...xml.matchAll(/<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)]
-    .map((m) => `-----BEGIN CERTIFICATE-----\n${m[1]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+  return [...xml.matchAll(/<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map(
+    (m) => `-----BEGIN CERTIFICATE-----\n${m[1]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+  );
 }
 
 /** The current signing certificate's fingerprint at each live node. */
 export async function currentFingerprints(cluster: Cluster): Promise<string[]> {
-  return Promise.all(cluster.nodes.filter((n) => n.latch).map(async (node) => {
-    const pem = await (await fetch(`${node.url}/saml2/idp/certificate`)).text();
-    return new X509Certificate(pem).fingerprint256;
-  }));
+  return Promise.all(
+    cluster.nodes
+      .filter((n) => n.latch)
+      .map(async (node) => {
+        const pem = await (await fetch(`${node.url}/saml2/idp/certificate`)).text();
+        return new X509Certificate(pem).fingerprint256;
+      }),
+  );
 }
 
 /** True when the Response's signature (on the Assertion, or else the Response) verifies with one of `certificates`. */
 export function verifiesWithAny(xml: string, certificates: string[]): boolean {
-  return certificates.some((pem) => ['Assertion', 'Response'].some((element) => {
-    try {
-      xmlsecVerify(xml, pem, element);
-      return true;
-    } catch {
-      return false;
-    }
-  }));
+  return certificates.some((pem) =>
+    ['Assertion', 'Response'].some((element) => {
+      try {
+        xmlsecVerify(xml, pem, element);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
 }
 
 export interface FaultWindow {
@@ -85,26 +100,44 @@ export const IN_FLIGHT_ON_KILLED_NODE = /\bat 50[234] |fetch failed|ECONNRESET|o
  * for HAProxy's health checks to see the nodes ready again).
  */
 export function unexplainedFailures(outcomes: Outcome[], faults: FaultWindow[], graceMs: number): Outcome[] {
-  return outcomes.filter((o) => !o.ok && !faults.some((f) =>
-    o.start <= f.to + graceMs && o.end >= f.from && (!f.expected || f.expected.test(o.error ?? ''))));
+  return outcomes.filter(
+    (o) =>
+      !o.ok &&
+      !faults.some(
+        (f) => o.start <= f.to + graceMs && o.end >= f.from && (!f.expected || f.expected.test(o.error ?? '')),
+      ),
+  );
 }
 
 /** Asserts that each node reported the outage (503 naming the store) within the window and 200 after it. */
 export function assertReadinessFollowedOutage(samples: ReadySample[], nodes: string[], outage: FaultWindow): void {
   for (const node of nodes) {
     const during = samples.filter((s) => s.node === node && s.time >= outage.from && s.time <= outage.to);
-    assert.ok(during.some((s) => s.status === 503 && /"store":"unavailable"/.test(s.body)),
-      `${node} reported the store outage on /readyz: ${JSON.stringify(during.map((s) => s.status))}`);
+    assert.ok(
+      during.some((s) => s.status === 503 && /"store":"unavailable"/.test(s.body)),
+      `${node} reported the store outage on /readyz: ${JSON.stringify(during.map((s) => s.status))}`,
+    );
     const last = samples.filter((s) => s.node === node).at(-1);
     assert.equal(last?.status, 200, `${node} is ready again: ${last?.body}`);
   }
 }
 
 /** Asserts a killed node was seen gone, then ready again after its restart. */
-export function assertReadinessFollowedRestart(samples: ReadySample[], node: string, killedAt: number, restartedAt: number): void {
+export function assertReadinessFollowedRestart(
+  samples: ReadySample[],
+  node: string,
+  killedAt: number,
+  restartedAt: number,
+): void {
   const mine = samples.filter((s) => s.node === node);
-  assert.ok(mine.some((s) => s.time > killedAt && s.time < restartedAt && s.status === 0), `${node} was seen gone after the kill`);
-  assert.ok(mine.some((s) => s.time > restartedAt && s.status === 200), `${node} was ready after its restart`);
+  assert.ok(
+    mine.some((s) => s.time > killedAt && s.time < restartedAt && s.status === 0),
+    `${node} was seen gone after the kill`,
+  );
+  assert.ok(
+    mine.some((s) => s.time > restartedAt && s.status === 200),
+    `${node} was ready after its restart`,
+  );
 }
 
 export function summary(outcomes: Outcome[]): string {

@@ -27,7 +27,12 @@ describe('cluster on PostgreSQL: faults under load', function () {
     replica = await startReplica(primary);
     const url = `postgres://latch@127.0.0.1:${primary.port},127.0.0.1:${replica.port}/latch`;
     const store = { type: 'postgres', postgres: { url, connectTimeout: '1s', poolSize: 5 } };
-    storeConfig = { type: 'postgres', sqlite: {}, redis: { keyPrefix: '' }, postgres: { url, schema: 'latch', poolSize: 2, connectTimeout: 1000 } };
+    storeConfig = {
+      type: 'postgres',
+      sqlite: {},
+      redis: { keyPrefix: '' },
+      postgres: { url, schema: 'latch', poolSize: 2, connectTimeout: 1000 },
+    };
     cluster = await startCluster({ nodes: 3, store, users: scenario.USERS, config: scenario.NODE_CONFIG });
   });
 
@@ -78,15 +83,32 @@ describe('cluster on PostgreSQL: faults under load', function () {
     await readiness.stop();
     scenario.printFailures(load, faults);
     for (const node of cluster.nodes) {
-      for (const line of node.latch?.logs().filter((l) => Number(l.level) >= 50) ?? []) process.stdout.write(`  ${node.name}: ${JSON.stringify(line).slice(0, 400)}\n`);
+      for (const line of node.latch?.logs().filter((l) => Number(l.level) >= 50) ?? [])
+        process.stdout.write(`  ${node.name}: ${JSON.stringify(line).slice(0, 400)}\n`);
     }
 
-    note(this, `cluster on PostgreSQL: ${summary(load.outcomes)}; ${load.replays.length} replays refused; ` +
-      `rotation seen by every node in ${rotation.propagatedMs} ms; database failover ${outage.to - outage.from} ms; ` +
-      `${load.acknowledged.length} enrollments under load; test ${Math.round((Date.now() - started) / 1000)} s`);
+    note(
+      this,
+      `cluster on PostgreSQL: ${summary(load.outcomes)}; ${load.replays.length} replays refused; ` +
+        `rotation seen by every node in ${rotation.propagatedMs} ms; database failover ${outage.to - outage.from} ms; ` +
+        `${load.acknowledged.length} enrollments under load; test ${Math.round((Date.now() - started) / 1000)} s`,
+    );
 
-    await scenario.assertSurvivedFaults({ load, cluster, storeConfig, faults, outage, readiness: readiness.samples, victim: victim!, restartedAt, certificates });
+    await scenario.assertSurvivedFaults({
+      load,
+      cluster,
+      storeConfig,
+      faults,
+      outage,
+      readiness: readiness.samples,
+      victim: victim!,
+      restartedAt,
+      certificates,
+    });
     assert.ok(rotation.propagatedMs < 5000, `rotation reached every node in ${rotation.propagatedMs} ms`);
-    assert.ok(rotation.kids.includes(rotation.idTokenKid), `an ID token after the rotation is signed with a new key (${rotation.kids.join(', ')}), not ${rotation.idTokenKid}`);
+    assert.ok(
+      rotation.kids.includes(rotation.idTokenKid),
+      `an ID token after the rotation is signed with a new key (${rotation.kids.join(', ')}), not ${rotation.idTokenKid}`,
+    );
   });
 });

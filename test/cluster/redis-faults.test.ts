@@ -28,9 +28,19 @@ describe('cluster on Redis with Sentinel: faults under load', function () {
     replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
     const options = { quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 5000 };
     sentinels = await Promise.all([1, 2, 3].map(() => startSentinel(primary.port, MASTER, options)));
-    const redis = { sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), name: MASTER, keyPrefix: 'latch:', replicaTimeout: '2s' };
+    const redis = {
+      sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      name: MASTER,
+      keyPrefix: 'latch:',
+      replicaTimeout: '2s',
+    };
     storeConfig = { type: 'redis', sqlite: {}, redis: { ...redis, replicaTimeout: 2000 } };
-    cluster = await startCluster({ nodes: 3, store: { type: 'redis', redis }, users: scenario.USERS, config: scenario.NODE_CONFIG });
+    cluster = await startCluster({
+      nodes: 3,
+      store: { type: 'redis', redis },
+      users: scenario.USERS,
+      config: scenario.NODE_CONFIG,
+    });
   });
 
   after(async () => {
@@ -67,10 +77,23 @@ describe('cluster on Redis with Sentinel: faults under load', function () {
     await readiness.stop();
     scenario.printFailures(load, faults);
 
-    note(this, `cluster on Redis: ${summary(load.outcomes)}; ${load.replays.length} replays refused; ` +
-      `Sentinel failover until every node is ready ${outage.to - outage.from} ms; ${load.acknowledged.length} enrollments under load; ` +
-      `test ${Math.round((Date.now() - started) / 1000)} s`);
+    note(
+      this,
+      `cluster on Redis: ${summary(load.outcomes)}; ${load.replays.length} replays refused; ` +
+        `Sentinel failover until every node is ready ${outage.to - outage.from} ms; ${load.acknowledged.length} enrollments under load; ` +
+        `test ${Math.round((Date.now() - started) / 1000)} s`,
+    );
 
-    await scenario.assertSurvivedFaults({ load, cluster, storeConfig, faults, outage, readiness: readiness.samples, victim: victim!, restartedAt, certificates });
+    await scenario.assertSurvivedFaults({
+      load,
+      cluster,
+      storeConfig,
+      faults,
+      outage,
+      readiness: readiness.samples,
+      victim: victim!,
+      restartedAt,
+      certificates,
+    });
   });
 });

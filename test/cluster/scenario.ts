@@ -9,8 +9,14 @@ import { spMetadataXml } from '../support/sp-metadata.ts';
 import * as flow from './flows.ts';
 import { LoadGenerator } from './load.ts';
 import {
-  assertReadinessFollowedOutage, assertReadinessFollowedRestart, IN_FLIGHT_ON_KILLED_NODE, unexplainedFailures, summary, verifiesWithAny,
-  type FaultWindow, type ReadySample,
+  assertReadinessFollowedOutage,
+  assertReadinessFollowedRestart,
+  IN_FLIGHT_ON_KILLED_NODE,
+  unexplainedFailures,
+  summary,
+  verifiesWithAny,
+  type FaultWindow,
+  type ReadySample,
 } from './observe.ts';
 
 // What both cluster tests (PostgreSQL, Redis) share: the users, the configuration of the nodes,
@@ -20,20 +26,28 @@ export const APP_USERS = ['app1', 'app2', 'app3', 'app4'];
 export const PASSKEY_USERS = ['key1', 'key2'];
 export const FRESH_USERS = Array.from({ length: 30 }, (_, i) => `new${i + 1}`);
 
-export const USERS: TestUser[] = [...APP_USERS, ...PASSKEY_USERS, ...FRESH_USERS].map((username) => ({ username, password: flow.PASSWORD }));
+export const USERS: TestUser[] = [...APP_USERS, ...PASSKEY_USERS, ...FRESH_USERS].map((username) => ({
+  username,
+  password: flow.PASSWORD,
+}));
 
 export const NODE_CONFIG = {
   log: { level: 'warn' },
   policy: { default: { newUser: 'require-enrollment' } },
   // Replayed codes count as wrong codes; the load offers many on purpose.
   passcodes: { throttle: { maxFailures: 100_000, window: '15m' } },
-  saml: { serviceProviders: { app: { metadataXml: spMetadataXml({ entityId: flow.SP_ENTITY_ID, acs: [flow.SP_ACS] }) } } },
+  saml: {
+    serviceProviders: { app: { metadataXml: spMetadataXml({ entityId: flow.SP_ENTITY_ID, acs: [flow.SP_ACS] }) } },
+  },
   oidc: { clients: [{ ...flow.RP_CLIENT, client_name: 'Cluster RP', redirect_uris: [flow.RP_REDIRECT] }] },
 };
 
 /** Every enrollment the user was told succeeded is there: an app in the store, a passkey that signs in. */
 export async function assertNoEnrollmentLost(load: LoadGenerator, cluster: Cluster, store: Store): Promise<void> {
-  assert.ok(load.acknowledged.length >= 4, `enough enrollments under load to mean something: ${load.acknowledged.length}`);
+  assert.ok(
+    load.acknowledged.length >= 4,
+    `enough enrollments under load to mean something: ${load.acknowledged.length}`,
+  );
   for (const { kind, username } of load.acknowledged) {
     if (kind === 'app') {
       const ids = await records.passcodesOfUser.list(store, `id-${username}`);
@@ -65,7 +79,11 @@ export function assertResponsesVerify(load: LoadGenerator, certificatesByNode: M
   assert.ok(load.samlResponses.length >= 5, `SAML responses: ${load.samlResponses.length}`);
   for (const [node, certificates] of certificatesByNode) {
     const failing = load.samlResponses.filter((r) => !verifiesWithAny(r.xml, certificates));
-    assert.equal(failing.length, 0, `${failing.length} of ${load.samlResponses.length} SAML responses do not verify with ${node}'s metadata`);
+    assert.equal(
+      failing.length,
+      0,
+      `${failing.length} of ${load.samlResponses.length} SAML responses do not verify with ${node}'s metadata`,
+    );
   }
 }
 
@@ -121,19 +139,36 @@ export async function assertSurvivedFaults(run: FaultRun): Promise<void> {
   }
   assertNoReplayAccepted(run.load);
   assertOnlyInFlightFailed(run.load, run.faults, 2000);
-  assertReadinessFollowedOutage(run.readiness, run.cluster.nodes.map((n) => n.name), run.outage);
+  assertReadinessFollowedOutage(
+    run.readiness,
+    run.cluster.nodes.map((n) => n.name),
+    run.outage,
+  );
   assertReadinessFollowedRestart(run.readiness, run.victim.name, run.faults[0]!.from, run.restartedAt);
   assertResponsesVerify(run.load, run.certificates);
 }
 
 /** Waits until every node's latest /readyz (polled since `since`) is 200; a timeout says what each node answered last. */
-export async function allReadySince(cluster: Cluster, samples: ReadySample[], since: number, timeoutMs: number): Promise<number> {
-  const latest = () => cluster.nodes.map((n) => ({ node: n.name, sample: samples.filter((s) => s.node === n.name && s.time > since).at(-1) }));
+export async function allReadySince(
+  cluster: Cluster,
+  samples: ReadySample[],
+  since: number,
+  timeoutMs: number,
+): Promise<number> {
+  const latest = () =>
+    cluster.nodes.map((n) => ({
+      node: n.name,
+      sample: samples.filter((s) => s.node === n.name && s.time > since).at(-1),
+    }));
   try {
-    return await within('nodes ready on the promoted replica', timeoutMs, async () => latest().every(({ sample }) => sample?.status === 200));
+    return await within('nodes ready on the promoted replica', timeoutMs, async () =>
+      latest().every(({ sample }) => sample?.status === 200),
+    );
   } catch (err) {
-    const seen = latest().map(({ node, sample }) =>
-      `${node}: ${sample ? `${sample.status} ${sample.body.slice(0, 120)} ${Date.now() - sample.time} ms ago` : 'no answer'}`);
+    const seen = latest().map(
+      ({ node, sample }) =>
+        `${node}: ${sample ? `${sample.status} ${sample.body.slice(0, 120)} ${Date.now() - sample.time} ms ago` : 'no answer'}`,
+    );
     throw new Error(`${(err as Error).message}; last /readyz: ${seen.join('; ')}`);
   }
 }

@@ -10,7 +10,8 @@ import { alert, authenticators, heading, passwordPage } from '../webauthn/http-s
 // last used, what each may skip) and forgets one on request; it warns a user whose only factor is
 // on one device. The admin console calls the same list and revoke (services.browsers).
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 describe('your browsers, on the account page', () => {
@@ -21,7 +22,15 @@ describe('your browsers, on the account page', () => {
     latch = await startTestLatch({
       host: 'localhost',
       users: [{ username: 'alice', id: 'id-alice', password: PASSWORD }],
-      config: { policy: { default: { newUser: 'require-enrollment', passwordless: [], rememberDevice: { enabled: true, lifetime: '8h', scope: 'all' } } } },
+      config: {
+        policy: {
+          default: {
+            newUser: 'require-enrollment',
+            passwordless: [],
+            rememberDevice: { enabled: true, lifetime: '8h', scope: 'all' },
+          },
+        },
+      },
     });
     soft = authenticators(new URL(latch.url).origin);
   });
@@ -35,9 +44,15 @@ describe('your browsers, on the account page', () => {
     const choices = await laptop.submit(await passwordPage(laptop, 'alice'), { password: PASSWORD });
     const enroll = await laptop.submit(choices, { choose: 'webauthn-enroll' });
     assert.match(text(enroll), /don't ask for a second factor in this browser for any application for 8 hours/);
-    const home = await laptop.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))), remember: 'yes' });
+    const home = await laptop.submit(enroll, {
+      webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))),
+      remember: 'yes',
+    });
     assert.equal(heading(home), 'Signed in as alice', alert(home));
-    assert.match(text(home), /Your only way to sign in besides your password is Security key \(security key\)\. If it is lost or breaks, you can't sign in without your IT help desk\. Add a second one now/);
+    assert.match(
+      text(home),
+      /Your only way to sign in besides your password is Security key \(security key\)\. If it is lost or breaks, you can't sign in without your IT help desk\. Add a second one now/,
+    );
 
     // The laptop is remembered: after signing out, the password alone signs in there.
     await laptop.post('/logout', { csrf: /name="csrf" value="([^"]+)"/.exec(home.text)![1]! });
@@ -47,18 +62,30 @@ describe('your browsers, on the account page', () => {
     // Desktop (Firefox): password and the key.
     const desktop = new HttpClient(latch.url, { 'user-agent': FIREFOX });
     const key = await desktop.submit(await passwordPage(desktop, 'alice'), { password: PASSWORD });
-    assert.equal(heading(await desktop.submit(key, { webauthn_response: JSON.stringify(soft.key.assert(pageOptions(key.text))) })), 'Signed in as alice');
+    assert.equal(
+      heading(await desktop.submit(key, { webauthn_response: JSON.stringify(soft.key.assert(pageOptions(key.text))) })),
+      'Signed in as alice',
+    );
 
     const list = await desktop.get('/account/browsers');
     assert.equal(list.status, 200);
     const listed = text(list);
-    assert.match(listed, /Firefox 133 on Linux \(this browser\) Last used \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC from 127\.0\.0\.1/);
-    assert.match(listed, /Chrome 131 on Windows 10 Last used .* from 127\.0\.0\.1 .* Trusted for skips the second factor for every application until /);
+    assert.match(
+      listed,
+      /Firefox 133 on Linux \(this browser\) Last used \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC from 127\.0\.0\.1/,
+    );
+    assert.match(
+      listed,
+      /Chrome 131 on Windows 10 Last used .* from 127\.0\.0\.1 .* Trusted for skips the second factor for every application until /,
+    );
     assert.equal((await latch.services.browsers.list('id-alice')).length, 2, 'the same list for the admin console');
 
     // Forget the laptop from the desktop: the laptop is asked for the second factor again.
     const laptopId = /data-browser="([^"]+)">\s*<h2>Chrome/.exec(list.text)![1]!;
-    const forgotten = await desktop.post('/account/browsers/forget', { csrf: hiddenValue(list.text, 'csrf'), browser: laptopId });
+    const forgotten = await desktop.post('/account/browsers/forget', {
+      csrf: hiddenValue(list.text, 'csrf'),
+      browser: laptopId,
+    });
     assert.match(text(forgotten), /Chrome 131 on Windows 10 was forgotten: it will need a full sign-in again\./);
     assert.doesNotMatch(text(forgotten), /Chrome 131 on Windows 10 Last used/);
     assert.ok((await latch.authReasons()).some((r) => r.startsWith('the user forgot Chrome 131 on Windows 10')));
@@ -67,7 +94,10 @@ describe('your browsers, on the account page', () => {
     const again = await laptop.submit(await passwordPage(laptop, 'alice'), { password: PASSWORD });
     assert.equal(heading(again), 'Use your security key or this device', 'no longer remembered');
 
-    const unknown = await desktop.post('/account/browsers/forget', { csrf: hiddenValue(list.text, 'csrf'), browser: 'nope' });
+    const unknown = await desktop.post('/account/browsers/forget', {
+      csrf: hiddenValue(list.text, 'csrf'),
+      browser: 'nope',
+    });
     assert.equal(unknown.status, 404);
     assert.match(text(unknown), /That browser is not in your list/);
   });

@@ -17,19 +17,32 @@ let latch: InProcessLatch;
 before(async () => {
   latch = await startTestLatch({
     host: 'localhost',
-    users: [{ username: 'alice', password: PASSWORD, groups: ['staff'] }, { username: 'carl', password: PASSWORD, groups: ['contractors'] }],
+    users: [
+      { username: 'alice', password: PASSWORD, groups: ['staff'] },
+      { username: 'carl', password: PASSWORD, groups: ['contractors'] },
+    ],
     config: {
       saml: {
         serviceProviders: {
           // Needs a second factor; alice has none, so she cannot use it.
-          strict: { metadataXml: spMetadataXml({ entityId: STRICT_SP, acs: ['https://strict.sp.test/acs'] }), name: 'Payroll', policy: { newUser: 'deny' } },
+          strict: {
+            metadataXml: spMetadataXml({ entityId: STRICT_SP, acs: ['https://strict.sp.test/acs'] }),
+            name: 'Payroll',
+            policy: { newUser: 'deny' },
+          },
           open: { metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }), name: 'Wiki' },
         },
       },
       policy: { default: { passwordless: [] }, groups: [{ group: 'contractors', deny: true }] },
       oidc: {
         clients: [
-          { client_id: 'blocked', client_name: 'Blocked app', client_secret: 'a-client-secret-that-is-long-enough-0123456789', redirect_uris: ['https://blocked.test/cb'], policy: { deny: true } },
+          {
+            client_id: 'blocked',
+            client_name: 'Blocked app',
+            client_secret: 'a-client-secret-that-is-long-enough-0123456789',
+            redirect_uris: ['https://blocked.test/cb'],
+            policy: { deny: true },
+          },
         ],
       },
     },
@@ -69,8 +82,13 @@ it('a session for one application does not carry a user into an application whos
 it("an OIDC client's policy applies: a denied client refuses after the password, with a page, not a redirect", async () => {
   const browser = new HttpClient(latch.url);
   const query = new URLSearchParams({
-    client_id: 'blocked', response_type: 'code', redirect_uri: 'https://blocked.test/cb', scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's1',
+    client_id: 'blocked',
+    response_type: 'code',
+    redirect_uri: 'https://blocked.test/cb',
+    scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 's1',
   });
   const prompt = await browser.get(`/oidc/auth?${query}`);
   assert.ok(prompt.path.startsWith('/login'), `expected the prompt, got ${prompt.path}`);

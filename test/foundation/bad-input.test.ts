@@ -29,7 +29,10 @@ describe('bad input', () => {
 
   before(async () => {
     [latch, shortLived] = await Promise.all([
-      startTestLatch({ run: 'process', config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } } }),
+      startTestLatch({
+        run: 'process',
+        config: { server: { maxBodyBytes: MAX_BODY }, signIn: { failureDelay: '10ms' } },
+      }),
       startTestLatch({ run: 'process', config: { signIn: { transactionLifetime: '1s', failureDelay: '10ms' } } }),
     ]);
     await Promise.all([
@@ -44,7 +47,8 @@ describe('bad input', () => {
 
   /** Auth-log decisions (from the JSON log) about one transaction. */
   const decisionsOf = (server: LatchProcess, tx: string) => server.authEvents().filter((e) => e.transaction === tx);
-  const refusalsLogged = (server: LatchProcess) => server.logs().filter((l) => /refused/.test(String(l.msg ?? ''))).length;
+  const refusalsLogged = (server: LatchProcess) =>
+    server.logs().filter((l) => /refused/.test(String(l.msg ?? ''))).length;
 
   it('an unknown transaction id gets "Your sign-in session expired." (400)', async () => {
     const client = new HttpClient(latch.url);
@@ -75,7 +79,11 @@ describe('bad input', () => {
     const otherCookie = await other.get(first.path);
     assert.equal(otherCookie.status, 403);
     assertShows(otherCookie, 'started in another browser');
-    const otherPost = await other.post(first.path, { csrf: hiddenValue(first.text, 'csrf'), step: 'identify', username: 'alice' });
+    const otherPost = await other.post(first.path, {
+      csrf: hiddenValue(first.text, 'csrf'),
+      step: 'identify',
+      username: 'alice',
+    });
     assert.equal(otherPost.status, 403);
     assertClean(other, otherPost);
 
@@ -95,14 +103,24 @@ describe('bad input', () => {
     assert.ok(isPasswordPage(passwordPage));
     const refusalsBefore = latch.logs().filter((l) => /CSRF/.test(String(l.msg ?? ''))).length;
 
-    const forged = await client.post(passwordPage.path, { csrf: 'A'.repeat(43), step: 'password', action: 'submit', password: PASSWORD });
+    const forged = await client.post(passwordPage.path, {
+      csrf: 'A'.repeat(43),
+      step: 'password',
+      action: 'submit',
+      password: PASSWORD,
+    });
     assert.equal(forged.path, `/login?tx=${tx}&notice=stale`);
     assert.equal(forged.status, 200);
     assertShows(forged, 'This page was out of date');
     assert.ok(isPasswordPage(forged), 'still on the password step');
 
     // The username page's token (an earlier step) replayed with a password.
-    const replayed = await client.post(passwordPage.path, { csrf: hiddenValue(first.text, 'csrf'), step: 'password', action: 'submit', password: PASSWORD });
+    const replayed = await client.post(passwordPage.path, {
+      csrf: hiddenValue(first.text, 'csrf'),
+      step: 'password',
+      action: 'submit',
+      password: PASSWORD,
+    });
     assertShows(replayed, 'This page was out of date');
     assert.ok(isPasswordPage(replayed));
     // …and replayed as the username page it came from.
@@ -114,20 +132,37 @@ describe('bad input', () => {
     // Not signed in, no password checked, and each refusal was logged.
     assertShows(await client.get('/'), 'You are not signed in.');
     await sleep(100);
-    assert.deepEqual(decisionsOf(latch, tx).filter((e) => e.event === 'password'), [], 'no password check was logged');
-    assert.equal(latch.logs().filter((l) => /CSRF/.test(String(l.msg ?? ''))).length - refusalsBefore, 3, 'each refusal is logged');
+    assert.deepEqual(
+      decisionsOf(latch, tx).filter((e) => e.event === 'password'),
+      [],
+      'no password check was logged',
+    );
+    assert.equal(
+      latch.logs().filter((l) => /CSRF/.test(String(l.msg ?? ''))).length - refusalsBefore,
+      3,
+      'each refusal is logged',
+    );
 
     // The transaction still works from where it was, with the page's current token.
     const wrong = await client.submit(replayedStep, { password: 'wrong password' });
     assertShows(wrong, 'Incorrect username or password.');
     await sleep(100);
-    assert.equal(decisionsOf(latch, tx).filter((e) => e.event === 'password').length, 1, 'the real attempt is logged (so the log is being read)');
+    assert.equal(
+      decisionsOf(latch, tx).filter((e) => e.event === 'password').length,
+      1,
+      'the real attempt is logged (so the log is being read)',
+    );
   });
 
   it('an oversized body gets a 413 page, no stack trace, and the transaction is unchanged', async () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
-    const big = await client.post(first.path, { csrf: hiddenValue(first.text, 'csrf'), step: 'identify', action: 'submit', username: 'a'.repeat(MAX_BODY * 4) });
+    const big = await client.post(first.path, {
+      csrf: hiddenValue(first.text, 'csrf'),
+      step: 'identify',
+      action: 'submit',
+      username: 'a'.repeat(MAX_BODY * 4),
+    });
     assert.equal(big.status, 413);
     assertShows(big, 'The form was too large.');
     assertClean(client, big);
@@ -138,7 +173,14 @@ describe('bad input', () => {
   });
 
   it('a malformed session cookie shows "You are not signed in." (200)', async () => {
-    for (const cookie of ['latch_session=%E0%A4%A', 'latch_session="quoted"', `latch_session=${'x'.repeat(4000)}`, `latch_session=${'A'.repeat(43)}`, 'latch_session=; latch_session=a.b.c', 'latch_device=%%%; latch_flow=../..; latch_session=\u00e9']) {
+    for (const cookie of [
+      'latch_session=%E0%A4%A',
+      'latch_session="quoted"',
+      `latch_session=${'x'.repeat(4000)}`,
+      `latch_session=${'A'.repeat(43)}`,
+      'latch_session=; latch_session=a.b.c',
+      'latch_device=%%%; latch_flow=../..; latch_session=\u00e9',
+    ]) {
       const client = new HttpClient(latch.url, { cookie: encodeURI(cookie).replace(/%25/g, '%') });
       const page = await client.get('/');
       assert.equal(page.status, 200, cookie);
@@ -166,14 +208,21 @@ describe('bad input', () => {
     assertClean(client, view);
     assertShows(await client.get('/'), 'You are not signed in.');
     await sleep(100);
-    assert.deepEqual(decisionsOf(shortLived, tx).filter((e) => e.event === 'password'), []);
+    assert.deepEqual(
+      decisionsOf(shortLived, tx).filter((e) => e.event === 'password'),
+      [],
+    );
   });
 
   it('a POST with the wrong content type gets 415', async () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const json = await client.follow(
-      await client.request(first.path, { method: 'POST', body: JSON.stringify({ csrf: hiddenValue(first.text, 'csrf'), step: 'identify', username: 'alice' }), headers: { 'content-type': 'application/json' } }),
+      await client.request(first.path, {
+        method: 'POST',
+        body: JSON.stringify({ csrf: hiddenValue(first.text, 'csrf'), step: 'identify', username: 'alice' }),
+        headers: { 'content-type': 'application/json' },
+      }),
       first.path,
     );
     assert.equal(json.status, 415);
@@ -182,7 +231,10 @@ describe('bad input', () => {
     const again = await client.get(first.path);
     assert.equal(hiddenValue(again.text, 'csrf'), hiddenValue(first.text, 'csrf'), 'the transaction did not move');
 
-    const logout = await client.follow(await client.request('/logout', { method: 'POST', body: 'csrf=x', headers: { 'content-type': 'text/plain' } }), '/logout');
+    const logout = await client.follow(
+      await client.request('/logout', { method: 'POST', body: 'csrf=x', headers: { 'content-type': 'text/plain' } }),
+      '/logout',
+    );
     assert.equal(logout.status, 415);
     assertClean(client, logout);
   });

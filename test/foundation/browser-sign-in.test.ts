@@ -65,7 +65,11 @@ describe('password sign-in in Chromium', () => {
       await assertVisible(page, 'You have signed out');
       await page.goto(`${latch.url}/`);
       await assertVisible(page, 'You are not signed in.');
-      assert.equal((await context.cookies()).some((c) => c.name === 'latch_session'), false, 'the session cookie is gone');
+      assert.equal(
+        (await context.cookies()).some((c) => c.name === 'latch_session'),
+        false,
+        'the session cookie is gone',
+      );
     });
   });
 
@@ -151,7 +155,11 @@ describe('password sign-in in Chromium', () => {
       const pages: Array<{ url: string; csp: string | undefined; html: string }> = [];
       page.on('response', async (res) => {
         if (res.request().resourceType() !== 'document' || res.status() >= 300) return;
-        pages.push({ url: res.url(), csp: (await res.allHeaders())['content-security-policy'], html: await res.text() });
+        pages.push({
+          url: res.url(),
+          csp: (await res.allHeaders())['content-security-policy'],
+          html: await res.text(),
+        });
       });
       await openPrompt(page);
       await enterUsername(page);
@@ -161,7 +169,8 @@ describe('password sign-in in Chromium', () => {
         assert.ok(csp, `${url} has a Content-Security-Policy`);
         assert.match(csp, /script-src 'self'/, url);
         assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, url);
-        for (const tag of html.match(/<script\b[^>]*>/gi) ?? []) assert.match(tag, /\ssrc=/, `${url} has an inline script: ${tag}`);
+        for (const tag of html.match(/<script\b[^>]*>/gi) ?? [])
+          assert.match(tag, /\ssrc=/, `${url} has an inline script: ${tag}`);
         assert.doesNotMatch(html, /\son[a-z]+="/i, `${url} has an inline event handler`);
       }
     });

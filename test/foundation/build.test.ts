@@ -10,7 +10,16 @@ import { scratchDir } from '../support/temp.ts';
 // stack trace, and never run code older than the sources. On a copy of the repository, so that
 // this checkout's dist/ stays as it is.
 
-const COPIED = ['bin', 'config', 'scripts', 'src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const COPIED = [
+  'bin',
+  'config',
+  'scripts',
+  'src',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 
 describe('the compiled build', () => {
   const root = path.join(scratchDir('latch-build-'), 'latch');
@@ -19,7 +28,8 @@ describe('the compiled build', () => {
   fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const env = cleanEnv();
   const latch = (...args: string[]) => runCommand(process.execPath, ['bin/latch.js', ...args], { env, cwd: root });
-  const authenticator = (...args: string[]) => runCommand(process.execPath, ['bin/latch-authenticator.js', ...args], { env, cwd: root });
+  const authenticator = (...args: string[]) =>
+    runCommand(process.execPath, ['bin/latch-authenticator.js', ...args], { env, cwd: root });
   const build = async () => {
     const built = await runCommand('npm', ['run', 'build'], { env, cwd: root, timeoutMs: 120_000 });
     assert.equal(built.code, 0, `npm run build failed:\n${built.stdout}${built.stderr}`);
@@ -45,9 +55,20 @@ describe('the compiled build', () => {
     const authenticatorUsage = await authenticator('--help');
     assert.equal(authenticatorUsage.code, 0, authenticatorUsage.stderr);
     assert.match(authenticatorUsage.stdout, /^Usage: latch-authenticator <command>/);
-    assert.deepEqual(fs.readdirSync(path.join(root, 'dist', 'browser')).sort(), ['authenticator-app.js', 'authenticator-sw.js', 'webauthn.js']);
-    assert.ok(fs.existsSync(path.join(root, 'dist', 'ui', 'static', 'latch.css')), 'files other than TypeScript are copied');
-    assert.deepEqual(fs.readdirSync(root).filter((name) => name.startsWith('.dist')), [], 'no build folder left behind');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'dist', 'browser')).sort(), [
+      'authenticator-app.js',
+      'authenticator-sw.js',
+      'webauthn.js',
+    ]);
+    assert.ok(
+      fs.existsSync(path.join(root, 'dist', 'ui', 'static', 'latch.css')),
+      'files other than TypeScript are copied',
+    );
+    assert.deepEqual(
+      fs.readdirSync(root).filter((name) => name.startsWith('.dist')),
+      [],
+      'no build folder left behind',
+    );
   });
 
   it('prepare (npm ci, and npx when it links the folder) leaves a current build alone', async () => {

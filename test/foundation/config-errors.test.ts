@@ -15,7 +15,11 @@ async function serveWith(config: Record<string, unknown> | undefined, env: Recor
   // A free port, in case Latch wrongly starts; not when the file under test sets server.port
   // (LATCH_PORT would override it).
   const setsPort = config !== undefined && 'port' in ((config.server as Record<string, unknown> | undefined) ?? {});
-  const extra: Record<string, string> = { LATCH_DATA_DIR: dataDir, ...(setsPort ? {} : { LATCH_PORT: String(await freePort()) }), ...env };
+  const extra: Record<string, string> = {
+    LATCH_DATA_DIR: dataDir,
+    ...(setsPort ? {} : { LATCH_PORT: String(await freePort()) }),
+    ...env,
+  };
   if (config) extra.LATCH_CONFIG = writeConfig(dir, config);
   const result = await runLatch(['serve'], { env: cleanEnv(extra), timeoutMs: 20_000 });
   assert.equal(result.code, 2, `exit code 2, got ${result.code}; stderr:\n${result.stderr}`);
@@ -38,7 +42,10 @@ describe('config errors', () => {
 
   it('session.idleTimeout "soon": expects a duration', async () => {
     const stderr = await serveWith({ session: { idleTimeout: 'soon' } });
-    assert.ok(stderr.includes('  - session.idleTimeout: expected a duration such as "90s", "15m", "8h" or "30d" (got "soon")'), stderr);
+    assert.ok(
+      stderr.includes('  - session.idleTimeout: expected a duration such as "90s", "15m", "8h" or "30d" (got "soon")'),
+      stderr,
+    );
   });
 
   it('an unknown LATCH_ environment variable is refused and the known ones listed', async () => {
@@ -59,7 +66,10 @@ describe('config errors', () => {
   });
 
   it('several problems at once are all listed', async () => {
-    const stderr = await serveWith({ server: { port: 'abc', prot: 1 }, session: { idleTimeout: 'soon' } }, { LATCH_PROT: '1' });
+    const stderr = await serveWith(
+      { server: { port: 'abc', prot: 1 }, session: { idleTimeout: 'soon' } },
+      { LATCH_PROT: '1' },
+    );
     assert.match(stderr, /the configuration has 4 problem\(s\):/);
     for (const line of [
       '  - LATCH_PROT: unknown environment variable',

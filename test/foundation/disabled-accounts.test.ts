@@ -9,7 +9,14 @@ import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { scratchDir } from '../support/temp.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import {
-  assertAtPrompt, assertSignedInAtSp, client, exchangeCode, idpInitiated, oidcAuthorize, samlAnswer, samlSso,
+  assertAtPrompt,
+  assertSignedInAtSp,
+  client,
+  exchangeCode,
+  idpInitiated,
+  oidcAuthorize,
+  samlAnswer,
+  samlSso,
   samlSsoCrossSitePost,
 } from '../support/sso-client.ts';
 import { oauthError, rpConfig } from '../oidc/helpers.ts';

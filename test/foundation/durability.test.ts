@@ -31,7 +31,11 @@ function keyFiles(dataDir: string): Record<string, string> {
 /** What identifies an auth-log event in both the JSON log and the store. */
 const eventKey = (e: Record<string, unknown>) => `${e.transaction}|${e.event}|${e.result}|${e.reason}`;
 
-async function crashAndRestart(dataDir: string, store: LatchConfig['store'], env: Record<string, string>): Promise<void> {
+async function crashAndRestart(
+  dataDir: string,
+  store: LatchConfig['store'],
+  env: Record<string, string>,
+): Promise<void> {
   let latch: LatchProcess | undefined = await startTestLatch({ run: 'process', dataDir, env });
   try {
     const { port } = latch;
@@ -52,11 +56,18 @@ async function crashAndRestart(dataDir: string, store: LatchConfig['store'], env
 
     const again = new HttpClient(latch.url);
     again.cookies.set('latch_session', session);
-    assert.match(visibleText((await again.get('/')).text), /Signed in as Alice Liddell/, 'still signed in after the crash');
+    assert.match(
+      visibleText((await again.get('/')).text),
+      /Signed in as Alice Liddell/,
+      'still signed in after the crash',
+    );
     assert.deepEqual(keyFiles(dataDir), keysBefore, 'the same signing keys and certificates');
     const users = await runLatch(['user', 'list'], { env: latch.env });
     assert.match(users.stdout, /^alice\s+Alice Liddell\s+staff/m);
-    assert.match(visibleText((await new HttpClient(latch.url).signIn('alice', PASSWORD)).text), /Signed in as Alice Liddell/);
+    assert.match(
+      visibleText((await new HttpClient(latch.url).signIn('alice', PASSWORD)).text),
+      /Signed in as Alice Liddell/,
+    );
     await latch.kill();
     latch = undefined;
 
@@ -80,12 +91,24 @@ describe('durability across a SIGKILL', () => {
 
   it('SQLite: session, user, keys and auth log survive', async () => {
     const dataDir = scratchDir('latch-data-');
-    await crashAndRestart(dataDir, { type: 'sqlite', sqlite: { file: path.join(dataDir, 'latch.sqlite') }, redis: { keyPrefix: 'latch:' } } as LatchConfig['store'], {});
+    await crashAndRestart(
+      dataDir,
+      {
+        type: 'sqlite',
+        sqlite: { file: path.join(dataDir, 'latch.sqlite') },
+        redis: { keyPrefix: 'latch:' },
+      } as LatchConfig['store'],
+      {},
+    );
   });
 
   it('Redis: session, user, keys and auth log survive (Latch killed, not Redis)', async () => {
     redis = await startRedis();
     const dataDir = scratchDir('latch-data-');
-    await crashAndRestart(dataDir, { type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } } as LatchConfig['store'], { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url });
+    await crashAndRestart(
+      dataDir,
+      { type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: 'latch:' } } as LatchConfig['store'],
+      { LATCH_STORE: 'redis', LATCH_REDIS_URL: redis.url },
+    );
   });
 });

@@ -21,12 +21,25 @@ before(async () => {
       { username: 'quinn', id: 'id-quinn', password: PASSWORD },
     ],
     config: {
-      applications: { account: { name: 'Latch account', policy: { secondFactors: ['webauthn'], newUser: 'allow', passwordless: [] } } },
-      oidc: { clients: [{ client_id: 'wiki', client_name: 'Team wiki', client_secret: 'a-client-secret-that-is-long-enough-0123456789', redirect_uris: ['https://wiki.test/cb'] }] },
+      applications: {
+        account: { name: 'Latch account', policy: { secondFactors: ['webauthn'], newUser: 'allow', passwordless: [] } },
+      },
+      oidc: {
+        clients: [
+          {
+            client_id: 'wiki',
+            client_name: 'Team wiki',
+            client_secret: 'a-client-secret-that-is-long-enough-0123456789',
+            redirect_uris: ['https://wiki.test/cb'],
+          },
+        ],
+      },
     },
   });
   const { tokens } = latch.services.passcodes;
-  await tokens.import([{ serial: 'T-1', secret: 'JBSWY3DPEHPK3PXP', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' }]);
+  await tokens.import([
+    { serial: 'T-1', secret: 'JBSWY3DPEHPK3PXP', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' },
+  ]);
   await tokens.assign('T-1', 'id-pia');
 });
 after(async () => {
@@ -49,7 +62,10 @@ async function addKeyWithPasswordSession(username: string) {
 it('a password-only session cannot add a security key for a user who already has a factor', async () => {
   const refused = await addKeyWithPasswordSession('pia');
   assert.equal(refused.status, 403);
-  assert.match(visibleText(refused.text), /Nothing was changed\. To change your passkeys and security keys, sign out and sign in again with your second factor\./);
+  assert.match(
+    visibleText(refused.text),
+    /Nothing was changed\. To change your passkeys and security keys, sign out and sign in again with your second factor\./,
+  );
   assert.deepEqual(await latch.credentialsOf('id-pia'), [], 'no credential was stored');
 });
 
@@ -59,12 +75,17 @@ it('a user with no factor at all may add the first one from a password session',
   assert.equal((await latch.credentialsOf('id-quinn')).length, 1);
 });
 
-it("a password-only session does not sign a user who has a factor into an application that would ask for it", async () => {
+it('a password-only session does not sign a user who has a factor into an application that would ask for it', async () => {
   const browser = new HttpClient(latch.url);
   assert.match(visibleText((await browser.signIn('pia', PASSWORD)).text), /Signed in as pia/);
   const query = new URLSearchParams({
-    client_id: 'wiki', response_type: 'code', redirect_uri: 'https://wiki.test/cb', scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's1',
+    client_id: 'wiki',
+    response_type: 'code',
+    redirect_uri: 'https://wiki.test/cb',
+    scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 's1',
   });
   const res = await browser.request(`/oidc/auth?${query}`);
   assert.equal(res.status, 303, 'a redirect, to the prompt');

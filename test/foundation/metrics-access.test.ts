@@ -32,7 +32,13 @@ describe('locking /metrics down', () => {
     fs.writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
     const latch = await start({ metrics: { bearerTokenFile: file } });
 
-    for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${TOKEN}x`, `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`, TOKEN]) {
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token',
+      `Bearer ${TOKEN}x`,
+      `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`,
+      TOKEN,
+    ]) {
       const res = await scrape(latch.url, authorization);
       const body = await res.text();
       assert.equal(res.status, 401, `${authorization ?? 'no header'}: ${body}`);

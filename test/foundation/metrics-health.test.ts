@@ -12,12 +12,18 @@ import { startRedis, type RedisServer } from '../support/redis-server.ts';
 
 const PASSWORD = 'correct horse battery';
 
-async function readyz(url: string): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
+async function readyz(
+  url: string,
+): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, string> } };
 }
 
-async function waitForReady(url: string, status: number, timeoutMs = 20_000): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
+async function waitForReady(
+  url: string,
+  status: number,
+  timeoutMs = 20_000,
+): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
   const deadline = Date.now() + timeoutMs;
   let last = await readyz(url);
   while (last.status !== status && Date.now() < deadline) {
@@ -39,7 +45,10 @@ describe('metrics and health', () => {
     const latch = await startTestLatch({ run: 'process', config: { signIn: { failureDelay: '10ms' } } });
     processes.push(latch);
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-    assert.match(visibleText((await new HttpClient(latch.url).signIn('alice', PASSWORD)).text), /Signed in as Alice Liddell/);
+    assert.match(
+      visibleText((await new HttpClient(latch.url).signIn('alice', PASSWORD)).text),
+      /Signed in as Alice Liddell/,
+    );
     await new HttpClient(latch.url).signIn('alice', 'wrong password');
 
     const res = await fetch(`${latch.url}/metrics`);
@@ -48,7 +57,10 @@ describe('metrics and health', () => {
     const metrics = await res.text();
     assert.match(metrics, /^latch_sign_in_decisions_total\{result="success",method="password"\} 1$/m);
     assert.match(metrics, /^latch_sign_in_decisions_total\{result="failure",method="password"\} 1$/m);
-    assert.match(metrics, /^latch_http_request_duration_seconds_count\{method="POST",route="\/login",status="200"\} \d+$/m);
+    assert.match(
+      metrics,
+      /^latch_http_request_duration_seconds_count\{method="POST",route="\/login",status="200"\} \d+$/m,
+    );
 
     const ready = await readyz(latch.url);
     assert.equal(ready.status, 200);
@@ -71,10 +83,19 @@ describe('metrics and health', () => {
 
     const restarted = await startRedis({ dir: redis.dir, port: redis.port });
     // The restarted server does not own the first one's dir: remove it when stopping.
-    redisServers.push({ ...restarted, stop: async () => { await restarted.stop(); fs.rmSync(redis.dir, { recursive: true, force: true }); } });
+    redisServers.push({
+      ...restarted,
+      stop: async () => {
+        await restarted.stop();
+        fs.rmSync(redis.dir, { recursive: true, force: true });
+      },
+    });
     const up = await waitForReady(latch.url, 200);
     assert.equal(up.status, 200);
     assert.deepEqual(up.body.checks, { store: 'ok', directory: 'ok' });
-    assert.ok(latch.logs().some((l) => l.msg === 'not ready'), 'the outage was logged');
+    assert.ok(
+      latch.logs().some((l) => l.msg === 'not ready'),
+      'the outage was logged',
+    );
   });
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser, type Page } from '../support/chromium.ts';
 import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
-import { PASSWORD, chooseKeyEnrollment, enterPassword, enterUsername, heading, waitForHeading } from '../webauthn/browser-steps.ts';
+import {
+  PASSWORD,
+  chooseKeyEnrollment,
+  enterPassword,
+  enterUsername,
+  heading,
+  waitForHeading,
+} from '../webauthn/browser-steps.ts';
 import { addAuthenticator } from '../webauthn/virtual-authenticator.ts';
 
 // The prompt in Chromium as a keyboard user and a browser see it: Enter submits the sign-in on
@@ -10,7 +17,13 @@ import { addAuthenticator } from '../webauthn/virtual-authenticator.ts';
 // script reports whether the device has a platform authenticator, so a policy that allows only
 // passkeys on the device offers one only where one can be made.
 
-const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({
+  username,
+  id: `id-${username}`,
+  password: PASSWORD,
+  displayName: username,
+  groups,
+});
 
 describe('the prompt in Chromium: the keyboard, and what the browser reports', () => {
   let latch: InProcessLatch;
@@ -43,7 +56,11 @@ describe('the prompt in Chromium: the keyboard, and what the browser reports', (
   }
 
   it('Enter submits the username, the password and a code; "Not you?" still goes back', async () => {
-    const [code] = await latch.services.passcodes.bypassCodes.generate('id-bob', { count: 1, uses: 1, lifetimeMs: 3_600_000 });
+    const [code] = await latch.services.passcodes.bypassCodes.generate('id-bob', {
+      count: 1,
+      uses: 1,
+      lifetimeMs: 3_600_000,
+    });
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await page.goto(`${latch.url}/account/sign-in`);

@@ -15,7 +15,8 @@ import { scratchDir } from '../support/temp.ts';
 // outside it; browsers older than two years are refused, everywhere.
 
 const DOC = path.join(import.meta.dirname, '../../docs/sign-in-policy.md');
-const CHROME = (v: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
+const CHROME = (v: number) =>
+  `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
 const IE = 'Mozilla/5.0 (Windows NT 6.1; Trident/7.0; rv:11.0) like Gecko';
 
 /** The YAML block right after the <!-- security-team-example --> marker. */
@@ -26,12 +27,13 @@ function exampleYaml(): string {
   return match[1]!;
 }
 
-describe('the security team\'s policy from docs/sign-in-policy.md', () => {
+describe("the security team's policy from docs/sign-in-policy.md", () => {
   let policies: PolicyResolver;
   let conditions: Conditions;
   const alice = { username: 'alice', groups: ['staff'] };
   const carl = { username: 'carl', groups: ['contractors'] };
-  const at = (ip: string, userAgent = CHROME(140), user = alice) => explainSignIn(policies, conditions.checker, { appId: 'finance', user, ip, userAgent });
+  const at = (ip: string, userAgent = CHROME(140), user = alice) =>
+    explainSignIn(policies, conditions.checker, { appId: 'finance', user, ip, userAgent });
 
   before(() => {
     const dir = scratchDir('latch-doc-example-');
@@ -50,18 +52,28 @@ describe('the security team\'s policy from docs/sign-in-policy.md', () => {
       assert.deepEqual(policy.secondFactors, ['webauthn']);
       assert.deepEqual(policy.passwordless, []);
     }
-    assert.deepEqual(policies.resolve('wiki', alice.groups).passwordless, ['platform', 'roaming', 'push'], 'everyone else keeps passwordless');
+    assert.deepEqual(
+      policies.resolve('wiki', alice.groups).passwordless,
+      ['platform', 'roaming', 'push'],
+      'everyone else keeps passwordless',
+    );
   });
 
   it('finance: the password alone at the office, a second factor elsewhere in the EU', () => {
     const office = at('192.0.2.40');
     assert.equal(office.outcome, 'password-only');
-    assert.deepEqual(office.decisions.map((d) => d.rule), ['network office: allow-without-2fa', 'country unknown: allow']);
-    assert.equal(at('2001:db8:10::5').outcome, 'password-only', 'the office\'s IPv6 range too');
+    assert.deepEqual(
+      office.decisions.map((d) => d.rule),
+      ['network office: allow-without-2fa', 'country unknown: allow'],
+    );
+    assert.equal(at('2001:db8:10::5').outcome, 'password-only', "the office's IPv6 range too");
     const berlin = at('130.149.7.201');
     assert.equal(berlin.outcome, 'second-factor-required');
     assert.equal(berlin.decisions[0]!.rule, 'network (none of office): require-2fa');
-    assert.match(berlin.summary, /^alice at finance \(from 130\.149\.7\.201, country DE\): signs in with .* and a second factor, even in a remembered browser \(network \(none of office\): require-2fa; policy default <- application finance\)$/);
+    assert.match(
+      berlin.summary,
+      /^alice at finance \(from 130\.149\.7\.201, country DE\): signs in with .* and a second factor, even in a remembered browser \(network \(none of office\): require-2fa; policy default <- application finance\)$/,
+    );
   });
 
   it('finance: never from outside the EU', () => {
@@ -77,7 +89,12 @@ describe('the security team\'s policy from docs/sign-in-policy.md', () => {
     assert.ok(old.decisions.some((d) => d.rule === 'browser Chrome 120.0.0.0 (minimum 131): deny'));
     assert.equal(at('192.0.2.40', IE).outcome, 'denied');
     assert.equal(at('192.0.2.40', CHROME(131)).outcome, 'password-only');
-    const wiki = explainSignIn(policies, conditions.checker, { appId: 'wiki', user: alice, ip: '8.8.8.8', userAgent: CHROME(120) });
+    const wiki = explainSignIn(policies, conditions.checker, {
+      appId: 'wiki',
+      user: alice,
+      ip: '8.8.8.8',
+      userAgent: CHROME(120),
+    });
     assert.equal(wiki.outcome, 'denied', 'not only for finance');
   });
 });

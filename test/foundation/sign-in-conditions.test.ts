@@ -52,7 +52,7 @@ describe('networks and countries from the real client address', () => {
     assert.doesNotMatch(page, /Signed in as/);
     const reasons = await direct.authReasons();
     assert.ok(reasons.includes('network (none of office): require-2fa'), reasons.join('\n'));
-    const [entry] = (await direct.services.authLog.query({ limit: 1 }));
+    const [entry] = await direct.services.authLog.query({ limit: 1 });
     assert.equal(entry!.data.ip, '127.0.0.1', 'the log has the real address');
   });
 

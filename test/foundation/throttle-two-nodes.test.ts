@@ -9,7 +9,10 @@ import { startRedis } from '../support/redis-server.ts';
 // and one login transaction is checked by one node at a time. (On SQLite: src/authn/throttle.test.ts.)
 
 const WINDOW = 60_000;
-const limits = (perAccount: number, perIp: number) => ({ perAccount: { maxFailures: perAccount, window: WINDOW }, perIp: { maxFailures: perIp, window: WINDOW } });
+const limits = (perAccount: number, perIp: number) => ({
+  perAccount: { maxFailures: perAccount, window: WINDOW },
+  perIp: { maxFailures: perIp, window: WINDOW },
+});
 const allowed = (verdicts: ThrottleVerdict[]) => verdicts.filter((v) => v.allowed).length;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

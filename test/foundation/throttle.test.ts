@@ -44,7 +44,10 @@ describe('password throttling', () => {
     started.push(perAccount);
     perIp = await latchWithAlice({ throttle: { perAccount: big, perIp: three }, server: { trustedProxies: [] } });
     started.push(perIp);
-    behindProxy = await latchWithAlice({ throttle: { perAccount: big, perIp: three }, server: { trustedProxies: ['127.0.0.1'] } });
+    behindProxy = await latchWithAlice({
+      throttle: { perAccount: big, perIp: three },
+      server: { trustedProxies: ['127.0.0.1'] },
+    });
     started.push(behindProxy);
   });
 
@@ -53,7 +56,8 @@ describe('password throttling', () => {
   });
 
   it('after 3 wrong passwords for alice, even the right one is refused and "throttled" is logged', async () => {
-    for (let i = 0; i < 3; i++) assert.match(text(await attempt(perAccount, `wrong ${i}`)), /Incorrect username or password\./);
+    for (let i = 0; i < 3; i++)
+      assert.match(text(await attempt(perAccount, `wrong ${i}`)), /Incorrect username or password\./);
     const fourth = await attempt(perAccount, PASSWORD);
     assert.match(text(fourth), THROTTLED);
     assert.doesNotMatch(text(fourth), /Signed in as/);
@@ -82,7 +86,10 @@ describe('password throttling', () => {
 
   it('without trusted proxies, a spoofed X-Forwarded-For does not change the counted address', async () => {
     for (let i = 0; i < 3; i++) {
-      assert.match(text(await attempt(perIp, `wrong ${i}`, { 'x-forwarded-for': `198.51.100.${i + 1}` })), /Incorrect username or password\./);
+      assert.match(
+        text(await attempt(perIp, `wrong ${i}`, { 'x-forwarded-for': `198.51.100.${i + 1}` })),
+        /Incorrect username or password\./,
+      );
     }
     const page = await attempt(perIp, PASSWORD, { 'x-forwarded-for': '198.51.100.77' });
     assert.match(text(page), THROTTLED);
@@ -95,10 +102,14 @@ describe('password throttling', () => {
 
   it('with 127.0.0.1 as a trusted proxy, X-Forwarded-For is the counted client address', async () => {
     const attacker = { 'x-forwarded-for': '203.0.113.7' };
-    for (let i = 0; i < 3; i++) assert.match(text(await attempt(behindProxy, `wrong ${i}`, attacker)), /Incorrect username or password\./);
+    for (let i = 0; i < 3; i++)
+      assert.match(text(await attempt(behindProxy, `wrong ${i}`, attacker)), /Incorrect username or password\./);
     assert.match(text(await attempt(behindProxy, PASSWORD, attacker)), THROTTLED);
     // Another client behind the same proxy is not affected.
-    assert.match(text(await attempt(behindProxy, PASSWORD, { 'x-forwarded-for': '203.0.113.8' })), /Signed in as Alice Liddell/);
+    assert.match(
+      text(await attempt(behindProxy, PASSWORD, { 'x-forwarded-for': '203.0.113.8' })),
+      /Signed in as Alice Liddell/,
+    );
     const failures = await behindProxy.services.authLog.query({ result: 'failure' });
     assert.deepEqual([...new Set(failures.map((e) => e.data.ip))], ['203.0.113.7']);
     const [success] = await behindProxy.services.authLog.query({ result: 'success' });
@@ -164,7 +175,7 @@ describe('password throttling under attack', () => {
   before(async () => {
     const perAccount = { maxFailures: 10, window: '15m' };
     races = await latchWithUsers(
-      { alice: undefined, bob: undefined, carol: 'carol@example.test', 'zoë': 'zoe@example.test' },
+      { alice: undefined, bob: undefined, carol: 'carol@example.test', zoë: 'zoe@example.test' },
       // The default failure delay: parallel posts of one sign-in all arrive while its first check runs.
       { signIn: { failureDelay: '250ms' }, throttle: { perAccount, perIp: { maxFailures: 1000, window: '15m' } } },
     );
@@ -246,7 +257,9 @@ describe('password throttling under attack', () => {
   });
 
   it('110 wrong passwords in parallel from one address over 11 accounts: 100 checked, then none', async () => {
-    const browsers = await Promise.all(range(110).map((i) => atPasswordPage(crowd, crowdUsers[i % crowdUsers.length]!)));
+    const browsers = await Promise.all(
+      range(110).map((i) => atPasswordPage(crowd, crowdUsers[i % crowdUsers.length]!)),
+    );
     const pages = await Promise.all(browsers.map(wrongPassword));
     assert.deepEqual(tally(pages), { incorrect: 100, throttled: 10, signedIn: 0, other: 0 });
 

@@ -20,7 +20,8 @@ const WAIT = '/login/push-wait';
 const DECISION = /^\/push\/api\/requests\/[^/]+\/decision$/;
 
 const keep: unknown[] = [];
-const workersOf = (logs: LogLine[]) => new Set(logs.filter((l) => l.msg === 'Latch is listening').map((l) => Number(l.pid)));
+const workersOf = (logs: LogLine[]) =>
+  new Set(logs.filter((l) => l.msg === 'Latch is listening').map((l) => Number(l.pid)));
 
 async function until<T>(what: string, find: () => T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -35,28 +36,36 @@ async function until<T>(what: string, find: () => T | undefined, timeoutMs = 15_
 /** A GET on a connection of its own, so that successive requests go to the workers in turn. */
 function freshGet(url: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      })
+      .on('error', reject);
   });
 }
 
 /** /healthz answered by each worker so far, from the access log. */
 function healthzByWorker(logs: LogLine[]): Map<number, number> {
   const counts = new Map<number, number>();
-  for (const l of logs) if (l.msg === 'request' && l.path === '/healthz' && l.status === 200) counts.set(Number(l.pid), (counts.get(Number(l.pid)) ?? 0) + 1);
+  for (const l of logs)
+    if (l.msg === 'request' && l.path === '/healthz' && l.status === 200)
+      counts.set(Number(l.pid), (counts.get(Number(l.pid)) ?? 0) + 1);
   return counts;
 }
 
-const HEALTHZ_COUNT = /^latch_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} (\d+)$/m;
+const HEALTHZ_COUNT =
+  /^latch_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} (\d+)$/m;
 
 /**
  * Six /healthz over fresh connections, then /metrics: its /healthz count is every worker's summed,
  * as the access log counts them (the log reaches the test a little after the answer).
  */
-async function summedHealthz(metricsUrl: string, latch: LatchProcess): Promise<{ summed: number; byWorker: Map<number, number> }> {
+async function summedHealthz(
+  metricsUrl: string,
+  latch: LatchProcess,
+): Promise<{ summed: number; byWorker: Map<number, number> }> {
   for (let i = 0; i < 6; i++) assert.equal((await freshGet(`${latch.url}/healthz`)).status, 200);
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -72,7 +81,11 @@ async function summedHealthz(metricsUrl: string, latch: LatchProcess): Promise<{
 
 /** `latch serve` with two workers, once the primary says both listen (/healthz answers as soon as one does). */
 async function startTwoWorkers(options: Parameters<typeof startTestLatch>[0] = {}): Promise<LatchProcess> {
-  const latch = await startTestLatch({ ...options, run: 'process', config: { ...options.config, server: { workers: 2 } } });
+  const latch = await startTestLatch({
+    ...options,
+    run: 'process',
+    config: { ...options.config, server: { workers: 2 } },
+  });
   await until('both workers', () => latch.logs().find((l) => l.msg === 'Latch primary: every worker is listening'));
   return latch;
 }
@@ -121,10 +134,21 @@ describe('server.workers: 2 on SQLite', () => {
         const approvedAt = Date.now();
         await signedInAs(page, 'Alice Liddell');
         const took = Date.now() - approvedAt;
-        assert.ok(took < 5000, `the browser continued ${took} ms after the approval (its long-poll alone would take 25 s)`);
+        assert.ok(
+          took < 5000,
+          `the browser continued ${took} ms after the approval (its long-poll alone would take 25 s)`,
+        );
       });
-      const lines = latch.logs().slice(seen).filter((l) => l.msg === 'request');
-      const decision = await until('the decision in the log', () => latch.logs().slice(seen).find((l) => l.msg === 'request' && DECISION.test(String(l.path))));
+      const lines = latch
+        .logs()
+        .slice(seen)
+        .filter((l) => l.msg === 'request');
+      const decision = await until('the decision in the log', () =>
+        latch
+          .logs()
+          .slice(seen)
+          .find((l) => l.msg === 'request' && DECISION.test(String(l.path))),
+      );
       const woken = lines.filter((l) => l.path === WAIT).sort((x, y) => Number(y.ms) - Number(x.ms))[0];
       assert.ok(woken, 'the browser waited on /login/push-wait');
       attempts.push(`wait on worker ${woken.worker} (${woken.ms} ms), approval on worker ${decision.worker}`);
@@ -136,20 +160,33 @@ describe('server.workers: 2 on SQLite', () => {
   it('/metrics on the main port sums every worker', async () => {
     const { summed, byWorker } = await summedHealthz(`${latch.url}/metrics`, latch);
     assert.equal(byWorker.size, 2, `both workers answered /healthz: ${JSON.stringify([...byWorker])}`);
-    assert.equal(summed, [...byWorker.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      summed,
+      [...byWorker.values()].reduce((a, b) => a + b, 0),
+    );
   });
 
   it('a worker that is killed is replaced, and the port keeps answering', async () => {
     const before = workersOf(latch.logs());
     const victim = [...before][0]!;
     process.kill(victim, 'SIGKILL');
-    const logged = await until('the primary to log the crash', () => latch.logs().find((l) => l.msg === 'a worker stopped; starting another' && l.pid === victim));
+    const logged = await until('the primary to log the crash', () =>
+      latch.logs().find((l) => l.msg === 'a worker stopped; starting another' && l.pid === victim),
+    );
     assert.equal(logged.signal, 'SIGKILL');
     const replacement = await until('a new worker', () => [...workersOf(latch.logs())].find((pid) => !before.has(pid)));
     assert.notEqual(replacement, victim);
     for (let i = 0; i < 6; i++) assert.equal((await fetch(`${latch.url}/healthz`)).status, 200);
-    const served = new Set(latch.logs().filter((l) => l.msg === 'request' && l.path === '/healthz').map((l) => Number(l.pid)));
-    assert.ok(served.has(replacement), `the new worker ${replacement} serves requests (served by ${[...served].join(', ')})`);
+    const served = new Set(
+      latch
+        .logs()
+        .filter((l) => l.msg === 'request' && l.path === '/healthz')
+        .map((l) => Number(l.pid)),
+    );
+    assert.ok(
+      served.has(replacement),
+      `the new worker ${replacement} serves requests (served by ${[...served].join(', ')})`,
+    );
   });
 });
 
@@ -160,7 +197,10 @@ describe('server.workers: 2 with metrics.listen', () => {
     try {
       const { summed, byWorker } = await summedHealthz(`http://${metricsListen}/metrics`, latch);
       assert.equal(byWorker.size, 2, `both workers answered /healthz: ${JSON.stringify([...byWorker])}`);
-      assert.equal(summed, [...byWorker.values()].reduce((a, b) => a + b, 0));
+      assert.equal(
+        summed,
+        [...byWorker.values()].reduce((a, b) => a + b, 0),
+      );
       assert.equal((await freshGet(`${latch.url}/metrics`)).status, 404, 'not on the main port');
     } finally {
       assert.equal(await latch.stop(), 0);
@@ -174,14 +214,15 @@ describe('server.workers: 2 when the primary is killed', () => {
     const pids = [...workersOf(latch.logs())];
     assert.equal(pids.length, 2);
     await latch.kill();
-    const alive = () => pids.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const alive = () =>
+      pids.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
     await until('the workers to exit', () => (alive().length === 0 ? true : undefined), 10_000);
     await assert.rejects(fetch(`${latch.url}/healthz`), 'nothing answers on the port');
   });
@@ -193,7 +234,11 @@ describe('server.workers: 2 with a problem found while starting', () => {
     // Read by each worker as it builds its metrics, not by the primary: every worker fails alike.
     const missing = path.join(dir, 'no-such-token');
     const config = writeConfig(dir, { server: { workers: 2 }, metrics: { bearerTokenFile: missing } });
-    const env = cleanEnv({ LATCH_CONFIG: config, LATCH_DATA_DIR: path.join(dir, 'data'), LATCH_PORT: String(await freePort()) });
+    const env = cleanEnv({
+      LATCH_CONFIG: config,
+      LATCH_DATA_DIR: path.join(dir, 'data'),
+      LATCH_PORT: String(await freePort()),
+    });
     const result = await runLatch(['serve'], { env, timeoutMs: 30_000 });
     assert.equal(result.code, 2, `exit code 2, got ${result.code}; stderr:\n${result.stderr}`);
     const problem = `metrics.bearerTokenFile: cannot read "${missing}" (ENOENT)`;

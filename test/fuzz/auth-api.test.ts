@@ -12,9 +12,52 @@ import { fuzz } from './budget.ts';
 // credentials, dates and bodies. Every answer is Duo's JSON envelope with the HTTP status taken from
 // its code, never a 5xx; nothing forged is accepted, and the user's bypass codes are all still there.
 
-const ENDPOINTS = ['/auth/v2/check', '/auth/v2/preauth', '/auth/v2/auth', '/auth/v2/auth_status', '/auth/v2/enroll', '/auth/v2/enroll_status', '/auth/v2/logo', '/auth/v2/', '/auth/v2/a/b'];
-const NAMES = ['username', 'user_id', 'factor', 'passcode', 'device', 'async', 'txid', 'ipaddr', 'hostname', 'pushinfo', 'type', 'prompt', 'text_prompt', 'display_username', 'valid_secs', 'activation_code', 'trusted_device_token'];
-const VALUES = ['alice', 'auto', 'push', 'passcode', 'phone1', '1', '0', 'prompt', '', '%', '+', '\u0000', 'é', '9'.repeat(40)];
+const ENDPOINTS = [
+  '/auth/v2/check',
+  '/auth/v2/preauth',
+  '/auth/v2/auth',
+  '/auth/v2/auth_status',
+  '/auth/v2/enroll',
+  '/auth/v2/enroll_status',
+  '/auth/v2/logo',
+  '/auth/v2/',
+  '/auth/v2/a/b',
+];
+const NAMES = [
+  'username',
+  'user_id',
+  'factor',
+  'passcode',
+  'device',
+  'async',
+  'txid',
+  'ipaddr',
+  'hostname',
+  'pushinfo',
+  'type',
+  'prompt',
+  'text_prompt',
+  'display_username',
+  'valid_secs',
+  'activation_code',
+  'trusted_device_token',
+];
+const VALUES = [
+  'alice',
+  'auto',
+  'push',
+  'passcode',
+  'phone1',
+  '1',
+  '0',
+  'prompt',
+  '',
+  '%',
+  '+',
+  '\u0000',
+  'é',
+  '9'.repeat(40),
+];
 
 const param = fc.tuple(
   fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 20 })),
@@ -22,7 +65,10 @@ const param = fc.tuple(
 );
 const request = fc.record({
   method: fc.constantFrom('GET', 'POST'),
-  path: fc.oneof(fc.constantFrom(...ENDPOINTS), fc.string({ maxLength: 30 }).map((s) => `/auth/v2/${encodeURIComponent(s)}`)),
+  path: fc.oneof(
+    fc.constantFrom(...ENDPOINTS),
+    fc.string({ maxLength: 30 }).map((s) => `/auth/v2/${encodeURIComponent(s)}`),
+  ),
   params: fc.array(param, { maxLength: 12 }),
 });
 
@@ -89,15 +135,24 @@ describe('fuzzing the Auth API', function () {
     );
     assert.ok(runs >= 50);
     const codes = await latch.services.passcodes.bypassCodes.list(aliceId);
-    assert.equal(codes.reduce((sum, c) => sum + c.usesLeft, 0), 5, 'no bypass code was used up');
+    assert.equal(
+      codes.reduce((sum, c) => sum + c.usesLeft, 0),
+      5,
+      'no bypass code was used up',
+    );
   });
 
   const authorization = fc.oneof(
     fc.string({ maxLength: 80 }),
     fc.string({ maxLength: 60 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
-    fc.stringMatching(/^[0-9a-f]{128}$/).map((sig) => `Basic ${Buffer.from(`${integration.ikey}:${sig}`).toString('base64')}`),
+    fc
+      .stringMatching(/^[0-9a-f]{128}$/)
+      .map((sig) => `Basic ${Buffer.from(`${integration.ikey}:${sig}`).toString('base64')}`),
   );
-  const date = fc.oneof(fc.string({ maxLength: 40 }), fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()));
+  const date = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
+  );
 
   it('forged credentials, dates and bodies are refused with 400 or 401, never accepted', async () => {
     await fuzz(
@@ -109,6 +164,10 @@ describe('fuzzing the Auth API', function () {
       }),
     );
     const codes = await latch.services.passcodes.bypassCodes.list(aliceId);
-    assert.equal(codes.reduce((sum, c) => sum + c.usesLeft, 0), 5, 'no bypass code was used up');
+    assert.equal(
+      codes.reduce((sum, c) => sum + c.usesLeft, 0),
+      5,
+      'no bypass code was used up',
+    );
   });
 });

@@ -30,7 +30,20 @@ export async function fuzz<T>(
 }
 
 /** Fragments that reach the XML parser's edges: DTDs and entities, CDATA ends, namespaces, odd code points. */
-const MARKUP = ['<', '>', '"', '&', '<!DOCTYPE x [<!ENTITY e "x">]>', '&e;', ']]>', '<a>', 'xmlns:x="y"', '\u0000', '\uFFFF', '\uD800'];
+const MARKUP = [
+  '<',
+  '>',
+  '"',
+  '&',
+  '<!DOCTYPE x [<!ENTITY e "x">]>',
+  '&e;',
+  ']]>',
+  '<a>',
+  'xmlns:x="y"',
+  '\u0000',
+  '\uFFFF',
+  '\uD800',
+];
 
 /** A string with a few random edits (insert, delete, replace) of a valid document: close to valid, so it reaches deep. */
 export function mutated(seedText: string): fc.Arbitrary<string> {

@@ -23,7 +23,10 @@ const NS_A = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const LIMIT = 64 * 1024;
 const sp = testSp();
 const registry = { get: (id: string) => (id === sp.entityId ? sp : undefined), all: () => [sp] };
-const signingSp = testSp({ authnRequestsSigned: true, signingCertificates: [makeTestKey('fuzz-sp').certificatePem] }, { requireSignedRequests: true });
+const signingSp = testSp(
+  { authnRequestsSigned: true, signingCertificates: [makeTestKey('fuzz-sp').certificatePem] },
+  { requireSignedRequests: true },
+);
 const deps = (spRegistry = registry) => ({
   registry: spRegistry,
   saml: { requestMaxAge: 300_000, maxMessageBytes: LIMIT },
@@ -31,14 +34,16 @@ const deps = (spRegistry = registry) => ({
   store: new MemoryStore(),
 });
 
-const authnRequest = () => `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz1" Version="2.0" ` +
+const authnRequest = () =>
+  `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz1" Version="2.0" ` +
   `IssueInstant="${new Date().toISOString()}" Destination="http://localhost:8080/saml2/idp/sso" ` +
   `AssertionConsumerServiceURL="https://sp.test/acs" ForceAuthn="true"><saml:Issuer>${sp.entityId}</saml:Issuer>` +
   `<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified" AllowCreate="true"/>` +
   `<samlp:RequestedAuthnContext Comparison="minimum"><saml:AuthnContextClassRef>` +
   `urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>` +
   `</samlp:AuthnRequest>`;
-const logoutRequest = () => `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz2" Version="2.0" ` +
+const logoutRequest = () =>
+  `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz2" Version="2.0" ` +
   `IssueInstant="${new Date().toISOString()}"><saml:Issuer>${sp.entityId}</saml:Issuer><saml:NameID>alice</saml:NameID>` +
   `<samlp:SessionIndex>s1</samlp:SessionIndex></samlp:LogoutRequest>`;
 
@@ -60,15 +65,28 @@ async function onlySamlErrors(read: () => Promise<unknown>): Promise<void> {
   assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
 }
 
-const SIG_ALGS = ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'x', ''];
+const SIG_ALGS = [
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+  'x',
+  '',
+];
 /** A raw query as an attacker would write it: the SAML parameters, in any order, some twice, with any encoding. */
-const rawQuery = (message: string) => fc.array(fc.oneof(
-  fc.constant(`SAMLRequest=${encodeURIComponent(message)}`),
-  fc.constantFrom(...SIG_ALGS).map((alg) => `SigAlg=${encodeURIComponent(alg)}`),
-  fc.oneof(fc.base64String({ maxLength: 344 }), fc.string({ maxLength: 40 })).map((sig) => `Signature=${encodeURIComponent(sig)}`),
-  fc.string({ maxLength: 30 }).map((state) => `RelayState=${state}`),
-  fc.constantFrom('%', '%zz', '%E0%A4%A', '+', '=', '&&', 'Signature', 'SAMLRequest=%00'),
-), { minLength: 1, maxLength: 6 }).map((pairs) => pairs.join('&'));
+const rawQuery = (message: string) =>
+  fc
+    .array(
+      fc.oneof(
+        fc.constant(`SAMLRequest=${encodeURIComponent(message)}`),
+        fc.constantFrom(...SIG_ALGS).map((alg) => `SigAlg=${encodeURIComponent(alg)}`),
+        fc
+          .oneof(fc.base64String({ maxLength: 344 }), fc.string({ maxLength: 40 }))
+          .map((sig) => `Signature=${encodeURIComponent(sig)}`),
+        fc.string({ maxLength: 30 }).map((state) => `RelayState=${state}`),
+        fc.constantFrom('%', '%zz', '%E0%A4%A', '+', '=', '&&', 'Signature', 'SAMLRequest=%00'),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
+    .map((pairs) => pairs.join('&'));
 
 describe('fuzzing SAML messages from service providers', function () {
   this.timeout(120_000);
@@ -80,49 +98,86 @@ describe('fuzzing SAML messages from service providers', function () {
   });
 
   it('AuthnRequest, HTTP-Redirect: any query value, and mutated requests', async () => {
-    await fuzz(fc.asyncProperty(fc.string({ maxLength: 400 }), async (message) =>
-      onlySamlErrors(() => readAuthnRequest({ binding: 'redirect', message, query: parseRawQuery(`SAMLRequest=${encodeURIComponent(message)}`) }, deps()))));
-    await fuzz(fc.asyncProperty(mutated(authnRequest()), async (xml) => onlySamlErrors(() => readAuthnRequest(redirect(xml), deps()))));
+    await fuzz(
+      fc.asyncProperty(fc.string({ maxLength: 400 }), async (message) =>
+        onlySamlErrors(() =>
+          readAuthnRequest(
+            { binding: 'redirect', message, query: parseRawQuery(`SAMLRequest=${encodeURIComponent(message)}`) },
+            deps(),
+          ),
+        ),
+      ),
+    );
+    await fuzz(
+      fc.asyncProperty(mutated(authnRequest()), async (xml) =>
+        onlySamlErrors(() => readAuthnRequest(redirect(xml), deps())),
+      ),
+    );
   });
 
   it('AuthnRequest, HTTP-POST: any bytes, and mutated requests', async () => {
-    await fuzz(fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) =>
-      onlySamlErrors(() => readAuthnRequest({ binding: 'post', message: Buffer.from(bytes).toString('base64') }, deps()))));
-    await fuzz(fc.asyncProperty(mutated(authnRequest()), async (xml) => onlySamlErrors(() => readAuthnRequest(post(xml), deps()))));
+    await fuzz(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) =>
+        onlySamlErrors(() =>
+          readAuthnRequest({ binding: 'post', message: Buffer.from(bytes).toString('base64') }, deps()),
+        ),
+      ),
+    );
+    await fuzz(
+      fc.asyncProperty(mutated(authnRequest()), async (xml) =>
+        onlySamlErrors(() => readAuthnRequest(post(xml), deps())),
+      ),
+    );
   });
 
   it('LogoutRequest in both bindings: mutated requests', async () => {
-    await fuzz(fc.asyncProperty(mutated(logoutRequest()), fc.boolean(), async (xml, viaRedirect) =>
-      onlySamlErrors(async () => readSpMessage(viaRedirect ? redirect(xml) : post(xml), 'SAMLRequest', 'LogoutRequest', registry, LIMIT))));
+    await fuzz(
+      fc.asyncProperty(mutated(logoutRequest()), fc.boolean(), async (xml, viaRedirect) =>
+        onlySamlErrors(async () =>
+          readSpMessage(viaRedirect ? redirect(xml) : post(xml), 'SAMLRequest', 'LogoutRequest', registry, LIMIT),
+        ),
+      ),
+    );
   });
 
   it('HTTP-Redirect query strings: parameters in any order, twice, badly encoded or forged never pass a signing SP', async () => {
     const signed = { get: (id: string) => (id === signingSp.entityId ? signingSp : undefined), all: () => [signingSp] };
     const message = deflateRawSync(Buffer.from(authnRequest())).toString('base64');
-    await fuzz(fc.asyncProperty(rawQuery(message), async (query) => {
-      let accepted = false;
-      await onlySamlErrors(async () => {
-        const parsed = (() => {
-          try {
-            return parseRawQuery(query);
-          } catch (err) {
-            if (err instanceof XmlRejected) throw new SamlError('The request could not be read.', err.message);
-            throw err;
-          }
-        })();
-        await readAuthnRequest({ binding: 'redirect', message: parsed.values.get('SAMLRequest') ?? '', query: parsed }, deps(signed));
-        accepted = true;
-      });
-      assert.equal(accepted, false, `accepted without a valid signature: ${query}`);
-    }));
+    await fuzz(
+      fc.asyncProperty(rawQuery(message), async (query) => {
+        let accepted = false;
+        await onlySamlErrors(async () => {
+          const parsed = (() => {
+            try {
+              return parseRawQuery(query);
+            } catch (err) {
+              if (err instanceof XmlRejected) throw new SamlError('The request could not be read.', err.message);
+              throw err;
+            }
+          })();
+          await readAuthnRequest(
+            { binding: 'redirect', message: parsed.values.get('SAMLRequest') ?? '', query: parsed },
+            deps(signed),
+          );
+          accepted = true;
+        });
+        assert.equal(accepted, false, `accepted without a valid signature: ${query}`);
+      }),
+    );
   });
 
   it('LogoutResponse from an SP in both bindings: mutated responses', async () => {
-    const response = `<samlp:LogoutResponse xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz4" Version="2.0" InResponseTo="_r1" ` +
+    const response =
+      `<samlp:LogoutResponse xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_fuzz4" Version="2.0" InResponseTo="_r1" ` +
       `IssueInstant="${new Date().toISOString()}"><saml:Issuer>${sp.entityId}</saml:Issuer><samlp:Status>` +
       `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`;
     assert.equal(readSpMessage(post(response), 'SAMLResponse', 'LogoutResponse', registry, LIMIT).sp, sp);
-    await fuzz(fc.asyncProperty(mutated(response), fc.boolean(), async (xml, viaRedirect) =>
-      onlySamlErrors(async () => readSpMessage(viaRedirect ? redirect(xml) : post(xml), 'SAMLResponse', 'LogoutResponse', registry, LIMIT))));
+    await fuzz(
+      fc.asyncProperty(mutated(response), fc.boolean(), async (xml, viaRedirect) =>
+        onlySamlErrors(async () =>
+          readSpMessage(viaRedirect ? redirect(xml) : post(xml), 'SAMLResponse', 'LogoutResponse', registry, LIMIT),
+        ),
+      ),
+    );
   });
 });

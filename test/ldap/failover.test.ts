@@ -64,7 +64,10 @@ it('a server stopped mid-run: every sign-in still succeeds, on the other server'
   const bLogBefore = b.daemon.output().length;
   const results = await signIns(d, 40, () => a.stop());
   assert.equal(results.filter((r) => r.ok).length, 40, JSON.stringify(results.filter((r) => !r.ok)));
-  assert.deepEqual(d.stats().servers, [{ url: a.ldapsUrl, up: false }, { url: b.ldapsUrl, up: true }]);
+  assert.deepEqual(d.stats().servers, [
+    { url: a.ldapsUrl, up: false },
+    { url: b.ldapsUrl, up: true },
+  ]);
   assert.match(b.daemon.output().slice(bLogBefore), /BIND dn="uid=alice,ou=people,dc=example,dc=org"/);
   await d.ping();
   await a.restart();
@@ -73,7 +76,10 @@ it('a server stopped mid-run: every sign-in still succeeds, on the other server'
 it('a server that stops answering (hung, not closed): sign-ins fail over after the timeout', async () => {
   const d = open();
   assert.equal((await d.verifyPassword('alice', LDAP_USERS.alice.password)).ok, true);
-  assert.deepEqual(d.stats().servers.map((s) => s.up), [true, true]);
+  assert.deepEqual(
+    d.stats().servers.map((s) => s.up),
+    [true, true],
+  );
   a.daemon.pause();
   try {
     const started = Date.now();

@@ -4,7 +4,10 @@ import type { PasswordCheck, PasswordFailure } from '../../src/directory/contrac
 import { createLdapDirectory, type LdapDirectory } from '../../src/ldap/index.ts';
 import { silentLog, type LdapLog } from '../../src/ldap/log.ts';
 
-export function directoryFor(input: LdapConfigInput, options: { env?: NodeJS.ProcessEnv; retryAfterMs?: number; log?: LdapLog } = {}): LdapDirectory {
+export function directoryFor(
+  input: LdapConfigInput,
+  options: { env?: NodeJS.ProcessEnv; retryAfterMs?: number; log?: LdapLog } = {},
+): LdapDirectory {
   return createLdapDirectory(ldapConfig.parse(input), options.log ?? silentLog, options);
 }
 

@@ -103,7 +103,8 @@ describe('Samba AD: password sign-in', () => {
     const u = AD_USERS.lockable;
     assert.equal((await directory.verifyPassword(u.sam, u.password)).ok, true);
     assert.equal((await directory.findUser(u.sam))?.disabled, undefined, 'usable before the lockout');
-    for (let i = 0; i < 3; i++) assertFailure(await directory.verifyPassword(u.sam, `wrong-${i}`), 'invalid-credentials', `attempt ${i + 1}`);
+    for (let i = 0; i < 3; i++)
+      assertFailure(await directory.verifyPassword(u.sam, `wrong-${i}`), 'invalid-credentials', `attempt ${i + 1}`);
     assertFailure(await directory.verifyPassword(u.sam, u.password), 'account-locked');
     assert.equal((await directory.findUser(u.sam))?.disabled, true, 'a passkey or push must not get past the lockout');
   });
@@ -142,7 +143,11 @@ describe('Samba AD: password sign-in', () => {
     const logins = [...INJECTIONS, 'weird*(x)*@example.test', '*@example.test', 'alice@*', "o'brien*"];
     for (const login of logins) {
       assert.equal(await directory.findUser(login), undefined, `findUser(${JSON.stringify(login)})`);
-      assertFailure(await directory.verifyPassword(login, AD_USERS.alice.password), 'user-not-found', JSON.stringify(login));
+      assertFailure(
+        await directory.verifyPassword(login, AD_USERS.alice.password),
+        'user-not-found',
+        JSON.stringify(login),
+      );
     }
     assert.equal(directory.stats().userBinds, before);
   });
@@ -166,7 +171,12 @@ describe('Samba AD: TLS and service account', () => {
 
   it('a wrong service password is reported as directory-unavailable, naming the account', async () => {
     const d = directoryFor(
-      { urls: [dc.ldapsUrl], tls: { caFile: dc.caFile, servername: DC_NAME }, bind: { dn: dc.dns[AD_USERS.service.cn]!, passwordEnv: 'P' }, baseDns: [BASE_DN] },
+      {
+        urls: [dc.ldapsUrl],
+        tls: { caFile: dc.caFile, servername: DC_NAME },
+        bind: { dn: dc.dns[AD_USERS.service.cn]!, passwordEnv: 'P' },
+        baseDns: [BASE_DN],
+      },
       { env: { P: 'wrong' } },
     );
     opened.push(d);
@@ -213,8 +223,14 @@ describe('Samba AD through the sign-in prompt', () => {
   });
 
   it('non-ASCII and special-character users sign in through the prompt', async () => {
-    assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).text), /Signed in as Jürgen Größe/);
-    assert.match(visibleText((await new HttpClient(base).signIn(AD_USERS.special.sam, AD_USERS.special.password)).text), /Signed in as/);
+    assert.match(
+      visibleText((await new HttpClient(base).signIn(AD_USERS.nonAscii.sam, AD_USERS.nonAscii.password)).text),
+      /Signed in as Jürgen Größe/,
+    );
+    assert.match(
+      visibleText((await new HttpClient(base).signIn(AD_USERS.special.sam, AD_USERS.special.password)).text),
+      /Signed in as/,
+    );
   });
 
   it('wrong password and unknown user get the same message', async () => {
@@ -306,7 +322,10 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
     assertSignedInAtSp(await samlSso(leaving, WIKI), leaver.sam);
     assertSignedInAtSp(await samlSso(ending, WIKI), contractor.sam);
     const elapsed = Date.now() - start;
-    assert.ok(elapsed < CACHE_MS, `the checks above took ${elapsed} ms, longer than the cache lifetime: too slow for this test`);
+    assert.ok(
+      elapsed < CACHE_MS,
+      `the checks above took ${elapsed} ms, longer than the cache lifetime: too slow for this test`,
+    );
 
     await sleep(CACHE_MS - elapsed + 200);
     assertAtPrompt(await samlSso(leaving, WIKI));
@@ -317,13 +336,20 @@ describe('Samba AD: an account disabled or expired while signed in', () => {
     }
 
     const refused = (await readAuthLog(latch.dataDir)).filter((e) => e.event === 'session' && e.result === 'denied');
-    const expected = [[contractor.sam, WIKI], [leaver.sam, WIKI], [leaver.sam, WIKI]];
+    const expected = [
+      [contractor.sam, WIKI],
+      [leaver.sam, WIKI],
+      [leaver.sam, WIKI],
+    ];
     assert.deepEqual(refused.map((e) => [e.user, e.app]).sort(), expected);
-    assert.ok(refused.every((e) => /disabled, locked, expired/.test(String(e.reason))), JSON.stringify(refused));
+    assert.ok(
+      refused.every((e) => /disabled, locked, expired/.test(String(e.reason))),
+      JSON.stringify(refused),
+    );
   });
 });
 
-describe('Samba AD: the console\'s user search', () => {
+describe("Samba AD: the console's user search", () => {
   const names = (result: { users: { username: string }[] }) => result.users.map((u) => u.username).sort();
 
   it('finds users by part of sAMAccountName, UPN, mail or display name', async () => {
@@ -335,7 +361,10 @@ describe('Samba AD: the console\'s user search', () => {
 
   it('a group counts its nested members (GroupC holds alice through GroupB and GroupA)', async () => {
     assert.deepEqual(names(await directory.searchUsers({ group: 'GroupC', limit: 10 })), ['alice']);
-    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })), ['alice', AD_USERS.special.sam].sort());
+    assert.deepEqual(
+      names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })),
+      ['alice', AD_USERS.special.sam].sort(),
+    );
   });
 
   it('marks accounts the directory disables', async () => {

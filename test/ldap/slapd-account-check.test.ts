@@ -10,7 +10,13 @@ import { oauthError, readAuthLog, rpConfig } from '../oidc/helpers.ts';
 import { LDAP_USERS, SLAPD_BASE, SLAPD_SERVICE, groupDn, startSlapd, userDn, type Slapd } from '../support/slapd.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import {
-  assertAtPrompt, assertSignedInAtSp, client, exchangeCode, idpInitiated, oidcAuthorize, samlSso,
+  assertAtPrompt,
+  assertSignedInAtSp,
+  client,
+  exchangeCode,
+  idpInitiated,
+  oidcAuthorize,
+  samlSso,
 } from '../support/sso-client.ts';
 
 // Latch on OpenLDAP: a user taken out of requiredGroup, and a user deleted, while they have an IdP
@@ -37,28 +43,31 @@ before(async () => {
   // groupA is the required group; bob and jürgen join alice in it.
   for (const uid of [LDAP_USERS.bob.uid, LDAP_USERS.nonAscii.uid]) await member(uid, 'add');
   process.env.SLAPD_SVC_PW = SLAPD_SERVICE.password;
-  latch = await startTestLatch({ users: [], config: {
-    directory: {
-      type: 'ldap',
-      accountCheckCache: `${CACHE_MS / 1000}s`,
-      ldap: {
-        flavor: 'ldap',
-        urls: [slapd.ldapsUrl],
-        tls: { caFile: slapd.certs.caFile },
-        bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SLAPD_SVC_PW' },
-        baseDns: [`ou=people,${SLAPD_BASE}`],
-        loginAttributes: ['uid'],
-        requiredGroup: 'groupA',
+  latch = await startTestLatch({
+    users: [],
+    config: {
+      directory: {
+        type: 'ldap',
+        accountCheckCache: `${CACHE_MS / 1000}s`,
+        ldap: {
+          flavor: 'ldap',
+          urls: [slapd.ldapsUrl],
+          tls: { caFile: slapd.certs.caFile },
+          bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SLAPD_SVC_PW' },
+          baseDns: [`ou=people,${SLAPD_BASE}`],
+          loginAttributes: ['uid'],
+          requiredGroup: 'groupA',
+        },
       },
-    },
-    saml: {
-      metadataDir: scratchDir('latch-metadata-'),
-      serviceProviders: {
-        wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
+      saml: {
+        metadataDir: scratchDir('latch-metadata-'),
+        serviceProviders: {
+          wiki: { metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.test/acs'] }), name: 'Wiki' },
+        },
       },
+      oidc: { clients: [{ client_id: 'crm', client_name: 'CRM', client_secret: SECRET, redirect_uris: [CRM_CB] }] },
     },
-    oidc: { clients: [{ client_id: 'crm', client_name: 'CRM', client_secret: SECRET, redirect_uris: [CRM_CB] }] },
-  } });
+  });
   crm = await rpConfig(latch.url, 'crm', client.ClientSecretBasic(SECRET));
 });
 after(async () => {
@@ -95,7 +104,10 @@ it('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCach
   assertSignedInAtSp(await samlSso(bob, WIKI), 'bob');
   assert.equal((await client.fetchUserInfo(crm, tokens.access_token, aliceId)).sub, aliceId);
   const elapsed = Date.now() - start;
-  assert.ok(elapsed < CACHE_MS, `the checks above took ${elapsed} ms, longer than the cache lifetime: too slow for this test`);
+  assert.ok(
+    elapsed < CACHE_MS,
+    `the checks above took ${elapsed} ms, longer than the cache lifetime: too slow for this test`,
+  );
 
   await sleep(CACHE_MS - elapsed + 200);
   assertAtPrompt(await samlSso(alice, WIKI));
@@ -106,7 +118,10 @@ it('out of requiredGroup, or deleted: SSO and tokens work until accountCheckCach
 
   const log = (await readAuthLog(latch.dataDir)).filter((e) => e.result === 'denied');
   const sessions = log.filter((e) => e.event === 'session');
-  assert.deepEqual(sessions.filter((e) => e.user === 'alice').map((e) => e.app), [WIKI, WIKI]);
+  assert.deepEqual(
+    sessions.filter((e) => e.user === 'alice').map((e) => e.app),
+    [WIKI, WIKI],
+  );
   assert.match(String(sessions.find((e) => e.user === 'alice')?.reason), /requiredGroup/);
   assert.match(String(sessions.find((e) => e.user === 'bob')?.reason), /no longer in the directory/);
   const tokensRefused = log.filter((e) => e.userId === aliceId && String(e.event).startsWith('oidc-'));
@@ -126,7 +141,10 @@ it('a directory that does not answer: no SSO and no refresh, but session and tok
     assertAtPrompt(await samlSso(browser, WIKI));
     // server_error (HTTP 500): the client may try again, and must not drop its tokens as for invalid_grant.
     const refresh = client.refreshTokenGrant(crm, tokens.refresh_token!);
-    const refused = await refresh.then(() => undefined, (err: { cause?: unknown }) => err.cause);
+    const refused = await refresh.then(
+      () => undefined,
+      (err: { cause?: unknown }) => err.cause,
+    );
     assert.ok(refused instanceof Response, 'the refresh is refused');
     assert.equal(refused.status, 500);
     assert.equal(((await refused.json()) as { error?: string }).error, 'server_error');
@@ -136,6 +154,9 @@ it('a directory that does not answer: no SSO and no refresh, but session and tok
   assertSignedInAtSp(await samlSso(browser, WIKI), LDAP_USERS.nonAscii.uid);
   assert.ok((await client.refreshTokenGrant(crm, tokens.refresh_token!)).access_token);
   const errors = (await readAuthLog(latch.dataDir)).filter((e) => e.event === 'session' && e.result === 'error');
-  assert.deepEqual(errors.map((e) => [e.user, e.app]), [[LDAP_USERS.nonAscii.uid, WIKI]]);
+  assert.deepEqual(
+    errors.map((e) => [e.user, e.app]),
+    [[LDAP_USERS.nonAscii.uid, WIKI]],
+  );
   assert.match(String(errors[0]?.reason), /the directory did not answer/);
 });

@@ -99,7 +99,11 @@ describe('slapd: password sign-in', () => {
     const bindsBefore = directory.stats().userBinds;
     for (const login of INJECTIONS) {
       assert.equal(await directory.findUser(login), undefined, `findUser(${JSON.stringify(login)})`);
-      assertFailure(await directory.verifyPassword(login, LDAP_USERS.alice.password), 'user-not-found', JSON.stringify(login));
+      assertFailure(
+        await directory.verifyPassword(login, LDAP_USERS.alice.password),
+        'user-not-found',
+        JSON.stringify(login),
+      );
     }
     assert.equal(directory.stats().userBinds, bindsBefore);
     // The decoy "weirdo" exists: a "*" that slipped through would have matched it too.
@@ -127,7 +131,8 @@ describe('slapd: connection pools', () => {
   function connections(from: number) {
     const log = slapd.daemon.output().slice(from);
     const binds = new Map<string, Set<string>>();
-    for (const m of log.matchAll(/(conn=\d+) op=\d+ BIND dn="([^"]*)"/g)) binds.set(m[1]!, (binds.get(m[1]!) ?? new Set()).add(m[2]!.toLowerCase()));
+    for (const m of log.matchAll(/(conn=\d+) op=\d+ BIND dn="([^"]*)"/g))
+      binds.set(m[1]!, (binds.get(m[1]!) ?? new Set()).add(m[2]!.toLowerCase()));
     return { binds, accepted: [...log.matchAll(/conn=\d+ fd=\d+ ACCEPT/g)].length };
   }
 
@@ -135,7 +140,9 @@ describe('slapd: connection pools', () => {
     const from = slapd.daemon.output().length;
     const d = open({ pool: { size: 2 } });
     const users = [LDAP_USERS.alice, LDAP_USERS.bob, LDAP_USERS.nonAscii];
-    const checks = await Promise.all(Array.from({ length: 24 }, (_, i) => d.verifyPassword(users[i % 3]!.uid, users[i % 3]!.password)));
+    const checks = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => d.verifyPassword(users[i % 3]!.uid, users[i % 3]!.password)),
+    );
     assert.equal(checks.filter((c) => c.ok).length, 24);
     await new Promise((r) => setTimeout(r, 200));
     const { binds, accepted } = connections(from);
@@ -143,7 +150,10 @@ describe('slapd: connection pools', () => {
     const service = SLAPD_SERVICE.dn.toLowerCase();
     const mixed = [...binds.entries()].filter(([, dns]) => dns.has(service) && dns.size > 1);
     assert.deepEqual(mixed, [], 'a connection bound as the service account was also used for a user bind');
-    assert.ok([...binds.values()].some((dns) => dns.has(userDn('bob').toLowerCase())), 'user binds were seen');
+    assert.ok(
+      [...binds.values()].some((dns) => dns.has(userDn('bob').toLowerCase())),
+      'user binds were seen',
+    );
   });
 });
 
@@ -155,7 +165,10 @@ describe('slapd: TLS', () => {
   });
 
   it('a certificate from an unknown CA is refused (LDAPS and StartTLS)', async () => {
-    for (const overrides of [{ tls: {} }, { urls: [slapd.ldapUrl], starttls: true, tls: {} }] as Partial<LdapConfigInput>[]) {
+    for (const overrides of [
+      { tls: {} },
+      { urls: [slapd.ldapUrl], starttls: true, tls: {} },
+    ] as Partial<LdapConfigInput>[]) {
       const d = open(overrides);
       const check = await d.verifyPassword('alice', LDAP_USERS.alice.password);
       assertFailure(check, 'directory-unavailable');
@@ -172,7 +185,7 @@ describe('slapd: TLS', () => {
   });
 });
 
-describe('slapd: the console\'s user search', () => {
+describe("slapd: the console's user search", () => {
   const names = (result: { users: { username: string }[] }) => result.users.map((u) => u.username).sort();
 
   it('finds users by part of the name, email or display name, in any case, with their direct groups', async () => {
@@ -185,8 +198,13 @@ describe('slapd: the console\'s user search', () => {
   });
 
   it('finds the members of a group by its name, even one that needs escaping', async () => {
-    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })), ['alice', LDAP_USERS.special.uid].sort());
-    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', text: 'smith', limit: 10 })), [LDAP_USERS.special.uid]);
+    assert.deepEqual(
+      names(await directory.searchUsers({ group: 'R&D, Europe', limit: 10 })),
+      ['alice', LDAP_USERS.special.uid].sort(),
+    );
+    assert.deepEqual(names(await directory.searchUsers({ group: 'R&D, Europe', text: 'smith', limit: 10 })), [
+      LDAP_USERS.special.uid,
+    ]);
     assert.deepEqual(names(await directory.searchUsers({ group: 'no such group', limit: 10 })), []);
   });
 
@@ -216,6 +234,11 @@ describe('slapd: the console\'s user search', () => {
     const pages: string[][] = [];
     await paged.eachUserPage(async (users) => void pages.push(users.map((u) => u.username)));
     assert.ok(pages.length >= 3, `pages of 2: ${JSON.stringify(pages)}`);
-    assert.deepEqual(pages.flat().sort(), Object.values(LDAP_USERS).map((u) => u.uid).sort());
+    assert.deepEqual(
+      pages.flat().sort(),
+      Object.values(LDAP_USERS)
+        .map((u) => u.uid)
+        .sort(),
+    );
   });
 });

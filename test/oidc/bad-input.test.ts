@@ -4,13 +4,30 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
-import { SECRET, authorizationRequest, client, signInAtPrompt, exchange, landedAt, oauthError, readAuthLog, rpConfig, type AuthLogEntry, type Pending } from './helpers.ts';
+import {
+  SECRET,
+  authorizationRequest,
+  client,
+  signInAtPrompt,
+  exchange,
+  landedAt,
+  oauthError,
+  readAuthLog,
+  rpConfig,
+  type AuthLogEntry,
+  type Pending,
+} from './helpers.ts';
 
 // What relying parties and browsers get wrong, against a real Latch: each gets the standard error,
 // leaves an authentication-log entry, and changes nothing it should not. Also prompt=none/login
 // and the consent page of a third-party client.
 
-const ALICE = { username: 'alice', id: 'c0ffee00-1111-4222-8333-444455556666', password: 'correct horse battery', email: 'alice@example.test' };
+const ALICE = {
+  username: 'alice',
+  id: 'c0ffee00-1111-4222-8333-444455556666',
+  password: 'correct horse battery',
+  email: 'alice@example.test',
+};
 
 let latch: InProcessLatch;
 let rp: RpServer;
@@ -29,7 +46,14 @@ before(async () => {
         clients: [
           { client_id: 'web', client_secret: SECRET, redirect_uris: [`${rp.origin}/cb`] },
           { client_id: 'spa', public: true, redirect_uris: [`${rp.origin}/spa`] },
-          { client_id: 'partner', client_name: 'Partner portal', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', redirect_uris: [`${rp.origin}/partner`], firstParty: false },
+          {
+            client_id: 'partner',
+            client_name: 'Partner portal',
+            client_secret: SECRET,
+            token_endpoint_auth_method: 'client_secret_post',
+            redirect_uris: [`${rp.origin}/partner`],
+            firstParty: false,
+          },
         ],
       },
     },
@@ -48,7 +72,10 @@ after(async () => {
 });
 
 /** Runs an authorization in the shared browser; signs in when the prompt shows. */
-async function authorize(config: client.Configuration, params: Record<string, string>): Promise<{ pending: Pending; landed: URL }> {
+async function authorize(
+  config: client.Configuration,
+  params: Record<string, string>,
+): Promise<{ pending: Pending; landed: URL }> {
   const pending = await authorizationRequest(config, params);
   await page.goto(pending.url.href);
   if (new URL(page.url()).pathname === '/login') await signInAtPrompt(page, 'alice', ALICE.password);
@@ -86,26 +113,52 @@ it('an unregistered redirect URI gets an error page, never a redirect', async ()
   const res = await fetch(pending.url, { redirect: 'manual' });
   assert.equal(res.status, 400);
   assert.equal(res.headers.get('location'), null);
-  assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith('latch_oidc_interaction=')), 'no interaction was started');
+  assert.ok(
+    !res.headers.getSetCookie().some((c) => c.startsWith('latch_oidc_interaction=')),
+    'no interaction was started',
+  );
   assert.match(await res.text(), /address Latch does not know/);
-  assert.ok((await authLog()).some((e) => e.event === 'oidc-authorization' && e.result === 'failure' && String(e.reason).includes('redirect_uri')));
+  assert.ok(
+    (await authLog()).some(
+      (e) => e.event === 'oidc-authorization' && e.result === 'failure' && String(e.reason).includes('redirect_uri'),
+    ),
+  );
 });
 
 it('wrong client secret: invalid_client, and the code still works with the right one', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
-  const wrong = await rpConfig(latch.url, 'web', client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'));
+  const wrong = await rpConfig(
+    latch.url,
+    'web',
+    client.ClientSecretBasic('not-the-secret-but-long-enough-to-look-real'),
+  );
   await assert.rejects(exchange(wrong, pending, landed.href), oauthError('invalid_client'));
   const tokens = await exchange(web, pending, landed.href);
   assert.equal(tokens.claims()!.sub, ALICE.id);
-  assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && e.result === 'failure' && String(e.reason).startsWith('invalid_client') && e.app === 'web'));
+  assert.ok(
+    (await authLog()).some(
+      (e) =>
+        e.event === 'oidc-token' &&
+        e.result === 'failure' &&
+        String(e.reason).startsWith('invalid_client') &&
+        e.app === 'web',
+    ),
+  );
 });
 
 it('PKCE mismatch: invalid_grant; a public client without PKCE is refused at the authorization endpoint', async () => {
   const { pending, landed } = await authorize(web, { redirect_uri: `${rp.origin}/cb` });
-  await assert.rejects(exchange(web, { ...pending, verifier: client.randomPKCECodeVerifier() }, landed.href), oauthError('invalid_grant'));
+  await assert.rejects(
+    exchange(web, { ...pending, verifier: client.randomPKCECodeVerifier() }, landed.href),
+    oauthError('invalid_grant'),
+  );
   assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('code_verifier')));
 
-  const url = client.buildAuthorizationUrl(spa, { redirect_uri: `${rp.origin}/spa`, scope: 'openid', state: 'no-pkce' });
+  const url = client.buildAuthorizationUrl(spa, {
+    redirect_uri: `${rp.origin}/spa`,
+    scope: 'openid',
+    state: 'no-pkce',
+  });
   await page.goto(url.href);
   const refused = new URL(await landedAt(page, rp.origin));
   assert.equal(refused.searchParams.get('error'), 'invalid_request');
@@ -127,7 +180,9 @@ it('a reused refresh token is refused and revokes the whole grant, including its
   const next = await client.refreshTokenGrant(web, tokens.refresh_token!);
   await assert.rejects(client.refreshTokenGrant(web, tokens.refresh_token!), oauthError('invalid_grant'));
   await assert.rejects(client.refreshTokenGrant(web, next.refresh_token!), oauthError('invalid_grant'));
-  assert.ok((await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('refresh token already used')));
+  assert.ok(
+    (await authLog()).some((e) => e.event === 'oidc-token' && String(e.reason).includes('refresh token already used')),
+  );
 });
 
 it('a third-party client shows a consent page; deny gives access_denied, allow gives a code', async () => {

@@ -4,14 +4,38 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
-import { SECRET, authorizationRequest, client, signInAtPrompt, decodeJwtHeader, exchange, landedAt, oauthError, rpConfig } from './helpers.ts';
+import {
+  SECRET,
+  authorizationRequest,
+  client,
+  signInAtPrompt,
+  decodeJwtHeader,
+  exchange,
+  landedAt,
+  oauthError,
+  rpConfig,
+} from './helpers.ts';
 
 // openid-client as a relying party of a real Latch, through headless Chromium: the code flow with
 // PKCE, claims, userinfo, refresh with rotation, single sign-on, prompt/max_age, and logout.
 
-const ALICE = { username: 'alice', id: '8f2c1d4e-0b7a-4c1e-9d3f-5a6b7c8d9e0f', password: 'correct horse battery', displayName: 'Alice Example', email: 'alice@example.test', groups: ['staff', 'vpn-users'] };
+const ALICE = {
+  username: 'alice',
+  id: '8f2c1d4e-0b7a-4c1e-9d3f-5a6b7c8d9e0f',
+  password: 'correct horse battery',
+  displayName: 'Alice Example',
+  email: 'alice@example.test',
+  groups: ['staff', 'vpn-users'],
+};
 
-const BOB = { username: 'bob', id: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f', password: 'bobs own passphrase', displayName: 'Bob Example', email: 'bob@example.test', groups: ['staff'] };
+const BOB = {
+  username: 'bob',
+  id: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+  password: 'bobs own passphrase',
+  displayName: 'Bob Example',
+  email: 'bob@example.test',
+  groups: ['staff'],
+};
 
 let latch: InProcessLatch;
 let rp: RpServer;
@@ -34,7 +58,12 @@ before(async () => {
             post_logout_redirect_uris: [`${rp.origin}/bye`],
             backchannel_logout_uri: `${rp.origin}/backchannel-logout`,
           },
-          { client_id: 'spa', public: true, redirect_uris: [`${rp.origin}/spa`], id_token_signed_response_alg: 'ES256' },
+          {
+            client_id: 'spa',
+            public: true,
+            redirect_uris: [`${rp.origin}/spa`],
+            id_token_signed_response_alg: 'ES256',
+          },
         ],
       },
     },
@@ -56,10 +85,15 @@ it('discovery and JWKS: issuer is the base URL, RS256 and ES256 keys, code flow 
   assert.deepEqual(meta.response_types_supported, ['code']);
   assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
   assert.deepEqual(meta.acr_values_supported, ['password', 'mfa', 'passwordless']);
-  const jwks = (await (await fetch(meta.jwks_uri!)).json()) as { keys: Array<{ alg: string; kty: string; d?: string }> };
+  const jwks = (await (await fetch(meta.jwks_uri!)).json()) as {
+    keys: Array<{ alg: string; kty: string; d?: string }>;
+  };
   assert.ok(jwks.keys.some((k) => k.alg === 'RS256'));
   assert.ok(jwks.keys.some((k) => k.alg === 'ES256'));
-  assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
+  assert.ok(
+    jwks.keys.every((k) => k.d === undefined),
+    'no private key material is published',
+  );
 });
 
 it('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-initiated logout', async () => {
@@ -103,19 +137,30 @@ it('code + PKCE through Chromium: claims, userinfo, refresh rotation, SSO, RP-in
 
   // RP-initiated logout: confirmation page, back to the RP with its state, back-channel logout
   // token posted to the client that registered one, and Latch's own session is over too.
-  const logoutUrl = client.buildEndSessionUrl(web, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'bye-state' });
+  const logoutUrl = client.buildEndSessionUrl(web, {
+    id_token_hint: tokens.id_token!,
+    post_logout_redirect_uri: `${rp.origin}/bye`,
+    state: 'bye-state',
+  });
   await page.goto(logoutUrl.href);
   await page.click('button[value=yes]');
   const afterLogout = new URL(await landedAt(page, rp.origin));
   assert.equal(afterLogout.pathname, '/bye');
   assert.equal(afterLogout.searchParams.get('state'), 'bye-state');
   assert.equal(rp.logoutTokens.length, 1);
-  const logoutClaims = JSON.parse(Buffer.from(rp.logoutTokens[0]!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const logoutClaims = JSON.parse(Buffer.from(rp.logoutTokens[0]!.split('.')[1]!, 'base64url').toString()) as Record<
+    string,
+    unknown
+  >;
   assert.equal(logoutClaims.sub, ALICE.id);
   assert.ok(logoutClaims.sid);
   await page.goto(`${latch.url}/`);
   assert.match(await page.content(), /not signed in/);
-  await assert.rejects(client.refreshTokenGrant(web, refreshed.refresh_token!), oauthError('invalid_grant'), 'logout revoked the grant');
+  await assert.rejects(
+    client.refreshTokenGrant(web, refreshed.refresh_token!),
+    oauthError('invalid_grant'),
+    'logout revoked the grant',
+  );
 
   const third = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb` });
   await page.goto(third.url.href);
@@ -137,7 +182,10 @@ it('an id_token_hint naming another user than the one signed in asks for a sign-
   await exchange(web, forAlice, await landedAt(page, rp.origin));
 
   // The RP asks for bob while alice is signed in: the prompt, not a redirect loop.
-  const hinted = await authorizationRequest(web, { redirect_uri: `${rp.origin}/cb`, id_token_hint: bobTokens.id_token! });
+  const hinted = await authorizationRequest(web, {
+    redirect_uri: `${rp.origin}/cb`,
+    id_token_hint: bobTokens.id_token!,
+  });
   await page.goto(hinted.url.href);
   await page.getByLabel('Username').waitFor({ timeout: 10_000 });
   await signInAtPrompt(page, 'bob', BOB.password);

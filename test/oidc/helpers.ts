@@ -19,11 +19,19 @@ export interface Pending {
   nonce: string;
 }
 
-export async function rpConfig(issuer: string, clientId: string, auth: client.ClientAuth, metadata: Partial<client.ClientMetadata> = {}): Promise<client.Configuration> {
+export async function rpConfig(
+  issuer: string,
+  clientId: string,
+  auth: client.ClientAuth,
+  metadata: Partial<client.ClientMetadata> = {},
+): Promise<client.Configuration> {
   return client.discovery(new URL(issuer), clientId, metadata, auth, { execute: [client.allowInsecureRequests] });
 }
 
-export async function authorizationRequest(config: client.Configuration, params: Record<string, string>): Promise<Pending> {
+export async function authorizationRequest(
+  config: client.Configuration,
+  params: Record<string, string>,
+): Promise<Pending> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -62,7 +70,9 @@ export { client };
 export function oauthError(code: string) {
   return (err: unknown) => {
     const e = err as { error?: string; cause?: unknown };
-    const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error : undefined;
+    const challenge = Array.isArray(e.cause)
+      ? (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error
+      : undefined;
     assert.equal(e.error ?? challenge, code, String(err));
     return true;
   };

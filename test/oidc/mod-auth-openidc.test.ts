@@ -10,7 +10,14 @@ import { SECRET, signInAtPrompt } from './helpers.ts';
 // Apache's mod_auth_openidc as a relying party of Latch: a protected page sends the browser to
 // Latch, the user signs in, and the page sees the claims.
 
-const BOB = { username: 'bob', id: 'b0b0b0b0-2222-4333-8444-555566667777', password: 'bobs long password', displayName: 'Bob Builder', email: 'bob@example.test', groups: ['builders'] };
+const BOB = {
+  username: 'bob',
+  id: 'b0b0b0b0-2222-4333-8444-555566667777',
+  password: 'bobs long password',
+  displayName: 'Bob Builder',
+  email: 'bob@example.test',
+  groups: ['builders'],
+};
 
 let latch: InProcessLatch;
 let apache: ApacheRp;
@@ -20,7 +27,17 @@ before(async () => {
   const port = await freePort();
   latch = await startTestLatch({
     users: [BOB],
-    config: { oidc: { clients: [{ client_id: 'apache', client_secret: SECRET, redirect_uris: [`http://127.0.0.1:${port}/protected/redirect_uri`] }] } },
+    config: {
+      oidc: {
+        clients: [
+          {
+            client_id: 'apache',
+            client_secret: SECRET,
+            redirect_uris: [`http://127.0.0.1:${port}/protected/redirect_uri`],
+          },
+        ],
+      },
+    },
   });
   apache = await startApacheOpenidc({ port, issuer: latch.url, clientId: 'apache', clientSecret: SECRET });
   browser = await launchChromium();

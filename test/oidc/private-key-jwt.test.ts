@@ -4,14 +4,28 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
-import { authorizationRequest, client, exchange, landedAt, oauthError, readAuthLog, rpConfig, signInAtPrompt } from './helpers.ts';
+import {
+  authorizationRequest,
+  client,
+  exchange,
+  landedAt,
+  oauthError,
+  readAuthLog,
+  rpConfig,
+  signInAtPrompt,
+} from './helpers.ts';
 
 // A confidential client that authenticates with private_key_jwt (RFC 7523): its public key is in
 // Latch's config, and openid-client signs a client assertion with the private key at the token
 // endpoint. The full code flow through Chromium, then a refresh; an assertion signed with another
 // key (same kid) is refused with invalid_client, logged, and leaves the code usable.
 
-const BOB = { username: 'bob', id: '0b0b0b0b-2222-4333-8444-555566667777', password: 'bob password 42', email: 'bob@example.test' };
+const BOB = {
+  username: 'bob',
+  id: '0b0b0b0b-2222-4333-8444-555566667777',
+  password: 'bob password 42',
+  email: 'bob@example.test',
+};
 const KID = 'reports-2026';
 
 interface KeyPair {
@@ -20,7 +34,10 @@ interface KeyPair {
 }
 
 async function es256Key(): Promise<KeyPair> {
-  const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
   return { privateKey, publicJwk: await crypto.subtle.exportKey('jwk', publicKey) };
 }
 
@@ -77,7 +94,9 @@ it('private_key_jwt: code flow through Chromium and refresh with a signed client
 
   // Signed with a key Latch does not have for this client: refused, logged, and the code is untouched.
   await assert.rejects(exchange(impostor, pending, landed), oauthError('invalid_client'));
-  const refusal = (await readAuthLog(latch.dataDir)).find((e) => e.event === 'oidc-token' && e.result === 'failure' && e.app === 'reports');
+  const refusal = (await readAuthLog(latch.dataDir)).find(
+    (e) => e.event === 'oidc-token' && e.result === 'failure' && e.app === 'reports',
+  );
   assert.ok(refusal, 'the refusal is in the authentication log');
   assert.match(String(refusal.reason), /^invalid_client/);
 
@@ -90,7 +109,11 @@ it('private_key_jwt: code flow through Chromium and refresh with a signed client
   const refreshed = await client.refreshTokenGrant(reports, tokens.refresh_token!);
   assert.ok(refreshed.access_token && refreshed.refresh_token !== tokens.refresh_token);
   await assert.rejects(client.refreshTokenGrant(impostor, refreshed.refresh_token!), oauthError('invalid_client'));
-  assert.equal((await client.fetchUserInfo(reports, refreshed.access_token, BOB.id)).email, BOB.email, 'the refused refresh spent nothing');
+  assert.equal(
+    (await client.fetchUserInfo(reports, refreshed.access_token, BOB.id)).email,
+    BOB.email,
+    'the refused refresh spent nothing',
+  );
   const kept = await client.refreshTokenGrant(reports, refreshed.refresh_token!);
   assert.ok(kept.access_token);
   await context.close();

@@ -5,7 +5,16 @@ import { signInAtPrompt } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { preparePysaml2Sp } from '../support/saml/pysaml2-sp.ts';
 import { samlInterop } from '../support/saml/interop.ts';
-import { SECRET, authorizationRequest, client, exchange, landedAt, oauthError, rpConfig, type Pending } from './helpers.ts';
+import {
+  SECRET,
+  authorizationRequest,
+  client,
+  exchange,
+  landedAt,
+  oauthError,
+  rpConfig,
+  type Pending,
+} from './helpers.ts';
 
 // One IdP session across SAML and OIDC, with real peers: pysaml2 as the service provider,
 // openid-client as the relying party, Chromium as the user. Single sign-on goes both ways and the
@@ -13,7 +22,12 @@ import { SECRET, authorizationRequest, client, exchange, landedAt, oauthError, r
 // client that asks for more than the session has prompts again; and logout started on either
 // side reaches the other.
 
-const ALICE = { username: 'alice', password: 'correct horse', email: 'alice@example.test', displayName: 'Alice Example' };
+const ALICE = {
+  username: 'alice',
+  password: 'correct horse',
+  email: 'alice@example.test',
+  displayName: 'Alice Example',
+};
 const ALICE_ID = 'id-alice';
 
 let rp: RpServer;
@@ -27,7 +41,16 @@ after(async () => {
 const interop = samlInterop({
   prepare: (dir) => preparePysaml2Sp(dir),
   users: [ALICE],
-  saml: (sp) => ({ serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Expenses', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } } }),
+  saml: (sp) => ({
+    serviceProviders: {
+      pysaml2: {
+        metadataXml: sp.metadataXml,
+        name: 'Expenses',
+        nameIdFormat: 'emailAddress',
+        nameIdAttribute: 'email',
+      },
+    },
+  }),
   config: () => ({
     oidc: {
       clients: [
@@ -39,7 +62,13 @@ const interop = samlInterop({
           post_logout_redirect_uris: [`${rp.origin}/bye`],
           backchannel_logout_uri: `${rp.origin}/backchannel-logout`,
         },
-        { client_id: 'payroll', client_name: 'Payroll', client_secret: SECRET, redirect_uris: [`${rp.origin}/payroll`], policy: { deny: true } },
+        {
+          client_id: 'payroll',
+          client_name: 'Payroll',
+          client_secret: SECRET,
+          redirect_uris: [`${rp.origin}/payroll`],
+          policy: { deny: true },
+        },
       ],
     },
   }),
@@ -54,7 +83,8 @@ interface SamlResult {
 async function samlResult(page: Page): Promise<SamlResult> {
   const found = await page.waitForSelector('#result, #error', { timeout: 15_000 });
   const text = (await found.textContent()) ?? '';
-  if ((await found.getAttribute('id')) === 'error') assert.fail(`pysaml2 refused the response: ${text}\n${interop.sp.output()}`);
+  if ((await found.getAttribute('id')) === 'error')
+    assert.fail(`pysaml2 refused the response: ${text}\n${interop.sp.output()}`);
   return JSON.parse(text) as SamlResult;
 }
 
@@ -100,7 +130,11 @@ it('a SAML sign-in, then an OIDC authorization in the same browser: no second pr
   assert.equal(claims.sub, ALICE_ID);
   assert.equal(claims.email, ALICE.email);
   assert.equal(`_${String(claims.sid)}`, saml.session_index, 'sid is the session SAML knows by its SessionIndex');
-  assert.equal(claims.auth_time, epochSeconds(saml.authn_instant[0]!), 'auth_time is the SAML AuthnInstant: the same sign-in');
+  assert.equal(
+    claims.auth_time,
+    epochSeconds(saml.authn_instant[0]!),
+    'auth_time is the SAML AuthnInstant: the same sign-in',
+  );
   assert.equal(claims.acr, 'password');
   assert.deepEqual(claims.amr, ['pwd']);
 
@@ -182,7 +216,11 @@ it('SAML single logout started at the SP reaches OIDC clients: back-channel logo
   assert.equal(logout.sub, ALICE_ID);
   assert.equal(`_${String(logout.sid)}`, saml.session_index);
   assert.ok((logout.events as Record<string, unknown>)['http://schemas.openid.net/event/backchannel-logout']);
-  await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token!), oauthError('invalid_grant'), 'the wiki’s grant went with the session');
+  await assert.rejects(
+    client.refreshTokenGrant(config, tokens.refresh_token!),
+    oauthError('invalid_grant'),
+    'the wiki’s grant went with the session',
+  );
 
   const passive = await authorize(page, config, { redirect_uri: `${rp.origin}/cb`, prompt: 'none' });
   const landed = new URL(await landedAt(page, rp.origin));
@@ -204,7 +242,13 @@ it('OIDC RP-initiated logout goes on through SAML single logout of the session, 
   page.on('request', (request) => {
     if (request.url().startsWith(`${interop.sp.base}/slo`)) slo.push(request.url());
   });
-  await page.goto(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'bye-state' }).href);
+  await page.goto(
+    client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: `${rp.origin}/bye`,
+      state: 'bye-state',
+    }).href,
+  );
   await page.click('button[value=yes]');
   const back = new URL(await landedAt(page, rp.origin));
   assert.equal(back.pathname, '/bye');

@@ -22,7 +22,10 @@ describe('passcodes and bypass codes in Chromium', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } } });
+    latch = await startTestLatch({
+      run: 'process',
+      config: { policy: { default: { newUser: 'require-enrollment', passwordless: [] } } },
+    });
     await addUser(latch.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -64,7 +67,7 @@ describe('passcodes and bypass codes in Chromium', () => {
       assert.match((await alertText(page)) ?? '', /^That code is not right\./);
       await enterCode(page, 'Code from the app', totpCode(secret), 'Verify and continue');
       await signedIn(page);
-      assert.match(await page.locator('main').textContent() ?? '', /with password and passcode/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with password and passcode/);
     });
   });
 
@@ -83,7 +86,17 @@ describe('passcodes and bypass codes in Chromium', () => {
   });
 
   it('a bypass code from `latch bypass-codes generate` signs in once and is then used up', async () => {
-    const printed = await latchOk(latch.env, ['bypass-codes', 'generate', 'alice', '--count', '1', '--uses', '1', '--expires', '2h']);
+    const printed = await latchOk(latch.env, [
+      'bypass-codes',
+      'generate',
+      'alice',
+      '--count',
+      '1',
+      '--uses',
+      '1',
+      '--expires',
+      '2h',
+    ]);
     assert.match(printed, /1 bypass code for alice, good for one use, until .* UTC\.\nThey are shown only now/);
     const [code] = printedBypassCodes(printed);
     assert.ok(code);
@@ -98,7 +111,7 @@ describe('passcodes and bypass codes in Chromium', () => {
       await page.getByRole('heading', { name: 'Enter a bypass code' }).waitFor();
       await enterCode(page, 'Bypass code', code);
       await signedIn(page);
-      assert.match(await page.locator('main').textContent() ?? '', /with password and bypass code/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with password and bypass code/);
     });
 
     assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'alice']), /alice has no usable bypass codes/);
@@ -106,7 +119,11 @@ describe('passcodes and bypass codes in Chromium', () => {
       const page = await context.newPage();
       await signInWithPassword(page);
       await page.getByRole('heading', { name: 'Enter a passcode' }).waitFor();
-      assert.equal(await page.getByRole('button', { name: 'Bypass code', includeHidden: true }).count(), 0, 'no bypass code left to offer');
+      assert.equal(
+        await page.getByRole('button', { name: 'Bypass code', includeHidden: true }).count(),
+        0,
+        'no bypass code left to offer',
+      );
     });
   });
 
@@ -131,7 +148,10 @@ describe('passcodes and bypass codes in Chromium', () => {
       await enterCode(page, 'Code from the app', otherCode(totpCode(replacement)), 'Verify and save');
       assert.match((await alertText(page)) ?? '', /^That code is not right\./);
       await enterCode(page, 'Code from the app', totpCode(replacement), 'Verify and save');
-      await page.getByRole('status').filter({ hasText: 'Your new authenticator app is set up; the old one no longer works.' }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Your new authenticator app is set up; the old one no longer works.' })
+        .waitFor();
       assert.equal(await page.getByRole('listitem').count(), 1);
       previous = secret;
       secret = replacement;
@@ -154,13 +174,19 @@ describe('passcodes and bypass codes in Chromium', () => {
       await page.getByText('You have no authenticator app set up.').waitFor();
     });
     const log = latch.authEvents().filter((e) => e.event === 'account-passcodes');
-    assert.deepEqual(log.map((e) => `${e.result}: ${e.reason}`), [
-      'failure: wrong code while adding an authenticator app on the account page',
-      'success: replaced 1 authenticator app(s) on the account page',
-      'success: removed the authenticator app on the account page',
-    ]);
+    assert.deepEqual(
+      log.map((e) => `${e.result}: ${e.reason}`),
+      [
+        'failure: wrong code while adding an authenticator app on the account page',
+        'success: replaced 1 authenticator app(s) on the account page',
+        'success: removed the authenticator app on the account page',
+      ],
+    );
 
-    assert.match(await latchOk(latch.env, ['bypass-codes', 'revoke', 'alice']), /Revoked 1 bypass code\(s\) of alice\./);
+    assert.match(
+      await latchOk(latch.env, ['bypass-codes', 'revoke', 'alice']),
+      /Revoked 1 bypass code\(s\) of alice\./,
+    );
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await signInWithPassword(page);

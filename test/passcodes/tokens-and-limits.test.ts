@@ -25,7 +25,10 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
 
   before(async () => {
     // Passwordless is off here so that the "Sign in faster" offer (test/webauthn) stays out of the way.
-    latch = await startTestLatch({ run: 'process', config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } } });
+    latch = await startTestLatch({
+      run: 'process',
+      config: { passcodes: { throttle: { maxFailures: 3, window: '15m' } }, policy: { default: { passwordless: [] } } },
+    });
     for (const name of ['bob', 'carol', 'dave', 'erin']) await addUser(latch.env, name, { password: PASSWORD });
   });
   after(() => latch?.stop());
@@ -43,26 +46,42 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
   }
 
   const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1];
-  const alert = (page: Page) => visibleText(/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').trim();
+  const alert = (page: Page) =>
+    visibleText(/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').trim();
 
   it('a CSV with a bad line imports nothing and says where and what is wrong', async () => {
     const file = path.join(scratchDir(), 'bad.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-101,${TOTP_HEX},sometimes\n`);
     const result = await latchFails(latch.env, ['tokens', 'import', file]);
-    assert.match(result.stderr, /the token file has 1 problem\(s\); nothing was imported:\n {2}- line 3, column 3 \(type\): "sometimes": expected hotp or totp/);
+    assert.match(
+      result.stderr,
+      /the token file has 1 problem\(s\); nothing was imported:\n {2}- line 3, column 3 \(type\): "sometimes": expected hotp or totp/,
+    );
     assert.ok(!result.stderr.includes(TOTP_HEX), 'the message does not repeat secrets');
     assert.match(await latchOk(latch.env, ['tokens', 'list']), /No tokens yet/);
-    assert.match((await latchFails(latch.env, ['tokens', 'import', file, '--encoding', 'base64'])).stderr, /--encoding "base64": expected hex or base32; nothing was imported/);
+    assert.match(
+      (await latchFails(latch.env, ['tokens', 'import', file, '--encoding', 'base64'])).stderr,
+      /--encoding "base64": expected hex or base32; nothing was imported/,
+    );
   });
 
   it('tokens are imported, listed, and assigned; an HOTP token signs in and resynchronizes', async () => {
     const file = path.join(scratchDir(), 'tokens.csv');
     writeFileSync(file, `serial,secret,type\nT-100,${HOTP_HEX},hotp\nT-200,${TOTP_HEX},totp\n`);
     assert.match(await latchOk(latch.env, ['tokens', 'import', file]), /Imported 2 token\(s\) \(1 HOTP, 1 TOTP\)/);
-    assert.match((await latchFails(latch.env, ['tokens', 'import', file])).stderr, /already imported: T-100, T-200; nothing was imported/);
+    assert.match(
+      (await latchFails(latch.env, ['tokens', 'import', file])).stderr,
+      /already imported: T-100, T-200; nothing was imported/,
+    );
     assert.match(await latchOk(latch.env, ['tokens', 'assign', 'T-100', 'bob']), /Token T-100 is now bob's\./);
-    assert.match((await latchFails(latch.env, ['tokens', 'assign', 'T-100', 'carol'])).stderr, /token T-100 is assigned to another user; unassign it first/);
-    assert.match((await latchFails(latch.env, ['tokens', 'assign', 'T-200', 'nobody'])).stderr, /there is no user "nobody"/);
+    assert.match(
+      (await latchFails(latch.env, ['tokens', 'assign', 'T-100', 'carol'])).stderr,
+      /token T-100 is assigned to another user; unassign it first/,
+    );
+    assert.match(
+      (await latchFails(latch.env, ['tokens', 'assign', 'T-200', 'nobody'])).stderr,
+      /there is no user "nobody"/,
+    );
     const list = await latchOk(latch.env, ['tokens', 'list']);
     assert.match(list, /T-100\s+HOTP\s+6\s+bob/);
     assert.match(list, /T-200\s+TOTP\s+6\s+-/);
@@ -82,7 +101,9 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(alert(page), 'Your token is out of step with Latch. Press its button again and enter the new code.');
     page = await code(client, page, hotpCode(HOTP_HEX, 41));
     assert.equal(page.path, '/');
-    const resync = await latch.authEvent((e) => e.event === 'passcode' && e.result === 'success' && String(e.reason).includes('resynchroniz'));
+    const resync = await latch.authEvent(
+      (e) => e.event === 'passcode' && e.result === 'success' && String(e.reason).includes('resynchroniz'),
+    );
     assert.equal(resync.reason, 'passcode from HOTP token T-100 accepted after resynchronizing the token');
 
     ({ client, page } = await passwordFirst('bob'));
@@ -99,8 +120,14 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     page = await code(client, page, totpCode(TOTP_BASE32, 0, 8, 60));
     assert.equal(page.path, '/');
     assert.match(await latchOk(latch.env, ['passcodes', 'list', 'dave']), /token:T-300\s+TOTP token T-300/);
-    assert.match((await latchFails(latch.env, ['passcodes', 'remove', 'dave', 'app-nope'])).stderr, /dave has no passcode credential "app-nope"; see `latch passcodes list dave`/);
-    assert.match(await latchOk(latch.env, ['passcodes', 'remove', 'dave', 'token:T-300']), /Removed the TOTP token T-300 of dave \(the token is back in stock, unassigned\)\./);
+    assert.match(
+      (await latchFails(latch.env, ['passcodes', 'remove', 'dave', 'app-nope'])).stderr,
+      /dave has no passcode credential "app-nope"; see `latch passcodes list dave`/,
+    );
+    assert.match(
+      await latchOk(latch.env, ['passcodes', 'remove', 'dave', 'token:T-300']),
+      /Removed the TOTP token T-300 of dave \(the token is back in stock, unassigned\)\./,
+    );
     assert.match(await latchOk(latch.env, ['tokens', 'list']), /T-300\s+TOTP\s+8\s+-/);
     assert.match(await latchOk(latch.env, ['tokens', 'unassign', 'T-300']), /Token T-300 was not assigned to anyone\./);
     ({ client, page } = await passwordFirst('dave'));
@@ -111,11 +138,17 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     for (const [args, message] of [
       [['--count', '0'], /--count "0": expected a whole number from 1 to 100; nothing was generated/],
       [['--uses', 'lots'], /--uses "lots": expected a whole number from 1 to 100; nothing was generated/],
-      [['--expires', '2y'], /--expires "2y": expected a duration from 1m to 365d, such as "8h" or "7d"; nothing was generated/],
+      [
+        ['--expires', '2y'],
+        /--expires "2y": expected a duration from 1m to 365d, such as "8h" or "7d"; nothing was generated/,
+      ],
     ] as const) {
       assert.match((await latchFails(latch.env, ['bypass-codes', 'generate', 'carol', ...args])).stderr, message);
     }
-    assert.match((await latchFails(latch.env, ['bypass-codes', 'generate', 'nobody'])).stderr, /there is no user "nobody" in the local directory/);
+    assert.match(
+      (await latchFails(latch.env, ['bypass-codes', 'generate', 'nobody'])).stderr,
+      /there is no user "nobody" in the local directory/,
+    );
     assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'carol']), /carol has no usable bypass codes\./);
   });
 
@@ -134,9 +167,16 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.equal(heading(page), 'Enter a bypass code');
     page = await code(client, page, bypass!);
     assert.match(alert(page), /^Too many wrong codes\./);
-    assert.match(await latchOk(latch.env, ['bypass-codes', 'list', 'carol']), /carol has 1 usable bypass code/, 'the refused attempt did not use the code');
+    assert.match(
+      await latchOk(latch.env, ['bypass-codes', 'list', 'carol']),
+      /carol has 1 usable bypass code/,
+      'the refused attempt did not use the code',
+    );
     const throttled = latch.authEvents().filter((e) => e.user === 'carol' && e.result === 'throttled');
-    assert.deepEqual(throttled.map((e) => e.event), ['passcode', 'bypass-code']);
+    assert.deepEqual(
+      throttled.map((e) => e.event),
+      ['passcode', 'bypass-code'],
+    );
     assert.match(String(throttled[0]!.reason), /^too many wrong codes for this user; refused for 1[45] minutes$/);
   });
 
@@ -156,7 +196,10 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     assert.match(await latchOk(latch.env, ['passcodes', 'list', 'erin']), /^app-\S+\s+authenticator app/m);
 
     // The same password-only session may no longer remove or replace it.
-    assert.match(visibleText(page.text), /To change your authenticator app, sign out and sign in again with your second factor\./);
+    assert.match(
+      visibleText(page.text),
+      /To change your authenticator app, sign out and sign in again with your second factor\./,
+    );
     assert.doesNotMatch(page.text, /Remove<\/button>/);
     const id = /^(app-\S+)/m.exec(await latchOk(latch.env, ['passcodes', 'list', 'erin']))![1]!;
     page = await client.post('/account/passcodes/remove', { csrf, id });
@@ -168,12 +211,22 @@ describe('hardware tokens, bypass-code commands and code limits', () => {
     const logs = JSON.stringify(latch.logs()) + latch.stderr();
     assert.ok(typed.length >= 10);
     // Bounded by non-digits: a code may by chance be part of a longer number such as a timestamp.
-    for (const value of typed) assert.doesNotMatch(logs, new RegExp(`(?<!\\d)${value}(?!\\d)`), `the code ${value} is not in the logs`);
+    for (const value of typed)
+      assert.doesNotMatch(logs, new RegExp(`(?<!\\d)${value}(?!\\d)`), `the code ${value} is not in the logs`);
     const [bypass] = printedBypassCodes(await latchOk(latch.env, ['bypass-codes', 'generate', 'bob']));
-    const files = readdirSync(latch.dataDir).filter((f) => f.startsWith('latch.sqlite')).map((f) => readFileSync(path.join(latch.dataDir, f)).toString('latin1'));
+    const files = readdirSync(latch.dataDir)
+      .filter((f) => f.startsWith('latch.sqlite'))
+      .map((f) => readFileSync(path.join(latch.dataDir, f)).toString('latin1'));
     assert.ok(files.length > 0);
     for (const text of files) {
-      for (const secret of [HOTP_HEX, TOTP_HEX, TOTP_BASE32, base32(Buffer.from(HOTP_HEX, 'hex')), base32(Buffer.from(TOTP_HEX, 'hex'))]) assert.ok(!text.includes(secret), 'no token secret in clear');
+      for (const secret of [
+        HOTP_HEX,
+        TOTP_HEX,
+        TOTP_BASE32,
+        base32(Buffer.from(HOTP_HEX, 'hex')),
+        base32(Buffer.from(TOTP_HEX, 'hex')),
+      ])
+        assert.ok(!text.includes(secret), 'no token secret in clear');
       assert.ok(!text.includes(bypass!.replace(' ', '')) && !text.includes(bypass!), 'no bypass code in clear');
     }
   });

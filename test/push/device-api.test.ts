@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { TOTP, Secret } from 'otpauth';
 import { activationUrl, API, decisionString, HEADERS, parseActivationUrl } from '../../src/methods/push/protocol.ts';
-import { activate, DeviceClient, ECDSA_P256, LatchApiError, publicJwkOf, sign } from '../../src/authenticator/core/client.ts';
+import {
+  activate,
+  DeviceClient,
+  ECDSA_P256,
+  LatchApiError,
+  publicJwkOf,
+  sign,
+} from '../../src/authenticator/core/client.ts';
 import { HttpClient, txOf } from '../support/http-client.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import path from 'node:path';
@@ -23,7 +30,10 @@ async function newDevice(base: string, link: string, name = 'api phone') {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<LatchApiError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof LatchApiError, `expected a refusal, got ${String(err)}`);
   return err;
 }
@@ -34,8 +44,16 @@ describe('push device API', () => {
   before(async () => {
     const dataDir = scratchDir('latch-data-');
     const hash = await hashPassword(PASSWORD);
-    writeUsersFile(path.join(dataDir, 'users.yaml'), Object.fromEntries(['alice', 'bob'].map((name) => [name, { id: newUserId(), groups: [], password: hash, disabled: false }])));
-    latch = await startTestLatch({ config: { signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } }, dataDir });
+    writeUsersFile(
+      path.join(dataDir, 'users.yaml'),
+      Object.fromEntries(
+        ['alice', 'bob'].map((name) => [name, { id: newUserId(), groups: [], password: hash, disabled: false }]),
+      ),
+    );
+    latch = await startTestLatch({
+      config: { signIn: { failureDelay: '1ms' }, push: { sendLimit: { maxPushes: 3, window: '10m' } } },
+      dataDir,
+    });
   });
 
   after(async () => {
@@ -66,7 +84,10 @@ describe('push device API', () => {
     const badKey = { kty: 'EC' as const, crv: 'P-256' as const, x: 'A'.repeat(43), y: 'A'.repeat(43) };
     const bad = await refusal(activate(latch.url, token, { publicKey: badKey, name: 'x', platform: 'web' }));
     assert.equal(bad.message, 'The authenticator sent a key Latch cannot use.');
-    assert.equal(await latch.services.push.devices.forUser((await latch.services.directory.findUser('bob'))!.id), undefined);
+    assert.equal(
+      await latch.services.push.devices.forUser((await latch.services.directory.findUser('bob'))!.id),
+      undefined,
+    );
     const device = await newDevice(latch.url, link, 'bob phone');
     assert.equal(device.result.user, 'bob');
     const again = await refusal(newDevice(latch.url, link));
@@ -91,9 +112,15 @@ describe('push device API', () => {
     assert.equal(first.status, 200);
     const replay = await fetch(`${latch.url}${API.requests}`, { headers: { accept: 'application/json', ...headers } });
     assert.equal(replay.status, 401);
-    assert.equal((await replay.json()).error_description, 'The request was not signed correctly by this authenticator.');
+    assert.equal(
+      (await replay.json()).error_description,
+      'The request was not signed correctly by this authenticator.',
+    );
 
-    const stale = { ...(await client.signedHeaders('GET', API.requests, '')), [HEADERS.timestamp]: String(Date.now() - 10 * 60_000) };
+    const stale = {
+      ...(await client.signedHeaders('GET', API.requests, '')),
+      [HEADERS.timestamp]: String(Date.now() - 10 * 60_000),
+    };
     assert.equal((await fetch(`${latch.url}${API.requests}`, { headers: stale })).status, 401);
     const otherPath = await client.signedHeaders('GET', API.webPush, '');
     assert.equal((await fetch(`${latch.url}${API.requests}`, { headers: otherPath })).status, 401);
@@ -107,7 +134,14 @@ describe('push device API', () => {
     // The call is alice's device, but the decision inside is signed by a key that is not hers.
     const stranger = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
     const forged = await sign(stranger.privateKey, decisionString(requestId, 'approve', code, true));
-    const err = await refusal(alice.client.call('POST', API.decision(requestId), { answer: 'approve', code, userVerified: true, signature: forged }));
+    const err = await refusal(
+      alice.client.call('POST', API.decision(requestId), {
+        answer: 'approve',
+        code,
+        userVerified: true,
+        signature: forged,
+      }),
+    );
     assert.equal(err.message, 'The decision was not signed by this device.');
     assert.equal((await latch.services.push.requests.get(requestId))?.state, 'pending');
     const continued = await browser.submit(page, { push: 'continue' });
@@ -125,7 +159,9 @@ describe('push device API', () => {
     await newDevice(latch.url, await linkFor('alice'));
     const { page } = await pushFor('alice');
     const stranger = new HttpClient(latch.url);
-    const res = await stranger.request(`/login/push-wait?tx=${txOf(page.path)}`, { headers: { accept: 'application/json' } });
+    const res = await stranger.request(`/login/push-wait?tx=${txOf(page.path)}`, {
+      headers: { accept: 'application/json' },
+    });
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error, 'unknown_transaction');
   });
@@ -142,11 +178,18 @@ describe('push device API', () => {
       ids.push((await latch.services.push.requests.pendingFor(device.id))!.id);
     }
     page = await browser.submit(page, { push: 'send' });
-    assert.match(page.text, /Too many pushes were sent to your phone\. Wait 10 minutes or choose another way to sign in\./);
-    assert.equal((await latch.services.push.requests.pendingFor(device.id))?.id, ids[2], 'the last allowed push is still the one pending');
+    assert.match(
+      page.text,
+      /Too many pushes were sent to your phone\. Wait 10 minutes or choose another way to sign in\./,
+    );
+    assert.equal(
+      (await latch.services.push.requests.pendingFor(device.id))?.id,
+      ids[2],
+      'the last allowed push is still the one pending',
+    );
   });
 
-  it('passcodes from the authenticator: right code once, not twice, not another user\'s', async () => {
+  it("passcodes from the authenticator: right code once, not twice, not another user's", async () => {
     const { result } = await newDevice(latch.url, await linkFor('alice'));
     const userId = (await latch.services.directory.findUser('alice'))!.id;
     const bobId = (await latch.services.directory.findUser('bob'))!.id;

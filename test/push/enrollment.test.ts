@@ -15,7 +15,10 @@ describe('inline activation when policy requires a second factor', () => {
   let chrome: Browser;
 
   before(async () => {
-    latch = await startTestLatch({ run: 'process', config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } } });
+    latch = await startTestLatch({
+      run: 'process',
+      config: { policy: { default: { newUser: 'require-enrollment' }, groups: [] } },
+    });
     await addUser(latch.env, 'frank', { displayName: 'Frank Test', password: PASSWORD });
     chrome = await launchChromium();
   });
@@ -38,7 +41,10 @@ describe('inline activation when policy requires a second factor', () => {
       await page.getByText('Other options').click();
       await page.getByRole('button', { name: 'Set up phone sign-in' }).click();
       await page.getByRole('heading', { name: 'Set up phone sign-in' }).waitFor();
-      assert.match((await page.getByRole('img', { name: 'QR code of the activation link' }).getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/);
+      assert.match(
+        (await page.getByRole('img', { name: 'QR code of the activation link' }).getAttribute('src')) ?? '',
+        /^data:image\/svg\+xml;base64,/,
+      );
       const link = await page.getByLabel('Activation link').inputValue();
       await page.reload();
       assert.equal(await page.getByLabel('Activation link').inputValue(), link, 'a reload shows the same link');
@@ -54,7 +60,10 @@ describe('inline activation when policy requires a second factor', () => {
       const code = await sendPush(page);
       await phone.ok('approve', '--wait', '10', '--code', code);
       await signedInAs(page, 'Frank Test');
-      const signIn = latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
+      const signIn = latch
+        .authEvents()
+        .filter((e) => e.event === 'sign-in')
+        .at(-1);
       assert.deepEqual(signIn?.methods, ['password', 'push']);
       assert.match(String(signIn?.reason), /\(mfa\)/);
 
@@ -74,7 +83,10 @@ describe('phone sign-in on the account page', () => {
   before(async () => {
     // The account application does not ask for push, so a user with a phone can sign in there
     // with a password only: the case the replacement rule is about.
-    latch = await startTestLatch({ run: 'process', config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } } });
+    latch = await startTestLatch({
+      run: 'process',
+      config: { applications: { account: { name: 'Latch account', policy: { secondFactors: [] } } } },
+    });
     await addUser(latch.env, 'gina', { displayName: 'Gina Test', password: PASSWORD });
     await addUser(latch.env, 'hal', { displayName: 'Hal Test', password: PASSWORD });
   });
@@ -91,13 +103,15 @@ describe('phone sign-in on the account page', () => {
     const page = await client.get('/account/authenticator');
     assert.match(page.text, /Activate the Latch Authenticator/);
     const activated = await client.post('/account/authenticator/activate', { csrf: csrfOf(page.text) });
-    assert.match(activated.text, /<img class="qr" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="QR code of the activation link">/);
+    assert.match(
+      activated.text,
+      /<img class="qr" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="QR code of the activation link">/,
+    );
     const link = /id="activation-link" type="text" readonly value="([^"]+)"/.exec(activated.text)![1]!;
     const phone = new CliPhone();
     await phone.ok('activate', link, '--name', 'Gina phone');
     const after = await client.get('/account/authenticator');
     assert.match(after.text, /Activated on <strong>Gina phone<\/strong> \(cli\)/);
-
   });
 
   it('a forged form changes nothing; a password-only session can neither replace nor remove the phone', async () => {
@@ -113,7 +127,10 @@ describe('phone sign-in on the account page', () => {
     const page = await client.get('/account/authenticator');
     const refused = await client.post('/account/authenticator/activate', { csrf: csrfOf(page.text) });
     assert.equal(refused.status, 403);
-    assert.match(refused.text, /To change or remove your phone, sign out and sign in again with your current phone or another second factor\./);
+    assert.match(
+      refused.text,
+      /To change or remove your phone, sign out and sign in again with your current phone or another second factor\./,
+    );
     assert.doesNotMatch(refused.text, /id="activation-link"/);
     const notRemoved = await client.post('/account/authenticator/remove', { csrf: csrfOf(page.text) });
     assert.equal(notRemoved.status, 403);

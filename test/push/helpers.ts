@@ -43,7 +43,12 @@ export class CliPhone {
 }
 
 /** Signs in with the password over HTTP and asks the account page for an activation link. */
-export async function activationLink(base: string, username: string, password = PASSWORD, client = new HttpClient(base)): Promise<string> {
+export async function activationLink(
+  base: string,
+  username: string,
+  password = PASSWORD,
+  client = new HttpClient(base),
+): Promise<string> {
   await client.signIn(username, password);
   const page = await client.get('/account/authenticator');
   assert.equal(page.status, 200);

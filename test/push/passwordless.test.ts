@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { after, before, describe, it } from 'mocha';
-import { launchChromium, toPasswordField, withContext, type Browser, type BrowserContext, type Page } from '../support/chromium.ts';
+import {
+  launchChromium,
+  toPasswordField,
+  withContext,
+  type Browser,
+  type BrowserContext,
+  type Page,
+} from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { addUser } from '../support/commands.ts';
 import { startTestLatch, type LatchProcess } from '../support/latch.ts';
@@ -54,11 +61,19 @@ describe('passwordless push', () => {
 
   async function passwordAsked(page: Page): Promise<void> {
     await toPasswordField(page);
-    assert.equal(await page.getByRole('button', { name: 'Approve on your phone' }).count(), 0, 'no passwordless option here');
+    assert.equal(
+      await page.getByRole('button', { name: 'Approve on your phone' }).count(),
+      0,
+      'no passwordless option here',
+    );
     assert.equal(await page.getByRole('heading', { name: 'Approve on your phone' }).count(), 0);
   }
 
-  const lastSignIn = () => latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
+  const lastSignIn = () =>
+    latch
+      .authEvents()
+      .filter((e) => e.event === 'sign-in')
+      .at(-1);
 
   it('a browser that is not known for the user gets no passwordless push, and cannot pick it', async () => {
     await withContext(chrome, {}, async (context) => {
@@ -70,7 +85,11 @@ describe('passwordless push', () => {
     const client = new HttpClient(latch.url);
     const first = await client.startSignIn();
     const pw = await client.passwordPage('alice', first);
-    const forced = await client.post(pw.path, { csrf: /name="csrf" value="([^"]+)"/.exec(pw.text)![1]!, step: 'password', choose: 'push-passwordless' });
+    const forced = await client.post(pw.path, {
+      csrf: /name="csrf" value="([^"]+)"/.exec(pw.text)![1]!,
+      step: 'password',
+      choose: 'push-passwordless',
+    });
     assert.match(forced.text, /That option is not available\./);
     assert.match(forced.text, /<label for="password">Password<\/label>/);
     assert.match(await phone.refused('pending'), /No sign-in request is waiting/);
@@ -90,13 +109,24 @@ describe('passwordless push', () => {
       const shown = await phone.ok('pending', '--wait', '10');
       assert.match(shown, /type the 6-digit code/);
       // A device that did not verify its user cannot approve a passwordless push.
-      assert.match(await phone.refused('approve', '--code', code, '--no-user-verification'), /needs you to unlock the authenticator \(biometric or PIN\)/);
+      assert.match(
+        await phone.refused('approve', '--code', code, '--no-user-verification'),
+        /needs you to unlock the authenticator \(biometric or PIN\)/,
+      );
       await page.getByLabel('Trust this browser: next time, approve on my phone without a code').check();
       await phone.ok('approve', '--code', code);
       await signedInAs(page, 'Alice Liddell');
       assert.deepEqual(lastSignIn()?.methods, ['push-passwordless']);
       assert.match(String(lastSignIn()?.reason), /\(passwordless\)/);
-      assert.match(String(latch.authEvents().filter((e) => e.event === 'push-passwordless').at(-1)?.reason), /the user trusted this browser/);
+      assert.match(
+        String(
+          latch
+            .authEvents()
+            .filter((e) => e.event === 'push-passwordless')
+            .at(-1)?.reason,
+        ),
+        /the user trusted this browser/,
+      );
       await signOut(page);
 
       // Trusted: no code, still the phone's user verification.
@@ -146,7 +176,10 @@ describe('passwordless push', () => {
       await page.getByRole('button', { name: 'Send push' }).click();
       await page.getByRole('heading', { name: 'Your account is disabled.' }).waitFor();
       assert.match(await bobPhone.refused('pending'), /No sign-in request is waiting/);
-      assert.equal((await context.cookies()).some((c) => c.name === 'latch_session'), false);
+      assert.equal(
+        (await context.cookies()).some((c) => c.name === 'latch_session'),
+        false,
+      );
     });
   });
 });

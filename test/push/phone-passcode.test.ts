@@ -45,7 +45,8 @@ it("the phone's offline passcode completes the second factor, once", async () =>
 });
 
 it("the phone's passcode secret is not stored in clear", async () => {
-  const accounts = JSON.parse(readFileSync(path.join(phone.home, 'accounts.json'), 'utf8')) as { accounts?: Array<{ totpSecret: string }> } | Array<{ totpSecret: string }>;
+  const accounts = JSON.parse(readFileSync(path.join(phone.home, 'accounts.json'), 'utf8')) as
+    { accounts?: Array<{ totpSecret: string }> } | Array<{ totpSecret: string }>;
   const list = Array.isArray(accounts) ? accounts : (accounts.accounts ?? []);
   const secret = list[0]?.totpSecret;
   assert.match(secret ?? '', /^[A-Z2-7]{32}$/, 'the phone holds its secret');

@@ -24,8 +24,25 @@ export interface PushServiceStandIn {
 export async function startPushService(): Promise<PushServiceStandIn> {
   const dir = scratchDir('latch-push-service-');
   const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=push stand-in',
-    '-addext', `subjectAltName=IP:127.0.0.1,DNS:${STAND_IN_HOST}`, '-days', '1', '-keyout', keyFile, '-out', certFile]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=push stand-in',
+    '-addext',
+    `subjectAltName=IP:127.0.0.1,DNS:${STAND_IN_HOST}`,
+    '-days',
+    '1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
   const cert = fs.readFileSync(certFile, 'utf8');
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), cert]);
   const received: PushServiceStandIn['received'] = [];

@@ -19,17 +19,27 @@ describe('verified push as a second factor', () => {
   before(async () => {
     latch = await startTestLatch({
       run: 'process',
-      config: { push: { wrongCodes: { maxFailures: 2, window: '15m' } }, policy: { groups: [{ group: 'phone-first', autoPush: true }] } },
+      config: {
+        push: { wrongCodes: { maxFailures: 2, window: '15m' } },
+        policy: { groups: [{ group: 'phone-first', autoPush: true }] },
+      },
     });
     const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
     // All users first: the users file is re-read when its mtime changes, which a coarse clock can miss.
     for (const name of names) {
       const groups = name === 'frank' ? ['phone-first'] : [];
-      await addUser(latch.env, name, { displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`, password: PASSWORD, groups });
+      await addUser(latch.env, name, {
+        displayName: `${name[0]!.toUpperCase()}${name.slice(1)} Test`,
+        password: PASSWORD,
+        groups,
+      });
     }
     for (const name of names) {
       phones[name] = new CliPhone();
-      assert.match(await phones[name].ok('activate', await activationLink(latch.url, name), '--name', `${name}'s phone`), new RegExp(`Activated ${name}'s phone for ${name}`));
+      assert.match(
+        await phones[name].ok('activate', await activationLink(latch.url, name), '--name', `${name}'s phone`),
+        new RegExp(`Activated ${name}'s phone for ${name}`),
+      );
     }
     chrome = await launchChromium();
   });
@@ -41,7 +51,11 @@ describe('verified push as a second factor', () => {
 
   const alert = async (page: Page) => ((await page.getByRole('alert').textContent()) ?? '').trim();
   const notSignedIn = async (page: Page) => {
-    assert.equal((await page.context().cookies()).some((c) => c.name === 'latch_session'), false, 'no session cookie');
+    assert.equal(
+      (await page.context().cookies()).some((c) => c.name === 'latch_session'),
+      false,
+      'no session cookie',
+    );
   };
 
   it('the right code typed on the phone signs the browser in, which continues by itself', async () => {
@@ -56,7 +70,10 @@ describe('verified push as a second factor', () => {
       assert.match(shown, /type the 3-digit code shown in the browser/);
       assert.equal(await phones.alice!.ok('approve', '--code', code), 'Approved.');
       await signedInAs(page, 'Alice Test');
-      const signIn = latch.authEvents().filter((e) => e.event === 'sign-in').at(-1);
+      const signIn = latch
+        .authEvents()
+        .filter((e) => e.event === 'sign-in')
+        .at(-1);
       assert.deepEqual(signIn?.methods, ['password', 'push']);
       assert.ok(!JSON.stringify(latch.logs()).includes(`"${code}"`), 'the code is not in the log');
     });
@@ -74,7 +91,10 @@ describe('verified push as a second factor', () => {
       assert.match(await phones.frank!.ok('pending', '--wait', '10'), /type the 3-digit code shown in the browser/);
       assert.equal(await phones.frank!.ok('approve', '--code', code), 'Approved.');
       await signedInAs(page, 'Frank Test');
-      assert.match(String(latch.authEvents().find((e) => e.event === 'push' && e.user === 'frank')?.reason), /^push sent to frank's phone/);
+      assert.match(
+        String(latch.authEvents().find((e) => e.event === 'push' && e.user === 'frank')?.reason),
+        /^push sent to frank's phone/,
+      );
     });
   });
 
@@ -85,11 +105,20 @@ describe('verified push as a second factor', () => {
       const code = await sendPush(page);
       assert.match(await phones.alice!.refused('approve', '--wait', '10'), /asks for the code shown in the browser/);
       const wrong = code === '000' ? '001' : '000';
-      assert.match(await phones.alice!.refused('approve', '--code', wrong), /The code did not match, so the sign-in was denied/);
+      assert.match(
+        await phones.alice!.refused('approve', '--code', wrong),
+        /The code did not match, so the sign-in was denied/,
+      );
       await page.getByRole('alert').waitFor();
       assert.match(await alert(page), /The code typed on your phone did not match/);
       await notSignedIn(page);
-      assert.equal(latch.authEvents().filter((e) => e.event === 'push-decision').at(-1)?.result, 'denied');
+      assert.equal(
+        latch
+          .authEvents()
+          .filter((e) => e.event === 'push-decision')
+          .at(-1)?.result,
+        'denied',
+      );
       // The denied push cannot be approved afterwards with the right code.
       assert.match(await phones.alice!.refused('approve', '--code', code), /No sign-in request is waiting/);
       await page.getByRole('button', { name: 'Send another push' }).waitFor();
@@ -108,7 +137,10 @@ describe('verified push as a second factor', () => {
       }
       await page.getByRole('button', { name: 'Send another push' }).click();
       await page.getByRole('alert').waitFor();
-      assert.match(await alert(page), /Too many wrong codes were typed on your phone\. Wait 15 minutes or choose another way to sign in\./);
+      assert.match(
+        await alert(page),
+        /Too many wrong codes were typed on your phone\. Wait 15 minutes or choose another way to sign in\./,
+      );
       assert.match(await phones.dave!.refused('pending'), /No sign-in request is waiting/);
       await notSignedIn(page);
     });
@@ -122,18 +154,24 @@ describe('verified push as a second factor', () => {
       const id = await phones.bob!.pendingId();
       await phones.bob!.ok('approve', '--request', id, '--code', code);
       await signedInAs(page, 'Bob Test');
-      assert.match(await phones.bob!.refused('approve', '--request', id, '--code', code), /Latch refused: This sign-in request was already answered\./);
+      assert.match(
+        await phones.bob!.refused('approve', '--request', id, '--code', code),
+        /Latch refused: This sign-in request was already answered\./,
+      );
       assert.match(await phones.bob!.refused('deny', '--request', id), /already answered/);
     });
   });
 
-  it('an approval from another user\'s device is refused and the request stays pending', async () => {
+  it("an approval from another user's device is refused and the request stays pending", async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'alice');
       const code = await sendPush(page);
       const id = await phones.alice!.pendingId();
-      assert.match(await phones.bob!.refused('approve', '--request', id, '--code', code), /Latch refused: There is no such sign-in request for this device\./);
+      assert.match(
+        await phones.bob!.refused('approve', '--request', id, '--code', code),
+        /Latch refused: There is no such sign-in request for this device\./,
+      );
       await notSignedIn(page);
       assert.match(await phones.alice!.ok('pending'), new RegExp(id), 'still pending for alice');
       await phones.alice!.ok('approve', '--code', code);
@@ -158,7 +196,10 @@ describe('verified push as a second factor', () => {
       await passwordThenPush(page, latch.url, 'carol');
       await page.getByRole('button', { name: 'Send push' }).click();
       await page.getByRole('alert').waitFor();
-      assert.match(await alert(page), /Push to your phone is paused because a sign-in was reported as fraud\. Try again in 60 minutes/);
+      assert.match(
+        await alert(page),
+        /Push to your phone is paused because a sign-in was reported as fraud\. Try again in 60 minutes/,
+      );
       assert.match(await phones.carol!.refused('pending'), /No sign-in request is waiting/);
       await notSignedIn(page);
     });
@@ -193,14 +234,23 @@ describe('verified push as a second factor', () => {
     assert.match(issued.stdout, /replaces any phone activated before/);
     const newPhone = new CliPhone();
     await newPhone.ok('activate', link, '--name', 'erin new phone');
-    assert.match(await newPhone.refused('activate', link), /Latch refused: This activation link was already used or has expired/);
+    assert.match(
+      await newPhone.refused('activate', link),
+      /Latch refused: This activation link was already used or has expired/,
+    );
     assert.match(await phones.erin!.refused('pending'), /no longer activated for your account\. Activate it again/);
-    assert.match(latch.authEvents().filter((e) => e.event === 'push-activate').at(-1)?.reason as string, /activated erin new phone \(cli\), replacing erin's phone/);
+    assert.match(
+      latch
+        .authEvents()
+        .filter((e) => e.event === 'push-activate')
+        .at(-1)?.reason as string,
+      /activated erin new phone \(cli\), replacing erin's phone/,
+    );
 
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await passwordThenPush(page, latch.url, 'erin');
-      assert.match(await page.locator('main').textContent() ?? '', /erin new phone/);
+      assert.match((await page.locator('main').textContent()) ?? '', /erin new phone/);
       const code = await sendPush(page);
       await newPhone.ok('approve', '--wait', '10', '--code', code);
       await signedInAs(page, 'Erin Test');
@@ -222,10 +272,19 @@ describe('an unanswered push expires', () => {
         const code = await sendPush(page);
         const id = await phone.pendingId();
         await page.getByRole('alert').waitFor({ timeout: 8000 });
-        assert.equal(((await page.getByRole('alert').textContent()) ?? '').trim(), 'The push expired before it was approved. Send another.');
+        assert.equal(
+          ((await page.getByRole('alert').textContent()) ?? '').trim(),
+          'The push expired before it was approved. Send another.',
+        );
         await sleep(100);
-        assert.match(await phone.refused('approve', '--request', id, '--code', code), /Latch refused: This sign-in request has expired/);
-        assert.equal((await context.cookies()).some((c) => c.name === 'latch_session'), false);
+        assert.match(
+          await phone.refused('approve', '--request', id, '--code', code),
+          /Latch refused: This sign-in request has expired/,
+        );
+        assert.equal(
+          (await context.cookies()).some((c) => c.name === 'latch_session'),
+          false,
+        );
       });
     } finally {
       await chrome.close();

@@ -23,7 +23,10 @@ describe('push across two Latch nodes sharing Redis', () => {
     const store = { type: 'redis', redis: { url: redis.url, keyPrefix: 'latch-push-test:' } };
     a = await startTestLatch({ run: 'process', config: { store } });
     await addUser(a.env, 'alice', { displayName: 'Alice Liddell', password: PASSWORD });
-    b = await startTestLatch({ run: 'process', config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } } });
+    b = await startTestLatch({
+      run: 'process',
+      config: { store, directory: { type: 'local', local: { file: path.join(a.dataDir, 'users.yaml') } } },
+    });
     // Activated through node B: the phone will only ever talk to B.
     await phone.ok('activate', await activationLink(b.url, 'alice'), '--name', 'Phone on B');
     chrome = await launchChromium();
@@ -51,9 +54,18 @@ describe('push across two Latch nodes sharing Redis', () => {
       const approvedAt = Date.now();
       await signedInAs(page, 'Alice Liddell');
       const took = Date.now() - approvedAt;
-      assert.ok(took < 5000, `the browser on A continued ${took} ms after the approval on B (its long-poll alone would take 25 s)`);
-      assert.ok(b.authEvents().some((e) => e.event === 'push-decision' && e.result === 'success'), 'B took the decision');
-      assert.ok(a.authEvents().some((e) => e.event === 'sign-in' && e.result === 'success'), 'A finished the sign-in');
+      assert.ok(
+        took < 5000,
+        `the browser on A continued ${took} ms after the approval on B (its long-poll alone would take 25 s)`,
+      );
+      assert.ok(
+        b.authEvents().some((e) => e.event === 'push-decision' && e.result === 'success'),
+        'B took the decision',
+      );
+      assert.ok(
+        a.authEvents().some((e) => e.event === 'sign-in' && e.result === 'success'),
+        'A finished the sign-in',
+      );
     });
   });
 });

@@ -34,11 +34,20 @@ describe('waking the phone', () => {
   before(async () => {
     pushService = await startPushService();
     const dataDir = scratchDir('latch-data-');
-    writeUsersFile(path.join(dataDir, 'users.yaml'), { alice: { id: newUserId(), groups: [], password: await hashPassword(PASSWORD), disabled: false } });
+    writeUsersFile(path.join(dataDir, 'users.yaml'), {
+      alice: { id: newUserId(), groups: [], password: await hashPassword(PASSWORD), disabled: false },
+    });
     // The stand-in's name resolves to its loopback address, and only this Latch may connect there:
     // the system's DNS does not know the name, so delivery shows Latch connects to the checked address.
-    const network = { resolve: async (host: string) => (host === STAND_IN_HOST ? ['127.0.0.1'] : []), permits: (address: string) => address === '127.0.0.1' };
-    latch = await startTestLatch({ config: { push: { webPush: { allowedHosts: [STAND_IN_HOST] } } }, dataDir, services: { webPushNetwork: network } });
+    const network = {
+      resolve: async (host: string) => (host === STAND_IN_HOST ? ['127.0.0.1'] : []),
+      permits: (address: string) => address === '127.0.0.1',
+    };
+    latch = await startTestLatch({
+      config: { push: { webPush: { allowedHosts: [STAND_IN_HOST] } } },
+      dataDir,
+      services: { webPushNetwork: network },
+    });
   });
 
   after(async () => {
@@ -49,13 +58,20 @@ describe('waking the phone', () => {
   it('a push to a phone web app that registered for Web Push is delivered, VAPID-signed and encrypted', async () => {
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'web phone', platform: 'web' });
+    const result = await activate(latch.url, token, {
+      publicKey: await publicJwkOf(keys.publicKey),
+      name: 'web phone',
+      platform: 'web',
+    });
     const device = new DeviceClient(latch.url, result.deviceId, keys.privateKey);
     // What a browser's PushSubscription holds: the push service URL and the app's ECDH key + secret.
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const endpoint = `https://${STAND_IN_HOST}:${pushService.port}/wpush/subscription-1`;
-    await device.registerWebPush({ endpoint, keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) } });
+    await device.registerWebPush({
+      endpoint,
+      keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) },
+    });
 
     const browser = new HttpClient(latch.url);
     const pw = await browser.passwordPage('alice');
@@ -71,10 +87,13 @@ describe('waking the phone', () => {
     assert.equal(message!.headers['content-encoding'], 'aes128gcm');
     assert.equal(message!.headers.urgency, 'high');
     assert.ok(Number(message!.headers.ttl) > 0 && Number(message!.headers.ttl) <= 60);
-    const vapidKey = ((await (await fetch(`${latch.url}/push/api/web-push-key`)).json()) as { publicKey: string }).publicKey;
+    const vapidKey = ((await (await fetch(`${latch.url}/push/api/web-push-key`)).json()) as { publicKey: string })
+      .publicKey;
     const authorization = String(message!.headers.authorization);
     assert.match(authorization, new RegExp(`^vapid t=[^,]+, k=${vapidKey}$`));
-    const claims = JSON.parse(Buffer.from(authorization.split('t=')[1]!.split(',')[0]!.split('.')[1]!, 'base64url').toString()) as { aud: string; sub: string };
+    const claims = JSON.parse(
+      Buffer.from(authorization.split('t=')[1]!.split(',')[0]!.split('.')[1]!, 'base64url').toString(),
+    ) as { aud: string; sub: string };
     assert.equal(claims.aud, new URL(endpoint).origin);
     assert.equal(claims.sub, 'mailto:latch@localhost');
     assert.ok(message!.bytes > 0 && message!.bytes < 4096);
@@ -92,21 +111,55 @@ describe('waking the phone', () => {
     const store = await openSqliteStore({ file: path.join(scratchDir('latch-relay-'), 'store.sqlite') });
     const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
     const log = createLogger('silent');
-    const push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1), relay });
+    const push = await createPush({
+      config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } },
+      store,
+      authLog: new AuthLog(store, log),
+      log,
+      trustLifetimeMs: 60_000,
+      serverSecret: Buffer.alloc(32, 1),
+      relay,
+    });
     try {
       const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
-      const { device } = await push.devices.register({ userId: 'u1', username: 'bob', displayName: 'Bob', publicKey: await publicJwkOf(keys.publicKey), name: 'Android', platform: 'android' });
-      const input = { txId: 'tx1', purpose: 'second-factor' as const, app: 'Wiki', ip: '10.0.0.1', browser: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140', userVerificationRequired: false, withCode: true };
+      const { device } = await push.devices.register({
+        userId: 'u1',
+        username: 'bob',
+        displayName: 'Bob',
+        publicKey: await publicJwkOf(keys.publicKey),
+        name: 'Android',
+        platform: 'android',
+      });
+      const input = {
+        txId: 'tx1',
+        purpose: 'second-factor' as const,
+        app: 'Wiki',
+        ip: '10.0.0.1',
+        browser: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140',
+        userVerificationRequired: false,
+        withCode: true,
+      };
       const first = await push.requests.send(device, input);
       assert.ok(first.ok);
       await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(calls.map((c) => ({ deviceId: c.deviceId, platform: c.platform, pushId: c.pushId, app: c.app })), [{ deviceId: device.id, platform: 'android', pushId: first.request.id, app: 'Wiki' }]);
+      assert.deepEqual(
+        calls.map((c) => ({ deviceId: c.deviceId, platform: c.platform, pushId: c.pushId, app: c.app })),
+        [{ deviceId: device.id, platform: 'android', pushId: first.request.id, app: 'Wiki' }],
+      );
       assert.ok(!JSON.stringify(calls).includes(first.request.code), 'the relay is not told the code');
       failing = true;
       const second = await push.requests.send(device, input);
       assert.ok(second.ok);
-      assert.equal((await push.requests.pendingFor(device.id))?.id, second.request.id, 'still pending for the device to poll');
-      assert.equal((await push.requests.get(first.request.id))?.state, 'cancelled', 'the newer push replaced the older one');
+      assert.equal(
+        (await push.requests.pendingFor(device.id))?.id,
+        second.request.id,
+        'still pending for the device to poll',
+      );
+      assert.equal(
+        (await push.requests.get(first.request.id))?.state,
+        'cancelled',
+        'the newer push replaced the older one',
+      );
     } finally {
       await push.close();
       await store.close();
@@ -120,7 +173,11 @@ describe('shutting down with phones waiting', () => {
     await addUser(latch.env, 'alice', { password: PASSWORD });
     const { token } = parseActivationUrl(await activationLink(latch.url, 'alice'));
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'phone', platform: 'cli' });
+    const result = await activate(latch.url, token, {
+      publicKey: await publicJwkOf(keys.publicKey),
+      name: 'phone',
+      platform: 'cli',
+    });
     const waiting = new DeviceClient(latch.url, result.deviceId, keys.privateKey).pending(25);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const started = Date.now();

@@ -50,7 +50,11 @@ async function newDevice(latch: InProcessLatch, username: string): Promise<Devic
   const link = activationUrl(latch.url, (await latch.services.push.activations.issue(user, 'test')).token);
   const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
   const { token } = parseActivationUrl(link);
-  const result = await activate(latch.url, token, { publicKey: await publicJwkOf(keys.publicKey), name: 'phone', platform: 'web' });
+  const result = await activate(latch.url, token, {
+    publicKey: await publicJwkOf(keys.publicKey),
+    name: 'phone',
+    platform: 'web',
+  });
   return new DeviceClient(latch.url, result.deviceId, keys.privateKey);
 }
 
@@ -58,21 +62,29 @@ async function newDevice(latch: InProcessLatch, username: string): Promise<Devic
 function subscription(endpoint: string) {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  return { endpoint, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+  return {
+    endpoint,
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
 }
 
 /** Registers the endpoint; the refusal (status, JSON error) or undefined when it was accepted. */
 async function register(device: DeviceClient, endpoint: string): Promise<LatchApiError | undefined> {
-  return device.registerWebPush(subscription(endpoint)).then(() => undefined, (err: unknown) => {
-    assert.ok(err instanceof LatchApiError, String(err));
-    return err;
-  });
+  return device.registerWebPush(subscription(endpoint)).then(
+    () => undefined,
+    (err: unknown) => {
+      assert.ok(err instanceof LatchApiError, String(err));
+      return err;
+    },
+  );
 }
 
 async function startLatch(config: Record<string, unknown> = {}): Promise<InProcessLatch> {
   const dataDir = scratchDir('latch-data-');
   const hash = await hashPassword(PASSWORD);
-  writeUsersFile(path.join(dataDir, 'users.yaml'), { mallory: { id: newUserId(), groups: [], password: hash, disabled: false } });
+  writeUsersFile(path.join(dataDir, 'users.yaml'), {
+    mallory: { id: newUserId(), groups: [], password: hash, disabled: false },
+  });
   return startTestLatch({ config, dataDir, services: { webPushNetwork: testResolver(PUBLIC_ANSWERS) } });
 }
 
@@ -120,7 +132,10 @@ describe('registering a Web Push endpoint', () => {
   }
 
   it('the public push services of the browsers are accepted and stored', async () => {
-    for (const endpoint of ['https://updates.push.services.mozilla.com/wpush/v2/gAAAAA', 'https://fcm.googleapis.com/fcm/send/abc:def']) {
+    for (const endpoint of [
+      'https://updates.push.services.mozilla.com/wpush/v2/gAAAAA',
+      'https://fcm.googleapis.com/fcm/send/abc:def',
+    ]) {
       assert.equal(await register(device, endpoint), undefined, endpoint);
       assert.equal((await stored())?.endpoint, endpoint);
     }
@@ -144,7 +159,9 @@ describe('push.webPush.allowedHosts', () => {
   });
 
   it('an IP address or a URL in the list is a configuration error that names the key', () => {
-    const file = writeConfig(scratchDir('latch-config-'), { push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } } });
+    const file = writeConfig(scratchDir('latch-config-'), {
+      push: { webPush: { allowedHosts: ['127.0.0.1', 'https://fcm.googleapis.com/'] } },
+    });
     const err = (() => {
       try {
         loadConfig({ file, env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
@@ -174,15 +191,31 @@ describe('sending Web Push to a stored endpoint', () => {
     const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          logs.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
     const log = createLogger('info', sink);
-    const network = { resolve: async (host: string) => (host === STAND_IN_HOST ? [standInAddress] : testResolver(PUBLIC_ANSWERS).resolve(host)) };
+    const network = {
+      resolve: async (host: string) =>
+        host === STAND_IN_HOST ? [standInAddress] : testResolver(PUBLIC_ANSWERS).resolve(host),
+    };
     push = await createPush({
-      config: { ...config.push, webPush: { enabled: true, subject: 'mailto:latch@localhost', allowedHosts: ['fcm.googleapis.com', STAND_IN_HOST] } },
-      store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1), webPushNetwork: network,
+      config: {
+        ...config.push,
+        webPush: {
+          enabled: true,
+          subject: 'mailto:latch@localhost',
+          allowedHosts: ['fcm.googleapis.com', STAND_IN_HOST],
+        },
+      },
+      store,
+      authLog: new AuthLog(store, log),
+      log,
+      trustLifetimeMs: 60_000,
+      serverSecret: Buffer.alloc(32, 1),
+      webPushNetwork: network,
     });
     close = async () => {
       await push.close();
@@ -197,14 +230,32 @@ describe('sending Web Push to a stored endpoint', () => {
 
   async function pushTo(endpoint: string): Promise<void> {
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const { device } = await push.devices.register({ userId: `u-${logs.length}-${Date.now()}`, username: 'mallory', displayName: 'Mallory', publicKey: await publicJwkOf(keys.publicKey), name: 'phone', platform: 'web' });
+    const { device } = await push.devices.register({
+      userId: `u-${logs.length}-${Date.now()}`,
+      username: 'mallory',
+      displayName: 'Mallory',
+      publicKey: await publicJwkOf(keys.publicKey),
+      name: 'phone',
+      platform: 'web',
+    });
     // Written directly, as an endpoint registered before registration checked it would be.
     await push.devices.setWebPush(device.id, subscription(endpoint));
-    const sent = await push.requests.send((await push.devices.get(device.id))!, { txId: 'tx1', purpose: 'second-factor', app: 'Wiki', ip: '10.0.0.1', browser: 'Chrome', userVerificationRequired: false, withCode: true });
+    const sent = await push.requests.send((await push.devices.get(device.id))!, {
+      txId: 'tx1',
+      purpose: 'second-factor',
+      app: 'Wiki',
+      ip: '10.0.0.1',
+      browser: 'Chrome',
+      userVerificationRequired: false,
+      withCode: true,
+    });
     assert.ok(sent.ok);
   }
 
-  const refusalLogged = (pattern: RegExp) => logs.some((l) => l.msg === 'Web Push not sent: the endpoint is not a public push service' && pattern.test(String(l.reason)));
+  const refusalLogged = (pattern: RegExp) =>
+    logs.some(
+      (l) => l.msg === 'Web Push not sent: the endpoint is not a public push service' && pattern.test(String(l.reason)),
+    );
 
   it('an endpoint on loopback stored before the fix gets no connection, and the log says why', async () => {
     await pushTo(`https://127.0.0.1:${service.port}/wpush/stored-before`);
@@ -217,6 +268,9 @@ describe('sending Web Push to a stored endpoint', () => {
     standInAddress = '127.0.0.1';
     await pushTo(`https://${STAND_IN_HOST}:${service.port}/wpush/rebound`);
     assert.equal(await service.waitForMessages('/wpush/rebound', 1500), 0, 'nothing reached the address inside');
-    assert.ok(refusalLogged(new RegExp(`${STAND_IN_HOST.replaceAll('.', '\\.')} resolves to 127\\.0\\.0\\.1`)), JSON.stringify(logs));
+    assert.ok(
+      refusalLogged(new RegExp(`${STAND_IN_HOST.replaceAll('.', '\\.')} resolves to 127\\.0\\.0\\.1`)),
+      JSON.stringify(logs),
+    );
   });
 });

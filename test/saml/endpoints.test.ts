@@ -25,13 +25,29 @@ let latch: InProcessLatch;
 let counter = 0;
 
 before(async () => {
-  latch = await startTestLatch({ host: 'localhost', config: { saml: {
-    signMetadata: true,
-    serviceProviders: {
-      strict: { metadataXml: spMetadataXml({ entityId: SP, acs: ['https://strict.sp.test/acs'], sloUrl: 'https://strict.sp.test/slo', certificatePem: spKey.certificatePem, authnRequestsSigned: true }) },
-      open: { metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }), defaultRelayState: '/start' },
+  latch = await startTestLatch({
+    host: 'localhost',
+    config: {
+      saml: {
+        signMetadata: true,
+        serviceProviders: {
+          strict: {
+            metadataXml: spMetadataXml({
+              entityId: SP,
+              acs: ['https://strict.sp.test/acs'],
+              sloUrl: 'https://strict.sp.test/slo',
+              certificatePem: spKey.certificatePem,
+              authnRequestsSigned: true,
+            }),
+          },
+          open: {
+            metadataXml: spMetadataXml({ entityId: OPEN_SP, acs: ['https://open.sp.test/acs'] }),
+            defaultRelayState: '/start',
+          },
+        },
+      },
     },
-  } } });
+  });
 });
 after(async () => {
   await latch?.stop();
@@ -39,18 +55,36 @@ after(async () => {
 
 function request(issuer: string, attrs: Record<string, string> = {}, inner = ''): { id: string; xml: string } {
   const id = attrs.ID ?? `_t${++counter}x${Date.now()}`;
-  const all = { Version: '2.0', IssueInstant: new Date().toISOString(), Destination: `${latch.url}/saml2/idp/sso`, ...attrs, ID: id };
-  const a = Object.entries(all).map(([k, v]) => ` ${k}="${v}"`).join('');
-  return { id, xml: `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}"${a}><saml:Issuer>${issuer}</saml:Issuer>${inner}</samlp:AuthnRequest>` };
+  const all = {
+    Version: '2.0',
+    IssueInstant: new Date().toISOString(),
+    Destination: `${latch.url}/saml2/idp/sso`,
+    ...attrs,
+    ID: id,
+  };
+  const a = Object.entries(all)
+    .map(([k, v]) => ` ${k}="${v}"`)
+    .join('');
+  return {
+    id,
+    xml: `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}"${a}><saml:Issuer>${issuer}</saml:Issuer>${inner}</samlp:AuthnRequest>`,
+  };
 }
 const postSso = (xml: string, relayState?: string) =>
   fetch(`${latch.url}/saml2/idp/sso`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), ...(relayState ? { RelayState: relayState } : {}) }),
+    body: new URLSearchParams({
+      SAMLRequest: Buffer.from(xml).toString('base64'),
+      ...(relayState ? { RelayState: relayState } : {}),
+    }),
   });
-const getSso = (xml: string) => fetch(`${latch.url}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+const getSso = (xml: string) =>
+  fetch(`${latch.url}/saml2/idp/sso?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`, {
+    redirect: 'manual',
+    headers: { accept: 'text/html' },
+  });
 
 async function errorPage(res: Response, pattern: RegExp) {
   const body = await res.text();
@@ -62,7 +96,11 @@ function postedResponse(body: string): { action: string; xml: string; relayState
   const action = /<form method="post" action="([^"]+)"/.exec(body)?.[1] ?? '';
   const value = /name="SAMLResponse" value="([^"]+)"/.exec(body)?.[1] ?? '';
   const relayState = /name="RelayState" value="([^"]*)"/.exec(body)?.[1];
-  return { action, xml: Buffer.from(value, 'base64').toString('utf8'), ...(relayState !== undefined ? { relayState } : {}) };
+  return {
+    action,
+    xml: Buffer.from(value, 'base64').toString('utf8'),
+    ...(relayState !== undefined ? { relayState } : {}),
+  };
 }
 
 it('metadata for viewing and download, signed and verifiable; the certificate as PEM', async () => {
@@ -85,13 +123,31 @@ it('XSW, XXE, unknown SPs and unregistered ACS URLs get an error page, and consu
   const signed = signElement(good.xml, good.id, spKey, 'rsa-sha256');
   // Wrap the genuine signed request inside an evil one that asks for another ACS… (the SP's own ID reused)
   const doc = new DOMParser().parseFromString(signed, 'text/xml');
-  const evil = new DOMParser().parseFromString(request(SP, { ID: `${good.id}`, AssertionConsumerServiceURL: 'https://strict.sp.test/acs' }, '<samlp:Extensions/>').xml, 'text/xml');
+  const evil = new DOMParser().parseFromString(
+    request(SP, { ID: `${good.id}`, AssertionConsumerServiceURL: 'https://strict.sp.test/acs' }, '<samlp:Extensions/>')
+      .xml,
+    'text/xml',
+  );
   evil.getElementsByTagNameNS(NS_P, 'Extensions')[0]!.appendChild(doc.documentElement!);
   await errorPage(await postSso(new XMLSerializer().serializeToString(evil)), /could not be read/);
-  await errorPage(await postSso('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + request(OPEN_SP).xml), /could not be read/);
+  await errorPage(
+    await postSso('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + request(OPEN_SP).xml),
+    /could not be read/,
+  );
   await errorPage(await postSso(request('https://unknown.test').xml), /not registered/);
-  await errorPage(await postSso(request(OPEN_SP, { AssertionConsumerServiceURL: 'https://attacker.test/acs' }).xml), /not registered/);
-  await errorPage(await getSso(request(OPEN_SP).xml.replace('</saml:Issuer>', '</saml:Issuer><samlp:Extensions>' + '<a>'.repeat(40) + '</a>'.repeat(40) + '</samlp:Extensions>')), /could not be read/);
+  await errorPage(
+    await postSso(request(OPEN_SP, { AssertionConsumerServiceURL: 'https://attacker.test/acs' }).xml),
+    /not registered/,
+  );
+  await errorPage(
+    await getSso(
+      request(OPEN_SP).xml.replace(
+        '</saml:Issuer>',
+        '</saml:Issuer><samlp:Extensions>' + '<a>'.repeat(40) + '</a>'.repeat(40) + '</samlp:Extensions>',
+      ),
+    ),
+    /could not be read/,
+  );
   // The genuine request still works afterwards: the refusals did not use up its ID.
   const res = await postSso(signed);
   assert.equal(res.status, 302);
@@ -110,7 +166,14 @@ it('requests the SP should hear about are answered at its ACS with a signed stat
   const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   xmlsecVerify(answer.xml, cert, 'Response');
 
-  const policy = postedResponse(await (await postSso(request(OPEN_SP, {}, '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>').xml)).text());
+  const policy = postedResponse(
+    await (
+      await postSso(
+        request(OPEN_SP, {}, '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>')
+          .xml,
+      )
+    ).text(),
+  );
   assert.match(policy.xml, /InvalidNameIDPolicy/);
   const unsigned = postedResponse(await (await postSso(request(SP).xml)).text());
   assert.equal(unsigned.action, 'https://strict.sp.test/acs');
@@ -118,7 +181,9 @@ it('requests the SP should hear about are answered at its ACS with a signed stat
 });
 
 it('IdP-initiated sign-in: registered SPs only', async () => {
-  const unknown = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, { headers: { accept: 'text/html' } });
+  const unknown = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent('https://nobody.test')}`, {
+    headers: { accept: 'text/html' },
+  });
   assert.equal(unknown.status, 404);
   const start = await fetch(`${latch.url}/saml2/idp/init?sp=${encodeURIComponent(OPEN_SP)}`, { redirect: 'manual' });
   assert.equal(start.status, 302);
@@ -127,12 +192,16 @@ it('IdP-initiated sign-in: registered SPs only', async () => {
 
 it('SP-initiated logout over HTTP-POST: signed requests only, answered with a signed LogoutResponse, once', async () => {
   const id = `_lo${Date.now()}`;
-  const logout = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
+  const logout =
+    `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" ` +
     `Destination="${latch.url}/saml2/idp/slo"><saml:Issuer>${SP}</saml:Issuer><saml:NameID>someone</saml:NameID><samlp:SessionIndex>_nosuch</samlp:SessionIndex></samlp:LogoutRequest>`;
-  const post = (xml: string) => fetch(`${latch.url}/saml2/idp/slo`, {
-    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'sp-state' }),
-  });
+  const post = (xml: string) =>
+    fetch(`${latch.url}/saml2/idp/slo`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'sp-state' }),
+    });
   await errorPage(await post(logout), /not signed/);
   const signed = signElement(logout, id, spKey, 'rsa-sha256');
   const res = await post(signed);

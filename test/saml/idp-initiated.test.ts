@@ -14,16 +14,22 @@ const PLAIN = 'https://plain.sp.test/metadata';
 let latch: InProcessLatch;
 
 before(async () => {
-  latch = await startTestLatch({ host: 'localhost', users: [{ username: 'erin', password: 'relay-state-pass' }], config: { saml: {
-    serviceProviders: {
-      wiki: {
-        metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.sp.test/acs'] }),
-        relayStateOrigins: ['https://wiki.sp.test', 'https://docs.example.test:8443'],
-        defaultRelayState: '/home',
+  latch = await startTestLatch({
+    host: 'localhost',
+    users: [{ username: 'erin', password: 'relay-state-pass' }],
+    config: {
+      saml: {
+        serviceProviders: {
+          wiki: {
+            metadataXml: spMetadataXml({ entityId: WIKI, acs: ['https://wiki.sp.test/acs'] }),
+            relayStateOrigins: ['https://wiki.sp.test', 'https://docs.example.test:8443'],
+            defaultRelayState: '/home',
+          },
+          plain: { metadataXml: spMetadataXml({ entityId: PLAIN, acs: ['https://plain.sp.test/acs'] }) },
+        },
       },
-      plain: { metadataXml: spMetadataXml({ entityId: PLAIN, acs: ['https://plain.sp.test/acs'] }) },
     },
-  } } });
+  });
 });
 after(async () => {
   await latch?.stop();
@@ -43,7 +49,10 @@ async function signedIn(): Promise<HttpClient> {
 function postedTo(html: string): { action: string; relayState: string | undefined } {
   assert.match(html, /name="SAMLResponse"/, 'a Response is posted');
   const relayState = /name="RelayState" value="([^"]*)"/.exec(html)?.[1];
-  return { action: /<form method="post" action="([^"]+)"/.exec(html)![1]!, relayState: relayState?.replace(/&amp;/g, '&') };
+  return {
+    action: /<form method="post" action="([^"]+)"/.exec(html)![1]!,
+    relayState: relayState?.replace(/&amp;/g, '&'),
+  };
 }
 
 const OFF_SITE = [
@@ -88,7 +97,12 @@ it('an SP without relayStateOrigins takes relative paths only', async () => {
 
 it('a path on the SP, or a URL on an allowed origin, is posted to the SP as given', async () => {
   const browser = await signedIn();
-  const allowed = ['/wiki/Start?action=edit', 'https://wiki.sp.test/wiki/Start', 'https://docs.example.test:8443/guide', 'HTTPS://WIKI.SP.TEST/up'];
+  const allowed = [
+    '/wiki/Start?action=edit',
+    'https://wiki.sp.test/wiki/Start',
+    'https://docs.example.test:8443/guide',
+    'HTTPS://WIKI.SP.TEST/up',
+  ];
   for (const relayState of allowed) {
     const page = await browser.get(initPath(WIKI, relayState));
     assert.equal(page.status, 200);

@@ -10,7 +10,16 @@ import { samlInterop } from '../support/saml/interop.ts';
 const interop = samlInterop({
   prepare: prepareMellonSp,
   users: [{ username: 'carol', password: 'tr0ub4dor&3', email: 'carol@example.test', displayName: 'Carol Danvers' }],
-  saml: (sp) => ({ serviceProviders: { mellon: { metadataXml: sp.metadataXml, name: 'Mellon test SP', encryptAssertion: true, encryptionAlgorithm: 'aes128-cbc' } } }),
+  saml: (sp) => ({
+    serviceProviders: {
+      mellon: {
+        metadataXml: sp.metadataXml,
+        name: 'Mellon test SP',
+        encryptAssertion: true,
+        encryptionAlgorithm: 'aes128-cbc',
+      },
+    },
+  }),
   // Over plain http mellon's cookie cannot be SameSite=None (Chromium wants Secure), so it has no
   // SameSite here; Latch on 127.0.0.1 keeps the POST to the ACS same-site so the cookie comes back.
   host: '127.0.0.1',

@@ -18,8 +18,10 @@ import { makeTestCertificates } from '../support/test-ca.ts';
 
 const ENTITY = 'https://partner.sp.test/metadata';
 const signer = makeTestKey('partner-federation');
-const metadata = () => spMetadataXml({ entityId: ENTITY, acs: ['https://partner.sp.test/acs'] }).replace(/^<\?xml[^>]*>\n/, '');
-const signed = () => signElement(metadata().replace(' entityID=', ' ID="_partner" entityID='), '_partner', signer, 'rsa-sha256', 'first');
+const metadata = () =>
+  spMetadataXml({ entityId: ENTITY, acs: ['https://partner.sp.test/acs'] }).replace(/^<\?xml[^>]*>\n/, '');
+const signed = () =>
+  signElement(metadata().replace(' entityID=', ' ID="_partner" entityID='), '_partner', signer, 'rsa-sha256', 'first');
 
 let secure: https.Server;
 let plain: http.Server;
@@ -38,7 +40,8 @@ before(async () => {
     '/moved': (res) => res.writeHead(301, { location: `${httpsBase}/signed.xml` }).end(),
     '/to-http': (res) => res.writeHead(302, { location: `${httpBase}/signed.xml` }).end(),
   };
-  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => (routes[req.url ?? ''] ?? ((r) => r.writeHead(404).end()))(res);
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) =>
+    (routes[req.url ?? ''] ?? ((r) => r.writeHead(404).end()))(res);
   secure = https.createServer({ key: readFileSync(certs.keyFile), cert: readFileSync(certs.certFile) }, serve);
   plain = http.createServer(serve);
   await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
@@ -56,7 +59,11 @@ after(async () => {
 const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/PORT/g, '\\d+'));
 
 const start = (partner: Record<string, unknown>) =>
-  startTestLatch({ run: 'process', env: { NODE_EXTRA_CA_CERTS: caFile }, config: { saml: { serviceProviders: { partner } } } });
+  startTestLatch({
+    run: 'process',
+    env: { NODE_EXTRA_CA_CERTS: caFile },
+    config: { saml: { serviceProviders: { partner } } },
+  });
 
 /** What Latch says when it refuses to start (and stops it, failing, if it starts). */
 async function startError(partner: Record<string, unknown>): Promise<string> {
@@ -71,21 +78,35 @@ async function startError(partner: Record<string, unknown>): Promise<string> {
 }
 
 it('unsigned metadata, when the SP options name its signing certificate, stops Latch with an error naming the SP', async () => {
-  const message = await startError({ metadataUrl: `${httpsBase}/unsigned.xml`, metadataSigningCertificate: signer.certificatePem });
+  const message = await startError({
+    metadataUrl: `${httpsBase}/unsigned.xml`,
+    metadataSigningCertificate: signer.certificatePem,
+  });
   assert.match(message, /Latch cannot start/);
-  assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
-    'is not signed, but metadataSigningCertificate is set'));
+  assert.match(
+    message,
+    literal(
+      'saml.serviceProviders.partner.metadataUrl: the metadata from https://127.0.0.1:PORT/unsigned.xml ' +
+        'is not signed, but metadataSigningCertificate is set',
+    ),
+  );
 });
 
 it('metadata behind a redirect to http:// is not fetched, and Latch says why', async () => {
   const message = await startError({ metadataUrl: `${httpsBase}/to-http` });
-  assert.match(message, literal('saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
-    '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)'));
+  assert.match(
+    message,
+    literal(
+      'saml.serviceProviders.partner.metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched ' +
+        '(it redirects to http://127.0.0.1:PORT/signed.xml; only redirects from https:// to https:// are followed)',
+    ),
+  );
 });
 
 it('signed metadata behind an https:// redirect registers the SP', async () => {
   latch = await start({ metadataUrl: `${httpsBase}/moved`, metadataSigningCertificate: signer.certificatePem });
-  const request = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
+  const request =
+    `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
     `ID="_partner1" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${ENTITY}</saml:Issuer></samlp:AuthnRequest>`;
   const res = await fetch(`${latch.url}/saml2/idp/sso`, {
     method: 'POST',

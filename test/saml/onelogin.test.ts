@@ -31,7 +31,9 @@ it('python3-saml: signed request, persistent NameID, attributes and single logou
   assert.equal(result.name_qualifier, `${interop.latch.url}/saml2/idp/metadata`);
   assert.equal(result.sp_name_qualifier, interop.sp.entityId);
   assert.equal(result.relay_state, '/reports');
-  assert.deepEqual((result.attributes as Record<string, string[]>)['urn:oid:0.9.2342.19200300.100.1.3'], ['dave@example.test']);
+  assert.deepEqual((result.attributes as Record<string, string[]>)['urn:oid:0.9.2342.19200300.100.1.3'], [
+    'dave@example.test',
+  ]);
 
   await page.goto(`${interop.sp.base}/logout`);
   const done = await page.waitForSelector('#logout, #error', { timeout: 15_000 });

@@ -35,10 +35,12 @@ const deps = {
 
 /** A protocol message of this root element whose Extensions hold `inner`. */
 function message(root: string, inner: string, issuer = sp.entityId): string {
-  return `<samlp:${root} xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_cost${Date.now()}" ` +
+  return (
+    `<samlp:${root} xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="_cost${Date.now()}" ` +
     `Version="2.0" ` +
     `IssueInstant="${new Date().toISOString()}"><saml:Issuer>${issuer}</saml:Issuer>` +
-    `<samlp:Extensions>${inner}</samlp:Extensions></samlp:${root}>`;
+    `<samlp:Extensions>${inner}</samlp:Extensions></samlp:${root}>`
+  );
 }
 /** `count` copies of `unit(i)`, as many as fit in `bytes`. */
 function fill(bytes: number, unit: (i: number) => string): string[] {
@@ -62,27 +64,40 @@ const reportedAttack = () => {
   const open = Array.from({ length: 7500 }, (_, i) => `<e xmlns:n${i}="urn:x:${i}">`);
   return open.join('') + '</e>'.repeat(open.length);
 };
-const attributes = (bytes: number, name: (i: number) => string) => `<e ${fill(bytes, (i) => `${name(i)}="1" `).join('')}/>`;
+const attributes = (bytes: number, name: (i: number) => string) =>
+  `<e ${fill(bytes, (i) => `${name(i)}="1" `).join('')}/>`;
 
 /** The issue's attack, and the worst of each kind that fits under the message limit, with why each is refused. */
 const WORST: Record<string, { root: string; inner: string; reason: RegExp }> = {
   'the reported 235 KiB, 7,500 nested namespace scopes': {
-    root: 'AuthnRequest', inner: reportedAttack(), reason: /more than the limit of 65536/,
+    root: 'AuthnRequest',
+    inner: reportedAttack(),
+    reason: /more than the limit of 65536/,
   },
   'deep nesting, a namespace declared at every level': {
-    root: 'AuthnRequest', inner: nestedNamespaces(LIMIT * 0.95), reason: /nested deeper than 24/,
+    root: 'AuthnRequest',
+    inner: nestedNamespaces(LIMIT * 0.95),
+    reason: /nested deeper than 24/,
   },
   'deep nesting without namespaces': {
-    root: 'LogoutRequest', inner: nested(LIMIT * 0.95), reason: /nested deeper than 24/,
+    root: 'LogoutRequest',
+    inner: nested(LIMIT * 0.95),
+    reason: /nested deeper than 24/,
   },
   'many namespace declarations on one element': {
-    root: 'AuthnRequest', inner: attributes(LIMIT * 0.9, (i) => `xmlns:n${i}`), reason: /more than 64 namespace declarations/,
+    root: 'AuthnRequest',
+    inner: attributes(LIMIT * 0.9, (i) => `xmlns:n${i}`),
+    reason: /more than 64 namespace declarations/,
   },
   'many attributes on one element': {
-    root: 'LogoutRequest', inner: attributes(LIMIT * 0.9, (i) => `a${i}`), reason: /more than 512 attributes/,
+    root: 'LogoutRequest',
+    inner: attributes(LIMIT * 0.9, (i) => `a${i}`),
+    reason: /more than 512 attributes/,
   },
   'many sibling elements': {
-    root: 'AuthnRequest', inner: fill(LIMIT * 0.9, () => '<f/>').join(''), reason: /more than 256 elements/,
+    root: 'AuthnRequest',
+    inner: fill(LIMIT * 0.9, () => '<f/>').join(''),
+    reason: /more than 256 elements/,
   },
   'many elements each declaring a namespace': {
     root: 'LogoutResponse',
@@ -90,7 +105,9 @@ const WORST: Record<string, { root: string; inner: string; reason: RegExp }> = {
     reason: /more than 64 namespace declarations/,
   },
   'many entity references': {
-    root: 'AuthnRequest', inner: `<e>${'&amp;'.repeat(LIMIT * 0.18)}</e>`, reason: /more than 1000 character or entity references/,
+    root: 'AuthnRequest',
+    inner: `<e>${'&amp;'.repeat(LIMIT * 0.18)}</e>`,
+    reason: /more than 1000 character or entity references/,
   },
 };
 
@@ -168,7 +185,10 @@ it(`the costliest message that passes every count is read in under ${BUDGET_MS} 
   for (let n = 0; n < 240; n += 20) {
     const names = Array.from({ length: 20 }, (_, d) => `p${(n + d) % 60}:e`);
     body += names.map((name, d) => `<${name} p${(n + d + 7) % 60}:a="&amp;">`).join('');
-    body += names.reverse().map((name) => `</${name}>`).join('');
+    body += names
+      .reverse()
+      .map((name) => `</${name}>`)
+      .join('');
   }
   const xml = message('LogoutRequest', `<x ${declarations}>${body}</x>`);
   const input = post(xml);
@@ -205,8 +225,9 @@ it('/healthz stays fast while two clients loop the attack', async function () {
   latch = await startTestLatch({ run: 'process', config: { saml: { serviceProviders: { cost: { metadataXml } } } } });
   // The largest that fits in server.maxBodyBytes (256 KiB of base64), and the worst under the
   // message limit.
-  const attacks = [nestedNamespaces(180 * 1024), nestedNamespaces(LIMIT * 0.95)]
-    .map((inner) => Buffer.from(message('AuthnRequest', inner, SP)).toString('base64'));
+  const attacks = [nestedNamespaces(180 * 1024), nestedNamespaces(LIMIT * 0.95)].map((inner) =>
+    Buffer.from(message('AuthnRequest', inner, SP)).toString('base64'),
+  );
   let stop = false;
   const statuses: number[] = [];
   const client = async (n: number) => {
@@ -232,7 +253,10 @@ it('/healthz stays fast while two clients loop the attack', async function () {
   stop = true;
   await Promise.all(clients);
   assert.ok(statuses.length >= 4, `the clients got answers: ${statuses.length}`);
-  assert.ok(statuses.every((s) => s === 400 || s === 413), `every attack is refused: ${statuses.join(',')}`);
+  assert.ok(
+    statuses.every((s) => s === 400 || s === 413),
+    `every attack is refused: ${statuses.join(',')}`,
+  );
   const shown = latencies.map((l) => l.toFixed(0)).join(', ');
   note(this, `${statuses.length} attacks refused; /healthz answered in ${shown} ms`);
   // Median and 90th percentile: the machine is shared, so one sample may wait for another process.

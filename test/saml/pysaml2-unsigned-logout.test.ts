@@ -11,7 +11,9 @@ import { samlInterop } from '../support/saml/interop.ts';
 
 const interop = samlInterop({
   prepare: (dir) => preparePysaml2Sp(dir, 'pysaml2', { unsignedLogout: true }),
-  users: [{ username: 'frank', password: 'unsigned logout', email: 'frank@example.test', displayName: 'Frank Example' }],
+  users: [
+    { username: 'frank', password: 'unsigned logout', email: 'frank@example.test', displayName: 'Frank Example' },
+  ],
   saml: (sp) => ({ serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Team wiki' } } }),
 });
 

@@ -11,8 +11,20 @@ import { samlInterop } from '../support/saml/interop.ts';
 
 const interop = samlInterop({
   prepare: (dir) => preparePysaml2Sp(dir),
-  users: [{ username: 'alice', password: 'correct horse', email: 'alice@example.test', displayName: 'Alice Example', groups: ['staff'] }],
-  saml: (sp) => ({ serviceProviders: { pysaml2: { metadataXml: sp.metadataXml, name: 'Wiki', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' } } }),
+  users: [
+    {
+      username: 'alice',
+      password: 'correct horse',
+      email: 'alice@example.test',
+      displayName: 'Alice Example',
+      groups: ['staff'],
+    },
+  ],
+  saml: (sp) => ({
+    serviceProviders: {
+      pysaml2: { metadataXml: sp.metadataXml, name: 'Wiki', nameIdFormat: 'emailAddress', nameIdAttribute: 'email' },
+    },
+  }),
 });
 
 async function signIn(page: Page, password = 'correct horse') {
@@ -22,7 +34,8 @@ async function signIn(page: Page, password = 'correct horse') {
 async function result(page: Page): Promise<Record<string, unknown>> {
   const found = await page.waitForSelector('#result, #error', { timeout: 15_000 });
   const text = (await found.textContent()) ?? '';
-  if ((await found.getAttribute('id')) === 'error') assert.fail(`pysaml2 refused the response: ${text}\n${interop.sp.output()}`);
+  if ((await found.getAttribute('id')) === 'error')
+    assert.fail(`pysaml2 refused the response: ${text}\n${interop.sp.output()}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -67,7 +80,9 @@ it('pysaml2: SP-initiated sign-in, SSO, ForceAuthn, IsPassive, single logout and
   assert.match((await refused.textContent()) ?? '', /NoPassive|Responder|status/i);
 
   // IdP-initiated (unsolicited) sign-in with a RelayState.
-  await page.goto(`${interop.latch.url}/saml2/idp/init?sp=${encodeURIComponent(interop.sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`);
+  await page.goto(
+    `${interop.latch.url}/saml2/idp/init?sp=${encodeURIComponent(interop.sp.entityId)}&RelayState=${encodeURIComponent('/unsolicited')}`,
+  );
   await signIn(page);
   const unsolicited = await result(page);
   assert.equal(unsolicited.name_id, 'alice@example.test');

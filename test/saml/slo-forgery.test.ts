@@ -24,16 +24,31 @@ let latch: InProcessLatch;
 let counter = 0;
 
 before(async () => {
-  latch = await startTestLatch({ host: 'localhost', users: [{ username: 'victim', password: 'victim-password' }], config: { saml: {
-    serviceProviders: {
-      nosig: { metadataXml: spMetadataXml({ entityId: NOSIG, acs: ['https://nosig.sp.test/acs'], sloUrl: 'https://nosig.sp.test/slo' }) },
-      signed: {
-        metadataXml: spMetadataXml({
-          entityId: SIGNED, acs: ['https://signed.sp.test/acs'], sloUrl: 'https://signed.sp.test/slo', certificatePem: spKey.certificatePem,
-        }),
+  latch = await startTestLatch({
+    host: 'localhost',
+    users: [{ username: 'victim', password: 'victim-password' }],
+    config: {
+      saml: {
+        serviceProviders: {
+          nosig: {
+            metadataXml: spMetadataXml({
+              entityId: NOSIG,
+              acs: ['https://nosig.sp.test/acs'],
+              sloUrl: 'https://nosig.sp.test/slo',
+            }),
+          },
+          signed: {
+            metadataXml: spMetadataXml({
+              entityId: SIGNED,
+              acs: ['https://signed.sp.test/acs'],
+              sloUrl: 'https://signed.sp.test/slo',
+              certificatePem: spKey.certificatePem,
+            }),
+          },
+        },
       },
     },
-  } } });
+  });
 });
 after(async () => {
   await latch?.stop();
@@ -49,7 +64,8 @@ async function signedInAt(sp: string): Promise<{ browser: HttpClient; at: SpSess
   const browser = new HttpClient(latch.url);
   await browser.signIn('victim', 'victim-password');
   const id = `_authn${++counter}`;
-  const request = `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" ` +
+  const request =
+    `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" ` +
     `IssueInstant="${new Date().toISOString()}" Destination="${latch.url}/saml2/idp/sso"><saml:Issuer>${sp}</saml:Issuer>` +
     `</samlp:AuthnRequest>`;
   const xml = sp === SIGNED ? signElement(request, id, spKey, 'rsa-sha256') : request;
@@ -64,7 +80,8 @@ async function signedInAt(sp: string): Promise<{ browser: HttpClient; at: SpSess
 function logoutRequest(sp: string, nameId: string, sessionIndex?: string): { id: string; xml: string } {
   const id = `_logout${++counter}x${Date.now()}`;
   const index = sessionIndex === undefined ? '' : `<samlp:SessionIndex>${sessionIndex}</samlp:SessionIndex>`;
-  const xml = `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" ` +
+  const xml =
+    `<samlp:LogoutRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" ` +
     `IssueInstant="${new Date().toISOString()}"><saml:Issuer>${sp}</saml:Issuer><saml:NameID>${nameId}</saml:NameID>${index}` +
     `</samlp:LogoutRequest>`;
   return { id, xml };
@@ -85,20 +102,29 @@ async function visit(browser: HttpClient, path: string): Promise<{ status: numbe
 }
 
 /** The LogoutResponse Latch sent the browser to the SP with, signature checked. */
-async function logoutResponseAt(url: URL): Promise<{ inResponseTo: string; status: string; relayState: string | undefined }> {
+async function logoutResponseAt(
+  url: URL,
+): Promise<{ inResponseTo: string; status: string; relayState: string | undefined }> {
   const query = parseRawQuery(url.search);
   const cert = await (await fetch(`${latch.url}/saml2/idp/certificate`)).text();
   assert.equal(verifyRedirectSignature(query, 'SAMLResponse', { certificates: [cert] }), true);
   const xml = inflateRawSync(Buffer.from(query.values.get('SAMLResponse')!, 'base64')).toString('utf8');
   return {
     inResponseTo: /InResponseTo="([^"]+)"/.exec(xml)![1]!,
-    status: [...xml.matchAll(/StatusCode Value="urn:oasis:names:tc:SAML:2\.0:status:(\w+)"/g)].map((m) => m[1]).join('/'),
+    status: [...xml.matchAll(/StatusCode Value="urn:oasis:names:tc:SAML:2\.0:status:(\w+)"/g)]
+      .map((m) => m[1])
+      .join('/'),
     relayState: query.values.get('RelayState'),
   };
 }
 
 /** Submits the confirmation page's form with this decision (and its CSRF token unless another is given). */
-function decide(browser: HttpClient, page: string, decision: string, csrf: string | null = hiddenValue(page, 'csrf')): Promise<Response> {
+function decide(
+  browser: HttpClient,
+  page: string,
+  decision: string,
+  csrf: string | null = hiddenValue(page, 'csrf'),
+): Promise<Response> {
   const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
   const form = { request: hiddenValue(page, 'request'), decision, ...(csrf === null ? {} : { csrf }) };
   return browser.request(action, {
@@ -153,7 +179,7 @@ it('an unsigned LogoutRequest posted cross-site (no cookie comes with it) ends n
     body: new URLSearchParams({ SAMLRequest: Buffer.from(posted.xml).toString('base64') }),
   });
   assert.equal(res.status, 303);
-  assert.ok(await stillSignedIn(browser), 'a LogoutRequest without the browser\'s cookie ends nothing');
+  assert.ok(await stillSignedIn(browser), "a LogoutRequest without the browser's cookie ends nothing");
   // The browser follows that redirect with a top-level GET, which carries its cookie: it is asked.
   const page = await visit(browser, res.headers.get('location')!);
   assert.match(visibleText(page.text), /Sign out of Latch\?/);
@@ -193,8 +219,9 @@ it('a signed LogoutRequest still ends the session at once, as before', async () 
   const res = await browser.request('/saml2/idp/slo', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ SAMLRequest: Buffer.from(signElement(request.xml, request.id, spKey, 'rsa-sha256')).toString('base64') })
-      .toString(),
+    body: new URLSearchParams({
+      SAMLRequest: Buffer.from(signElement(request.xml, request.id, spKey, 'rsa-sha256')).toString('base64'),
+    }).toString(),
   });
   assert.equal(res.status, 302);
   const answer = await logoutResponseAt(new URL(res.headers.get('location')!));

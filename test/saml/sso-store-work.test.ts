@@ -16,15 +16,17 @@ const ALICE = { username: 'alice', password: 'alice password 1' };
 function recordStoreCalls(store: Store): string[] {
   const calls: string[] = [];
   let depth = 0;
-  const watch = <A extends unknown[], R>(name: string, original: (...args: A) => R) => (...args: A): R => {
-    if (depth === 0) calls.push(`${name} ${String(args[0])}`);
-    depth++;
-    try {
-      return original(...args);
-    } finally {
-      depth--;
-    }
-  };
+  const watch =
+    <A extends unknown[], R>(name: string, original: (...args: A) => R) =>
+    (...args: A): R => {
+      if (depth === 0) calls.push(`${name} ${String(args[0])}`);
+      depth++;
+      try {
+        return original(...args);
+      } finally {
+        depth--;
+      }
+    };
   const s = store;
   const get = s.get.bind(s);
   s.get = <T extends Json>(key: string) => watch('get', get<T>)(key);
@@ -49,7 +51,13 @@ describe('SAML SSO with a session: store work', () => {
   before(async () => {
     latch = await startTestLatch({
       users: [ALICE],
-      config: { saml: { serviceProviders: { hot: { entityId: SP, acs: [{ url: 'https://hot.sp.test/acs' }], signResponse: true, signAssertion: true } } } },
+      config: {
+        saml: {
+          serviceProviders: {
+            hot: { entityId: SP, acs: [{ url: 'https://hot.sp.test/acs' }], signResponse: true, signAssertion: true },
+          },
+        },
+      },
     });
     calls = recordStoreCalls(latch.services.store);
   });
@@ -70,7 +78,14 @@ describe('SAML SSO with a session: store work', () => {
     assert.equal(session.length, 1, `one read of the session:\n${calls.join('\n')}`);
     assert.match(session[0]!, /^get session:/);
     // The password-only session's check that alice still has no factor: nothing else.
-    assert.deepEqual(reads.filter((c) => !/ session:/.test(c)).map((c) => c.split(' ')[0]), ['listIndex', 'get', 'listIndex'], calls.join('\n'));
-    assert.ok(reads.filter((c) => !/ session:/.test(c)).every((c) => c.endsWith(':id-alice')), calls.join('\n'));
+    assert.deepEqual(
+      reads.filter((c) => !/ session:/.test(c)).map((c) => c.split(' ')[0]),
+      ['listIndex', 'get', 'listIndex'],
+      calls.join('\n'),
+    );
+    assert.ok(
+      reads.filter((c) => !/ session:/.test(c)).every((c) => c.endsWith(':id-alice')),
+      calls.join('\n'),
+    );
   });
 });

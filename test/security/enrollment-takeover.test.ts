@@ -23,7 +23,11 @@ const OIDC_SECRET = 'a-client-secret-that-is-long-enough-0123456789';
 let latch: InProcessLatch;
 
 function serviceProvider(name: string, display: string, secondFactors: string[]) {
-  return { metadataXml: spMetadataXml({ entityId: SP(name), acs: [`https://${name}.sp.test/acs`] }), name: display, policy: { ...REQUIRE, secondFactors } };
+  return {
+    metadataXml: spMetadataXml({ entityId: SP(name), acs: [`https://${name}.sp.test/acs`] }),
+    name: display,
+    policy: { ...REQUIRE, secondFactors },
+  };
 }
 
 before(async () => {
@@ -44,16 +48,23 @@ before(async () => {
         },
       },
       oidc: {
-        clients: [{
-          client_id: 'keys-only', client_name: 'Keys-only app', client_secret: OIDC_SECRET, redirect_uris: ['https://keys.test/cb'],
-          policy: { ...REQUIRE, secondFactors: ['webauthn'] },
-        }],
+        clients: [
+          {
+            client_id: 'keys-only',
+            client_name: 'Keys-only app',
+            client_secret: OIDC_SECRET,
+            redirect_uris: ['https://keys.test/cb'],
+            policy: { ...REQUIRE, secondFactors: ['webauthn'] },
+          },
+        ],
       },
     },
   });
   // pia holds a hardware token (a passcode factor).
   const { tokens } = latch.services.passcodes;
-  await tokens.import([{ serial: 'T-1', secret: 'JBSWY3DPEHPK3PXP', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' }]);
+  await tokens.import([
+    { serial: 'T-1', secret: 'JBSWY3DPEHPK3PXP', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' },
+  ]);
   await tokens.assign('T-1', 'id-pia');
   // rex registered a security key while he had no factor (allowed from a password session).
   const rex = new HttpClient(latch.url);
@@ -77,7 +88,8 @@ async function afterPassword(browser: HttpClient, sp: string, username: string):
   return browser.submit(await browser.passwordPage(username, prompt), { password: PASSWORD });
 }
 
-const ENROLLMENT_PAGES = /Set up a security key or this device|Set up phone sign-in|Set up an authenticator app|id="activation-link"|otpauth:/;
+const ENROLLMENT_PAGES =
+  /Set up a security key or this device|Set up phone sign-in|Set up an authenticator app|id="activation-link"|otpauth:/;
 
 function assertRefused(page: Page, message: RegExp): void {
   assert.equal(page.status, 403, visibleText(page.text));
@@ -94,7 +106,10 @@ it('a password alone does not enroll a security key where the application accept
   const page = await afterPassword(new HttpClient(latch.url), 'vpn', 'pia');
   assertRefused(page, /VPN accepts only a security key or this device as a second factor, and you have none set up\./);
   assert.deepEqual(await latch.credentialsOf('id-pia'), [], 'no credential was stored');
-  assert.match(await lastDecision(), /none of which policy allows here \(secondFactors: webauthn; default <- application https:\/\/vpn\.sp\.test\/metadata\); not enrolling another/);
+  assert.match(
+    await lastDecision(),
+    /none of which policy allows here \(secondFactors: webauthn; default <- application https:\/\/vpn\.sp\.test\/metadata\); not enrolling another/,
+  );
 });
 
 it('nor a phone where the application accepts only push', async () => {
@@ -112,8 +127,13 @@ it('nor an authenticator app where the application accepts only passcodes and th
 it('the OIDC interaction path refuses the same way', async () => {
   const browser = new HttpClient(latch.url);
   const query = new URLSearchParams({
-    client_id: 'keys-only', response_type: 'code', redirect_uri: 'https://keys.test/cb', scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's1',
+    client_id: 'keys-only',
+    response_type: 'code',
+    redirect_uri: 'https://keys.test/cb',
+    scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 's1',
   });
   const prompt = await browser.get(`/oidc/auth?${query}`);
   assert.ok(prompt.path.startsWith('/login'), prompt.path);
@@ -131,15 +151,22 @@ it('a user with no factor at all still enrolls inline', async () => {
 it('an activation link from an inline enrollment stops working once the user has another factor', async () => {
   const attacker = new HttpClient(latch.url);
   const page = await afterPassword(attacker, 'phones', 'una');
-  const link = /id="activation-link" type="text" readonly value="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&');
+  const link = /id="activation-link" type="text" readonly value="([^"]+)"/
+    .exec(page.text)?.[1]
+    ?.replaceAll('&amp;', '&');
   assert.ok(link, 'una has no factor: the activation QR code is shown');
   // Meanwhile the owner sets up a hardware token.
   const { tokens } = latch.services.passcodes;
-  await tokens.import([{ serial: 'T-2', secret: 'JBSWY3DPEHPK3PXQ', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' }]);
+  await tokens.import([
+    { serial: 'T-2', secret: 'JBSWY3DPEHPK3PXQ', type: 'totp', digits: 6, period: 30, counter: 0, algorithm: 'SHA1' },
+  ]);
   await tokens.assign('T-2', 'id-una');
 
   const phone = new CliPhone();
-  assert.match(await phone.refused('activate', link, '--name', 'Attacker phone'), /no longer works because your account now has a second factor/);
+  assert.match(
+    await phone.refused('activate', link, '--name', 'Attacker phone'),
+    /no longer works because your account now has a second factor/,
+  );
   assert.equal(await latch.services.push.devices.forUser('id-una'), undefined, 'no phone was activated');
   // A link an administrator makes still works.
   const admin = await latch.services.push.activations.issue({ id: 'id-una', username: 'una' }, 'test administrator');

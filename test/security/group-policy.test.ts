@@ -34,7 +34,10 @@ before(async () => {
     },
   });
   for (const name of ['gus', 'gail'] as const) {
-    const { token } = await latch.services.push.activations.issue({ id: `id-${name}`, username: name }, 'test administrator');
+    const { token } = await latch.services.push.activations.issue(
+      { id: `id-${name}`, username: name },
+      'test administrator',
+    );
     await phones[name].ok('activate', activationUrl(latch.url, token), '--name', `${name} phone`);
   }
 });
@@ -67,7 +70,11 @@ it('a group without passwordless does not get passwordless push, even from a bro
   const page = isPasskeyPage(first) ? await gus.submit(first, { choose: 'password' }) : first;
   assert.match(page.text, /<label for="password">Password<\/label>/, 'the password is asked for');
   assert.doesNotMatch(page.text, /Approve on your phone/);
-  const forced = await gus.post(page.path, { csrf: hiddenValue(page.text, 'csrf'), step: 'password', choose: 'push-passwordless' });
+  const forced = await gus.post(page.path, {
+    csrf: hiddenValue(page.text, 'csrf'),
+    step: 'password',
+    choose: 'push-passwordless',
+  });
   assert.match(forced.text, /That option is not available\./);
   assert.match(await phones.gus.refused('pending'), /No sign-in request is waiting/);
 
@@ -86,7 +93,9 @@ it('the account pages do not let a user add what their policy forbids, and say w
   assert.doesNotMatch(phonePage.text, /Activate the Latch Authenticator/);
   // The page has no form; a post with a valid token for this session is refused all the same.
   const sid = sidOf(cora.cookies.get('latch_session') ?? '');
-  const activate = await cora.post('/account/authenticator/activate', { csrf: latch.services.csrf.issue(`push-account:${sid}`) });
+  const activate = await cora.post('/account/authenticator/activate', {
+    csrf: latch.services.csrf.issue(`push-account:${sid}`),
+  });
   assert.equal(activate.status, 403);
   assert.match(visibleText(activate.text), /does not allow phone sign-in for your account, so nothing was activated/);
   assert.doesNotMatch(activate.text, /id="activation-link"/);
@@ -96,7 +105,11 @@ it('the account pages do not let a user add what their policy forbids, and say w
   assert.doesNotMatch(keysPage.text, /data-ceremony="register"/);
   // A registration from a software key, made for options of its own, posted to cora's form.
   const soft = authenticators(new URL(latch.url).origin);
-  const options = { challenge: 'AAAA', rp: { id: 'localhost', name: 'Latch' }, user: { id: 'aWQtY29yYQ', name: 'cora', displayName: 'cora' } };
+  const options = {
+    challenge: 'AAAA',
+    rp: { id: 'localhost', name: 'Latch' },
+    user: { id: 'aWQtY29yYQ', name: 'cora', displayName: 'cora' },
+  };
   const add = await cora.post('/account/passkeys/add', {
     csrf: latch.services.csrf.issue(`passkeys:${sid}`),
     webauthn_response: JSON.stringify(soft.key.register(options)),

@@ -10,10 +10,18 @@ import { storeContract } from '../support/store-contract.ts';
 const redis = await startRedis();
 after(() => redis.stop());
 storeContract('redis', () =>
-  openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: `test-${randomUUID()}:` } }));
+  openStore({ type: 'redis', sqlite: {}, redis: { url: redis.url, keyPrefix: `test-${randomUUID()}:` } }),
+);
 
 const cluster = await startRedis({ cluster: true });
 after(() => cluster.stop());
-storeContract('redis', () =>
-  openStore({ type: 'redis', sqlite: {}, redis: { cluster: [{ host: '127.0.0.1', port: cluster.port }], keyPrefix: `test-${randomUUID()}:` } }),
-  'redis cluster (one node owning every slot)');
+storeContract(
+  'redis',
+  () =>
+    openStore({
+      type: 'redis',
+      sqlite: {},
+      redis: { cluster: [{ host: '127.0.0.1', port: cluster.port }], keyPrefix: `test-${randomUUID()}:` },
+    }),
+  'redis cluster (one node owning every slot)',
+);

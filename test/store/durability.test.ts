@@ -21,11 +21,13 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** Runs the writer until it says "written", then SIGKILLs it. */
 async function writeThenKill(config: LatchConfig['store']): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, JSON.stringify(config), String(count)], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)));
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -45,7 +47,10 @@ async function assertEveryRecord(config: LatchConfig['store']): Promise<void> {
       assert.deepEqual(await store.get(`credential:${i}`), { user: `user${i}`, publicKey: `key-${i}`, signCount: i });
     }
     assert.equal((await store.listIndex('credentials:all')).length, count);
-    assert.deepEqual((await store.range('enrolments')).map((e) => e.data), Array.from({ length: count }, (_, i) => ({ credential: i })));
+    assert.deepEqual(
+      (await store.range('enrolments')).map((e) => e.data),
+      Array.from({ length: count }, (_, i) => ({ credential: i })),
+    );
   } finally {
     await store.close();
   }
@@ -54,7 +59,9 @@ async function assertEveryRecord(config: LatchConfig['store']): Promise<void> {
 describe('durability of enrolled records', () => {
   it('sqlite: a SIGKILLed server loses nothing it wrote', async () => {
     const config: LatchConfig['store'] = {
-      type: 'sqlite', sqlite: { file: path.join(tmp, 'data', 'latch.sqlite') }, redis: { keyPrefix: 'latch:' },
+      type: 'sqlite',
+      sqlite: { file: path.join(tmp, 'data', 'latch.sqlite') },
+      redis: { keyPrefix: 'latch:' },
     };
     await writeThenKill(config);
     await assertEveryRecord(config);
@@ -63,7 +70,11 @@ describe('durability of enrolled records', () => {
   it('redis: a SIGKILLed server and a SIGKILLed redis-server, restarted, lose nothing', async () => {
     const first = await startRedis();
     try {
-      const config: LatchConfig['store'] = { type: 'redis', sqlite: {}, redis: { url: first.url, keyPrefix: 'latch:' } };
+      const config: LatchConfig['store'] = {
+        type: 'redis',
+        sqlite: {},
+        redis: { url: first.url, keyPrefix: 'latch:' },
+      };
       await writeThenKill(config);
       await first.kill();
       const restarted = await startRedis({ dir: first.dir, port: first.port });

@@ -9,7 +9,11 @@ import { storeContract } from '../support/store-contract.ts';
 
 const server = await startPostgres();
 after(() => server.stop());
-storeContract('postgres', () => openStore({
-  type: 'postgres', sqlite: {}, redis: { keyPrefix: '' },
-  postgres: { url: server.url, schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 25, connectTimeout: 5000 },
-}));
+storeContract('postgres', () =>
+  openStore({
+    type: 'postgres',
+    sqlite: {},
+    redis: { keyPrefix: '' },
+    postgres: { url: server.url, schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 25, connectTimeout: 5000 },
+  }),
+);

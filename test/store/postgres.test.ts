@@ -17,7 +17,8 @@ const stopAfter = [server];
 after(() => Promise.all(stopAfter.map((s) => s.stop())));
 
 const schemaName = () => `t_${randomBytes(6).toString('hex')}`;
-const open = (schema: string, url = server.url) => openPostgresStore({ url, schema, poolSize: 5, connectTimeoutMs: 2000 });
+const open = (schema: string, url = server.url) =>
+  openPostgresStore({ url, schema, poolSize: 5, connectTimeoutMs: 2000 });
 
 async function sql<R extends pg.QueryResultRow>(text: string, url = server.url): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
@@ -34,7 +35,10 @@ describe('postgres store', () => {
     const schema = schemaName();
     const stores = await Promise.all(Array.from({ length: 5 }, () => open(schema)));
     const applied = await sql<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    assert.deepEqual(applied.map((row) => row.version), [1, 2]);
+    assert.deepEqual(
+      applied.map((row) => row.version),
+      [1, 2],
+    );
     await stores[0]!.set('k', 1);
     assert.equal(await stores[4]!.get('k'), 1);
     await Promise.all(stores.map((store) => store.close()));
@@ -44,7 +48,10 @@ describe('postgres store', () => {
     const schema = schemaName();
     await (await open(schema)).close();
     await sql(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES (99, 'from the future')`);
-    await assert.rejects(open(schema), /schema ".*" is at version 99, newer than this Latch knows \(2\): upgrade Latch/);
+    await assert.rejects(
+      open(schema),
+      /schema ".*" is at version 99, newer than this Latch knows \(2\): upgrade Latch/,
+    );
   });
 
   it('serves the authentication log by user and by result from indexes', async () => {
@@ -59,7 +66,10 @@ describe('postgres store', () => {
     const byResult = await store.explainRange('authlog', { where: { result: 'failure' }, reverse: true });
     assert.match(byResult, /events_authlog_result/, byResult);
     const page = await store.range('authlog', { where: { user: 'user7' }, reverse: true, limit: 5 });
-    assert.deepEqual(page.map((e) => e.time), [20507, 20007, 19507, 19007, 18507]);
+    assert.deepEqual(
+      page.map((e) => e.time),
+      [20507, 20007, 19507, 19007, 18507],
+    );
     await store.close();
   });
 
@@ -81,8 +91,15 @@ describe('postgres store', () => {
 
   it('reads several hosts from one URL, as libpq writes them', () => {
     assert.deepEqual(parsePostgresUrl('postgres://latch:s%40cret@db1:5433,db2,[::1]:6000/latch?sslmode=require'), {
-      endpoints: [{ host: 'db1', port: 5433 }, { host: 'db2', port: 5432 }, { host: '::1', port: 6000 }],
-      user: 'latch', password: 's@cret', database: 'latch', ssl: true,
+      endpoints: [
+        { host: 'db1', port: 5433 },
+        { host: 'db2', port: 5432 },
+        { host: '::1', port: 6000 },
+      ],
+      user: 'latch',
+      password: 's@cret',
+      database: 'latch',
+      ssl: true,
     });
     assert.throws(() => parsePostgresUrl('postgres://latch:pw@db1:x/latch'), /bad host "db1:x"/);
   });
@@ -105,7 +122,8 @@ describe('postgres store', () => {
     await replica.promote();
     await waitFor(async () => replica.isPrimary());
 
-    for (let i = 0; i < 20; i++) assert.deepEqual(await store.get(`credential:${i}`), { i }, `credential ${i} survived`);
+    for (let i = 0; i < 20; i++)
+      assert.deepEqual(await store.get(`credential:${i}`), { i }, `credential ${i} survived`);
     await store.set('after', true);
     await waitFor(async () => {
       await store.publish('keys', 'rotated');
@@ -119,7 +137,11 @@ describe('postgres store', () => {
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > until) throw new Error(`not true after ${timeoutMs} ms: ${check.toString()}`);
     await sleep(50);
   }

@@ -11,7 +11,9 @@ import { startRedis } from '../support/redis-server.ts';
 // only for an enrollment that a promoted replica would still have.
 
 const primary = await startRedis({ args: ['--enable-debug-command', 'yes'] });
-const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port), '--enable-debug-command', 'yes'] });
+const replica = await startRedis({
+  args: ['--replicaof', '127.0.0.1', String(primary.port), '--enable-debug-command', 'yes'],
+});
 after(() => Promise.all([replica.stop(), primary.stop()]));
 
 const credentials = records.webauthnCredential.holding<{ user: string }>();
@@ -33,7 +35,11 @@ async function waitForReplication(): Promise<void> {
 describe('redis: enrollments wait for a replica', () => {
   it('an enrollment is on the replica when the write returns', async () => {
     await waitForReplication();
-    const store = await openStore({ type: 'redis', sqlite: {}, redis: { url: primary.url, keyPrefix: 'latch:', replicaTimeout: 2000 } });
+    const store = await openStore({
+      type: 'redis',
+      sqlite: {},
+      redis: { url: primary.url, keyPrefix: 'latch:', replicaTimeout: 2000 },
+    });
     const onReplica = new Redis(replica.port, '127.0.0.1');
     try {
       for (let i = 0; i < 20; i++) {
@@ -48,7 +54,11 @@ describe('redis: enrollments wait for a replica', () => {
 
   it('an enrollment that no replica confirms fails with a message saying so; other writes do not wait', async () => {
     await waitForReplication();
-    const store = await openStore({ type: 'redis', sqlite: {}, redis: { url: primary.url, keyPrefix: 'latch:', replicaTimeout: 300 } });
+    const store = await openStore({
+      type: 'redis',
+      sqlite: {},
+      redis: { url: primary.url, keyPrefix: 'latch:', replicaTimeout: 300 },
+    });
     const onReplica = new Redis(replica.port, '127.0.0.1');
     try {
       await credentials.set(store, 'warm-up', { user: 'alice' }); // the replica count is read now
@@ -57,8 +67,10 @@ describe('redis: enrollments wait for a replica', () => {
       const started = Date.now();
       await sessions.set(store, 's1', { user: 'alice' }, { ttlMs: 60_000 });
       assert.ok(Date.now() - started < 200, 'a session write does not wait for the replica');
-      await assert.rejects(credentials.set(store, 'cred-lost', { user: 'alice' }),
-        /no Redis replica confirmed the write within 300 ms .* could be lost at a failover/);
+      await assert.rejects(
+        credentials.set(store, 'cred-lost', { user: 'alice' }),
+        /no Redis replica confirmed the write within 300 ms .* could be lost at a failover/,
+      );
       await stalled;
     } finally {
       onReplica.disconnect();
@@ -68,7 +80,11 @@ describe('redis: enrollments wait for a replica', () => {
 
   it('without replicas, an enrollment does not wait', async () => {
     const alone = await startRedis();
-    const store = await openStore({ type: 'redis', sqlite: {}, redis: { url: alone.url, keyPrefix: 'latch:', replicaTimeout: 5000 } });
+    const store = await openStore({
+      type: 'redis',
+      sqlite: {},
+      redis: { url: alone.url, keyPrefix: 'latch:', replicaTimeout: 5000 },
+    });
     try {
       const started = Date.now();
       await credentials.set(store, 'c', { user: 'alice' });

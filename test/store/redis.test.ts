@@ -30,7 +30,7 @@ async function withStores<R>(stores: Store[], body: () => Promise<R>): Promise<R
 }
 
 describe('redis store across nodes', () => {
-  it('two stores on one server see each other\'s writes, events and messages', async () => {
+  it("two stores on one server see each other's writes, events and messages", async () => {
     const keyPrefix = `nodes-${randomUUID()}:`;
     const [a, b] = [await open({ keyPrefix }), await open({ keyPrefix })];
     await withStores([a, b], async () => {
@@ -57,7 +57,9 @@ describe('redis store across nodes', () => {
     const keyPrefix = `race-${randomUUID()}:`;
     const [a, b] = [await open({ keyPrefix }), await open({ keyPrefix })];
     await withStores([a, b], async () => {
-      const created = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createIfAbsent('code', i)));
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createIfAbsent('code', i)),
+      );
       assert.equal(created.filter(Boolean).length, 1);
       const taken = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).take('code')));
       assert.equal(taken.filter((v) => v !== undefined).length, 1);
@@ -106,8 +108,10 @@ describe('redis connection options', () => {
         await store.set('k', 'v');
         assert.equal(await store.get('k'), 'v');
       });
-      await assert.rejects(open({ url: secured.url, passwordFile: path.join(tmp, 'missing') }),
-        /store\.redis\.passwordFile: cannot read ".*missing"/);
+      await assert.rejects(
+        open({ url: secured.url, passwordFile: path.join(tmp, 'missing') }),
+        /store\.redis\.passwordFile: cannot read ".*missing"/,
+      );
     } finally {
       await secured.stop();
     }

@@ -17,13 +17,20 @@ export interface ApacheRp {
 
 const MODULES = '/usr/lib/apache2/modules';
 
-export async function startApacheOpenidc(options: { port: number; issuer: string; clientId: string; clientSecret: string }): Promise<ApacheRp> {
+export async function startApacheOpenidc(options: {
+  port: number;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}): Promise<ApacheRp> {
   const work = mkdtempSync(path.join(tmpdir(), 'latch-apache-oidc-'));
   chmodSync(work, 0o755); // workers run as www-data
   const origin = `http://127.0.0.1:${options.port}`;
   const redirectUri = `${origin}/protected/redirect_uri`;
   const cgi = path.join(work, 'claims.cgi');
-  writeFileSync(cgi, '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"\nenv | grep ^OIDC_CLAIM_ | sort\n', { mode: 0o755 });
+  writeFileSync(cgi, '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"\nenv | grep ^OIDC_CLAIM_ | sort\n', {
+    mode: 0o755,
+  });
   const conf = path.join(work, 'httpd.conf');
   writeFileSync(
     conf,
@@ -64,7 +71,12 @@ ScriptAlias /protected/claims ${cgi}
     rmSync(work, { recursive: true, force: true });
   };
   try {
-    await waitFor('apache2 with mod_auth_openidc', async () => (await fetch(`${origin}/`).catch(() => undefined)) !== undefined, 10_000, daemon.exited);
+    await waitFor(
+      'apache2 with mod_auth_openidc',
+      async () => (await fetch(`${origin}/`).catch(() => undefined)) !== undefined,
+      10_000,
+      daemon.exited,
+    );
   } catch (err) {
     const log = readSafe(path.join(work, 'error.log'));
     await stop();

@@ -7,14 +7,29 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 //   await withContext(chrome, {}, async (context) => { ... });   // a fresh profile per test, always closed
 //   await chrome.close();
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }
 
 /** Runs `body` in a new browser context (own cookies and storage) and closes it afterwards. */
-export async function withContext<T>(browser: Browser, options: BrowserContextOptions, body: (context: BrowserContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  browser: Browser,
+  options: BrowserContextOptions,
+  body: (context: BrowserContext) => Promise<T>,
+): Promise<T> {
   const context = await browser.newContext(options);
   context.setDefaultTimeout(10_000);
   try {

@@ -47,7 +47,10 @@ const HOST = 'localhost'; // WebAuthn needs a host name as RP ID
 
 /** libfaketime from Debian's `libfaketime` package (its path has the machine's multiarch triplet). */
 export function libfaketime(): string {
-  const lib = fs.readdirSync('/usr/lib').map((dir) => path.join('/usr/lib', dir, 'faketime', 'libfaketime.so.1')).find((file) => fs.existsSync(file));
+  const lib = fs
+    .readdirSync('/usr/lib')
+    .map((dir) => path.join('/usr/lib', dir, 'faketime', 'libfaketime.so.1'))
+    .find((file) => fs.existsSync(file));
   if (!lib) throw new Error('libfaketime is missing: apt-get install libfaketime (scripts/install-test-deps.sh does)');
   return lib;
 }
@@ -68,7 +71,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < options.nodes; i++) {
     const port = await freePort();
-    nodes.push({ name: `node${i + 1}`, port, url: `http://${HOST}:${port}`, dataDir: path.join(dir, `node${i + 1}`), latch: undefined });
+    nodes.push({
+      name: `node${i + 1}`,
+      port,
+      url: `http://${HOST}:${port}`,
+      dataDir: path.join(dir, `node${i + 1}`),
+      latch: undefined,
+    });
   }
   const env = { PATH: process.env.PATH ?? '' };
   const init = await runLatch(['keys', 'init-master', masterKeyFile], { env });
@@ -79,14 +88,23 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ? { LD_PRELOAD: libfaketime(), FAKETIME: startOptions.clockOffset, DONT_FAKE_MONOTONIC: '1' }
       : {};
     node.latch = await startTestLatch({
-      run: 'process', host: HOST, port: node.port, baseUrl: url, dataDir: node.dataDir, config, env: shift,
+      run: 'process',
+      host: HOST,
+      port: node.port,
+      baseUrl: url,
+      dataDir: node.dataDir,
+      config,
+      env: shift,
       ...(startOptions.users ? { users: startOptions.users } : {}),
     });
   };
   // The first node writes the user file and creates the keys; the others start together.
   await start(nodes[0]!, { users: options.users });
   await Promise.all(nodes.slice(1).map((node) => start(node)));
-  const haproxy = await startHaproxy(nodes.map((n) => ({ name: n.name, port: n.port })), { host: HOST, port: haproxyPort });
+  const haproxy = await startHaproxy(
+    nodes.map((n) => ({ name: n.name, port: n.port })),
+    { host: HOST, port: haproxyPort },
+  );
   const commandEnv = nodes[0]!.latch!.env;
   return {
     url,

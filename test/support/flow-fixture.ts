@@ -28,8 +28,12 @@ export const contractor: DirectoryUser = { id: 'u-bob', username: 'bob', groups:
 export class RecordingDirectory implements Directory {
   readonly kind = 'test';
   checks: string[] = [];
-  async findUser(login: string) { return [alice, contractor].find((u) => u.username === login); }
-  async findUserById(id: string) { return [alice, contractor].find((u) => u.id === id); }
+  async findUser(login: string) {
+    return [alice, contractor].find((u) => u.username === login);
+  }
+  async findUserById(id: string) {
+    return [alice, contractor].find((u) => u.id === id);
+  }
   async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
     const user = await this.findUser(login);
     if ((await beforeCheck?.(user)) === 'stop') return { ok: false, reason: 'not-checked' };
@@ -56,7 +60,9 @@ export class CodeStep implements UserStep {
   ) {
     this.label = `Test ${id}`;
   }
-  async isAvailable(ctx: UserStepContext) { return this.enrolled.has(`${this.id}:${ctx.user.id}`); }
+  async isAvailable(ctx: UserStepContext) {
+    return this.enrolled.has(`${this.id}:${ctx.user.id}`);
+  }
   /** Pages built: a real step's view() may write a challenge, so only a page shown should build one. */
   views = 0;
   async view() {
@@ -80,8 +86,12 @@ export class EnrollStep implements UserStep {
   readonly kind = 'passcode' as const;
   readonly enrollment = true;
   constructor(private readonly enrolled: Set<string>) {}
-  async isAvailable() { return true; }
-  async view() { return { template: 'test-enroll', model: {} }; }
+  async isAvailable() {
+    return true;
+  }
+  async view() {
+    return { template: 'test-enroll', model: {} };
+  }
   async handle(ctx: UserStepContext, form: Record<string, string>) {
     if (!ctx.tx.stepData) return { kind: 'challenge' as const, reason: 'secret shown', stepData: { secret: 'S' } };
     this.enrolled.add(`test-code:${ctx.user.id}`);
@@ -104,7 +114,14 @@ export function passkeyOf(user: DirectoryUser, kind: 'roaming' | 'platform' = 'r
     order: 10,
     isAvailable: async (ctx) => ctx.policy.passwordless.includes(kind),
     view: async () => ({ template: 'test-passkey', model: {} }),
-    handle: async () => ({ kind: 'success', user, method: 'test-passkey', amr: [kind === 'roaming' ? 'hwk' : 'swk', 'user'], passwordless: kind, reason: 'test passkey' }),
+    handle: async () => ({
+      kind: 'success',
+      user,
+      method: 'test-passkey',
+      amr: [kind === 'roaming' ? 'hwk' : 'swk', 'user'],
+      passwordless: kind,
+      reason: 'test passkey',
+    }),
   };
 }
 
@@ -143,7 +160,11 @@ export class FlowWorld {
 
   static async open(): Promise<FlowWorld> {
     const temp = tempDir();
-    const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
+    const store = await openStore({
+      type: 'sqlite',
+      sqlite: { file: path.join(temp.dir, 's.sqlite') },
+      redis: { keyPrefix: 'x:' },
+    });
     return new FlowWorld(store, temp.cleanup);
   }
 
@@ -152,9 +173,16 @@ export class FlowWorld {
     this.cleanup();
   }
 
-  makeFlow(policy: PolicyConfig = { default: { password: true, newUser: 'allow' }, groups: [] }, apps: AppPolicyConfig = {}, options: FlowOptions = {}): SignInFlow {
+  makeFlow(
+    policy: PolicyConfig = { default: { password: true, newUser: 'allow' }, groups: [] },
+    apps: AppPolicyConfig = {},
+    options: FlowOptions = {},
+  ): SignInFlow {
     const { store, enrolled } = this;
-    const throttle = new PasswordThrottle(store, { perAccount: { maxFailures: 3, window: 60_000 }, perIp: { maxFailures: 100, window: 60_000 } });
+    const throttle = new PasswordThrottle(store, {
+      perAccount: { maxFailures: 3, window: 60_000 },
+      perIp: { maxFailures: 100, window: 60_000 },
+    });
     const known = new KnownDevices(store, Buffer.alloc(32, 7), 86_400_000);
     const remembered = new RememberedDevices(store);
     const steps = [
@@ -195,7 +223,10 @@ export class FlowWorld {
     if (afterPassword.kind !== 'moved') return afterPassword;
     const mid = (await this.transactions.load(afterPassword.tx.id))!;
     const current = await flow.current(mid.tx, from);
-    return flow.submit(mid.tx, mid.version, from, { kind: 'submit', form: { code: current?.step.id === 'test-key' ? '999999' : '123456', ...form } });
+    return flow.submit(mid.tx, mid.version, from, {
+      kind: 'submit',
+      form: { code: current?.step.id === 'test-key' ? '999999' : '123456', ...form },
+    });
   }
 
   /** The stored transaction, as the next request would load it. */

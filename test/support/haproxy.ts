@@ -48,7 +48,10 @@ ${backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`).join('\n')
 `;
 }
 
-export async function startHaproxy(backends: Backend[], options: { host?: string; port?: number } = {}): Promise<Haproxy> {
+export async function startHaproxy(
+  backends: Backend[],
+  options: { host?: string; port?: number } = {},
+): Promise<Haproxy> {
   const dir = scratchDir('latch-haproxy-');
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort());

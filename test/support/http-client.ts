@@ -30,7 +30,10 @@ export class HttpClient {
   }
 
   /** One request, no redirect following; stores Set-Cookie. */
-  async request(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     // A cookie header given to the constructor is sent as well as the jar's cookies.
     const cookie = [this.headers.cookie, this.cookieHeader()].filter(Boolean).join('; ');
     const res = await fetch(new URL(path, this.base), {
@@ -105,7 +108,12 @@ export class HttpClient {
 
   /** Submits the prompt form on this page with its CSRF token and step, plus `fields`. */
   submit(page: Page, fields: Record<string, string>, action = 'submit'): Promise<Page> {
-    return this.post(page.path, { csrf: hiddenValue(page.text, 'csrf'), step: hiddenValue(page.text, 'step'), action, ...fields });
+    return this.post(page.path, {
+      csrf: hiddenValue(page.text, 'csrf'),
+      step: hiddenValue(page.text, 'step'),
+      action,
+      ...fields,
+    });
   }
 }
 

@@ -10,7 +10,13 @@ export function tempDir(): string {
 
 /** keys config as loadConfig() returns it: an absolute dir, lifetime in ms. */
 export function keysConfig(dir: string, extra: Partial<LatchConfig['keys']> = {}): LatchConfig['keys'] {
-  return { dir: path.join(dir, 'keys'), certificateLifetime: 30 * 86_400_000, refreshInterval: 10_000, rotation: { publishAhead: 0 }, ...extra };
+  return {
+    dir: path.join(dir, 'keys'),
+    certificateLifetime: 30 * 86_400_000,
+    refreshInterval: 10_000,
+    rotation: { publishAhead: 0 },
+    ...extra,
+  };
 }
 
 /** Runs the openssl CLI: an independent check of what our code wrote. */

@@ -96,7 +96,9 @@ export function startTestLatch(options: LatchOptions & { run: 'process' }): Prom
 export function startTestLatch(options?: LatchOptions & { run?: 'in-process' }): Promise<InProcessLatch>;
 export async function startTestLatch(options: LatchOptions = {}): Promise<InProcessLatch | LatchProcess> {
   const prepared = await prepare(options);
-  return options.run === 'process' ? inChildProcess(prepared, options.env ?? {}) : inThisProcess(prepared, options.services ?? {});
+  return options.run === 'process'
+    ? inChildProcess(prepared, options.env ?? {})
+    : inThisProcess(prepared, options.services ?? {});
 }
 
 interface Prepared {
@@ -184,7 +186,11 @@ async function inThisProcess(prepared: Prepared, serviceOptions: ServiceOptions)
 async function inChildProcess(prepared: Prepared, extraEnv: Record<string, string>): Promise<LatchProcess> {
   const { setUsers, url, port, dataDir, config } = prepared;
   const env = cleanEnv({ LATCH_CONFIG: prepared.configFile, LATCH_LOG_LEVEL: 'info', ...extraEnv });
-  const child = spawn(process.execPath, [LATCH_BIN, 'serve'], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LATCH_BIN, 'serve'], {
+    env,
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   killAtExit(child);
   let stdout = '';
   let stderr = '';
@@ -223,7 +229,8 @@ async function inChildProcess(prepared: Prepared, extraEnv: Record<string, strin
       for (;;) {
         const found = authEvents().find(match);
         if (found) return found;
-        if (Date.now() > until) throw new Error(`no matching auth event in ${timeoutMs} ms; last: ${JSON.stringify(authEvents().slice(-3))}`);
+        if (Date.now() > until)
+          throw new Error(`no matching auth event in ${timeoutMs} ms; last: ${JSON.stringify(authEvents().slice(-3))}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -1,4 +1,12 @@
-import type { Json, RangeQuery, Store, StoredEvent, Unsubscribe, Versioned, WriteOptions } from '../../src/store/contract.ts';
+import type {
+  Json,
+  RangeQuery,
+  Store,
+  StoredEvent,
+  Unsubscribe,
+  Versioned,
+  WriteOptions,
+} from '../../src/store/contract.ts';
 import { matchesWhere } from '../../src/store/common.ts';
 
 // A tiny Map-based Store for unit tests only, until src/store/ lands on main. It implements the
@@ -118,7 +126,9 @@ export class MemoryStore implements Store {
 
   async range<T extends Json>(stream: string, query: RangeQuery = {}): Promise<StoredEvent<T>[]> {
     const { from = -Infinity, to = Infinity, limit = 100, reverse = false } = query;
-    const events = (this.streams.get(stream) ?? []).filter((e) => e.time >= from && e.time < to && matchesWhere(e.data, query.where));
+    const events = (this.streams.get(stream) ?? []).filter(
+      (e) => e.time >= from && e.time < to && matchesWhere(e.data, query.where),
+    );
     if (reverse) events.reverse();
     return events.slice(0, Math.min(limit, 1000)) as StoredEvent<T>[];
   }

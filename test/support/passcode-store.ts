@@ -7,11 +7,21 @@ import { createPasscodes, type Passcodes } from '../../src/methods/passcodes/pas
 
 // A real SQLite store in a temp dir, and the passcode parts on it, for the unit tests here.
 
-export const TEST_SETTINGS = { issuer: 'Latch', totpSkew: 1, hotpLookAhead: 10, hotpResyncWindow: 100, throttle: { maxFailures: 3, window: 60_000 } };
+export const TEST_SETTINGS = {
+  issuer: 'Latch',
+  totpSkew: 1,
+  hotpLookAhead: 10,
+  hotpResyncWindow: 100,
+  throttle: { maxFailures: 3, window: 60_000 },
+};
 
 export async function openTestPasscodes(): Promise<{ store: Store; passcodes: Passcodes; close(): Promise<void> }> {
   const temp = tempDir();
-  const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(temp.dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
+  const store = await openStore({
+    type: 'sqlite',
+    sqlite: { file: path.join(temp.dir, 's.sqlite') },
+    redis: { keyPrefix: 'x:' },
+  });
   return {
     store,
     passcodes: createPasscodes(store, Buffer.alloc(32, 9), TEST_SETTINGS),

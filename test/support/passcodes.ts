@@ -7,7 +7,12 @@ import { runLatch, type CommandResult } from './commands.ts';
 
 /** The TOTP code of a base32 secret, `steps` time steps from now (30 s, 6 digits, SHA-1). */
 export function totpCode(secret: string, steps = 0, digits = 6, period = 30): string {
-  return OTPAuth.TOTP.generate({ secret: OTPAuth.Secret.fromBase32(secret.replace(/\s/g, '')), digits, period, timestamp: Date.now() + steps * period * 1000 });
+  return OTPAuth.TOTP.generate({
+    secret: OTPAuth.Secret.fromBase32(secret.replace(/\s/g, '')),
+    digits,
+    period,
+    timestamp: Date.now() + steps * period * 1000,
+  });
 }
 
 export function hotpCode(hexSecret: string, counter: number): string {

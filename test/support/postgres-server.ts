@@ -16,7 +16,9 @@ import { freePort } from './free-port.ts';
 //   await primary.kill(); await replica.promote();                         // failover
 //   await replica.stop(); await primary.stop();
 
-const BIN = process.env.LATCH_PG_BIN ?? firstExisting(['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin']);
+const BIN =
+  process.env.LATCH_PG_BIN ??
+  firstExisting(['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin']);
 const run = promisify(execFile);
 
 export interface PostgresServer {
@@ -49,8 +51,12 @@ process.on('exit', () => {
 /** The user the server runs as: ourselves, or `postgres` when we are root. */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('running as root, the tests need the "postgres" user that Debian\'s postgresql package creates');
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (!line)
+    throw new Error('running as root, the tests need the "postgres" user that Debian\'s postgresql package creates');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -71,7 +77,17 @@ async function asServerUser(command: string, args: string[]): Promise<void> {
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const dir = ownedDir('latch-pg-');
   const data = path.join(dir, 'data');
-  await asServerUser('initdb', ['-D', data, '-U', 'latch', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  await asServerUser('initdb', [
+    '-D',
+    data,
+    '-U',
+    'latch',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const port = await freePort();
   const server = await launch(dir, port, []);
   await createDatabase(port);
@@ -87,7 +103,21 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 export async function startReplica(primary: PostgresServer): Promise<PostgresServer> {
   const dir = ownedDir('latch-pg-replica-');
   const data = path.join(dir, 'data');
-  await asServerUser('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'latch', '-D', data, '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast']);
+  await asServerUser('pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'latch',
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+    '--no-sync',
+    '--checkpoint=fast',
+  ]);
   const port = await freePort();
   // Not waiting for standbys of its own once promoted (the copied postgresql.auto.conf would).
   return launch(dir, port, ['-c', 'synchronous_standby_names=']);
@@ -96,10 +126,29 @@ export async function startReplica(primary: PostgresServer): Promise<PostgresSer
 async function launch(dir: string, port: number, extra: string[]): Promise<PostgresServer> {
   const data = path.join(dir, 'data');
   const user = serverUser();
-  const child = spawn(path.join(BIN, 'postgres'), [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=on', '-c', 'max_connections=200', '-c', 'wal_level=replica', '-c', 'hot_standby=on', ...extra,
-  ], { ...(user ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    path.join(BIN, 'postgres'),
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=on',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'wal_level=replica',
+      '-c',
+      'hot_standby=on',
+      ...extra,
+    ],
+    { ...(user ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   running.add(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));

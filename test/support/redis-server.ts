@@ -54,9 +54,30 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const port = options.port ?? (await freePort());
   try {
     const end = await launch(port, [
-      '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
-      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no',
-      ...(options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-announce-ip', '127.0.0.1'] : []),
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--daemonize',
+      'no',
+      ...(options.cluster
+        ? [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-announce-ip',
+            '127.0.0.1',
+          ]
+        : []),
       ...(options.args ?? []),
     ]);
     if (options.cluster) await claimAllSlots(port);
@@ -88,17 +109,26 @@ export interface SentinelOptions {
  * Starts a Sentinel on 127.0.0.1 that monitors the master at 127.0.0.1:`masterPort` under
  * `name` (quorum 1). `stop()` ends it and removes its config dir.
  */
-export async function startSentinel(masterPort: number, name: string, options: SentinelOptions = {}): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startSentinel(
+  masterPort: number,
+  name: string,
+  options: SentinelOptions = {},
+): Promise<{ port: number; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sentinel-'));
   ownedDirs.add(dir);
   const port = await freePort();
   const config = path.join(dir, 'sentinel.conf');
-  fs.writeFileSync(config, [
-    `bind 127.0.0.1`, `port ${port}`, `dir ${dir}`,
-    `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${options.quorum ?? 1}`,
-    ...(options.downAfterMs ? [`sentinel down-after-milliseconds ${name} ${options.downAfterMs}`] : []),
-    ...(options.failoverTimeoutMs ? [`sentinel failover-timeout ${name} ${options.failoverTimeoutMs}`] : []),
-  ].join('\n') + '\n');
+  fs.writeFileSync(
+    config,
+    [
+      `bind 127.0.0.1`,
+      `port ${port}`,
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${options.quorum ?? 1}`,
+      ...(options.downAfterMs ? [`sentinel down-after-milliseconds ${name} ${options.downAfterMs}`] : []),
+      ...(options.failoverTimeoutMs ? [`sentinel failover-timeout ${name} ${options.failoverTimeoutMs}`] : []),
+    ].join('\n') + '\n',
+  );
   try {
     const end = await launch(port, [config, '--sentinel']);
     return {
@@ -142,7 +172,8 @@ async function claimAllSlots(port: number): Promise<void> {
   try {
     await client.connect();
     const info = () => client.call('CLUSTER', 'INFO') as Promise<string>;
-    if (!(await info()).includes('cluster_slots_assigned:16384')) await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    if (!(await info()).includes('cluster_slots_assigned:16384'))
+      await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
     for (let i = 0; i < 200 && !(await info()).includes('cluster_state:ok'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

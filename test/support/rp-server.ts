@@ -23,7 +23,9 @@ export async function startRpServer(): Promise<RpServer> {
       });
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Relying party</title><h1>Relying party</h1>');
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Relying party</title><h1>Relying party</h1>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -47,7 +47,14 @@ const PW = 'Passw0rd!state';
 /** One user per case the tests cover; exported so tests name them instead of repeating strings. */
 export const AD_USERS = {
   service: { sam: 'svc-latch', cn: 'svc-latch', password: 'Svc!Passw0rd-latch', upn: 'svc-latch@example.test' },
-  alice: { sam: 'alice', cn: 'Alice Adams', password: 'Passw0rd!alice', upn: 'alice@example.test', mail: 'alice@example.test', displayName: 'Alice Adams' },
+  alice: {
+    sam: 'alice',
+    cn: 'Alice Adams',
+    password: 'Passw0rd!alice',
+    upn: 'alice@example.test',
+    mail: 'alice@example.test',
+    displayName: 'Alice Adams',
+  },
   bob: { sam: 'bob', cn: 'Bob Brown', password: 'Passw0rd!bob', upn: 'bob@example.test', mail: 'bob@example.test' },
   disabled: { sam: 'disabled.user', cn: 'Disabled User', password: PW, state: 'disabled' },
   mustChange: { sam: 'mustchange', cn: 'Must Change', password: PW, state: 'must-change' },
@@ -65,10 +72,21 @@ export const AD_USERS = {
     mail: 'smith.john@example.test',
   },
   // Non-ASCII name and password.
-  nonAscii: { sam: 'jürgen', cn: 'Jürgen Größe', password: 'Pässwörd€1ß', upn: 'jürgen@example.test', displayName: 'Jürgen Größe' },
+  nonAscii: {
+    sam: 'jürgen',
+    cn: 'Jürgen Größe',
+    password: 'Pässwörd€1ß',
+    upn: 'jürgen@example.test',
+    displayName: 'Jürgen Größe',
+  },
   // Normal accounts that a test disables (userAccountControl) or expires (accountExpires) while they are signed in.
   leaver: { sam: 'leaver', cn: 'Leaving User', password: 'Passw0rd!leaver', upn: 'leaver@example.test' },
-  contractor: { sam: 'contractor', cn: 'Contract Ending', password: 'Passw0rd!contractor', upn: 'contractor@example.test' },
+  contractor: {
+    sam: 'contractor',
+    cn: 'Contract Ending',
+    password: 'Passw0rd!contractor',
+    upn: 'contractor@example.test',
+  },
   // Names that an unescaped "*" in the special user's UPN would also match.
   decoy: { sam: 'weirdo', cn: 'Decoy', password: 'Passw0rd!decoy', upn: 'weird-decoy@example.test' },
 } satisfies Record<string, AdUser>;
@@ -142,16 +160,30 @@ async function startLocked(unlock: () => void): Promise<SambaAd> {
   try {
     writeFileSync(path.join(dir, 'bootstrap.conf'), smbConf(dir, 'ldap'));
     await run('samba-tool', [
-      'domain', 'provision', '-s', path.join(dir, 'bootstrap.conf'), `--realm=${REALM}`, '--domain=EXAMPLE',
-      '--server-role=dc', '--dns-backend=NONE', '--use-rfc2307', `--adminpass=${AD_ADMIN.password}`,
-      `--targetdir=${dir}`, '--host-name=DC1',
+      'domain',
+      'provision',
+      '-s',
+      path.join(dir, 'bootstrap.conf'),
+      `--realm=${REALM}`,
+      '--domain=EXAMPLE',
+      '--server-role=dc',
+      '--dns-backend=NONE',
+      '--use-rfc2307',
+      `--adminpass=${AD_ADMIN.password}`,
+      `--targetdir=${dir}`,
+      '--host-name=DC1',
     ]);
     const smbConfFile = path.join(dir, 'etc', 'smb.conf');
     writeFileSync(smbConfFile, smbConf(dir, 'ldap'));
     const dns = await createUsers(smbConfFile);
     const daemon = startDaemon('samba', ['-i', '-M', 'single', '-s', smbConfFile]);
     const caFile = path.join(dir, 'private', 'tls', 'ca.pem');
-    await waitFor('samba', () => (existsSync(caFile) ? tlsAnswers(636) : Promise.resolve(false)), 30_000, daemon.exited);
+    await waitFor(
+      'samba',
+      () => (existsSync(caFile) ? tlsAnswers(636) : Promise.resolve(false)),
+      30_000,
+      daemon.exited,
+    );
     return {
       dir,
       ldapUrl: 'ldap://127.0.0.1:389',

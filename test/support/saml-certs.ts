@@ -24,7 +24,10 @@ export function makeTestKey(commonName = 'test'): TestKey {
 }
 
 /** A KeyRing-shaped signing key for SAML tests. */
-export function makeSigningKey(kid = 'test-key', status: 'current' | 'next' = 'current'): import('../../src/keys/contract.ts').SigningKey {
+export function makeSigningKey(
+  kid = 'test-key',
+  status: 'current' | 'next' = 'current',
+): import('../../src/keys/contract.ts').SigningKey {
   const key = makeTestKey(kid);
   const privateKey = createPrivateKey(key.privateKeyPem);
   return {

@@ -22,10 +22,16 @@ export const defaultSpOptions: ResolvedSpOptions = {
   allowIdpInitiated: true,
 };
 
-export function testSp(overrides: Partial<ServiceProvider> = {}, options: Partial<ResolvedSpOptions> = {}): ServiceProvider {
+export function testSp(
+  overrides: Partial<ServiceProvider> = {},
+  options: Partial<ResolvedSpOptions> = {},
+): ServiceProvider {
   return {
     entityId: 'https://sp.test/metadata',
-    acs: [{ url: 'https://sp.test/acs', index: 0, isDefault: true }, { url: 'https://sp.test/acs2', index: 1, isDefault: false }],
+    acs: [
+      { url: 'https://sp.test/acs', index: 0, isDefault: true },
+      { url: 'https://sp.test/acs2', index: 1, isDefault: false },
+    ],
     slo: [{ url: 'https://sp.test/slo', binding: 'redirect' }],
     signingCertificates: [],
     encryptionCertificates: [],

@@ -28,7 +28,13 @@ export interface LdapUser {
 }
 
 export const LDAP_USERS = {
-  alice: { uid: 'alice', cn: 'Alice Adams', password: 'alice-pw-1', mail: 'alice@example.org', displayName: 'Alice Adams' },
+  alice: {
+    uid: 'alice',
+    cn: 'Alice Adams',
+    password: 'alice-pw-1',
+    mail: 'alice@example.org',
+    displayName: 'Alice Adams',
+  },
   bob: { uid: 'bob', cn: 'Bob Brown', password: 'bob-pw-1', mail: 'bob@example.org' },
   special: { uid: 'weird*(x)\\,+"<>;=', cn: 'Smith, John', password: 'p*()\\,+"<>;= pw', mail: 'weird@example.org' },
   nonAscii: { uid: 'jürgen', cn: 'Jürgen Größe', password: 'Pässwörd€1', displayName: 'Jürgen Größe' },
@@ -75,7 +81,12 @@ export async function startSlapd(options: { certs?: TestCertificates; bulkUsers?
     const start = async () => {
       // -d 256: stay in the foreground and log every operation (tests read the BINDs).
       const daemon = startDaemon('slapd', ['-d', '256', '-f', conf, '-h', `${ldapUrl}/ ${ldapsUrl}/`]);
-      await waitFor('slapd', async () => (await portInUse(ldapPort)) && (await portInUse(ldapsPort)), 15_000, daemon.exited);
+      await waitFor(
+        'slapd',
+        async () => (await portInUse(ldapPort)) && (await portInUse(ldapsPort)),
+        15_000,
+        daemon.exited,
+      );
       return daemon;
     };
     const slapd: Slapd = {
@@ -153,36 +164,97 @@ export const bulkUid = (i: number) => `bulk${String(i).padStart(4, '0')}`;
 function dataLdif(bulkUsers: number): string {
   const memberOf = memberOfIndex();
   const entries: [string, [string, string][]][] = [
-    [SLAPD_BASE, [['objectClass', 'dcObject'], ['objectClass', 'organization'], ['dc', 'example'], ['o', 'Example']]],
-    [`ou=people,${SLAPD_BASE}`, [['objectClass', 'organizationalUnit'], ['ou', 'people']]],
-    [`ou=groups,${SLAPD_BASE}`, [['objectClass', 'organizationalUnit'], ['ou', 'groups']]],
-    [`ou=services,${SLAPD_BASE}`, [['objectClass', 'organizationalUnit'], ['ou', 'services']]],
-    [SLAPD_SERVICE.dn, [['objectClass', 'person'], ['cn', 'latch'], ['sn', 'latch'], ['userPassword', SLAPD_SERVICE.password]]],
+    [
+      SLAPD_BASE,
+      [
+        ['objectClass', 'dcObject'],
+        ['objectClass', 'organization'],
+        ['dc', 'example'],
+        ['o', 'Example'],
+      ],
+    ],
+    [
+      `ou=people,${SLAPD_BASE}`,
+      [
+        ['objectClass', 'organizationalUnit'],
+        ['ou', 'people'],
+      ],
+    ],
+    [
+      `ou=groups,${SLAPD_BASE}`,
+      [
+        ['objectClass', 'organizationalUnit'],
+        ['ou', 'groups'],
+      ],
+    ],
+    [
+      `ou=services,${SLAPD_BASE}`,
+      [
+        ['objectClass', 'organizationalUnit'],
+        ['ou', 'services'],
+      ],
+    ],
+    [
+      SLAPD_SERVICE.dn,
+      [
+        ['objectClass', 'person'],
+        ['cn', 'latch'],
+        ['sn', 'latch'],
+        ['userPassword', SLAPD_SERVICE.password],
+      ],
+    ],
   ];
   for (const u of Object.values(LDAP_USERS) as LdapUser[]) {
-    const attrs: [string, string][] = [['objectClass', 'inetOrgPerson'], ['uid', u.uid], ['cn', u.cn], ['sn', u.cn], ['userPassword', u.password]];
+    const attrs: [string, string][] = [
+      ['objectClass', 'inetOrgPerson'],
+      ['uid', u.uid],
+      ['cn', u.cn],
+      ['sn', u.cn],
+      ['userPassword', u.password],
+    ];
     if (u.mail) attrs.push(['mail', u.mail]);
     if (u.displayName) attrs.push(['displayName', u.displayName]);
     entries.push([userDn(u.uid), attrs]);
   }
   for (let i = 0; i < bulkUsers; i++) {
     const uid = bulkUid(i);
-    entries.push([userDn(uid), [['objectClass', 'inetOrgPerson'], ['uid', uid], ['cn', `Bulk ${i}`], ['sn', 'Bulk'], ['mail', `${uid}@example.org`], ['userPassword', BULK_PASSWORD]]]);
+    entries.push([
+      userDn(uid),
+      [
+        ['objectClass', 'inetOrgPerson'],
+        ['uid', uid],
+        ['cn', `Bulk ${i}`],
+        ['sn', 'Bulk'],
+        ['mail', `${uid}@example.org`],
+        ['userPassword', BULK_PASSWORD],
+      ],
+    ]);
   }
   for (const g of LDAP_GROUPS) {
     const members = g.members.map((m) => (m.startsWith('user:') ? userDn(m.slice(5)) : groupDn(m.slice(6))));
-    entries.push([groupDn(g.cn), [['objectClass', 'groupOfNames'], ['cn', g.cn], ...members.map((m): [string, string] => ['member', m])]]);
+    entries.push([
+      groupDn(g.cn),
+      [['objectClass', 'groupOfNames'], ['cn', g.cn], ...members.map((m): [string, string] => ['member', m])],
+    ]);
   }
-  return entries
-    .map(([dn, attrs]) => {
-      const all: [string, string][] = [...attrs, ['entryUUID', uuidFor(dn)], ...(memberOf.get(dn) ?? []).map((g): [string, string] => ['memberOf', g])];
-      return [line('dn', dn), ...all.map(([k, v]) => line(k, v))].join('\n');
-    })
-    .join('\n\n') + '\n';
+  return (
+    entries
+      .map(([dn, attrs]) => {
+        const all: [string, string][] = [
+          ...attrs,
+          ['entryUUID', uuidFor(dn)],
+          ...(memberOf.get(dn) ?? []).map((g): [string, string] => ['memberOf', g]),
+        ];
+        return [line('dn', dn), ...all.map(([k, v]) => line(k, v))].join('\n');
+      })
+      .join('\n\n') + '\n'
+  );
 }
 
 /** One LDIF line; values that are not plain ASCII go base64. */
 function line(attr: string, value: string): string {
-  const safe = /^[\x01-\x09\x0b\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f][\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(value) && !value.endsWith(' ');
+  const safe =
+    /^[\x01-\x09\x0b\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f][\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(value) &&
+    !value.endsWith(' ');
   return safe ? `${attr}: ${value}` : `${attr}:: ${Buffer.from(value, 'utf8').toString('base64')}`;
 }

@@ -65,7 +65,8 @@ export class SoftAuthenticator {
     const rpId = overrides.rpId ?? String((options.rp as Json).id);
     const selection = (options.authenticatorSelection ?? {}) as Json;
     const resident = this.options.residentKeys && selection.residentKey !== 'discouraged';
-    const uv = overrides.userVerified ?? (this.options.userVerification && selection.userVerification !== 'discouraged');
+    const uv =
+      overrides.userVerified ?? (this.options.userVerification && selection.userVerification !== 'discouraged');
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });
     const cose = isoCBOR.encode(
@@ -79,16 +80,37 @@ export class SoftAuthenticator {
     );
     const id = randomBytes(32);
     const userHandle = String((options.user as Json).id);
-    const authData = Buffer.concat([sha256(rpId), Buffer.from([this.flags(uv, true)]), u32(0), Buffer.alloc(16), Buffer.from([0, id.length]), id, Buffer.from(cose)]);
-    const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]) as never);
+    const authData = Buffer.concat([
+      sha256(rpId),
+      Buffer.from([this.flags(uv, true)]),
+      u32(0),
+      Buffer.alloc(16),
+      Buffer.from([0, id.length]),
+      id,
+      Buffer.from(cose),
+    ]);
+    const attestationObject = isoCBOR.encode(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]) as never,
+    );
     this.credentials.push({ id: b64(id), rpId, privateKey, userHandle, counter: 0 });
-    const attachment = overrides.attachment === undefined ? (this.options.kind === 'platform' ? 'platform' : 'cross-platform') : overrides.attachment;
+    const attachment =
+      overrides.attachment === undefined
+        ? this.options.kind === 'platform'
+          ? 'platform'
+          : 'cross-platform'
+        : overrides.attachment;
     return {
       id: b64(id),
       rawId: b64(id),
       type: 'public-key',
       response: {
-        clientDataJSON: b64(this.clientData('webauthn.create', String(options.challenge), overrides.origin ?? this.options.origin)),
+        clientDataJSON: b64(
+          this.clientData('webauthn.create', String(options.challenge), overrides.origin ?? this.options.origin),
+        ),
         attestationObject: b64(attestationObject),
         transports: [this.options.kind === 'platform' ? 'internal' : 'usb'],
       },
@@ -108,7 +130,11 @@ export class SoftAuthenticator {
     const uv = overrides.userVerified ?? (this.options.userVerification && options.userVerification !== 'discouraged');
     credential.counter = overrides.counter ?? credential.counter + 1;
     const authData = Buffer.concat([sha256(rpId), Buffer.from([this.flags(uv, false)]), u32(credential.counter)]);
-    const clientDataJSON = this.clientData('webauthn.get', String(options.challenge), overrides.origin ?? this.options.origin);
+    const clientDataJSON = this.clientData(
+      'webauthn.get',
+      String(options.challenge),
+      overrides.origin ?? this.options.origin,
+    );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);
     const userHandle = overrides.userHandle === undefined ? credential.userHandle : overrides.userHandle;
     return {
@@ -131,6 +157,11 @@ export class SoftAuthenticator {
 export function pageOptions(html: string): Json {
   const match = /data-options="([^"]*)"/.exec(html);
   if (!match) throw new Error(`no WebAuthn options on the page:\n${html}`);
-  const text = match[1]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const text = match[1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   return JSON.parse(text) as Json;
 }

@@ -13,15 +13,22 @@ export interface SpMetadataInput {
 export function spMetadataXml(input: SpMetadataInput): string {
   const certBody = input.certificatePem?.replace(/-----[^-]+-----|\s+/g, '');
   const keys = certBody
-    ? ['signing', 'encryption'].map((use) =>
-        `<md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join('')
+    ? ['signing', 'encryption']
+        .map(
+          (use) =>
+            `<md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+        )
+        .join('')
     : '';
   const slo = input.sloUrl
     ? `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${input.sloUrl}"/>`
     : '';
   const formats = (input.nameIdFormats ?? []).map((f) => `<md:NameIDFormat>${f}</md:NameIDFormat>`).join('');
   const acs = input.acs
-    .map((url, i) => `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${url}" index="${i}"${i === 0 ? ' isDefault="true"' : ''}/>`)
+    .map(
+      (url, i) =>
+        `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${url}" index="${i}"${i === 0 ? ' isDefault="true"' : ''}/>`,
+    )
     .join('');
   return `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${input.entityId}">

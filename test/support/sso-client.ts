@@ -21,8 +21,10 @@ function authnRequest(browser: HttpClient, issuer: string, options: { passive?: 
   const passive = options.passive ? ' IsPassive="true"' : '';
   const instant = new Date().toISOString();
   const attributes = `ID="${id}" Version="2.0" IssueInstant="${instant}" Destination="${browser.base}/saml2/idp/sso"`;
-  return `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ${attributes}${passive}>` +
-    `<saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
+  return (
+    `<samlp:AuthnRequest xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ${attributes}${passive}>` +
+    `<saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`
+  );
 }
 
 /** An unsigned AuthnRequest from `issuer` through the HTTP-Redirect binding, redirects followed. */

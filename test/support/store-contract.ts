@@ -29,8 +29,19 @@ export function storeContract(name: string, openFresh: () => Promise<Store>, lab
     it('names its kind', () => assert.equal(store.kind, name));
 
     it('round-trips every kind of JSON value', async () => {
-      const values: Json[] = [null, true, false, 0, -1.5, 2 ** 53 - 1, '', 'ünï:cödé "quoted"\n', [], [1, 'a', null],
-        { nested: { list: [{ deep: true }], empty: {} }, n: 0.1 }];
+      const values: Json[] = [
+        null,
+        true,
+        false,
+        0,
+        -1.5,
+        2 ** 53 - 1,
+        '',
+        'ünï:cödé "quoted"\n',
+        [],
+        [1, 'a', null],
+        { nested: { list: [{ deep: true }], empty: {} }, n: 0.1 },
+      ];
       for (const [i, value] of values.entries()) {
         await store.set(`v:${i}`, value);
         assert.deepEqual(await store.get(`v:${i}`), value);
@@ -133,7 +144,10 @@ export function storeContract(name: string, openFresh: () => Promise<Store>, lab
 
     it('increment refuses a key that does not hold a number, and leaves it', async () => {
       await store.set('s', 'text');
-      await assert.rejects(store.increment('s'), (err: Error) => err instanceof TypeError && /"s".*not.*number/.test(err.message));
+      await assert.rejects(
+        store.increment('s'),
+        (err: Error) => err instanceof TypeError && /"s".*not.*number/.test(err.message),
+      );
       assert.equal(await store.get('s'), 'text');
     });
 
@@ -190,10 +204,18 @@ export function storeContract(name: string, openFresh: () => Promise<Store>, lab
       await store.append('auth', { user: 'alice\u0000x', n: -1 });
       await store.append('other', { user: 'alice' });
       assert.deepEqual(await store.range('auth', { where: { user: 'alice' } }), alice);
-      assert.deepEqual(await store.range('auth', { where: { user: 'alice' }, reverse: true, limit: 3 }), alice.slice(-3).reverse());
-      assert.deepEqual((await store.range('auth', { where: { user: 'alice', result: 'failure' } })).map((e) => e.data),
-        alice.filter((e) => e.data.result === 'failure').map((e) => e.data));
-      assert.deepEqual((await store.range('auth', { where: { user: 'alice\u0000x' } })).map((e) => e.data), [{ user: 'alice\u0000x', n: -1 }]);
+      assert.deepEqual(
+        await store.range('auth', { where: { user: 'alice' }, reverse: true, limit: 3 }),
+        alice.slice(-3).reverse(),
+      );
+      assert.deepEqual(
+        (await store.range('auth', { where: { user: 'alice', result: 'failure' } })).map((e) => e.data),
+        alice.filter((e) => e.data.result === 'failure').map((e) => e.data),
+      );
+      assert.deepEqual(
+        (await store.range('auth', { where: { user: 'alice\u0000x' } })).map((e) => e.data),
+        [{ user: 'alice\u0000x', n: -1 }],
+      );
       assert.deepEqual(await store.range('auth', { where: { user: 'nobody' } }), []);
       assert.deepEqual(await store.range('auth', { where: { n: '3' } }), [], 'only string fields match');
       await assert.rejects(store.range('auth', { where: { "user') OR 1=1 --": 'x' } }), RangeError);
@@ -257,13 +279,18 @@ export function storeContract(name: string, openFresh: () => Promise<Store>, lab
     it('gives a value to exactly one of 20 concurrent takes', async () => {
       await store.set('challenge', 'c-1');
       const taken = await Promise.all(Array.from({ length: 20 }, () => store.take('challenge')));
-      assert.deepEqual(taken.filter((v) => v !== undefined), ['c-1']);
+      assert.deepEqual(
+        taken.filter((v) => v !== undefined),
+        ['c-1'],
+      );
     });
 
     it('lets exactly one of 20 concurrent compareAndSet calls win, and counts concurrent increments', async () => {
       await store.set('doc', 0);
       const { version } = (await store.getVersioned('doc'))!;
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.compareAndSet('doc', version, i + 1)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.compareAndSet('doc', version, i + 1)),
+      );
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(await store.get('doc'), results.indexOf(true) + 1);
       await Promise.all(Array.from({ length: 20 }, () => store.increment('hits')));

@@ -7,11 +7,16 @@ import path from 'node:path';
 // published certificate, and an encrypted assertion must decrypt with the SP's key alone.
 
 const ID_ATTRS = [
-  '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response',
-  '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
-  '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor',
-  '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest',
-  '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse',
+  '--id-attr:ID',
+  'urn:oasis:names:tc:SAML:2.0:protocol:Response',
+  '--id-attr:ID',
+  'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+  '--id-attr:ID',
+  'urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor',
+  '--id-attr:ID',
+  'urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest',
+  '--id-attr:ID',
+  'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse',
 ];
 
 function inTemp<T>(files: Record<string, string>, fn: (dir: string) => T): T {
@@ -27,12 +32,19 @@ function inTemp<T>(files: Record<string, string>, fn: (dir: string) => T): T {
 /** Verifies the signature of the element whose local name is `element`, a direct child of it. Throws with xmlsec1's output when it fails. */
 export function xmlsecVerify(xml: string, certificatePem: string, element: string): string {
   return inTemp({ 'msg.xml': xml, 'cert.pem': certificatePem }, (dir) =>
-    execFileSync('xmlsec1', [
-      '--verify', ...ID_ATTRS,
-      '--node-xpath', `//*[local-name()='${element}']/*[local-name()='Signature']`,
-      '--pubkey-cert-pem', path.join(dir, 'cert.pem'),
-      path.join(dir, 'msg.xml'),
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    execFileSync(
+      'xmlsec1',
+      [
+        '--verify',
+        ...ID_ATTRS,
+        '--node-xpath',
+        `//*[local-name()='${element}']/*[local-name()='Signature']`,
+        '--pubkey-cert-pem',
+        path.join(dir, 'cert.pem'),
+        path.join(dir, 'msg.xml'),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   );
 }
 

@@ -61,7 +61,12 @@ export async function alertText(page: Page): Promise<string> {
  * environment sends a registration to every authenticator and a plain key that cannot keep a
  * passkey fails the whole request, so the key is unplugged before the passkey is made.
  */
-export async function enrollKeyThenPasskey(page: Page, base: string, username: string, options: { remember?: boolean } = {}): Promise<{ key: VirtualAuthenticator; device: VirtualAuthenticator }> {
+export async function enrollKeyThenPasskey(
+  page: Page,
+  base: string,
+  username: string,
+  options: { remember?: boolean } = {},
+): Promise<{ key: VirtualAuthenticator; device: VirtualAuthenticator }> {
   const key = await addAuthenticator(page, 'roaming');
   await page.goto(`${base}/account/sign-in`);
   await enterUsername(page, username);
@@ -72,7 +77,11 @@ export async function enrollKeyThenPasskey(page: Page, base: string, username: s
   await waitForHeading(page, 'Sign in faster next time');
   await key.remove();
   const device = await addAuthenticator(page, 'platform');
-  assert.equal(await page.getByLabel(/^Name/).inputValue(), 'Chrome on Linux', 'the name defaults to the browser and system');
+  assert.equal(
+    await page.getByLabel(/^Name/).inputValue(),
+    'Chrome on Linux',
+    'the name defaults to the browser and system',
+  );
   await page.getByRole('button', { name: 'Continue' }).click();
   await waitForHeading(page, /^Signed in as /);
   return { key, device };

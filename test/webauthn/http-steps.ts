@@ -8,7 +8,10 @@ import { PASSWORD } from './browser-steps.ts';
 
 export const heading = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.text)?.[1] ?? '';
 export const alert = (page: Page) =>
-  (/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  (/<p class="alert" role="alert"[^>]*>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 export function authenticators(origin: string) {
   return {
@@ -18,15 +21,25 @@ export function authenticators(origin: string) {
 }
 
 /** First sign-in under require-enrollment: password, a security key as second factor, then a passkey on the device. */
-export async function enrollKeyAndPasskey(base: string, username: string, soft = authenticators(new URL(base).origin)): Promise<{ browser: HttpClient; key: SoftAuthenticator; device: SoftAuthenticator }> {
+export async function enrollKeyAndPasskey(
+  base: string,
+  username: string,
+  soft = authenticators(new URL(base).origin),
+): Promise<{ browser: HttpClient; key: SoftAuthenticator; device: SoftAuthenticator }> {
   const browser = new HttpClient(base);
   const choices = await browser.submit(await passwordPage(browser, username), { password: PASSWORD });
   // A new user is offered an authenticator app first; keys are under "Other options".
   const enroll = await browser.submit(choices, { choose: 'webauthn-enroll' });
   assert.equal(heading(enroll), 'Set up a security key or this device');
-  const offer = await browser.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))), name: '' });
+  const offer = await browser.submit(enroll, {
+    webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))),
+    name: '',
+  });
   assert.equal(heading(offer), 'Sign in faster next time', alert(offer));
-  const done = await browser.submit(offer, { webauthn_response: JSON.stringify(soft.device.register(pageOptions(offer.text))), name: 'Laptop' });
+  const done = await browser.submit(offer, {
+    webauthn_response: JSON.stringify(soft.device.register(pageOptions(offer.text))),
+    name: 'Laptop',
+  });
   assert.equal(heading(done), `Signed in as ${username}`, alert(done));
   await browser.post('/logout', { csrf: /name="csrf" value="([^"]+)"/.exec(done.text)![1]! });
   return { browser: new HttpClient(base), ...soft };
@@ -35,7 +48,8 @@ export async function enrollKeyAndPasskey(base: string, username: string, soft =
 /** Up to the password page: the username, then (from the passkey page) "Other options" -> "Password". */
 export async function passwordPage(browser: HttpClient, username: string): Promise<Page> {
   const page = await browser.submit(await browser.startSignIn(), { username });
-  const password = heading(page) === 'Sign in with your passkey' ? await browser.submit(page, { choose: 'password' }, 'choose') : page;
+  const password =
+    heading(page) === 'Sign in with your passkey' ? await browser.submit(page, { choose: 'password' }, 'choose') : page;
   assert.equal(heading(password), 'Enter your password');
   return password;
 }

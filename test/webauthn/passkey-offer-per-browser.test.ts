@@ -11,7 +11,12 @@ import { alert, authenticators, heading, passwordPage } from './http-steps.ts';
 // not asked again. Browsers here are HTTP clients with their own cookies that report a platform
 // authenticator, as the prompt's script does.
 
-const user = (username: string): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username });
+const user = (username: string): TestUser => ({
+  username,
+  id: `id-${username}`,
+  password: PASSWORD,
+  displayName: username,
+});
 const REPORT = { platform_authenticator: 'yes' };
 
 describe('the passkey offer, browser by browser', () => {
@@ -20,7 +25,11 @@ describe('the passkey offer, browser by browser', () => {
   let soft: ReturnType<typeof authenticators>;
 
   before(async () => {
-    latch = await startTestLatch({ host: 'localhost', users: [user('alice')], config: { policy: { default: { newUser: 'require-enrollment' } } } });
+    latch = await startTestLatch({
+      host: 'localhost',
+      users: [user('alice')],
+      config: { policy: { default: { newUser: 'require-enrollment' } } },
+    });
     origin = new URL(latch.url).origin;
     soft = authenticators(origin);
   });
@@ -30,7 +39,10 @@ describe('the passkey offer, browser by browser', () => {
   async function passwordAndKey(browser: HttpClient): Promise<Page> {
     const key = await browser.submit(await passwordPage(browser, 'alice'), { password: PASSWORD, ...REPORT });
     assert.equal(heading(key), 'Use your security key or this device', alert(key));
-    return browser.submit(key, { webauthn_response: JSON.stringify(soft.key.assert(pageOptions(key.text))), ...REPORT });
+    return browser.submit(key, {
+      webauthn_response: JSON.stringify(soft.key.assert(pageOptions(key.text))),
+      ...REPORT,
+    });
   }
 
   /** The account page's "Sign out", so the same browser can sign in again. */
@@ -39,15 +51,26 @@ describe('the passkey offer, browser by browser', () => {
     await browser.post('/logout', { csrf: /name="csrf" value="([^"]+)"/.exec(account.text)![1]! });
   }
 
-  it('a passkey on one laptop: the next browser is offered one, Skip hides it there only, and the passkey\'s own browser is not asked', async () => {
+  it("a passkey on one laptop: the next browser is offered one, Skip hides it there only, and the passkey's own browser is not asked", async () => {
     // Laptop: the key as second factor at the first sign-in, then a passkey on the laptop.
-    const laptopDevice = new SoftAuthenticator({ origin, kind: 'platform', userVerification: true, residentKeys: true });
+    const laptopDevice = new SoftAuthenticator({
+      origin,
+      kind: 'platform',
+      userVerification: true,
+      residentKeys: true,
+    });
     const laptop = new HttpClient(latch.url);
     const choices = await laptop.submit(await passwordPage(laptop, 'alice'), { password: PASSWORD, ...REPORT });
     const enroll = await laptop.submit(choices, { choose: 'webauthn-enroll' });
-    const offer = await laptop.submit(enroll, { webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))), ...REPORT });
+    const offer = await laptop.submit(enroll, {
+      webauthn_response: JSON.stringify(soft.key.register(pageOptions(enroll.text))),
+      ...REPORT,
+    });
     assert.equal(heading(offer), 'Sign in faster next time');
-    const done = await laptop.submit(offer, { webauthn_response: JSON.stringify(laptopDevice.register(pageOptions(offer.text))), name: 'Laptop' });
+    const done = await laptop.submit(offer, {
+      webauthn_response: JSON.stringify(laptopDevice.register(pageOptions(offer.text))),
+      name: 'Laptop',
+    });
     await signOut(laptop, done);
 
     // The laptop again: its passkey is there, so no offer.
@@ -61,6 +84,10 @@ describe('the passkey offer, browser by browser', () => {
 
     // Skipped on the second laptop: not asked there again, but a third browser still is.
     await signOut(second, await passwordAndKey(second));
-    assert.equal(heading(await passwordAndKey(new HttpClient(latch.url))), 'Sign in faster next time', 'Skip in one browser does not hide the offer in another');
+    assert.equal(
+      heading(await passwordAndKey(new HttpClient(latch.url))),
+      'Sign in faster next time',
+      'Skip in one browser does not hide the offer in another',
+    );
   });
 });

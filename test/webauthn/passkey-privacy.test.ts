@@ -32,10 +32,16 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
   let credentialIds: string[];
 
   before(async () => {
-    latch = await startTestLatch({ host: 'localhost', users: USERS, config: { policy: { default: { newUser: 'require-enrollment' } } } });
+    latch = await startTestLatch({
+      host: 'localhost',
+      users: USERS,
+      config: { policy: { default: { newUser: 'require-enrollment' } } },
+    });
     alice = await enrollKeyAndPasskey(latch.url, 'alice');
     dave = await enrollKeyAndPasskey(latch.url, 'dave');
-    credentialIds = [...(await latch.credentialsOf('id-alice')), ...(await latch.credentialsOf('id-dave'))].map((c) => c.id);
+    credentialIds = [...(await latch.credentialsOf('id-alice')), ...(await latch.credentialsOf('id-dave'))].map(
+      (c) => c.id,
+    );
     assert.equal(credentialIds.length, 4, 'a security key and a passkey each');
   });
 
@@ -68,8 +74,13 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     assert.deepEqual(lookups, [], 'nothing about the account was looked up before the user chose');
     for (const [username, page] of pages) {
       assert.equal(heading(page), 'Sign in with your passkey', username);
-      for (const id of credentialIds) assert.ok(!page.text.includes(id), `${username}'s page carries credential id ${id}`);
-      assert.deepEqual(pageOptions(page.text).allowCredentials ?? [], [], `${username}: a discoverable-credential request`);
+      for (const id of credentialIds)
+        assert.ok(!page.text.includes(id), `${username}'s page carries credential id ${id}`);
+      assert.deepEqual(
+        pageOptions(page.text).allowCredentials ?? [],
+        [],
+        `${username}: a discoverable-credential request`,
+      );
     }
     const alike = (username: string) => normalised(pages.get(username)!, username);
     assert.equal(alike('bob'), alike('alice'), 'an account without passkeys gets the same page');
@@ -95,7 +106,9 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
     for (const username of ['alice', 'bob', 'nobody']) {
       const before = await counter();
       const { browser, page } = await pageAfterUsername(username);
-      const after = await browser.submit(page, { webauthn_response: JSON.stringify(dave.device.assert(pageOptions(page.text))) });
+      const after = await browser.submit(page, {
+        webauthn_response: JSON.stringify(dave.device.assert(pageOptions(page.text))),
+      });
       assert.equal(heading(after), 'Enter your password', username);
       assert.equal(alert(after), NOT_ACCEPTED, username);
       assert.equal(signedIn(browser), false, `${username}: no session`);
@@ -112,12 +125,16 @@ describe('the passkey page does not tell which accounts have passkeys', () => {
 
   it("alice's own passkey signs her in from the same page; the password still works after a refused passkey", async () => {
     const { browser, page } = await pageAfterUsername('alice');
-    const done = await browser.submit(page, { webauthn_response: JSON.stringify(alice.device.assert(pageOptions(page.text))) });
+    const done = await browser.submit(page, {
+      webauthn_response: JSON.stringify(alice.device.assert(pageOptions(page.text))),
+    });
     assert.equal(heading(done), 'Signed in as alice');
     assert.match(done.text, /with passkey/);
 
     const second = await pageAfterUsername('bob');
-    const passwordPage = await second.browser.submit(second.page, { webauthn_response: JSON.stringify(dave.device.assert(pageOptions(second.page.text))) });
+    const passwordPage = await second.browser.submit(second.page, {
+      webauthn_response: JSON.stringify(dave.device.assert(pageOptions(second.page.text))),
+    });
     const next = await second.browser.submit(passwordPage, { password: PASSWORD });
     assert.notEqual(heading(next), 'Enter your password', alert(next));
     assert.doesNotMatch(next.text, /Incorrect username or password/);

@@ -3,7 +3,18 @@ import { after, before, describe, it } from 'mocha';
 import { launchChromium, withContext, type Browser } from '../support/chromium.ts';
 import { startRpServer, type RpServer } from '../support/rp-server.ts';
 import { SECRET, authorizationRequest, client, exchange, landedAt, rpConfig } from '../oidc/helpers.ts';
-import { PASSWORD, alertText, answerRememberBrowser, chooseKeyEnrollment, enrollKeyThenPasskey, enterPassword, enterUsername, heading, signOut, waitForHeading } from './browser-steps.ts';
+import {
+  PASSWORD,
+  alertText,
+  answerRememberBrowser,
+  chooseKeyEnrollment,
+  enrollKeyThenPasskey,
+  enterPassword,
+  enterUsername,
+  heading,
+  signOut,
+  waitForHeading,
+} from './browser-steps.ts';
 import { startTestLatch, type InProcessLatch, type TestUser } from '../support/latch.ts';
 import { addAuthenticator } from './virtual-authenticator.ts';
 
@@ -12,7 +23,13 @@ import { addAuthenticator } from './virtual-authenticator.ts';
 // by username or from autofill, skip the offer, fall back to the password, policy that allows only
 // platform authenticators, remembered devices, and what an OIDC application receives.
 
-const user = (username: string, groups: string[] = []): TestUser => ({ username, id: `id-${username}`, password: PASSWORD, displayName: username, groups });
+const user = (username: string, groups: string[] = []): TestUser => ({
+  username,
+  id: `id-${username}`,
+  password: PASSWORD,
+  displayName: username,
+  groups,
+});
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim'].map((name) =>
   user(name, name === 'carol' ? ['platform-only'] : name === 'erin' ? ['remember-everywhere'] : []),
 );
@@ -30,13 +47,20 @@ describe('passkeys and security keys in Chromium', () => {
       users: USERS,
       config: {
         policy: {
-          default: { newUser: 'require-enrollment', rememberDevice: { enabled: true, lifetime: '30d', scope: 'application' } },
+          default: {
+            newUser: 'require-enrollment',
+            rememberDevice: { enabled: true, lifetime: '30d', scope: 'application' },
+          },
           groups: [
             { group: 'platform-only', passwordless: ['platform'] },
             { group: 'remember-everywhere', rememberDevice: { scope: 'all' } },
           ],
         },
-        oidc: { clients: [{ client_id: 'wiki', client_name: 'Team wiki', client_secret: SECRET, redirect_uris: [`${rp.origin}/cb`] }] },
+        oidc: {
+          clients: [
+            { client_id: 'wiki', client_name: 'Team wiki', client_secret: SECRET, redirect_uris: [`${rp.origin}/cb`] },
+          ],
+        },
       },
     });
     chrome = await launchChromium();
@@ -54,14 +78,27 @@ describe('passkeys and security keys in Chromium', () => {
       const page = await context.newPage();
       const { device } = await enrollKeyThenPasskey(page, latch.url, 'alice');
       const stored = await latch.credentialsOf('id-alice');
-      assert.deepEqual(stored.map((c) => [c.kind, c.name, c.passwordless]), [['roaming', 'Security key', false], ['platform', 'Chrome on Linux', true]]);
+      assert.deepEqual(
+        stored.map((c) => [c.kind, c.name, c.passwordless]),
+        [
+          ['roaming', 'Security key', false],
+          ['platform', 'Chrome on Linux', true],
+        ],
+      );
       const [held] = await device.credentials();
       assert.equal(held?.isResidentCredential, true, 'the passkey is discoverable');
-      assert.notEqual(Buffer.from(held!.userHandle!, 'base64').toString(), 'alice', 'the user handle is not the username');
+      assert.notEqual(
+        Buffer.from(held!.userHandle!, 'base64').toString(),
+        'alice',
+        'the user handle is not the username',
+      );
 
       await page.getByRole('link', { name: 'Passkeys and security keys' }).click();
       await page.getByText('Chrome on Linux').first().waitFor();
-      assert.match(await page.locator('main').textContent() ?? '', /This device \(platform\), passkey[\s\S]*Security key \(roaming\)|Security key \(roaming\)[\s\S]*This device \(platform\), passkey/);
+      assert.match(
+        (await page.locator('main').textContent()) ?? '',
+        /This device \(platform\), passkey[\s\S]*Security key \(roaming\)|Security key \(roaming\)[\s\S]*This device \(platform\), passkey/,
+      );
     });
   });
 
@@ -79,7 +116,7 @@ describe('passkeys and security keys in Chromium', () => {
       await page.getByRole('button', { name: 'Use passkey' }).click();
       await answerRememberBrowser(page, 'No');
       await waitForHeading(page, 'Signed in as bob');
-      assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with passkey/);
       const [held] = await device.credentials();
       const stored = (await latch.credentialsOf('id-bob')).find((c) => c.passwordless)!;
       assert.equal(stored.counter, held!.signCount, 'the stored sign counter follows the authenticator');
@@ -120,7 +157,7 @@ describe('passkeys and security keys in Chromium', () => {
       await page.goto(`${latch.url}/account/sign-in`);
       await answerRememberBrowser(page, 'No');
       await waitForHeading(page, 'Signed in as grace');
-      assert.match(await page.locator('main').textContent() ?? '', /with passkey/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with passkey/);
       const log = await latch.services.authLog.query({ limit: 1 });
       assert.match(String(log[0]?.data.reason), /signed in with webauthn-passwordless \(passwordless\)/);
     });
@@ -148,12 +185,19 @@ describe('passkeys and security keys in Chromium', () => {
       await waitForHeading(page, 'Signed in as frank');
       return (await key.credentials())[0]!;
     });
-    assert.equal((await latch.credentialsOf('id-frank')).filter((c) => c.passwordless).length, 0, 'no passkey was registered');
+    assert.equal(
+      (await latch.credentialsOf('id-frank')).filter((c) => c.passwordless).length,
+      0,
+      'no passkey was registered',
+    );
 
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       const same = await addAuthenticator(page, 'roaming');
-      await same.cdp.send('WebAuthn.addCredential', { authenticatorId: same.id, credential: { ...key, isResidentCredential: false } as never });
+      await same.cdp.send('WebAuthn.addCredential', {
+        authenticatorId: same.id,
+        credential: { ...key, isResidentCredential: false } as never,
+      });
       await page.goto(`${latch.url}/account/sign-in`);
       await enterUsername(page, 'frank');
       await enterPassword(page);
@@ -177,7 +221,7 @@ describe('passkeys and security keys in Chromium', () => {
       await device.setPresence(true);
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Signed in as heidi');
-      assert.match(await page.locator('main').textContent() ?? '', /with password and security key or this device/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with password and security key or this device/);
     });
   });
 
@@ -211,7 +255,7 @@ describe('passkeys and security keys in Chromium', () => {
       await waitForHeading(page, 'Use your security key or this device');
       await page.getByRole('button', { name: 'Continue' }).click();
       await waitForHeading(page, 'Signed in as carol');
-      assert.match(await page.locator('main').textContent() ?? '', /with password and security key or this device/);
+      assert.match((await page.locator('main').textContent()) ?? '', /with password and security key or this device/);
       assert.ok((await key.credentials()).length === 1);
     });
   });

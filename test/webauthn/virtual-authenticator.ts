@@ -9,18 +9,32 @@ export type VirtualKind = 'platform' | 'roaming' | 'roaming-passkey';
 export interface VirtualAuthenticator {
   id: string;
   cdp: CDPSession;
-  credentials(): Promise<Array<{ credentialId: string; isResidentCredential: boolean; signCount: number; userHandle?: string }>>;
+  credentials(): Promise<
+    Array<{ credentialId: string; isResidentCredential: boolean; signCount: number; userHandle?: string }>
+  >;
   /** Whether the authenticator answers by itself (as if touched). */
   setPresence(enabled: boolean): Promise<void>;
   remove(): Promise<void>;
 }
 
 const OPTIONS: Record<VirtualKind, Record<string, unknown>> = {
-  platform: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  platform: {
+    protocol: 'ctap2',
+    transport: 'internal',
+    hasResidentKey: true,
+    hasUserVerification: true,
+    isUserVerified: true,
+  },
   // A plain security key: no PIN, no resident keys (a second factor only).
   roaming: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false },
   // A security key with a PIN that can hold passkeys.
-  'roaming-passkey': { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  'roaming-passkey': {
+    protocol: 'ctap2',
+    transport: 'usb',
+    hasResidentKey: true,
+    hasUserVerification: true,
+    isUserVerified: true,
+  },
 };
 
 export async function addAuthenticator(page: Page, kind: VirtualKind): Promise<VirtualAuthenticator> {

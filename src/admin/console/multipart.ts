@@ -10,7 +10,11 @@ import { LatchError } from '../../util/errors.ts';
 export async function readMultipart(ctx: Ctx, limitBytes: number): Promise<Form> {
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ctx.get('content-type'));
   if (!ctx.is('multipart/form-data') || !boundary) {
-    throw new LatchError({ status: 415, code: 'unsupported_media_type', publicMessage: 'This form was sent in a way Latch does not accept.' });
+    throw new LatchError({
+      status: 415,
+      code: 'unsupported_media_type',
+      publicMessage: 'This form was sent in a way Latch does not accept.',
+    });
   }
   let raw: string;
   try {
@@ -20,7 +24,9 @@ export async function readMultipart(ctx: Ctx, limitBytes: number): Promise<Form>
     throw new LatchError({
       status: tooLarge ? 413 : 400,
       code: tooLarge ? 'payload_too_large' : 'bad_request',
-      publicMessage: tooLarge ? `The upload is larger than ${Math.round(limitBytes / 1024 / 1024)} MiB: metadata is far smaller; check the file.` : 'The form could not be read.',
+      publicMessage: tooLarge
+        ? `The upload is larger than ${Math.round(limitBytes / 1024 / 1024)} MiB: metadata is far smaller; check the file.`
+        : 'The form could not be read.',
       detail: (err as Error).message,
     });
   }

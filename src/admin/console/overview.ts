@@ -52,6 +52,9 @@ export async function overview(deps: AdminDeps, now = Date.now()): Promise<Overv
     if (list.some((a) => a.factor)) users.secondFactor++;
     if (list.some((a) => a.passwordless)) users.passwordless++;
   }
-  const byApp = [...apps.entries()].map(([app, signIns]) => ({ app, signIns })).sort((a, b) => b.signIns - a.signIns).slice(0, 20);
+  const byApp = [...apps.entries()]
+    .map(([app, signIns]) => ({ app, signIns }))
+    .sort((a, b) => b.signIns - a.signIns)
+    .slice(0, 20);
   return { day, month, apps: byApp, users };
 }

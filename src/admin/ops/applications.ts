@@ -6,7 +6,18 @@ import { operation, type Operation } from '../operation.ts';
 import { badInput } from '../problems.ts';
 import { notFound } from './common.ts';
 import {
-  checkedSp, fetchInto, fileManaged, identityOf, keyOf, newSpBody, optionsOf, rawObject, refuseDuplicate, saveSp, SP_KEY, spByKey,
+  checkedSp,
+  fetchInto,
+  fileManaged,
+  identityOf,
+  keyOf,
+  newSpBody,
+  optionsOf,
+  rawObject,
+  refuseDuplicate,
+  saveSp,
+  SP_KEY,
+  spByKey,
 } from './saml-apps.ts';
 
 // SAML service providers: listed with the OIDC clients (every application), added from metadata
@@ -15,7 +26,7 @@ import {
 
 const appSummary = z.object({
   protocol: z.enum(['saml', 'oidc']),
-  key: z.string().describe('What the console\'s addresses use: the SP\'s key, or the client_id.'),
+  key: z.string().describe("What the console's addresses use: the SP's key, or the client_id."),
   id: z.string().describe('The entity ID or client_id (what the authentication log calls it).'),
   name: z.string(),
   managedBy: z.enum(['console', 'file']),
@@ -79,7 +90,10 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       async run() {
         const saml = deps.saml.registry.all().map((sp) => samlView(deps, sp));
         const oidc = deps.oidc.clients.all().map((c) => ({
-          protocol: 'oidc' as const, key: c.client_id, id: c.client_id, name: c.client_name ?? c.client_id,
+          protocol: 'oidc' as const,
+          key: c.client_id,
+          id: c.client_id,
+          name: c.client_name ?? c.client_id,
           managedBy: deps.oidc.clients.fromFiles(c.client_id) ? ('file' as const) : ('console' as const),
         }));
         return { applications: [...saml, ...oidc].sort((a, b) => a.name.localeCompare(b.name)) };
@@ -105,7 +119,8 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       path: '/applications/saml',
       tag: 'Applications',
       summary: 'Add a SAML service provider',
-      description: 'From its metadata (`metadataXml`, up to 2 MiB), a metadata URL (`metadataUrl`: https, fetched with a size limit and `admin.metadataTimeout`), or `entityId` with `acs`; with any option of saml.serviceProviders.<key> (`preset`: adfs, okta, pingfederate). Every node trusts it at once.',
+      description:
+        'From its metadata (`metadataXml`, up to 2 MiB), a metadata URL (`metadataUrl`: https, fetched with a size limit and `admin.metadataTimeout`), or `entityId` with `acs`; with any option of saml.serviceProviders.<key> (`preset`: adfs, okta, pingfederate). Every node trusts it at once.',
       permission: 'applications:write',
       changes: true,
       target: () => 'applications',
@@ -116,10 +131,28 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
         const { key, ...given } = rawObject(raw.body);
         const { entry, metadataUrl } = await fetchInto(deps, given);
         const sp = checkedSp(deps, String(key), entry, metadataUrl);
-        refuseDuplicate(deps, sp, String(key), metadataUrl ? 'metadataUrl' : entry.metadataXml !== undefined ? 'metadataXml' : 'entityId');
+        refuseDuplicate(
+          deps,
+          sp,
+          String(key),
+          metadataUrl ? 'metadataUrl' : entry.metadataXml !== undefined ? 'metadataXml' : 'entityId',
+        );
         const now = Date.now();
-        await saveSp(deps, { key: String(key), entry, metadataUrl, createdAt: now, updatedAt: now, updatedBy: `${caller.kind} ${caller.name}` }, true);
-        note({ after: { key: String(key), entityId: sp.entityId, acs: sp.acs.map((a) => a.url), options: optionsOf(entry) } });
+        await saveSp(
+          deps,
+          {
+            key: String(key),
+            entry,
+            metadataUrl,
+            createdAt: now,
+            updatedAt: now,
+            updatedBy: `${caller.kind} ${caller.name}`,
+          },
+          true,
+        );
+        note({
+          after: { key: String(key), entityId: sp.entityId, acs: sp.acs.map((a) => a.url), options: optionsOf(entry) },
+        });
         return samlDetail(deps, spByKey(deps, String(key)) ?? sp);
       },
     }),
@@ -129,7 +162,8 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       path: '/applications/saml/{key}/options',
       tag: 'Applications',
       summary: "Replace a SAML service provider's options",
-      description: 'The options of saml.serviceProviders.<key> (name, nameIdFormat, attributes, policy, …); its metadata stays.',
+      description:
+        'The options of saml.serviceProviders.<key> (name, nameIdFormat, attributes, policy, …); its metadata stays.',
       permission: 'applications:write',
       changes: true,
       target,
@@ -142,7 +176,11 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
         if (!stored) throw notFound(`No SAML application "${params.key}"`);
         const entry = { ...identityOf(stored.entry), ...rawObject(raw.body) };
         checkedSp(deps, params.key, entry, null);
-        await saveSp(deps, { ...stored, entry, updatedAt: Date.now(), updatedBy: `${caller.kind} ${caller.name}` }, false);
+        await saveSp(
+          deps,
+          { ...stored, entry, updatedAt: Date.now(), updatedBy: `${caller.kind} ${caller.name}` },
+          false,
+        );
         note({ before: optionsOf(stored.entry), after: optionsOf(entry) });
         return samlDetail(deps, spByKey(deps, params.key) ?? sp);
       },
@@ -179,7 +217,12 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
       response: { download: ['application/samlmetadata+xml'] },
       async run({ params }) {
         const body = deps.saml.metadata(spNamed(deps, params.key));
-        return { kind: 'download', type: 'application/samlmetadata+xml', filename: `latch-idp-${params.key}.xml`, body };
+        return {
+          kind: 'download',
+          type: 'application/samlmetadata+xml',
+          filename: `latch-idp-${params.key}.xml`,
+          body,
+        };
       },
     }),
     operation({
@@ -196,7 +239,12 @@ export function applicationOperations(deps: AdminDeps): Operation[] {
         spNamed(deps, params.key);
         const [current] = deps.saml.keys.published('RS256');
         if (!current?.certificatePem) throw badInput('key', 'Latch has no RS256 signing certificate');
-        return { kind: 'download', type: 'application/x-pem-file', filename: `latch-signing-${params.key}.pem`, body: current.certificatePem };
+        return {
+          kind: 'download',
+          type: 'application/x-pem-file',
+          filename: `latch-signing-${params.key}.pem`,
+          body: current.certificatePem,
+        };
       },
     }),
   ];

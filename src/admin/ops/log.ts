@@ -58,22 +58,54 @@ export function logFilter(filters: LogFilters): (e: StoredAuthEvent) => boolean 
 function view(e: StoredEvent<StoredAuthEvent>) {
   const d = e.data;
   return {
-    time: e.time, event: d.event, result: d.result, reason: d.reason, user: d.user, app: d.app, methods: d.methods,
-    level: d.level, authenticators: d.authenticators, ip: d.ip, userAgent: d.userAgent,
+    time: e.time,
+    event: d.event,
+    result: d.result,
+    reason: d.reason,
+    user: d.user,
+    app: d.app,
+    methods: d.methods,
+    level: d.level,
+    authenticators: d.authenticators,
+    ip: d.ip,
+    userAgent: d.userAgent,
   };
 }
 
-const CSV_HEADER = ['Time', 'User', 'Application', 'Event', 'Result', 'Reason', 'Methods', 'Authenticators', 'IP', 'User Agent'];
+const CSV_HEADER = [
+  'Time',
+  'User',
+  'Application',
+  'Event',
+  'Result',
+  'Reason',
+  'Methods',
+  'Authenticators',
+  'IP',
+  'User Agent',
+];
 
 function csvOf(e: StoredEvent<StoredAuthEvent>): string {
   const d = e.data;
   const used = (d.authenticators ?? []).map((a) => `${a.name} (${a.method} ${a.id})`).join('; ');
   const methods = [...(d.methods ?? []), ...(d.level === 'passwordless' ? ['passwordless'] : [])].join('; ');
-  return csvRow([time(e.time), d.user ?? '', d.app ?? '', d.event, d.result, d.reason, methods, used, d.ip ?? '', d.userAgent ?? '']);
+  return csvRow([
+    time(e.time),
+    d.user ?? '',
+    d.app ?? '',
+    d.event,
+    d.result,
+    d.reason,
+    methods,
+    used,
+    d.ip ?? '',
+    d.userAgent ?? '',
+  ]);
 }
 
 function range(filters: LogFilters): { from?: number; to?: number } {
-  if (filters.from !== undefined && filters.to !== undefined && filters.from >= filters.to) throw badInput('to', 'expected a time after `from`');
+  if (filters.from !== undefined && filters.to !== undefined && filters.from >= filters.to)
+    throw badInput('to', 'expected a time after `from`');
   return { from: filters.from, to: filters.to };
 }
 
@@ -86,16 +118,30 @@ export function logOperations(deps: AdminDeps): Operation[] {
       path: '/auth-log',
       tag: 'Authentication log',
       summary: 'Search the authentication log',
-      description: 'Newest first, a page at a time: pass `next` back as `cursor`. A rare filter stops after 5,000 entries and says how far back it searched (`searchedBackTo`); the next page goes on from there.',
+      description:
+        'Newest first, a page at a time: pass `next` back as `cursor`. A rare filter stops after 5,000 entries and says how far back it searched (`searchedBackTo`); the next page goes on from there.',
       permission: 'log:read',
       target: () => 'authentication log',
       query: logFilters.extend({
         limit: queryInt(1, 500).optional(),
-        cursor: z.string().regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page').optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
+          .optional(),
       }),
-      response: z.object({ entries: z.array(entrySchema), next: z.string().optional(), searchedBackTo: z.number().optional() }),
+      response: z.object({
+        entries: z.array(entrySchema),
+        next: z.string().optional(),
+        searchedBackTo: z.number().optional(),
+      }),
       async run({ query }) {
-        const page = await searchLog(stream, { ...range(query), limit: query.limit ?? deps.config.admin.pageSize, cursor: query.cursor, filter: logFilter(query), scanLimit: PAGE_SCAN_LIMIT });
+        const page = await searchLog(stream, {
+          ...range(query),
+          limit: query.limit ?? deps.config.admin.pageSize,
+          cursor: query.cursor,
+          filter: logFilter(query),
+          scanLimit: PAGE_SCAN_LIMIT,
+        });
         return { entries: page.entries.map(view), next: page.next, searchedBackTo: page.searchedBackTo };
       },
     }),
@@ -121,7 +167,12 @@ export function logOperations(deps: AdminDeps): Operation[] {
           });
           if (!csv) await json.end();
         }, deps.log);
-        return { kind: 'download', type: csv ? 'text/csv; charset=utf-8' : 'application/json', filename: `latch-auth-log.${query.format}`, body };
+        return {
+          kind: 'download',
+          type: csv ? 'text/csv; charset=utf-8' : 'application/json',
+          filename: `latch-auth-log.${query.format}`,
+          body,
+        };
       },
     }),
     operation({
@@ -137,12 +188,20 @@ export function logOperations(deps: AdminDeps): Operation[] {
         actor: z.string().max(256).optional(),
         action: z.string().max(64).optional(),
         limit: queryInt(1, 500).optional(),
-        cursor: z.string().regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page').optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
+          .optional(),
       }),
       response: z.object({ entries: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }),
       async run({ query }) {
-        const filter = (e: { actor: string; action: string }) => (!query.actor || e.actor === query.actor) && (!query.action || e.action === query.action);
-        const page = await searchLog(deps.audit.stream(), { limit: query.limit ?? deps.config.admin.pageSize, cursor: query.cursor, filter });
+        const filter = (e: { actor: string; action: string }) =>
+          (!query.actor || e.actor === query.actor) && (!query.action || e.action === query.action);
+        const page = await searchLog(deps.audit.stream(), {
+          limit: query.limit ?? deps.config.admin.pageSize,
+          cursor: query.cursor,
+          filter,
+        });
         return { entries: page.entries.map((e) => ({ time: e.time, ...e.data })), next: page.next };
       },
     }),

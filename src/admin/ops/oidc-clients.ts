@@ -17,18 +17,22 @@ import { fileManaged, rawObject } from './saml-apps.ts';
 // secret of a confidential client (shown once in the answer, sealed at rest) and rotates it.
 
 /** What the API takes: an oidc.clients entry without a secret (Latch makes it) or a secret file. */
-const clientBody = z.strictObject({
-  client_id: z.string(),
-  client_name: z.string().optional(),
-  public: z.boolean().optional(),
-  redirect_uris: z.array(z.string()),
-  post_logout_redirect_uris: z.array(z.string()).optional(),
-  backchannel_logout_uri: z.string().optional(),
-  id_token_signed_response_alg: z.enum(['RS256', 'ES256']).optional(),
-  scope: z.string().optional(),
-  firstParty: z.boolean().optional(),
-  policy: z.record(z.string(), z.unknown()).optional(),
-}).describe('An entry of oidc.clients; confidential clients use client_secret_basic or client_secret_post with a secret Latch makes.');
+const clientBody = z
+  .strictObject({
+    client_id: z.string(),
+    client_name: z.string().optional(),
+    public: z.boolean().optional(),
+    redirect_uris: z.array(z.string()),
+    post_logout_redirect_uris: z.array(z.string()).optional(),
+    backchannel_logout_uri: z.string().optional(),
+    id_token_signed_response_alg: z.enum(['RS256', 'ES256']).optional(),
+    scope: z.string().optional(),
+    firstParty: z.boolean().optional(),
+    policy: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe(
+    'An entry of oidc.clients; confidential clients use client_secret_basic or client_secret_post with a secret Latch makes.',
+  );
 
 const clientView = z.object({
   client_id: z.string(),
@@ -47,9 +51,16 @@ type Raw = { [field: string]: Json };
 async function checked(deps: AdminDeps, registration: Raw, secret: string | undefined) {
   const config = parseInput(oidcClient, { ...registration, ...(secret ? { client_secret: secret } : {}) });
   const problems: Problem[] = [];
-  for (const [field, urls] of [['redirect_uris', config.redirect_uris], ['post_logout_redirect_uris', config.post_logout_redirect_uris]] as const) {
+  for (const [field, urls] of [
+    ['redirect_uris', config.redirect_uris],
+    ['post_logout_redirect_uris', config.post_logout_redirect_uris],
+  ] as const) {
     urls.forEach((url, i) => {
-      if (new URL(url).hash || url.includes('#')) problems.push({ field: `${field}.${i}`, message: `expected a URI without a fragment (got ${JSON.stringify(url)})` });
+      if (new URL(url).hash || url.includes('#'))
+        problems.push({
+          field: `${field}.${i}`,
+          message: `expected a URI without a fragment (got ${JSON.stringify(url)})`,
+        });
       const insecure = httpsProblem(url, deps.config.admin.allowHttp);
       if (insecure) problems.push({ field: `${field}.${i}`, message: insecure });
     });
@@ -105,7 +116,8 @@ export function oidcClientOperations(deps: AdminDeps): Operation[] {
       path: '/applications/oidc',
       tag: 'Applications',
       summary: 'Add an OpenID Connect client',
-      description: 'A confidential client gets a secret, shown only in this answer (rotate it to get a new one). Every node serves it at once.',
+      description:
+        'A confidential client gets a secret, shown only in this answer (rotate it to get a new one). Every node serves it at once.',
       permission: 'applications:write',
       changes: true,
       target: () => 'applications',
@@ -117,15 +129,25 @@ export function oidcClientOperations(deps: AdminDeps): Operation[] {
         const secret = body.public ? undefined : randomId();
         await checked(deps, registration, secret);
         if (deps.oidc.clients.get(body.client_id)) {
-          throw badInput('client_id', `a client with the id ${body.client_id} exists already`, { status: 409, code: 'conflict' });
+          throw badInput('client_id', `a client with the id ${body.client_id} exists already`, {
+            status: 409,
+            code: 'conflict',
+          });
         }
         const now = Date.now();
         const stored: ManagedClient = {
-          registration, secret: secret ? deps.oidc.managed.seal(body.client_id, secret) : null,
-          createdAt: now, updatedAt: now, secretRotatedAt: secret ? now : null, updatedBy: `${caller.kind} ${caller.name}`,
+          registration,
+          secret: secret ? deps.oidc.managed.seal(body.client_id, secret) : null,
+          createdAt: now,
+          updatedAt: now,
+          secretRotatedAt: secret ? now : null,
+          updatedBy: `${caller.kind} ${caller.name}`,
         };
         if (!(await deps.oidc.managed.create(body.client_id, stored))) {
-          throw badInput('client_id', `a client with the id ${body.client_id} exists already`, { status: 409, code: 'conflict' });
+          throw badInput('client_id', `a client with the id ${body.client_id} exists already`, {
+            status: 409,
+            code: 'conflict',
+          });
         }
         await deps.oidc.reload();
         note({ after: { ...registration, secret: secret ? 'made (not recorded)' : null } });
@@ -149,7 +171,13 @@ export function oidcClientOperations(deps: AdminDeps): Operation[] {
         if (stored.secret === null) throw badInput('clientId', 'a public client has no secret to rotate');
         const secret = randomId();
         const now = Date.now();
-        const next: ManagedClient = { ...stored, secret: deps.oidc.managed.seal(params.clientId, secret), secretRotatedAt: now, updatedAt: now, updatedBy: `${caller.kind} ${caller.name}` };
+        const next: ManagedClient = {
+          ...stored,
+          secret: deps.oidc.managed.seal(params.clientId, secret),
+          secretRotatedAt: now,
+          updatedAt: now,
+          updatedBy: `${caller.kind} ${caller.name}`,
+        };
         await deps.oidc.managed.replace(params.clientId, next);
         await deps.oidc.reload();
         note({ before: { secretRotatedAt: stored.secretRotatedAt }, after: { secretRotatedAt: now } });

@@ -35,12 +35,17 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       response: z.object({
         fileDefault: layerView.describe('policy.default from the config file.'),
         fileGroups: z.array(layerView),
-        consoleDefault: layerView.nullable().describe('The console\'s layer over policy.default.'),
+        consoleDefault: layerView.nullable().describe("The console's layer over policy.default."),
         passwordless: z.enum(['allowed', 'off']),
       }),
       async run() {
         const stored = await store.get();
-        return { fileDefault: deps.config.policy.default, fileGroups: deps.config.policy.groups, consoleDefault: stored.default, passwordless: stored.passwordless };
+        return {
+          fileDefault: deps.config.policy.default,
+          fileGroups: deps.config.policy.groups,
+          consoleDefault: stored.default,
+          passwordless: stored.passwordless,
+        };
       },
     }),
     operation({
@@ -48,8 +53,9 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       method: 'put',
       path: '/policies/global',
       tag: 'Policies',
-      summary: 'Set the console\'s global layer',
-      description: 'Applied over policy.default, for every application; the keys of a policy layer in the config file (docs/sign-in-policy.md).',
+      summary: "Set the console's global layer",
+      description:
+        'Applied over policy.default, for every application; the keys of a policy layer in the config file (docs/sign-in-policy.md).',
       permission: 'policies:write',
       changes: true,
       target: () => 'global policy',
@@ -58,7 +64,12 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       async run({ raw, caller, note }) {
         const layer = rawObject(raw.body);
         const before = await store.get();
-        await store.set({ ...before, default: layer, updatedAt: Date.now(), updatedBy: `${caller.kind} ${caller.name}` });
+        await store.set({
+          ...before,
+          default: layer,
+          updatedAt: Date.now(),
+          updatedBy: `${caller.kind} ${caller.name}`,
+        });
         await deps.consolePolicy.refresh();
         note({ before: before.default, after: layer });
         return { consoleDefault: layer };
@@ -70,7 +81,8 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       path: '/policies/applications/{app}',
       tag: 'Policies',
       summary: "Set an application's policy (with its pilot groups)",
-      description: 'For an application added in the console (its key, entity ID or client_id); `groups` lists layers for members of a group, applied last (a passwordless pilot).',
+      description:
+        'For an application added in the console (its key, entity ID or client_id); `groups` lists layers for members of a group, applied last (a passwordless pilot).',
       permission: 'policies:write',
       changes: true,
       target: (p) => `application ${p.app ?? '?'}`,
@@ -91,7 +103,12 @@ export function policyOperations(deps: AdminDeps): Operation[] {
         } else {
           const stored = deps.oidc.clients.fromFiles(app.key) ? undefined : await deps.oidc.managed.get(app.key);
           if (!stored) throw fileManaged(`The policy of "${params.app}"`);
-          await deps.oidc.managed.replace(app.key, { ...stored, registration: { ...stored.registration, policy: layer }, updatedAt: Date.now(), updatedBy: by });
+          await deps.oidc.managed.replace(app.key, {
+            ...stored,
+            registration: { ...stored.registration, policy: layer },
+            updatedAt: Date.now(),
+            updatedBy: by,
+          });
           await deps.oidc.reload();
           note({ before: stored.registration.policy ?? null, after: layer });
         }
@@ -104,7 +121,8 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       path: '/policies/passwordless',
       tag: 'Policies',
       summary: 'Turn passwordless sign-in on or off for the organisation (owners)',
-      description: '"off": nobody can sign in or register passwordless, whatever a layer says; "allowed": the layers decide (the default).',
+      description:
+        '"off": nobody can sign in or register passwordless, whatever a layer says; "allowed": the layers decide (the default).',
       permission: 'passwordless:write',
       changes: true,
       target: () => 'organisation passwordless',
@@ -112,7 +130,12 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       response: z.object({ passwordless: z.enum(['allowed', 'off']) }),
       async run({ body, caller, note }) {
         const before = await store.get();
-        await store.set({ ...before, passwordless: body.passwordless, updatedAt: Date.now(), updatedBy: `${caller.kind} ${caller.name}` });
+        await store.set({
+          ...before,
+          passwordless: body.passwordless,
+          updatedAt: Date.now(),
+          updatedBy: `${caller.kind} ${caller.name}`,
+        });
         await deps.consolePolicy.refresh();
         note({ before: { passwordless: before.passwordless }, after: { passwordless: body.passwordless } });
         return { passwordless: body.passwordless };

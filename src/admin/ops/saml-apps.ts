@@ -13,20 +13,33 @@ import { httpsProblem } from './endpoints.ts';
 // file-configured SP gets (the same schema, the same metadata reader), and those the console adds:
 // https endpoints, a metadata URL fetched with the bounded fetcher, no entity ID twice.
 
-export const SP_KEY = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const SP_KEY = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /** The fields of an entry that say who the SP is (metadata, or entity ID and endpoints); the rest are options. */
 const IDENTITY = ['metadataXml', 'metadataUrl', 'metadataFile', 'entityId', 'acs', 'sloUrl', 'certificates'] as const;
 
 /** An entry as the API takes it: saml.serviceProviders.<key>'s shape, and its key. */
-export const newSpBody = spEntry.extend({ key: SP_KEY.describe('A short name for the SP, used in the console\'s addresses.') });
+export const newSpBody = spEntry.extend({
+  key: SP_KEY.describe("A short name for the SP, used in the console's addresses."),
+});
 
 export const metadataBody = z
   .strictObject({
-    metadataXml: z.string().min(1).optional().describe('The SP\'s metadata document.'),
-    metadataUrl: z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' }).optional().describe('Where to fetch it (https, unless loopback or admin.allowHttp).'),
+    metadataXml: z.string().min(1).optional().describe("The SP's metadata document."),
+    metadataUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' })
+      .optional()
+      .describe('Where to fetch it (https, unless loopback or admin.allowHttp).'),
   })
-  .refine((b) => (b.metadataXml === undefined) !== (b.metadataUrl === undefined), { message: 'expected exactly one of metadataXml or metadataUrl', path: ['metadataXml'] });
+  .refine((b) => (b.metadataXml === undefined) !== (b.metadataUrl === undefined), {
+    message: 'expected exactly one of metadataXml or metadataUrl',
+    path: ['metadataXml'],
+  });
 
 export { spOptions };
 
@@ -59,7 +72,10 @@ type Raw = { [field: string]: Json };
  */
 export async function fetchInto(deps: AdminDeps, entry: Raw): Promise<{ entry: Raw; metadataUrl: string | null }> {
   if (entry.metadataFile !== undefined) {
-    throw badInput('metadataFile', 'the console does not read files on the server: give the metadata itself (metadataXml) or its URL (metadataUrl)');
+    throw badInput(
+      'metadataFile',
+      'the console does not read files on the server: give the metadata itself (metadataXml) or its URL (metadataUrl)',
+    );
   }
   const url = entry.metadataUrl;
   if (typeof url !== 'string') return { entry, metadataUrl: null };
@@ -83,10 +99,16 @@ export function checkedSp(deps: AdminDeps, key: string, raw: Raw, fetchedFrom: s
   try {
     sp = serviceProviderFromEntry(`console ${key}`, entry, deps.config.saml.spDefaults);
   } catch (err) {
-    throw badInput(field, `${fetchedFrom ? `the metadata from ${fetchedFrom}` : 'the SP'} cannot be used: ${(err as Error).message}`);
+    throw badInput(
+      field,
+      `${fetchedFrom ? `the metadata from ${fetchedFrom}` : 'the SP'} cannot be used: ${(err as Error).message}`,
+    );
   }
   const problems: Problem[] = [];
-  for (const url of [...sp.acs.map((a) => a.url), ...sp.slo.flatMap((s) => [s.url, ...(s.responseUrl ? [s.responseUrl] : [])])]) {
+  for (const url of [
+    ...sp.acs.map((a) => a.url),
+    ...sp.slo.flatMap((s) => [s.url, ...(s.responseUrl ? [s.responseUrl] : [])]),
+  ]) {
     const problem = httpsProblem(url, deps.config.admin.allowHttp);
     if (problem) problems.push({ field, message: `endpoint ${problem}` });
   }
@@ -98,14 +120,22 @@ export function checkedSp(deps: AdminDeps, key: string, raw: Raw, fetchedFrom: s
 export function refuseDuplicate(deps: AdminDeps, sp: ServiceProvider, key: string, field: string): void {
   const other = deps.saml.registry.get(sp.entityId);
   if (other && keyOf(other) !== key) {
-    throw badInput(field, `the entity ID ${sp.entityId} is already registered, by ${other.managedKey ? `application ${keyOf(other)}` : other.source}`, { status: 409, code: 'conflict' });
+    throw badInput(
+      field,
+      `the entity ID ${sp.entityId} is already registered, by ${other.managedKey ? `application ${keyOf(other)}` : other.source}`,
+      { status: 409, code: 'conflict' },
+    );
   }
 }
 
 /** Saves and reloads this node's registry at once (the others hear of it on the channel). */
 export async function saveSp(deps: AdminDeps, stored: ManagedSp, create: boolean): Promise<void> {
   if (create) {
-    if (!(await deps.saml.managed.create(stored))) throw badInput('key', `an application with the key ${stored.key} exists already`, { status: 409, code: 'conflict' });
+    if (!(await deps.saml.managed.create(stored)))
+      throw badInput('key', `an application with the key ${stored.key} exists already`, {
+        status: 409,
+        code: 'conflict',
+      });
   } else {
     await deps.saml.managed.replace(stored);
   }

@@ -9,13 +9,19 @@ import type { AdminDeps } from '../deps.ts';
 // which may skip the second factor until forgotten.
 
 export const authenticatorSchema = z.object({
-  method: z.string().describe('The sign-in method that holds it (webauthn, passcodes, push, bypass-codes); with `id`, what removal takes.'),
+  method: z
+    .string()
+    .describe(
+      'The sign-in method that holds it (webauthn, passcodes, push, bypass-codes); with `id`, what removal takes.',
+    ),
   id: z.string(),
   kind: z.string().describe('What it is ("Security key", "Authenticator app", "Latch Authenticator (android)").'),
   name: z.string(),
   createdAt: z.number().optional(),
   lastUsedAt: z.number().optional(),
-  passwordless: z.boolean().describe('Registered as a passkey (or passwordless push): it signs the user in without a password.'),
+  passwordless: z
+    .boolean()
+    .describe('Registered as a passkey (or passwordless push): it signs the user in without a password.'),
   factor: z.boolean().describe('A factor the user enrolled (bypass codes are not).'),
 });
 export type AuthenticatorView = z.infer<typeof authenticatorSchema>;
@@ -24,15 +30,19 @@ export type AuthenticatorView = z.infer<typeof authenticatorSchema>;
 export const BROWSER = 'browser';
 
 /** Whatever holds a user's authenticators: each method, and the user's browsers (not a method, kept by the engine). */
-export function authenticatorHolders(deps: Pick<AdminDeps, 'methods' | 'browsers'>): Array<{ id: string; holder: Authenticators }> {
+export function authenticatorHolders(
+  deps: Pick<AdminDeps, 'methods' | 'browsers'>,
+): Array<{ id: string; holder: Authenticators }> {
   const methods = deps.methods.flatMap((m) => (m.authenticators ? [{ id: m.id, holder: m.authenticators }] : []));
   return [...methods, { id: BROWSER, holder: browsersAsAuthenticators(deps.browsers) }];
 }
 
 /** What a browser may skip or do, in words: "skips the second factor for every application until 2026-12-01". */
 function trustOf(browser: UserBrowser): string {
-  const skips = browser.remembered.map((e) =>
-    `skips the second factor for ${e.scope === 'all' ? 'every application' : e.appId} until ${new Date(e.expiresAt).toISOString().slice(0, 10)}`);
+  const skips = browser.remembered.map(
+    (e) =>
+      `skips the second factor for ${e.scope === 'all' ? 'every application' : e.appId} until ${new Date(e.expiresAt).toISOString().slice(0, 10)}`,
+  );
   return [...skips, ...browser.trustedFor].join('; ');
 }
 
@@ -59,9 +69,14 @@ function browsersAsAuthenticators(browsers: UserBrowsers): Authenticators {
   };
 }
 
-export async function authenticatorsOf(deps: Pick<AdminDeps, 'methods' | 'browsers'>, userId: string): Promise<AuthenticatorView[]> {
+export async function authenticatorsOf(
+  deps: Pick<AdminDeps, 'methods' | 'browsers'>,
+  userId: string,
+): Promise<AuthenticatorView[]> {
   const lists = await Promise.all(
-    authenticatorHolders(deps).map(async ({ id, holder }) => (await holder.list(userId)).map((a) => ({ method: id, ...a, factor: holder.factor }))),
+    authenticatorHolders(deps).map(async ({ id, holder }) =>
+      (await holder.list(userId)).map((a) => ({ method: id, ...a, factor: holder.factor })),
+    ),
   );
   return lists.flat();
 }

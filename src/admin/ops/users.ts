@@ -35,7 +35,13 @@ const bypassBatch = z.strictObject({
 });
 
 function summary(user: DirectoryUser) {
-  return { username: user.username, displayName: user.displayName, email: user.email, groups: user.groups, disabled: user.disabled === true };
+  return {
+    username: user.username,
+    displayName: user.displayName,
+    email: user.email,
+    groups: user.groups,
+    disabled: user.disabled === true,
+  };
 }
 
 export function userOperations(deps: AdminDeps): Operation[] {
@@ -47,7 +53,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users',
       tag: 'Users',
       summary: 'Search users',
-      description: 'Users of the directory whose username, email or display name holds `q`, optionally in `group`; at most `limit`, sorted on the server.',
+      description:
+        'Users of the directory whose username, email or display name holds `q`, optionally in `group`; at most `limit`, sorted on the server.',
       permission: 'users:read',
       target: () => 'users',
       query: z.object({
@@ -57,9 +64,16 @@ export function userOperations(deps: AdminDeps): Operation[] {
         sort: z.enum(SORTS, { error: 'expected username, email or displayName' }).default('username'),
         order: z.enum(['asc', 'desc'], { error: 'expected asc or desc' }).default('asc'),
       }),
-      response: z.object({ users: z.array(userSummary), more: z.boolean().describe('More users matched than `limit`: refine the search.') }),
+      response: z.object({
+        users: z.array(userSummary),
+        more: z.boolean().describe('More users matched than `limit`: refine the search.'),
+      }),
       async run({ query }) {
-        const found = await deps.directory.searchUsers({ text: query.q, group: query.group || undefined, limit: query.limit ?? deps.config.admin.pageSize });
+        const found = await deps.directory.searchUsers({
+          text: query.q,
+          group: query.group || undefined,
+          limit: query.limit ?? deps.config.admin.pageSize,
+        });
         const key = query.sort;
         const sign = query.order === 'asc' ? 1 : -1;
         const users = found.users.map(summary).sort((a, b) => sign * (a[key] ?? '').localeCompare(b[key] ?? ''));
@@ -72,7 +86,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/export',
       tag: 'Users',
       summary: 'Export all users',
-      description: 'Every user of the directory with their enrolment: Username, Email, Groups, Authenticators, Passwordless Enabled, Last Sign-in. Streamed.',
+      description:
+        'Every user of the directory with their enrolment: Username, Email, Groups, Authenticators, Passwordless Enabled, Last Sign-in. Streamed.',
       permission: 'users:export',
       target: () => 'users',
       query: z.object({ format: formatQuery }),
@@ -81,7 +96,12 @@ export function userOperations(deps: AdminDeps): Operation[] {
         const csv = query.format === 'csv';
         const body = streamed(async (out) => {
           const json = new JsonArrayWriter(out);
-          await (csv ? writeTo(out, csvRow(['Username', 'Email', 'Groups', 'Authenticators', 'Passwordless Enabled', 'Last Sign-in'])) : json.start());
+          await (csv
+            ? writeTo(
+                out,
+                csvRow(['Username', 'Email', 'Groups', 'Authenticators', 'Passwordless Enabled', 'Last Sign-in']),
+              )
+            : json.start());
           await deps.directory.eachUserPage(async (users) => {
             for (const user of users) {
               const authenticators = await authenticatorsOf(deps, user.id);
@@ -95,13 +115,28 @@ export function userOperations(deps: AdminDeps): Operation[] {
                 lastSignIn: time(last?.at) || null,
               };
               await (csv
-                ? writeTo(out, csvRow([row.username, row.email, row.groups.join('; '), row.authenticators.join('; '), row.passwordlessEnabled ? 'yes' : 'no', row.lastSignIn ?? '']))
+                ? writeTo(
+                    out,
+                    csvRow([
+                      row.username,
+                      row.email,
+                      row.groups.join('; '),
+                      row.authenticators.join('; '),
+                      row.passwordlessEnabled ? 'yes' : 'no',
+                      row.lastSignIn ?? '',
+                    ]),
+                  )
                 : json.write(row));
             }
           });
           if (!csv) await json.end();
         }, deps.log);
-        return { kind: 'download', type: csv ? 'text/csv; charset=utf-8' : 'application/json', filename: `latch-users.${query.format}`, body };
+        return {
+          kind: 'download',
+          type: csv ? 'text/csv; charset=utf-8' : 'application/json',
+          filename: `latch-users.${query.format}`,
+          body,
+        };
       },
     }),
     operation({
@@ -126,7 +161,10 @@ export function userOperations(deps: AdminDeps): Operation[] {
         return {
           user: { ...summary(user), id: user.id, upn: user.upn },
           authenticators: await authenticatorsOf(deps, user.id),
-          bypassCodes: { usable: codes.length, expiresAt: codes.length > 0 ? Math.max(...codes.map((c) => c.expiresAt)) : null },
+          bypassCodes: {
+            usable: codes.length,
+            expiresAt: codes.length > 0 ? Math.max(...codes.map((c) => c.expiresAt)) : null,
+          },
           sessions: (await deps.sessions.listForUser(user.id)).length,
           lastSignIn: (await deps.authLog.lastSignIn(user.id)) ?? null,
         };
@@ -138,7 +176,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/authenticators/{method}/{id}',
       tag: 'Users',
       summary: 'Remove an authenticator',
-      description: 'Removes one passkey, security key, authenticator app, hardware token, the phone, a browser the user signed in with (method "browser": it is no longer remembered, trusted or known), or the bypass codes (method "bypass-codes", id "bypass-codes").',
+      description:
+        'Removes one passkey, security key, authenticator app, hardware token, the phone, a browser the user signed in with (method "browser": it is no longer remembered, trusted or known), or the bypass codes (method "bypass-codes", id "bypass-codes").',
       permission: 'users:write',
       changes: true,
       target: (p) => `user ${p.username ?? '?'}: ${p.method ?? '?'} ${p.id ?? '?'}`,
@@ -147,7 +186,9 @@ export function userOperations(deps: AdminDeps): Operation[] {
       async run({ params, note }) {
         const user = await userNamed(deps, params.username);
         const holder = authenticatorHolders(deps).find((h) => h.id === params.method)?.holder;
-        const before = (await authenticatorsOf(deps, user.id)).find((a) => a.method === params.method && a.id === params.id);
+        const before = (await authenticatorsOf(deps, user.id)).find(
+          (a) => a.method === params.method && a.id === params.id,
+        );
         if (!holder || !before || !(await holder.remove(user.id, params.id))) {
           throw notFound(`${user.username} has no such authenticator`, `${params.method} ${params.id}`);
         }
@@ -162,7 +203,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/authenticators',
       tag: 'Users',
       summary: 'Remove every authenticator of a user',
-      description: 'Passkeys, security keys, authenticator apps, tokens, the phone, bypass codes and the browsers they signed in with: the user signs in with their password alone and sets up a second factor again if the policy asks for one.',
+      description:
+        'Passkeys, security keys, authenticator apps, tokens, the phone, bypass codes and the browsers they signed in with: the user signs in with their password alone and sets up a second factor again if the policy asks for one.',
       permission: 'users:write',
       changes: true,
       target,
@@ -183,7 +225,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/bypass-codes',
       tag: 'Users',
       summary: 'Make bypass codes',
-      description: 'Codes for a user who cannot use their second factor. Shown only in this answer; Latch keeps keyed hashes.',
+      description:
+        'Codes for a user who cannot use their second factor. Shown only in this answer; Latch keeps keyed hashes.',
       permission: 'users:write',
       changes: true,
       target,
@@ -194,9 +237,16 @@ export function userOperations(deps: AdminDeps): Operation[] {
       async run({ params, body, note }) {
         const user = await userNamed(deps, params.username);
         const lifetimeMs = parseDuration(body.expires)!;
-        const codes = await deps.passcodes.bypassCodes.generate(user.id, { count: body.count, uses: body.uses, lifetimeMs });
+        const codes = await deps.passcodes.bypassCodes.generate(user.id, {
+          count: body.count,
+          uses: body.uses,
+          lifetimeMs,
+        });
         const expiresAt = Date.now() + lifetimeMs;
-        note({ after: { count: codes.length, uses: body.uses, expiresAt: time(expiresAt) }, reason: `${codes.length} bypass code(s) made (not recorded)` });
+        note({
+          after: { count: codes.length, uses: body.uses, expiresAt: time(expiresAt) },
+          reason: `${codes.length} bypass code(s) made (not recorded)`,
+        });
         return { codes, uses: body.uses, expiresAt };
       },
     }),
@@ -224,7 +274,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/phone-activation',
       tag: 'Users',
       summary: 'Make an activation link for the phone app',
-      description: "A one-time link that activates the user's Latch Authenticator (replacing any phone activated before); shown only in this answer.",
+      description:
+        "A one-time link that activates the user's Latch Authenticator (replacing any phone activated before); shown only in this answer.",
       permission: 'users:write',
       changes: true,
       target,
@@ -233,7 +284,10 @@ export function userOperations(deps: AdminDeps): Operation[] {
       response: z.object({ url: z.string(), expiresAt: z.number() }),
       async run({ params, caller, note }) {
         const user = await userNamed(deps, params.username);
-        const { token, expiresAt } = await deps.push.activations.issue(user, `${caller.kind === 'user' ? 'administrator' : 'API token'} ${caller.name} (admin console)`);
+        const { token, expiresAt } = await deps.push.activations.issue(
+          user,
+          `${caller.kind === 'user' ? 'administrator' : 'API token'} ${caller.name} (admin console)`,
+        );
         note({ after: { expiresAt: time(expiresAt) }, reason: 'activation link made (not recorded)' });
         return { url: activationUrl(deps.config.server.baseUrl, token), expiresAt };
       },
@@ -244,7 +298,8 @@ export function userOperations(deps: AdminDeps): Operation[] {
       path: '/users/{username}/sign-out',
       tag: 'Users',
       summary: 'Sign a user out everywhere',
-      description: "Ends every Latch session of the user and the OpenID Connect grants they made (relying parties are told over the back channel). SAML applications keep their own sessions until those end.",
+      description:
+        'Ends every Latch session of the user and the OpenID Connect grants they made (relying parties are told over the back channel). SAML applications keep their own sessions until those end.',
       permission: 'users:write',
       changes: true,
       target,

@@ -45,7 +45,12 @@ async function waitingPush(client: DeviceClient, waitSeconds: number): Promise<P
     const left = Math.ceil((deadline - Date.now()) / 1000);
     const { pending } = await client.pending(Math.max(0, Math.min(left, 25)));
     if (pending[0]) return pending[0];
-    if (left <= 0 || Date.now() >= deadline) throw new Error(waitSeconds > 0 ? `No sign-in request arrived within ${waitSeconds} s.` : 'No sign-in request is waiting. Start the sign-in in the browser first, or use --wait SECONDS.');
+    if (left <= 0 || Date.now() >= deadline)
+      throw new Error(
+        waitSeconds > 0
+          ? `No sign-in request arrived within ${waitSeconds} s.`
+          : 'No sign-in request is waiting. Start the sign-in in the browser first, or use --wait SECONDS.',
+      );
   }
 }
 
@@ -77,7 +82,11 @@ async function run(argv: string[]): Promise<string> {
       const { baseUrl, token } = parseActivationUrl(argument);
       const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
       const name = values.name ?? `${os.hostname()} (command line)`;
-      const result = await activate(baseUrl, token, { publicKey: await publicJwkOf(keys.publicKey), name, platform: 'cli' });
+      const result = await activate(baseUrl, token, {
+        publicKey: await publicJwkOf(keys.publicKey),
+        name,
+        platform: 'cli',
+      });
       state.save({
         baseUrl: result.issuer,
         user: result.user,
@@ -93,7 +102,12 @@ async function run(argv: string[]): Promise<string> {
     case 'list': {
       const accounts = state.read();
       if (accounts.length === 0) return 'No account is activated.';
-      return accounts.map((a) => `${label(a)}  device ${a.deviceName} (${a.deviceId}), activated ${new Date(a.activatedAt).toISOString()}`).join('\n');
+      return accounts
+        .map(
+          (a) =>
+            `${label(a)}  device ${a.deviceName} (${a.deviceId}), activated ${new Date(a.activatedAt).toISOString()}`,
+        )
+        .join('\n');
     }
     case 'code': {
       const account = state.pick(values.account);
@@ -116,11 +130,14 @@ async function run(argv: string[]): Promise<string> {
       }
       const code = values.code ?? '';
       if (command === 'approve' && push?.codeRequired && !code) {
-        throw new Error(`${describe(push)}\nThis sign-in asks for the code shown in the browser: run  latch-authenticator approve --code NNN`);
+        throw new Error(
+          `${describe(push)}\nThis sign-in asks for the code shown in the browser: run  latch-authenticator approve --code NNN`,
+        );
       }
       const answerWith = command === 'approve' ? 'approve' : values.fraud ? 'fraud' : 'deny';
       const result = await client.decide(requestId, answerWith, code, !values['no-user-verification']);
-      if (result.state !== (answerWith === 'approve' ? 'approved' : answerWith === 'fraud' ? 'fraud' : 'denied')) throw new Error(result.message);
+      if (result.state !== (answerWith === 'approve' ? 'approved' : answerWith === 'fraud' ? 'fraud' : 'denied'))
+        throw new Error(result.message);
       return result.message;
     }
     default:
@@ -132,7 +149,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     process.stdout.write(`${await run(argv)}\n`);
   } catch (err) {
-    const message = err instanceof LatchApiError ? `Latch refused: ${err.message}` : err instanceof TypeError && /fetch/.test(err.message) ? `Latch could not be reached: ${(err.cause as Error | undefined)?.message ?? err.message}` : (err as Error).message;
+    const message =
+      err instanceof LatchApiError
+        ? `Latch refused: ${err.message}`
+        : err instanceof TypeError && /fetch/.test(err.message)
+          ? `Latch could not be reached: ${(err.cause as Error | undefined)?.message ?? err.message}`
+          : (err as Error).message;
     process.stderr.write(`latch-authenticator: ${message}\n`);
     process.exitCode = 1;
   }

@@ -1,4 +1,14 @@
-import { API, HEADERS, decisionString, requestString, type ActivationBody, type ActivationResult, type DecisionAnswer, type P256PublicJwk, type PendingPush } from '../../methods/push/protocol.ts';
+import {
+  API,
+  HEADERS,
+  decisionString,
+  requestString,
+  type ActivationBody,
+  type ActivationResult,
+  type DecisionAnswer,
+  type P256PublicJwk,
+  type PendingPush,
+} from '../../methods/push/protocol.ts';
 import { randomNonce, sha256Base64Url, toBase64Url } from './encoding.ts';
 
 // The Latch Authenticator's side of the protocol, for the CLI (Node) and the phone web app
@@ -26,7 +36,12 @@ async function answer<T>(res: Response): Promise<T> {
   } catch {
     // not JSON: a proxy's error page
   }
-  if (!res.ok) throw new LatchApiError(res.status, String(body.error ?? 'http_error'), String(body.error_description ?? `Latch answered ${res.status} ${res.statusText}`));
+  if (!res.ok)
+    throw new LatchApiError(
+      res.status,
+      String(body.error ?? 'http_error'),
+      String(body.error_description ?? `Latch answered ${res.status} ${res.statusText}`),
+    );
   return body as T;
 }
 
@@ -63,27 +78,57 @@ export class DeviceClient {
   async signedHeaders(method: string, path: string, body: string): Promise<Record<string, string>> {
     const timestamp = String(Date.now());
     const nonce = randomNonce();
-    const signature = await sign(this.key, requestString(method, path, this.deviceId, timestamp, nonce, await sha256Base64Url(body)));
-    return { [HEADERS.device]: this.deviceId, [HEADERS.timestamp]: timestamp, [HEADERS.nonce]: nonce, [HEADERS.signature]: signature };
+    const signature = await sign(
+      this.key,
+      requestString(method, path, this.deviceId, timestamp, nonce, await sha256Base64Url(body)),
+    );
+    return {
+      [HEADERS.device]: this.deviceId,
+      [HEADERS.timestamp]: timestamp,
+      [HEADERS.nonce]: nonce,
+      [HEADERS.signature]: signature,
+    };
   }
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers = { accept: 'application/json', ...(text ? { 'content-type': 'application/json' } : {}), ...(await this.signedHeaders(method, path, text)) };
+    const headers = {
+      accept: 'application/json',
+      ...(text ? { 'content-type': 'application/json' } : {}),
+      ...(await this.signedHeaders(method, path, text)),
+    };
     return answer<T>(await fetch(`${this.baseUrl}${path}`, { method, headers, body: text || undefined, signal }));
   }
 
   /** The pending push, waiting up to `waitSeconds` for one to arrive. */
   pending(waitSeconds = 0, signal?: AbortSignal): Promise<PendingAnswer> {
-    return this.call<PendingAnswer>('GET', waitSeconds > 0 ? `${API.requests}?wait=${waitSeconds}` : API.requests, undefined, signal);
+    return this.call<PendingAnswer>(
+      'GET',
+      waitSeconds > 0 ? `${API.requests}?wait=${waitSeconds}` : API.requests,
+      undefined,
+      signal,
+    );
   }
 
-  async decide(requestId: string, answerWith: DecisionAnswer, code: string, userVerified: boolean): Promise<DecisionAnswerBody> {
+  async decide(
+    requestId: string,
+    answerWith: DecisionAnswer,
+    code: string,
+    userVerified: boolean,
+  ): Promise<DecisionAnswerBody> {
     const signature = await sign(this.key, decisionString(requestId, answerWith, code, userVerified));
-    return this.call<DecisionAnswerBody>('POST', API.decision(requestId), { answer: answerWith, code, userVerified, signature });
+    return this.call<DecisionAnswerBody>('POST', API.decision(requestId), {
+      answer: answerWith,
+      code,
+      userVerified,
+      signature,
+    });
   }
 
-  registerWebPush(subscription: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<{ ok: boolean }> {
+  registerWebPush(subscription: {
+    endpoint: string;
+    keys: { p256dh: string; auth: string };
+  }): Promise<{ ok: boolean }> {
     return this.call('POST', API.webPush, subscription);
   }
 }

@@ -14,7 +14,11 @@ const status = (text: string) => ($('status').textContent = text);
 const polling = new Set<string>();
 const shown = new Set<string>();
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -36,10 +40,17 @@ async function renderAccounts(): Promise<void> {
     const remove = el('button', { type: 'button', className: 'link' }, 'Remove from this device');
     remove.addEventListener('click', () => void removeAccount(account.deviceId).then(renderAccounts));
     list.append(
-      el('article', { className: 'account' },
+      el(
+        'article',
+        { className: 'account' },
         el('h3', {}, `${account.displayName} (${account.user})`),
         el('p', {}, `${new URL(account.baseUrl).host} · ${account.deviceName}`),
-        el('p', {}, el('span', { id: `${codeId}-label` }, 'Passcode: '), el('strong', { id: codeId, className: 'passcode' }, passcode(account))),
+        el(
+          'p',
+          {},
+          el('span', { id: `${codeId}-label` }, 'Passcode: '),
+          el('strong', { id: codeId, className: 'passcode' }, passcode(account)),
+        ),
         remove,
       ),
     );
@@ -73,13 +84,21 @@ function showRequest(account: StoredAccount, push: PendingPush): void {
   const id = push.id;
   const code = el('input', { id: `code-${id}`, inputMode: 'numeric', autocomplete: 'off', maxLength: push.codeLength });
   const pin = el('input', { id: `pin-${id}`, type: 'password', inputMode: 'numeric', autocomplete: 'off' });
-  const card = el('article', { className: 'request' },
+  const card = el(
+    'article',
+    { className: 'request' },
     el('h2', {}, 'Sign-in request'),
-    el('dl', {},
-      el('dt', {}, 'Account'), el('dd', {}, `${push.user} at ${new URL(account.baseUrl).host}`),
-      el('dt', {}, 'Application'), el('dd', {}, push.app),
-      el('dt', {}, 'Time'), el('dd', {}, new Date(push.time).toLocaleTimeString()),
-      el('dt', {}, 'From'), el('dd', {}, `${push.browser}, ${push.ip}`),
+    el(
+      'dl',
+      {},
+      el('dt', {}, 'Account'),
+      el('dd', {}, `${push.user} at ${new URL(account.baseUrl).host}`),
+      el('dt', {}, 'Application'),
+      el('dd', {}, push.app),
+      el('dt', {}, 'Time'),
+      el('dd', {}, new Date(push.time).toLocaleTimeString()),
+      el('dt', {}, 'From'),
+      el('dd', {}, `${push.browser}, ${push.ip}`),
       // What a logon client adds (host, command): text nodes, never markup.
       ...(push.details ?? []).flatMap((d) => [el('dt', {}, d.name), el('dd', {}, d.value)]),
     ),
@@ -101,7 +120,12 @@ function showRequest(account: StoredAccount, push: PendingPush): void {
       if (!verified) return status('That PIN is not right.');
     }
     try {
-      const result = await clientOf(account).decide(id, answer, answer === 'approve' ? code.value.trim() : '', verified);
+      const result = await clientOf(account).decide(
+        id,
+        answer,
+        answer === 'approve' ? code.value.trim() : '',
+        verified,
+      );
       finish(result.message);
     } catch (err) {
       finish(err instanceof LatchApiError ? err.message : 'Latch could not be reached. Try again.');
@@ -121,15 +145,30 @@ async function onActivate(event: SubmitEvent): Promise<void> {
   const name = $<HTMLInputElement>('device-name').value.trim() || 'Phone web app';
   const pin = $<HTMLInputElement>('pin').value;
   try {
-    if (!/^\d{4,12}$/.test(pin)) throw new Error('Choose a PIN of 4 to 12 digits: it unlocks approvals that sign you in without a password.');
+    if (!/^\d{4,12}$/.test(pin))
+      throw new Error('Choose a PIN of 4 to 12 digits: it unlocks approvals that sign you in without a password.');
     const { baseUrl, token } = parseActivationUrl(link);
-    if (new URL(baseUrl).origin !== location.origin) throw new Error(`This link is for another Latch. Open ${baseUrl}/authenticator/ on this device and paste it there.`);
+    if (new URL(baseUrl).origin !== location.origin)
+      throw new Error(
+        `This link is for another Latch. Open ${baseUrl}/authenticator/ on this device and paste it there.`,
+      );
     // Non-extractable: the private key can sign, but never be read or copied off this device.
     const keys = (await crypto.subtle.generateKey(ECDSA_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const result = await activate(baseUrl, token, { publicKey: await publicJwkOf(keys.publicKey), name, platform: 'web' });
+    const result = await activate(baseUrl, token, {
+      publicKey: await publicJwkOf(keys.publicKey),
+      name,
+      platform: 'web',
+    });
     const account: StoredAccount = {
-      deviceId: result.deviceId, baseUrl: result.issuer, user: result.user, displayName: result.displayName,
-      deviceName: name, key: keys.privateKey, totpSecret: result.totpSecret, pin: await hashPin(pin), activatedAt: Date.now(),
+      deviceId: result.deviceId,
+      baseUrl: result.issuer,
+      user: result.user,
+      displayName: result.displayName,
+      deviceName: name,
+      key: keys.privateKey,
+      totpSecret: result.totpSecret,
+      pin: await hashPin(pin),
+      activatedAt: Date.now(),
     };
     await saveAccount(account);
     $<HTMLFormElement>('activate-form').reset();
@@ -158,7 +197,8 @@ function start(): void {
       }
     });
   }, 1000);
-  if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/authenticator/sw.js', { scope: '/authenticator/' }).catch(() => undefined);
+  if ('serviceWorker' in navigator)
+    void navigator.serviceWorker.register('/authenticator/sw.js', { scope: '/authenticator/' }).catch(() => undefined);
 }
 
 start();

@@ -44,7 +44,8 @@ export const listAccounts = () => run<StoredAccount[]>('readonly', (s) => s.getA
 /** Saves an account; an earlier activation of the same user at the same Latch is replaced. */
 export async function saveAccount(account: StoredAccount): Promise<void> {
   for (const old of await listAccounts()) {
-    if (old.baseUrl === account.baseUrl && old.user.toLowerCase() === account.user.toLowerCase()) await run('readwrite', (s) => s.delete(old.deviceId));
+    if (old.baseUrl === account.baseUrl && old.user.toLowerCase() === account.user.toLowerCase())
+      await run('readwrite', (s) => s.delete(old.deviceId));
   }
   await run('readwrite', (s) => s.put(account));
 }

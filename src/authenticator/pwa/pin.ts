@@ -5,7 +5,11 @@ import { toBase64Url } from '../core/encoding.ts';
 
 async function derive(pin: string, salt: Uint8Array): Promise<string> {
   const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations: 200_000 }, material, 256);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations: 200_000 },
+    material,
+    256,
+  );
   return toBase64Url(bits);
 }
 

@@ -4,10 +4,21 @@
 
 declare const self: ServiceWorkerGlobalScope;
 const CACHE = 'latch-authenticator-v1';
-const SHELL = ['/authenticator/', '/authenticator/app.js', '/authenticator/app.css', '/authenticator/manifest.webmanifest', '/authenticator/icon.svg'];
+const SHELL = [
+  '/authenticator/',
+  '/authenticator/app.js',
+  '/authenticator/app.css',
+  '/authenticator/manifest.webmanifest',
+  '/authenticator/icon.svg',
+];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -21,14 +32,24 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('push', (event) => {
   const data = (event.data?.json() ?? {}) as { id?: string; app?: string; browser?: string };
-  event.waitUntil(self.registration.showNotification('Sign-in request', { body: `${data.app ?? 'An application'} from ${data.browser ?? 'a browser'}. Open to approve or deny.`, tag: data.id, requireInteraction: true }));
+  event.waitUntil(
+    self.registration.showNotification('Sign-in request', {
+      body: `${data.app ?? 'An application'} from ${data.browser ?? 'a browser'}. Open to approve or deny.`,
+      tag: data.id,
+      requireInteraction: true,
+    }),
+  );
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  event.waitUntil((async () => {
-    const open = (await self.clients.matchAll({ type: 'window' })).find((c) => new URL(c.url).pathname.startsWith('/authenticator/'));
-    if (open) await open.focus();
-    else await self.clients.openWindow('/authenticator/');
-  })());
+  event.waitUntil(
+    (async () => {
+      const open = (await self.clients.matchAll({ type: 'window' })).find((c) =>
+        new URL(c.url).pathname.startsWith('/authenticator/'),
+      );
+      if (open) await open.focus();
+      else await self.clients.openWindow('/authenticator/');
+    })(),
+  );
 });

@@ -40,7 +40,8 @@ const webPushBody = z.strictObject({
   keys: z.object({ p256dh: b64url.max(200), auth: b64url.max(100) }),
 });
 
-const refused = (status: number, code: string, publicMessage: string, detail: string) => new LatchError({ status, code, publicMessage, detail });
+const refused = (status: number, code: string, publicMessage: string, detail: string) =>
+  new LatchError({ status, code, publicMessage, detail });
 
 export function pushApiRoutes(deps: PushApiDeps): Route[] {
   const { push } = deps;
@@ -48,15 +49,27 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
   /** The device that signed this request, or a 401 that tells the authenticator to re-activate. */
   async function signedDevice(ctx: Ctx, body: string): Promise<PushDevice> {
     const header = (name: string) => ctx.get(name) || undefined;
-    const auth = await push.deviceAuth.check(ctx.method, ctx.url, {
-      device: header(HEADERS.device),
-      timestamp: header(HEADERS.timestamp),
-      nonce: header(HEADERS.nonce),
-      signature: header(HEADERS.signature),
-    }, body);
+    const auth = await push.deviceAuth.check(
+      ctx.method,
+      ctx.url,
+      {
+        device: header(HEADERS.device),
+        timestamp: header(HEADERS.timestamp),
+        nonce: header(HEADERS.nonce),
+        signature: header(HEADERS.signature),
+      },
+      body,
+    );
     if (!auth.ok) {
       const gone = auth.reason.startsWith('unknown device');
-      throw refused(401, gone ? 'unknown_device' : 'bad_signature', gone ? 'This authenticator is no longer activated for your account. Activate it again from your account page.' : 'The request was not signed correctly by this authenticator.', auth.reason);
+      throw refused(
+        401,
+        gone ? 'unknown_device' : 'bad_signature',
+        gone
+          ? 'This authenticator is no longer activated for your account. Activate it again from your account page.'
+          : 'The request was not signed correctly by this authenticator.',
+        auth.reason,
+      );
     }
     return auth.device;
   }
@@ -75,9 +88,24 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
         const activated = await push.activations.activate(token, device, deps.baseUrl);
         if (!activated.ok) {
           throw {
-            'unknown-link': refused(404, 'unknown_activation', 'This activation link was already used or has expired. Get a new one from your account page.', 'unknown, used or expired activation token'),
-            'bad-key': refused(400, 'bad_key', 'The authenticator sent a key Latch cannot use.', 'public key is not a P-256 point'),
-            'has-factors': refused(403, 'activation_superseded', 'This activation link no longer works because your account now has a second factor. Sign in with it, then activate this phone from your account page.', 'link from a password-only session, and the user has a factor now'),
+            'unknown-link': refused(
+              404,
+              'unknown_activation',
+              'This activation link was already used or has expired. Get a new one from your account page.',
+              'unknown, used or expired activation token',
+            ),
+            'bad-key': refused(
+              400,
+              'bad_key',
+              'The authenticator sent a key Latch cannot use.',
+              'public key is not a P-256 point',
+            ),
+            'has-factors': refused(
+              403,
+              'activation_superseded',
+              'This activation link no longer works because your account now has a second factor. Sign in with it, then activate this phone from your account page.',
+              'link from a password-only session, and the user has a factor now',
+            ),
           }[activated.reason];
         }
         await deps.authLog.record({
@@ -98,7 +126,10 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
       ...fromDevice,
       async handle(ctx, { caller: device }) {
         const wait = Math.min(Number(ctx.query.wait) || 0, push.config.longPollTimeout / 1000) * 1000;
-        const pending = wait > 0 ? await push.requests.waitForPending(device.id, wait, abortOnClose(ctx)) : await push.requests.pendingFor(device.id);
+        const pending =
+          wait > 0
+            ? await push.requests.waitForPending(device.id, wait, abortOnClose(ctx))
+            : await push.requests.pendingFor(device.id);
         ctx.set('Cache-Control', 'no-store');
         ctx.body = { user: device.username, device: device.name, pending: pending ? [pending] : [] };
       },
@@ -133,7 +164,8 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
         const subscription = parse(webPushBody, text);
         // The endpoint is where Latch will post: only a public push service, never inside the network.
         const checked = await push.webPushEndpoints.check(subscription.endpoint);
-        if (!checked.ok) throw refused(400, 'invalid_endpoint', checked.message, `device ${device.id}: ${checked.reason}`);
+        if (!checked.ok)
+          throw refused(400, 'invalid_endpoint', checked.message, `device ${device.id}: ${checked.reason}`);
         await push.devices.setWebPush(device.id, subscription);
         ctx.body = { ok: true };
       },
@@ -146,7 +178,13 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
       json: true,
       async handle(ctx) {
         const owned = await deps.signIn.owned(ctx);
-        if (!owned.ok) throw refused(404, 'unknown_transaction', 'This sign-in has ended or belongs to another browser.', `push-wait for an ${owned.reason} transaction`);
+        if (!owned.ok)
+          throw refused(
+            404,
+            'unknown_transaction',
+            'This sign-in has ended or belongs to another browser.',
+            `push-wait for an ${owned.reason} transaction`,
+          );
         const id = requestIdIn(owned.tx.stepData);
         ctx.set('Cache-Control', 'no-store');
         if (!id) {
@@ -154,14 +192,21 @@ export function pushApiRoutes(deps: PushApiDeps): Route[] {
           return;
         }
         const decided = await push.requests.waitForDecision(id, push.config.longPollTimeout, abortOnClose(ctx));
-        const state = !decided ? 'pending' : decided.state === 'pending' ? 'expired' : decided.state === 'used' ? 'approved' : decided.state;
+        const state = !decided
+          ? 'pending'
+          : decided.state === 'pending'
+            ? 'expired'
+            : decided.state === 'used'
+              ? 'approved'
+              : decided.state;
         ctx.body = { state };
       },
     }),
   ];
 }
 
-const WEB_PUSH_DISABLED = () => refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
+const WEB_PUSH_DISABLED = () =>
+  refused(404, 'web_push_disabled', 'Web Push is turned off on this Latch.', 'push.webPush.enabled is false');
 
 function parse<T>(schema: z.ZodType<T>, text: string): T {
   let json: unknown;
@@ -171,7 +216,13 @@ function parse<T>(schema: z.ZodType<T>, text: string): T {
     throw refused(400, 'bad_request', 'The request body is not JSON.', 'invalid JSON');
   }
   const result = schema.safeParse(json);
-  if (!result.success) throw refused(400, 'bad_request', 'The request is not what Latch expects.', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!result.success)
+    throw refused(
+      400,
+      'bad_request',
+      'The request is not what Latch expects.',
+      result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   return result.data;
 }
 

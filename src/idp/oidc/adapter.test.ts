@@ -93,15 +93,22 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     assert.equal(await adapter('RefreshToken').find('r1'), undefined);
     assert.equal((await adapter('AccessToken').find('a2'))?.jti, 'a2');
     const ttl = await store.ttl('oidc:RevokedGrant:g1');
-    assert.ok(ttl !== undefined && ttl > 3_590_000 && ttl <= 3_600_000, `the revocation lasts as long as a token could (ttl ${ttl})`);
+    assert.ok(
+      ttl !== undefined && ttl > 3_590_000 && ttl <= 3_600_000,
+      `the revocation lasts as long as a token could (ttl ${ttl})`,
+    );
   });
 
-  withStore('issuing under a grant writes nothing but the artifact (no per-grant list to rewrite)', async (store, adapter) => {
-    await adapter('AccessToken').upsert('a1', { jti: 'a1', grantId: 'g1' }, 3600);
-    await adapter('RefreshToken').upsert('r1', { jti: 'r1', grantId: 'g1' }, 3600);
-    if (store instanceof MemoryStore) assert.deepEqual(store.keys().sort(), ['oidc:AccessToken:a1', 'oidc:RefreshToken:r1']);
-    assert.equal(await store.get('oidc:RevokedGrant:g1'), undefined);
-  });
+  withStore(
+    'issuing under a grant writes nothing but the artifact (no per-grant list to rewrite)',
+    async (store, adapter) => {
+      await adapter('AccessToken').upsert('a1', { jti: 'a1', grantId: 'g1' }, 3600);
+      await adapter('RefreshToken').upsert('r1', { jti: 'r1', grantId: 'g1' }, 3600);
+      if (store instanceof MemoryStore)
+        assert.deepEqual(store.keys().sort(), ['oidc:AccessToken:a1', 'oidc:RefreshToken:r1']);
+      assert.equal(await store.get('oidc:RevokedGrant:g1'), undefined);
+    },
+  );
 
   withStore('destroy removes the payload and its pointers', async (store, adapter) => {
     const tokens = adapter('AccessToken');
@@ -124,16 +131,19 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     assert.ok(ttl !== undefined && ttl > 28_000 && ttl <= 30_000, `ttl ${ttl}`);
   });
 
-  withStore('a session saved again unchanged (only exp and iat move) is not rewritten; a changed one is', async (store, adapter) => {
-    const sessions = adapter('Session');
-    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 1, exp: 1000 }, 3600);
-    const first = await store.getVersioned('oidc:Session:s1');
-    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 2, exp: 2000 }, 3600);
-    assert.equal((await store.getVersioned('oidc:Session:s1'))?.version, first?.version, 'no write');
-    await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 200, iat: 3, exp: 3000 }, 3600);
-    assert.equal((await sessions.find('s1'))?.loginTs, 200, 'a new sign-in is written');
-    assert.equal((await sessions.findByUid('u1'))?.loginTs, 200);
-  });
+  withStore(
+    'a session saved again unchanged (only exp and iat move) is not rewritten; a changed one is',
+    async (store, adapter) => {
+      const sessions = adapter('Session');
+      await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 1, exp: 1000 }, 3600);
+      const first = await store.getVersioned('oidc:Session:s1');
+      await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 100, iat: 2, exp: 2000 }, 3600);
+      assert.equal((await store.getVersioned('oidc:Session:s1'))?.version, first?.version, 'no write');
+      await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'alice', loginTs: 200, iat: 3, exp: 3000 }, 3600);
+      assert.equal((await sessions.find('s1'))?.loginTs, 200, 'a new sign-in is written');
+      assert.equal((await sessions.findByUid('u1'))?.loginTs, 200);
+    },
+  );
 
   withStore('upsert without expiresIn keeps the payload without expiry', async (store, adapter) => {
     await adapter('Client').upsert('client-1', { client_id: 'client-1' });
@@ -141,9 +151,15 @@ export function adapterCases(name: string, makeStore: () => Promise<Store>): voi
     assert.equal((await adapter('Client').find('client-1'))?.client_id, 'client-1');
   });
 
-  withStore('a model outside the declared list is refused (its keys could collide with the adapter\'s own)', async (_store, adapter) => {
-    assert.throws(() => adapter('SessionUid'), /unknown model "SessionUid"; add it to OIDC_MODELS in src\/store\/records.ts/);
-  });
+  withStore(
+    "a model outside the declared list is refused (its keys could collide with the adapter's own)",
+    async (_store, adapter) => {
+      assert.throws(
+        () => adapter('SessionUid'),
+        /unknown model "SessionUid"; add it to OIDC_MODELS in src\/store\/records.ts/,
+      );
+    },
+  );
 }
 
 adapterCases('memory store', async () => new MemoryStore());

@@ -36,7 +36,13 @@ export interface OidcAdapter {
 }
 
 /** Models whose artifacts belong to a grant and go when the grant is revoked. */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
 
 export interface AdapterOptions {
   /** How long anything issued under a grant can live (the longest token lifetime): how long a revocation mark is kept. */
@@ -78,7 +84,12 @@ export class StoreAdapter implements OidcAdapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const payload = (await artifacts.get(this.store, this.key(id))) as AdapterPayload | undefined;
-    if (payload && GRANTABLE.has(this.model) && typeof payload.grantId === 'string' && (await revokedGrants.get(this.store, payload.grantId)) !== undefined) {
+    if (
+      payload &&
+      GRANTABLE.has(this.model) &&
+      typeof payload.grantId === 'string' &&
+      (await revokedGrants.get(this.store, payload.grantId)) !== undefined
+    ) {
       return undefined;
     }
     return payload;
@@ -107,13 +118,24 @@ export class StoreAdapter implements OidcAdapter {
       if (typeof current.value.consumed === 'number') {
         const grantId = current.value.grantId;
         if (typeof grantId === 'string') await this.revokeByGrantId(grantId);
-        throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
+        throw new errors.InvalidGrant(
+          `${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`,
+        );
       }
       // oidc-provider's payloads carry their expiry (exp, epoch seconds): no second read for the TTL.
       const exp = current.value.exp;
       const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : await artifacts.ttl(this.store, key);
       const next = { ...current.value, consumed: Math.floor(Date.now() / 1000) };
-      if (await artifacts.compareAndSet(this.store, key, current.version, next, ttlMs === undefined ? {} : { ttlMs: Math.max(1, Math.ceil(ttlMs)) })) return;
+      if (
+        await artifacts.compareAndSet(
+          this.store,
+          key,
+          current.version,
+          next,
+          ttlMs === undefined ? {} : { ttlMs: Math.max(1, Math.ceil(ttlMs)) },
+        )
+      )
+        return;
     }
     throw new Error(`could not consume ${artifacts.key(key)}: too much contention`);
   }
@@ -138,13 +160,17 @@ export function storeAdapterFactory(store: Store, options: AdapterOptions): (mod
 /** Models are a closed list (src/store/records.ts), so their keys cannot collide with the adapter's own. */
 function oidcModel(name: string): OidcModel {
   const model = OIDC_MODELS.find((known) => known === name);
-  if (!model) throw new Error(`oidc-provider asked for storage of an unknown model "${name}"; add it to OIDC_MODELS in src/store/records.ts`);
+  if (!model)
+    throw new Error(
+      `oidc-provider asked for storage of an unknown model "${name}"; add it to OIDC_MODELS in src/store/records.ts`,
+    );
   return model;
 }
 
 async function removeSecondaryKeys(store: Store, id: string, payload: AdapterPayload): Promise<void> {
   if (payload.uid && (await sessionOfUid.get(store, payload.uid)) === id) await sessionOfUid.delete(store, payload.uid);
-  if (payload.userCode && (await artifactOfUserCode.get(store, payload.userCode)) === id) await artifactOfUserCode.delete(store, payload.userCode);
+  if (payload.userCode && (await artifactOfUserCode.get(store, payload.userCode)) === id)
+    await artifactOfUserCode.delete(store, payload.userCode);
 }
 
 /**
@@ -154,7 +180,15 @@ async function removeSecondaryKeys(store: Store, id: string, payload: AdapterPay
  * otherwise unchanged session is not written again (two writes saved on every single sign-on).
  */
 function sameSession(stored: Json | undefined, next: Json): boolean {
-  if (!stored || typeof stored !== 'object' || Array.isArray(stored) || typeof next !== 'object' || next === null || Array.isArray(next)) return false;
+  if (
+    !stored ||
+    typeof stored !== 'object' ||
+    Array.isArray(stored) ||
+    typeof next !== 'object' ||
+    next === null ||
+    Array.isArray(next)
+  )
+    return false;
   const { exp: _e1, iat: _i1, ...before } = stored;
   const { exp: _e2, iat: _i2, ...after } = next;
   return isDeepStrictEqual(before, after);

@@ -46,9 +46,14 @@ function readSecret(client: OidcClientConfig, index: number): string {
   try {
     text = readFileSync(client.secretFile!, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${key}: cannot read the file ${JSON.stringify(client.secretFile)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new ConfigError([
+      `${key}: cannot read the file ${JSON.stringify(client.secretFile)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
   const secret = text.split(/\r?\n/)[0]!.trim();
-  if (secret.length < 32) throw new ConfigError([`${key}: expected a secret of at least 32 characters on the first line of ${client.secretFile} (got ${secret.length})`]);
+  if (secret.length < 32)
+    throw new ConfigError([
+      `${key}: expected a secret of at least 32 characters on the first line of ${client.secretFile} (got ${secret.length})`,
+    ]);
   return secret;
 }

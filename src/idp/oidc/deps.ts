@@ -26,7 +26,10 @@ export class ClientRegistry {
     return this.fromConfig.has(clientId);
   }
   all(): OidcClientConfig[] {
-    return [...this.fromConfig.values(), ...[...this.managed.values()].filter((c) => !this.fromConfig.has(c.client_id))];
+    return [
+      ...this.fromConfig.values(),
+      ...[...this.managed.values()].filter((c) => !this.fromConfig.has(c.client_id)),
+    ];
   }
   /** The console's clients, as last read from the store. */
   setManaged(clients: OidcClientConfig[]): void {

@@ -35,7 +35,9 @@ export function logProviderEvents(provider: Provider, authLog: AuthLogSink, onLo
 
   for (const [event, name] of FAILURES) {
     provider.on(event, (ctx: KoaContextWithOIDC, err: OidcError) => {
-      const reason = [err.error ?? err.message ?? 'error', err.error_description, err.error_detail, err.cause?.message].filter(Boolean).join(': ');
+      const reason = [err.error ?? err.message ?? 'error', err.error_description, err.error_detail, err.cause?.message]
+        .filter(Boolean)
+        .join(': ');
       write({ event: name, result: 'failure', reason, ...who(ctx) });
     });
   }
@@ -44,7 +46,12 @@ export function logProviderEvents(provider: Provider, authLog: AuthLogSink, onLo
     write({ event: 'oidc-token', result: 'success', reason: `tokens issued (${grantType})`, ...who(ctx) });
   });
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    write({ event: 'oidc-grant', result: 'revoked', reason: `grant ${grantId.slice(0, 8)}… and its tokens revoked`, ...who(ctx) });
+    write({
+      event: 'oidc-grant',
+      result: 'revoked',
+      reason: `grant ${grantId.slice(0, 8)}… and its tokens revoked`,
+      ...who(ctx),
+    });
   });
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     write({ event: 'oidc-logout', result: 'success', reason: 'signed out through the relying party', ...who(ctx) });
@@ -64,7 +71,9 @@ export function logRefusedAccounts(authLog: AuthLogSink): OnRefused {
 function who(ctx: KoaContextWithOIDC | undefined): Pick<AuthEvent, 'app' | 'userId' | 'ip' | 'userAgent'> {
   if (!ctx?.oidc) return {};
   const latch = latchContexts.get(ctx.req);
-  const clientId = ctx.oidc.client?.clientId ?? (typeof ctx.oidc.params?.client_id === 'string' ? ctx.oidc.params.client_id : undefined);
+  const clientId =
+    ctx.oidc.client?.clientId ??
+    (typeof ctx.oidc.params?.client_id === 'string' ? ctx.oidc.params.client_id : undefined);
   const account = ctx.oidc.entities.Account;
   return {
     app: clientId,

@@ -98,7 +98,13 @@ export async function createOidc(deps: OidcDeps): Promise<OidcFrontEnd> {
   return {
     provider,
     middleware: mountProvider(provider),
-    routes: interactionRoutes({ provider, signIn: deps.signIn, clients, csrf: deps.csrf, maxBodyBytes: config.server.maxBodyBytes }),
+    routes: interactionRoutes({
+      provider,
+      signIn: deps.signIn,
+      clients,
+      csrf: deps.csrf,
+      maxBodyBytes: config.server.maxBodyBytes,
+    }),
     signOut: endProviderSessions(provider, stored('Grant'), (detail, message) => log.warn(detail, message)),
     endRecorded: endRecordedSessions(provider, stored('Grant'), (detail, message) => log.warn(detail, message)),
     clients,

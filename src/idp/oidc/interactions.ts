@@ -41,7 +41,8 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
     } catch (err) {
-      if (err instanceof errors.SessionNotFound) throw EXPIRED(`interaction ${uid}: ${err.error_description ?? err.message}`);
+      if (err instanceof errors.SessionNotFound)
+        throw EXPIRED(`interaction ${uid}: ${err.error_description ?? err.message}`);
       throw err;
     }
     if (details.uid !== uid) throw EXPIRED(`interaction cookie is for ${details.uid}, URL says ${uid}`);
@@ -79,7 +80,10 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
           return;
         }
         if (details.prompt.name === 'consent') {
-          const { missingOIDCScope, missingOIDCClaims } = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+          const { missingOIDCScope, missingOIDCClaims } = details.prompt.details as {
+            missingOIDCScope?: string[];
+            missingOIDCClaims?: string[];
+          };
           ctx.type = 'html';
           ctx.body = consentPage({
             appName: clients.appRef(clientId).name,
@@ -90,7 +94,12 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
           }).text;
           return;
         }
-        throw new LatchError({ status: 400, code: 'unsupported_prompt', publicMessage: 'The application asked for something Latch does not offer.', detail: `prompt ${details.prompt.name}` });
+        throw new LatchError({
+          status: 400,
+          code: 'unsupported_prompt',
+          publicMessage: 'The application asked for something Latch does not offer.',
+          detail: `prompt ${details.prompt.name}`,
+        });
       },
     }),
     route({
@@ -101,7 +110,8 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
         const outcome = await signIn.finish(ctx);
         if (!outcome) throw EXPIRED('no finished sign-in for this browser at the continuation');
         const continuation = outcome.kind === 'done' ? outcome.result.continuation : outcome.continuation;
-        if ((continuation.data as { uid?: unknown } | null)?.uid !== uid) throw EXPIRED('the finished sign-in belongs to another interaction');
+        if ((continuation.data as { uid?: unknown } | null)?.uid !== uid)
+          throw EXPIRED('the finished sign-in belongs to another interaction');
         await finishLogin(ctx, await load(ctx, uid), outcome);
       },
     }),
@@ -113,12 +123,19 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
         tokens: csrf,
         purpose: (_caller, _form, params) => consentPurpose(params.uid ?? ''),
         refuse: (): never => {
-          throw new LatchError({ status: 403, code: 'csrf', publicMessage: 'This page was out of date.', hint: 'Go back to the application and sign in again.', detail: 'consent CSRF token does not verify' });
+          throw new LatchError({
+            status: 403,
+            code: 'csrf',
+            publicMessage: 'This page was out of date.',
+            hint: 'Go back to the application and sign in again.',
+            detail: 'consent CSRF token does not verify',
+          });
         },
       },
       async handle(ctx, { body: form, params }) {
         const details = await load(ctx, params.uid!);
-        if (details.prompt.name !== 'consent' || !details.session) throw EXPIRED('consent posted for an interaction that is not asking for consent');
+        if (details.prompt.name !== 'consent' || !details.session)
+          throw EXPIRED('consent posted for an interaction that is not asking for consent');
         if (form.decision !== 'allow') {
           await complete(ctx, oidcError('consent-denied'), false);
           return;
@@ -128,11 +145,13 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
           missingOIDCClaims?: string[];
           missingResourceScopes?: Record<string, string[]>;
         };
-        const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
-          ?? new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id ?? '' });
+        const grant =
+          (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ??
+          new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id ?? '' });
         if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
         if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-        for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+        for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {}))
+          grant.addResourceScope(resource, scopes.join(' '));
         const grantId = await grant.save();
         await complete(ctx, { consent: { grantId } }, true);
       },

@@ -78,7 +78,9 @@ async function endOne(op: ProviderInternals, grants: StoreAdapter, session: OpSe
   for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
     const client = await op.Client.find(clientId);
     if (client?.backchannelLogoutUri) {
-      await client.backchannelLogout(session.accountId!, sid).catch((err: Error) => warn({ clientId, err: err.message }, 'back-channel logout failed'));
+      await client
+        .backchannelLogout(session.accountId!, sid)
+        .catch((err: Error) => warn({ clientId, err: err.message }, 'back-channel logout failed'));
     }
     if (grantId) {
       await grants.revokeByGrantId(grantId);
@@ -93,7 +95,12 @@ async function endOne(op: ProviderInternals, grants: StoreAdapter, session: OpSe
  * and runs the other front ends' sign-out hooks; one that takes the browser (SAML front-channel
  * logout) brings it back to where oidc-provider was sending it (the post-logout URI) at the end.
  */
-export function endLatchSessionOnRpLogout(provider: Provider, sessions: SessionStore, cookies: BrowserCookies, signOut: SignOutHooks): void {
+export function endLatchSessionOnRpLogout(
+  provider: Provider,
+  sessions: SessionStore,
+  cookies: BrowserCookies,
+  signOut: SignOutHooks,
+): void {
   const confirmed = new WeakSet<object>();
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     if (ctx.oidc.params?.logout) confirmed.add(ctx.req);

@@ -39,7 +39,9 @@ export class ManagedClients {
 
   async list(): Promise<Array<{ clientId: string; client: ManagedClient }>> {
     const ids = await records.oidcManagedClients.list(this.store);
-    const found = await Promise.all(ids.map(async (clientId) => ({ clientId, client: await clients.get(this.store, clientId) })));
+    const found = await Promise.all(
+      ids.map(async (clientId) => ({ clientId, client: await clients.get(this.store, clientId) })),
+    );
     return found.flatMap(({ clientId, client }) => (client ? [{ clientId, client }] : []));
   }
 

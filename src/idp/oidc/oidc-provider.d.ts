@@ -14,7 +14,12 @@ declare module 'oidc-provider' {
 
   export interface Account {
     accountId: string;
-    claims(use: 'id_token' | 'userinfo', scope: string, claims: UnknownObject, rejected: string[]): AccountClaims | Promise<AccountClaims>;
+    claims(
+      use: 'id_token' | 'userinfo',
+      scope: string,
+      claims: UnknownObject,
+      rejected: string[],
+    ): AccountClaims | Promise<AccountClaims>;
   }
 
   export interface InteractionPrompt {
@@ -92,8 +97,18 @@ declare module 'oidc-provider' {
     readonly issuer: string;
     readonly Grant: GrantConstructor;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
-    interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    interactionResult(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResults,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<string>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResults,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     urlFor(name: string, options?: UnknownObject): string;
     pathFor(name: string, options?: UnknownObject): string;
   }
@@ -139,16 +154,29 @@ declare module 'oidc-provider' {
 
   export namespace interactionPolicy {
     class Check {
-      constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
+      constructor(
+        reason: string,
+        description: string,
+        error: string,
+        check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>,
+      );
       constructor(reason: string, description: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
       reason: string;
       check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>;
     }
     class Prompt {
       name: string;
-      checks: Check[] & { add(check: Check, index?: number): void; remove(reason: string): void; get(reason: string): Check | undefined };
+      checks: Check[] & {
+        add(check: Check, index?: number): void;
+        remove(reason: string): void;
+        get(reason: string): Check | undefined;
+      };
     }
-    function base(): Prompt[] & { get(name: string): Prompt | undefined; remove(name: string): void; add(prompt: Prompt, index?: number): void };
+    function base(): Prompt[] & {
+      get(name: string): Prompt | undefined;
+      remove(name: string): void;
+      add(prompt: Prompt, index?: number): void;
+    };
   }
 
   export default Provider;

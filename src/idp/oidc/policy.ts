@@ -1,4 +1,10 @@
-import { interactionPolicy, type Grant, type GrantConstructor, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
+import {
+  interactionPolicy,
+  type Grant,
+  type GrantConstructor,
+  type InteractionResults,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { AppRef } from '../../authn/contract.ts';
 import type { Json } from '../../store/contract.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
@@ -52,8 +58,14 @@ export function loginPolicy(clients: ClientRegistry) {
     consent.checks.remove('native_client_prompt');
     // Native apps are asked for consent every time, unless they are the organisation's own.
     consent.checks.add(
-      new interactionPolicy.Check('native_client_prompt', 'native clients require End-User interaction', 'interaction_required', async (ctx) =>
-        clients.isFirstParty(view(ctx).client.clientId) ? false : (native as unknown as { check: (c: KoaContextWithOIDC) => boolean }).check(ctx),
+      new interactionPolicy.Check(
+        'native_client_prompt',
+        'native clients require End-User interaction',
+        'interaction_required',
+        async (ctx) =>
+          clients.isFirstParty(view(ctx).client.clientId)
+            ? false
+            : (native as unknown as { check: (c: KoaContextWithOIDC) => boolean }).check(ctx),
       ),
       0,
     );

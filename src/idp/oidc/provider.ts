@@ -72,7 +72,8 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     rotateRefreshToken: true,
     // Refresh tokens for every code exchange; without offline_access (which needs prompt=consent,
     // OIDC Core 11) they end with the session, like the access tokens.
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     routes: {
       authorization: `${OIDC_PREFIX}/auth`,
       token: `${OIDC_PREFIX}/token`,
@@ -111,8 +112,14 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     loadExistingGrant: grantLoader(clients, options.sessions, seconds(ttl.grant)),
     // Not a parameter relying parties send: the hook that answers from Latch's session (policy.ts).
     extraParams: { latch_session: sessionSignIn(options.signIn, clients) },
-    clientBasedCORS: (ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) =>
-      origin !== 'null' && (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') && client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
+    clientBasedCORS: (
+      ctx: KoaContextWithOIDC,
+      origin: string,
+      client: { clientAuthMethod: string; redirectUris: string[] },
+    ) =>
+      origin !== 'null' &&
+      (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
+      client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -133,7 +140,8 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     // oidc-provider refuses to call private and loopback addresses (against SSRF through dynamic
     // registration). Latch's clients come only from the operator's config, and internal
     // applications on private addresses must get their back-channel logouts and have their JWKS read.
-    fetch: (url: string | URL, { dispatcher: _ssrfGuard, ...init }: RequestInit & { dispatcher?: unknown }) => globalThis.fetch(url, init),
+    fetch: (url: string | URL, { dispatcher: _ssrfGuard, ...init }: RequestInit & { dispatcher?: unknown }) =>
+      globalThis.fetch(url, init),
     renderError: (ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }) => {
       ctx.type = 'html';
       ctx.body = oidcErrorPage(out);
@@ -143,13 +151,17 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
   // Static clients are checked when first used; check them now, so a bad one stops the server.
   for (const [index, metadata] of clientList.entries()) {
     const problem = await clientProblem(provider, metadata);
-    if (problem) throw new ConfigError([`oidc.clients.${index}: ${problem} (client ${JSON.stringify(metadata.client_id)})`]);
+    if (problem)
+      throw new ConfigError([`oidc.clients.${index}: ${problem} (client ${JSON.stringify(metadata.client_id)})`]);
   }
   return provider;
 }
 
 /** What oidc-provider finds wrong with a client's metadata; undefined when it would serve it. */
-export async function clientProblem(provider: Provider, metadata: Record<string, unknown>): Promise<string | undefined> {
+export async function clientProblem(
+  provider: Provider,
+  metadata: Record<string, unknown>,
+): Promise<string | undefined> {
   try {
     await (provider as unknown as { Client: { validate(m: unknown): Promise<void> } }).Client.validate(metadata);
     return undefined;

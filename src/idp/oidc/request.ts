@@ -55,7 +55,10 @@ export type OidcRefusal = SignInFailure | 'consent-denied';
 
 const REFUSALS: Record<OidcRefusal, { error: string; error_description: string }> = {
   'login-required': { error: 'login_required', error_description: 'the user is not signed in' },
-  'level-unavailable': { error: 'unmet_authentication_requirements', error_description: 'the requested authentication level cannot be reached for this user' },
+  'level-unavailable': {
+    error: 'unmet_authentication_requirements',
+    error_description: 'the requested authentication level cannot be reached for this user',
+  },
   'access-denied': { error: 'access_denied', error_description: 'the user may not use this application' },
   cancelled: { error: 'access_denied', error_description: 'the user cancelled the sign-in' },
   'consent-denied': { error: 'access_denied', error_description: 'the user did not allow the application' },

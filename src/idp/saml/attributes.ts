@@ -23,11 +23,13 @@ export function mapAttributes(user: DirectoryUser, mapping: SpDefaults['attribut
     const values = userAttribute(user, from);
     if (values.length === 0) return [];
     if (typeof target === 'string') return [{ name: target, nameFormat: NAME_FORMAT.basic, values }];
-    return [{
-      name: target.name,
-      nameFormat: NAME_FORMAT[target.nameFormat ?? 'basic'],
-      ...(target.friendlyName ? { friendlyName: target.friendlyName } : {}),
-      values,
-    }];
+    return [
+      {
+        name: target.name,
+        nameFormat: NAME_FORMAT[target.nameFormat ?? 'basic'],
+        ...(target.friendlyName ? { friendlyName: target.friendlyName } : {}),
+        values,
+      },
+    ];
   });
 }

@@ -42,8 +42,13 @@ export type Comparison = 'exact' | 'minimum' | 'maximum' | 'better';
  * The levels a RequestedAuthnContext accepts, or undefined when none of its classes is known to
  * Latch (the caller answers NoAuthnContext).
  */
-export function acceptableLevels(classes: string[], comparison: Comparison, classMap: ClassMap = DEFAULT_CLASSES): AuthLevel[] | undefined {
-  const levelOf = (c: string): AuthLevel | undefined => CLASS_LEVEL[c] ?? (Object.keys(classMap) as AuthLevel[]).find((l) => classMap[l] === c);
+export function acceptableLevels(
+  classes: string[],
+  comparison: Comparison,
+  classMap: ClassMap = DEFAULT_CLASSES,
+): AuthLevel[] | undefined {
+  const levelOf = (c: string): AuthLevel | undefined =>
+    CLASS_LEVEL[c] ?? (Object.keys(classMap) as AuthLevel[]).find((l) => classMap[l] === c);
   const levels = classes.map(levelOf).filter((l): l is AuthLevel => l !== undefined);
   if (levels.length === 0) return undefined;
   const rank = (l: AuthLevel) => ORDER.indexOf(l);
@@ -62,7 +67,11 @@ export function acceptableLevels(classes: string[], comparison: Comparison, clas
 }
 
 /** The AuthnContextClassRef for a finished sign-in: a requested class it satisfies, else the level's class. */
-export function classRefFor(result: Pick<SignInResult, 'level'>, requested: string[] | undefined, classMap: ClassMap = DEFAULT_CLASSES): string {
+export function classRefFor(
+  result: Pick<SignInResult, 'level'>,
+  requested: string[] | undefined,
+  classMap: ClassMap = DEFAULT_CLASSES,
+): string {
   for (const c of requested ?? []) {
     const level = CLASS_LEVEL[c] ?? (Object.keys(classMap) as AuthLevel[]).find((l) => classMap[l] === c);
     if (level && levelSatisfies(result.level, [level])) return c;

@@ -23,7 +23,10 @@ export function decodeRedirect(value: string, maxBytes: number): string {
       const detail = `HTTP-Redirect message inflates to more than the limit of ${maxBytes} bytes (saml.maxMessageBytes)`;
       throw new SamlError(TOO_LARGE, detail);
     }
-    throw new SamlError('The request could not be read.', `HTTP-Redirect message does not inflate: ${(err as Error).message}`);
+    throw new SamlError(
+      'The request could not be read.',
+      `HTTP-Redirect message does not inflate: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -58,17 +61,23 @@ export function postFormPage(url: string, param: MessageParam, xml: string, rela
   return layout(
     'Continuing',
     html`<form method="post" action="${url}" id="saml-post">
-<input type="hidden" name="${param}" value="${encoded}">
-${relayState !== undefined ? html`<input type="hidden" name="RelayState" value="${relayState}">` : ''}
-<p>Continuing to the application…</p>
-<noscript><button type="submit">Continue</button></noscript>
-</form>`,
+      <input type="hidden" name="${param}" value="${encoded}" />
+      ${relayState !== undefined ? html`<input type="hidden" name="RelayState" value="${relayState}" />` : ''}
+      <p>Continuing to the application…</p>
+      <noscript><button type="submit">Continue</button></noscript>
+    </form>`,
     { script: 'saml-post.js' },
   );
 }
 
 /** An HTTP-Redirect URL carrying a SAML message, signed when a key is given. */
-export function redirectUrl(url: string, param: MessageParam, xml: string, relayState: string | undefined, signing?: { key: SignerKey; algorithm: SignatureAlgorithmName }): string {
+export function redirectUrl(
+  url: string,
+  param: MessageParam,
+  xml: string,
+  relayState: string | undefined,
+  signing?: { key: SignerKey; algorithm: SignatureAlgorithmName },
+): string {
   const encoded = deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64');
   const query = signing
     ? signedRedirectQuery(param, encoded, relayState, signing.key, signing.algorithm)

@@ -30,16 +30,26 @@ export function buildIdpMetadata(input: IdpMetadataInput): string {
     : '';
   const keyDescriptors = input.keys
     .filter((k) => k.certificatePem)
-    .map((k) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:KeyName>${xmlEscape(k.kid)}</ds:KeyName><ds:X509Data><ds:X509Certificate>${certificateBody(k.certificatePem!)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+    .map(
+      (k) =>
+        `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:KeyName>${xmlEscape(k.kid)}</ds:KeyName><ds:X509Data><ds:X509Certificate>${certificateBody(k.certificatePem!)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
     .join('');
   const services = (element: string, url: string) =>
-    [BINDING.redirect, BINDING.post].map((b) => `<md:${element} Binding="${b}" Location="${xmlEscape(url)}"/>`).join('');
-  const formats = Object.values(NAMEID_FORMAT).map((f) => `<md:NameIDFormat>${f}</md:NameIDFormat>`).join('');
+    [BINDING.redirect, BINDING.post]
+      .map((b) => `<md:${element} Binding="${b}" Location="${xmlEscape(url)}"/>`)
+      .join('');
+  const formats = Object.values(NAMEID_FORMAT)
+    .map((f) => `<md:NameIDFormat>${f}</md:NameIDFormat>`)
+    .join('');
   const xml =
     `<md:EntityDescriptor xmlns:md="${NS.metadata}" xmlns:ds="${NS.dsig}" xmlns:shibmd="${NS.shibmd}" ` +
     `entityID="${xmlEscape(input.identity.entityId)}" ID="${id}" validUntil="${validUntil}">` +
     `<md:IDPSSODescriptor WantAuthnRequestsSigned="${input.wantAuthnRequestsSigned}" protocolSupportEnumeration="${NS.protocol}">` +
-    extensions + keyDescriptors + services('SingleLogoutService', input.identity.sloUrl) + formats +
+    extensions +
+    keyDescriptors +
+    services('SingleLogoutService', input.identity.sloUrl) +
+    formats +
     services('SingleSignOnService', input.identity.ssoUrl) +
     `</md:IDPSSODescriptor></md:EntityDescriptor>`;
   const current = input.keys.find((k) => k.status === 'current') ?? input.keys[0];

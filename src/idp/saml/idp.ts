@@ -79,7 +79,10 @@ export class SamlIdp {
     });
   }
 
-  signInRequest(request: Pick<ValidAuthnRequest, 'sp' | 'acsUrl' | 'nameIdFormat' | 'forceAuthn' | 'isPassive'> & Partial<ValidAuthnRequest>): SignInRequest {
+  signInRequest(
+    request: Pick<ValidAuthnRequest, 'sp' | 'acsUrl' | 'nameIdFormat' | 'forceAuthn' | 'isPassive'> &
+      Partial<ValidAuthnRequest>,
+  ): SignInRequest {
     const data: SamlContinuation = {
       sp: request.sp.entityId,
       acsUrl: request.acsUrl,
@@ -103,12 +106,22 @@ export class SamlIdp {
   /** The Response for a finished sign-in; undefined when the SP is no longer registered. */
   answer(outcome: SignInOutcome, now = Date.now()): Outgoing | undefined {
     // The continuation data is what signInRequest() put there.
-    const data = (outcome.kind === 'done' ? outcome.result.continuation.data : outcome.continuation.data) as SamlContinuation;
+    const data = (
+      outcome.kind === 'done' ? outcome.result.continuation.data : outcome.continuation.data
+    ) as SamlContinuation;
     const sp = this.registry.get(data.sp);
     if (!sp) return undefined;
-    const target = { sp, idp: this.identityFor(sp), acsUrl: data.acsUrl, key: this.keys.current('RS256'), now, ...(data.requestId ? { inResponseTo: data.requestId } : {}) };
+    const target = {
+      sp,
+      idp: this.identityFor(sp),
+      acsUrl: data.acsUrl,
+      key: this.keys.current('RS256'),
+      now,
+      ...(data.requestId ? { inResponseTo: data.requestId } : {}),
+    };
     const relayState = data.relayState ?? undefined;
-    if (outcome.kind === 'failed') return { sp, acsUrl: data.acsUrl, xml: buildStatusResponse(target, failureStatus(outcome.failure)), relayState };
+    if (outcome.kind === 'failed')
+      return { sp, acsUrl: data.acsUrl, xml: buildStatusResponse(target, failureStatus(outcome.failure)), relayState };
     const result = outcome.result;
     const nameId: NameId = makeNameId({
       user: result.user,
@@ -134,15 +147,33 @@ export class SamlIdp {
       relayState,
       session: {
         sid: result.sessionId,
-        data: { nameId: nameId.value, format: nameId.format, nameQualifier: nameId.nameQualifier ?? null, spNameQualifier: nameId.spNameQualifier ?? null, sessionIndex },
+        data: {
+          nameId: nameId.value,
+          format: nameId.format,
+          nameQualifier: nameId.nameQualifier ?? null,
+          spNameQualifier: nameId.spNameQualifier ?? null,
+          sessionIndex,
+        },
       },
     };
   }
 
   /** A status Response for a request refused after its SP and ACS were known. */
   refuse(replyTo: ReplyTo, status: SamlStatus, now = Date.now()): Outgoing {
-    const target = { sp: replyTo.sp, idp: this.identityFor(replyTo.sp), acsUrl: replyTo.acsUrl, key: this.keys.current('RS256'), now, ...(replyTo.inResponseTo ? { inResponseTo: replyTo.inResponseTo } : {}) };
-    return { sp: replyTo.sp, acsUrl: replyTo.acsUrl, xml: buildStatusResponse(target, status), relayState: replyTo.relayState };
+    const target = {
+      sp: replyTo.sp,
+      idp: this.identityFor(replyTo.sp),
+      acsUrl: replyTo.acsUrl,
+      key: this.keys.current('RS256'),
+      now,
+      ...(replyTo.inResponseTo ? { inResponseTo: replyTo.inResponseTo } : {}),
+    };
+    return {
+      sp: replyTo.sp,
+      acsUrl: replyTo.acsUrl,
+      xml: buildStatusResponse(target, status),
+      relayState: replyTo.relayState,
+    };
   }
 }
 

@@ -92,7 +92,10 @@ export class LiveSpRegistry implements SpRegistry {
       if (!sp) continue;
       if (byId.has(sp.entityId)) {
         const file = byId.get(sp.entityId)!.source;
-        this.log.warn({ key: stored.key, entityId: sp.entityId, file }, 'SAML: an SP added in the console has the entity ID of one from a file; that one is used');
+        this.log.warn(
+          { key: stored.key, entityId: sp.entityId, file },
+          'SAML: an SP added in the console has the entity ID of one from a file; that one is used',
+        );
         continue;
       }
       byId.set(sp.entityId, sp);

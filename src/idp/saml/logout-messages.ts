@@ -18,20 +18,39 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 /** How the browser is sent on: a redirect URL, or a page that posts. */
 export type Delivery = { redirect: string } | { page: string };
 
-export function logoutRequestXml(id: string, idpEntityId: string, destination: string, data: SamlSessionData, now: number): XmlElement {
-  const nameId = element('saml:NameID', { Format: NAMEID_FORMAT[data.format], NameQualifier: data.nameQualifier, SPNameQualifier: data.spNameQualifier }, [data.nameId]);
-  return element('samlp:LogoutRequest', { ID: id, Version: '2.0', IssueInstant: iso(now), Destination: destination, NotOnOrAfter: iso(now + 300_000) }, [
-    element('saml:Issuer', {}, [idpEntityId]),
-    nameId,
-    element('samlp:SessionIndex', {}, [data.sessionIndex]),
-  ], { samlp: NS.protocol, saml: NS.assertion });
+export function logoutRequestXml(
+  id: string,
+  idpEntityId: string,
+  destination: string,
+  data: SamlSessionData,
+  now: number,
+): XmlElement {
+  const nameId = element(
+    'saml:NameID',
+    { Format: NAMEID_FORMAT[data.format], NameQualifier: data.nameQualifier, SPNameQualifier: data.spNameQualifier },
+    [data.nameId],
+  );
+  return element(
+    'samlp:LogoutRequest',
+    { ID: id, Version: '2.0', IssueInstant: iso(now), Destination: destination, NotOnOrAfter: iso(now + 300_000) },
+    [element('saml:Issuer', {}, [idpEntityId]), nameId, element('samlp:SessionIndex', {}, [data.sessionIndex])],
+    { samlp: NS.protocol, saml: NS.assertion },
+  );
 }
 
-export function logoutResponseXml(idpEntityId: string, destination: string, inResponseTo: string, status: SamlStatus, now: number): XmlElement {
-  return element('samlp:LogoutResponse', { ID: newId(), Version: '2.0', IssueInstant: iso(now), Destination: destination, InResponseTo: inResponseTo }, [
-    element('saml:Issuer', {}, [idpEntityId]),
-    statusTree(status),
-  ], { samlp: NS.protocol, saml: NS.assertion });
+export function logoutResponseXml(
+  idpEntityId: string,
+  destination: string,
+  inResponseTo: string,
+  status: SamlStatus,
+  now: number,
+): XmlElement {
+  return element(
+    'samlp:LogoutResponse',
+    { ID: newId(), Version: '2.0', IssueInstant: iso(now), Destination: destination, InResponseTo: inResponseTo },
+    [element('saml:Issuer', {}, [idpEntityId]), statusTree(status)],
+    { samlp: NS.protocol, saml: NS.assertion },
+  );
 }
 
 /** The SP's SLO endpoint, preferring HTTP-Redirect. */
@@ -39,9 +58,18 @@ export function sloEndpoint(sp: ServiceProvider): SloEndpoint | undefined {
   return sp.slo.find((e) => e.binding === 'redirect') ?? sp.slo[0];
 }
 
-export function deliver(endpoint: SloEndpoint, url: string, param: 'SAMLRequest' | 'SAMLResponse', message: XmlElement, relayState: string | undefined, sp: ServiceProvider, key: SigningKey): Delivery {
+export function deliver(
+  endpoint: SloEndpoint,
+  url: string,
+  param: 'SAMLRequest' | 'SAMLResponse',
+  message: XmlElement,
+  relayState: string | undefined,
+  sp: ServiceProvider,
+  key: SigningKey,
+): Delivery {
   const signer = { privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem!, privateKey: key.privateKey };
   const algorithm = sp.options.signatureAlgorithm;
-  if (endpoint.binding === 'redirect') return { redirect: redirectUrl(url, param, serialize(message), relayState, { key: signer, algorithm }) };
+  if (endpoint.binding === 'redirect')
+    return { redirect: redirectUrl(url, param, serialize(message), relayState, { key: signer, algorithm }) };
   return { page: postFormPage(url, param, serialize(signTree(message, signer, algorithm)), relayState).text };
 }

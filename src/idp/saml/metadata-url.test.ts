@@ -21,15 +21,22 @@ import { testSp } from '../../../test/support/saml-fixtures.ts';
 
 const defaults = { ...testSp().options } as unknown as SamlConfig['spDefaults'];
 const saml = (entry: Record<string, unknown>): SamlConfig => ({
-  enabled: true, metadataDir: '/nonexistent', signMetadata: false, requestMaxAge: 300_000, maxMessageBytes: 65_536,
-  assertionLifetime: 300_000, scopes: [], spDefaults: defaults,
+  enabled: true,
+  metadataDir: '/nonexistent',
+  signMetadata: false,
+  requestMaxAge: 300_000,
+  maxMessageBytes: 65_536,
+  assertionLifetime: 300_000,
+  scopes: [],
+  spDefaults: defaults,
   serviceProviders: { remote: { metadataUrl: 'https://unused.test', ...entry } },
 });
 
 const federation = makeTestKey('federation-signer');
 const stranger = makeTestKey('stranger');
 const ENTITY = 'https://remote.sp.test/md';
-const plain = () => spMetadataXml({ entityId: ENTITY, acs: ['https://remote.sp.test/acs'] }).replace('<?xml version="1.0"?>\n', '');
+const plain = () =>
+  spMetadataXml({ entityId: ENTITY, acs: ['https://remote.sp.test/acs'] }).replace('<?xml version="1.0"?>\n', '');
 const signedBy = (key: { privateKeyPem: string; certificatePem: string }, xml = plain()) =>
   signElement(xml.replace(' entityID=', ' ID="_md1" entityID='), '_md1', key, 'rsa-sha256', 'first');
 
@@ -44,7 +51,8 @@ const routes: Record<string, (res: http.ServerResponse) => void> = {
   '/plain.xml': (res) => res.end(plain()),
   '/signed.xml': (res) => res.end(signedBy(federation)),
   '/signed-by-stranger.xml': (res) => res.end(signedBy(stranger)),
-  '/tampered.xml': (res) => res.end(signedBy(federation).replace('https://remote.sp.test/acs', 'https://attacker.test/acs')),
+  '/tampered.xml': (res) =>
+    res.end(signedBy(federation).replace('https://remote.sp.test/acs', 'https://attacker.test/acs')),
   '/moved': (res) => redirect(res, `${httpsBase}/signed.xml`),
   '/moved-twice': (res) => redirect(res, `${httpsBase}/moved`),
   '/to-http': (res) => redirect(res, `${httpBase}/plain.xml`),
@@ -62,13 +70,16 @@ function redirect(res: http.ServerResponse, location: string): void {
   res.writeHead(302, { location });
   res.end();
 }
-const serve = (req: http.IncomingMessage, res: http.ServerResponse) => (routes[req.url ?? ''] ?? ((r) => ((r.statusCode = 404), r.end())))(res);
+const serve = (req: http.IncomingMessage, res: http.ServerResponse) =>
+  (routes[req.url ?? ''] ?? ((r) => ((r.statusCode = 404), r.end())))(res);
 
 before(async () => {
   temp = tempDir('latch-mdurl-');
   const certs = await makeTestCertificates(temp.dir);
   secure = https.createServer({ key: readFileSync(certs.keyFile), cert: readFileSync(certs.certFile) }, serve);
-  insecure = http.createServer((req, res) => (req.url === '/to-https' ? redirect(res, `${httpsBase}/signed.xml`) : serve(req, res)));
+  insecure = http.createServer((req, res) =>
+    req.url === '/to-https' ? redirect(res, `${httpsBase}/signed.xml`) : serve(req, res),
+  );
   await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => insecure.listen(0, '127.0.0.1', r));
   httpsBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
@@ -86,18 +97,27 @@ after(() => {
 const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/PORT/g, '\\d+'));
 const ONLY_HTTPS = 'only redirects from https:// to https:// are followed';
 
-async function refused(entry: Record<string, unknown>, pattern: RegExp, cacheDir = `${temp.dir}/cache-${Math.random()}`): Promise<void> {
-  await assert.rejects(resolveMetadataUrls(saml(entry), cacheDir, () => {}, fetchOptions), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.match(err.problems.join('\n'), pattern);
-    return true;
-  });
+async function refused(
+  entry: Record<string, unknown>,
+  pattern: RegExp,
+  cacheDir = `${temp.dir}/cache-${Math.random()}`,
+): Promise<void> {
+  await assert.rejects(
+    resolveMetadataUrls(saml(entry), cacheDir, () => {}, fetchOptions),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.match(err.problems.join('\n'), pattern);
+      return true;
+    },
+  );
 }
 const resolves = async (entry: Record<string, unknown>) =>
   loadSpRegistry(await resolveMetadataUrls(saml(entry), `${temp.dir}/cache-${Math.random()}`, () => {}, fetchOptions));
 
 it('an SP registered by metadata URL is fetched, cached, and the cache serves when the URL is down', async () => {
-  const server = http.createServer((req, res) => (req.url === '/md.xml' ? res.end(plain()) : ((res.statusCode = 404), res.end())));
+  const server = http.createServer((req, res) =>
+    req.url === '/md.xml' ? res.end(plain()) : ((res.statusCode = 404), res.end()),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/md.xml`;
   const warnings: string[] = [];
@@ -108,20 +128,34 @@ it('an SP registered by metadata URL is fetched, cached, and the cache serves wh
     await new Promise<void>((r) => server.close(() => r()));
     const again = await resolveMetadataUrls(saml({ metadataUrl: url }), cache, (m) => warnings.push(m));
     assert.ok(loadSpRegistry(again).get(ENTITY));
-    assert.match(warnings.join('\n'), /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched .*; using the copy/);
-    await refused({ metadataUrl: url.replace('/md.xml', '/missing.xml') },
-      /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched \(.*\) and there is no cached copy/);
+    assert.match(
+      warnings.join('\n'),
+      /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched .*; using the copy/,
+    );
+    await refused(
+      { metadataUrl: url.replace('/md.xml', '/missing.xml') },
+      /saml\.serviceProviders\.remote\.metadataUrl: .* could not be fetched \(.*\) and there is no cached copy/,
+    );
   } finally {
     server.close();
   }
 });
 
 it('redirects: https to https within a bound; never to http, never from http', async () => {
-  assert.ok((await resolves({ metadataUrl: `${httpsBase}/moved-twice` })).get(ENTITY), 'https → https → https is followed');
-  await refused({ metadataUrl: `${httpsBase}/to-http` },
-    literal(`metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched (it redirects to http://127.0.0.1:PORT/plain.xml; ${ONLY_HTTPS})`));
-  await refused({ metadataUrl: `${httpBase}/to-https` },
-    literal(`could not be fetched (it redirects to https://127.0.0.1:PORT/signed.xml; ${ONLY_HTTPS})`));
+  assert.ok(
+    (await resolves({ metadataUrl: `${httpsBase}/moved-twice` })).get(ENTITY),
+    'https → https → https is followed',
+  );
+  await refused(
+    { metadataUrl: `${httpsBase}/to-http` },
+    literal(
+      `metadataUrl: https://127.0.0.1:PORT/to-http could not be fetched (it redirects to http://127.0.0.1:PORT/plain.xml; ${ONLY_HTTPS})`,
+    ),
+  );
+  await refused(
+    { metadataUrl: `${httpBase}/to-https` },
+    literal(`could not be fetched (it redirects to https://127.0.0.1:PORT/signed.xml; ${ONLY_HTTPS})`),
+  );
   await refused({ metadataUrl: `${httpsBase}/loop` }, /could not be fetched \(more than 3 redirects\)/);
 });
 
@@ -133,17 +167,29 @@ it('size and time are bounded', async () => {
 });
 
 it('with metadataSigningCertificate, only metadata whose signature verifies with it is used', async () => {
-  const sp = (await resolves({ metadataUrl: `${httpsBase}/signed.xml`, metadataSigningCertificate: federation.certificatePem })).get(ENTITY);
+  const sp = (
+    await resolves({ metadataUrl: `${httpsBase}/signed.xml`, metadataSigningCertificate: federation.certificatePem })
+  ).get(ENTITY);
   assert.equal(sp?.acs[0]?.url, 'https://remote.sp.test/acs');
   const certificate = federation.certificatePem;
-  await refused({ metadataUrl: `${httpsBase}/plain.xml`, metadataSigningCertificate: certificate },
-    literal('saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/plain.xml is not signed, ' +
-      'but metadataSigningCertificate is set'));
-  await refused({ metadataUrl: `${httpsBase}/signed-by-stranger.xml`, metadataSigningCertificate: certificate },
-    /saml\.serviceProviders\.remote\.metadataUrl: the metadata from .* has a signature that does not verify with metadataSigningCertificate/);
-  await refused({ metadataUrl: `${httpsBase}/tampered.xml`, metadataSigningCertificate: certificate },
-    literal('saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/tampered.xml has a signature ' +
-      'that does not verify with metadataSigningCertificate (signature digest does not match'));
+  await refused(
+    { metadataUrl: `${httpsBase}/plain.xml`, metadataSigningCertificate: certificate },
+    literal(
+      'saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/plain.xml is not signed, ' +
+        'but metadataSigningCertificate is set',
+    ),
+  );
+  await refused(
+    { metadataUrl: `${httpsBase}/signed-by-stranger.xml`, metadataSigningCertificate: certificate },
+    /saml\.serviceProviders\.remote\.metadataUrl: the metadata from .* has a signature that does not verify with metadataSigningCertificate/,
+  );
+  await refused(
+    { metadataUrl: `${httpsBase}/tampered.xml`, metadataSigningCertificate: certificate },
+    literal(
+      'saml.serviceProviders.remote.metadataUrl: the metadata from https://127.0.0.1:PORT/tampered.xml has a signature ' +
+        'that does not verify with metadataSigningCertificate (signature digest does not match',
+    ),
+  );
 });
 
 it('a cached copy is checked too, and a refused download does not replace it', async () => {
@@ -154,11 +200,18 @@ it('a cached copy is checked too, and a refused download does not replace it', a
   const warnings: string[] = [];
   const missing = saml({ ...entry, metadataUrl: `${httpsBase}/missing.xml` });
   const fromCache = await resolveMetadataUrls(missing, cache, (m) => warnings.push(m), fetchOptions);
-  assert.equal(loadSpRegistry(fromCache).get(ENTITY)?.acs[0]?.url, 'https://remote.sp.test/acs', 'the good copy is still there');
+  assert.equal(
+    loadSpRegistry(fromCache).get(ENTITY)?.acs[0]?.url,
+    'https://remote.sp.test/acs',
+    'the good copy is still there',
+  );
   assert.match(warnings.join('\n'), /using the copy/);
   // A cached copy that does not verify (e.g. fetched before the certificate was configured) is refused.
   const unsignedCache = `${temp.dir}/cache-unsigned`;
   await resolveMetadataUrls(saml({ metadataUrl: `${httpsBase}/plain.xml` }), unsignedCache, () => {}, fetchOptions);
-  await refused({ metadataUrl: `${httpsBase}/missing.xml`, metadataSigningCertificate: federation.certificatePem },
-    /could not be fetched \(HTTP 404\), and the cached copy in .* is not signed, but metadataSigningCertificate is set/, unsignedCache);
+  await refused(
+    { metadataUrl: `${httpsBase}/missing.xml`, metadataSigningCertificate: federation.certificatePem },
+    /could not be fetched \(HTTP 404\), and the cached copy in .* is not signed, but metadataSigningCertificate is set/,
+    unsignedCache,
+  );
 });

@@ -103,9 +103,10 @@ export async function fetchMetadata(url: string, options: MetadataFetchOptions):
 function get(url: URL, signal: AbortSignal, ca: string | undefined): Promise<http.IncomingMessage> {
   const headers = { accept: 'application/samlmetadata+xml, application/xml, text/xml' };
   return new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:'
-      ? https.get(url, { headers, signal, ...(ca ? { ca } : {}) }, resolve)
-      : http.get(url, { headers, signal }, resolve);
+    const request =
+      url.protocol === 'https:'
+        ? https.get(url, { headers, signal, ...(ca ? { ca } : {}) }, resolve)
+        : http.get(url, { headers, signal }, resolve);
     request.on('error', reject);
   });
 }

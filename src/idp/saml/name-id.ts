@@ -54,20 +54,31 @@ export interface NameIdInput {
 export function makeNameId(input: NameIdInput): NameId {
   switch (input.format) {
     case 'persistent': {
-      const value = createHmac('sha256', input.persistentSecret).update(`${input.spEntityId}\0${input.user.id}`).digest('base64url');
+      const value = createHmac('sha256', input.persistentSecret)
+        .update(`${input.spEntityId}\0${input.user.id}`)
+        .digest('base64url');
       return { value, format: 'persistent', nameQualifier: input.idpEntityId, spNameQualifier: input.spEntityId };
     }
     case 'transient':
-      return { value: `_${randomBytes(20).toString('hex')}`, format: 'transient', nameQualifier: input.idpEntityId, spNameQualifier: input.spEntityId };
+      return {
+        value: `_${randomBytes(20).toString('hex')}`,
+        format: 'transient',
+        nameQualifier: input.idpEntityId,
+        spNameQualifier: input.spEntityId,
+      };
     case 'emailAddress':
     case 'unspecified': {
       const attribute = input.format === 'emailAddress' && input.attribute === 'username' ? 'email' : input.attribute;
       const value = userAttribute(input.user, attribute)[0];
       if (!value || (input.format === 'emailAddress' && !value.includes('@'))) {
-        throw new SamlError('Your account has no value this application needs to identify you.', `user ${input.user.id} has no usable ${attribute} for a ${input.format} NameID`, {
-          code: STATUS.responder,
-          subCode: STATUS.invalidNameIdPolicy,
-        });
+        throw new SamlError(
+          'Your account has no value this application needs to identify you.',
+          `user ${input.user.id} has no usable ${attribute} for a ${input.format} NameID`,
+          {
+            code: STATUS.responder,
+            subCode: STATUS.invalidNameIdPolicy,
+          },
+        );
       }
       return { value, format: input.format };
     }

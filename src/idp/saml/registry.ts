@@ -47,12 +47,19 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
 
   const dir = path.resolve(cwd, config.metadataDir);
   if (existsSync(dir)) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.xml')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()) {
       const xmlPath = path.join(dir, file);
       const yamlPath = xmlPath.replace(/\.xml$/, '.yaml');
       add(xmlPath, () => {
         const own = existsSync(yamlPath) ? readOptionsFile(yamlPath) : {};
-        return build(xmlPath, parseSpMetadata(readFileSync(xmlPath, 'utf8'), signingCertificate(own)), own, config.spDefaults);
+        return build(
+          xmlPath,
+          parseSpMetadata(readFileSync(xmlPath, 'utf8'), signingCertificate(own)),
+          own,
+          config.spDefaults,
+        );
       });
     }
   }
@@ -67,7 +74,9 @@ export function loadSpRegistry(config: SamlConfig, options: RegistryOptions = {}
     if (earlier) problems.push(`${sp.source}: entity ID ${sp.entityId} is already registered by ${earlier.source}`);
     byId.set(sp.entityId, sp);
     if (sp.options.signatureAlgorithm === 'rsa-sha1') {
-      options.warn?.(`${sp.source}: signs with RSA-SHA1 and accepts SHA-1 signatures from ${sp.entityId}; use rsa-sha256 unless this SP cannot`);
+      options.warn?.(
+        `${sp.source}: signs with RSA-SHA1 and accepts SHA-1 signatures from ${sp.entityId}; use rsa-sha256 unless this SP cannot`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -93,9 +102,11 @@ function readOptionsFile(file: string): SpOptions {
 }
 
 function describe(issue: z.core.$ZodIssue, input: unknown): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${[...issue.path, k].join('.')}: unknown key`).join('; ');
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((k) => `${[...issue.path, k].join('.')}: unknown key`).join('; ');
   let actual: unknown = input;
-  for (const key of issue.path) actual = typeof actual === 'object' && actual !== null ? (actual as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of issue.path)
+    actual = typeof actual === 'object' && actual !== null ? (actual as Record<PropertyKey, unknown>)[key] : undefined;
   return `${issue.path.join('.') || '(top level)'}: ${issue.message.replace(/^Invalid input: /, '')} (got ${actual === undefined ? 'nothing' : JSON.stringify(actual)})`;
 }
 
@@ -139,7 +150,12 @@ function withPreset(own: SpOptions): SpOptions {
   return { ...preset, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
 }
 
-function build(source: string, description: SpDescription, ownOptions: SpOptions, defaults: SpDefaults): ServiceProvider {
+function build(
+  source: string,
+  description: SpDescription,
+  ownOptions: SpOptions,
+  defaults: SpDefaults,
+): ServiceProvider {
   const own = withPreset(ownOptions);
   for (const pem of [...description.signingCertificates, ...description.encryptionCertificates]) {
     try {

@@ -27,7 +27,14 @@ function target(sp = testSp()): ResponseTarget {
 }
 function content(sp = testSp()) {
   return {
-    nameId: makeNameId({ user: alice, format: sp.options.nameIdFormat, attribute: sp.options.nameIdAttribute, idpEntityId: idp.entityId, spEntityId: sp.entityId, persistentSecret: Buffer.alloc(32, 7) }),
+    nameId: makeNameId({
+      user: alice,
+      format: sp.options.nameIdFormat,
+      attribute: sp.options.nameIdAttribute,
+      idpEntityId: idp.entityId,
+      spEntityId: sp.entityId,
+      persistentSecret: Buffer.alloc(32, 7),
+    }),
     attributes: mapAttributes(alice, sp.options.attributes),
     authnInstant: now - 1000,
     authnContextClassRef: 'https://refeds.org/profile/mfa',
@@ -53,10 +60,21 @@ it('a default Response: both signed, verified by xmlsec1 and by our own check, w
   assert.equal(data.getAttribute('Recipient'), 'https://sp.test/acs');
   assert.equal(data.getAttribute('InResponseTo'), '_req1');
   assert.equal(textOf(assertion.getElementsByTagNameNS(NS.assertion, 'Audience')[0]!), 'https://sp.test/metadata');
-  assert.equal(textOf(assertion.getElementsByTagNameNS(NS.assertion, 'AuthnContextClassRef')[0]!), 'https://refeds.org/profile/mfa');
-  assert.ok(Date.parse(assertion.getElementsByTagNameNS(NS.assertion, 'Conditions')[0]!.getAttribute('NotBefore')!) < now);
-  const values = Array.from(assertion.getElementsByTagNameNS(NS.assertion, 'Attribute')).map((a) => [a.getAttribute('Name'), Array.from(a.getElementsByTagNameNS(NS.assertion, 'AttributeValue')).map((v) => textOf(v))]);
-  assert.deepEqual(values, [['urn:oid:0.9.2342.19200300.100.1.3', ['alice@example.test']], ['groups', ['staff', 'wiki-editors']]]);
+  assert.equal(
+    textOf(assertion.getElementsByTagNameNS(NS.assertion, 'AuthnContextClassRef')[0]!),
+    'https://refeds.org/profile/mfa',
+  );
+  assert.ok(
+    Date.parse(assertion.getElementsByTagNameNS(NS.assertion, 'Conditions')[0]!.getAttribute('NotBefore')!) < now,
+  );
+  const values = Array.from(assertion.getElementsByTagNameNS(NS.assertion, 'Attribute')).map((a) => [
+    a.getAttribute('Name'),
+    Array.from(a.getElementsByTagNameNS(NS.assertion, 'AttributeValue')).map((v) => textOf(v)),
+  ]);
+  assert.deepEqual(values, [
+    ['urn:oid:0.9.2342.19200300.100.1.3', ['alice@example.test']],
+    ['groups', ['staff', 'wiki-editors']],
+  ]);
   assert.match(xml, /rsa-sha256/);
   assert.doesNotMatch(xml, /rsa-sha1"/);
 });
@@ -76,12 +94,23 @@ it('assertion-only signing with RSA-SHA512; response-only signing', () => {
 
 for (const algorithm of ['aes256-gcm', 'aes128-cbc'] as const) {
   it(`encrypted assertion (${algorithm}) decrypts with the SP key alone and its signature verifies`, () => {
-    const sp = testSp({ encryptionCertificates: [spKey.certificatePem] }, { encryptAssertion: true, encryptionAlgorithm: algorithm, nameIdFormat: 'emailAddress', nameIdAttribute: 'email' });
+    const sp = testSp(
+      { encryptionCertificates: [spKey.certificatePem] },
+      {
+        encryptAssertion: true,
+        encryptionAlgorithm: algorithm,
+        nameIdFormat: 'emailAddress',
+        nameIdAttribute: 'email',
+      },
+    );
     const xml = buildSuccessResponse(target(sp), content(sp));
     assert.doesNotMatch(xml, /alice@example\.test/);
     xmlsecVerify(xml, key.certificatePem!, 'Response');
     const decrypted = xmlsecDecrypt(xml, spKey.privateKeyPem);
-    assert.match(decrypted, /<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@example.test<\/saml:NameID>/);
+    assert.match(
+      decrypted,
+      /<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@example.test<\/saml:NameID>/,
+    );
     xmlsecVerify(decrypted, key.certificatePem!, 'Assertion');
   });
 }
@@ -89,26 +118,52 @@ for (const algorithm of ['aes256-gcm', 'aes128-cbc'] as const) {
 it('status Responses carry no assertion and are signed', () => {
   const xml = buildStatusResponse(target(), { code: STATUS.responder, subCode: STATUS.noPassive });
   xmlsecVerify(xml, key.certificatePem!, 'Response');
-  assert.match(xml, /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"\/>/);
+  assert.match(
+    xml,
+    /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"\/>/,
+  );
   assert.doesNotMatch(xml, /Assertion/);
 });
 
 it('persistent NameIDs are stable per SP and differ between SPs', () => {
-  const input = { user: alice, format: 'persistent' as const, attribute: 'username', idpEntityId: idp.entityId, spEntityId: 'https://a', persistentSecret: Buffer.alloc(32, 1) };
+  const input = {
+    user: alice,
+    format: 'persistent' as const,
+    attribute: 'username',
+    idpEntityId: idp.entityId,
+    spEntityId: 'https://a',
+    persistentSecret: Buffer.alloc(32, 1),
+  };
   assert.equal(makeNameId(input).value, makeNameId(input).value);
   assert.notEqual(makeNameId(input).value, makeNameId({ ...input, spEntityId: 'https://b' }).value);
-  assert.throws(() => makeNameId({ ...input, format: 'emailAddress', user: { ...alice, email: undefined } }), /no value/);
+  assert.throws(
+    () => makeNameId({ ...input, format: 'emailAddress', user: { ...alice, email: undefined } }),
+    /no value/,
+  );
 });
 
 it('IdP metadata publishes current and next signing keys, both bindings, and verifies when signed', () => {
-  const xml = buildIdpMetadata({ identity: idp, keys: [key, next], wantAuthnRequestsSigned: false, scopes: ['example.test'], sign: true });
+  const xml = buildIdpMetadata({
+    identity: idp,
+    keys: [key, next],
+    wantAuthnRequestsSigned: false,
+    scopes: ['example.test'],
+    sign: true,
+  });
   xmlsecVerify(xml, key.certificatePem!, 'EntityDescriptor');
   const doc = parseXml(xml);
   assert.equal(doc.documentElement!.getAttribute('entityID'), 'http://localhost:8080/saml2/idp/metadata');
   const descriptors = Array.from(doc.getElementsByTagNameNS(NS.metadata, 'KeyDescriptor'));
-  assert.deepEqual(descriptors.map((d) => d.getAttribute('use')), ['signing', 'signing']);
-  const sso = Array.from(doc.getElementsByTagNameNS(NS.metadata, 'SingleSignOnService')).map((e) => e.getAttribute('Binding')!.split(':').pop());
-  const slo = Array.from(doc.getElementsByTagNameNS(NS.metadata, 'SingleLogoutService')).map((e) => e.getAttribute('Location'));
+  assert.deepEqual(
+    descriptors.map((d) => d.getAttribute('use')),
+    ['signing', 'signing'],
+  );
+  const sso = Array.from(doc.getElementsByTagNameNS(NS.metadata, 'SingleSignOnService')).map((e) =>
+    e.getAttribute('Binding')!.split(':').pop(),
+  );
+  const slo = Array.from(doc.getElementsByTagNameNS(NS.metadata, 'SingleLogoutService')).map((e) =>
+    e.getAttribute('Location'),
+  );
   assert.deepEqual(sso, ['HTTP-Redirect', 'HTTP-POST']);
   assert.deepEqual(slo, ['http://localhost:8080/saml2/idp/slo', 'http://localhost:8080/saml2/idp/slo']);
   assert.match(xml, /<shibmd:Scope regexp="false">example.test<\/shibmd:Scope>/);
@@ -120,7 +175,9 @@ it('IdP metadata publishes current and next signing keys, both bindings, and ver
 function xmlCryptoVerify(xml: string, local: string): void {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
   const signed = Array.from(doc.getElementsByTagName('*')).find((e) => e.localName === local)!;
-  const signature = Array.from(signed.getElementsByTagNameNS(NS.dsig, 'Signature')).find((e) => e.parentNode === signed);
+  const signature = Array.from(signed.getElementsByTagNameNS(NS.dsig, 'Signature')).find(
+    (e) => e.parentNode === signed,
+  );
   assert.ok(signature, `${local} carries a signature`);
   const verifier = new SignedXml({ publicCert: key.certificatePem!, getCertFromKeyInfo: () => null });
   verifier.loadSignature(new XMLSerializer().serializeToString(signature));
@@ -137,15 +194,33 @@ const awkward = {
 };
 
 for (const algorithm of ['rsa-sha256', 'rsa-sha512'] as const) {
-  for (const [signResponse, signAssertion] of [[true, true], [true, false], [false, true]] as const) {
+  for (const [signResponse, signAssertion] of [
+    [true, true],
+    [true, false],
+    [false, true],
+  ] as const) {
     for (const encryption of [undefined, 'aes256-gcm', 'aes128-cbc'] as const) {
       const what = `${signResponse ? 'Response' : ''}${signResponse && signAssertion ? ' and ' : ''}${signAssertion ? 'Assertion' : ''} signed (${algorithm})${encryption ? `, assertion encrypted (${encryption})` : ''}`;
       it(`every option verifies with xmlsec1 and xml-crypto: ${what}`, () => {
         const sp = testSp(
           { encryptionCertificates: [spKey.certificatePem] },
-          { signResponse, signAssertion, signatureAlgorithm: algorithm, encryptAssertion: encryption !== undefined, encryptionAlgorithm: encryption ?? 'aes256-gcm', attributes: { displayName: 'displayName', email: 'mail', groups: 'groups' } },
+          {
+            signResponse,
+            signAssertion,
+            signatureAlgorithm: algorithm,
+            encryptAssertion: encryption !== undefined,
+            encryptionAlgorithm: encryption ?? 'aes256-gcm',
+            attributes: { displayName: 'displayName', email: 'mail', groups: 'groups' },
+          },
         );
-        const user = { target: target(sp), content: { ...content(sp), nameId: { format: 'unspecified' as const, value: awkward.username }, attributes: mapAttributes(awkward, sp.options.attributes) } };
+        const user = {
+          target: target(sp),
+          content: {
+            ...content(sp),
+            nameId: { format: 'unspecified' as const, value: awkward.username },
+            attributes: mapAttributes(awkward, sp.options.attributes),
+          },
+        };
         const xml = buildSuccessResponse(user.target, user.content);
         // The Response is signed whenever the assertion is not (an unsigned response is refused everywhere).
         if (signResponse || !signAssertion) {
@@ -157,8 +232,16 @@ for (const algorithm of ['rsa-sha256', 'rsa-sha512'] as const) {
           xmlsecVerify(assertionXml, key.certificatePem!, 'Assertion');
           xmlCryptoVerify(assertionXml, 'Assertion');
         }
-        const values = Array.from(new DOMParser().parseFromString(assertionXml, 'text/xml').getElementsByTagNameNS(NS.assertion, 'AttributeValue')).map((v) => v.textContent);
-        assert.deepEqual(values, [awkward.displayName, awkward.email, ...awkward.groups], 'every value reads back exactly');
+        const values = Array.from(
+          new DOMParser()
+            .parseFromString(assertionXml, 'text/xml')
+            .getElementsByTagNameNS(NS.assertion, 'AttributeValue'),
+        ).map((v) => v.textContent);
+        assert.deepEqual(
+          values,
+          [awkward.displayName, awkward.email, ...awkward.groups],
+          'every value reads back exactly',
+        );
       });
     }
   }

@@ -53,48 +53,87 @@ export function buildStatusResponse(target: ResponseTarget, status: SamlStatus):
   return responseXml(target, status, undefined, target.sp.options);
 }
 
-function responseXml(target: ResponseTarget, status: SamlStatus, assertion: XmlElement | undefined, options: ResolvedSpOptions): string {
-  const response = element('samlp:Response', {
-    ID: newId(),
-    Version: '2.0',
-    IssueInstant: iso(target.now),
-    Destination: target.acsUrl,
-    InResponseTo: target.inResponseTo,
-  }, [element('saml:Issuer', {}, [target.idp.entityId]), statusTree(status), ...(assertion ? [assertion] : [])], { samlp: NS.protocol, saml: NS.assertion });
+function responseXml(
+  target: ResponseTarget,
+  status: SamlStatus,
+  assertion: XmlElement | undefined,
+  options: ResolvedSpOptions,
+): string {
+  const response = element(
+    'samlp:Response',
+    {
+      ID: newId(),
+      Version: '2.0',
+      IssueInstant: iso(target.now),
+      Destination: target.acsUrl,
+      InResponseTo: target.inResponseTo,
+    },
+    [element('saml:Issuer', {}, [target.idp.entityId]), statusTree(status), ...(assertion ? [assertion] : [])],
+    { samlp: NS.protocol, saml: NS.assertion },
+  );
   // A response with nothing signed is refused by every SP; sign the Response when the assertion is not.
   const signResponse = options.signResponse || !options.signAssertion || assertion === undefined;
   return serialize(signResponse ? signTree(response, signerOf(target.key), options.signatureAlgorithm) : response);
 }
 
 export function statusTree(status: SamlStatus): XmlElement {
-  const code = element('samlp:StatusCode', { Value: status.code }, status.subCode ? [element('samlp:StatusCode', { Value: status.subCode })] : []);
-  return element('samlp:Status', {}, [code, ...(status.message ? [element('samlp:StatusMessage', {}, [status.message])] : [])]);
+  const code = element(
+    'samlp:StatusCode',
+    { Value: status.code },
+    status.subCode ? [element('samlp:StatusCode', { Value: status.subCode })] : [],
+  );
+  return element('samlp:Status', {}, [
+    code,
+    ...(status.message ? [element('samlp:StatusMessage', {}, [status.message])] : []),
+  ]);
 }
 
 function assertionTree(target: ResponseTarget, content: AssertionContent): XmlElement {
   const { sp, idp, now } = target;
   const notOnOrAfter = iso(now + content.assertionLifetimeMs);
   const n = content.nameId;
-  const nameId = element('saml:NameID', { Format: NAMEID_FORMAT[n.format], NameQualifier: n.nameQualifier, SPNameQualifier: n.spNameQualifier }, [n.value]);
+  const nameId = element(
+    'saml:NameID',
+    { Format: NAMEID_FORMAT[n.format], NameQualifier: n.nameQualifier, SPNameQualifier: n.spNameQualifier },
+    [n.value],
+  );
   const confirmation = element('saml:SubjectConfirmation', { Method: 'urn:oasis:names:tc:SAML:2.0:cm:bearer' }, [
-    element('saml:SubjectConfirmationData', { NotOnOrAfter: notOnOrAfter, Recipient: target.acsUrl, InResponseTo: target.inResponseTo }),
+    element('saml:SubjectConfirmationData', {
+      NotOnOrAfter: notOnOrAfter,
+      Recipient: target.acsUrl,
+      InResponseTo: target.inResponseTo,
+    }),
   ]);
-  const conditions = element('saml:Conditions', { NotBefore: iso(now - NOT_BEFORE_SLACK_MS), NotOnOrAfter: notOnOrAfter }, [
-    element('saml:AudienceRestriction', {}, [element('saml:Audience', {}, [sp.entityId])]),
-  ]);
-  const authn = element('saml:AuthnStatement', {
-    AuthnInstant: iso(content.authnInstant),
-    SessionIndex: content.sessionIndex,
-    SessionNotOnOrAfter: iso(now + sp.options.sessionLifetime),
-  }, [element('saml:AuthnContext', {}, [element('saml:AuthnContextClassRef', {}, [content.authnContextClassRef])])]);
-  const attributes = content.attributes.length > 0 ? [element('saml:AttributeStatement', {}, content.attributes.map(attributeTree))] : [];
-  return element('saml:Assertion', { ID: newId(), Version: '2.0', IssueInstant: iso(now) }, [
-    element('saml:Issuer', {}, [idp.entityId]),
-    element('saml:Subject', {}, [nameId, confirmation]),
-    conditions,
-    authn,
-    ...attributes,
-  ], { saml: NS.assertion, xs: NS.xs, xsi: NS.xsi });
+  const conditions = element(
+    'saml:Conditions',
+    { NotBefore: iso(now - NOT_BEFORE_SLACK_MS), NotOnOrAfter: notOnOrAfter },
+    [element('saml:AudienceRestriction', {}, [element('saml:Audience', {}, [sp.entityId])])],
+  );
+  const authn = element(
+    'saml:AuthnStatement',
+    {
+      AuthnInstant: iso(content.authnInstant),
+      SessionIndex: content.sessionIndex,
+      SessionNotOnOrAfter: iso(now + sp.options.sessionLifetime),
+    },
+    [element('saml:AuthnContext', {}, [element('saml:AuthnContextClassRef', {}, [content.authnContextClassRef])])],
+  );
+  const attributes =
+    content.attributes.length > 0
+      ? [element('saml:AttributeStatement', {}, content.attributes.map(attributeTree))]
+      : [];
+  return element(
+    'saml:Assertion',
+    { ID: newId(), Version: '2.0', IssueInstant: iso(now) },
+    [
+      element('saml:Issuer', {}, [idp.entityId]),
+      element('saml:Subject', {}, [nameId, confirmation]),
+      conditions,
+      authn,
+      ...attributes,
+    ],
+    { saml: NS.assertion, xs: NS.xs, xsi: NS.xsi },
+  );
 }
 
 function attributeTree(a: SamlAttribute): XmlElement {

@@ -19,7 +19,11 @@ import { XmlRejected } from './xml/parse.ts';
 import { parseRawQuery, type RawQuery } from './xml/redirect-signature.ts';
 import type { SloHandler } from './slo.ts';
 
-registerStatic('saml-post.js', 'text/javascript; charset=utf-8', new URL('../../ui/static/saml-post.js', import.meta.url));
+registerStatic(
+  'saml-post.js',
+  'text/javascript; charset=utf-8',
+  new URL('../../ui/static/saml-post.js', import.meta.url),
+);
 
 // The SAML endpoints. The pipeline of each reads top to bottom: read and validate the message,
 // hand over to the sign-in (FrontEndSignIn), answer the SP's ACS with an auto-posted Response;
@@ -36,7 +40,10 @@ export interface SamlRouteDeps {
 }
 
 const NEEDS_AUTHN_REQUEST = (binding: string) =>
-  new SamlError('This address expects a SAML sign-in request from an application.', `${binding} /sso without SAMLRequest`);
+  new SamlError(
+    'This address expects a SAML sign-in request from an application.',
+    `${binding} /sso without SAMLRequest`,
+  );
 
 export function samlRoutes(deps: SamlRouteDeps): Route[] {
   const { idp } = deps;
@@ -55,15 +62,28 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
   }
 
   const sso = async (ctx: Ctx, input: IncomingRequest) => {
-    const request = await readAuthnRequest(input, { registry: idp.registry, saml: idp.config.saml, identityFor: (sp) => idp.identityFor(sp), store: idp.store });
-    ctx.state.log.info({ sp: request.sp.entityId, request: request.id, signed: request.signed }, 'SAML AuthnRequest accepted');
+    const request = await readAuthnRequest(input, {
+      registry: idp.registry,
+      saml: idp.config.saml,
+      identityFor: (sp) => idp.identityFor(sp),
+      store: idp.store,
+    });
+    ctx.state.log.info(
+      { sp: request.sp.entityId, request: request.id, signed: request.signed },
+      'SAML AuthnRequest accepted',
+    );
     const outcome = await deps.signIn.start(ctx, idp.signInRequest(request));
     if (outcome) await send(ctx, idp.answer(outcome), outcome.kind === 'done' ? outcome.result.sessionApps : undefined);
   };
 
   /** `known`: the session's applications as read for this request, when it answered from a session. */
   async function send(ctx: Ctx, outgoing: Outgoing | undefined, known?: SignInResult['sessionApps']): Promise<void> {
-    if (!outgoing) throw new LatchError({ status: 400, code: 'unknown_sp', publicMessage: 'This application is no longer registered with Latch.' });
+    if (!outgoing)
+      throw new LatchError({
+        status: 400,
+        code: 'unknown_sp',
+        publicMessage: 'This application is no longer registered with Latch.',
+      });
     if (outgoing.session) {
       const app = { id: outgoing.sp.entityId, name: outgoing.sp.options.name, protocol: 'saml' as const };
       await deps.sessions.recordApp(outgoing.session.sid, app, outgoing.session.data, known);
@@ -79,7 +99,13 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
       handle(ctx) {
         const spId = typeof ctx.query.sp === 'string' ? ctx.query.sp : undefined;
         const sp = spId !== undefined ? idp.registry.get(spId) : undefined;
-        if (spId !== undefined && !sp) throw new LatchError({ status: 404, code: 'not_found', publicMessage: 'No application with this entity ID is registered.', detail: spId });
+        if (spId !== undefined && !sp)
+          throw new LatchError({
+            status: 404,
+            code: 'not_found',
+            publicMessage: 'No application with this entity ID is registered.',
+            detail: spId,
+          });
         ctx.type = 'application/samlmetadata+xml';
         if (ctx.query.download !== undefined) ctx.attachment('latch-idp-metadata.xml');
         ctx.body = idp.metadata(sp);
@@ -102,7 +128,12 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
         const query = rawQuery(ctx.querystring);
         const message = query.values.get('SAMLRequest');
         if (!message) throw NEEDS_AUTHN_REQUEST('GET');
-        await sso(ctx, { binding: 'redirect', message, query, ...optional('relayState', query.values.get('RelayState')) });
+        await sso(ctx, {
+          binding: 'redirect',
+          message,
+          query,
+          ...optional('relayState', query.values.get('RelayState')),
+        });
       },
     }),
     route({
@@ -122,11 +153,26 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
         const spId = typeof ctx.query.sp === 'string' ? ctx.query.sp : '';
         const sp = idp.registry.get(spId);
         if (!sp || !sp.options.allowIdpInitiated) {
-          throw new LatchError({ status: 404, code: 'not_found', publicMessage: 'This application cannot be started from Latch.', detail: `IdP-initiated sign-in to ${JSON.stringify(spId)}: ${sp ? 'not allowed' : 'unknown SP'}` });
+          throw new LatchError({
+            status: 404,
+            code: 'not_found',
+            publicMessage: 'This application cannot be started from Latch.',
+            detail: `IdP-initiated sign-in to ${JSON.stringify(spId)}: ${sp ? 'not allowed' : 'unknown SP'}`,
+          });
         }
-        const relayState = ctx.query.RelayState === undefined ? sp.options.defaultRelayState : allowedRelayState(ctx.query.RelayState, sp);
+        const relayState =
+          ctx.query.RelayState === undefined
+            ? sp.options.defaultRelayState
+            : allowedRelayState(ctx.query.RelayState, sp);
         const acsUrl = (sp.acs.find((a) => a.isDefault) ?? sp.acs[0]!).url;
-        const request = { sp, acsUrl, nameIdFormat: sp.options.nameIdFormat, forceAuthn: false, isPassive: false, ...optional('relayState', relayState) };
+        const request = {
+          sp,
+          acsUrl,
+          nameIdFormat: sp.options.nameIdFormat,
+          forceAuthn: false,
+          isPassive: false,
+          ...optional('relayState', relayState),
+        };
         const outcome = await deps.signIn.start(ctx, idp.signInRequest(request));
         if (outcome) await send(ctx, idp.answer(outcome));
       },
@@ -136,12 +182,24 @@ export function samlRoutes(deps: SamlRouteDeps): Route[] {
       path: SAML_PATHS.continue,
       async handle(ctx) {
         const outcome = await deps.signIn.finish(ctx);
-        if (!outcome) throw new LatchError({ status: 400, code: 'expired', publicMessage: 'Your sign-in session expired.', hint: 'Go back to the application and start again.' });
+        if (!outcome)
+          throw new LatchError({
+            status: 400,
+            code: 'expired',
+            publicMessage: 'Your sign-in session expired.',
+            hint: 'Go back to the application and start again.',
+          });
         await send(ctx, idp.answer(outcome));
       },
     }),
     route({ method: 'get', path: SAML_PATHS.slo, refusals, handle: (ctx) => deps.slo.handle(ctx) }),
-    route({ method: 'post', path: SAML_PATHS.slo, body: message, refusals, handle: (ctx, { body }) => deps.slo.handle(ctx, body) }),
+    route({
+      method: 'post',
+      path: SAML_PATHS.slo,
+      body: message,
+      refusals,
+      handle: (ctx, { body }) => deps.slo.handle(ctx, body),
+    }),
     route({ method: 'get', path: SAML_PATHS.sloConfirm, refusals, handle: (ctx) => deps.slo.showConfirmation(ctx) }),
     route({
       method: 'post',

@@ -22,7 +22,8 @@ export type PendingLogout = {
 export const PENDING_TTL_MS = 10 * 60_000;
 export const csrfPurpose = (sid: string, id: string) => `saml-logout:${sid}:${id}`;
 export const confirmUrl = (id: string) => `${SAML_PATHS.sloConfirm}?request=${id}`;
-export const isPendingId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
+export const isPendingId = (value: unknown): value is string =>
+  typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 
 /**
  * How this browser's session relates to the request: `none` (not signed in: nothing to end),
@@ -42,13 +43,13 @@ export function confirmLogoutPage(options: { spName: string; user: string; reque
   return layout(
     'Sign out?',
     html`<h1>Sign out of Latch?</h1>
-<p>${options.spName} asks to sign you out of Latch, and of the other applications you signed in to with it.</p>
-<p>You are signed in as ${options.user}.</p>
-<form method="post" action="${SAML_PATHS.sloConfirm}">
-<input type="hidden" name="csrf" value="${options.csrf}">
-<input type="hidden" name="request" value="${options.request}">
-<button type="submit" name="decision" value="logout" autofocus>Sign out</button>
-<button type="submit" name="decision" value="stay" class="link">Stay signed in</button>
-</form>`,
+      <p>${options.spName} asks to sign you out of Latch, and of the other applications you signed in to with it.</p>
+      <p>You are signed in as ${options.user}.</p>
+      <form method="post" action="${SAML_PATHS.sloConfirm}">
+        <input type="hidden" name="csrf" value="${options.csrf}" />
+        <input type="hidden" name="request" value="${options.request}" />
+        <button type="submit" name="decision" value="logout" autofocus>Sign out</button>
+        <button type="submit" name="decision" value="stay" class="link">Stay signed in</button>
+      </form>`,
   );
 }

@@ -13,7 +13,13 @@ import { newId } from './response.ts';
 import { issueInstantProblem, readSpMessage, refuseOnPage, type IncomingMessage } from './sp-message.ts';
 import { SamlError, STATUS, type SamlStatus } from './status.ts';
 import {
-  confirmLogoutPage, confirmUrl, csrfPurpose, isPendingId, PENDING_TTL_MS, sessionVerdict, type PendingLogout,
+  confirmLogoutPage,
+  confirmUrl,
+  csrfPurpose,
+  isPendingId,
+  PENDING_TTL_MS,
+  sessionVerdict,
+  type PendingLogout,
 } from './slo-confirm.ts';
 import { NS } from './xml/namespaces.ts';
 import { attr, childElements, optionalChild, requiredChild, textOf } from './xml/parse.ts';
@@ -73,41 +79,71 @@ export function createSloHandler(
   signOut: SignOutHooks,
   csrf: CsrfTokens,
 ): SloHandler {
-  function incoming(ctx: Ctx, form: Form | undefined): { input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' } {
+  function incoming(
+    ctx: Ctx,
+    form: Form | undefined,
+  ): { input: IncomingMessage; param: 'SAMLRequest' | 'SAMLResponse' } {
     if (!form) {
       const query = refuseOnPage(() => parseRawQuery(ctx.querystring));
       const param = query.values.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
       const message = query.values.get(param);
       if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
       const relayState = query.values.get('RelayState');
-      return { param, input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) } };
+      return {
+        param,
+        input: { binding: 'redirect', message, query, ...(relayState !== undefined ? { relayState } : {}) },
+      };
     }
     const param = form.SAMLRequest ? 'SAMLRequest' : 'SAMLResponse';
     const message = form[param];
     if (!message) throw new SamlError('This address expects a SAML logout message.', 'SLO without a SAML message');
-    return { param, input: { binding: 'post', message, ...(form.RelayState !== undefined ? { relayState: form.RelayState } : {}) } };
+    return {
+      param,
+      input: { binding: 'post', message, ...(form.RelayState !== undefined ? { relayState: form.RelayState } : {}) },
+    };
   }
 
   async function onLogoutRequest(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const now = Date.now();
-    const { root, sp, signed } = readSpMessage(input, 'SAMLRequest', 'LogoutRequest', idp.registry, idp.config.saml.maxMessageBytes);
+    const { root, sp, signed } = readSpMessage(
+      input,
+      'SAMLRequest',
+      'LogoutRequest',
+      idp.registry,
+      idp.config.saml.maxMessageBytes,
+    );
     const endpoint = sloEndpoint(sp);
-    if (!endpoint) throw new SamlError('This application has no logout address registered with Latch.', `${sp.entityId} has no SingleLogoutService`);
+    if (!endpoint)
+      throw new SamlError(
+        'This application has no logout address registered with Latch.',
+        `${sp.entityId} has no SingleLogoutService`,
+      );
     // An SP that has a signing key must sign its logout requests: otherwise anyone could end a user's session.
     if (!signed && (sp.options.requireSignedRequests || sp.signingCertificates.length > 0)) {
       throw new SamlError('The logout request was not signed.', `unsigned LogoutRequest from ${sp.entityId}`);
     }
     const id = attr(root, 'ID') ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/.test(id)) throw new SamlError('The logout request could not be read.', `LogoutRequest ID ${JSON.stringify(id)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/.test(id))
+      throw new SamlError('The logout request could not be read.', `LogoutRequest ID ${JSON.stringify(id)}`);
     const destination = attr(root, 'Destination');
     const identity = idp.identityFor(sp);
-    if (destination !== undefined && destination !== identity.sloUrl) throw new SamlError('The logout request was meant for another server.', `Destination ${destination}`);
-    const problem = issueInstantProblem(attr(root, 'IssueInstant'), now, sp.options.clockSkew, idp.config.saml.requestMaxAge);
+    if (destination !== undefined && destination !== identity.sloUrl)
+      throw new SamlError('The logout request was meant for another server.', `Destination ${destination}`);
+    const problem = issueInstantProblem(
+      attr(root, 'IssueInstant'),
+      now,
+      sp.options.clockSkew,
+      idp.config.saml.requestMaxAge,
+    );
     if (problem) throw new SamlError('The logout request has expired or is not valid yet.', problem);
     const nameId = refuseOnPage(() => textOf(requiredChild(root, NS.assertion, 'NameID')));
     const sessionIndexes = refuseOnPage(() => childElements(root, NS.protocol, 'SessionIndex').map(textOf));
     const seen = { spHash: sha256(sp.entityId), requestId: id };
-    if (!(await requestsSeen.createIfAbsent(idp.store, seen, now, { ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew }))) {
+    if (
+      !(await requestsSeen.createIfAbsent(idp.store, seen, now, {
+        ttlMs: idp.config.saml.requestMaxAge + 2 * sp.options.clockSkew,
+      }))
+    ) {
       throw new SamlError('This logout request was already used.', `replayed LogoutRequest ${id}`);
     }
     const origin = { sp: sp.entityId, requestId: id, relayState: input.relayState ?? null };
@@ -116,16 +152,24 @@ export function createSloHandler(
     // The browser's session, or (when a cross-site POST brought no cookie) the one named by SessionIndex.
     const named = await Promise.all(sessionIndexes.map((s) => sessions.get(s.replace(/^_/, ''))));
     const candidates = [await sessions.fromCookie(cookies.session(ctx)), ...named];
-    const session = candidates.find((s) => s && (s.apps[sp.entityId]?.data as SamlSessionData | undefined)?.nameId === nameId);
+    const session = candidates.find(
+      (s) => s && (s.apps[sp.entityId]?.data as SamlSessionData | undefined)?.nameId === nameId,
+    );
     const pending = session ? await endSession(ctx, session, sp.entityId) : [];
-    const chain: LogoutChain = { origin, returnTo: null, pending, waiting: null, partial: !session && candidates.some(Boolean) };
+    const chain: LogoutChain = {
+      origin,
+      returnTo: null,
+      pending,
+      waiting: null,
+      partial: !session && candidates.some(Boolean),
+    };
     await next(ctx, chain, randomId());
   }
 
   /** Ends the session and runs the other front ends' hooks; returns the other SPs to tell. */
   async function endSession(ctx: Ctx, session: IdpSession, spId: string): Promise<PendingSp[]> {
     await sessions.end(session.sid);
-    if (await sessions.fromCookie(cookies.session(ctx)) === undefined) cookies.clearSession(ctx);
+    if ((await sessions.fromCookie(cookies.session(ctx))) === undefined) cookies.clearSession(ctx);
     const pending = otherSamlApps(session, spId);
     await signOut.run(ctx, session, { except: 'saml' });
     ctx.state.log.info({ sp: spId, user: session.user.id, others: pending.length }, 'SAML logout: session ended');
@@ -168,7 +212,11 @@ export function createSloHandler(
     const origin = { sp: pending.sp, requestId: pending.requestId, relayState: pending.relayState };
     if (form.decision !== 'logout') {
       ctx.state.log.info({ sp: pending.sp, user: session.user.id }, 'SAML logout: the user chose to stay signed in');
-      const refusal = { code: STATUS.responder, subCode: STATUS.requestDenied, message: 'The user chose to stay signed in' };
+      const refusal = {
+        code: STATUS.responder,
+        subCode: STATUS.requestDenied,
+        message: 'The user chose to stay signed in',
+      };
       return next(ctx, { origin, returnTo: null, pending: [], waiting: null, partial: false, refusal }, randomId());
     }
     const others = await endSession(ctx, session, pending.sp);
@@ -179,7 +227,10 @@ export function createSloHandler(
   function answerWithoutLogout(ctx: Ctx, pending: PendingLogout, verdict: 'none' | 'other' | 'same'): Promise<void> {
     const origin = { sp: pending.sp, requestId: pending.requestId, relayState: pending.relayState };
     if (verdict === 'other') {
-      ctx.state.log.warn({ sp: pending.sp }, 'unsigned SAML LogoutRequest does not name this browser\'s session; nothing ended');
+      ctx.state.log.warn(
+        { sp: pending.sp },
+        "unsigned SAML LogoutRequest does not name this browser's session; nothing ended",
+      );
     }
     const chain: LogoutChain = { origin, returnTo: null, pending: [], waiting: null, partial: false };
     if (verdict === 'other') chain.refusal = { code: STATUS.requester, subCode: STATUS.unknownPrincipal };
@@ -189,12 +240,24 @@ export function createSloHandler(
   async function onLogoutResponse(ctx: Ctx, input: IncomingMessage): Promise<void> {
     const chainId = input.relayState ?? '';
     const chain = /^[A-Za-z0-9_-]{43}$/.test(chainId) ? await chains.take(idp.store, chainId) : undefined;
-    if (!chain?.waiting) throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
-    const { root, sp } = readSpMessage(input, 'SAMLResponse', 'LogoutResponse', idp.registry, idp.config.saml.maxMessageBytes);
+    if (!chain?.waiting)
+      throw new SamlError('This logout has already finished or expired.', `LogoutResponse with unknown RelayState`);
+    const { root, sp } = readSpMessage(
+      input,
+      'SAMLResponse',
+      'LogoutResponse',
+      idp.registry,
+      idp.config.saml.maxMessageBytes,
+    );
     if (sp.entityId !== chain.waiting.sp || attr(root, 'InResponseTo') !== chain.waiting.requestId) {
-      throw new SamlError('The logout response does not belong to this logout.', `LogoutResponse from ${sp.entityId} in response to ${attr(root, 'InResponseTo')}`);
+      throw new SamlError(
+        'The logout response does not belong to this logout.',
+        `LogoutResponse from ${sp.entityId} in response to ${attr(root, 'InResponseTo')}`,
+      );
     }
-    const statusCode = refuseOnPage(() => optionalChild(requiredChild(root, NS.protocol, 'Status'), NS.protocol, 'StatusCode'));
+    const statusCode = refuseOnPage(() =>
+      optionalChild(requiredChild(root, NS.protocol, 'Status'), NS.protocol, 'StatusCode'),
+    );
     if (!statusCode || attr(statusCode, 'Value') !== STATUS.success) chain.partial = true;
     chain.waiting = null;
     await next(ctx, chain, chainId);
@@ -227,9 +290,22 @@ export function createSloHandler(
       return;
     }
     const url = endpoint.responseUrl ?? endpoint.url;
-    const status: SamlStatus = chain.refusal ?? (chain.partial ? { code: STATUS.success, subCode: STATUS.partialLogout } : { code: STATUS.success });
+    const status: SamlStatus =
+      chain.refusal ??
+      (chain.partial ? { code: STATUS.success, subCode: STATUS.partialLogout } : { code: STATUS.success });
     const xml = logoutResponseXml(idp.identityFor(origin).entityId, url, chain.origin.requestId, status, now);
-    send(ctx, deliver(endpoint, url, 'SAMLResponse', xml, chain.origin.relayState ?? undefined, origin, idp.keys.current('RS256')));
+    send(
+      ctx,
+      deliver(
+        endpoint,
+        url,
+        'SAMLResponse',
+        xml,
+        chain.origin.relayState ?? undefined,
+        origin,
+        idp.keys.current('RS256'),
+      ),
+    );
   }
 
   /** Statuses are set explicitly: another front end's response may be under way (see oidc/logout.ts). */
@@ -266,5 +342,8 @@ function otherSamlApps(session: IdpSession, except: string | undefined): Pending
 }
 
 function expiredConfirmation(): SamlError {
-  return new SamlError('This logout request has expired or was already answered.', 'unknown or used logout confirmation');
+  return new SamlError(
+    'This logout request has expired or was already answered.',
+    'unknown or used logout confirmation',
+  );
 }

@@ -2,7 +2,15 @@ import { decodePost, decodeRedirect, type MessageParam } from './bindings.ts';
 import type { ServiceProvider, SpRegistry } from './registry.ts';
 import { SamlError } from './status.ts';
 import { NS } from './xml/namespaces.ts';
-import { DEFAULT_XML_LIMITS, XmlRejected, optionalChild, parseXml, textOf, type XmlDocument, type XmlElement } from './xml/parse.ts';
+import {
+  DEFAULT_XML_LIMITS,
+  XmlRejected,
+  optionalChild,
+  parseXml,
+  textOf,
+  type XmlDocument,
+  type XmlElement,
+} from './xml/parse.ts';
 import { verifyRedirectSignature, type RawQuery } from './xml/redirect-signature.ts';
 import { checkMessageSignature } from './xml/signed-message.ts';
 
@@ -27,8 +35,15 @@ export interface SpMessage {
 }
 
 /** `maxBytes`: saml.maxMessageBytes, the limit of the decoded (for HTTP-Redirect: inflated) XML. */
-export function readSpMessage(input: IncomingMessage, param: MessageParam, expect: string, registry: SpRegistry, maxBytes: number): SpMessage {
-  const xml = input.binding === 'redirect' ? decodeRedirect(input.message, maxBytes) : decodePost(input.message, maxBytes);
+export function readSpMessage(
+  input: IncomingMessage,
+  param: MessageParam,
+  expect: string,
+  registry: SpRegistry,
+  maxBytes: number,
+): SpMessage {
+  const xml =
+    input.binding === 'redirect' ? decodeRedirect(input.message, maxBytes) : decodePost(input.message, maxBytes);
   const doc = refuseOnPage(() => parseXml(xml, { ...DEFAULT_XML_LIMITS, maxBytes }));
   const root = doc.documentElement!;
   if (root.namespaceURI !== NS.protocol || root.localName !== expect) {
@@ -38,11 +53,15 @@ export function readSpMessage(input: IncomingMessage, param: MessageParam, expec
   const issuer = issuerEl && refuseOnPage(() => textOf(issuerEl));
   if (!issuer) throw new SamlError('The request does not say which application sent it.', `${expect} without Issuer`);
   const sp = registry.get(issuer);
-  if (!sp) throw new SamlError('This application is not registered with Latch.', `unknown SP ${JSON.stringify(issuer)}`);
+  if (!sp)
+    throw new SamlError('This application is not registered with Latch.', `unknown SP ${JSON.stringify(issuer)}`);
 
   const trust = { certificates: sp.signingCertificates, allowSha1: sp.options.signatureAlgorithm === 'rsa-sha1' };
-  const xmlSigned = refuseOnPage(() => checkMessageSignature(doc, { expect: [expect], trust, requireSignature: false }).signed);
-  if (xmlSigned && input.binding === 'redirect') throw new SamlError('The request could not be read.', `HTTP-Redirect ${expect} carries an XML signature`);
+  const xmlSigned = refuseOnPage(
+    () => checkMessageSignature(doc, { expect: [expect], trust, requireSignature: false }).signed,
+  );
+  if (xmlSigned && input.binding === 'redirect')
+    throw new SamlError('The request could not be read.', `HTTP-Redirect ${expect} carries an XML signature`);
   const querySigned = input.query ? refuseOnPage(() => verifyRedirectSignature(input.query!, param, trust)) : false;
   return { doc, root, sp, signed: xmlSigned || querySigned };
 }
@@ -58,7 +77,12 @@ export function refuseOnPage<T>(fn: () => T): T {
 }
 
 /** IssueInstant within [now - maxAge - skew, now + skew]; returns a problem or undefined. */
-export function issueInstantProblem(value: string | undefined, now: number, skew: number, maxAge: number): string | undefined {
+export function issueInstantProblem(
+  value: string | undefined,
+  now: number,
+  skew: number,
+  maxAge: number,
+): string | undefined {
   const at = value && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(at)) return 'IssueInstant is missing or invalid';
   if (at > now + skew) return 'IssueInstant is in the future';

@@ -1,5 +1,14 @@
 import { NS } from './xml/namespaces.ts';
-import { XmlRejected, attr, childElements, parseXml, textOf, type XmlDocument, type XmlElement, type XmlLimits } from './xml/parse.ts';
+import {
+  XmlRejected,
+  attr,
+  childElements,
+  parseXml,
+  textOf,
+  type XmlDocument,
+  type XmlElement,
+  type XmlLimits,
+} from './xml/parse.ts';
 import { envelopedSignature, verifySignedElement } from './xml/verify-signed-element.ts';
 
 // Reads what Latch needs from an SP's metadata: entity ID, ACS and SLO endpoints, certificates,
@@ -56,7 +65,8 @@ export function parseSpMetadata(xml: string, signedBy?: string): SpDescription {
   let entity = doc.documentElement!;
   if (entity.namespaceURI === NS.metadata && entity.localName === 'EntitiesDescriptor') {
     const entities = childElements(entity, NS.metadata, 'EntityDescriptor');
-    if (entities.length !== 1) throw new XmlRejected(`metadata holds ${entities.length} entities; give one SP per file`);
+    if (entities.length !== 1)
+      throw new XmlRejected(`metadata holds ${entities.length} entities; give one SP per file`);
     entity = entities[0]!;
   }
   if (entity.namespaceURI !== NS.metadata || entity.localName !== 'EntityDescriptor') {
@@ -65,12 +75,17 @@ export function parseSpMetadata(xml: string, signedBy?: string): SpDescription {
   const entityId = attr(entity, 'entityID');
   if (!entityId) throw new XmlRejected('EntityDescriptor has no entityID');
   const descriptors = childElements(entity, NS.metadata, 'SPSSODescriptor');
-  if (descriptors.length !== 1) throw new XmlRejected(`${entityId}: expected one SPSSODescriptor, found ${descriptors.length}`);
+  if (descriptors.length !== 1)
+    throw new XmlRejected(`${entityId}: expected one SPSSODescriptor, found ${descriptors.length}`);
   const sp = descriptors[0]!;
 
   const acs = childElements(sp, NS.metadata, 'AssertionConsumerService')
     .filter((e) => attr(e, 'Binding') === BINDING.post)
-    .map((e) => ({ url: requireUrl(entityId, attr(e, 'Location')), index: indexOf(e), isDefault: attr(e, 'isDefault') === 'true' }));
+    .map((e) => ({
+      url: requireUrl(entityId, attr(e, 'Location')),
+      index: indexOf(e),
+      isDefault: attr(e, 'isDefault') === 'true',
+    }));
   if (acs.length === 0) throw new XmlRejected(`${entityId}: no AssertionConsumerService with the HTTP-POST binding`);
   const slo = childElements(sp, NS.metadata, 'SingleLogoutService').flatMap((e): SloEndpoint[] => {
     const binding = (Object.keys(BINDING) as BindingName[]).find((b) => BINDING[b] === attr(e, 'Binding'));
@@ -78,7 +93,10 @@ export function parseSpMetadata(xml: string, signedBy?: string): SpDescription {
     const responseUrl = attr(e, 'ResponseLocation');
     return [{ url: requireUrl(entityId, attr(e, 'Location')), binding, ...(responseUrl ? { responseUrl } : {}) }];
   });
-  const keys = childElements(sp, NS.metadata, 'KeyDescriptor').map((k) => ({ use: attr(k, 'use'), certs: certificatesIn(k) }));
+  const keys = childElements(sp, NS.metadata, 'KeyDescriptor').map((k) => ({
+    use: attr(k, 'use'),
+    certs: certificatesIn(k),
+  }));
   return {
     entityId,
     acs,
@@ -121,7 +139,9 @@ export function toPem(certificate: string): string {
 }
 
 function certificatesIn(keyDescriptor: XmlElement): string[] {
-  return Array.from(keyDescriptor.getElementsByTagNameNS(NS.dsig, 'X509Certificate')).map((c) => toPem(textOf(c as XmlElement)));
+  return Array.from(keyDescriptor.getElementsByTagNameNS(NS.dsig, 'X509Certificate')).map((c) =>
+    toPem(textOf(c as XmlElement)),
+  );
 }
 
 function indexOf(e: XmlElement): number | undefined {
@@ -130,6 +150,7 @@ function indexOf(e: XmlElement): number | undefined {
 }
 
 function requireUrl(entityId: string, location: string | undefined): string {
-  if (!location || !/^https?:\/\//.test(location)) throw new XmlRejected(`${entityId}: endpoint Location ${JSON.stringify(location)} is not an http(s) URL`);
+  if (!location || !/^https?:\/\//.test(location))
+    throw new XmlRejected(`${entityId}: endpoint Location ${JSON.stringify(location)} is not an http(s) URL`);
   return location;
 }

@@ -49,7 +49,13 @@ export class SamlError extends LatchError {
     /** Set when the error can be sent back to the SP as a status Response. */
     readonly samlStatus?: SamlStatus,
   ) {
-    super({ status: 400, code: 'saml_request', publicMessage, detail, hint: 'Go back to the application and try again. If it keeps happening, tell its administrator.' });
+    super({
+      status: 400,
+      code: 'saml_request',
+      publicMessage,
+      detail,
+      hint: 'Go back to the application and try again. If it keeps happening, tell its administrator.',
+    });
     this.name = 'SamlError';
   }
 }

@@ -21,7 +21,14 @@ export class BrowserCookies {
   ) {}
 
   private options(maxAgeMs?: number) {
-    return { httpOnly: true, sameSite: 'lax' as const, secure: this.secure, path: '/', overwrite: true, ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
+    return {
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: this.secure,
+      path: '/',
+      overwrite: true,
+      ...(maxAgeMs ? { maxAge: maxAgeMs } : {}),
+    };
   }
 
   session(ctx: Ctx): string | undefined {
@@ -74,6 +81,10 @@ export class BrowserCookies {
   }
 
   context(ctx: Ctx): BrowserContext {
-    return { ip: ctx.state.clientIp, userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300), deviceId: this.deviceId(ctx) };
+    return {
+      ip: ctx.state.clientIp,
+      userAgent: (ctx.get('user-agent') || 'unknown').slice(0, 300),
+      deviceId: this.deviceId(ctx),
+    };
   }
 }

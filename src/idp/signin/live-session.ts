@@ -20,7 +20,6 @@ export interface LiveSessionDeps {
   authLog: { record(entry: AuthEvent): Promise<void> };
 }
 
-
 export class LiveSessions {
   constructor(private readonly deps: LiveSessionDeps) {}
 

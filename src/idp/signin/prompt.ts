@@ -68,7 +68,13 @@ export function promptRoutes(deps: PromptDeps): Route[] {
     const current = await flow.current(tx, cookies.context(ctx));
     if (!current) throw EXPIRED();
     ctx.type = 'html';
-    const page = { appName: tx.request.app.name, action: `/login?tx=${tx.id}`, csrf: csrf.issue(csrfPurpose(tx, binding)), message, current };
+    const page = {
+      appName: tx.request.app.name,
+      action: `/login?tx=${tx.id}`,
+      csrf: csrf.issue(csrfPurpose(tx, binding)),
+      message,
+      current,
+    };
     ctx.body = promptPage(page, deps.templates).text;
   }
 
@@ -82,9 +88,11 @@ export function promptRoutes(deps: PromptDeps): Route[] {
     const outcome = tx.outcome!;
     const back = `${tx.request.continuation.returnPath}?tx=${tx.id}`;
     if (outcome.kind === 'done' || outcome.failure === 'cancelled') return ctx.redirect(back);
-    const message = tx.failureMessage?.message ?? (outcome.failure === 'level-unavailable'
-      ? `${tx.request.app.name} needs a stronger sign-in than your account can give.`
-      : `You can't sign in to ${tx.request.app.name}.`);
+    const message =
+      tx.failureMessage?.message ??
+      (outcome.failure === 'level-unavailable'
+        ? `${tx.request.app.name} needs a stronger sign-in than your account can give.`
+        : `You can't sign in to ${tx.request.app.name}.`);
     const hint = tx.failureMessage?.hint ?? 'If you think you should have access, contact your IT help desk.';
     throw new LatchError({
       status: 403,
@@ -110,7 +118,8 @@ export function promptRoutes(deps: PromptDeps): Route[] {
       async handle(ctx, { caller }) {
         let { tx } = caller;
         if (tx.checkSessionOnView) {
-          if (await deps.signIn.answerFromSession(ctx, tx)) return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
+          if (await deps.signIn.answerFromSession(ctx, tx))
+            return ctx.redirect(`${tx.request.continuation.returnPath}?tx=${tx.id}`);
           tx = (await transactions.load(tx.id))?.tx ?? tx;
         }
         await render(ctx, tx, caller.binding, ctx.query.notice === 'stale' ? STALE_NOTICE : undefined);
@@ -121,7 +130,11 @@ export function promptRoutes(deps: PromptDeps): Route[] {
       path: '/login',
       auth: (ctx) => owned(ctx, false),
       body: form(deps.maxBodyBytes),
-      csrf: { tokens: csrf, purpose: ({ tx, binding }) => csrfPurpose(tx, binding), refuse: (ctx, { tx }) => stale(ctx, tx) },
+      csrf: {
+        tokens: csrf,
+        purpose: ({ tx, binding }) => csrfPurpose(tx, binding),
+        refuse: (ctx, { tx }) => stale(ctx, tx),
+      },
       async handle(ctx, { caller: { tx, version, binding }, body: form }) {
         const browser = cookies.context(ctx);
         // "Remember this device" and "skip for now" are kept per browser: give it its id before they are needed.

@@ -43,7 +43,8 @@ export function resultFromSession(session: IdpSession, request: SignInRequest): 
 }
 
 /** A transaction that belongs to this browser, with the binding value its forms are tied to. */
-export type Owned = { ok: true; tx: LoginTransaction; version: number; binding: string } | { ok: false; reason: 'expired' | 'foreign' };
+export type Owned =
+  { ok: true; tx: LoginTransaction; version: number; binding: string } | { ok: false; reason: 'expired' | 'foreign' };
 
 export interface SignInServiceDeps {
   flow: SignInFlow;
@@ -78,7 +79,9 @@ export class SignInService implements FrontEndSignIn {
       return { kind: 'failed', failure: 'login-required', app: request.app, continuation: request.continuation };
     }
     const tx = await this.deps.flow.begin(request, {
-      login: request.constraints.loginHint ?? (session && !request.constraints.forceAuthn ? session.user.username : undefined),
+      login:
+        request.constraints.loginHint ??
+        (session && !request.constraints.forceAuthn ? session.user.username : undefined),
       // A cross-site POST (SAML POST binding) arrives without the SameSite=Lax session cookie; the
       // prompt looks again once the browser is back on our own pages.
       checkSessionOnView: !cookie && ctx.method === 'POST',
@@ -107,7 +110,8 @@ export class SignInService implements FrontEndSignIn {
     const bindHash = sha256(binding);
     if (loaded.tx.bindHash === bindHash) return { ok: true, ...loaded, binding };
     if (loaded.tx.bindHash || !claim) return { ok: false, reason: 'foreign' };
-    if (!(await this.deps.transactions.save({ ...loaded.tx, bindHash }, loaded.version))) return { ok: false, reason: 'foreign' };
+    if (!(await this.deps.transactions.save({ ...loaded.tx, bindHash }, loaded.version)))
+      return { ok: false, reason: 'foreign' };
     const reloaded = await this.deps.transactions.load(loaded.tx.id);
     return reloaded?.tx.bindHash === bindHash ? { ok: true, ...reloaded, binding } : { ok: false, reason: 'foreign' };
   }
@@ -119,13 +123,15 @@ export class SignInService implements FrontEndSignIn {
    */
   async answerFromSession(ctx: Ctx, tx: LoginTransaction): Promise<boolean> {
     const session = await this.deps.liveSessions.current(ctx, tx.request.app.id);
-    const answered = session !== undefined && (await this.sessionAnswers(session, tx.request, this.deps.cookies.context(ctx)));
+    const answered =
+      session !== undefined && (await this.sessionAnswers(session, tx.request, this.deps.cookies.context(ctx)));
     await this.setOutcome(tx.id, (t) => ({
       ...t,
       checkSessionOnView: false,
       outcome: answered ? { kind: 'done', result: resultFromSession(session, t.request) } : t.outcome,
     }));
-    if (session && answered && !session.apps[tx.request.app.id]) await this.deps.sessions.recordApp(session.sid, tx.request.app);
+    if (session && answered && !session.apps[tx.request.app.id])
+      await this.deps.sessions.recordApp(session.sid, tx.request.app);
     return answered;
   }
 
@@ -143,12 +149,28 @@ export class SignInService implements FrontEndSignIn {
     if (previous) await this.deps.sessions.end(previous.sid);
     const apps: Record<string, SessionApp> = previous?.user.id === user.id ? { ...previous.apps } : {};
     const { app } = tx.request;
-    apps[app.id] = { ...apps[app.id], protocol: app.protocol, name: app.name, firstAt: apps[app.id]?.firstAt ?? Date.now() };
-    const init = { user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, factors: tx.factors };
+    apps[app.id] = {
+      ...apps[app.id],
+      protocol: app.protocol,
+      name: app.name,
+      firstAt: apps[app.id]?.firstAt ?? Date.now(),
+    };
+    const init = {
+      user,
+      authTime: completed.authTime,
+      level: completed.level,
+      amr: tx.amr,
+      methods: tx.methods,
+      factors: tx.factors,
+    };
     const { session, cookieValue } = await this.deps.sessions.create(init, apps);
     this.deps.cookies.setSession(ctx, cookieValue);
-    if (completed.level !== 'password') await this.deps.knownDevices.markVerified(this.deps.cookies.ensureDevice(ctx), user);
-    const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result: resultFromSession(session, t.request) } }));
+    if (completed.level !== 'password')
+      await this.deps.knownDevices.markVerified(this.deps.cookies.ensureDevice(ctx), user);
+    const done = await this.setOutcome(tx.id, (t) => ({
+      ...t,
+      outcome: { kind: 'done', result: resultFromSession(session, t.request) },
+    }));
     return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;
   }
 
@@ -157,9 +179,20 @@ export class SignInService implements FrontEndSignIn {
    * password, so it writes no IdP session and marks no browser known; the front end gets the
    * outcome, and only it.
    */
-  private async completeIdentified(tx: LoginTransaction, user: NonNullable<LoginTransaction['user']>, completed: NonNullable<LoginTransaction['completed']>): Promise<string | undefined> {
+  private async completeIdentified(
+    tx: LoginTransaction,
+    user: NonNullable<LoginTransaction['user']>,
+    completed: NonNullable<LoginTransaction['completed']>,
+  ): Promise<string | undefined> {
     const result: SignInResult = {
-      user, authTime: completed.authTime, level: completed.level, amr: tx.amr, methods: tx.methods, sessionId: '', app: tx.request.app, continuation: tx.request.continuation,
+      user,
+      authTime: completed.authTime,
+      level: completed.level,
+      amr: tx.amr,
+      methods: tx.methods,
+      sessionId: '',
+      app: tx.request.app,
+      continuation: tx.request.continuation,
     };
     const done = await this.setOutcome(tx.id, (t) => ({ ...t, outcome: { kind: 'done', result } }));
     return done ? `${tx.request.continuation.returnPath}?tx=${tx.id}` : undefined;

@@ -11,7 +11,11 @@ const init = { user, authTime: Date.now(), level: 'password' as const, amr: ['pw
 
 async function withStore(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>) {
   const { dir, cleanup } = tempDir();
-  const store = await openStore({ type: 'sqlite', sqlite: { file: path.join(dir, 's.sqlite') }, redis: { keyPrefix: 'x:' } });
+  const store = await openStore({
+    type: 'sqlite',
+    sqlite: { file: path.join(dir, 's.sqlite') },
+    redis: { keyPrefix: 'x:' },
+  });
   try {
     await fn(store);
   } finally {
@@ -51,9 +55,17 @@ it('idle and absolute timeouts end a session; sign-out ends it at once', async (
     const before = await store.getVersioned(`session:${c.session.sid}`);
     await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' }, { nameId: 'alice' });
     await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' });
-    assert.equal((await store.getVersioned(`session:${c.session.sid}`))?.version, before?.version, 'recording what is already there writes nothing');
+    assert.equal(
+      (await store.getVersioned(`session:${c.session.sid}`))?.version,
+      before?.version,
+      'recording what is already there writes nothing',
+    );
     await live.recordApp(c.session.sid, { id: 'wiki', name: 'Wiki', protocol: 'saml' }, { nameId: 'alice2' });
-    assert.deepEqual((await live.get(c.session.sid))?.apps.wiki?.data, { nameId: 'alice2' }, 'new logout data is written');
+    assert.deepEqual(
+      (await live.get(c.session.sid))?.apps.wiki?.data,
+      { nameId: 'alice2' },
+      'new logout data is written',
+    );
     const ended = await live.end(c.session.sid);
     assert.equal(ended?.apps.wiki?.name, 'Wiki', 'front ends get the apps to log out of');
     assert.equal(await live.fromCookie(c.cookieValue), undefined);

@@ -47,7 +47,11 @@ export function sidOf(cookieValue: string): string {
 
 /** Whether a recorded application already says what recording `app` with `data` would. */
 function sameApp(recorded: { name: string; data?: Json } | undefined, app: AppRef, data: Json | undefined): boolean {
-  return recorded !== undefined && recorded.name === app.name && (data === undefined || isDeepStrictEqual(recorded.data, data));
+  return (
+    recorded !== undefined &&
+    recorded.name === app.name &&
+    (data === undefined || isDeepStrictEqual(recorded.data, data))
+  );
 }
 
 export class SessionStore {
@@ -57,7 +61,10 @@ export class SessionStore {
   ) {}
 
   /** A new session, already holding `apps` (one write); returns it with the secret for the cookie. */
-  async create(init: NewSession, apps: Record<string, SessionApp> = {}): Promise<{ session: IdpSession; cookieValue: string }> {
+  async create(
+    init: NewSession,
+    apps: Record<string, SessionApp> = {},
+  ): Promise<{ session: IdpSession; cookieValue: string }> {
     const cookieValue = randomId();
     const now = Date.now();
     const session: IdpSession = {
@@ -108,8 +115,14 @@ export class SessionStore {
       const session = found.value;
       const previous = session.apps[app.id];
       if (sameApp(previous, app, data)) return;
-      session.apps[app.id] = { protocol: app.protocol, name: app.name, firstAt: previous?.firstAt ?? Date.now(), data: data ?? previous?.data };
-      if (await sessionRecords.compareAndSet(this.store, sid, found.version, session, { ttlMs: this.ttl(session) })) return;
+      session.apps[app.id] = {
+        protocol: app.protocol,
+        name: app.name,
+        firstAt: previous?.firstAt ?? Date.now(),
+        data: data ?? previous?.data,
+      };
+      if (await sessionRecords.compareAndSet(this.store, sid, found.version, session, { ttlMs: this.ttl(session) }))
+        return;
     }
   }
 

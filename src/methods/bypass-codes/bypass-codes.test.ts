@@ -11,13 +11,22 @@ it('generated codes are 10 digits in two groups, unique, and work typed with or 
   assert.equal(codes.length, 5);
   assert.equal(new Set(codes).size, 5);
   for (const code of codes) assert.match(code, /^\d{5} \d{5}$/);
-  assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', codes[0]!.replace(' ', '')), { ok: true, usesLeft: 0 });
-  assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', ` ${codes[1]!.replace(' ', '-')} `), { ok: true, usesLeft: 0 });
+  assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', codes[0]!.replace(' ', '')), {
+    ok: true,
+    usesLeft: 0,
+  });
+  assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', ` ${codes[1]!.replace(' ', '-')} `), {
+    ok: true,
+    usesLeft: 0,
+  });
 });
 
 it('each use counts down; a used-up code is refused and no longer listed', async () => {
   const [code] = await parts.passcodes.bypassCodes.generate('u1', { count: 1, uses: 2, lifetimeMs: DAY });
-  assert.deepEqual((await parts.passcodes.bypassCodes.list('u1')).map((c) => c.usesLeft), [2]);
+  assert.deepEqual(
+    (await parts.passcodes.bypassCodes.list('u1')).map((c) => c.usesLeft),
+    [2],
+  );
   assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', code!), { ok: true, usesLeft: 1 });
   assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', code!), { ok: true, usesLeft: 0 });
   assert.deepEqual(await parts.passcodes.bypassCodes.consume('u1', code!), { ok: false });

@@ -50,12 +50,20 @@ export class BypassCodes {
   /** Makes `count` new codes for the user and returns them; this is the only time they exist in clear. */
   async generate(userId: string, batch: BypassBatch): Promise<string[]> {
     const now = Date.now();
-    const record: BypassCodeRecord = { usesLeft: batch.uses, uses: batch.uses, createdAt: now, expiresAt: now + batch.lifetimeMs };
+    const record: BypassCodeRecord = {
+      usesLeft: batch.uses,
+      uses: batch.uses,
+      createdAt: now,
+      expiresAt: now + batch.lifetimeMs,
+    };
     const codes: string[] = [];
     while (codes.length < batch.count) {
       const code = Array.from({ length: BYPASS_CODE_DIGITS }, () => randomInt(10)).join('');
       const hash = this.hash(userId, code);
-      if (!(await codeRecords.createIfAbsent(this.store, { userId, codeHash: hash }, record, { ttlMs: batch.lifetimeMs }))) continue;
+      if (
+        !(await codeRecords.createIfAbsent(this.store, { userId, codeHash: hash }, record, { ttlMs: batch.lifetimeMs }))
+      )
+        continue;
       await records.bypassCodesOfUser.add(this.store, userId, hash);
       codes.push(formatBypassCode(code));
     }
@@ -89,7 +97,8 @@ export class BypassCodes {
       const usesLeft = loaded.value.usesLeft - 1;
       const ttlMs = loaded.value.expiresAt - Date.now();
       // Compare-and-set: two requests with the last use of a code cannot both succeed.
-      if (!(await codeRecords.compareAndSet(this.store, key, loaded.version, { ...loaded.value, usesLeft }, { ttlMs }))) continue;
+      if (!(await codeRecords.compareAndSet(this.store, key, loaded.version, { ...loaded.value, usesLeft }, { ttlMs })))
+        continue;
       if (usesLeft === 0) {
         await codeRecords.delete(this.store, key);
         await records.bypassCodesOfUser.remove(this.store, userId, hash);

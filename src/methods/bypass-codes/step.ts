@@ -29,7 +29,8 @@ export class BypassCodeStep implements UserStep {
 
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const { user } = ctx;
-    if (typedCode(form) === '') return { kind: 'challenge', message: 'Enter the bypass code.', reason: 'empty bypass code' };
+    if (typedCode(form) === '')
+      return { kind: 'challenge', message: 'Enter the bypass code.', reason: 'empty bypass code' };
     const verdict = await this.throttle.attempt(user.id);
     if (!verdict.allowed) return tooManyCodes(verdict.retryAfterMs);
     const check = await this.codes.consume(user.id, form.code ?? '');
@@ -43,6 +44,11 @@ export class BypassCodeStep implements UserStep {
     }
     await this.throttle.recordSuccess(user.id);
     const left = check.usesLeft === 1 ? '1 use' : `${check.usesLeft} uses`;
-    return { kind: 'success', method: 'bypass-code', amr: ['otp'], reason: `bypass code accepted (${left} left on it)` };
+    return {
+      kind: 'success',
+      method: 'bypass-code',
+      amr: ['otp'],
+      reason: `bypass code accepted (${left} left on it)`,
+    };
   }
 }

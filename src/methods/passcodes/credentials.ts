@@ -1,7 +1,13 @@
 import type { Store } from '../../store/contract.ts';
 import { APP_DIGITS, APP_PERIOD_SECONDS } from './otp.ts';
 import { findCounter, timeStep, type OtpKey } from './otp.ts';
-import { credentialRecords, credentialsOfUser, unassigned, updateCredential, type PasscodeCredential } from './records.ts';
+import {
+  credentialRecords,
+  credentialsOfUser,
+  unassigned,
+  updateCredential,
+  type PasscodeCredential,
+} from './records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 
 // Checking a user's passcode against their authenticator apps and hardware tokens. A TOTP code
@@ -51,8 +57,17 @@ export class PasscodeCredentials {
   async addApp(userId: string, id: string, secret: string, confirmedStep: number): Promise<boolean> {
     const now = Date.now();
     const credential: PasscodeCredential = {
-      id, userId, source: 'app', type: 'totp', secret: this.box.seal(secret, id), algorithm: 'SHA1', digits: APP_DIGITS,
-      period: APP_PERIOD_SECONDS, counter: confirmedStep, createdAt: now, lastUsedAt: now,
+      id,
+      userId,
+      source: 'app',
+      type: 'totp',
+      secret: this.box.seal(secret, id),
+      algorithm: 'SHA1',
+      digits: APP_DIGITS,
+      period: APP_PERIOD_SECONDS,
+      counter: confirmedStep,
+      createdAt: now,
+      lastUsedAt: now,
     };
     if (!(await credentialRecords.createIfAbsent(this.store, id, credential))) return false;
     await credentialsOfUser.add(this.store, userId, id);
@@ -63,7 +78,8 @@ export class PasscodeCredentials {
   async remove(userId: string, id: string): Promise<PasscodeCredential | undefined> {
     const credential = await credentialRecords.get(this.store, id);
     if (!credential || credential.userId !== userId) return undefined;
-    if (credential.source === 'token') await updateCredential(this.store, id, (c) => (c.userId === userId ? unassigned(c) : undefined));
+    if (credential.source === 'token')
+      await updateCredential(this.store, id, (c) => (c.userId === userId ? unassigned(c) : undefined));
     else await credentialRecords.delete(this.store, id);
     await credentialsOfUser.remove(this.store, userId, id);
     return credential;
@@ -79,10 +95,12 @@ export class PasscodeCredentials {
         const credential = loaded.value;
         const match = this.match(credential, code, now);
         if (match?.kind === 'reused') fallback = { ok: false, reason: 'reused' };
-        if (match?.kind === 'resync' && fallback.reason !== 'resync-needed') fallback = { ok: false, reason: 'resync-needed', credentialId: id, counter: match.counter };
+        if (match?.kind === 'resync' && fallback.reason !== 'resync-needed')
+          fallback = { ok: false, reason: 'resync-needed', credentialId: id, counter: match.counter };
         if (match?.kind !== 'accept') break;
         const used = { ...credential, counter: match.next, lastUsedAt: now };
-        if (await credentialRecords.compareAndSet(this.store, id, loaded.version, used)) return { ok: true, credential: used };
+        if (await credentialRecords.compareAndSet(this.store, id, loaded.version, used))
+          return { ok: true, credential: used };
         // Another request moved this counter first: look again from the new counter (the code
         // may have been that request's, and is then refused as used).
       }
@@ -96,16 +114,23 @@ export class PasscodeCredentials {
    */
   async resync(userId: string, credentialId: string, counter: number, code: string): Promise<PasscodeCheck> {
     const loaded = await credentialRecords.getVersioned(this.store, credentialId);
-    if (!loaded || loaded.value.userId !== userId || loaded.value.type !== 'hotp') return { ok: false, reason: 'wrong' };
+    if (!loaded || loaded.value.userId !== userId || loaded.value.type !== 'hotp')
+      return { ok: false, reason: 'wrong' };
     const credential = loaded.value;
-    if (counter < credential.counter || findCounter(this.key(credential), code, counter + 1, counter + 1) === undefined) return { ok: false, reason: 'wrong' };
+    if (counter < credential.counter || findCounter(this.key(credential), code, counter + 1, counter + 1) === undefined)
+      return { ok: false, reason: 'wrong' };
     const used = { ...credential, counter: counter + 2, lastUsedAt: Date.now() };
-    if (!(await credentialRecords.compareAndSet(this.store, credentialId, loaded.version, used))) return { ok: false, reason: 'reused' };
+    if (!(await credentialRecords.compareAndSet(this.store, credentialId, loaded.version, used)))
+      return { ok: false, reason: 'reused' };
     return { ok: true, credential: used };
   }
 
   private key(credential: PasscodeCredential): OtpKey {
-    return { secret: this.box.open(credential.secret, credential.id), algorithm: credential.algorithm, digits: credential.digits };
+    return {
+      secret: this.box.open(credential.secret, credential.id),
+      algorithm: credential.algorithm,
+      digits: credential.digits,
+    };
   }
 
   private match(credential: PasscodeCredential, code: string, now: number): Match {

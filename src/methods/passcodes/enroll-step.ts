@@ -63,8 +63,14 @@ export class PasscodeEnrollStep implements UserStep {
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const { user } = ctx;
     const code = typedCode(form);
-    if (code === '') return { kind: 'challenge', message: 'Enter the 6-digit code the app shows.', reason: 'empty enrollment code' };
-    if (!/^\d{6}$/.test(code)) return { kind: 'challenge', message: 'The app shows a 6-digit code. Check it and try again.', reason: 'malformed enrollment code' };
+    if (code === '')
+      return { kind: 'challenge', message: 'Enter the 6-digit code the app shows.', reason: 'empty enrollment code' };
+    if (!/^\d{6}$/.test(code))
+      return {
+        kind: 'challenge',
+        message: 'The app shows a 6-digit code. Check it and try again.',
+        reason: 'malformed enrollment code',
+      };
 
     const verdict = await this.throttle.attempt(user.id);
     if (!verdict.allowed) return tooManyCodes(verdict.retryAfterMs);
@@ -74,7 +80,8 @@ export class PasscodeEnrollStep implements UserStep {
       return {
         kind: 'challenge',
         result: 'failure',
-        message: "That code is not right. Check that the app shows Latch's code for your account, and that your phone's clock is right.",
+        message:
+          "That code is not right. Check that the app shows Latch's code for your account, and that your phone's clock is right.",
         reason: 'wrong code while enrolling an authenticator app',
       };
     }
@@ -83,9 +90,19 @@ export class PasscodeEnrollStep implements UserStep {
     const id = `app-${this.derive(ctx.tx, user.id, 'id').toString('base64url').slice(0, 22)}`;
     const added = await this.credentials.addApp(user.id, id, secret, step);
     if (!added && !(await this.credentials.verify(user.id, code)).ok) {
-      return { kind: 'challenge', result: 'failure', message: 'That code was already used. Wait for a new code and enter it.', reason: 'enrollment code already used' };
+      return {
+        kind: 'challenge',
+        result: 'failure',
+        message: 'That code was already used. Wait for a new code and enter it.',
+        reason: 'enrollment code already used',
+      };
     }
     await this.throttle.recordSuccess(user.id);
-    return { kind: 'success', method: 'passcode', amr: ['otp'], reason: 'enrolled an authenticator app (TOTP) and accepted its first code' };
+    return {
+      kind: 'success',
+      method: 'passcode',
+      amr: ['otp'],
+      reason: 'enrolled an authenticator app (TOTP) and accepted its first code',
+    };
   }
 }

@@ -49,10 +49,17 @@ export function passcodesMethod(deps: {
   const method: SignInMethod = {
     id: 'passcodes',
     labels: { passcode: 'passcode' },
-    steps: [new PasscodeStep(credentials, throttle, deps.phone), new PasscodeEnrollStep(credentials, throttle, enrollKey, deps.config)],
+    steps: [
+      new PasscodeStep(credentials, throttle, deps.phone),
+      new PasscodeEnrollStep(credentials, throttle, enrollKey, deps.config),
+    ],
     templates: PASSCODE_TEMPLATES,
     authenticators: authenticators(passcodes),
-    account: { path: '/account/passcodes', label: 'Authenticator app', routes: (account) => accountPasscodeRoutes({ ...account, passcodes }) },
+    account: {
+      path: '/account/passcodes',
+      label: 'Authenticator app',
+      routes: (account) => accountPasscodeRoutes({ ...account, passcodes }),
+    },
   };
   return { method, passcodes };
 }

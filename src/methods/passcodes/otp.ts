@@ -36,7 +36,12 @@ export function base32Bytes(text: string): Uint8Array | undefined {
 
 /** The code for one counter value (HOTP) or time step (TOTP). */
 export function codeAt(key: OtpKey, counter: number): string {
-  return HOTP.generate({ secret: Secret.fromBase32(key.secret), algorithm: key.algorithm, digits: key.digits, counter });
+  return HOTP.generate({
+    secret: Secret.fromBase32(key.secret),
+    algorithm: key.algorithm,
+    digits: key.digits,
+    counter,
+  });
 }
 
 /** The TOTP time step that `nowMs` falls in. */
@@ -53,18 +58,27 @@ export function findCounter(key: OtpKey, code: string, from: number, to: number)
   const secret = Secret.fromBase32(key.secret);
   // One key object for every candidate: importing the key is most of an HMAC's cost.
   const keyObject = createSecretKey(secret.bytes);
-  const hmac = (algorithm: string, _key: Uint8Array, message: Uint8Array) => createHmac(algorithm, keyObject).update(message).digest();
+  const hmac = (algorithm: string, _key: Uint8Array, message: Uint8Array) =>
+    createHmac(algorithm, keyObject).update(message).digest();
   const given = Buffer.from(code);
   let found: number | undefined;
   for (let counter = Math.max(0, from); counter <= to; counter++) {
-    const expected = Buffer.from(HOTP.generate({ secret, algorithm: key.algorithm, digits: key.digits, counter, hmac }));
+    const expected = Buffer.from(
+      HOTP.generate({ secret, algorithm: key.algorithm, digits: key.digits, counter, hmac }),
+    );
     if (timingSafeEqual(expected, given) && found === undefined) found = counter;
   }
   return found;
 }
 
 /** The otpauth:// URI an authenticator app reads from the enrollment QR code. */
-export function otpauthUri(options: { issuer: string; account: string; secret: string; digits: number; periodSeconds: number }): string {
+export function otpauthUri(options: {
+  issuer: string;
+  account: string;
+  secret: string;
+  digits: number;
+  periodSeconds: number;
+}): string {
   return new TOTP({
     issuer: options.issuer,
     label: options.account,

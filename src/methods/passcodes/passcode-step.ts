@@ -39,7 +39,10 @@ export class PasscodeStep implements UserStep {
 
   async isAvailable(ctx: UserStepContext): Promise<boolean> {
     const { user } = ctx;
-    return (await this.credentials.hasAny(user.id)) || (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined);
+    return (
+      (await this.credentials.hasAny(user.id)) ||
+      (this.phone !== undefined && (await this.phone.forUser(user.id)) !== undefined)
+    );
   }
 
   async view(ctx: UserStepContext): Promise<StepView> {
@@ -60,7 +63,12 @@ export class PasscodeStep implements UserStep {
     const { user } = ctx;
     const code = typedCode(form);
     if (code === '') return { kind: 'challenge', message: 'Enter the code.', reason: 'empty passcode' };
-    if (!/^\d{6,8}$/.test(code)) return { kind: 'challenge', message: 'A passcode is 6 or 8 digits. Check it and try again.', reason: 'malformed passcode' };
+    if (!/^\d{6,8}$/.test(code))
+      return {
+        kind: 'challenge',
+        message: 'A passcode is 6 or 8 digits. Check it and try again.',
+        reason: 'malformed passcode',
+      };
 
     const verdict = await this.throttle.attempt(user.id);
     if (!verdict.allowed) return tooManyCodes(verdict.retryAfterMs);
@@ -71,11 +79,22 @@ export class PasscodeStep implements UserStep {
     if (check.ok) {
       await this.throttle.recordSuccess(user.id);
       const how = resync ? ' after resynchronizing the token' : '';
-      return { kind: 'success', method: 'passcode', amr: ['otp'], authenticator: { id: check.credential.id, name: describe(check.credential) }, reason: `passcode from ${describe(check.credential)} accepted${how}` };
+      return {
+        kind: 'success',
+        method: 'passcode',
+        amr: ['otp'],
+        authenticator: { id: check.credential.id, name: describe(check.credential) },
+        reason: `passcode from ${describe(check.credential)} accepted${how}`,
+      };
     }
     if (!resync && check.reason !== 'resync-needed' && this.phone && (await this.phone.verifyPasscode(user.id, code))) {
       await this.throttle.recordSuccess(user.id);
-      return { kind: 'success', method: 'passcode', amr: ['otp'], reason: 'passcode from the Latch Authenticator accepted' };
+      return {
+        kind: 'success',
+        method: 'passcode',
+        amr: ['otp'],
+        reason: 'passcode from the Latch Authenticator accepted',
+      };
     }
     return this.refusal(check, resync !== undefined);
   }
@@ -100,8 +119,18 @@ export class PasscodeStep implements UserStep {
       };
     }
     if (check.reason === 'reused') {
-      return { kind: 'challenge', result: 'failure', message: 'That code was already used. Wait for a new code and enter it.', reason: 'passcode already used (each code works once)' };
+      return {
+        kind: 'challenge',
+        result: 'failure',
+        message: 'That code was already used. Wait for a new code and enter it.',
+        reason: 'passcode already used (each code works once)',
+      };
     }
-    return { kind: 'challenge', result: 'failure', message: 'That code is not right. Check it and try again.', reason: 'wrong passcode' };
+    return {
+      kind: 'challenge',
+      result: 'failure',
+      message: 'That code is not right. Check it and try again.',
+      reason: 'wrong passcode',
+    };
   }
 }

@@ -41,7 +41,9 @@ export const tokenId = (serial: string) => `token:${serial}`;
 
 /** How a credential is named to the user and in the authentication log. */
 export function describe(credential: PasscodeCredential): string {
-  return credential.source === 'token' ? `${credential.type.toUpperCase()} token ${credential.serial}` : 'authenticator app';
+  return credential.source === 'token'
+    ? `${credential.type.toUpperCase()} token ${credential.serial}`
+    : 'authenticator app';
 }
 
 /** A hardware token back in stock: no user. */

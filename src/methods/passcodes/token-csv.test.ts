@@ -19,21 +19,38 @@ function problems(text: string, encoding: 'hex' | 'base32' = 'hex'): string[] {
 
 it('serial,secret,type lines without a header, with defaults for the rest', () => {
   const tokens = parseTokenCsv(`# vendor file\nA1,${HEX},hotp\n\nA2,${HEX},TOTP\r\n`, 'hex');
-  assert.deepEqual(tokens.map((t) => [t.serial, t.type, t.digits, t.period, t.counter, t.algorithm]), [
-    ['A1', 'hotp', 6, 30, 0, 'SHA1'],
-    ['A2', 'totp', 6, 30, 0, 'SHA1'],
-  ]);
+  assert.deepEqual(
+    tokens.map((t) => [t.serial, t.type, t.digits, t.period, t.counter, t.algorithm]),
+    [
+      ['A1', 'hotp', 6, 30, 0, 'SHA1'],
+      ['A2', 'totp', 6, 30, 0, 'SHA1'],
+    ],
+  );
   assert.equal(codeAt(tokens[0]!, 0), '755224', 'the hex secret decodes to the RFC 4226 key');
 });
 
 it('a header names the columns in any order, with digits, period, counter and algorithm', () => {
-  const [token] = parseTokenCsv(`type,serial,digits,period,counter,algorithm,secret\ntotp,"B 1",8,60,0,sha-256,${BASE32}`.replace('"B 1"', 'B1'), 'base32');
-  assert.deepEqual({ ...token, secret: undefined }, { serial: 'B1', type: 'totp', digits: 8, period: 60, counter: 0, algorithm: 'SHA256', secret: undefined });
+  const [token] = parseTokenCsv(
+    `type,serial,digits,period,counter,algorithm,secret\ntotp,"B 1",8,60,0,sha-256,${BASE32}`.replace('"B 1"', 'B1'),
+    'base32',
+  );
+  assert.deepEqual(
+    { ...token, secret: undefined },
+    { serial: 'B1', type: 'totp', digits: 8, period: 60, counter: 0, algorithm: 'SHA256', secret: undefined },
+  );
   assert.equal(parseTokenCsv(`serial,secret,type,counter\nC1,${HEX},hotp,7`, 'hex')[0]!.counter, 7);
 });
 
 it('every bad field is reported with its line, column and what is expected, without the secret', () => {
-  const found = problems(['serial,secret,type,digits', `ok-1,${HEX},hotp,6`, 'bad serial!,zz,otp,9', `ok-2,${HEX.slice(0, 20)},totp,`, `ok-1,${HEX},hotp,6`].join('\n'));
+  const found = problems(
+    [
+      'serial,secret,type,digits',
+      `ok-1,${HEX},hotp,6`,
+      'bad serial!,zz,otp,9',
+      `ok-2,${HEX.slice(0, 20)},totp,`,
+      `ok-1,${HEX},hotp,6`,
+    ].join('\n'),
+  );
   assert.deepEqual(found, [
     'line 3, column 1 (serial): "bad serial!": expected 1-64 letters, digits or "._-"',
     'line 3, column 2 (secret): expected hexadecimal digits (an even number of 0-9, a-f); use --encoding base32 if the file has base32 secrets',
@@ -53,10 +70,18 @@ it('a long value in the wrong column is not repeated in the message (it may be a
 });
 
 it('headers with unknown or missing columns, extra columns and empty files are refused', () => {
-  assert.deepEqual(problems('serial,seed\nA,B'), ['line 1: unknown column "seed"; expected serial, secret, type, digits, period, counter, algorithm', 'line 1: the header has no "secret" column', 'line 1: the header has no "type" column']);
-  assert.deepEqual(problems(`serial,secret,type\nA,${HEX},hotp,6`), ['line 2: 4 columns, expected at most 3 (serial, secret, type)']);
+  assert.deepEqual(problems('serial,seed\nA,B'), [
+    'line 1: unknown column "seed"; expected serial, secret, type, digits, period, counter, algorithm',
+    'line 1: the header has no "secret" column',
+    'line 1: the header has no "type" column',
+  ]);
+  assert.deepEqual(problems(`serial,secret,type\nA,${HEX},hotp,6`), [
+    'line 2: 4 columns, expected at most 3 (serial, secret, type)',
+  ]);
   assert.deepEqual(problems('\n# nothing\n'), ['no tokens in the file; expected lines of serial,secret,type']);
-  assert.deepEqual(problems(`A,${HEX},hotp`, 'base32'), ['line 1, column 2 (secret): expected base32 (A-Z, 2-7); use --encoding hex if the file has hex secrets']);
+  assert.deepEqual(problems(`A,${HEX},hotp`, 'base32'), [
+    'line 1, column 2 (secret): expected base32 (A-Z, 2-7); use --encoding hex if the file has hex secrets',
+  ]);
 });
 
 it('quoted CSV fields may hold commas and quotes', () => {

@@ -36,7 +36,10 @@ export const SERIAL = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function parseTokenCsv(text: string, encoding: SecretEncoding): TokenDefinition[] {
   const problems: string[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line, i) => ({ number: i + 1, fields: splitCsvLine(line) }))
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line, i) => ({ number: i + 1, fields: splitCsvLine(line) }))
     .filter((l) => l.fields.some((f) => f !== '') && !l.fields[0]!.startsWith('#'));
   let columns: Column[] = [...COLUMNS];
   if ((COLUMNS as readonly string[]).includes(lines[0]?.fields[0]?.trim().toLowerCase() ?? '')) {
@@ -46,9 +49,11 @@ export function parseTokenCsv(text: string, encoding: SecretEncoding): TokenDefi
       if ((COLUMNS as readonly string[]).includes(name)) columns.push(name as Column);
       else problems.push(`line ${header.number}: unknown column "${name}"; expected ${COLUMNS.join(', ')}`);
     }
-    for (const required of REQUIRED) if (!columns.includes(required)) problems.push(`line ${header.number}: the header has no "${required}" column`);
+    for (const required of REQUIRED)
+      if (!columns.includes(required)) problems.push(`line ${header.number}: the header has no "${required}" column`);
   }
-  if (lines.length === 0 && problems.length === 0) problems.push('no tokens in the file; expected lines of serial,secret,type');
+  if (lines.length === 0 && problems.length === 0)
+    problems.push('no tokens in the file; expected lines of serial,secret,type');
 
   const tokens: TokenDefinition[] = [];
   const seen = new Map<string, number>();
@@ -75,7 +80,11 @@ export function parseTokenCsv(text: string, encoding: SecretEncoding): TokenDefi
 
 type Problem = (column: Column, message: string) => void;
 
-function parseToken(value: (column: Column) => string, encoding: SecretEncoding, problem: Problem): TokenDefinition | undefined {
+function parseToken(
+  value: (column: Column) => string,
+  encoding: SecretEncoding,
+  problem: Problem,
+): TokenDefinition | undefined {
   let ok = true;
   const fail: Problem = (column, message) => {
     ok = false;
@@ -91,9 +100,18 @@ function parseToken(value: (column: Column) => string, encoding: SecretEncoding,
   const period = integer(value('period'), 30, 10, 300, (message) => fail('period', `${message} seconds`));
   const counter = integer(value('counter'), 0, 0, Number.MAX_SAFE_INTEGER, (message) => fail('counter', message));
   const algorithm = (value('algorithm') || 'SHA1').toUpperCase().replace('-', '');
-  if (!(OTP_ALGORITHMS as readonly string[]).includes(algorithm)) fail('algorithm', `${shown(value('algorithm'))}: expected ${OTP_ALGORITHMS.join(', ')}`);
+  if (!(OTP_ALGORITHMS as readonly string[]).includes(algorithm))
+    fail('algorithm', `${shown(value('algorithm'))}: expected ${OTP_ALGORITHMS.join(', ')}`);
   if (!ok || typeof secret === 'string') return undefined;
-  return { serial, secret: secretFromBytes(secret), type: type as 'hotp' | 'totp', digits, period, counter, algorithm: algorithm as OtpAlgorithm };
+  return {
+    serial,
+    secret: secretFromBytes(secret),
+    type: type as 'hotp' | 'totp',
+    digits,
+    period,
+    counter,
+    algorithm: algorithm as OtpAlgorithm,
+  };
 }
 
 /**
@@ -115,7 +133,8 @@ function decodeSecret(text: string, encoding: SecretEncoding): Uint8Array | stri
   } else {
     bytes = base32Bytes(text);
   }
-  if (!bytes) return `expected ${encoding === 'hex' ? 'hexadecimal digits (an even number of 0-9, a-f)' : 'base32 (A-Z, 2-7)'}; use --encoding ${encoding === 'hex' ? 'base32' : 'hex'} if the file has ${encoding === 'hex' ? 'base32' : 'hex'} secrets`;
+  if (!bytes)
+    return `expected ${encoding === 'hex' ? 'hexadecimal digits (an even number of 0-9, a-f)' : 'base32 (A-Z, 2-7)'}; use --encoding ${encoding === 'hex' ? 'base32' : 'hex'} if the file has ${encoding === 'hex' ? 'base32' : 'hex'} secrets`;
   if (bytes.length < MIN_SECRET_BYTES) return `${bytes.length} bytes, expected at least ${MIN_SECRET_BYTES} (128 bits)`;
   if (bytes.length > MAX_SECRET_BYTES) return `${bytes.length} bytes, expected at most ${MAX_SECRET_BYTES}`;
   return bytes;

@@ -1,5 +1,13 @@
 import type { Store } from '../../store/contract.ts';
-import { credentialRecords, credentialsOfUser, tokenId, tokenStock, unassigned, updateCredential, type PasscodeCredential } from './records.ts';
+import {
+  credentialRecords,
+  credentialsOfUser,
+  tokenId,
+  tokenStock,
+  unassigned,
+  updateCredential,
+  type PasscodeCredential,
+} from './records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 import type { TokenDefinition } from './token-csv.ts';
 
@@ -16,13 +24,23 @@ export class OathTokens {
   /** Adds every token or none: a serial that is already in stock stops the whole import. */
   async import(tokens: TokenDefinition[]): Promise<number> {
     const existing = [];
-    for (const token of tokens) if (await credentialRecords.get(this.store, tokenId(token.serial))) existing.push(token.serial);
-    if (existing.length > 0) throw new Error(`already imported: ${existing.join(', ')}; nothing was imported (remove them with \`latch tokens remove SERIAL\` first to import them again)`);
+    for (const token of tokens)
+      if (await credentialRecords.get(this.store, tokenId(token.serial))) existing.push(token.serial);
+    if (existing.length > 0)
+      throw new Error(
+        `already imported: ${existing.join(', ')}; nothing was imported (remove them with \`latch tokens remove SERIAL\` first to import them again)`,
+      );
     const created: string[] = [];
     const now = Date.now();
     for (const token of tokens) {
       const id = tokenId(token.serial);
-      const record: PasscodeCredential = { ...token, id, source: 'token', secret: this.box.seal(token.secret, id), createdAt: now };
+      const record: PasscodeCredential = {
+        ...token,
+        id,
+        source: 'token',
+        secret: this.box.seal(token.secret, id),
+        createdAt: now,
+      };
       if (!(await credentialRecords.createIfAbsent(this.store, record.id, record))) {
         // Imported by someone else meanwhile: undo this import so it stays all or nothing.
         for (const id of created) await this.remove(id.slice('token:'.length));
@@ -49,17 +67,23 @@ export class OathTokens {
 
   /** Gives the token to a user; refused while another user holds it. */
   async assign(serial: string, userId: string): Promise<void> {
-    const updated = await updateCredential(this.store, tokenId(serial), (token) => (token.userId ? undefined : { ...token, userId }));
+    const updated = await updateCredential(this.store, tokenId(serial), (token) =>
+      token.userId ? undefined : { ...token, userId },
+    );
     if (!updated) throw new Error(`there is no token "${serial}"; import it first with \`latch tokens import FILE\``);
     if (updated.before.userId && updated.before.userId !== userId) {
-      throw new Error(`token ${serial} is assigned to another user; unassign it first with \`latch tokens unassign ${serial}\``);
+      throw new Error(
+        `token ${serial} is assigned to another user; unassign it first with \`latch tokens unassign ${serial}\``,
+      );
     }
     await credentialsOfUser.add(this.store, userId, tokenId(serial));
   }
 
   /** Takes the token from its user; returns that user's id (undefined when it had none). */
   async unassign(serial: string): Promise<string | undefined> {
-    const updated = await updateCredential(this.store, tokenId(serial), (token) => (token.userId ? unassigned(token) : undefined));
+    const updated = await updateCredential(this.store, tokenId(serial), (token) =>
+      token.userId ? unassigned(token) : undefined,
+    );
     if (!updated) throw new Error(`there is no token "${serial}"`);
     const owner = updated.before.userId;
     if (owner) await credentialsOfUser.remove(this.store, owner, tokenId(serial));

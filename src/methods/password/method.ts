@@ -8,7 +8,12 @@ import { PASSWORD_TEMPLATES } from './templates.ts';
 // The password, checked against the directory. Users change it where the directory lives (AD,
 // LDAP) or with `latch user passwd` for local users, so it has no account page of its own.
 
-export function passwordMethod(deps: { directory: Directory; throttle: PasswordThrottle; knownDevices: KnownDevices; failureDelayMs: number }): SignInMethod {
+export function passwordMethod(deps: {
+  directory: Directory;
+  throttle: PasswordThrottle;
+  knownDevices: KnownDevices;
+  failureDelayMs: number;
+}): SignInMethod {
   return {
     id: 'password',
     labels: { password: 'password' },

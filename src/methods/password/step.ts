@@ -17,16 +17,47 @@ const FAILURES: Record<Exclude<PasswordFailure, 'not-checked'>, { message: strin
   'empty-password': { message: 'Enter your password.', final: false },
   'invalid-credentials': { message: INCORRECT, final: false },
   'user-not-found': { message: INCORRECT, final: false },
-  'account-disabled': { message: 'Your account is disabled.', hint: 'Contact your IT help desk to have it enabled.', final: true },
-  'account-locked': { message: 'Your account is locked after too many failed sign-ins.', hint: 'Wait for it to unlock or contact your IT help desk.', final: true },
-  'account-expired': { message: 'Your account has expired.', hint: 'Contact your IT help desk to have it extended.', final: true },
-  'password-expired': { message: 'Your password has expired.', hint: 'Change it (for example by signing in to a Windows computer on the network) and sign in again.', final: true },
-  'must-change-password': { message: 'You must change your password before you can sign in.', hint: 'Change it (for example by signing in to a Windows computer on the network) and sign in again.', final: true },
-  'not-permitted-at-this-time': { message: 'Your account is not allowed to sign in at this time.', hint: 'Try again during your permitted hours or contact your IT help desk.', final: true },
-  'not-permitted-from-this-workstation': { message: 'Your account is not allowed to sign in from here.', hint: 'Contact your IT help desk.', final: true },
-  'directory-unavailable': { message: "We can't check your password right now.", hint: 'Try again in a few minutes.', final: false },
+  'account-disabled': {
+    message: 'Your account is disabled.',
+    hint: 'Contact your IT help desk to have it enabled.',
+    final: true,
+  },
+  'account-locked': {
+    message: 'Your account is locked after too many failed sign-ins.',
+    hint: 'Wait for it to unlock or contact your IT help desk.',
+    final: true,
+  },
+  'account-expired': {
+    message: 'Your account has expired.',
+    hint: 'Contact your IT help desk to have it extended.',
+    final: true,
+  },
+  'password-expired': {
+    message: 'Your password has expired.',
+    hint: 'Change it (for example by signing in to a Windows computer on the network) and sign in again.',
+    final: true,
+  },
+  'must-change-password': {
+    message: 'You must change your password before you can sign in.',
+    hint: 'Change it (for example by signing in to a Windows computer on the network) and sign in again.',
+    final: true,
+  },
+  'not-permitted-at-this-time': {
+    message: 'Your account is not allowed to sign in at this time.',
+    hint: 'Try again during your permitted hours or contact your IT help desk.',
+    final: true,
+  },
+  'not-permitted-from-this-workstation': {
+    message: 'Your account is not allowed to sign in from here.',
+    hint: 'Contact your IT help desk.',
+    final: true,
+  },
+  'directory-unavailable': {
+    message: "We can't check your password right now.",
+    hint: 'Try again in a few minutes.',
+    final: false,
+  },
 };
-
 
 function throttled(refusal: ThrottleRefusal): StepOutcome {
   return {
@@ -78,7 +109,12 @@ export class PasswordStep implements AnonymousStep {
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
     const password = form.password ?? '';
-    if (password === '') return { kind: 'challenge', message: 'Enter your password.', reason: 'empty password refused before the directory' };
+    if (password === '')
+      return {
+        kind: 'challenge',
+        message: 'Enter your password.',
+        reason: 'empty password refused before the directory',
+      };
     const outcome = (await this.throttle.oneCheckAtATime(ctx.tx.id, () => this.check(ctx, password))) ?? BUSY;
     // Failures wait a little longer than successes take, so timing does not tell them apart. The
     // wait comes after the check, so a second post of this sign-in does not wait for it too.
@@ -108,8 +144,14 @@ export class PasswordStep implements AnonymousStep {
 
     const failure = FAILURES[check.reason];
     const reason = `${check.reason}${check.detail ? ` (${check.detail})` : ''}`;
-    if (failure.final) return { kind: 'failed', message: failure.message, hint: failure.hint, reason, result: 'failure' };
-    return { kind: 'challenge', message: failure.hint ? `${failure.message} ${failure.hint}` : failure.message, reason, result: 'failure' };
+    if (failure.final)
+      return { kind: 'failed', message: failure.message, hint: failure.hint, reason, result: 'failure' };
+    return {
+      kind: 'challenge',
+      message: failure.hint ? `${failure.message} ${failure.hint}` : failure.message,
+      reason,
+      result: 'failure',
+    };
   }
 
   /** The directory's beforeCheck: counts the attempt against the account the login names. */

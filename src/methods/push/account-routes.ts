@@ -12,14 +12,21 @@ import { LatchError } from '../../util/errors.ts';
 // QR code) or removes it. Replacing or removing a phone that is already activated needs a session
 // that used a second factor, so a stolen password alone cannot move push to the thief's phone.
 
-const NOT_ALLOWED = "Your organisation's sign-in policy does not allow phone sign-in for your account, so nothing was activated.";
+const NOT_ALLOWED =
+  "Your organisation's sign-in policy does not allow phone sign-in for your account, so nothing was activated.";
 
 export interface AccountPushDeps extends AccountRouteDeps {
   push: Push;
 }
 
 const SIGN_IN_FIRST = () =>
-  new LatchError({ status: 401, code: 'login_required', publicMessage: 'Sign in first.', hint: 'Go to your account page and sign in, then come back here.', detail: 'no session on /account/authenticator' });
+  new LatchError({
+    status: 401,
+    code: 'login_required',
+    publicMessage: 'Sign in first.',
+    hint: 'Go to your account page and sign in, then come back here.',
+    detail: 'no session on /account/authenticator',
+  });
 
 export function accountPushRoutes(deps: AccountPushDeps): Route[] {
   const { push } = deps;
@@ -36,7 +43,11 @@ export function accountPushRoutes(deps: AccountPushDeps): Route[] {
     },
   };
 
-  const show = async (ctx: Ctx, session: AccountSession, extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {}) => {
+  const show = async (
+    ctx: Ctx,
+    session: AccountSession,
+    extra: Omit<Parameters<typeof authenticatorPage>[0], 'csrf' | 'device' | 'canActivate'> = {},
+  ) => {
     ctx.type = 'html';
     const device = await push.devices.forUser(session.user.id);
     const canActivate = deps.factorChanges.mayAdd(session.user, 'push');
@@ -47,7 +58,10 @@ export function accountPushRoutes(deps: AccountPushDeps): Route[] {
   async function needsStrongerSession(ctx: Ctx, session: AccountSession): Promise<boolean> {
     if (await deps.factorChanges.mayChange(session.level, session.user.id)) return false;
     ctx.status = 403;
-    await show(ctx, session, { message: 'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.' });
+    await show(ctx, session, {
+      message:
+        'To change or remove your phone, sign out and sign in again with your current phone or another second factor. If you lost your phone, ask your IT help desk for an activation link.',
+    });
     return true;
   }
 
@@ -70,10 +84,26 @@ export function accountPushRoutes(deps: AccountPushDeps): Route[] {
           return;
         }
         const onlyWithoutFactors = session.level === 'password';
-        const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, { onlyWithoutFactors });
+        const { token } = await push.activations.issue(session.user, `user (session ${session.level})`, {
+          onlyWithoutFactors,
+        });
         const url = activationUrl(deps.baseUrl, token);
-        await deps.authLog.record({ event: 'push-activation-link', result: 'success', reason: 'the user asked for an activation link on the account page', user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
-        await show(ctx, session, { activation: { url, qr: await qrDataUrl(url), minutes: Math.round(push.config.activationLifetime / 60_000), appUrl: `${deps.baseUrl}/authenticator/` } });
+        await deps.authLog.record({
+          event: 'push-activation-link',
+          result: 'success',
+          reason: 'the user asked for an activation link on the account page',
+          user: session.user.username,
+          userId: session.user.id,
+          ip: ctx.state.clientIp,
+        });
+        await show(ctx, session, {
+          activation: {
+            url,
+            qr: await qrDataUrl(url),
+            minutes: Math.round(push.config.activationLifetime / 60_000),
+            appUrl: `${deps.baseUrl}/authenticator/`,
+          },
+        });
       },
     }),
     route({
@@ -84,7 +114,15 @@ export function accountPushRoutes(deps: AccountPushDeps): Route[] {
         // Otherwise removing, then activating (allowed when there is no phone), would move push too.
         if (await needsStrongerSession(ctx, session)) return;
         const removed = await push.devices.remove(session.user.id);
-        if (removed) await deps.authLog.record({ event: 'push-device-removed', result: 'success', reason: `the user removed ${removed.name}`, user: session.user.username, userId: session.user.id, ip: ctx.state.clientIp });
+        if (removed)
+          await deps.authLog.record({
+            event: 'push-device-removed',
+            result: 'success',
+            reason: `the user removed ${removed.name}`,
+            user: session.user.username,
+            userId: session.user.id,
+            ip: ctx.state.clientIp,
+          });
         await show(ctx, session, { message: removed ? `${removed.name} no longer signs you in.` : undefined });
       },
     }),

@@ -12,7 +12,13 @@ import type { ActivationBody, ActivationResult } from './protocol.ts';
 // the user still has no factor: otherwise whoever held the password could keep the link and
 // activate their own phone after the owner set up another factor.
 
-type PendingActivation = { userId: string; username: string; displayName: string; issuedBy: string; onlyWithoutFactors?: boolean };
+type PendingActivation = {
+  userId: string;
+  username: string;
+  displayName: string;
+  issuedBy: string;
+  onlyWithoutFactors?: boolean;
+};
 
 /** Keyed by the hash of the token: the store never holds a usable link. */
 const activations = records.pushActivation.holding<PendingActivation>();
@@ -33,11 +39,21 @@ export class PushActivations {
     private readonly hasAnyFactor?: (userId: string) => Promise<boolean>,
   ) {}
 
-  async issue(user: Pick<DirectoryUser, 'id' | 'username' | 'displayName'>, issuedBy: string, options: IssueOptions = {}): Promise<{ token: string; expiresAt: number }> {
+  async issue(
+    user: Pick<DirectoryUser, 'id' | 'username' | 'displayName'>,
+    issuedBy: string,
+    options: IssueOptions = {},
+  ): Promise<{ token: string; expiresAt: number }> {
     const token = randomId();
-    const pending: PendingActivation = { userId: user.id, username: user.username, displayName: user.displayName ?? user.username, issuedBy };
+    const pending: PendingActivation = {
+      userId: user.id,
+      username: user.username,
+      displayName: user.displayName ?? user.username,
+      issuedBy,
+    };
     if (options.onlyWithoutFactors) {
-      if (!this.hasAnyFactor) throw new Error('PushActivations needs hasAnyFactor to issue links for password-only sessions');
+      if (!this.hasAnyFactor)
+        throw new Error('PushActivations needs hasAnyFactor to issue links for password-only sessions');
       pending.onlyWithoutFactors = true;
     }
     await activations.set(this.store, sha256(token), pending, { ttlMs: this.lifetimeMs });
@@ -54,7 +70,10 @@ export class PushActivations {
     token: string,
     body: ActivationBody,
     issuer: string,
-  ): Promise<{ ok: true; result: ActivationResult; device: PushDevice; replaced?: PushDevice } | { ok: false; reason: ActivationRefusal }> {
+  ): Promise<
+    | { ok: true; result: ActivationResult; device: PushDevice; replaced?: PushDevice }
+    | { ok: false; reason: ActivationRefusal }
+  > {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { ok: false, reason: 'unknown-link' };
     // Checked before the token is consumed, so a broken authenticator does not burn the link.
     try {
@@ -64,7 +83,8 @@ export class PushActivations {
     }
     const pending = await activations.take(this.store, sha256(token));
     if (!pending) return { ok: false, reason: 'unknown-link' };
-    if (pending.onlyWithoutFactors && (await this.hasAnyFactor!(pending.userId))) return { ok: false, reason: 'has-factors' };
+    if (pending.onlyWithoutFactors && (await this.hasAnyFactor!(pending.userId)))
+      return { ok: false, reason: 'has-factors' };
     const { device, replaced } = await this.devices.register({
       userId: pending.userId,
       username: pending.username,
@@ -77,7 +97,13 @@ export class PushActivations {
       ok: true,
       device,
       replaced,
-      result: { deviceId: device.id, user: device.username, displayName: device.displayName, issuer, totpSecret: device.totpSecret },
+      result: {
+        deviceId: device.id,
+        user: device.username,
+        displayName: device.displayName,
+        issuer,
+        totpSecret: device.totpSecret,
+      },
     };
   }
 }

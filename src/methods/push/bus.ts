@@ -31,7 +31,13 @@ export class PushBus {
    * `id` is notified. The waiter is registered before the first check, so a change made between
    * the check and the wait is not missed.
    */
-  async waitFor<T>(topic: Topic, id: string, timeoutMs: number, check: () => Promise<T | undefined>, signal?: AbortSignal): Promise<T | undefined> {
+  async waitFor<T>(
+    topic: Topic,
+    id: string,
+    timeoutMs: number,
+    check: () => Promise<T | undefined>,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
     await this.subscribe(topic);
     const deadline = Date.now() + timeoutMs;
     let wake: () => void = () => {};

@@ -57,11 +57,21 @@ export class PushDevices {
   }
 
   /** Registers a device for the user; the user's previous device stops working at once. */
-  async register(input: Omit<PushDevice, 'id' | 'totpSecret' | 'createdAt'>): Promise<{ device: PushDevice; replaced?: PushDevice }> {
+  async register(
+    input: Omit<PushDevice, 'id' | 'totpSecret' | 'createdAt'>,
+  ): Promise<{ device: PushDevice; replaced?: PushDevice }> {
     importPublicKey(input.publicKey); // throws on a key that is not a P-256 point
     const replaced = await this.forUser(input.userId);
-    const device: PushDevice = { ...input, id: randomId(16), totpSecret: new Secret({ size: 20 }).base32, createdAt: Date.now() };
-    await deviceRecords.set(this.store, device.id, { ...device, totpSecret: this.box.seal(device.totpSecret, device.id) });
+    const device: PushDevice = {
+      ...input,
+      id: randomId(16),
+      totpSecret: new Secret({ size: 20 }).base32,
+      createdAt: Date.now(),
+    };
+    await deviceRecords.set(this.store, device.id, {
+      ...device,
+      totpSecret: this.box.seal(device.totpSecret, device.id),
+    });
     await deviceOfUser.set(this.store, device.userId, device.id);
     await userOfLogin.set(this.store, device.username.toLowerCase(), device.userId);
     if (replaced) await deviceRecords.delete(this.store, replaced.id);

@@ -54,6 +54,11 @@ export class PushEnrollStep implements UserStep {
     const activated = await this.push.devices.forUser(ctx.user.id);
     return activated
       ? { kind: 'challenge', reason: `Latch Authenticator activated on ${activated.name}; verified push follows` }
-      : { kind: 'challenge', message: 'The phone is not activated yet. Scan the code or open the link on your phone first.', reason: 'continue before activation', result: 'pending' };
+      : {
+          kind: 'challenge',
+          message: 'The phone is not activated yet. Scan the code or open the link on your phone first.',
+          reason: 'continue before activation',
+          result: 'pending',
+        };
   }
 }

@@ -74,7 +74,11 @@ export async function pushMethod(deps: PushMethodDeps): Promise<{ method: SignIn
       isTrusted: (deviceId, userId) => push.trusted.isTrustedAtAll(deviceId, userId),
       forget: (deviceId, userId) => push.trusted.forget(deviceId, userId),
     },
-    account: { path: '/account/authenticator', label: 'Phone sign-in (Latch Authenticator)', routes: (account) => accountPushRoutes({ ...account, push }) },
+    account: {
+      path: '/account/authenticator',
+      label: 'Phone sign-in (Latch Authenticator)',
+      routes: (account) => accountPushRoutes({ ...account, push }),
+    },
   };
   return { method, push };
 }

@@ -49,28 +49,62 @@ export class PushPasswordlessStep implements AnonymousStep {
     if (!device) return { template: 'push-gone', model: {} };
     const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
     const request = requestIdOf(ctx) ? await this.push.requests.get(requestIdOf(ctx)!) : undefined;
-    return pushView(this.push, ctx, device, { passwordless: true, offerTrust: !trusted && (request?.code ?? '') !== '' });
+    return pushView(this.push, ctx, device, {
+      passwordless: true,
+      offerTrust: !trusted && (request?.code ?? '') !== '',
+    });
   }
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
     const phone = await this.phone(ctx);
-    if (!phone) return { kind: 'attempted', reason: 'passwordless push is not available here (browser not known for this user, no device, or not allowed by policy)' };
+    if (!phone)
+      return {
+        kind: 'attempted',
+        reason:
+          'passwordless push is not available here (browser not known for this user, no device, or not allowed by policy)',
+      };
     const { device, user } = phone;
     // Without a password the directory has not been asked yet: a disabled account stops here.
     if (user.disabled) {
-      return { kind: 'failed', message: 'Your account is disabled.', hint: 'Contact your IT help desk.', reason: 'account disabled in the directory', result: 'failure' };
+      return {
+        kind: 'failed',
+        message: 'Your account is disabled.',
+        hint: 'Contact your IT help desk.',
+        reason: 'account disabled in the directory',
+        result: 'failure',
+      };
     }
     const trusted = await this.push.trusted.isTrusted(ctx.browser.deviceId, device.userId, device.id);
-    if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'passwordless', withCode: !trusted, userVerificationRequired: true });
+    if (form.push === 'send')
+      return sendPush(this.push, ctx, device, {
+        purpose: 'passwordless',
+        withCode: !trusted,
+        userVerificationRequired: true,
+      });
     const decision = await takeDecision(this.push, ctx);
     if (!decision.ok) return decision.outcome;
     const { request } = decision;
-    if (request.purpose !== 'passwordless' || !request.userVerified) return { kind: 'challenge', message: 'Your phone did not verify you. Send another push.', reason: 'approval without user verification', result: 'failure' };
+    if (request.purpose !== 'passwordless' || !request.userVerified)
+      return {
+        kind: 'challenge',
+        message: 'Your phone did not verify you. Send another push.',
+        reason: 'approval without user verification',
+        result: 'failure',
+      };
     let reason = `passwordless push approved on ${device.name} with user verification${request.code ? ' and the verification code' : ' (trusted browser)'}`;
     if (form.trust === 'yes' && request.code && ctx.browser.deviceId) {
       await this.push.trusted.trust(ctx.browser.deviceId, user.id, device.id);
       reason += '; the user trusted this browser for passwordless push';
     }
-    return { kind: 'success', user, login: user.username, method: 'push-passwordless', amr: ['swk', 'mca', 'user'], passwordless: 'push', authenticator: { id: device.id, name: device.name }, reason };
+    return {
+      kind: 'success',
+      user,
+      login: user.username,
+      method: 'push-passwordless',
+      amr: ['swk', 'mca', 'user'],
+      passwordless: 'push',
+      authenticator: { id: device.id, name: device.name },
+      reason,
+    };
   }
 }

@@ -61,7 +61,14 @@ export type PendingPush = {
 export type DecisionAnswer = 'approve' | 'deny' | 'fraud';
 export type DecisionBody = { answer: DecisionAnswer; code: string; userVerified: boolean; signature: string };
 
-export function requestString(method: string, path: string, deviceId: string, timestamp: string, nonce: string, bodyHash: string): string {
+export function requestString(
+  method: string,
+  path: string,
+  deviceId: string,
+  timestamp: string,
+  nonce: string,
+  bodyHash: string,
+): string {
   return ['LATCH-PUSH-REQUEST-V1', method.toUpperCase(), path, deviceId, timestamp, nonce, bodyHash].join('\n');
 }
 
@@ -84,6 +91,7 @@ export function parseActivationUrl(text: string): { baseUrl: string; token: stri
   }
   const token = /^#activate=([A-Za-z0-9_-]{20,100})$/.exec(url.hash)?.[1];
   const at = url.pathname.lastIndexOf('/authenticator/');
-  if (!token || at < 0) throw new Error('This is not a Latch activation link. Copy the whole link from your account page.');
+  if (!token || at < 0)
+    throw new Error('This is not a Latch activation link. Copy the whole link from your account page.');
   return { baseUrl: url.origin + url.pathname.slice(0, at), token };
 }

@@ -56,7 +56,13 @@ const nonPublicV4 = blockList(NON_PUBLIC_V4, 'ipv4');
 const nonPublicV6 = blockList(NON_PUBLIC_V6, 'ipv6');
 const globalUnicastV6 = blockList([['2000::', 3]], 'ipv6');
 // IPv6 forms that carry an IPv4 address: mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d).
-const carriesV4 = blockList([['::ffff:0:0', 96], ['64:ff9b::', 96]], 'ipv6');
+const carriesV4 = blockList(
+  [
+    ['::ffff:0:0', 96],
+    ['64:ff9b::', 96],
+  ],
+  'ipv6',
+);
 
 /** The IPv4 address inside a mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) IPv6 address. */
 function embeddedV4(address: string): string {
@@ -81,7 +87,11 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
   return allowed.some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
 }
 
-const refuse = (message: string, reason: string): CheckedEndpoint => ({ ok: false, message: `endpoint: ${message}`, reason });
+const refuse = (message: string, reason: string): CheckedEndpoint => ({
+  ok: false,
+  message: `endpoint: ${message}`,
+  reason,
+});
 
 const systemDns: PushNetwork = {
   async resolve(host) {
@@ -107,8 +117,12 @@ export class PushEndpoints {
     } catch {
       return refuse('not a URL.', 'the endpoint is not a URL');
     }
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
-    if (url.protocol !== 'https:') return refuse('Web Push goes only to https:// URLs.', `${url.protocol} endpoint on ${host}`);
+    const host = url.hostname
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '')
+      .toLowerCase();
+    if (url.protocol !== 'https:')
+      return refuse('Web Push goes only to https:// URLs.', `${url.protocol} endpoint on ${host}`);
     if (url.username || url.password) {
       return refuse('a push service URL carries no user name or password.', `credentials in the URL for ${host}`);
     }
@@ -135,7 +149,10 @@ export class PushEndpoints {
     if (addresses.length === 0) return refuse(`${host} could not be resolved.`, `${host} has no addresses`);
     const inside = addresses.filter((a) => !this.permits(a));
     if (inside.length > 0) {
-      return refuse(`${host} is not a public address.`, `${host} resolves to ${inside.join(', ')}, not a public address`);
+      return refuse(
+        `${host} is not a public address.`,
+        `${host} resolves to ${inside.join(', ')}, not a public address`,
+      );
     }
     return { ok: true, url, host, address: addresses[0]! };
   }

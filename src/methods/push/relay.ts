@@ -21,9 +21,18 @@ export class RelayNotifier implements PushNotifier {
   async notify(device: PushDevice, push: PendingPush): Promise<void> {
     if (device.platform === 'web' || device.platform === 'cli') return; // these poll or use Web Push
     try {
-      await this.relay.wake({ deviceId: device.id, platform: device.platform, pushId: push.id, app: push.app, expiresAt: push.expiresAt });
+      await this.relay.wake({
+        deviceId: device.id,
+        platform: device.platform,
+        pushId: push.id,
+        app: push.app,
+        expiresAt: push.expiresAt,
+      });
     } catch (err) {
-      this.log.warn({ err, device: device.id }, 'push relay refused a wake-up; the device will see the push when it next polls');
+      this.log.warn(
+        { err, device: device.id },
+        'push relay refused a wake-up; the device will see the push when it next polls',
+      );
     }
   }
 }

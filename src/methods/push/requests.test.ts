@@ -21,10 +21,24 @@ let push: Push;
 let device: PushDevice;
 let key: CryptoKey;
 
-const input: SendInput = { txId: 'tx-1', purpose: 'second-factor', app: 'Wiki', ip: '10.0.0.1', browser: 'Mozilla/5.0 (Windows NT 10.0) Firefox/140', userVerificationRequired: false, withCode: true };
+const input: SendInput = {
+  txId: 'tx-1',
+  purpose: 'second-factor',
+  app: 'Wiki',
+  ip: '10.0.0.1',
+  browser: 'Mozilla/5.0 (Windows NT 10.0) Firefox/140',
+  userVerificationRequired: false,
+  withCode: true,
+};
 
 async function signed(id: string, answer: 'approve' | 'deny' | 'fraud', code: string) {
-  const signature = Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(decisionString(id, answer, code, false)))).toString('base64url');
+  const signature = Buffer.from(
+    await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key,
+      new TextEncoder().encode(decisionString(id, answer, code, false)),
+    ),
+  ).toString('base64url');
   return { answer, code, userVerified: false, signature };
 }
 
@@ -32,11 +46,28 @@ before(async () => {
   store = await openSqliteStore({ file: path.join(scratchDir('latch-push-unit-'), 'store.sqlite') });
   const config = loadConfig({ env: { LATCH_DATA_DIR: scratchDir('latch-data-') } });
   const log = createLogger('silent');
-  push = await createPush({ config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } }, store, authLog: new AuthLog(store, log), log, trustLifetimeMs: 60_000, serverSecret: Buffer.alloc(32, 1) });
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+  push = await createPush({
+    config: { ...config.push, webPush: { ...config.push.webPush, enabled: false } },
+    store,
+    authLog: new AuthLog(store, log),
+    log,
+    trustLifetimeMs: 60_000,
+    serverSecret: Buffer.alloc(32, 1),
+  });
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   key = pair.privateKey;
   const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  ({ device } = await push.devices.register({ userId: 'u1', username: 'alice', displayName: 'Alice', publicKey: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }, name: 'phone', platform: 'cli' }));
+  ({ device } = await push.devices.register({
+    userId: 'u1',
+    username: 'alice',
+    displayName: 'Alice',
+    publicKey: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! },
+    name: 'phone',
+    platform: 'cli',
+  }));
 });
 
 after(async () => {
@@ -60,7 +91,10 @@ it('two decisions at once: exactly one is applied', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
   const body = await signed(sent.request.id, 'approve', sent.request.code);
-  const results = await Promise.all([push.requests.decide(device, sent.request.id, body), push.requests.decide(device, sent.request.id, body)]);
+  const results = await Promise.all([
+    push.requests.decide(device, sent.request.id, body),
+    push.requests.decide(device, sent.request.id, body),
+  ]);
   assert.equal(results.filter((r) => r.ok).length, 1);
   assert.equal(results.find((r) => !r.ok && r.error.code === 'already_answered') !== undefined, true);
 });
@@ -68,7 +102,10 @@ it('two decisions at once: exactly one is applied', async () => {
 it('an approval is used once, and only by the sign-in that asked', async () => {
   const sent = await push.requests.send(device, input);
   assert.ok(sent.ok);
-  assert.ok((await push.requests.decide(device, sent.request.id, await signed(sent.request.id, 'approve', sent.request.code))).ok);
+  assert.ok(
+    (await push.requests.decide(device, sent.request.id, await signed(sent.request.id, 'approve', sent.request.code)))
+      .ok,
+  );
   assert.equal(await push.requests.consume(sent.request.id, 'tx-other'), undefined);
   assert.equal((await push.requests.consume(sent.request.id, 'tx-1'))?.id, sent.request.id);
   assert.equal(await push.requests.consume(sent.request.id, 'tx-1'), undefined);
@@ -79,7 +116,10 @@ it('a waiting browser is woken by the decision, not by its timeout', async () =>
   assert.ok(sent.ok);
   const started = Date.now();
   const waiting = push.requests.waitForDecision(sent.request.id, 20_000);
-  setTimeout(() => void signed(sent.request.id, 'deny', '').then((body) => push.requests.decide(device, sent.request.id, body)), 50);
+  setTimeout(
+    () => void signed(sent.request.id, 'deny', '').then((body) => push.requests.decide(device, sent.request.id, body)),
+    50,
+  );
   const decided = await waiting;
   assert.equal(decided?.state, 'denied');
   assert.ok(Date.now() - started < 2000);
@@ -90,7 +130,11 @@ it('a decision signed over other values (another request, answer or code) is ref
   assert.ok(sent.ok);
   const id = sent.request.id;
   const forDeny = await signed(id, 'deny', '');
-  for (const body of [{ ...forDeny, answer: 'approve' as const }, { ...(await signed('x'.repeat(22), 'approve', sent.request.code)) }, { ...(await signed(id, 'approve', '000')), code: sent.request.code }]) {
+  for (const body of [
+    { ...forDeny, answer: 'approve' as const },
+    { ...(await signed('x'.repeat(22), 'approve', sent.request.code)) },
+    { ...(await signed(id, 'approve', '000')), code: sent.request.code },
+  ]) {
     const result = await push.requests.decide(device, id, body);
     assert.ok(!result.ok && result.error.code === 'bad_signature');
   }
@@ -107,7 +151,11 @@ it('passwordless push asks for six digits whatever push.codeLength says; verifie
   assert.ok(second.ok);
   assert.match(second.request.code, /^\d{3}$/);
   assert.equal((await push.requests.pendingFor(device.id))?.codeLength, 3);
-  const passwordless = await push.requests.send(device, { ...input, purpose: 'passwordless', userVerificationRequired: true });
+  const passwordless = await push.requests.send(device, {
+    ...input,
+    purpose: 'passwordless',
+    userVerificationRequired: true,
+  });
   assert.ok(passwordless.ok);
   assert.match(passwordless.request.code, /^\d{6}$/, 'the code the browser shows has six digits');
   assert.equal((await push.requests.pendingFor(device.id))?.codeLength, 6, 'the phone is told to expect six');

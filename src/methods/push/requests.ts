@@ -49,7 +49,10 @@ export type PushRequest = {
   details?: Array<{ name: string; value: string }>;
 };
 
-export type SendInput = Pick<PushRequest, 'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired' | 'details'> & {
+export type SendInput = Pick<
+  PushRequest,
+  'txId' | 'purpose' | 'app' | 'ip' | 'browser' | 'userVerificationRequired' | 'details'
+> & {
   withCode: boolean;
   /** Says who asks when it is not a browser ("login_duo on web1"); the user agent is summarised otherwise. */
   client?: string;
@@ -72,8 +75,28 @@ export function isExpired(request: PushRequest, now = Date.now()): boolean {
 
 /** Browser, summarised from a user agent: enough for a person to recognise it. */
 export function summariseUserAgent(ua: string): string {
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl|node|undici/i.test(ua) ? 'a program' : 'a browser';
-  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : /curl|node|undici/i.test(ua)
+            ? 'a program'
+            : 'a browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad/.test(ua)
+        ? 'iOS'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -96,7 +119,10 @@ export class PushRequests {
     if (pausedFor !== undefined) return { reason: 'paused', retryAfterMs: pausedFor };
     const wrong = (await records.pushWrongCodes.get(this.store, userId)) ?? 0;
     if (wrong >= this.config.wrongCodes.maxFailures) {
-      return { reason: 'too-many-wrong-codes', retryAfterMs: (await records.pushWrongCodes.ttl(this.store, userId)) ?? this.config.wrongCodes.window };
+      return {
+        reason: 'too-many-wrong-codes',
+        retryAfterMs: (await records.pushWrongCodes.ttl(this.store, userId)) ?? this.config.wrongCodes.window,
+      };
     }
     return undefined;
   }
@@ -115,7 +141,11 @@ export class PushRequests {
     if (blocked) return { ok: false, ...blocked };
     const { maxPushes, window } = this.config.sendLimit;
     if ((await records.pushesSent.increment(this.store, device.userId, 1, { ttlMs: window })) > maxPushes) {
-      return { ok: false, reason: 'too-many-pushes', retryAfterMs: (await records.pushesSent.ttl(this.store, device.userId)) ?? window };
+      return {
+        ok: false,
+        reason: 'too-many-pushes',
+        retryAfterMs: (await records.pushesSent.ttl(this.store, device.userId)) ?? window,
+      };
     }
     const now = Date.now();
     const request: PushRequest = {
@@ -140,7 +170,10 @@ export class PushRequests {
     await requestRecords.set(this.store, request.id, request, { ttlMs: this.config.requestLifetime + KEEP_MS });
     const previous = await pendingOfDevice.get(this.store, device.id);
     await pendingOfDevice.set(this.store, device.id, request.id, { ttlMs: this.config.requestLifetime });
-    if (previous) await this.transition(previous, (r) => (r.state === 'pending' ? { ...r, state: 'cancelled', reason: 'replaced' } : undefined));
+    if (previous)
+      await this.transition(previous, (r) =>
+        r.state === 'pending' ? { ...r, state: 'cancelled', reason: 'replaced' } : undefined,
+      );
     await this.bus.notify('push-devices', device.id);
     // Not awaited: a slow push service must not hold up the browser that asked.
     for (const notifier of this.notifiers) void notifier.notify(device, toPending(request));
@@ -165,37 +198,91 @@ export class PushRequests {
     // Expiry is not announced: wake up when the request expires, too.
     const request = await this.get(id);
     const untilExpiry = request ? request.expiresAt - Date.now() + 50 : 0;
-    return this.bus.waitFor('push-decisions', id, Math.max(0, Math.min(timeoutMs, untilExpiry)), async () => {
-      const request = await this.get(id);
-      return !request || request.state !== 'pending' || isExpired(request) ? request : undefined;
-    }, signal);
+    return this.bus.waitFor(
+      'push-decisions',
+      id,
+      Math.max(0, Math.min(timeoutMs, untilExpiry)),
+      async () => {
+        const request = await this.get(id);
+        return !request || request.state !== 'pending' || isExpired(request) ? request : undefined;
+      },
+      signal,
+    );
   }
 
   /** Applies a signed decision from `device`. Every refusal leaves the request as it was. */
   async decide(device: PushDevice, id: string, body: DecisionBody): Promise<DecideResult> {
-    const refuse = (status: number, code: string, publicMessage: string, detail: string): DecideResult => ({ ok: false, error: new LatchError({ status, code, publicMessage, detail }) });
+    const refuse = (status: number, code: string, publicMessage: string, detail: string): DecideResult => ({
+      ok: false,
+      error: new LatchError({ status, code, publicMessage, detail }),
+    });
     const request = await this.get(id);
-    if (!request || request.deviceId !== device.id) return refuse(404, 'unknown_request', 'There is no such sign-in request for this device.', request ? 'the request belongs to another device' : 'unknown request id');
-    if (!verifyDecision(device, id, body.answer, body.code, body.userVerified, body.signature)) return refuse(400, 'bad_signature', 'The decision was not signed by this device.', 'bad decision signature');
-    if (request.state !== 'pending') return refuse(409, 'already_answered', 'This sign-in request was already answered.', `replayed decision (request is ${request.state})`);
-    if (isExpired(request)) return refuse(410, 'expired', 'This sign-in request has expired. Start the sign-in again.', 'decision after the request expired');
+    if (!request || request.deviceId !== device.id)
+      return refuse(
+        404,
+        'unknown_request',
+        'There is no such sign-in request for this device.',
+        request ? 'the request belongs to another device' : 'unknown request id',
+      );
+    if (!verifyDecision(device, id, body.answer, body.code, body.userVerified, body.signature))
+      return refuse(400, 'bad_signature', 'The decision was not signed by this device.', 'bad decision signature');
+    if (request.state !== 'pending')
+      return refuse(
+        409,
+        'already_answered',
+        'This sign-in request was already answered.',
+        `replayed decision (request is ${request.state})`,
+      );
+    if (isExpired(request))
+      return refuse(
+        410,
+        'expired',
+        'This sign-in request has expired. Start the sign-in again.',
+        'decision after the request expired',
+      );
     if (body.answer === 'approve' && request.userVerificationRequired && !body.userVerified) {
-      return refuse(400, 'user_verification_required', 'This sign-in needs you to unlock the authenticator (biometric or PIN) before approving.', 'approval without user verification');
+      return refuse(
+        400,
+        'user_verification_required',
+        'This sign-in needs you to unlock the authenticator (biometric or PIN) before approving.',
+        'approval without user verification',
+      );
     }
     const wrongCode = body.answer === 'approve' && request.code !== '' && !safeEqual(body.code, request.code);
-    const state: PushState = body.answer === 'approve' && !wrongCode ? 'approved' : body.answer === 'fraud' ? 'fraud' : 'denied';
-    const reason = wrongCode ? 'wrong-code' : body.answer === 'approve' ? '' : body.answer === 'fraud' ? 'fraud' : 'denied';
-    const applied = await this.transition(id, (r) => (r.state === 'pending' ? { ...r, state, reason, userVerified: body.userVerified } : undefined));
-    if (!applied) return refuse(409, 'already_answered', 'This sign-in request was already answered.', 'another decision was applied first');
-    if (wrongCode) await records.pushWrongCodes.increment(this.store, request.userId, 1, { ttlMs: this.config.wrongCodes.window });
-    if (state === 'fraud' && this.config.fraudPause > 0) await paused.set(this.store, request.userId, true, { ttlMs: this.config.fraudPause });
+    const state: PushState =
+      body.answer === 'approve' && !wrongCode ? 'approved' : body.answer === 'fraud' ? 'fraud' : 'denied';
+    const reason = wrongCode
+      ? 'wrong-code'
+      : body.answer === 'approve'
+        ? ''
+        : body.answer === 'fraud'
+          ? 'fraud'
+          : 'denied';
+    const applied = await this.transition(id, (r) =>
+      r.state === 'pending' ? { ...r, state, reason, userVerified: body.userVerified } : undefined,
+    );
+    if (!applied)
+      return refuse(
+        409,
+        'already_answered',
+        'This sign-in request was already answered.',
+        'another decision was applied first',
+      );
+    if (wrongCode)
+      await records.pushWrongCodes.increment(this.store, request.userId, 1, { ttlMs: this.config.wrongCodes.window });
+    if (state === 'fraud' && this.config.fraudPause > 0)
+      await paused.set(this.store, request.userId, true, { ttlMs: this.config.fraudPause });
     await this.logDecision(request, state, reason);
     return {
       ok: true,
       state,
       message: wrongCode
         ? 'The code did not match, so the sign-in was denied.'
-        : state === 'approved' ? 'Approved.' : state === 'fraud' ? 'Reported. The sign-in was denied and your IT team is told.' : 'Denied.',
+        : state === 'approved'
+          ? 'Approved.'
+          : state === 'fraud'
+            ? 'Reported. The sign-in was denied and your IT team is told.'
+            : 'Denied.',
     };
   }
 
@@ -204,7 +291,9 @@ export class PushRequests {
     const found = await requestRecords.getVersioned(this.store, id);
     if (!found || found.value.txId !== txId || found.value.state !== 'approved') return undefined;
     const used: PushRequest = { ...found.value, state: 'used' };
-    return (await requestRecords.compareAndSet(this.store, id, found.version, used, { ttlMs: KEEP_MS })) ? found.value : undefined;
+    return (await requestRecords.compareAndSet(this.store, id, found.version, used, { ttlMs: KEEP_MS }))
+      ? found.value
+      : undefined;
   }
 
   private async transition(id: string, change: (r: PushRequest) => PushRequest | undefined): Promise<boolean> {
@@ -214,7 +303,8 @@ export class PushRequests {
     const ttlMs = Math.max(1000, next.expiresAt + KEEP_MS - Date.now());
     if (!(await requestRecords.compareAndSet(this.store, id, found.version, next, { ttlMs }))) return false;
     // A newer push may already hold the device's slot: free it only if it is still this one.
-    if (next.state !== 'pending' && (await pendingOfDevice.get(this.store, next.deviceId)) === id) await pendingOfDevice.delete(this.store, next.deviceId);
+    if (next.state !== 'pending' && (await pendingOfDevice.get(this.store, next.deviceId)) === id)
+      await pendingOfDevice.delete(this.store, next.deviceId);
     await this.bus.notify('push-decisions', id);
     return true;
   }
@@ -222,7 +312,7 @@ export class PushRequests {
   private async logDecision(request: PushRequest, state: PushState, reason: string): Promise<void> {
     const why: Record<string, string> = {
       '': 'approved on the phone',
-      'wrong-code': 'the code typed on the phone did not match the browser\'s',
+      'wrong-code': "the code typed on the phone did not match the browser's",
       denied: 'denied on the phone',
       fraud: `reported as fraud on the phone${this.config.fraudPause > 0 ? `; push to this user paused for ${Math.round(this.config.fraudPause / 60_000)} min` : ''}`,
     };

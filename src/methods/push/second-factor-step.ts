@@ -31,9 +31,20 @@ export class PushStep implements UserStep {
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const device = await this.push.devices.forUser(ctx.user.id);
     if (!device) return { kind: 'attempted', reason: 'the push device was removed or replaced' };
-    if (form.push === 'send') return sendPush(this.push, ctx, device, { purpose: 'second-factor', withCode: true, userVerificationRequired: false });
+    if (form.push === 'send')
+      return sendPush(this.push, ctx, device, {
+        purpose: 'second-factor',
+        withCode: true,
+        userVerificationRequired: false,
+      });
     const decision = await takeDecision(this.push, ctx);
     if (!decision.ok) return decision.outcome;
-    return { kind: 'success', method: 'push', amr: ['swk', 'mca'], authenticator: { id: device.id, name: device.name }, reason: `push approved on ${device.name} with the verification code` };
+    return {
+      kind: 'success',
+      method: 'push',
+      amr: ['swk', 'mca'],
+      authenticator: { id: device.id, name: device.name },
+      reason: `push approved on ${device.name} with the verification code`,
+    };
   }
 }

@@ -16,21 +16,32 @@ export function requestIdOf(ctx: StepContext): string | undefined {
 
 /** The pending push id kept in a transaction's stepData. */
 export function requestIdIn(data: Json | undefined): string | undefined {
-  return data && typeof data === 'object' && !Array.isArray(data) && typeof data.requestId === 'string' ? data.requestId : undefined;
+  return data && typeof data === 'object' && !Array.isArray(data) && typeof data.requestId === 'string'
+    ? data.requestId
+    : undefined;
 }
 
+export type PushViewState =
+  'ready' | 'pending' | 'approved' | 'denied' | 'wrong-code' | 'expired' | 'fraud' | 'cancelled';
 
-export type PushViewState = 'ready' | 'pending' | 'approved' | 'denied' | 'wrong-code' | 'expired' | 'fraud' | 'cancelled';
-
-export async function pushView(push: Push, ctx: StepContext, device: PushDevice, extra: Record<string, string | boolean>): Promise<StepView> {
+export async function pushView(
+  push: Push,
+  ctx: StepContext,
+  device: PushDevice,
+  extra: Record<string, string | boolean>,
+): Promise<StepView> {
   const id = requestIdOf(ctx);
   const request = id ? await push.requests.get(id) : undefined;
-  const state: PushViewState = !request || request.txId !== ctx.tx.id
-    ? 'ready'
-    : isExpired(request) ? 'expired'
-      : request.state === 'denied' && request.reason === 'wrong-code' ? 'wrong-code'
-        : request.state === 'used' ? 'approved'
-          : request.state;
+  const state: PushViewState =
+    !request || request.txId !== ctx.tx.id
+      ? 'ready'
+      : isExpired(request)
+        ? 'expired'
+        : request.state === 'denied' && request.reason === 'wrong-code'
+          ? 'wrong-code'
+          : request.state === 'used'
+            ? 'approved'
+            : request.state;
   return {
     template: 'push',
     model: {
@@ -66,7 +77,12 @@ export async function sendPush(
       'too-many-wrong-codes': `Too many wrong codes were typed on your phone. Wait ${wait} or choose another way to sign in.`,
       'too-many-pushes': `Too many pushes were sent to your phone. Wait ${wait} or choose another way to sign in.`,
     }[sent.reason];
-    return { kind: 'challenge', result: sent.reason === 'paused' ? 'paused' : 'throttled', message, reason: `push refused: ${sent.reason}` };
+    return {
+      kind: 'challenge',
+      result: sent.reason === 'paused' ? 'paused' : 'throttled',
+      message,
+      reason: `push refused: ${sent.reason}`,
+    };
   }
   return {
     kind: 'challenge',
@@ -77,25 +93,46 @@ export async function sendPush(
 }
 
 /** Reads the decision for this transaction's push: the approval (used once) or why not. */
-export async function takeDecision(push: Push, ctx: StepContext): Promise<{ ok: true; request: PushRequest } | { ok: false; outcome: StepOutcome }> {
+export async function takeDecision(
+  push: Push,
+  ctx: StepContext,
+): Promise<{ ok: true; request: PushRequest } | { ok: false; outcome: StepOutcome }> {
   const id = requestIdOf(ctx);
   const request = id ? await push.requests.get(id) : undefined;
-  const challenge = (message: string, reason: string, result = 'failure'): { ok: false; outcome: StepOutcome } => ({ ok: false, outcome: { kind: 'challenge', message, reason, result } });
-  if (!id || !request || request.txId !== ctx.tx.id) return challenge('Send a push to your phone first.', 'continue without a push');
-  if (isExpired(request)) return challenge('The push expired before it was approved. Send another.', 'push expired unanswered');
+  const challenge = (message: string, reason: string, result = 'failure'): { ok: false; outcome: StepOutcome } => ({
+    ok: false,
+    outcome: { kind: 'challenge', message, reason, result },
+  });
+  if (!id || !request || request.txId !== ctx.tx.id)
+    return challenge('Send a push to your phone first.', 'continue without a push');
+  if (isExpired(request))
+    return challenge('The push expired before it was approved. Send another.', 'push expired unanswered');
   switch (request.state) {
     case 'pending':
-      return challenge('Not approved yet. Approve the sign-in on your phone, then continue.', 'continue while the push is pending', 'pending');
+      return challenge(
+        'Not approved yet. Approve the sign-in on your phone, then continue.',
+        'continue while the push is pending',
+        'pending',
+      );
     case 'cancelled':
       return challenge('That push was replaced by a newer one. Send another.', 'push was replaced');
     case 'denied':
       return request.reason === 'wrong-code'
-        ? challenge('The code typed on your phone did not match. Send another push and type the code shown here.', 'wrong verification code typed on the phone')
+        ? challenge(
+            'The code typed on your phone did not match. Send another push and type the code shown here.',
+            'wrong verification code typed on the phone',
+          )
         : challenge('The sign-in was denied on your phone.', 'push denied on the phone', 'denied');
     case 'fraud':
       return {
         ok: false,
-        outcome: { kind: 'failed', message: 'You reported this sign-in as fraud, so it was stopped.', hint: 'If it was you after all, start again. If not, tell your IT help desk and change your password.', reason: 'push reported as fraud', result: 'fraud' },
+        outcome: {
+          kind: 'failed',
+          message: 'You reported this sign-in as fraud, so it was stopped.',
+          hint: 'If it was you after all, start again. If not, tell your IT help desk and change your password.',
+          reason: 'push reported as fraud',
+          result: 'fraud',
+        },
       };
     case 'used':
     case 'approved': {

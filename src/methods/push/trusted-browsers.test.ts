@@ -10,5 +10,9 @@ it('a browser trusted for passwordless push stays trusted only for that user and
   assert.equal(await trusted.isTrusted('browser-2', 'alice', 'phone-1'), false, 'another browser');
   assert.equal(await trusted.isTrusted('browser-1', 'bob', 'phone-1'), false, 'another user');
   assert.equal(await trusted.isTrusted(undefined, 'alice', 'phone-1'), false, 'no known-device cookie');
-  assert.equal(await trusted.isTrusted('browser-1', 'alice', 'phone-2'), false, 'a new phone starts with the code again');
+  assert.equal(
+    await trusted.isTrusted('browser-1', 'alice', 'phone-2'),
+    false,
+    'a new phone starts with the code again',
+  );
 });

@@ -15,7 +15,12 @@ export class TrustedBrowsers {
   ) {}
 
   async trust(browserId: string, userId: string, phoneId: string): Promise<void> {
-    await trustedBrowsers.set(this.store, { browserId, userId }, { since: Date.now(), phoneId }, { ttlMs: this.lifetimeMs });
+    await trustedBrowsers.set(
+      this.store,
+      { browserId, userId },
+      { since: Date.now(), phoneId },
+      { ttlMs: this.lifetimeMs },
+    );
   }
 
   /** Trusted with whatever phone (for the account page's list of browsers). */

@@ -41,10 +41,14 @@ function pinnedTo(address: string): LookupFunction {
 function post(url: URL, address: string, request: RequestDetails): Promise<number> {
   return new Promise((resolve, reject) => {
     const { method, headers } = request;
-    const req = https.request(url, { method, headers, lookup: pinnedTo(address), agent: false, timeout: TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = https.request(
+      url,
+      { method, headers, lookup: pinnedTo(address), agent: false, timeout: TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end(request.body ?? undefined);
@@ -70,7 +74,13 @@ export class WebPushNotifier implements PushNotifier {
     }
     const about = { device: device.id, host: target.host };
     // Only what the notification shows; the code stays in the browser that signs in.
-    const payload = JSON.stringify({ type: 'push', id: push.id, app: push.app, browser: push.browser, expiresAt: push.expiresAt });
+    const payload = JSON.stringify({
+      type: 'push',
+      id: push.id,
+      app: push.app,
+      browser: push.browser,
+      expiresAt: push.expiresAt,
+    });
     try {
       const request = webpush.generateRequestDetails(device.webPush, payload, {
         vapidDetails: { subject: this.subject, publicKey: this.keys.publicKey, privateKey: this.keys.privateKey },
@@ -78,7 +88,8 @@ export class WebPushNotifier implements PushNotifier {
         urgency: 'high',
       });
       const status = await post(target.url, target.address, request);
-      if (status < 200 || status > 299) this.log.warn({ ...about, status }, `Web Push refused by the push service; ${LATER}`);
+      if (status < 200 || status > 299)
+        this.log.warn({ ...about, status }, `Web Push refused by the push service; ${LATER}`);
     } catch (err) {
       this.log.warn({ ...about, err: (err as Error).message }, `Web Push delivery failed; ${LATER}`);
     }

@@ -17,7 +17,12 @@ export interface AccountWebAuthnDeps extends AccountRouteDeps {
 }
 
 const PATH = '/account/passkeys';
-const ADD_MODE: RegistrationMode = { residentKey: 'preferred', userVerification: 'preferred', allowedKinds: ['platform', 'roaming'], passkey: false };
+const ADD_MODE: RegistrationMode = {
+  residentKey: 'preferred',
+  userVerification: 'preferred',
+  allowedKinds: ['platform', 'roaming'],
+  passkey: false,
+};
 const NOT_ALLOWED = "Your organisation's sign-in policy does not allow passkeys or security keys for your account.";
 
 /**
@@ -27,19 +32,29 @@ const NOT_ALLOWED = "Your organisation's sign-in policy does not allow passkeys 
 function addMode(policy: EffectivePolicy): RegistrationMode | undefined {
   if (policy.secondFactors.includes('webauthn')) return ADD_MODE;
   const kinds = allowedPasswordlessKinds(policy.passwordless);
-  return kinds.length > 0 ? { residentKey: 'required', userVerification: 'required', allowedKinds: kinds, passkey: true } : undefined;
+  return kinds.length > 0
+    ? { residentKey: 'required', userVerification: 'required', allowedKinds: kinds, passkey: true }
+    : undefined;
 }
 const NOTICES: Record<string, string> = { added: 'Added.', renamed: 'Renamed.', removed: 'Removed.' };
 
 const LINKS = [{ href: PATH, label: 'Passkeys and security keys' }];
-const nothingChanged = (hint: string, detail: string) => new LatchError({ status: 403, code: 'forbidden', publicMessage: 'Nothing was changed.', hint, detail, links: LINKS });
+const nothingChanged = (hint: string, detail: string) =>
+  new LatchError({ status: 403, code: 'forbidden', publicMessage: 'Nothing was changed.', hint, detail, links: LINKS });
 const STALE = () =>
-  nothingChanged('This page was out of date or you are no longer signed in. Open your passkeys again and retry.', 'passkey change refused: no session, or a stale or forged CSRF token');
+  nothingChanged(
+    'This page was out of date or you are no longer signed in. Open your passkeys again and retry.',
+    'passkey change refused: no session, or a stale or forged CSRF token',
+  );
 
 export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
   const { ceremonies } = deps;
   const purpose = (session: AccountSession) => `passkeys:${session.sid}`;
-  const binding = (session: AccountSession) => ({ owner: `session:${session.sid}`, purpose: 'account-add' as const, userId: session.user.id });
+  const binding = (session: AccountSession) => ({
+    owner: `session:${session.sid}`,
+    purpose: 'account-add' as const,
+    userId: session.user.id,
+  });
 
   const modeFor = (session: AccountSession) => addMode(deps.factorChanges.policyFor(session.user));
 
@@ -95,10 +110,26 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
       async handle(ctx, { caller: session, body: form }) {
         await checkStrongEnough(session);
         const mode = modeFor(session);
-        if (!mode) throw nothingChanged(NOT_ALLOWED, 'passkey registration refused: policy does not allow WebAuthn for this user');
+        if (!mode)
+          throw nothingChanged(
+            NOT_ALLOWED,
+            'passkey registration refused: policy does not allow WebAuthn for this user',
+          );
         const error = browserError(form);
-        if (error) return show(ctx, session, error === 'unsupported' ? 'This browser cannot register passkeys or security keys.' : 'Nothing was registered (it was cancelled or timed out). Try again.');
-        const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, { name: form.name, userAgent: ctx.get('user-agent'), username: session.user.username, deviceId: deps.deviceId(ctx) });
+        if (error)
+          return show(
+            ctx,
+            session,
+            error === 'unsupported'
+              ? 'This browser cannot register passkeys or security keys.'
+              : 'Nothing was registered (it was cancelled or timed out). Try again.',
+          );
+        const added = await ceremonies.register(binding(session), form[RESPONSE_FIELD], mode, {
+          name: form.name,
+          userAgent: ctx.get('user-agent'),
+          username: session.user.username,
+          deviceId: deps.deviceId(ctx),
+        });
         if (!added.ok) {
           ctx.state.log.warn({ reason: added.reason }, 'passkey registration refused');
           return show(ctx, session, added.message);
@@ -112,7 +143,8 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
       ...change,
       async handle(ctx, { caller: session, body: form }) {
         await checkStrongEnough(session);
-        if (!(await ceremonies.credentials.rename(session.user.id, form.id ?? '', form.name ?? ''))) return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
+        if (!(await ceremonies.credentials.rename(session.user.id, form.id ?? '', form.name ?? '')))
+          return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
         ctx.redirect(`${PATH}?done=renamed`);
       },
     }),
@@ -122,7 +154,8 @@ export function accountWebAuthnRoutes(deps: AccountWebAuthnDeps): Route[] {
       ...change,
       async handle(ctx, { caller: session, body: form }) {
         await checkStrongEnough(session);
-        if (!(await ceremonies.credentials.remove(session.user.id, form.id ?? ''))) return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
+        if (!(await ceremonies.credentials.remove(session.user.id, form.id ?? '')))
+          return show(ctx, session, 'That passkey or security key is not yours, or no longer exists.');
         ctx.redirect(`${PATH}?done=removed`);
       },
     }),

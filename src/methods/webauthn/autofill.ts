@@ -8,7 +8,8 @@ import { allowedPasswordlessKinds, type PasswordlessSignIn } from './passwordles
 // credential names the account; its user handle must agree.
 
 const REFUSED = { passkeyRefused: true };
-const isRefused = (data: Json | undefined) => typeof data === 'object' && data !== null && !Array.isArray(data) && data.passkeyRefused === true;
+const isRefused = (data: Json | undefined) =>
+  typeof data === 'object' && data !== null && !Array.isArray(data) && data.passkeyRefused === true;
 
 export class DiscoverablePasskeys implements PasskeyAutofill {
   constructor(private readonly passwordless: PasswordlessSignIn) {}
@@ -18,7 +19,11 @@ export class DiscoverablePasskeys implements PasskeyAutofill {
     // cannot help, and a browser that answers at once would otherwise post it again and again.
     if (isRefused(ctx.tx.stepData)) return undefined;
     if (allowedPasswordlessKinds(ctx.policy.passwordless).length === 0) return undefined;
-    const options = await this.passwordless.ceremonies.authenticationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'discoverable' }, [], 'required');
+    const options = await this.passwordless.ceremonies.authenticationOptions(
+      { owner: `tx:${ctx.tx.id}`, purpose: 'discoverable' },
+      [],
+      'required',
+    );
     return JSON.stringify(options);
   }
 
@@ -28,11 +33,29 @@ export class DiscoverablePasskeys implements PasskeyAutofill {
       case 'signed-in':
         return verdict.outcome;
       case 'refused':
-        return { kind: 'challenge', message: 'That passkey could not be used. Enter your username to sign in.', reason: verdict.reason, result: 'failure', stepData: REFUSED };
+        return {
+          kind: 'challenge',
+          message: 'That passkey could not be used. Enter your username to sign in.',
+          reason: verdict.reason,
+          result: 'failure',
+          stepData: REFUSED,
+        };
       case 'not-allowed':
-        return { kind: 'challenge', message: "You can't use this passkey here. Enter your username to sign in another way.", reason: verdict.reason, result: 'failure', stepData: REFUSED };
+        return {
+          kind: 'challenge',
+          message: "You can't use this passkey here. Enter your username to sign in another way.",
+          reason: verdict.reason,
+          result: 'failure',
+          stepData: REFUSED,
+        };
       case 'disabled':
-        return { kind: 'failed', message: 'Your account is disabled.', hint: 'Contact your IT help desk to have it enabled.', reason: verdict.reason, result: 'failure' };
+        return {
+          kind: 'failed',
+          message: 'Your account is disabled.',
+          hint: 'Contact your IT help desk to have it enabled.',
+          reason: verdict.reason,
+          result: 'failure',
+        };
     }
   }
 }

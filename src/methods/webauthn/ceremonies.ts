@@ -1,7 +1,13 @@
 import type { WebAuthnConfig } from '../../config/webauthn.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
 import type { ChallengeBinding, WebAuthnChallenges } from './challenges.ts';
-import { cleanName, withBrowser, type AuthenticatorKind, type StoredCredential, type WebAuthnCredentials } from './credentials.ts';
+import {
+  cleanName,
+  withBrowser,
+  type AuthenticatorKind,
+  type StoredCredential,
+  type WebAuthnCredentials,
+} from './credentials.ts';
 import { deviceName } from './device-name.ts';
 import type { CeremonyOptions, RelyingParty } from './relying-party.ts';
 import { authenticationResponse, challengeOf, parseResponse, registrationResponse } from './responses.ts';
@@ -44,11 +50,19 @@ export class WebAuthnCeremonies {
     private readonly config: WebAuthnConfig,
   ) {}
 
-  async registrationOptions(binding: ChallengeBinding & { userId: string }, user: DirectoryUser, mode: RegistrationMode): Promise<CeremonyOptions> {
+  async registrationOptions(
+    binding: ChallengeBinding & { userId: string },
+    user: DirectoryUser,
+    mode: RegistrationMode,
+  ): Promise<CeremonyOptions> {
     const existing = await this.credentials.list(user.id);
     return this.rp.registrationOptions({
       challenge: await this.challenges.issue(binding),
-      user: { handle: await this.credentials.userHandle(user.id), name: user.username, displayName: user.displayName ?? user.username },
+      user: {
+        handle: await this.credentials.userHandle(user.id),
+        name: user.username,
+        displayName: user.displayName ?? user.username,
+      },
       // A passkey may be added next to a plain second-factor credential on the same authenticator.
       exclude: mode.passkey ? existing.filter((c) => c.passwordless) : existing,
       residentKey: mode.residentKey,
@@ -69,17 +83,34 @@ export class WebAuthnCeremonies {
     if (!response) return { ok: false, message: NOT_ACCEPTED, reason: 'malformed registration response' };
     const challenge = challengeOf(response.response.clientDataJSON);
     if (!challenge || !(await this.challenges.take(challenge, binding))) {
-      return { ok: false, message: 'This page has expired. Try again.', reason: 'registration challenge unknown, expired, already used or issued for something else' };
+      return {
+        ok: false,
+        message: 'This page has expired. Try again.',
+        reason: 'registration challenge unknown, expired, already used or issued for something else',
+      };
     }
-    const verified = await this.rp.verifyRegistration(response, challenge, mode.userVerification === 'required', mode.residentKey === 'required');
+    const verified = await this.rp.verifyRegistration(
+      response,
+      challenge,
+      mode.userVerification === 'required',
+      mode.residentKey === 'required',
+    );
     if (!verified.ok) return { ok: false, message: NOT_ACCEPTED, reason: `registration refused: ${verified.reason}` };
     const { credential } = verified;
     if (!mode.allowedKinds.includes(credential.kind)) {
       const wanted = mode.allowedKinds.map((k) => (k === 'platform' ? 'this device' : 'a security key')).join(' or ');
-      return { ok: false, message: `This kind of authenticator is not allowed here. Use ${wanted}.`, reason: `${credential.kind} authenticator refused by policy (allowed: ${mode.allowedKinds.join(', ')})` };
+      return {
+        ok: false,
+        message: `This kind of authenticator is not allowed here. Use ${wanted}.`,
+        reason: `${credential.kind} authenticator refused by policy (allowed: ${mode.allowedKinds.join(', ')})`,
+      };
     }
     if (mode.passkey && !credential.discoverable) {
-      return { ok: false, message: 'This authenticator cannot keep a passkey. Use another one.', reason: 'passkey registration without a discoverable credential' };
+      return {
+        ok: false,
+        message: 'This authenticator cannot keep a passkey. Use another one.',
+        reason: 'passkey registration without a discoverable credential',
+      };
     }
     const stored: StoredCredential = {
       id: credential.id,
@@ -94,12 +125,20 @@ export class WebAuthnCeremonies {
       browsers: withBrowser(undefined, naming.deviceId),
     };
     if (!(await this.credentials.add(stored))) {
-      return { ok: false, message: 'This authenticator is already registered.', reason: 'credential id already registered' };
+      return {
+        ok: false,
+        message: 'This authenticator is already registered.',
+        reason: 'credential id already registered',
+      };
     }
     return { ok: true, credential: stored };
   }
 
-  async authenticationOptions(binding: ChallengeBinding, allow: StoredCredential[], userVerification: 'required' | 'preferred'): Promise<CeremonyOptions> {
+  async authenticationOptions(
+    binding: ChallengeBinding,
+    allow: StoredCredential[],
+    userVerification: 'required' | 'preferred',
+  ): Promise<CeremonyOptions> {
     return this.rp.authenticationOptions(await this.challenges.issue(binding), allow, userVerification);
   }
 
@@ -108,36 +147,73 @@ export class WebAuthnCeremonies {
    * of an accepted kind, and (passwordless) be a passkey whose user handle names its owner; the
    * signature, challenge, origin, RP id and user verification are checked by the relying party.
    */
-  async verifyAssertion(binding: ChallengeBinding, posted: string | undefined, expect: AssertionExpectation): Promise<{ ok: true; credential: StoredCredential; warning?: string } | Refusal> {
+  async verifyAssertion(
+    binding: ChallengeBinding,
+    posted: string | undefined,
+    expect: AssertionExpectation,
+  ): Promise<{ ok: true; credential: StoredCredential; warning?: string } | Refusal> {
     const response = parseResponse(authenticationResponse, posted);
-    if (!response || response.id !== response.rawId) return { ok: false, message: NOT_ACCEPTED, reason: 'malformed authentication response' };
+    if (!response || response.id !== response.rawId)
+      return { ok: false, message: NOT_ACCEPTED, reason: 'malformed authentication response' };
     const challenge = challengeOf(response.response.clientDataJSON);
     if (!challenge || !(await this.challenges.take(challenge, binding))) {
-      return { ok: false, message: 'This page has expired. Try again.', reason: 'challenge unknown, expired, already used or issued for something else' };
+      return {
+        ok: false,
+        message: 'This page has expired. Try again.',
+        reason: 'challenge unknown, expired, already used or issued for something else',
+      };
     }
     const credential = await this.credentials.get(response.id);
-    if (!credential) return { ok: false, message: 'This passkey or security key is not registered with your account.', reason: 'unknown credential id' };
+    if (!credential)
+      return {
+        ok: false,
+        message: 'This passkey or security key is not registered with your account.',
+        reason: 'unknown credential id',
+      };
     if (expect.userId !== undefined && credential.userId !== expect.userId) {
-      return { ok: false, message: 'This passkey or security key is not registered with your account.', reason: `credential belongs to another user (${credential.userId})` };
+      return {
+        ok: false,
+        message: 'This passkey or security key is not registered with your account.',
+        reason: `credential belongs to another user (${credential.userId})`,
+      };
     }
     if (!expect.allowedKinds.includes(credential.kind)) {
-      return { ok: false, message: 'This kind of authenticator is not allowed here.', reason: `${credential.kind} credential not allowed (allowed: ${expect.allowedKinds.join(', ')})` };
+      return {
+        ok: false,
+        message: 'This kind of authenticator is not allowed here.',
+        reason: `${credential.kind} credential not allowed (allowed: ${expect.allowedKinds.join(', ')})`,
+      };
     }
     if (expect.passwordless) {
       if (!credential.passwordless) return { ok: false, message: NOT_ACCEPTED, reason: 'credential is not a passkey' };
       const handle = response.response.userHandle;
       const owner = handle ? await this.credentials.userOfHandle(handle) : undefined;
       if (!handle || owner !== credential.userId) {
-        return { ok: false, message: NOT_ACCEPTED, reason: handle ? 'user handle does not match the credential owner' : 'no user handle in a passwordless assertion' };
+        return {
+          ok: false,
+          message: NOT_ACCEPTED,
+          reason: handle
+            ? 'user handle does not match the credential owner'
+            : 'no user handle in a passwordless assertion',
+        };
       }
     }
-    const verified = await this.rp.verifyAuthentication(response, challenge, credential, expect.requireUserVerification);
+    const verified = await this.rp.verifyAuthentication(
+      response,
+      challenge,
+      credential,
+      expect.requireUserVerification,
+    );
     if (!verified.ok) return { ok: false, message: NOT_ACCEPTED, reason: `assertion refused: ${verified.reason}` };
     let warning: string | undefined;
     if ((verified.counter > 0 || credential.counter > 0) && verified.counter <= credential.counter) {
       warning = `sign counter did not increase (stored ${credential.counter}, signed ${verified.counter}): the authenticator may have been cloned`;
       if (this.config.signCounterRegression === 'refuse') {
-        return { ok: false, message: 'This authenticator cannot be used: it may have been copied. Contact your IT help desk.', reason: `${warning}; refused (webauthn.signCounterRegression: refuse)` };
+        return {
+          ok: false,
+          message: 'This authenticator cannot be used: it may have been copied. Contact your IT help desk.',
+          reason: `${warning}; refused (webauthn.signCounterRegression: refuse)`,
+        };
       }
     }
     await this.credentials.recordUse(credential.id, verified.counter, expect.deviceId);

@@ -46,7 +46,11 @@ export const MAX_NAME_LENGTH = 64;
 
 /** A name as stored: trimmed, one line, bounded. */
 export function cleanName(name: string, fallback: string): string {
-  const clean = name.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_NAME_LENGTH);
+  const clean = name
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
   return clean === '' ? fallback : clean;
 }
 
@@ -93,7 +97,12 @@ export class WebAuthnCredentials {
 
   /** Records a sign-in: the new counter, when, and in which browser. */
   async recordUse(id: string, counter: number, deviceId?: string): Promise<void> {
-    await this.update(id, (c) => ({ ...c, counter: Math.max(c.counter, counter), lastUsedAt: Date.now(), browsers: withBrowser(c.browsers, deviceId) }));
+    await this.update(id, (c) => ({
+      ...c,
+      counter: Math.max(c.counter, counter),
+      lastUsedAt: Date.now(),
+      browsers: withBrowser(c.browsers, deviceId),
+    }));
   }
 
   async rename(userId: string, id: string, name: string): Promise<boolean> {

@@ -6,7 +6,12 @@ import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../aut
 // Enrollment of a first second factor right after a correct password, when policy requires one:
 // a security key or this device. A discoverable, user-verifying registration is a passkey too.
 
-const MODE: RegistrationMode = { residentKey: 'preferred', userVerification: 'preferred', allowedKinds: ['platform', 'roaming'], passkey: false };
+const MODE: RegistrationMode = {
+  residentKey: 'preferred',
+  userVerification: 'preferred',
+  allowedKinds: ['platform', 'roaming'],
+  passkey: false,
+};
 
 export class WebAuthnEnrollStep implements UserStep {
   readonly id = 'webauthn-enroll';
@@ -25,21 +30,39 @@ export class WebAuthnEnrollStep implements UserStep {
 
   async view(ctx: UserStepContext): Promise<StepView> {
     const { user } = ctx;
-    const options = await this.ceremonies.registrationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id }, user, MODE);
-    return { template: 'webauthn-register', model: { username: user.username, purpose: 'enroll', options: JSON.stringify(options), name: '' } };
+    const options = await this.ceremonies.registrationOptions(
+      { owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id },
+      user,
+      MODE,
+    );
+    return {
+      template: 'webauthn-register',
+      model: { username: user.username, purpose: 'enroll', options: JSON.stringify(options), name: '' },
+    };
   }
 
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const { user } = ctx;
     const error = browserError(form);
     if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
-    if (error) return { kind: 'challenge', message: CANCELLED_MESSAGE, reason: 'the browser reported no response (cancelled or timed out)' };
-    const registered = await this.ceremonies.register({ owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id }, form[RESPONSE_FIELD], MODE, {
-      name: form.name,
-      userAgent: ctx.browser.userAgent,
-      username: user.username,
-    });
-    if (!registered.ok) return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
+    if (error)
+      return {
+        kind: 'challenge',
+        message: CANCELLED_MESSAGE,
+        reason: 'the browser reported no response (cancelled or timed out)',
+      };
+    const registered = await this.ceremonies.register(
+      { owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id },
+      form[RESPONSE_FIELD],
+      MODE,
+      {
+        name: form.name,
+        userAgent: ctx.browser.userAgent,
+        username: user.username,
+      },
+    );
+    if (!registered.ok)
+      return { kind: 'challenge', message: registered.message, reason: registered.reason, result: 'failure' };
     const { credential } = registered;
     return {
       kind: 'success',

@@ -13,4 +13,5 @@ export function browserError(form: Record<string, string>): 'unsupported' | 'can
   return undefined;
 }
 
-export const CANCELLED_MESSAGE = 'Nothing was received from your authenticator (it was cancelled or timed out). Try again, or choose another way.';
+export const CANCELLED_MESSAGE =
+  'Nothing was received from your authenticator (it was cancelled or timed out). Try again, or choose another way.';

@@ -54,7 +54,13 @@ export function checkWebAuthnOrigin(config: LatchConfig, log: StartLog): boolean
   return problem === undefined;
 }
 
-export function webauthnMethod(deps: { config: LatchConfig; log: StartLog; store: Store; directory: Directory; policies: PolicyResolver }): {
+export function webauthnMethod(deps: {
+  config: LatchConfig;
+  log: StartLog;
+  store: Store;
+  directory: Directory;
+  policies: PolicyResolver;
+}): {
   method: SignInMethod;
   webauthn: WebAuthnParts;
 } {
@@ -63,7 +69,13 @@ export function webauthnMethod(deps: { config: LatchConfig; log: StartLog; store
   if (!checkWebAuthnOrigin(deps.config, deps.log)) {
     // Nothing WebAuthn is offered, in the prompt or on the account page; what users registered is
     // still listed for the help desk, and works again once the URL is fixed.
-    const method: SignInMethod = { id: 'webauthn', labels: {}, steps: [], templates: WEBAUTHN_TEMPLATES, authenticators: authenticators(ceremonies.credentials) };
+    const method: SignInMethod = {
+      id: 'webauthn',
+      labels: {},
+      steps: [],
+      templates: WEBAUTHN_TEMPLATES,
+      authenticators: authenticators(ceremonies.credentials),
+    };
     return { method, webauthn };
   }
   const method: SignInMethod = {
@@ -78,7 +90,11 @@ export function webauthnMethod(deps: { config: LatchConfig; log: StartLog; store
     templates: WEBAUTHN_TEMPLATES,
     autofill: webauthn.autofill,
     authenticators: authenticators(ceremonies.credentials),
-    account: { path: '/account/passkeys', label: 'Passkeys and security keys', routes: (account) => accountWebAuthnRoutes({ ...account, ceremonies }) },
+    account: {
+      path: '/account/passkeys',
+      label: 'Passkeys and security keys',
+      routes: (account) => accountWebAuthnRoutes({ ...account, ceremonies }),
+    },
   };
   return { method, webauthn };
 }

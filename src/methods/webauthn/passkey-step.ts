@@ -49,16 +49,25 @@ export class PasskeyStep implements AnonymousStep {
     // No credential ids: any passkey of this site may answer, and handle() checks whose it is.
     const binding = { owner: `tx:${ctx.tx.id}`, purpose: 'passwordless' as const };
     const options = JSON.stringify(await this.passwordless.ceremonies.authenticationOptions(binding, [], 'required'));
-    return { template: 'webauthn-authenticate', model: { username: ctx.tx.login ?? '', purpose: 'passwordless', options } };
+    return {
+      template: 'webauthn-authenticate',
+      model: { username: ctx.tx.login ?? '', purpose: 'passwordless', options },
+    };
   }
 
   async handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome> {
     const error = browserError(form);
     if (error === 'unsupported') return this.notAccepted(ctx, NO_WEBAUTHN, 'the browser cannot use WebAuthn');
-    if (error) return this.notAccepted(ctx, PASSKEY_NOT_ACCEPTED, 'no response from the browser (cancelled, no passkey)');
+    if (error)
+      return this.notAccepted(ctx, PASSKEY_NOT_ACCEPTED, 'no response from the browser (cancelled, no passkey)');
     const login = ctx.tx.login ?? '';
     const account = login ? await this.directory.findUser(login) : undefined;
-    const verdict = await this.passwordless.verify(ctx, form[RESPONSE_FIELD], 'passwordless', account?.id ?? NO_ACCOUNT);
+    const verdict = await this.passwordless.verify(
+      ctx,
+      form[RESPONSE_FIELD],
+      'passwordless',
+      account?.id ?? NO_ACCOUNT,
+    );
     const whose = account ? '' : `no account named "${login}"; `;
     switch (verdict.kind) {
       case 'signed-in':
@@ -68,7 +77,13 @@ export class PasskeyStep implements AnonymousStep {
         return this.notAccepted(ctx, PASSKEY_NOT_ACCEPTED, `${whose}${verdict.reason}`, 'failure');
       case 'disabled': {
         const hint = 'Contact your IT help desk to have it enabled.';
-        return { kind: 'failed', message: 'Your account is disabled.', hint, reason: verdict.reason, result: 'failure' };
+        return {
+          kind: 'failed',
+          message: 'Your account is disabled.',
+          hint,
+          reason: verdict.reason,
+          result: 'failure',
+        };
       }
     }
   }

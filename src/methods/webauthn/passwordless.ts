@@ -40,7 +40,12 @@ export class PasswordlessSignIn {
    * page never says whose passkeys exist). `userId`, when the user typed a username, is the
    * account the passkey must belong to.
    */
-  async verify(ctx: StepContext, posted: string | undefined, purpose: 'passwordless' | 'discoverable', userId?: string): Promise<PasswordlessVerdict> {
+  async verify(
+    ctx: StepContext,
+    posted: string | undefined,
+    purpose: 'passwordless' | 'discoverable',
+    userId?: string,
+  ): Promise<PasswordlessVerdict> {
     const checked = await this.ceremonies.verifyAssertion({ owner: `tx:${ctx.tx.id}`, purpose }, posted, {
       userId,
       requireUserVerification: true,
@@ -51,11 +56,20 @@ export class PasswordlessSignIn {
     if (!checked.ok) return { kind: 'refused', message: checked.message, reason: checked.reason };
     const { credential, warning } = checked;
     const user: DirectoryUser | undefined = await this.directory.findUserById(credential.userId);
-    if (!user) return { kind: 'refused', message: 'This passkey belongs to an account that no longer exists.', reason: `no directory user with id ${credential.userId}` };
-    if (user.disabled) return { kind: 'disabled', reason: `passkey verified for ${user.username}, but the account is disabled` };
+    if (!user)
+      return {
+        kind: 'refused',
+        message: 'This passkey belongs to an account that no longer exists.',
+        reason: `no directory user with id ${credential.userId}`,
+      };
+    if (user.disabled)
+      return { kind: 'disabled', reason: `passkey verified for ${user.username}, but the account is disabled` };
     const policy = this.policies.resolve(ctx.tx.request.app.id, user.groups);
     if (!policy.passwordless.includes(credential.kind)) {
-      return { kind: 'not-allowed', reason: `policy for ${user.username} does not allow ${credential.kind} passwordless sign-in (${policy.sources.join(' <- ')})` };
+      return {
+        kind: 'not-allowed',
+        reason: `policy for ${user.username} does not allow ${credential.kind} passwordless sign-in (${policy.sources.join(' <- ')})`,
+      };
     }
     return {
       kind: 'signed-in',

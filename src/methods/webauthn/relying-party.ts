@@ -76,14 +76,22 @@ export class RelyingParty {
         residentKey: request.residentKey,
         requireResidentKey: request.residentKey === 'required',
         userVerification: request.userVerification,
-        ...(request.kind ? { authenticatorAttachment: request.kind === 'platform' ? 'platform' : 'cross-platform' } : {}),
+        ...(request.kind
+          ? { authenticatorAttachment: request.kind === 'platform' ? 'platform' : 'cross-platform' }
+          : {}),
       },
       extensions: { credProps: true },
-      preferredAuthenticatorType: request.kind === 'platform' ? 'localDevice' : request.kind === 'roaming' ? 'securityKey' : undefined,
+      preferredAuthenticatorType:
+        request.kind === 'platform' ? 'localDevice' : request.kind === 'roaming' ? 'securityKey' : undefined,
     });
   }
 
-  async verifyRegistration(response: RegistrationResponse, challenge: string, requireUserVerification: boolean, residentKeyRequired: boolean): Promise<Verified<{ credential: NewCredential }>> {
+  async verifyRegistration(
+    response: RegistrationResponse,
+    challenge: string,
+    requireUserVerification: boolean,
+    residentKeyRequired: boolean,
+  ): Promise<Verified<{ credential: NewCredential }>> {
     try {
       const result = await verifyRegistrationResponse({
         response: response as Parameters<typeof verifyRegistrationResponse>[0]['response'],
@@ -113,7 +121,11 @@ export class RelyingParty {
     }
   }
 
-  async authenticationOptions(challenge: string, allow: StoredCredential[], userVerification: 'required' | 'preferred'): Promise<CeremonyOptions> {
+  async authenticationOptions(
+    challenge: string,
+    allow: StoredCredential[],
+    userVerification: 'required' | 'preferred',
+  ): Promise<CeremonyOptions> {
     return generateAuthenticationOptions({
       rpID: this.rpId,
       challenge: Buffer.from(challenge, 'base64url'),
@@ -135,17 +147,27 @@ export class RelyingParty {
   ): Promise<Verified<{ counter: number; userVerified: boolean }>> {
     try {
       const signature = Buffer.from(response.response.signature, 'base64url');
-      if (!strictSignatureEncoding(Buffer.from(credential.publicKey, 'base64url'), signature)) return { ok: false, reason: 'signature not in strict DER form' };
+      if (!strictSignatureEncoding(Buffer.from(credential.publicKey, 'base64url'), signature))
+        return { ok: false, reason: 'signature not in strict DER form' };
       const result = await verifyAuthenticationResponse({
         response: response as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
         expectedChallenge: challenge,
         expectedOrigin: this.origins,
         expectedRPID: this.rpId,
-        credential: { id: credential.id, publicKey: Buffer.from(credential.publicKey, 'base64url'), counter: 0, transports: credential.transports },
+        credential: {
+          id: credential.id,
+          publicKey: Buffer.from(credential.publicKey, 'base64url'),
+          counter: 0,
+          transports: credential.transports,
+        },
         requireUserVerification,
       });
       if (!result.verified) return { ok: false, reason: 'signature did not verify' };
-      return { ok: true, counter: result.authenticationInfo.newCounter, userVerified: result.authenticationInfo.userVerified };
+      return {
+        ok: true,
+        counter: result.authenticationInfo.newCounter,
+        userVerified: result.authenticationInfo.userVerified,
+      };
     } catch (err) {
       return { ok: false, reason: (err as Error).message };
     }

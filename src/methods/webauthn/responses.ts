@@ -3,7 +3,10 @@ import { z } from 'zod';
 // What the browser posts back from a ceremony, checked for shape before anything else reads it.
 // The prompt's script puts the JSON of @simplewebauthn/browser's result in a hidden form field.
 
-const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16_384);
+const b64url = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/)
+  .max(16_384);
 
 const common = {
   id: b64url.min(1).max(1400),

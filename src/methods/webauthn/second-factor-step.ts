@@ -23,22 +23,38 @@ export class WebAuthnSecondFactorStep implements UserStep {
   async view(ctx: UserStepContext): Promise<StepView> {
     const { user } = ctx;
     const credentials = await this.ceremonies.credentials.list(user.id);
-    const options = await this.ceremonies.authenticationOptions({ owner: `tx:${ctx.tx.id}`, purpose: 'second-factor', userId: user.id }, credentials, 'preferred');
-    return { template: 'webauthn-authenticate', model: { username: user.username, purpose: 'second-factor', options: JSON.stringify(options) } };
+    const options = await this.ceremonies.authenticationOptions(
+      { owner: `tx:${ctx.tx.id}`, purpose: 'second-factor', userId: user.id },
+      credentials,
+      'preferred',
+    );
+    return {
+      template: 'webauthn-authenticate',
+      model: { username: user.username, purpose: 'second-factor', options: JSON.stringify(options) },
+    };
   }
 
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const { user } = ctx;
     const error = browserError(form);
     if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
-    if (error) return { kind: 'challenge', message: CANCELLED_MESSAGE, reason: 'the browser reported no response (cancelled or timed out)' };
-    const checked = await this.ceremonies.verifyAssertion({ owner: `tx:${ctx.tx.id}`, purpose: 'second-factor', userId: user.id }, form[RESPONSE_FIELD], {
-      userId: user.id,
-      requireUserVerification: false,
-      passwordless: false,
-      allowedKinds: ['platform', 'roaming'],
-      deviceId: ctx.browser.deviceId,
-    });
+    if (error)
+      return {
+        kind: 'challenge',
+        message: CANCELLED_MESSAGE,
+        reason: 'the browser reported no response (cancelled or timed out)',
+      };
+    const checked = await this.ceremonies.verifyAssertion(
+      { owner: `tx:${ctx.tx.id}`, purpose: 'second-factor', userId: user.id },
+      form[RESPONSE_FIELD],
+      {
+        userId: user.id,
+        requireUserVerification: false,
+        passwordless: false,
+        allowedKinds: ['platform', 'roaming'],
+        deviceId: ctx.browser.deviceId,
+      },
+    );
     if (!checked.ok) return { kind: 'challenge', message: checked.message, reason: checked.reason, result: 'failure' };
     const { credential, warning } = checked;
     return {

@@ -21,7 +21,11 @@ export function webauthnOriginProblem(config: Pick<WebAuthnConfig, 'rpId'>, base
     return `server.baseUrl is ${url.origin}: browsers allow passkeys and security keys only over https (or on localhost): use https://${host}${port} (server.tls, or a TLS proxy)`;
   }
   const rpId = config.rpId;
-  if (rpId !== undefined && rpId !== host && !(host.endsWith(`.${rpId}`) && (rpId.includes('.') || isLocalhost(rpId)))) {
+  if (
+    rpId !== undefined &&
+    rpId !== host &&
+    !(host.endsWith(`.${rpId}`) && (rpId.includes('.') || isLocalhost(rpId)))
+  ) {
     const parent = host.split('.').slice(1).join('.');
     const suggestion = parent.includes('.') ? `${host} or ${parent}` : host;
     return `webauthn.rpId is "${rpId}", which is not the host of server.baseUrl (${host}) nor a domain it is in: use ${suggestion}, or leave webauthn.rpId unset`;

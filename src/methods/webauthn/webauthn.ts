@@ -17,7 +17,12 @@ export interface WebAuthnParts {
   autofill: DiscoverablePasskeys;
 }
 
-export function createWebAuthn(deps: { config: LatchConfig; store: Store; directory: Directory; policies: PolicyResolver }): WebAuthnParts {
+export function createWebAuthn(deps: {
+  config: LatchConfig;
+  store: Store;
+  directory: Directory;
+  policies: PolicyResolver;
+}): WebAuthnParts {
   const { webauthn } = deps.config;
   const ceremonies = new WebAuthnCeremonies(
     new WebAuthnCredentials(deps.store),

@@ -64,7 +64,9 @@ async function reportPlatformAuthenticator(): Promise<void> {
   if (!field) return;
   let available = false;
   try {
-    available = typeof PublicKeyCredential !== 'undefined' && (await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable());
+    available =
+      typeof PublicKeyCredential !== 'undefined' &&
+      (await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable());
   } catch {
     // A browser that cannot tell has none that Latch can use.
   }
@@ -82,7 +84,9 @@ function main(): void {
   if (ceremony === 'autofill') {
     void autofill(form, options as PublicKeyCredentialRequestOptionsJSON);
   } else if (ceremony === 'authenticate' && button instanceof HTMLButtonElement) {
-    onButton(form, button, () => startAuthentication({ optionsJSON: options as PublicKeyCredentialRequestOptionsJSON }));
+    onButton(form, button, () =>
+      startAuthentication({ optionsJSON: options as PublicKeyCredentialRequestOptionsJSON }),
+    );
   } else if (ceremony === 'register' && button instanceof HTMLButtonElement) {
     onButton(form, button, () => startRegistration({ optionsJSON: options as PublicKeyCredentialCreationOptionsJSON }));
   }

@@ -35,16 +35,26 @@ export function httpdConf(dir: string, port: number, modules: string[], body: st
   ].join('\n');
 }
 
-export async function startApache(dir: string, port: number, conf: string, env: NodeJS.ProcessEnv = {}): Promise<Apache> {
+export async function startApache(
+  dir: string,
+  port: number,
+  conf: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Apache> {
   const confFile = path.join(dir, 'httpd.conf');
   writeFileSync(confFile, conf);
   execFileSync('chmod', ['-R', 'a+rX', dir]);
   // The temp folders above DIR are 0700; www-data must be able to pass through them.
   for (let p = path.dirname(dir); p !== '/' && p !== tmpdir(); p = path.dirname(p)) chmodSync(p, 0o755);
-  const child = spawn('/usr/sbin/apache2', ['-d', dir, '-f', confFile, '-k', 'start'], { env: { ...process.env, ...env, APACHE_RUN_DIR: dir }, stdio: 'inherit' });
+  const child = spawn('/usr/sbin/apache2', ['-d', dir, '-f', confFile, '-k', 'start'], {
+    env: { ...process.env, ...env, APACHE_RUN_DIR: dir },
+    stdio: 'inherit',
+  });
   await new Promise((resolve) => child.once('exit', resolve));
   await waitForPort(port).catch((err: Error) => {
-    throw new Error(`${err.message}\n${existsSync(path.join(dir, 'error.log')) ? readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
+    throw new Error(
+      `${err.message}\n${existsSync(path.join(dir, 'error.log')) ? readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`,
+    );
   });
   const pidFile = path.join(dir, 'httpd.pid');
   return {

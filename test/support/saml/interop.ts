@@ -42,7 +42,11 @@ export function samlInterop<S extends PreparedSp>(options: InteropOptions<S>): I
   before(async () => {
     temp = tempDir('latch-saml-interop-');
     sp = await options.prepare(temp.dir);
-    latch = await startTestLatch({ host: options.host ?? 'localhost', users: options.users, config: { ...options.config?.(sp), saml: options.saml(sp) } });
+    latch = await startTestLatch({
+      host: options.host ?? 'localhost',
+      users: options.users,
+      config: { ...options.config?.(sp), saml: options.saml(sp) },
+    });
     const metadataUrl = `${latch.url}/saml2/idp/metadata`;
     await sp.start(await (await fetch(metadataUrl)).text(), metadataUrl);
     browser = await launchChromium();

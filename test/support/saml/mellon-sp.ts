@@ -26,7 +26,13 @@ export async function prepareMellonSp(root: string): Promise<MellonSp> {
   const base = `http://127.0.0.1:${port}`;
   const entityId = `${base}/mellon/metadata`;
   const key = makeTestKey('mellon-sp');
-  const metadataXml = spMetadataXml({ entityId, acs: [`${base}/mellon/postResponse`], sloUrl: `${base}/mellon/logout`, certificatePem: key.certificatePem, authnRequestsSigned: true });
+  const metadataXml = spMetadataXml({
+    entityId,
+    acs: [`${base}/mellon/postResponse`],
+    sloUrl: `${base}/mellon/logout`,
+    certificatePem: key.certificatePem,
+    authnRequestsSigned: true,
+  });
   writeFileSync(path.join(dir, 'sp.key'), key.privateKeyPem);
   writeFileSync(path.join(dir, 'sp.cert'), key.certificatePem);
   writeFileSync(path.join(dir, 'sp.xml'), metadataXml);
@@ -40,35 +46,44 @@ export async function prepareMellonSp(root: string): Promise<MellonSp> {
     metadataXml,
     async start(idpMetadataXml) {
       writeFileSync(path.join(dir, 'idp-metadata.xml'), idpMetadataXml);
-      apache = await startApache(dir, port, httpdConf(dir, port, [
-        'auth_mellon_module /usr/lib/apache2/modules/mod_auth_mellon.so',
-        'headers_module /usr/lib/apache2/modules/mod_headers.so',
-        'authz_user_module /usr/lib/apache2/modules/mod_authz_user.so',
-        'env_module /usr/lib/apache2/modules/mod_env.so',
-      ], [
-        `<Location />`,
-        `  MellonEnable info`,
-        `  MellonEndpointPath /mellon`,
-        `  MellonSPMetadataFile ${dir}/sp.xml`,
-        `  MellonSPPrivateKeyFile ${dir}/sp.key`,
-        `  MellonSPCertFile ${dir}/sp.cert`,
-        `  MellonIdPMetadataFile ${dir}/idp-metadata.xml`,
-        `  MellonSecureCookie Off`,
-        // Mellon forces SameSite=None on its login cookie, which Chromium drops without Secure.
-        `  SetEnv MELLON_DISABLE_SAMESITE 1`,
-        `  MellonSetEnv mail urn:oid:0.9.2342.19200300.100.1.3`,
-        `  MellonSetEnv displayName urn:oid:2.16.840.1.113730.3.1.241`,
-        `  Require all granted`,
-        `</Location>`,
-        `<Location /secure>`,
-        `  AuthType Mellon`,
-        `  MellonEnable auth`,
-        `  Require valid-user`,
-        `  Header always set X-NameID "%{MELLON_NAME_ID}e"`,
-        `  Header always set X-Mail "%{MELLON_mail}e"`,
-        `  Header always set X-DisplayName "%{MELLON_displayName}e"`,
-        `</Location>`,
-      ].join('\n')));
+      apache = await startApache(
+        dir,
+        port,
+        httpdConf(
+          dir,
+          port,
+          [
+            'auth_mellon_module /usr/lib/apache2/modules/mod_auth_mellon.so',
+            'headers_module /usr/lib/apache2/modules/mod_headers.so',
+            'authz_user_module /usr/lib/apache2/modules/mod_authz_user.so',
+            'env_module /usr/lib/apache2/modules/mod_env.so',
+          ],
+          [
+            `<Location />`,
+            `  MellonEnable info`,
+            `  MellonEndpointPath /mellon`,
+            `  MellonSPMetadataFile ${dir}/sp.xml`,
+            `  MellonSPPrivateKeyFile ${dir}/sp.key`,
+            `  MellonSPCertFile ${dir}/sp.cert`,
+            `  MellonIdPMetadataFile ${dir}/idp-metadata.xml`,
+            `  MellonSecureCookie Off`,
+            // Mellon forces SameSite=None on its login cookie, which Chromium drops without Secure.
+            `  SetEnv MELLON_DISABLE_SAMESITE 1`,
+            `  MellonSetEnv mail urn:oid:0.9.2342.19200300.100.1.3`,
+            `  MellonSetEnv displayName urn:oid:2.16.840.1.113730.3.1.241`,
+            `  Require all granted`,
+            `</Location>`,
+            `<Location /secure>`,
+            `  AuthType Mellon`,
+            `  MellonEnable auth`,
+            `  Require valid-user`,
+            `  Header always set X-NameID "%{MELLON_NAME_ID}e"`,
+            `  Header always set X-Mail "%{MELLON_mail}e"`,
+            `  Header always set X-DisplayName "%{MELLON_displayName}e"`,
+            `</Location>`,
+          ].join('\n'),
+        ),
+      );
     },
     async stop() {
       await apache?.stop();

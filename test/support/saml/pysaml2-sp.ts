@@ -11,8 +11,18 @@ import { freePort, waitForPort } from '../free-port.ts';
 // uses, so Latch can load it first; the SP then reads Latch's metadata from a file.
 
 const SCRIPTS = {
-  pysaml2: { file: fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url)), acs: '/acs', slo: '/slo', signsRequests: false },
-  onelogin: { file: fileURLToPath(new URL('./onelogin_sp.py', import.meta.url)), acs: '/acs', slo: '/sls', signsRequests: true },
+  pysaml2: {
+    file: fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url)),
+    acs: '/acs',
+    slo: '/slo',
+    signsRequests: false,
+  },
+  onelogin: {
+    file: fileURLToPath(new URL('./onelogin_sp.py', import.meta.url)),
+    acs: '/acs',
+    slo: '/sls',
+    signsRequests: true,
+  },
 };
 
 export interface Pysaml2Sp {
@@ -30,7 +40,11 @@ export interface Pysaml2Options {
   unsignedLogout?: boolean;
 }
 
-export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS = 'pysaml2', options: Pysaml2Options = {}): Promise<Pysaml2Sp> {
+export async function preparePysaml2Sp(
+  dir: string,
+  kind: keyof typeof SCRIPTS = 'pysaml2',
+  options: Pysaml2Options = {},
+): Promise<Pysaml2Sp> {
   const script = SCRIPTS[kind];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -58,7 +72,17 @@ export async function preparePysaml2Sp(dir: string, kind: keyof typeof SCRIPTS =
       writeFileSync(idpFile, idpMetadataXml);
       const settings = path.join(dir, `${kind}-sp.json`);
       const signLogout = !options.unsignedLogout;
-      writeFileSync(settings, JSON.stringify({ base, port, idp_metadata: idpFile, key_file: keyFile, cert_file: certFile, sign_logout: signLogout }));
+      writeFileSync(
+        settings,
+        JSON.stringify({
+          base,
+          port,
+          idp_metadata: idpFile,
+          key_file: keyFile,
+          cert_file: certFile,
+          sign_logout: signLogout,
+        }),
+      );
       child = spawn('/usr/bin/python3', [script.file, settings], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d: Buffer) => (log += d));
       child.stderr!.on('data', (d: Buffer) => (log += d));

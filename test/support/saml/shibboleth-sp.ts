@@ -42,8 +42,14 @@ export async function prepareShibbolethSp(root: string): Promise<ShibbolethSp> {
   writeFileSync(path.join(dir, 'sp-key.pem'), key.privateKeyPem);
   writeFileSync(path.join(dir, 'sp-cert.pem'), key.certificatePem);
   writeFileSync(path.join(dir, 'attribute-map.xml'), ATTRIBUTE_MAP);
-  writeFileSync(path.join(dir, 'shibd.logger'), `log4j.rootCategory=INFO, f\nlog4j.appender.f=org.apache.log4j.FileAppender\nlog4j.appender.f.fileName=${dir}/shibd.log\nlog4j.appender.f.layout=org.apache.log4j.PatternLayout\nlog4j.appender.f.layout.ConversionPattern=%d{%Y-%m-%d %H:%M:%S} %p %c %x: %m%n\n`);
-  writeFileSync(path.join(dir, 'native.logger'), `log4j.rootCategory=WARN, f\nlog4j.appender.f=org.apache.log4j.FileAppender\nlog4j.appender.f.fileName=${dir}/native.log\nlog4j.appender.f.layout=org.apache.log4j.PatternLayout\nlog4j.appender.f.layout.ConversionPattern=%d %p %c %x: %m%n\n`);
+  writeFileSync(
+    path.join(dir, 'shibd.logger'),
+    `log4j.rootCategory=INFO, f\nlog4j.appender.f=org.apache.log4j.FileAppender\nlog4j.appender.f.fileName=${dir}/shibd.log\nlog4j.appender.f.layout=org.apache.log4j.PatternLayout\nlog4j.appender.f.layout.ConversionPattern=%d{%Y-%m-%d %H:%M:%S} %p %c %x: %m%n\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'native.logger'),
+    `log4j.rootCategory=WARN, f\nlog4j.appender.f=org.apache.log4j.FileAppender\nlog4j.appender.f.fileName=${dir}/native.log\nlog4j.appender.f.layout=org.apache.log4j.PatternLayout\nlog4j.appender.f.layout.ConversionPattern=%d %p %c %x: %m%n\n`,
+  );
   const env = { SHIBSP_CFGDIR: dir, SHIBSP_RUNDIR: dir, SHIBSP_CACHEDIR: dir, SHIBSP_LOGDIR: dir };
   let shibd: ChildProcess | undefined;
   let apache: Apache | undefined;
@@ -53,21 +59,40 @@ export async function prepareShibbolethSp(root: string): Promise<ShibbolethSp> {
     base,
     entityId,
     key,
-    metadataXml: spMetadataXml({ entityId, acs: [`${base}/Shibboleth.sso/SAML2/POST`], sloUrl: `${base}/Shibboleth.sso/SLO/Redirect`, certificatePem: key.certificatePem }),
+    metadataXml: spMetadataXml({
+      entityId,
+      acs: [`${base}/Shibboleth.sso/SAML2/POST`],
+      sloUrl: `${base}/Shibboleth.sso/SLO/Redirect`,
+      certificatePem: key.certificatePem,
+    }),
     async start(idpMetadataXml, idpEntityId) {
       writeFileSync(path.join(dir, 'idp-metadata.xml'), idpMetadataXml);
       writeFileSync(path.join(dir, 'shibboleth2.xml'), shibboleth2Xml(dir, port, entityId, idpEntityId));
-      shibd = spawn('/usr/sbin/shibd', ['-f', '-F', '-c', path.join(dir, 'shibboleth2.xml'), '-p', path.join(dir, 'shibd.pid')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      shibd = spawn(
+        '/usr/sbin/shibd',
+        ['-f', '-F', '-c', path.join(dir, 'shibboleth2.xml'), '-p', path.join(dir, 'shibd.pid')],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       shibd.stdout!.on('data', (d: Buffer) => (shibdOut += d));
       shibd.stderr!.on('data', (d: Buffer) => (shibdOut += d));
       await waitForFile(path.join(dir, 'shibd.sock'), () => shibdOut);
-      apache = await startApache(dir, port, httpdConf(dir, port, ['mod_shib /usr/lib/apache2/modules/mod_shib.so'], [
-        `ShibConfig ${dir}/shibboleth2.xml`,
-        `<Location /Shibboleth.sso>`,
-        `  SetHandler shib`,
-        `  Require all granted`,
-        `</Location>`,
-      ].join('\n')), env);
+      apache = await startApache(
+        dir,
+        port,
+        httpdConf(
+          dir,
+          port,
+          ['mod_shib /usr/lib/apache2/modules/mod_shib.so'],
+          [
+            `ShibConfig ${dir}/shibboleth2.xml`,
+            `<Location /Shibboleth.sso>`,
+            `  SetHandler shib`,
+            `  Require all granted`,
+            `</Location>`,
+          ].join('\n'),
+        ),
+        env,
+      );
     },
     async stop() {
       await apache?.stop();

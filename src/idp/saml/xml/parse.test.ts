@@ -2,7 +2,11 @@ import { it } from 'mocha';
 import assert from 'node:assert/strict';
 import { parseXml, textOf, XmlRejected, requiredChild } from './parse.ts';
 
-const rejects = (xml: string, pattern: RegExp) => assert.throws(() => parseXml(xml), (e: unknown) => e instanceof XmlRejected && pattern.test(e.message));
+const rejects = (xml: string, pattern: RegExp) =>
+  assert.throws(
+    () => parseXml(xml),
+    (e: unknown) => e instanceof XmlRejected && pattern.test(e.message),
+  );
 
 it('a plain document parses and text reads whole', () => {
   const doc = parseXml('<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:x"><b>  hello &amp; bye </b></a>');
@@ -12,7 +16,8 @@ it('a plain document parses and text reads whole', () => {
 it('DTDs, entities and XXE are refused before parsing', () => {
   rejects('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', /DOCTYPE/);
   rejects('<?xml version="1.0"?><!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>', /DOCTYPE/);
-  const laughs = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">' +
+  const laughs =
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">' +
     '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><lolz>&lol3;</lolz>';
   rejects(laughs, /DOCTYPE/);
   rejects('<a>&undefined;</a>', /not well-formed/);
@@ -34,11 +39,15 @@ it('one root element, bounded size and depth', () => {
 });
 
 it('attributes, namespace declarations and references are counted before the DOM is built', () => {
-  const attributes = (n: number, name = (i: number) => `a${i}`) => Array.from({ length: n }, (_, i) => ` ${name(i)}="1"`).join('');
+  const attributes = (n: number, name = (i: number) => `a${i}`) =>
+    Array.from({ length: n }, (_, i) => ` ${name(i)}="1"`).join('');
   parseXml(`<a${attributes(256)}><b${attributes(256)}/></a>`);
   rejects(`<a${attributes(256)}><b${attributes(257)}/></a>`, /more than 512 attributes/);
   parseXml(`<a${attributes(64, (i) => `xmlns:n${i}`)}/>`);
-  rejects(`<a${attributes(32, (i) => `xmlns:n${i}`)}><b${attributes(33, (i) => `xmlns:m${i}`)}/></a>`, /more than 64 namespace declarations/);
+  rejects(
+    `<a${attributes(32, (i) => `xmlns:n${i}`)}><b${attributes(33, (i) => `xmlns:m${i}`)}/></a>`,
+    /more than 64 namespace declarations/,
+  );
   rejects(`<a xmlns="urn:a">${'<b xmlns="urn:b"/>'.repeat(64)}</a>`, /more than 64 namespace declarations/);
   parseXml(`<a b="${'&amp;'.repeat(500)}">${'&#13;'.repeat(500)}</a>`);
   rejects(`<a b="${'&amp;'.repeat(500)}">${'&#13;'.repeat(501)}</a>`, /more than 1000 character or entity references/);

@@ -67,7 +67,8 @@ export function childElements(el: XmlElement, ns?: string, localName?: string): 
 /** The one child of that name, or undefined; more than one is refused. */
 export function optionalChild(el: XmlElement, ns: string, localName: string): XmlElement | undefined {
   const found = childElements(el, ns, localName);
-  if (found.length > 1) throw new XmlRejected(`<${el.localName}> has ${found.length} <${localName}> elements; at most one is allowed`);
+  if (found.length > 1)
+    throw new XmlRejected(`<${el.localName}> has ${found.length} <${localName}> elements; at most one is allowed`);
   return found[0];
 }
 

@@ -18,7 +18,6 @@ export interface ShapeLimits {
   maxReferences: number;
 }
 
-
 const XML_DECLARATION = /^\uFEFF?\s*<\?xml\s([^?]*)\?>/;
 const SPACE = new Set([' ', '\t', '\n', '\r']);
 
@@ -103,7 +102,9 @@ function endTag(text: string, from: number, counts: Counts): number {
   const expected = counts.open.pop();
   if (name !== expected) {
     const shown = (tag: string) => tag.slice(0, 40);
-    throw new XmlRejected(`XML is not well-formed (end tag </${shown(name)}> does not close <${shown(expected ?? '')}>)`);
+    throw new XmlRejected(
+      `XML is not well-formed (end tag </${shown(name)}> does not close <${shown(expected ?? '')}>)`,
+    );
   }
   const close = skipSpace(text, nameEnd);
   if (text[close] !== '>') throw new XmlRejected('XML is not well-formed (in an end tag)');

@@ -29,11 +29,16 @@ export function parseRawQuery(query: string): RawQuery {
 }
 
 /** True when the query carries a Signature; throws XmlRejected when it carries a bad one. */
-export function verifyRedirectSignature(query: RawQuery, param: 'SAMLRequest' | 'SAMLResponse', trust: SignatureTrust): boolean {
+export function verifyRedirectSignature(
+  query: RawQuery,
+  param: 'SAMLRequest' | 'SAMLResponse',
+  trust: SignatureTrust,
+): boolean {
   const signature = query.values.get('Signature');
   const sigAlg = query.values.get('SigAlg');
   if (signature === undefined && sigAlg === undefined) return false;
-  if (signature === undefined || sigAlg === undefined) throw new XmlRejected('SigAlg and Signature must be sent together');
+  if (signature === undefined || sigAlg === undefined)
+    throw new XmlRejected('SigAlg and Signature must be sent together');
   if (trust.certificates.length === 0) throw new XmlRejected('no certificate is configured to verify this signature');
   const hash = signatureHash(sigAlg, trust.allowSha1 ?? false);
   const message = query.raw.get(param);

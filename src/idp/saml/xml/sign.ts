@@ -29,25 +29,40 @@ function keyInfoContent(certificatePem: string): (args?: { prefix?: string | nul
  * The element with an enveloped signature over it (exclusive c14n, by its ID) inserted after its
  * Issuer. `inScope`: namespace declarations of the ancestors it will sit under.
  */
-export function signTree(node: XmlElement, key: SignerKey, algorithm: SignatureAlgorithmName, inScope: Record<string, string> = {}): XmlElement {
+export function signTree(
+  node: XmlElement,
+  key: SignerKey,
+  algorithm: SignatureAlgorithmName,
+  inScope: Record<string, string> = {},
+): XmlElement {
   const alg = SIGNATURE_ALGORITHMS[algorithm];
   const digest = createHash(alg.hash).update(canonicalize(node, inScope)).digest('base64');
   const signedInfo = element('ds:SignedInfo', {}, [
     element('ds:CanonicalizationMethod', { Algorithm: ALG.excC14n }),
     element('ds:SignatureMethod', { Algorithm: alg.uri }),
     element('ds:Reference', { URI: `#${idOf(node)}` }, [
-      element('ds:Transforms', {}, [element('ds:Transform', { Algorithm: ALG.enveloped }), element('ds:Transform', { Algorithm: ALG.excC14n })]),
+      element('ds:Transforms', {}, [
+        element('ds:Transform', { Algorithm: ALG.enveloped }),
+        element('ds:Transform', { Algorithm: ALG.excC14n }),
+      ]),
       element('ds:DigestMethod', { Algorithm: alg.digestUri }),
       element('ds:DigestValue', {}, [digest]),
     ]),
   ]);
-  const value = createSign(alg.hash).update(canonicalize(signedInfo, { ds: NS.dsig })).sign(key.privateKey ?? key.privateKeyPem, 'base64');
+  const value = createSign(alg.hash)
+    .update(canonicalize(signedInfo, { ds: NS.dsig }))
+    .sign(key.privateKey ?? key.privateKeyPem, 'base64');
   const certificate = key.certificatePem.replace(/-----[^-]+-----|\s+/g, '');
-  const signature = element('ds:Signature', {}, [
-    signedInfo,
-    element('ds:SignatureValue', {}, [value]),
-    element('ds:KeyInfo', {}, [element('ds:X509Data', {}, [element('ds:X509Certificate', {}, [certificate])])]),
-  ], { ds: NS.dsig });
+  const signature = element(
+    'ds:Signature',
+    {},
+    [
+      signedInfo,
+      element('ds:SignatureValue', {}, [value]),
+      element('ds:KeyInfo', {}, [element('ds:X509Data', {}, [element('ds:X509Certificate', {}, [certificate])])]),
+    ],
+    { ds: NS.dsig },
+  );
   const issuer = node.children.findIndex((child) => typeof child !== 'string' && child.name.endsWith(':Issuer'));
   const children = [...node.children];
   children.splice(issuer + 1, 0, signature);
@@ -58,7 +73,13 @@ export function signTree(node: XmlElement, key: SignerKey, algorithm: SignatureA
  * Signs the element with ID `id` inside `xml` and returns the new document text. The signature goes
  * right after the element's Issuer, or first inside it when it has none (metadata).
  */
-export function signElement(xml: string, id: string, key: SignerKey, algorithm: SignatureAlgorithmName, placement: 'after-issuer' | 'first' = 'after-issuer'): string {
+export function signElement(
+  xml: string,
+  id: string,
+  key: SignerKey,
+  algorithm: SignatureAlgorithmName,
+  placement: 'after-issuer' | 'first' = 'after-issuer',
+): string {
   const alg = SIGNATURE_ALGORITHMS[algorithm];
   const signer = new SignedXml({
     privateKey: key.privateKey ?? key.privateKeyPem,
@@ -97,6 +118,8 @@ export function signedRedirectQuery(
   let query = `${param}=${encodeURIComponent(encodedMessage)}`;
   if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;
   query += `&SigAlg=${encodeURIComponent(alg.uri)}`;
-  const signature = createSign(alg.hash).update(query).sign(key.privateKey ?? key.privateKeyPem, 'base64');
+  const signature = createSign(alg.hash)
+    .update(query)
+    .sign(key.privateKey ?? key.privateKeyPem, 'base64');
   return `${query}&Signature=${encodeURIComponent(signature)}`;
 }

@@ -1,5 +1,13 @@
 import { NS } from './namespaces.ts';
-import { DEFAULT_XML_LIMITS, XmlRejected, allElements, parseXml, type XmlDocument, type XmlElement, type XmlLimits } from './parse.ts';
+import {
+  DEFAULT_XML_LIMITS,
+  XmlRejected,
+  allElements,
+  parseXml,
+  type XmlDocument,
+  type XmlElement,
+  type XmlLimits,
+} from './parse.ts';
 import { verifySignedElement, type SignatureTrust } from './verify-signed-element.ts';
 
 // A protocol message from a service provider (AuthnRequest, LogoutRequest, LogoutResponse):
@@ -30,7 +38,9 @@ export function parseSignedMessage(xml: string, options: MessageOptions): Signed
 export function checkMessageSignature(doc: XmlDocument, options: Omit<MessageOptions, 'limits'>): SignedMessage {
   const root = doc.documentElement!;
   if (root.namespaceURI !== NS.protocol || !options.expect.includes(root.localName!)) {
-    throw new XmlRejected(`expected a SAML ${options.expect.join(' or ')}, got <${root.localName}> in ${root.namespaceURI ?? 'no namespace'}`);
+    throw new XmlRejected(
+      `expected a SAML ${options.expect.join(' or ')}, got <${root.localName}> in ${root.namespaceURI ?? 'no namespace'}`,
+    );
   }
   const signatures = allElements(doc).filter((el) => el.namespaceURI === NS.dsig && el.localName === 'Signature');
   if (signatures.some((s) => s.parentNode !== root) || signatures.length > 1) {

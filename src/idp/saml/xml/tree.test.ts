@@ -14,18 +14,29 @@ function independent(xml: string, pick: (root: Element) => Element = (root) => r
   const target = pick(doc.documentElement as unknown as Element);
   const ancestors: Array<{ prefix: string; namespaceURI: string }> = [];
   for (let node = target.parentNode; node && node.nodeType === 1; node = node.parentNode) {
-    for (const a of Array.from((node as Element).attributes)) if (a.prefix === 'xmlns') ancestors.push({ prefix: a.localName, namespaceURI: a.value });
+    for (const a of Array.from((node as Element).attributes))
+      if (a.prefix === 'xmlns') ancestors.push({ prefix: a.localName, namespaceURI: a.value });
   }
   return new ExclusiveCanonicalization().process(target.cloneNode(true) as Element, { ancestorNamespaces: ancestors });
 }
 
-const NS = { a: 'urn:a', b: 'urn:b', xsi: 'http://www.w3.org/2001/XMLSchema-instance', xs: 'http://www.w3.org/2001/XMLSchema' };
+const NS = {
+  a: 'urn:a',
+  b: 'urn:b',
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+  xs: 'http://www.w3.org/2001/XMLSchema',
+};
 
 it('renders a declaration where a name visibly uses it, and drops the ones only a value uses', () => {
-  const tree = element('a:Root', { ID: '_1' }, [
-    element('a:Child', {}, [element('a:Value', { 'xsi:type': 'xs:string' }, ['v'])]),
-    element('b:Other', { 'b:flag': 'yes' }),
-  ], { a: NS.a, b: NS.b, xsi: NS.xsi, xs: NS.xs });
+  const tree = element(
+    'a:Root',
+    { ID: '_1' },
+    [
+      element('a:Child', {}, [element('a:Value', { 'xsi:type': 'xs:string' }, ['v'])]),
+      element('b:Other', { 'b:flag': 'yes' }),
+    ],
+    { a: NS.a, b: NS.b, xsi: NS.xsi, xs: NS.xs },
+  );
   const expected =
     '<a:Root xmlns:a="urn:a" ID="_1"><a:Child><a:Value xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">v</a:Value></a:Child>' +
     '<b:Other xmlns:b="urn:b" b:flag="yes"></b:Other></a:Root>';
@@ -47,12 +58,15 @@ it('characters XML cannot carry become U+FFFD in both forms', () => {
   assert.equal(independent(serialize(tree)), canonicalize(tree));
 });
 
-it('a subtree is canonicalized with its ancestors\' declarations in scope but not rendered', () => {
+it("a subtree is canonicalized with its ancestors' declarations in scope but not rendered", () => {
   const inner = element('a:Inner', { ID: '_2' }, [element('b:Leaf', {}, ['x'])]);
   const outer = element('b:Outer', {}, [inner], { a: NS.a, b: NS.b });
   const pick = (root: Element) => root.firstChild as Element;
   assert.equal(canonicalize(inner, outer.xmlns), independent(serialize(outer), pick));
-  assert.equal(canonicalize(inner, outer.xmlns), '<a:Inner xmlns:a="urn:a" ID="_2"><b:Leaf xmlns:b="urn:b">x</b:Leaf></a:Inner>');
+  assert.equal(
+    canonicalize(inner, outer.xmlns),
+    '<a:Inner xmlns:a="urn:a" ID="_2"><b:Leaf xmlns:b="urn:b">x</b:Leaf></a:Inner>',
+  );
 });
 
 it('refuses names it cannot canonicalize: unprefixed elements, namespace declarations as attributes, undeclared prefixes', () => {

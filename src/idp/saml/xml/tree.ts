@@ -35,7 +35,8 @@ export function element(
   if (!QNAME.test(name)) throw new Error(`XML element name "${name}" must be prefixed`);
   const kept: Array<readonly [string, string]> = [];
   for (const [attribute, value] of Object.entries(attributes)) {
-    if (!NAME.test(attribute) || attribute.startsWith('xmlns')) throw new Error(`bad XML attribute name "${attribute}"`);
+    if (!NAME.test(attribute) || attribute.startsWith('xmlns'))
+      throw new Error(`bad XML attribute name "${attribute}"`);
     if (value !== undefined && value !== null) kept.push([attribute, value]);
   }
   return { name, xmlns, attributes: kept, children };
@@ -55,10 +56,18 @@ export function idOf(node: XmlElement): string {
 const DOCUMENT_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
 const DOCUMENT_ATTRIBUTE: Record<string, string> = { ...DOCUMENT_TEXT, '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;' };
 const C14N_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
-const C14N_ATTRIBUTE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
+const C14N_ATTRIBUTE: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '"': '&quot;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
 
 /** Characters XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/FFFF) become U+FFFD, in both forms alike. */
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const escapeWith = (table: Record<string, string>, pattern: RegExp) => (value: string) =>
   value.replace(NOT_XML, '\uFFFD').replace(pattern, (c) => table[c]!);
@@ -70,14 +79,17 @@ const c14nAttribute = escapeWith(C14N_ATTRIBUTE, /[&<"\t\n\r]/g);
 /** The document form: declarations first, attributes in their order, empty elements closed short. */
 export function serialize(node: XmlNode): string {
   if (typeof node === 'string') return documentText(node);
-  const declarations = Object.entries(node.xmlns).map(([prefix, uri]) => ` xmlns:${prefix}="${documentAttribute(uri)}"`);
+  const declarations = Object.entries(node.xmlns).map(
+    ([prefix, uri]) => ` xmlns:${prefix}="${documentAttribute(uri)}"`,
+  );
   const attributes = node.attributes.map(([name, value]) => ` ${name}="${documentAttribute(value)}"`);
   const open = `<${node.name}${declarations.join('')}${attributes.join('')}`;
   if (node.children.length === 0) return `${open}/>`;
   return `${open}>${node.children.map(serialize).join('')}</${node.name}>`;
 }
 
-const prefixOf = (name: string): string | undefined => (name.includes(':') ? name.slice(0, name.indexOf(':')) : undefined);
+const prefixOf = (name: string): string | undefined =>
+  name.includes(':') ? name.slice(0, name.indexOf(':')) : undefined;
 
 /**
  * Exclusive canonical form of `node` as the apex of a signed subtree. `inScope` holds the
@@ -88,7 +100,11 @@ export function canonicalize(node: XmlElement, inScope: Readonly<Record<string, 
   return canonical(node, { ...inScope }, {});
 }
 
-function canonical(node: XmlElement, inScope: Record<string, string>, rendered: Readonly<Record<string, string>>): string {
+function canonical(
+  node: XmlElement,
+  inScope: Record<string, string>,
+  rendered: Readonly<Record<string, string>>,
+): string {
   const scope = { ...inScope, ...node.xmlns };
   const used = new Set([prefixOf(node.name)!, ...node.attributes.flatMap(([name]) => prefixOf(name) ?? [])]);
   const nowRendered: Record<string, string> = { ...rendered };
@@ -101,10 +117,17 @@ function canonical(node: XmlElement, inScope: Record<string, string>, rendered: 
     declarations.push(` xmlns:${prefix}="${c14nAttribute(uri)}"`);
   }
   const attributes = [...node.attributes]
-    .map(([name, value]) => ({ name, value, uri: prefixOf(name) ? scope[prefixOf(name)!]! : '', local: name.slice(name.indexOf(':') + 1) }))
+    .map(([name, value]) => ({
+      name,
+      value,
+      uri: prefixOf(name) ? scope[prefixOf(name)!]! : '',
+      local: name.slice(name.indexOf(':') + 1),
+    }))
     .sort((a, b) => compare(a.uri, b.uri) || compare(a.local, b.local))
     .map(({ name, value }) => ` ${name}="${c14nAttribute(value)}"`);
-  const content = node.children.map((child) => (typeof child === 'string' ? c14nText(child) : canonical(child, scope, nowRendered)));
+  const content = node.children.map((child) =>
+    typeof child === 'string' ? c14nText(child) : canonical(child, scope, nowRendered),
+  );
   return `<${node.name}${declarations.join('')}${attributes.join('')}>${content.join('')}</${node.name}>`;
 }
 

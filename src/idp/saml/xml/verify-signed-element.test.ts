@@ -26,13 +26,15 @@ const requestXml = (id: string, issuer = 'https://sp.test') =>
   `IssueInstant="2026-01-01T00:00:00Z" AssertionConsumerServiceURL="https://sp.test/acs"><saml:Issuer>${issuer}</saml:Issuer>` +
   `<samlp:NameIDPolicy AllowCreate="true"/></samlp:AuthnRequest>`;
 
-const signedAssertionResponse = () => responseXml('_r1', signElement(assertionXml('_a1', 'alice'), '_a1', sp, 'rsa-sha256'));
+const signedAssertionResponse = () =>
+  responseXml('_r1', signElement(assertionXml('_a1', 'alice'), '_a1', sp, 'rsa-sha256'));
 const signedResponse = () => signElement(responseXml('_r1', assertionXml('_a1', 'alice')), '_r1', sp, 'rsa-sha256');
 const signedRequest = () => signElement(requestXml('_q1'), '_q1', sp, 'rsa-sha256');
 
 const dom = (xml: string) => new DOMParser().parseFromString(xml, 'text/xml');
 const text = (doc: XmlDocument) => new XMLSerializer().serializeToString(doc);
-const el = (doc: XmlDocument, ns: string, name: string, index = 0) => doc.getElementsByTagNameNS(ns, name)[index] as XmlElement;
+const el = (doc: XmlDocument, ns: string, name: string, index = 0) =>
+  doc.getElementsByTagNameNS(ns, name)[index] as XmlElement;
 
 /** What a consumer of a Response reads: the one Assertion under the root, verified, then its NameID. */
 function readAssertionUser(xml: string): string {
@@ -54,7 +56,10 @@ const refused = (fn: () => unknown) => assert.throws(fn, XmlRejected);
 it('genuine signatures verify and the signed values are read', () => {
   assert.equal(readAssertionUser(signedAssertionResponse()), 'alice');
   assert.equal(readResponseUser(signedResponse()), 'alice');
-  assert.equal(parseSignedMessage(signedRequest(), { expect: ['AuthnRequest'], trust, requireSignature: true }).signed, true);
+  assert.equal(
+    parseSignedMessage(signedRequest(), { expect: ['AuthnRequest'], trust, requireSignature: true }).signed,
+    true,
+  );
 });
 
 it('XSW1: evil Response root, original signed Response inside its Signature', () => {
@@ -145,8 +150,14 @@ it('signed request wrapped in an unsigned one (samlify #634 / GHSA-63ch-w8pw-4mf
   const extensions = evil.createElementNS(NS.protocol, 'samlp:Extensions');
   extensions.appendChild(dom(signedRequest()).documentElement!);
   evil.documentElement!.appendChild(extensions);
-  assert.throws(() => parseSignedMessage(text(evil), { expect: ['AuthnRequest'], trust, requireSignature: true }), /only allowed directly/);
-  assert.throws(() => parseSignedMessage(text(evil), { expect: ['AuthnRequest'], trust, requireSignature: false }), /only allowed directly/);
+  assert.throws(
+    () => parseSignedMessage(text(evil), { expect: ['AuthnRequest'], trust, requireSignature: true }),
+    /only allowed directly/,
+  );
+  assert.throws(
+    () => parseSignedMessage(text(evil), { expect: ['AuthnRequest'], trust, requireSignature: false }),
+    /only allowed directly/,
+  );
 });
 
 it('signed request with its signature moved onto an evil root', () => {
@@ -157,8 +168,14 @@ it('signed request with its signature moved onto an evil root', () => {
 
 it('tampered content, unsigned message, duplicate IDs', () => {
   refused(() => readAssertionUser(signedAssertionResponse().replace('>alice<', '>admin<')));
-  assert.throws(() => parseSignedMessage(requestXml('_q'), { expect: ['AuthnRequest'], trust, requireSignature: true }), /must be signed/);
-  const dup = signedAssertionResponse().replace('<saml:Issuer>https://idp.test</saml:Issuer><saml:Assertion', '<saml:Issuer ID="_a1">https://idp.test</saml:Issuer><saml:Assertion');
+  assert.throws(
+    () => parseSignedMessage(requestXml('_q'), { expect: ['AuthnRequest'], trust, requireSignature: true }),
+    /must be signed/,
+  );
+  const dup = signedAssertionResponse().replace(
+    '<saml:Issuer>https://idp.test</saml:Issuer><saml:Assertion',
+    '<saml:Issuer ID="_a1">https://idp.test</saml:Issuer><saml:Assertion',
+  );
   assert.throws(() => readAssertionUser(dup), /appears more than once/);
 });
 
@@ -167,39 +184,77 @@ it('only configured certificates count; a KeyInfo certificate is ignored', () =>
   const forged = responseXml('_r1', signElement(assertionXml('_a1', 'admin'), '_a1', attacker, 'rsa-sha256'));
   assert.ok(forged.includes('<ds:X509Certificate>'));
   assert.throws(() => readAssertionUser(forged), /does not verify with any configured certificate/);
-  assert.throws(() => verifySignedElement(parseXml(forged), parseXml(forged).documentElement!, { certificates: [] }), /no certificate/);
+  assert.throws(
+    () => verifySignedElement(parseXml(forged), parseXml(forged).documentElement!, { certificates: [] }),
+    /no certificate/,
+  );
 });
 
 it('SHA-1 only when configured', () => {
   const sha1 = responseXml('_r1', signElement(assertionXml('_a1', 'alice'), '_a1', sp, 'rsa-sha1'));
   assert.throws(() => readAssertionUser(sha1), /not allowed/);
   const doc = parseXml(sha1);
-  verifySignedElement(doc, requiredChild(doc.documentElement!, NS.assertion, 'Assertion'), { ...trust, allowSha1: true });
+  verifySignedElement(doc, requiredChild(doc.documentElement!, NS.assertion, 'Assertion'), {
+    ...trust,
+    allowSha1: true,
+  });
 });
 
 it('reference to the whole document, extra references and other transforms are refused', () => {
   const xml = signedRequest();
-  refused(() => parseSignedMessage(xml.replace('URI="#_q1"', 'URI=""'), { expect: ['AuthnRequest'], trust, requireSignature: true }));
-  const withComments = xml.replace(/(<ds:Transform Algorithm="http:\/\/www.w3.org\/2001\/10\/xml-exc-c14n#)"/, '$1WithComments"');
-  assert.throws(() => parseSignedMessage(withComments, { expect: ['AuthnRequest'], trust, requireSignature: true }), /transforms/);
+  refused(() =>
+    parseSignedMessage(xml.replace('URI="#_q1"', 'URI=""'), {
+      expect: ['AuthnRequest'],
+      trust,
+      requireSignature: true,
+    }),
+  );
+  const withComments = xml.replace(
+    /(<ds:Transform Algorithm="http:\/\/www.w3.org\/2001\/10\/xml-exc-c14n#)"/,
+    '$1WithComments"',
+  );
+  assert.throws(
+    () => parseSignedMessage(withComments, { expect: ['AuthnRequest'], trust, requireSignature: true }),
+    /transforms/,
+  );
   const twoRefs = xml.replace(/(<ds:Reference[\s\S]*<\/ds:Reference>)/, '$1$1');
-  assert.throws(() => parseSignedMessage(twoRefs, { expect: ['AuthnRequest'], trust, requireSignature: true }), /references/);
+  assert.throws(
+    () => parseSignedMessage(twoRefs, { expect: ['AuthnRequest'], trust, requireSignature: true }),
+    /references/,
+  );
 });
 
 it('comment injection: the signature still verifies, but the value cannot be read truncated', () => {
   // Exclusive c14n drops comments, so this is "alice.evil.test" as far as the signature goes…
-  const signedForLongName = responseXml('_r1', signElement(assertionXml('_a1', 'alice.evil.test'), '_a1', sp, 'rsa-sha256'));
+  const signedForLongName = responseXml(
+    '_r1',
+    signElement(assertionXml('_a1', 'alice.evil.test'), '_a1', sp, 'rsa-sha256'),
+  );
   const injected = signedForLongName.replace('>alice.evil.test<', '>alice<!---->.evil.test<');
   const doc = parseXml(injected);
   verifySignedElement(doc, requiredChild(doc.documentElement!, NS.assertion, 'Assertion'), trust);
   // …and a reader that stopped at the comment would see "alice". Ours refuses to read it.
   assert.throws(() => readAssertionUser(injected), /only text/);
-  const issuerInjected = signElement(requestXml('_q2', 'https://sp.test.evil'), '_q2', sp, 'rsa-sha256').replace('https://sp.test.evil', 'https://sp.test<!---->.evil');
+  const issuerInjected = signElement(requestXml('_q2', 'https://sp.test.evil'), '_q2', sp, 'rsa-sha256').replace(
+    'https://sp.test.evil',
+    'https://sp.test<!---->.evil',
+  );
   const message = parseSignedMessage(issuerInjected, { expect: ['AuthnRequest'], trust, requireSignature: true });
   assert.throws(() => textOf(requiredChild(message.root, NS.assertion, 'Issuer')), /only text/);
 });
 
 it('unexpected roots and DTDs in signed messages are refused', () => {
-  assert.throws(() => parseSignedMessage(signedAssertionResponse(), { expect: ['AuthnRequest'], trust, requireSignature: false }), /expected a SAML AuthnRequest/);
-  assert.throws(() => parseSignedMessage('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + signedRequest(), { expect: ['AuthnRequest'], trust, requireSignature: true }), /DOCTYPE/);
+  assert.throws(
+    () => parseSignedMessage(signedAssertionResponse(), { expect: ['AuthnRequest'], trust, requireSignature: false }),
+    /expected a SAML AuthnRequest/,
+  );
+  assert.throws(
+    () =>
+      parseSignedMessage('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + signedRequest(), {
+        expect: ['AuthnRequest'],
+        trust,
+        requireSignature: true,
+      }),
+    /DOCTYPE/,
+  );
 });

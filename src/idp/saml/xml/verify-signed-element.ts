@@ -1,7 +1,16 @@
 import { createVerify, timingSafeEqual, createHash, X509Certificate } from 'node:crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { ALG, DIGEST_HASHES, NS, SIGNATURE_ALGORITHMS } from './namespaces.ts';
-import { XmlRejected, allElements, attr, childElements, requiredChild, textOf, type XmlDocument, type XmlElement } from './parse.ts';
+import {
+  XmlRejected,
+  allElements,
+  attr,
+  childElements,
+  requiredChild,
+  textOf,
+  type XmlDocument,
+  type XmlElement,
+} from './parse.ts';
 
 // Our own check of an enveloped XML signature. Libraries that verify "some signature somewhere"
 // and then let the caller read another element were broken by signature wrapping again and again
@@ -38,7 +47,12 @@ export function verifySignedElement(doc: XmlDocument, element: XmlElement, trust
 
   const parts = childElements(signature);
   const names = parts.map((p) => (p.namespaceURI === NS.dsig ? p.localName : `{${p.namespaceURI}}${p.localName}`));
-  if (names[0] !== 'SignedInfo' || names[1] !== 'SignatureValue' || names.slice(2).some((n) => n !== 'KeyInfo') || names.length > 3) {
+  if (
+    names[0] !== 'SignedInfo' ||
+    names[1] !== 'SignatureValue' ||
+    names.slice(2).some((n) => n !== 'KeyInfo') ||
+    names.length > 3
+  ) {
     throw new XmlRejected(`unexpected signature structure: ${names.join(', ')}`);
   }
   const signedInfo = parts[0]!;
@@ -50,18 +64,27 @@ export function verifySignedElement(doc: XmlDocument, element: XmlElement, trust
   const hash = signatureHash(signatureMethod, trust.allowSha1 ?? false);
 
   const references = childElements(signedInfo, NS.dsig, 'Reference');
-  if (references.length !== 1) throw new XmlRejected(`signature has ${references.length} references; exactly one is allowed`);
+  if (references.length !== 1)
+    throw new XmlRejected(`signature has ${references.length} references; exactly one is allowed`);
   const reference = references[0]!;
   if (attr(reference, 'URI') !== `#${id}`) {
-    throw new XmlRejected(`signature reference ${JSON.stringify(attr(reference, 'URI'))} does not point at the signed element (#${id})`);
+    throw new XmlRejected(
+      `signature reference ${JSON.stringify(attr(reference, 'URI'))} does not point at the signed element (#${id})`,
+    );
   }
   const prefixList = checkTransforms(reference);
   const digestMethod = attr(requiredChild(reference, NS.dsig, 'DigestMethod'), 'Algorithm') ?? '';
   const digestHash = DIGEST_HASHES[digestMethod];
-  if (!digestHash || (digestHash === 'sha1' && !trust.allowSha1)) throw new XmlRejected(`digest algorithm ${digestMethod} is not allowed`);
-  const expectedDigest = Buffer.from(textOf(requiredChild(reference, NS.dsig, 'DigestValue')).replace(/\s+/g, ''), 'base64');
+  if (!digestHash || (digestHash === 'sha1' && !trust.allowSha1))
+    throw new XmlRejected(`digest algorithm ${digestMethod} is not allowed`);
+  const expectedDigest = Buffer.from(
+    textOf(requiredChild(reference, NS.dsig, 'DigestValue')).replace(/\s+/g, ''),
+    'base64',
+  );
 
-  const actualDigest = createHash(digestHash).update(canonicalWithoutSignature(element, signature, prefixList)).digest();
+  const actualDigest = createHash(digestHash)
+    .update(canonicalWithoutSignature(element, signature, prefixList))
+    .digest();
   if (actualDigest.length !== expectedDigest.length || !timingSafeEqual(actualDigest, expectedDigest)) {
     throw new XmlRejected('signature digest does not match the signed element');
   }
@@ -75,11 +98,17 @@ export function verifySignedElement(doc: XmlDocument, element: XmlElement, trust
 
 export function signatureHash(algorithmUri: string, allowSha1: boolean): string {
   const found = Object.values(SIGNATURE_ALGORITHMS).find((a) => a.uri === algorithmUri);
-  if (!found || (found.hash === 'sha1' && !allowSha1)) throw new XmlRejected(`signature algorithm ${algorithmUri} is not allowed`);
+  if (!found || (found.hash === 'sha1' && !allowSha1))
+    throw new XmlRejected(`signature algorithm ${algorithmUri} is not allowed`);
   return found.hash;
 }
 
-export function verifiesWithAny(hash: string, data: string | Buffer, signature: Buffer, certificates: string[]): boolean {
+export function verifiesWithAny(
+  hash: string,
+  data: string | Buffer,
+  signature: Buffer,
+  certificates: string[],
+): boolean {
   return certificates.some((pem) => {
     const key = new X509Certificate(pem).publicKey;
     return createVerify(hash).update(data).verify(key, signature);
@@ -104,7 +133,9 @@ function checkTransforms(reference: XmlElement): string[] {
   const transforms = childElements(transformsEl);
   const algorithms = transforms.map((t) => attr(t, 'Algorithm'));
   if (transforms.length !== 2 || algorithms[0] !== ALG.enveloped || algorithms[1] !== ALG.excC14n) {
-    throw new XmlRejected(`signature transforms ${JSON.stringify(algorithms)} are not allowed (expected enveloped-signature, exc-c14n)`);
+    throw new XmlRejected(
+      `signature transforms ${JSON.stringify(algorithms)} are not allowed (expected enveloped-signature, exc-c14n)`,
+    );
   }
   return inclusivePrefixes(transforms[1]!);
 }
