@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (npm test): install the Debian packages the tests start (when missing),
-# type-check, check the format, build dist/ (the end-to-end tests run `latch` as operators do,
-# from the build), then run every unit test (src/**/*.test.ts) and every end-to-end test against real peers
+# type-check, check the format, build dist/ (the end-to-end tests run `latch` as operators do, from the build), then
+# run every unit test (src/**/*.test.ts) and every end-to-end test against real peers
 # (test/**/*.test.ts) with mocha (.mocharc.yaml). The peers are started by the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -35,32 +35,25 @@ function browsersPage(list: UserBrowser[], csrf: string, message?: string): Html
   return layout(
     'Your browsers',
     html`<h1>Your browsers</h1>
-      ${message ? html`<p class="notice" role="status">${message}</p>` : ''}
-      <p>
-        Browsers you signed in with. Forget one you no longer use, or one on a computer that is not yours: it will need
-        a full sign-in again.
-      </p>
-      ${list.length === 0 ? html`<p>No browsers yet.</p>` : ''}
-      ${list.map(
-        (b) =>
-          html`<section class="browser" data-browser="${b.id}">
-            <h2>${b.label}${b.current ? ' (this browser)' : ''}</h2>
-            <dl>
-              <dt>Last used</dt>
-              <dd>${formatTime(b.lastUsedAt)} from ${b.ip}${b.country ? ` (${b.country})` : ''}</dd>
-              <dt>First used</dt>
-              <dd>${formatTime(b.firstUsedAt)}</dd>
-              <dt>Trusted for</dt>
-              <dd>${trustText(b)}</dd>
-            </dl>
-            <form method="post" action="/account/browsers/forget">
-              <input type="hidden" name="csrf" value="${csrf}" />
-              <input type="hidden" name="browser" value="${b.id}" />
-              <button type="submit">Forget ${b.label}</button>
-            </form>
-          </section>`,
-      )}
-      <p><a href="/">Back to your account</a></p>`,
+${message ? html`<p class="notice" role="status">${message}</p>` : ''}
+<p>Browsers you signed in with. Forget one you no longer use, or one on a computer that is not yours: it will need a full sign-in again.</p>
+${list.length === 0 ? html`<p>No browsers yet.</p>` : ''}
+${list.map(
+  (b) => html`<section class="browser" data-browser="${b.id}">
+<h2>${b.label}${b.current ? ' (this browser)' : ''}</h2>
+<dl>
+<dt>Last used</dt><dd>${formatTime(b.lastUsedAt)} from ${b.ip}${b.country ? ` (${b.country})` : ''}</dd>
+<dt>First used</dt><dd>${formatTime(b.firstUsedAt)}</dd>
+<dt>Trusted for</dt><dd>${trustText(b)}</dd>
+</dl>
+<form method="post" action="/account/browsers/forget">
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="browser" value="${b.id}">
+<button type="submit">Forget ${b.label}</button>
+</form>
+</section>`,
+)}
+<p><a href="/">Back to your account</a></p>`,
   );
 }
 

@@ -8,8 +8,8 @@ export function homePage(): Html {
   return layout(
     'Latch',
     html`<h1>Latch</h1>
-      <p>You are not signed in.</p>
-      <p><a class="button" href="/account/sign-in">Sign in</a></p>`,
+<p>You are not signed in.</p>
+<p><a class="button" href="/account/sign-in">Sign in</a></p>`,
   );
 }
 
@@ -42,31 +42,18 @@ export function accountPage({ session, csrf, labels, pages, oneDevice }: Account
   return layout(
     'Your account',
     html`<h1>Signed in as ${user.displayName ?? user.username}</h1>
-      <dl>
-        <dt>Username</dt>
-        <dd data-field="username">${user.username}</dd>
-        ${
-          user.email
-            ? html`<dt>Email</dt>
-                <dd>${user.email}</dd>`
-            : ''
-        }
-        <dt>Groups</dt>
-        <dd>${user.groups.length > 0 ? user.groups.join(', ') : 'none'}</dd>
-        <dt>Signed in</dt>
-        <dd>${formatTime(session.authTime)} with ${session.methods.map(methodLabel).join(' and ')}</dd>
-        ${
-          apps.length > 0
-            ? html`<dt>Applications this session</dt>
-                <dd>${apps.map(([, app]) => app.name).join(', ')}</dd>`
-            : ''
-        }
-      </dl>
-      ${oneDevice ? html`<p class="alert" role="alert" id="one-device">${oneDevice}</p>` : ''}
-      ${pages.map((page) => html`<p><a href="${page.path}">${page.label}</a></p>`)}
-      <form method="post" action="/logout">
-        <input type="hidden" name="csrf" value="${csrf}" />
-        <button type="submit">Sign out</button>
-      </form>`,
+<dl>
+<dt>Username</dt><dd data-field="username">${user.username}</dd>
+${user.email ? html`<dt>Email</dt><dd>${user.email}</dd>` : ''}
+<dt>Groups</dt><dd>${user.groups.length > 0 ? user.groups.join(', ') : 'none'}</dd>
+<dt>Signed in</dt><dd>${formatTime(session.authTime)} with ${session.methods.map(methodLabel).join(' and ')}</dd>
+${apps.length > 0 ? html`<dt>Applications this session</dt><dd>${apps.map(([, app]) => app.name).join(', ')}</dd>` : ''}
+</dl>
+${oneDevice ? html`<p class="alert" role="alert" id="one-device">${oneDevice}</p>` : ''}
+${pages.map((page) => html`<p><a href="${page.path}">${page.label}</a></p>`)}
+<form method="post" action="/logout">
+<input type="hidden" name="csrf" value="${csrf}">
+<button type="submit">Sign out</button>
+</form>`,
   );
 }

@@ -42,20 +42,8 @@ export const ceremony = (kind: 'authenticate' | 'register' | 'autofill', options
 /** One text field for a one-time code: numeric keypad on phones, password managers offer their code. */
 export const codeField = (label: string, help: string, message: string | undefined, autocomplete = 'one-time-code') =>
   html`<label for="code">${label}</label>
-    <p class="help" id="code-help">${help}</p>
-    <input
-      id="code"
-      name="code"
-      type="text"
-      inputmode="numeric"
-      autocomplete="${autocomplete}"
-      autocapitalize="none"
-      spellcheck="false"
-      required
-      autofocus
-      aria-describedby="code-help"
-      ${describedBy(message)}
-    />`;
+<p class="help" id="code-help">${help}</p>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="${autocomplete}" autocapitalize="none" spellcheck="false" required autofocus aria-describedby="code-help"${describedBy(message)}>`;
 
 /** A visible button that switches to another alternative of the stage ("Use your password instead"). */
 export const chooseButton = (id: string, label: string) =>
@@ -76,9 +64,4 @@ export const RESTART_FORM = 'prompt-restart';
  * user who typed a password and pressed Enter would land on the username page again.
  */
 export const whoLine = (view: StepView) =>
-  html`<p class="who">
-    Signing in as <strong>${String(view.model.username ?? '')}</strong>
-    <button type="submit" form="${RESTART_FORM}" name="action" value="restart" class="link" formnovalidate>
-      Not you?
-    </button>
-  </p>`;
+  html`<p class="who">Signing in as <strong>${String(view.model.username ?? '')}</strong> <button type="submit" form="${RESTART_FORM}" name="action" value="restart" class="link" formnovalidate>Not you?</button></p>`;

@@ -24,38 +24,31 @@ const SECTIONS: Array<[string, string, Permission]> = [
 
 export function consolePage(frame: ConsoleFrame, current: string, title: string, body: Html): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} – Latch console</title>
-        <link rel="stylesheet" href="/static/latch.css" />
-        <link rel="stylesheet" href="/static/admin.css" />
-      </head>
-      <body class="console">
-        <main class="card">
-          <div class="who">
-            ${frame.caller.name} (${ROLE_NAMES[frame.caller.role]})
-            <form class="inline" method="post" action="/logout">
-              <input type="hidden" name="csrf" value="${frame.logoutCsrf}" /><button class="link" type="submit">
-                Sign out
-              </button>
-            </form>
-          </div>
-          <nav aria-label="Console">
-            <ul>
-              ${SECTIONS.filter(([, , permission]) => allows(frame.caller.role, permission)).map(([href, label]) => html`<li><a href="${href}" ${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`)}
-            </ul>
-          </nav>
-          <h1>${title}</h1>
-          ${body}
-        </main>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} – Latch console</title>
+<link rel="stylesheet" href="/static/latch.css">
+<link rel="stylesheet" href="/static/admin.css">
+</head>
+<body class="console">
+<main class="card">
+<div class="who">${frame.caller.name} (${ROLE_NAMES[frame.caller.role]})
+<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="${frame.logoutCsrf}"><button class="link" type="submit">Sign out</button></form></div>
+<nav aria-label="Console"><ul>
+${SECTIONS.filter(([, , permission]) => allows(frame.caller.role, permission)).map(([href, label]) => html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`)}
+</ul></nav>
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>
+`;
 }
 
 /** A hidden CSRF field for a console form. */
-export const csrfField = (frame: ConsoleFrame) => html`<input type="hidden" name="csrf" value="${frame.csrf}" />`;
+export const csrfField = (frame: ConsoleFrame) => html`<input type="hidden" name="csrf" value="${frame.csrf}">`;
 
 /** "2026-11-23 14:05:10 UTC", or a dash. */
 export function when(ms: number | null | undefined): string {
@@ -71,22 +64,11 @@ export function when(ms: number | null | undefined): string {
 export function barChart(label: string, bars: Array<{ label: string; value: number }>): Html {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const width = 12;
-  return html`<figure>
-    <svg
-      role="img"
-      aria-label="${label}"
-      width="${bars.length * width}"
-      height="60"
-      viewBox="0 0 ${bars.length * width} 60"
-    >
-      <title>${label}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}</title>
-      ${bars.map((b, i) => {
-        const h = Math.round((b.value / max) * 56);
-        return html`<rect x="${i * width + 1}" y="${60 - h}" width="${width - 2}" height="${h}" fill="#1f5fbf"
-          ><title>${b.label}: ${b.value}</title></rect
-        >`;
-      })}
-    </svg>
-    <figcaption>${label}</figcaption>
-  </figure>`;
+  return html`<figure><svg role="img" aria-label="${label}" width="${bars.length * width}" height="60" viewBox="0 0 ${bars.length * width} 60">
+<title>${label}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}</title>
+${bars.map((b, i) => {
+  const h = Math.round((b.value / max) * 56);
+  return html`<rect x="${i * width + 1}" y="${60 - h}" width="${width - 2}" height="${h}" fill="#1f5fbf"><title>${b.label}: ${b.value}</title></rect>`;
+})}
+</svg><figcaption>${label}</figcaption></figure>`;
 }

@@ -49,33 +49,14 @@ export function logPage(
   searchedBackTo: number | undefined,
 ): Html {
   return html`<form class="filters" method="get" action="/admin/log" role="search">
-      ${LOG_FILTERS.map((f) => html`<div><label for="log-${f}">${LABELS[f]}</label><input id="log-${f}" name="${f}" value="${query[f] ?? ''}" ${f === 'from' || f === 'to' ? html` placeholder="2026-11-01T00:00:00Z"` : ''} /></div>`)}
-      <button type="submit">Filter</button>
-    </form>
-    <p>
-      Export this view: <a href="/admin/log/export?${queryString(query, { format: 'csv' })}" download>CSV</a> ·
-      <a href="/admin/log/export?${queryString(query, { format: 'json' })}" download>JSON</a>
-    </p>
-    ${searchedBackTo ? html`<p class="muted">Searched back to ${when(searchedBackTo)}; older entries are on the next page.</p>` : ''}
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">User</th>
-          <th scope="col">Application</th>
-          <th scope="col">Result</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Methods</th>
-          <th scope="col">IP</th>
-          <th scope="col">User agent</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map((e) => html`<tr><td>${when(e.time)}</td><td>${e.user ?? ''}</td><td>${e.app ?? ''}</td><td${e.result === 'success' ? '' : html` class="bad"`}>${e.event} ${e.result}</td><td>${e.reason}</td><td>${methodsOf(e)}</td><td>${e.ip ?? ''}</td><td class="muted">${(e.userAgent ?? '').slice(0, 80)}</td></tr>`)}
-      </tbody>
-    </table>
-    ${entries.length === 0 ? html`<p>No entries match.</p>` : ''}
-    ${next ? html`<p><a href="/admin/log?${queryString(query, { cursor: next })}" rel="next">Older entries</a></p>` : ''}`;
+${LOG_FILTERS.map((f) => html`<div><label for="log-${f}">${LABELS[f]}</label><input id="log-${f}" name="${f}" value="${query[f] ?? ''}"${f === 'from' || f === 'to' ? html` placeholder="2026-11-01T00:00:00Z"` : ''}></div>`)}
+<button type="submit">Filter</button></form>
+<p>Export this view: <a href="/admin/log/export?${queryString(query, { format: 'csv' })}" download>CSV</a> · <a href="/admin/log/export?${queryString(query, { format: 'json' })}" download>JSON</a></p>
+${searchedBackTo ? html`<p class="muted">Searched back to ${when(searchedBackTo)}; older entries are on the next page.</p>` : ''}
+<table><thead><tr><th scope="col">Time</th><th scope="col">User</th><th scope="col">Application</th><th scope="col">Result</th><th scope="col">Reason</th><th scope="col">Methods</th><th scope="col">IP</th><th scope="col">User agent</th></tr></thead>
+<tbody>${entries.map((e) => html`<tr><td>${when(e.time)}</td><td>${e.user ?? ''}</td><td>${e.app ?? ''}</td><td${e.result === 'success' ? '' : html` class="bad"`}>${e.event} ${e.result}</td><td>${e.reason}</td><td>${methodsOf(e)}</td><td>${e.ip ?? ''}</td><td class="muted">${(e.userAgent ?? '').slice(0, 80)}</td></tr>`)}</tbody></table>
+${entries.length === 0 ? html`<p>No entries match.</p>` : ''}
+${next ? html`<p><a href="/admin/log?${queryString(query, { cursor: next })}" rel="next">Older entries</a></p>` : ''}`;
 }
 
 export interface Overview {
@@ -87,43 +68,13 @@ export interface Overview {
 
 export function overviewPage(_frame: ConsoleFrame, o: Overview): Html {
   return html`<div class="stats">
-      <section>
-        <h2>Last 24 hours</h2>
-        <p>${o.day.signIns} sign-ins, ${o.day.failures} failures</p>
-        ${barChart('Sign-ins per hour, last 24 hours', o.day.hours.map((v, i) => ({ label: `${i}h ago`, value: v })).reverse())}
-      </section>
-      <section>
-        <h2>Last 30 days</h2>
-        <p>
-          ${o.month.signIns} sign-ins, ${o.month.failures}
-          failures${o.month.capped ? ' (counted in the most recent entries only)' : ''}
-        </p>
-        ${barChart('Sign-ins per day, last 30 days', o.month.days.map((v, i) => ({ label: `${i}d ago`, value: v })).reverse())}
-      </section>
-      <section>
-        <h2>Users</h2>
-        <p>
-          ${o.users.secondFactor} of ${o.users.total} have a second factor; ${o.users.passwordless} have passwordless
-          sign-in${o.users.capped ? ' (first users only)' : ''}.
-        </p>
-      </section>
-    </div>
-    <h2>Applications by sign-ins (30 days)</h2>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Application</th>
-          <th scope="col">Sign-ins</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${o.apps.map(
-          (a) =>
-            html`<tr>
-              <td>${a.app}</td>
-              <td>${a.signIns}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+<section><h2>Last 24 hours</h2><p>${o.day.signIns} sign-ins, ${o.day.failures} failures</p>
+${barChart('Sign-ins per hour, last 24 hours', o.day.hours.map((v, i) => ({ label: `${i}h ago`, value: v })).reverse())}</section>
+<section><h2>Last 30 days</h2><p>${o.month.signIns} sign-ins, ${o.month.failures} failures${o.month.capped ? ' (counted in the most recent entries only)' : ''}</p>
+${barChart('Sign-ins per day, last 30 days', o.month.days.map((v, i) => ({ label: `${i}d ago`, value: v })).reverse())}</section>
+<section><h2>Users</h2><p>${o.users.secondFactor} of ${o.users.total} have a second factor; ${o.users.passwordless} have passwordless sign-in${o.users.capped ? ' (first users only)' : ''}.</p></section>
+</div>
+<h2>Applications by sign-ins (30 days)</h2>
+<table><thead><tr><th scope="col">Application</th><th scope="col">Sign-ins</th></tr></thead>
+<tbody>${o.apps.map((a) => html`<tr><td>${a.app}</td><td>${a.signIns}</td></tr>`)}</tbody></table>`;
 }

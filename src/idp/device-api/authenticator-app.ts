@@ -24,48 +24,42 @@ const MANIFEST = {
   icons: [{ src: '/authenticator/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any maskable' }],
 };
 
-const page = () =>
-  html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="theme-color" content="#1f5fbf" />
-        <title>Latch Authenticator</title>
-        <link rel="manifest" href="/authenticator/manifest.webmanifest" />
-        <link rel="icon" href="/authenticator/icon.svg" />
-        <link rel="stylesheet" href="/static/latch.css" />
-        <link rel="stylesheet" href="/authenticator/app.css" />
-        <script type="module" src="/authenticator/app.js"></script>
-      </head>
-      <body>
-        <main class="card">
-          <h1>Latch Authenticator</h1>
-          <p id="status" role="status"></p>
-          <section id="requests" aria-label="Sign-in requests"></section>
-          <section id="accounts" aria-label="Accounts"></section>
-          <section aria-labelledby="add-heading">
-            <h2 id="add-heading">Add an account</h2>
-            <form id="activate-form">
-              <label for="link">Activation link</label>
-              <input
-                id="link"
-                type="url"
-                autocomplete="off"
-                required
-                placeholder="Paste the link from your account page"
-              />
-              <label for="device-name">Name of this device</label>
-              <input id="device-name" type="text" value="Phone web app" />
-              <label for="pin">Choose a PIN (4 to 12 digits)</label>
-              <input id="pin" type="password" inputmode="numeric" autocomplete="new-password" required />
-              <button type="submit">Activate</button>
-            </form>
-          </section>
-          <noscript><p class="alert">The Latch Authenticator needs JavaScript.</p></noscript>
-        </main>
-      </body>
-    </html> `;
+const page = () => html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="theme-color" content="#1f5fbf">
+<title>Latch Authenticator</title>
+<link rel="manifest" href="/authenticator/manifest.webmanifest">
+<link rel="icon" href="/authenticator/icon.svg">
+<link rel="stylesheet" href="/static/latch.css">
+<link rel="stylesheet" href="/authenticator/app.css">
+<script type="module" src="/authenticator/app.js"></script>
+</head>
+<body>
+<main class="card">
+<h1>Latch Authenticator</h1>
+<p id="status" role="status"></p>
+<section id="requests" aria-label="Sign-in requests"></section>
+<section id="accounts" aria-label="Accounts"></section>
+<section aria-labelledby="add-heading">
+<h2 id="add-heading">Add an account</h2>
+<form id="activate-form">
+<label for="link">Activation link</label>
+<input id="link" type="url" autocomplete="off" required placeholder="Paste the link from your account page">
+<label for="device-name">Name of this device</label>
+<input id="device-name" type="text" value="Phone web app">
+<label for="pin">Choose a PIN (4 to 12 digits)</label>
+<input id="pin" type="password" inputmode="numeric" autocomplete="new-password" required>
+<button type="submit">Activate</button>
+</form>
+</section>
+<noscript><p class="alert">The Latch Authenticator needs JavaScript.</p></noscript>
+</main>
+</body>
+</html>
+`;
 
 function send(ctx: Ctx, type: string, body: string | Buffer, cache = 'no-cache'): void {
   ctx.set('Content-Security-Policy', APP_CSP);

@@ -25,14 +25,12 @@ export function consentPage(options: {
   return layout(
     `Allow ${options.appName}?`,
     html`<h1>Allow ${options.appName} to:</h1>
-      <ul class="consent">
-        ${items.map((item) => html`<li>${item}</li>`)}
-      </ul>
-      <form method="post" action="${options.action}">
-        <input type="hidden" name="csrf" value="${options.csrf}" />
-        <button type="submit" name="decision" value="allow" autofocus>Allow</button>
-        <button type="submit" name="decision" value="deny" class="link">Deny</button>
-      </form>`,
+<ul class="consent">${items.map((item) => html`<li>${item}</li>`)}</ul>
+<form method="post" action="${options.action}">
+<input type="hidden" name="csrf" value="${options.csrf}">
+<button type="submit" name="decision" value="allow" autofocus>Allow</button>
+<button type="submit" name="decision" value="deny" class="link">Deny</button>
+</form>`,
   );
 }
 
@@ -51,9 +49,9 @@ export function logoutPage(form: string, host: string): string {
   return layout(
     'Sign out?',
     html`<h1>Sign out of Latch at ${host}?</h1>
-      ${new Html(form)}
-      <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
-      <button type="submit" form="op.logoutForm" class="link">No, stay signed in</button>`,
+${new Html(form)}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="link">No, stay signed in</button>`,
   ).text;
 }
 
@@ -61,6 +59,6 @@ export function postLogoutPage(appName: string | undefined): string {
   return layout(
     'Signed out',
     html`<h1>You have signed out${appName ? html` of ${appName}` : ''}</h1>
-      <p><a href="/">Go to your Latch account</a></p>`,
+<p><a href="/">Go to your Latch account</a></p>`,
   ).text;
 }

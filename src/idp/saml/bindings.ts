@@ -61,11 +61,11 @@ export function postFormPage(url: string, param: MessageParam, xml: string, rela
   return layout(
     'Continuing',
     html`<form method="post" action="${url}" id="saml-post">
-      <input type="hidden" name="${param}" value="${encoded}" />
-      ${relayState !== undefined ? html`<input type="hidden" name="RelayState" value="${relayState}" />` : ''}
-      <p>Continuing to the application…</p>
-      <noscript><button type="submit">Continue</button></noscript>
-    </form>`,
+<input type="hidden" name="${param}" value="${encoded}">
+${relayState !== undefined ? html`<input type="hidden" name="RelayState" value="${relayState}">` : ''}
+<p>Continuing to the application…</p>
+<noscript><button type="submit">Continue</button></noscript>
+</form>`,
     { script: 'saml-post.js' },
   );
 }

@@ -43,13 +43,13 @@ export function confirmLogoutPage(options: { spName: string; user: string; reque
   return layout(
     'Sign out?',
     html`<h1>Sign out of Latch?</h1>
-      <p>${options.spName} asks to sign you out of Latch, and of the other applications you signed in to with it.</p>
-      <p>You are signed in as ${options.user}.</p>
-      <form method="post" action="${SAML_PATHS.sloConfirm}">
-        <input type="hidden" name="csrf" value="${options.csrf}" />
-        <input type="hidden" name="request" value="${options.request}" />
-        <button type="submit" name="decision" value="logout" autofocus>Sign out</button>
-        <button type="submit" name="decision" value="stay" class="link">Stay signed in</button>
-      </form>`,
+<p>${options.spName} asks to sign you out of Latch, and of the other applications you signed in to with it.</p>
+<p>You are signed in as ${options.user}.</p>
+<form method="post" action="${SAML_PATHS.sloConfirm}">
+<input type="hidden" name="csrf" value="${options.csrf}">
+<input type="hidden" name="request" value="${options.request}">
+<button type="submit" name="decision" value="logout" autofocus>Sign out</button>
+<button type="submit" name="decision" value="stay" class="link">Stay signed in</button>
+</form>`,
   );
 }

@@ -40,47 +40,34 @@ export const PUSH_TEMPLATES: Record<string, Template> = {
         title,
         script: 'push-wait.js',
         body: html`${whoLine(view)}
-          ${
-            m.code
-              ? html`<p>Open the Latch Authenticator on <strong>${device}</strong> and type this code:</p>
-                  <p class="push-code" id="push-code" aria-label="Verification code">${String(m.code)}</p>`
-              : html`<p>
-                  Open the Latch Authenticator on <strong>${device}</strong> and approve the
-                  sign-in${passwordless ? ' (it will ask for your fingerprint, face or PIN)' : ''}.
-                </p>`
-          }
-          <p id="push-wait" data-wait-url="${waitUrl}" role="status">
-            Waiting for your phone… The request expires in ${String(m.lifetimeSeconds)} seconds.
-          </p>
-          ${
-            m.offerTrust
-              ? html`<p class="remember">
-                  <input type="checkbox" id="trust" name="trust" value="yes" />
-                  <label for="trust">Trust this browser: next time, approve on my phone without a code</label>
-                </p>`
-              : ''
-          }
-          <button type="submit" name="push" value="continue" id="push-continue">I approved it, continue</button>
-          <p><button type="submit" name="push" value="send" class="link" formnovalidate>Send a new push</button></p>`,
+${
+  m.code
+    ? html`<p>Open the Latch Authenticator on <strong>${device}</strong> and type this code:</p>
+<p class="push-code" id="push-code" aria-label="Verification code">${String(m.code)}</p>`
+    : html`<p>Open the Latch Authenticator on <strong>${device}</strong> and approve the sign-in${passwordless ? ' (it will ask for your fingerprint, face or PIN)' : ''}.</p>`
+}
+<p id="push-wait" data-wait-url="${waitUrl}" role="status">Waiting for your phone… The request expires in ${String(m.lifetimeSeconds)} seconds.</p>
+${
+  m.offerTrust
+    ? html`<p class="remember"><input type="checkbox" id="trust" name="trust" value="yes">
+<label for="trust">Trust this browser: next time, approve on my phone without a code</label></p>`
+    : ''
+}
+<button type="submit" name="push" value="continue" id="push-continue">I approved it, continue</button>
+<p><button type="submit" name="push" value="send" class="link" formnovalidate>Send a new push</button></p>`,
       };
     }
     if (state === 'approved') {
       return {
         title,
-        body: html`${whoLine(view)}
-          <p>Approved on your phone.</p>
-          <button type="submit" name="push" value="continue" id="push-continue" autofocus>Continue</button>`,
+        body: html`${whoLine(view)}<p>Approved on your phone.</p><button type="submit" name="push" value="continue" id="push-continue" autofocus>Continue</button>`,
       };
     }
     return {
       title,
       body: html`${whoLine(view)}
-        <p>
-          We will send a sign-in request to
-          <strong>${device}</strong
-          >.${passwordless ? ' You approve it there with your fingerprint, face or PIN; no password needed.' : ''}
-        </p>
-        ${sendButton(state === 'ready' ? 'Send push' : 'Send another push')}`,
+<p>We will send a sign-in request to <strong>${device}</strong>.${passwordless ? ' You approve it there with your fingerprint, face or PIN; no password needed.' : ''}</p>
+${sendButton(state === 'ready' ? 'Send push' : 'Send another push')}`,
     };
   },
   'push-enroll': (view, page) => {
@@ -88,22 +75,15 @@ export const PUSH_TEMPLATES: Record<string, Template> = {
     return {
       title: 'Set up phone sign-in',
       body: html`${whoLine(view)}
-        <p>
-          Your account needs a second factor. Scan this code with your phone's camera, or open
-          <strong>${String(view.model.appUrl)}</strong> on your phone and paste the link. It works once, within
-          ${String(view.model.minutes)} minutes.
-        </p>
-        <img class="qr" src="${qrSvg(url)}" alt="QR code of the activation link" />
-        <label for="activation-link">Activation link</label>
-        <input id="activation-link" type="text" readonly value="${url}" class="activation-link" />
-        <p><a class="button" href="${page.action}">I've activated it, continue</a></p>`,
+<p>Your account needs a second factor. Scan this code with your phone's camera, or open <strong>${String(view.model.appUrl)}</strong> on your phone and paste the link. It works once, within ${String(view.model.minutes)} minutes.</p>
+<img class="qr" src="${qrSvg(url)}" alt="QR code of the activation link">
+<label for="activation-link">Activation link</label>
+<input id="activation-link" type="text" readonly value="${url}" class="activation-link">
+<p><a class="button" href="${page.action}">I've activated it, continue</a></p>`,
     };
   },
   'push-gone': () => ({
     title: 'Your phone is not set up',
-    body: html`<p>
-      The Latch Authenticator is no longer activated for your account. Choose another way to sign in under "Other
-      options", or start again.
-    </p>`,
+    body: html`<p>The Latch Authenticator is no longer activated for your account. Choose another way to sign in under "Other options", or start again.</p>`,
   }),
 };
