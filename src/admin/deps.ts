@@ -13,6 +13,7 @@ import type { Passcodes } from '../methods/passcodes/passcodes.ts';
 import type { Push } from '../methods/push/push.ts';
 import type { Store } from '../store/contract.ts';
 import type { AdminAudit } from './audit.ts';
+import type { AdminRoleGrants } from './granted-roles.ts';
 import type { AdminTokens } from './tokens.ts';
 
 // What the console's operations work on: Latch's parts (built by src/services.ts) and the
@@ -36,4 +37,6 @@ export interface AdminDeps {
   authLog: AuthLog;
   tokens: AdminTokens;
   audit: AdminAudit;
+  /** The admin roles granted in the console (beside the file's admin.users and admin.groups). */
+  roleGrants: AdminRoleGrants;
 }

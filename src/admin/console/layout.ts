@@ -20,6 +20,7 @@ const SECTIONS: Array<[string, string, Permission]> = [
   ['/admin/applications', 'Applications', 'applications:read'],
   ['/admin/policies', 'Policies', 'policies:read'],
   ['/admin/log', 'Authentication log', 'log:read'],
+  ['/admin/roles', 'Administrators', 'roles:read'],
 ];
 
 export function consolePage(frame: ConsoleFrame, current: string, title: string, body: Html): Html {

@@ -19,10 +19,12 @@ import {
   type PoliciesView,
   type SamlAppView,
 } from './app-pages.ts';
-import { consolePage, type ConsoleFrame } from './layout.ts';
+import type { ConsoleKit, Signed } from './kit.ts';
+import { consolePage } from './layout.ts';
 import { LOG_FILTERS, logPage, overviewPage, type LogEntryView, type LogQuery } from './log-pages.ts';
 import { readMultipart } from './multipart.ts';
 import { overview } from './overview.ts';
+import { roleRoutes } from './role-routes.ts';
 import {
   confirmPage,
   donePage,
@@ -43,12 +45,6 @@ import {
 export const CONSOLE_APP = { id: 'latch-admin', name: 'Latch console', protocol: 'account' } as const;
 const UPLOAD_LIMIT = 3 * 1024 * 1024;
 
-interface Signed {
-  caller: Caller;
-  frame: ConsoleFrame;
-  sid: string;
-}
-
 export function consoleRoutes(services: Services, deps: AdminDeps, operations: Operation[], access: Access): Route[] {
   const { config, csrf } = services;
   const byId = new Map(operations.map((op) => [op.id, op]));
@@ -64,13 +60,14 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       ctx.redirect('/admin/sign-in');
       return ANSWERED;
     }
-    const role = roleOf(session.user, config.admin);
+    // The console's grants are read on every request: a grant or a revocation applies at once, on every node.
+    const role = roleOf(session.user, config.admin, await deps.roleGrants.get());
     if (!role) {
       throw new LatchError({
         status: 403,
         code: 'not_an_administrator',
         publicMessage: `${session.user.username} is not an administrator of this Latch.`,
-        hint: 'An owner can add you in admin.users or through an admin group (admin.groups).',
+        hint: 'An owner can grant you a role in the console (Administrators), or in admin.users or admin.groups.',
         links: [{ href: '/', label: 'Your account' }],
         detail: `console refused ${session.user.username}: no admin role`,
       });
@@ -194,6 +191,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       ctx.body = value.body;
     });
 
+  const kit: ConsoleKit = { page, post, run, show };
   const userBack = (p: Record<string, string>) => `/admin/users/${encodeURIComponent(p.username ?? '')}`;
 
   return [
@@ -543,6 +541,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       }
     }),
     download('/admin/log/export', 'exportAuthLog', () => ({}), 'log:read'),
+    ...roleRoutes(kit),
   ];
 }
 
