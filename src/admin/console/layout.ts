@@ -20,6 +20,7 @@ const SECTIONS: Array<[string, string, Permission]> = [
   ['/admin/applications', 'Applications', 'applications:read'],
   ['/admin/policies', 'Policies', 'policies:read'],
   ['/admin/log', 'Authentication log', 'log:read'],
+  ['/admin/audit', 'Audit log', 'audit:read'],
   ['/admin/roles', 'Administrators', 'roles:read'],
 ];
 

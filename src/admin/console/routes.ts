@@ -25,6 +25,7 @@ import { LOG_FILTERS, logPage, overviewPage, type LogEntryView, type LogQuery } 
 import { readMultipart } from './multipart.ts';
 import { overview } from './overview.ts';
 import { roleRoutes } from './role-routes.ts';
+import { auditRoutes } from './audit-page.ts';
 import {
   confirmPage,
   donePage,
@@ -541,6 +542,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       }
     }),
     download('/admin/log/export', 'exportAuthLog', () => ({}), 'log:read'),
+    ...auditRoutes(kit),
     ...roleRoutes(kit),
   ];
 }

@@ -6,9 +6,10 @@ import { hiddenValue, HttpClient, visibleText, type Page } from '../support/http
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { totpCode } from '../support/passcodes.ts';
 
-// Admin roles granted by owners in the console and the API, beside the file's admin.users and
-// admin.groups: listed, granted, revoked, audited; only owners; never the last owner; bad input
-// named with nothing changed; and the console's sign-in follows a grant at the next request.
+// The console over HTTP (signed in with a password and the app's code) and the API beside it:
+// admin roles granted by owners beside the file's admin.users and admin.groups (listed, granted,
+// revoked, audited; only owners; never the last owner; bad input named with nothing changed; the
+// console's sign-in follows a grant at the next request), and the audit log's page.
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -33,14 +34,15 @@ async function api(role: AdminRole, method: string, path: string, body?: unknown
 const roles = async () => (await api('owner', 'GET', '/roles')).json.roles as Json[];
 const lastAudit = async () => ((await api('owner', 'GET', '/audit-log?limit=1')).json.entries as Json[])[0]!;
 
-/** Signs in at /admin/ over HTTP: username, password, the app's code, "Skip for now" when a passkey is offered. */
+/** Signs in at /admin/ over HTTP: username, password, the app's code (the next time step each time: a code is used once), "Skip for now" when a passkey is offered. */
+let signIns = 0;
 async function consoleSignIn(username: string): Promise<{ client: HttpClient; page: Page }> {
   const client = new HttpClient(latch.url);
   const first = await client.get('/admin/');
   assert.match(first.path, /^\/login\?tx=/);
   const passwordPage = await client.passwordPage(username, first);
   let page = await client.submit(passwordPage, { password: PASSWORD });
-  page = await client.submit(page, { code: totpCode(SECRET) });
+  page = await client.submit(page, { code: totpCode(SECRET, signIns++) });
   if (/Sign in faster next time/.test(page.text)) page = await client.submit(page, {}, 'skip');
   return { client, page };
 }
@@ -56,7 +58,7 @@ before(async () => {
       { username: 'alice', password: PASSWORD, groups: ['staff'] },
       { username: 'bob', password: PASSWORD, groups: ['auditors'] },
     ],
-    config: { admin: { groups: { auditors: 'read-only' } } },
+    config: { admin: { groups: { auditors: 'read-only' }, pageSize: 10 } },
   });
   const made = new AdminTokens(latch.services.store);
   for (const role of ['owner', 'administrator'] as const) {
@@ -179,5 +181,40 @@ describe('admin roles in the console', () => {
     const out = await client.get('/admin/');
     assert.equal(out.status, 403);
     assert.match(visibleText(out.text), /alice is not an administrator/);
+  });
+});
+
+describe('the audit log in the console', () => {
+  it('filters by who, action and time, newest first, ten a page, for the roles that may read it', async () => {
+    for (let i = 0; i < 3; i++)
+      assert.equal((await api('owner', 'PUT', '/roles/users/alice', { role: 'read-only' })).status, 200);
+    const { client, page } = await consoleSignIn('alice');
+    assert.equal(page.status, 200);
+    assert.match(visibleText(page.text), /Audit log/, 'in the navigation');
+
+    const first = await client.get('/admin/audit?actor=TEST-OWNER&action=grantAdminRole');
+    assert.equal(first.status, 200);
+    const rows = [...first.text.matchAll(/<tr><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)];
+    assert.equal(rows.length, 10, 'a page of ten');
+    assert.ok(rows.every((r) => r[2] === 'token test-owner (owner)' && r[3] === 'grantAdminRole'));
+    const times = rows.map((r) => r[1]!);
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+    assert.match(visibleText(first.text), /user alice done \{"role":null\} \{"role":"read-only"\}/);
+    const older = /href="\/admin\/audit\?([^"]+)" rel="next"/.exec(first.text);
+    assert.ok(older, 'a link to older entries');
+    const second = await client.get(`/admin/audit?${older[1]!.replaceAll('&amp;', '&')}`);
+    assert.equal(second.status, 200);
+    assert.match(visibleText(second.text), /grantAdminRole/);
+    assert.doesNotMatch(visibleText(second.text), /revokeAdminRole/, 'the filters carry over');
+
+    const future = await client.get('/admin/audit?from=2999-01-01T00:00:00Z');
+    assert.match(visibleText(future.text), /No entries match/);
+    const bad = await client.get('/admin/audit?from=2026-11-02&to=2026-11-01');
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.text), /to : expected a time after `from`/);
+
+    assert.equal((await api('owner', 'PUT', '/roles/users/alice', { role: 'help-desk' })).status, 200);
+    assert.equal((await client.get('/admin/audit')).status, 403, 'help desk does not read the audit log');
+    assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
   });
 });
