@@ -35,15 +35,22 @@ const roles = async () => (await api('owner', 'GET', '/roles')).json.roles as Js
 const lastAudit = async () => ((await api('owner', 'GET', '/audit-log?limit=1')).json.entries as Json[])[0]!;
 
 /** Signs in at /admin/ over HTTP: username, password, the app's code (the next time step each time: a code is used once), "Skip for now" when a passkey is offered. */
-let signIns = 0;
-async function consoleSignIn(username: string): Promise<{ client: HttpClient; page: Page }> {
+let signedIn: HttpClient | undefined;
+/**
+ * Alice's console session (each code is used once, so she signs in once): the first call signs in
+ * at /admin/ over HTTP (username, password, the app's code, "Skip for now" when a passkey is
+ * offered); later ones open /admin/ again.
+ */
+async function consoleSignIn(username: 'alice'): Promise<{ client: HttpClient; page: Page }> {
+  if (signedIn) return { client: signedIn, page: await signedIn.get('/admin/') };
   const client = new HttpClient(latch.url);
   const first = await client.get('/admin/');
   assert.match(first.path, /^\/login\?tx=/);
   const passwordPage = await client.passwordPage(username, first);
   let page = await client.submit(passwordPage, { password: PASSWORD });
-  page = await client.submit(page, { code: totpCode(SECRET, signIns++) });
+  page = await client.submit(page, { code: totpCode(SECRET) });
   if (/Sign in faster next time/.test(page.text)) page = await client.submit(page, {}, 'skip');
+  signedIn = client;
   return { client, page };
 }
 
@@ -58,7 +65,18 @@ before(async () => {
       { username: 'alice', password: PASSWORD, groups: ['staff'] },
       { username: 'bob', password: PASSWORD, groups: ['auditors'] },
     ],
-    config: { admin: { groups: { auditors: 'read-only' }, pageSize: 10 } },
+    config: {
+      admin: { groups: { auditors: 'read-only' }, pageSize: 10 },
+      oidc: {
+        clients: [
+          {
+            client_id: 'file-app',
+            client_secret: 'a-client-secret-that-is-long-enough-0123456789',
+            redirect_uris: ['https://file.test/cb'],
+          },
+        ],
+      },
+    },
   });
   const made = new AdminTokens(latch.services.store);
   for (const role of ['owner', 'administrator'] as const) {
@@ -215,6 +233,101 @@ describe('the audit log in the console', () => {
 
     assert.equal((await api('owner', 'PUT', '/roles/users/alice', { role: 'help-desk' })).status, 200);
     assert.equal((await client.get('/admin/audit')).status, 403, 'help desk does not read the audit log');
+    assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
+  });
+});
+
+describe("editing an OpenID Connect client's registration", () => {
+  it('changes name, redirect URIs and type over the API, checks them as when added, and audits before/after', async () => {
+    const made = await api('owner', 'POST', '/applications/oidc', {
+      client_id: 'crm',
+      redirect_uris: ['https://crm.test/cb'],
+    });
+    assert.equal(made.status, 201);
+    const edit = await api('administrator', 'PUT', '/applications/oidc/crm', {
+      client_name: 'CRM',
+      redirect_uris: ['https://crm.test/cb2'],
+      post_logout_redirect_uris: ['https://crm.test/bye'],
+    });
+    assert.equal(edit.status, 200, JSON.stringify(edit.json));
+    assert.deepEqual(
+      [edit.json.client_name, edit.json.redirect_uris, edit.json.post_logout_redirect_uris, edit.json.public],
+      ['CRM', ['https://crm.test/cb2'], ['https://crm.test/bye'], false],
+    );
+    assert.equal(edit.json.client_secret, undefined, 'the secret is kept, not shown again');
+    assert.deepEqual(latch.services.oidc.clients.get('crm')?.redirect_uris, ['https://crm.test/cb2']);
+    const audit = await lastAudit();
+    assert.equal(audit.action, 'updateOidcClient');
+    assert.deepEqual(
+      [(audit.before as Json).redirect_uris, (audit.after as Json).client_name],
+      [['https://crm.test/cb'], 'CRM'],
+    );
+
+    for (const [uri, why] of [
+      ['https://crm.test/cb#x', /without a fragment/],
+      ['http://crm.example/cb', /is not https/],
+    ] as const) {
+      const bad = await api('administrator', 'PUT', '/applications/oidc/crm', { redirect_uris: [uri] });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(
+        (bad.json.problems as Json[]).map((p) => p.field),
+        ['redirect_uris.0'],
+      );
+      assert.match(String(bad.json.error_description), why);
+    }
+    const notUrl = await api('administrator', 'PUT', '/applications/oidc/crm', {
+      post_logout_redirect_uris: ['not a url'],
+    });
+    assert.deepEqual(
+      (notUrl.json.problems as Json[]).map((p) => p.field),
+      ['post_logout_redirect_uris.0'],
+    );
+    const unknown = await api('administrator', 'PUT', '/applications/oidc/crm', { client_id: 'other' });
+    assert.deepEqual(unknown.json.problems, [{ field: 'client_id', message: 'unknown field' }]);
+    const kept = await api('administrator', 'GET', '/applications/oidc/crm');
+    assert.deepEqual([kept.json.client_name, kept.json.redirect_uris], ['CRM', ['https://crm.test/cb2']]);
+
+    const toPublic = await api('administrator', 'PUT', '/applications/oidc/crm', { public: true });
+    assert.deepEqual([toPublic.status, toPublic.json.public, toPublic.json.client_secret], [200, true, undefined]);
+    assert.equal((await api('administrator', 'POST', '/applications/oidc/crm/secret')).status, 400, 'no secret left');
+    const back = await api('administrator', 'PUT', '/applications/oidc/crm', { public: false });
+    assert.equal(back.json.public, false);
+    assert.match(String(back.json.client_secret), /^.{32,}$/, 'a new secret, shown once');
+    assert.ok(!JSON.stringify(await lastAudit()).includes(String(back.json.client_secret)), 'not audited');
+
+    const file = await api('owner', 'PUT', '/applications/oidc/file-app', { client_name: 'x' });
+    assert.equal(file.status, 409);
+    assert.match(String(file.json.error_description), /managed by file/);
+  });
+
+  it('edits from the console page; a file client has no form', async () => {
+    assert.equal((await api('owner', 'PUT', '/roles/users/alice', { role: 'administrator' })).status, 200);
+    const { client } = await consoleSignIn('alice');
+    const list = await client.get('/admin/applications');
+    assert.match(list.text, /href="\/admin\/applications\/oidc\/crm"/);
+    const page = await client.get('/admin/applications/oidc/crm');
+    assert.equal(page.status, 200);
+    const action = '/admin/applications/oidc/crm';
+    const form = { csrf: csrfOf(page, action), client_name: 'CRM 2', public: 'false' };
+    const bad = await client.post(action, { ...form, redirect_uris: 'https://crm.test/cb#frag' });
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.text), /redirect_uris\.0 : expected an absolute URL without a fragment/);
+    const saved = await client.post(action, {
+      ...form,
+      redirect_uris: 'https://crm.test/a\r\nhttps://crm.test/b',
+      post_logout_redirect_uris: '',
+    });
+    assert.equal(saved.status, 200, visibleText(saved.text));
+    assert.match(visibleText(saved.text), /Saved crm: every node uses it now/);
+    assert.deepEqual(latch.services.oidc.clients.get('crm')?.redirect_uris, [
+      'https://crm.test/a',
+      'https://crm.test/b',
+    ]);
+    assert.equal(latch.services.oidc.clients.get('crm')?.client_name, 'CRM 2');
+    const file = await client.get('/admin/applications/oidc/file-app');
+    assert.equal(file.status, 200);
+    assert.match(visibleText(file.text), /file \(read-only here\)/);
+    assert.doesNotMatch(file.text, /<form method="post" action="\/admin\/applications\/oidc\/file-app"/);
     assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
   });
 });

@@ -20,7 +20,7 @@ export function applicationsPage(frame: ConsoleFrame, apps: AppRow[]): Html {
 <tbody>${apps.map(
     (
       a,
-    ) => html`<tr><td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}">${a.name}</a>` : a.name}</td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
+    ) => html`<tr><td><a href="/admin/applications/${a.protocol}/${enc(a.key)}">${a.name}</a></td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
 <td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}/idp-metadata" download>IdP metadata</a> · <a href="/admin/applications/saml/${enc(a.key)}/signing-certificate" download>certificate</a>` : ''}
 ${write && a.managedBy === 'console' ? html` · <form class="inline" method="post" action="/admin/applications/${a.protocol}/${enc(a.key)}/delete">${csrfField(frame)}<button class="link" type="submit" aria-label="Remove ${a.name}">Remove</button></form>` : ''}
 ${write && a.managedBy === 'console' && a.protocol === 'oidc' ? html` · <form class="inline" method="post" action="/admin/applications/oidc/${enc(a.key)}/secret">${csrfField(frame)}<button class="link" type="submit">Rotate secret</button></form>` : ''}</td></tr>`,

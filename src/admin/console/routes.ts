@@ -26,6 +26,7 @@ import { readMultipart } from './multipart.ts';
 import { overview } from './overview.ts';
 import { roleRoutes } from './role-routes.ts';
 import { auditRoutes } from './audit-page.ts';
+import { oidcClientRoutes } from './oidc-page.ts';
 import {
   confirmPage,
   donePage,
@@ -543,6 +544,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
     }),
     download('/admin/log/export', 'exportAuthLog', () => ({}), 'log:read'),
     ...auditRoutes(kit),
+    ...oidcClientRoutes(kit),
     ...roleRoutes(kit),
   ];
 }
