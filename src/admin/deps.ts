@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuthLog } from '../authn/auth-log.ts';
+import type { ConditionChecker } from '../authn/conditions.ts';
 import type { ConsolePolicyStore, FollowedPolicy } from '../authn/console-policy.ts';
 import type { PolicyResolver } from '../authn/policy.ts';
 import type { UserBrowsers } from '../authn/user-browsers.ts';
@@ -33,6 +34,8 @@ export interface AdminDeps {
   saml: SamlIdp;
   oidc: OidcFrontEnd;
   policies: PolicyResolver;
+  /** Which named networks exist, so a layer's network rules are checked as the config's are. */
+  conditions: ConditionChecker;
   consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
   authLog: AuthLog;
   tokens: AdminTokens;

@@ -331,3 +331,74 @@ describe("editing an OpenID Connect client's registration", () => {
     assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
   });
 });
+
+describe("the console's group policies", () => {
+  const policies = async () => (await api('owner', 'GET', '/policies')).json;
+  const effective = async (user: string) =>
+    (await api('owner', 'GET', `/policies/effective?user=${user}&app=file-app`)).json;
+
+  it('sets layers per group over the API, checked as policy.groups is, and the effective policy follows', async () => {
+    const layers = [{ group: 'staff', passwordless: [], rememberDevice: { enabled: true, lifetime: '7d' } }];
+    const set = await api('administrator', 'PUT', '/policies/groups', { groups: layers });
+    assert.equal(set.status, 200, JSON.stringify(set.json));
+    assert.deepEqual((await policies()).consoleGroups, layers, 'kept as typed ("7d")');
+    const alice = await effective('alice');
+    assert.deepEqual((alice.policy as Json).passwordless, []);
+    assert.equal((alice.reasons as Json).passwordless, 'console group staff');
+    assert.equal((alice.reasons as Json).rememberDevice, 'console group staff');
+    assert.notEqual(((await effective('bob')).reasons as Json).passwordless, 'console group staff', 'bob is not staff');
+    const audit = await lastAudit();
+    assert.deepEqual([audit.action, audit.before, audit.after], ['setGroupPolicies', [], layers]);
+
+    const bad = await api('administrator', 'PUT', '/policies/groups', {
+      groups: [
+        { group: '', passwordless: ['sms'] },
+        { group: 'staff', rememberDevice: { lifetime: 'soon' } },
+        { group: 'staff', networks: { rules: [{ network: 'nowhere', action: 'deny' }] } },
+      ],
+    });
+    assert.equal(bad.status, 400);
+    const fields = (bad.json.problems as Json[]).map((p) => p.field);
+    assert.ok(fields.includes('groups.0.group'), fields.join());
+    assert.ok(fields.includes('groups.0.passwordless.0'), fields.join());
+    assert.ok(fields.includes('groups.1.rememberDevice.lifetime'), fields.join());
+    const unknownNetwork = await api('administrator', 'PUT', '/policies/groups', {
+      groups: [{ group: 'staff', networks: { rules: [{ network: 'nowhere', action: 'deny' }] } }],
+    });
+    assert.deepEqual(
+      (unknownNetwork.json.problems as Json[]).map((p) => p.field),
+      ['groups.0.networks.rules.0.network'],
+    );
+    assert.match(String(unknownNetwork.json.error_description), /"nowhere" is not under the top-level networks/);
+    const global = await api('administrator', 'PUT', '/policies/global', {
+      networks: { rules: [{ network: 'nowhere', action: 'deny' }] },
+    });
+    assert.deepEqual(
+      (global.json.problems as Json[]).map((p) => p.field),
+      ['networks.rules.0.network'],
+    );
+    assert.deepEqual((await policies()).consoleGroups, layers, 'nothing changed');
+    assert.equal((await policies()).consoleDefault, null);
+    assert.equal((await api('administrator', 'PUT', '/policies/groups', { groups: {} })).status, 400);
+  });
+
+  it('sets them from the Policies page, whose effective view names the layer', async () => {
+    assert.equal((await api('owner', 'PUT', '/roles/users/alice', { role: 'administrator' })).status, 200);
+    const { client } = await consoleSignIn('alice');
+    const page = await client.get('/admin/policies');
+    assert.match(visibleText(page.text), /Group policies/);
+    const action = '/admin/policies/groups';
+    const bad = await client.post(action, { csrf: csrfOf(page, action), groups: '- { group: staff, newUser: maybe }' });
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.text), /groups\.0\.newUser/);
+    const saved = await client.post(action, {
+      csrf: csrfOf(page, action),
+      groups: '- { group: staff, autoPush: true }',
+    });
+    assert.equal(saved.status, 200, visibleText(saved.text));
+    assert.deepEqual((await policies()).consoleGroups, [{ group: 'staff', autoPush: true }]);
+    const view = await client.get('/admin/policies?user=alice&app=file-app');
+    assert.match(visibleText(view.text), /autoPush.*console group staff/);
+    assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
+  });
+});

@@ -48,7 +48,9 @@ function addForms(frame: ConsoleFrame): Html {
 
 export interface PoliciesView {
   fileDefault: Record<string, unknown>;
+  fileGroups: Array<Record<string, unknown>>;
   consoleDefault: Record<string, unknown> | null;
+  consoleGroups: Array<Record<string, unknown>>;
   passwordless: 'allowed' | 'off';
 }
 
@@ -86,6 +88,17 @@ ${
 <textarea id="layer" name="layer">${view.consoleDefault ? JSON.stringify(view.consoleDefault, null, 2) : '{}'}</textarea>
 <button type="submit">Save</button></form>`
     : html`<p>The console's layer: <code>${JSON.stringify(view.consoleDefault)}</code></p>`
+}
+<h2>Group policies</h2>
+<p>For members of a group, at every application, applied in order after the global policy and the application's.
+From the configuration file (policy.groups): <code>${JSON.stringify(view.fileGroups)}</code></p>
+${
+  write
+    ? html`<form method="post" action="/admin/policies/groups">${csrfField(frame)}
+<label for="group-layers">The console's group layers, applied after the file's (YAML or JSON: a list of entries as in policy.groups, each with <code>group</code>)</label>
+<textarea id="group-layers" name="groups">${JSON.stringify(view.consoleGroups, null, 2)}</textarea>
+<button type="submit">Save the group policies</button></form>`
+    : html`<p>The console's group layers: <code>${JSON.stringify(view.consoleGroups)}</code></p>`
 }
 ${
   write

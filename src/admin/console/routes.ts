@@ -488,6 +488,15 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       },
     ),
     post(
+      '/admin/policies/groups',
+      '/admin/policies',
+      () => '/admin/policies',
+      async (signed, body) => {
+        await run('setGroupPolicies', signed, { body: { groups: yamlField(body, 'groups') } });
+        return donePage('Saved: every node applies the group policies now.', '/admin/policies');
+      },
+    ),
+    post(
       '/admin/policies/application',
       '/admin/policies',
       () => '/admin/policies',
