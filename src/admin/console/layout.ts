@@ -49,6 +49,14 @@ ${body}
 `;
 }
 
+/** A table's header row, one column header per label. */
+export const tableHead = (labels: string[]): Html =>
+  html`<thead>
+    <tr>
+      ${labels.map((label) => html`<th scope="col">${label}</th>`)}
+    </tr>
+  </thead>`;
+
 /** A hidden CSRF field for a console form. */
 export const csrfField = (frame: ConsoleFrame) => html`<input type="hidden" name="csrf" value="${frame.csrf}">`;
 

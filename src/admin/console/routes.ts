@@ -21,7 +21,7 @@ import {
 } from './app-pages.ts';
 import type { ConsoleKit, Signed } from './kit.ts';
 import { consolePage } from './layout.ts';
-import { LOG_FILTERS, logPage, overviewPage, type LogEntryView, type LogQuery } from './log-pages.ts';
+import { filtersOf, LOG_FILTERS, logPage, overviewPage, type LogEntryView } from './log-pages.ts';
 import { readMultipart } from './multipart.ts';
 import { overview } from './overview.ts';
 import { roleRoutes } from './role-routes.ts';
@@ -522,10 +522,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
 
     // ---- Authentication log
     page('/admin/log', 'log:read', async (ctx, signed) => {
-      const query: LogQuery = Object.fromEntries(
-        LOG_FILTERS.flatMap((f) => (typeof ctx.query[f] === 'string' && ctx.query[f] ? [[f, ctx.query[f]]] : [])),
-      );
-      const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
+      const { query, cursor } = filtersOf(ctx.query, LOG_FILTERS);
       try {
         const found = (await run('searchAuthLog', signed, { query: { ...query, ...cursor } })) as {
           entries: LogEntryView[];
