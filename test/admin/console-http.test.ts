@@ -190,6 +190,14 @@ describe('admin roles in the console', () => {
     });
     assert.equal(bad.status, 400);
     assert.match(visibleText(bad.text), /no user "nobody"/);
+    const temps = { csrf: csrfOf(rolesPage, '/admin/roles'), kind: 'groups', name: 'temps', role: 'read-only' };
+    assert.equal((await client.post('/admin/roles', temps)).status, 200);
+    const confirm = await client.get('/admin/roles/groups/temps/revoke');
+    assert.match(visibleText(confirm.text), /temps loses the role granted in the console at their next request/);
+    const revokeAction = '/admin/roles/groups/temps/revoke';
+    const revoked = await client.post(revokeAction, { csrf: csrfOf(confirm, revokeAction) });
+    assert.match(visibleText(revoked.text), /Revoked the role of temps/);
+    assert.ok(!(await roles()).some((r) => r.name === 'temps'));
 
     assert.equal((await api('owner', 'DELETE', '/roles/users/alice')).status, 200);
     const helpDesk = await client.get('/admin/roles');
