@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuthLog } from '../authn/auth-log.ts';
+import type { ConditionChecker } from '../authn/conditions.ts';
 import type { ConsolePolicyStore, FollowedPolicy } from '../authn/console-policy.ts';
 import type { PolicyResolver } from '../authn/policy.ts';
 import type { UserBrowsers } from '../authn/user-browsers.ts';
@@ -13,6 +14,7 @@ import type { Passcodes } from '../methods/passcodes/passcodes.ts';
 import type { Push } from '../methods/push/push.ts';
 import type { Store } from '../store/contract.ts';
 import type { AdminAudit } from './audit.ts';
+import type { AdminRoleGrants } from './granted-roles.ts';
 import type { AdminTokens } from './tokens.ts';
 
 // What the console's operations work on: Latch's parts (built by src/services.ts) and the
@@ -32,8 +34,12 @@ export interface AdminDeps {
   saml: SamlIdp;
   oidc: OidcFrontEnd;
   policies: PolicyResolver;
+  /** Which named networks exist, so a layer's network rules are checked as the config's are. */
+  conditions: ConditionChecker;
   consolePolicy: { store: ConsolePolicyStore } & FollowedPolicy;
   authLog: AuthLog;
   tokens: AdminTokens;
   audit: AdminAudit;
+  /** The admin roles granted in the console (beside the file's admin.users and admin.groups). */
+  roleGrants: AdminRoleGrants;
 }

@@ -4,8 +4,10 @@ import { Access } from './access.ts';
 import { apiRoutes } from './api.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { AdminAudit } from './audit.ts';
+import { AdminRoleGrants } from './granted-roles.ts';
 import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
+import { adminRoleOperations } from './ops/admin-roles.ts';
 import { applicationOperations } from './ops/applications.ts';
 import { logOperations } from './ops/log.ts';
 import { oidcClientOperations } from './ops/oidc-clients.ts';
@@ -30,6 +32,7 @@ export function allOperations(deps: AdminDeps): Operation[] {
     ...oidcClientOperations(deps),
     ...policyOperations(deps),
     ...logOperations(deps),
+    ...adminRoleOperations(deps),
   ];
 }
 
@@ -41,6 +44,7 @@ export function createAdmin(services: Services): Admin {
     ...services,
     tokens: new AdminTokens(store),
     audit,
+    roleGrants: new AdminRoleGrants(store),
   };
   const operations = allOperations(deps);
   const access = new Access(audit);

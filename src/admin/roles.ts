@@ -20,7 +20,11 @@ export type Permission =
   | 'passwordless:write'
   /** The authentication log: search and export. */
   | 'log:read'
-  | 'audit:read';
+  | 'audit:read'
+  /** Who holds which admin role. */
+  | 'roles:read'
+  /** Grant and revoke admin roles (owners). */
+  | 'roles:write';
 
 const READ: Permission[] = [
   'overview:read',
@@ -29,6 +33,7 @@ const READ: Permission[] = [
   'policies:read',
   'log:read',
   'audit:read',
+  'roles:read',
 ];
 
 export const GRANTS: Record<AdminRole, ReadonlySet<Permission>> = {
@@ -39,6 +44,7 @@ export const GRANTS: Record<AdminRole, ReadonlySet<Permission>> = {
     'applications:write',
     'policies:write',
     'passwordless:write',
+    'roles:write',
   ]),
   administrator: new Set([...READ, 'users:write', 'users:export', 'applications:write', 'policies:write']),
   'help-desk': new Set(['overview:read', 'users:read', 'users:write', 'log:read']),
@@ -62,20 +68,26 @@ function strongest(roles: AdminRole[]): AdminRole | undefined {
   return ADMIN_ROLES.find((role) => roles.includes(role));
 }
 
-/** The console role of a directory user: by username, or by any group (case-insensitive); the strongest wins. */
+/** Who holds a role: by username, and by group (the file's admin.users/groups, or the console's grants). */
+export type RoleSource = Pick<AdminConfig, 'users' | 'groups'>;
+
+/**
+ * The console role of a directory user: by username, or by any group (case-insensitive), in any
+ * of the sources (the config file's, the console's grants); the strongest wins.
+ */
 export function roleOf(
   user: Pick<DirectoryUser, 'username' | 'groups'>,
-  config: Pick<AdminConfig, 'users' | 'groups'>,
+  ...sources: RoleSource[]
 ): AdminRole | undefined {
   const name = user.username.toLowerCase();
   const groups = new Set(user.groups.map((g) => g.toLowerCase()));
-  const roles = [
-    ...Object.entries(config.users)
+  const roles = sources.flatMap((source) => [
+    ...Object.entries(source.users)
       .filter(([username]) => username.toLowerCase() === name)
       .map(([, role]) => role),
-    ...Object.entries(config.groups)
+    ...Object.entries(source.groups)
       .filter(([group]) => groups.has(group.toLowerCase()))
       .map(([, role]) => role),
-  ];
+  ]);
   return strongest(roles);
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { policyLayer } from '../config/policy.ts';
+import { policyConfig, policyLayer } from '../config/policy.ts';
 import type { Json, Store, Unsubscribe } from '../store/contract.ts';
 import { records } from '../store/records.ts';
 import type { ConsoleLayers, PolicyResolver } from './policy.ts';
@@ -14,6 +14,11 @@ import type { ConsoleLayers, PolicyResolver } from './policy.ts';
 export type ConsolePolicy = {
   /** The global layer as typed (config/policy.ts' policyLayer reads it); null: none. */
   default: { [key: string]: Json } | null;
+  /**
+   * Layers for members of a group, as typed (each a policy layer with `group`), applied after the
+   * file's policy.groups; absent in records written before there were any.
+   */
+  groups?: Array<{ [key: string]: Json }>;
   /** Passwordless sign-in for the organisation: "allowed" (layers decide, as config/default.yaml) or "off". */
   passwordless: 'allowed' | 'off';
   updatedAt: number;
@@ -48,8 +53,15 @@ export function consoleLayers(policy: ConsolePolicy, log?: Logger): ConsoleLayer
   const parsed = policy.default === null ? undefined : policyLayer.safeParse(policy.default);
   if (parsed && !parsed.success)
     log?.error({ issues: parsed.error.issues }, "policy: the console's global layer cannot be read; it is not applied");
+  const groups = policyConfig.shape.groups.safeParse(policy.groups ?? []);
+  if (!groups.success)
+    log?.error(
+      { issues: groups.error.issues },
+      "policy: the console's group layers cannot be read; they are not applied",
+    );
   return {
     ...(parsed?.success ? { default: parsed.data } : {}),
+    groups: groups.success ? groups.data : [],
     passwordlessAllowed: policy.passwordless === 'allowed',
   };
 }

@@ -2,6 +2,7 @@ import type { LatchConfig } from '../config/schema.ts';
 import {
   SECOND_FACTOR_KINDS,
   type AppPolicyLayer,
+  type GroupLayer,
   type PasswordlessKind,
   type PolicyLayer,
   type SecondFactorKind,
@@ -11,7 +12,8 @@ import type { BrowserRules, CountryRules, NetworkRules } from '../config/conditi
 export type { PasswordlessKind, SecondFactorKind };
 
 // Policy resolution, in one place: the global layer (the config's, then the console's), then the
-// application's, then each of the user's groups in the order the config lists them, then the
+// application's, then each of the user's groups in the order the config lists them (then the
+// console's group layers, in their order), then the
 // application's own groups (its pilot groups). `sources` says which layers applied, so the
 // authentication log can explain a decision. Last, the organisation-wide passwordless switch
 // (an owner's, in the console): off, no layer can offer passwordless sign-in.
@@ -40,6 +42,8 @@ export type AppPolicies = Record<string, AppPolicyLayer | undefined>;
 export interface ConsoleLayers {
   /** Applied over policy.default. */
   default?: PolicyLayer;
+  /** Applied after policy.groups, to members of each group. */
+  groups?: GroupLayer[];
   /** False: passwordless sign-in is off for the whole organisation, whatever a layer says. */
   passwordlessAllowed: boolean;
 }
@@ -106,6 +110,7 @@ export class PolicyResolver {
     const all: AppliedLayer[] = [{ source: 'policy.default', layer: this.config.default }];
     if (this.console.default) all.push({ source: 'console default', layer: this.console.default });
     for (const layer of this.config.groups) all.push({ source: `policy.groups ${layer.group}`, layer });
+    for (const layer of this.console.groups ?? []) all.push({ source: `console group ${layer.group}`, layer });
     for (const [id, app] of Object.entries(this.apps)) {
       if (!app) continue;
       all.push({ source: `application ${id}`, layer: app });
@@ -131,6 +136,9 @@ export class PolicyResolver {
     if (app) layers.push({ source: `application ${appId}`, layer: app });
     for (const layer of this.config.groups) {
       if (groups.includes(layer.group)) layers.push({ source: `group ${layer.group}`, layer });
+    }
+    for (const layer of this.console.groups ?? []) {
+      if (groups.includes(layer.group)) layers.push({ source: `console group ${layer.group}`, layer });
     }
     for (const layer of app?.groups ?? []) {
       if (groups.includes(layer.group)) layers.push({ source: `application ${appId} group ${layer.group}`, layer });

@@ -161,6 +161,7 @@ describe('store records', () => {
       adminTokenOfName: 'admin-token-name:<name>',
       adminTokens: 'admin-tokens',
       adminAudit: 'adminaudit',
+      adminRoles: 'admin-roles',
       oidcArtifact: 'oidc:<model>:<id>',
       oidcSessionOfUid: 'oidc:SessionUid:<uid>',
       oidcArtifactOfUserCode: 'oidc:UserCode:<userCode>',

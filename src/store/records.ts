@@ -532,6 +532,15 @@ export const records = {
     owner: 'admin/tokens.ts',
     holds: 'the ids of every API token',
   }),
+  adminRoles: value({
+    prefix: 'admin-roles',
+    parts: [],
+    ttlPolicy: 'none',
+    durable: true,
+    owner: 'admin/granted-roles.ts',
+    holds: 'GrantedRoles: the admin roles owners granted in the console, to users and groups',
+    lifetime: UNTIL_DELETED,
+  }),
   adminAudit: stream({
     name: 'adminaudit',
     owner: 'admin/audit.ts',

@@ -82,3 +82,25 @@ it('an SP, a client and the passwordless switch changed on one node are in force
   assert.equal((await call('DELETE', '/applications/saml/erp', undefined)).status, 200);
   await until(() => b.services.saml.registry.get(ENTITY) === undefined, 'the removal');
 });
+
+it('a role granted, a client edited and group policies set on one node are in force on the other at once', async () => {
+  assert.equal((await call('PUT', '/roles/users/alice', { role: 'help-desk' })).status, 200);
+  const roles = await fetch(`${b.url}/admin/api/v1/roles`, { headers: { authorization: `Bearer ${token}` } });
+  assert.deepEqual(((await roles.json()) as { roles: unknown[] }).roles, [
+    { kind: 'user', name: 'alice', role: 'help-desk', managedBy: 'console' },
+  ]);
+
+  const edited = await call('PUT', '/applications/oidc/erp-api', { redirect_uris: ['https://erp.sp.test/cb2'] });
+  assert.equal(edited.status, 200);
+  await until(
+    () => b.services.oidc.clients.get('erp-api')?.redirect_uris[0] === 'https://erp.sp.test/cb2',
+    'the edited client',
+  );
+
+  const groups = [{ group: 'staff', autoPush: true }];
+  assert.equal((await call('PUT', '/policies/groups', { groups })).status, 200);
+  await until(
+    () => b.services.policies.resolve('erp-api', ['staff']).sources.includes('console group staff'),
+    'the group policies',
+  );
+});

@@ -20,7 +20,7 @@ export function applicationsPage(frame: ConsoleFrame, apps: AppRow[]): Html {
 <tbody>${apps.map(
     (
       a,
-    ) => html`<tr><td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}">${a.name}</a>` : a.name}</td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
+    ) => html`<tr><td><a href="/admin/applications/${a.protocol}/${enc(a.key)}">${a.name}</a></td><td>${a.protocol.toUpperCase()}</td><td>${a.id}</td><td>${a.managedBy === 'file' ? 'file (read-only here)' : 'console'}</td>
 <td>${a.protocol === 'saml' ? html`<a href="/admin/applications/saml/${enc(a.key)}/idp-metadata" download>IdP metadata</a> · <a href="/admin/applications/saml/${enc(a.key)}/signing-certificate" download>certificate</a>` : ''}
 ${write && a.managedBy === 'console' ? html` · <form class="inline" method="post" action="/admin/applications/${a.protocol}/${enc(a.key)}/delete">${csrfField(frame)}<button class="link" type="submit" aria-label="Remove ${a.name}">Remove</button></form>` : ''}
 ${write && a.managedBy === 'console' && a.protocol === 'oidc' ? html` · <form class="inline" method="post" action="/admin/applications/oidc/${enc(a.key)}/secret">${csrfField(frame)}<button class="link" type="submit">Rotate secret</button></form>` : ''}</td></tr>`,
@@ -48,7 +48,9 @@ function addForms(frame: ConsoleFrame): Html {
 
 export interface PoliciesView {
   fileDefault: Record<string, unknown>;
+  fileGroups: Array<Record<string, unknown>>;
   consoleDefault: Record<string, unknown> | null;
+  consoleGroups: Array<Record<string, unknown>>;
   passwordless: 'allowed' | 'off';
 }
 
@@ -86,6 +88,17 @@ ${
 <textarea id="layer" name="layer">${view.consoleDefault ? JSON.stringify(view.consoleDefault, null, 2) : '{}'}</textarea>
 <button type="submit">Save</button></form>`
     : html`<p>The console's layer: <code>${JSON.stringify(view.consoleDefault)}</code></p>`
+}
+<h2>Group policies</h2>
+<p>For members of a group, at every application, applied in order after the global policy and the application's.
+From the configuration file (policy.groups): <code>${JSON.stringify(view.fileGroups)}</code></p>
+${
+  write
+    ? html`<form method="post" action="/admin/policies/groups">${csrfField(frame)}
+<label for="group-layers">The console's group layers, applied after the file's (YAML or JSON: a list of entries as in policy.groups, each with <code>group</code>)</label>
+<textarea id="group-layers" name="groups">${JSON.stringify(view.consoleGroups, null, 2)}</textarea>
+<button type="submit">Save the group policies</button></form>`
+    : html`<p>The console's group layers: <code>${JSON.stringify(view.consoleGroups)}</code></p>`
 }
 ${
   write

@@ -20,6 +20,8 @@ const SECTIONS: Array<[string, string, Permission]> = [
   ['/admin/applications', 'Applications', 'applications:read'],
   ['/admin/policies', 'Policies', 'policies:read'],
   ['/admin/log', 'Authentication log', 'log:read'],
+  ['/admin/audit', 'Audit log', 'audit:read'],
+  ['/admin/roles', 'Administrators', 'roles:read'],
 ];
 
 export function consolePage(frame: ConsoleFrame, current: string, title: string, body: Html): Html {
@@ -46,6 +48,14 @@ ${body}
 </html>
 `;
 }
+
+/** A table's header row, one column header per label. */
+export const tableHead = (labels: string[]): Html =>
+  html`<thead>
+    <tr>
+      ${labels.map((label) => html`<th scope="col">${label}</th>`)}
+    </tr>
+  </thead>`;
 
 /** A hidden CSRF field for a console form. */
 export const csrfField = (frame: ConsoleFrame) => html`<input type="hidden" name="csrf" value="${frame.csrf}">`;

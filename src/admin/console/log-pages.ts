@@ -1,5 +1,5 @@
 import { html, type Html } from '../../util/html.ts';
-import { barChart, when, type ConsoleFrame } from './layout.ts';
+import { barChart, tableHead, when, type ConsoleFrame } from './layout.ts';
 
 // The authentication log and the overview in the console.
 
@@ -30,11 +30,45 @@ const LABELS: Record<(typeof LOG_FILTERS)[number], string> = {
   to: 'To (UTC)',
 };
 
-function queryString(query: LogQuery, extra: Record<string, string> = {}): string {
+type Query = Partial<Record<string, string>>;
+
+export function queryString(query: Query, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...query, ...extra })) if (v) params.set(k, v);
   return params.toString();
 }
+
+/** The filters of a log page found in the query string (non-empty strings only), and its cursor. */
+export function filtersOf<F extends string>(
+  raw: Record<string, unknown>,
+  filters: readonly F[],
+): { query: Partial<Record<F, string>>; cursor: { cursor?: string } } {
+  const query = Object.fromEntries(
+    filters.flatMap((f) => (typeof raw[f] === 'string' && raw[f] ? [[f, raw[f]]] : [])),
+  ) as Partial<Record<F, string>>;
+  return { query, cursor: typeof raw.cursor === 'string' ? { cursor: raw.cursor } : {} };
+}
+
+/** A log page's filters (from and to are times), as a search form. */
+export function filterForm<F extends string>(
+  action: string,
+  filters: readonly F[],
+  labels: Record<F, string>,
+  query: Partial<Record<F, string>>,
+): Html {
+  const id = action.split('/').pop();
+  return html`<form class="filters" method="get" action="${action}" role="search">
+${filters.map((f) => html`<div><label for="${id}-${f}">${labels[f]}</label><input id="${id}-${f}" name="${f}" value="${query[f] ?? ''}"${f === 'from' || f === 'to' ? html` placeholder="2026-11-01T00:00:00Z"` : ''}></div>`)}
+<button type="submit">Filter</button></form>`;
+}
+
+/** How far back a rare filter looked. */
+export const searchedNote = (back: number | undefined): Html | string =>
+  back ? html`<p class="muted">Searched back to ${when(back)}; older entries are on the next page.</p>` : '';
+
+/** The link to the next (older) page, with the same filters. */
+export const olderLink = (action: string, query: Query, next: string | undefined): Html | string =>
+  next ? html`<p><a href="${action}?${queryString(query, { cursor: next })}" rel="next">Older entries</a></p>` : '';
 
 function methodsOf(e: LogEntryView): string {
   const used = (e.authenticators ?? []).map((a) => `${a.name} (${a.id})`);
@@ -48,15 +82,13 @@ export function logPage(
   next: string | undefined,
   searchedBackTo: number | undefined,
 ): Html {
-  return html`<form class="filters" method="get" action="/admin/log" role="search">
-${LOG_FILTERS.map((f) => html`<div><label for="log-${f}">${LABELS[f]}</label><input id="log-${f}" name="${f}" value="${query[f] ?? ''}"${f === 'from' || f === 'to' ? html` placeholder="2026-11-01T00:00:00Z"` : ''}></div>`)}
-<button type="submit">Filter</button></form>
+  return html`${filterForm('/admin/log', LOG_FILTERS, LABELS, query)}
 <p>Export this view: <a href="/admin/log/export?${queryString(query, { format: 'csv' })}" download>CSV</a> · <a href="/admin/log/export?${queryString(query, { format: 'json' })}" download>JSON</a></p>
-${searchedBackTo ? html`<p class="muted">Searched back to ${when(searchedBackTo)}; older entries are on the next page.</p>` : ''}
-<table><thead><tr><th scope="col">Time</th><th scope="col">User</th><th scope="col">Application</th><th scope="col">Result</th><th scope="col">Reason</th><th scope="col">Methods</th><th scope="col">IP</th><th scope="col">User agent</th></tr></thead>
+${searchedNote(searchedBackTo)}
+<table>${tableHead(['Time', 'User', 'Application', 'Result', 'Reason', 'Methods', 'IP', 'User agent'])}
 <tbody>${entries.map((e) => html`<tr><td>${when(e.time)}</td><td>${e.user ?? ''}</td><td>${e.app ?? ''}</td><td${e.result === 'success' ? '' : html` class="bad"`}>${e.event} ${e.result}</td><td>${e.reason}</td><td>${methodsOf(e)}</td><td>${e.ip ?? ''}</td><td class="muted">${(e.userAgent ?? '').slice(0, 80)}</td></tr>`)}</tbody></table>
 ${entries.length === 0 ? html`<p>No entries match.</p>` : ''}
-${next ? html`<p><a href="/admin/log?${queryString(query, { cursor: next })}" rel="next">Older entries</a></p>` : ''}`;
+${olderLink('/admin/log', query, next)}`;
 }
 
 export interface Overview {

@@ -19,10 +19,14 @@ import {
   type PoliciesView,
   type SamlAppView,
 } from './app-pages.ts';
-import { consolePage, type ConsoleFrame } from './layout.ts';
-import { LOG_FILTERS, logPage, overviewPage, type LogEntryView, type LogQuery } from './log-pages.ts';
+import type { ConsoleKit, Signed } from './kit.ts';
+import { consolePage } from './layout.ts';
+import { filtersOf, LOG_FILTERS, logPage, overviewPage, type LogEntryView } from './log-pages.ts';
 import { readMultipart } from './multipart.ts';
 import { overview } from './overview.ts';
+import { roleRoutes } from './role-routes.ts';
+import { auditRoutes } from './audit-page.ts';
+import { oidcClientRoutes } from './oidc-page.ts';
 import {
   confirmPage,
   donePage,
@@ -43,12 +47,6 @@ import {
 export const CONSOLE_APP = { id: 'latch-admin', name: 'Latch console', protocol: 'account' } as const;
 const UPLOAD_LIMIT = 3 * 1024 * 1024;
 
-interface Signed {
-  caller: Caller;
-  frame: ConsoleFrame;
-  sid: string;
-}
-
 export function consoleRoutes(services: Services, deps: AdminDeps, operations: Operation[], access: Access): Route[] {
   const { config, csrf } = services;
   const byId = new Map(operations.map((op) => [op.id, op]));
@@ -64,13 +62,14 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       ctx.redirect('/admin/sign-in');
       return ANSWERED;
     }
-    const role = roleOf(session.user, config.admin);
+    // The console's grants are read on every request: a grant or a revocation applies at once, on every node.
+    const role = roleOf(session.user, config.admin, await deps.roleGrants.get());
     if (!role) {
       throw new LatchError({
         status: 403,
         code: 'not_an_administrator',
         publicMessage: `${session.user.username} is not an administrator of this Latch.`,
-        hint: 'An owner can add you in admin.users or through an admin group (admin.groups).',
+        hint: 'An owner can grant you a role in the console (Administrators), or in admin.users or admin.groups.',
         links: [{ href: '/', label: 'Your account' }],
         detail: `console refused ${session.user.username}: no admin role`,
       });
@@ -194,6 +193,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       ctx.body = value.body;
     });
 
+  const kit: ConsoleKit = { page, post, run, show };
   const userBack = (p: Record<string, string>) => `/admin/users/${encodeURIComponent(p.username ?? '')}`;
 
   return [
@@ -488,6 +488,15 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       },
     ),
     post(
+      '/admin/policies/groups',
+      '/admin/policies',
+      () => '/admin/policies',
+      async (signed, body) => {
+        await run('setGroupPolicies', signed, { body: { groups: yamlField(body, 'groups') } });
+        return donePage('Saved: every node applies the group policies now.', '/admin/policies');
+      },
+    ),
+    post(
       '/admin/policies/application',
       '/admin/policies',
       () => '/admin/policies',
@@ -513,10 +522,7 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
 
     // ---- Authentication log
     page('/admin/log', 'log:read', async (ctx, signed) => {
-      const query: LogQuery = Object.fromEntries(
-        LOG_FILTERS.flatMap((f) => (typeof ctx.query[f] === 'string' && ctx.query[f] ? [[f, ctx.query[f]]] : [])),
-      );
-      const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
+      const { query, cursor } = filtersOf(ctx.query, LOG_FILTERS);
       try {
         const found = (await run('searchAuthLog', signed, { query: { ...query, ...cursor } })) as {
           entries: LogEntryView[];
@@ -543,6 +549,9 @@ export function consoleRoutes(services: Services, deps: AdminDeps, operations: O
       }
     }),
     download('/admin/log/export', 'exportAuthLog', () => ({}), 'log:read'),
+    ...auditRoutes(kit),
+    ...oidcClientRoutes(kit),
+    ...roleRoutes(kit),
   ];
 }
 

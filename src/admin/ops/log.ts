@@ -181,28 +181,43 @@ export function logOperations(deps: AdminDeps): Operation[] {
       path: '/audit-log',
       tag: 'Audit log',
       summary: 'Search the admin audit log',
-      description: 'Every change made (or refused) through the console or the API, newest first.',
+      description:
+        'Every change made (or refused) through the console or the API, newest first, a page at a time: pass `next` back as `cursor`. A rare filter stops after 5,000 entries and says how far back it searched (`searchedBackTo`).',
       permission: 'audit:read',
       target: () => 'audit log',
       query: z.object({
-        actor: z.string().max(256).optional(),
-        action: z.string().max(64).optional(),
+        actor: z.string().max(256).optional().describe('A username or token name (exact, case-insensitive).'),
+        action: z.string().max(64).optional().describe('An operation, as the API names it (grantAdminRole).'),
+        from: queryTime.optional().describe('From this time (ISO 8601 or epoch ms), inclusive.'),
+        to: queryTime.optional().describe('Up to this time, exclusive.'),
         limit: queryInt(1, 500).optional(),
         cursor: z
           .string()
           .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
           .optional(),
       }),
-      response: z.object({ entries: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }),
+      response: z.object({
+        entries: z.array(z.record(z.string(), z.unknown())),
+        next: z.string().optional(),
+        searchedBackTo: z.number().optional(),
+      }),
       async run({ query }) {
+        const actor = lower(query.actor);
+        const action = lower(query.action);
         const filter = (e: { actor: string; action: string }) =>
-          (!query.actor || e.actor === query.actor) && (!query.action || e.action === query.action);
+          (!actor || e.actor.toLowerCase() === actor) && (!action || e.action.toLowerCase() === action);
         const page = await searchLog(deps.audit.stream(), {
+          ...range(query),
           limit: query.limit ?? deps.config.admin.pageSize,
           cursor: query.cursor,
           filter,
+          scanLimit: PAGE_SCAN_LIMIT,
         });
-        return { entries: page.entries.map((e) => ({ time: e.time, ...e.data })), next: page.next };
+        return {
+          entries: page.entries.map((e) => ({ time: e.time, ...e.data })),
+          next: page.next,
+          searchedBackTo: page.searchedBackTo,
+        };
       },
     }),
   ];

@@ -39,6 +39,7 @@ const clientView = z.object({
   client_name: z.string(),
   public: z.boolean(),
   redirect_uris: z.array(z.string()),
+  post_logout_redirect_uris: z.array(z.string()),
   managedBy: z.enum(['console', 'file']),
   secretRotatedAt: z.number().nullable(),
 });
@@ -79,6 +80,7 @@ function view(deps: AdminDeps, clientId: string, stored?: ManagedClient) {
     client_name: config.client_name ?? clientId,
     public: config.public,
     redirect_uris: config.redirect_uris,
+    post_logout_redirect_uris: config.post_logout_redirect_uris,
     managedBy: deps.oidc.clients.fromFiles(clientId) ? ('file' as const) : ('console' as const),
     secretRotatedAt: stored?.secretRotatedAt ?? null,
   };
@@ -90,6 +92,18 @@ async function managedClient(deps: AdminDeps, clientId: string): Promise<Managed
   if (!stored) throw notFound(`No OpenID Connect client "${clientId}"`);
   return stored;
 }
+
+/** What the console and the API may change in a registration; absent fields keep their value. */
+const editBody = z
+  .strictObject({
+    client_name: z.string().optional(),
+    redirect_uris: z.array(z.string()).optional(),
+    post_logout_redirect_uris: z.array(z.string()).optional(),
+    public: z.boolean().optional(),
+  })
+  .describe(
+    'Made confidential, the client gets a secret (shown only in the answer); made public, its secret is dropped.',
+  );
 
 const withSecret = clientView.extend({ client_secret: z.string().optional().describe('Shown only in this answer.') });
 
@@ -152,6 +166,46 @@ export function oidcClientOperations(deps: AdminDeps): Operation[] {
         await deps.oidc.reload();
         note({ after: { ...registration, secret: secret ? 'made (not recorded)' : null } });
         return { ...view(deps, body.client_id, stored), ...(secret ? { client_secret: secret } : {}) };
+      },
+    }),
+    operation({
+      id: 'updateOidcClient',
+      method: 'put',
+      path: '/applications/oidc/{clientId}',
+      tag: 'Applications',
+      summary: "Edit a client's registration",
+      description:
+        'Its name, redirect URIs (checked as when it was added), post-logout redirect URIs, and whether it is public. Every node serves the change at once; clients from files cannot be changed here.',
+      permission: 'applications:write',
+      changes: true,
+      target,
+      params: idParam,
+      body: editBody,
+      response: withSecret,
+      async run({ params, raw, caller, note }) {
+        const stored = await managedClient(deps, params.clientId);
+        const registration: Raw = { ...stored.registration, ...rawObject(raw.body) };
+        const isPublic = registration.public === true;
+        // A client made confidential gets a new secret; one that stays confidential keeps its own
+        // (a stand-in is checked in its place, as the secret itself cannot be wrong).
+        const secret = isPublic || stored.secret !== null ? undefined : randomId();
+        await checked(deps, registration, isPublic ? undefined : (secret ?? randomId()));
+        const now = Date.now();
+        const next: ManagedClient = {
+          ...stored,
+          registration,
+          secret: isPublic ? null : secret ? deps.oidc.managed.seal(params.clientId, secret) : stored.secret,
+          ...(secret ? { secretRotatedAt: now } : isPublic ? { secretRotatedAt: null } : {}),
+          updatedAt: now,
+          updatedBy: `${caller.kind} ${caller.name}`,
+        };
+        await deps.oidc.managed.replace(params.clientId, next);
+        await deps.oidc.reload();
+        note({
+          before: stored.registration,
+          after: { ...registration, ...(secret ? { secret: 'made (not recorded)' } : {}) },
+        });
+        return { ...view(deps, params.clientId, next), ...(secret ? { client_secret: secret } : {}) };
       },
     }),
     operation({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { PASSWORDLESS_OFF } from '../../authn/policy.ts';
-import { appPolicyLayer, policyLayer } from '../../config/policy.ts';
+import { appPolicyLayer, policyConfig, policyLayer, type PolicyLayer } from '../../config/policy.ts';
+import type { Json } from '../../store/contract.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation, type Operation } from '../operation.ts';
-import { badInput } from '../problems.ts';
+import { badInput, InputError, type Problem } from '../problems.ts';
 import { notFound, userNamed } from './common.ts';
 import { checkedSp, fileManaged, rawObject, saveSp, spByKey } from './saml-apps.ts';
 
@@ -21,6 +22,17 @@ function appLayerOf(deps: AdminDeps, app: string): { kind: 'saml' | 'oidc'; key:
   throw notFound(`No application "${app}"`);
 }
 
+/** A layer's network rules that name a list missing from the top-level networks (as Latch refuses at start). */
+function networkProblems(deps: AdminDeps, layer: PolicyLayer, field: string): Problem[] {
+  const rules = layer.networks?.rules ?? [];
+  return rules.flatMap((rule, i) =>
+    deps.conditions.unknownNetworks([rule.network]).map((name) => ({
+      field: `${field}networks.rules.${i}.network`,
+      message: `"${name}" is not under the top-level networks (define it there, e.g. networks: { ${name}: [192.0.2.0/24] })`,
+    })),
+  );
+}
+
 export function policyOperations(deps: AdminDeps): Operation[] {
   const store = deps.consolePolicy.store;
   return [
@@ -36,6 +48,7 @@ export function policyOperations(deps: AdminDeps): Operation[] {
         fileDefault: layerView.describe('policy.default from the config file.'),
         fileGroups: z.array(layerView),
         consoleDefault: layerView.nullable().describe("The console's layer over policy.default."),
+        consoleGroups: z.array(layerView).describe("The console's group layers, applied after policy.groups."),
         passwordless: z.enum(['allowed', 'off']),
       }),
       async run() {
@@ -44,6 +57,7 @@ export function policyOperations(deps: AdminDeps): Operation[] {
           fileDefault: deps.config.policy.default,
           fileGroups: deps.config.policy.groups,
           consoleDefault: stored.default,
+          consoleGroups: stored.groups ?? [],
           passwordless: stored.passwordless,
         };
       },
@@ -61,7 +75,9 @@ export function policyOperations(deps: AdminDeps): Operation[] {
       target: () => 'global policy',
       body: policyLayer,
       response: z.object({ consoleDefault: layerView }),
-      async run({ raw, caller, note }) {
+      async run({ body, raw, caller, note }) {
+        const problems = networkProblems(deps, body, '');
+        if (problems.length > 0) throw new InputError(problems);
         const layer = rawObject(raw.body);
         const before = await store.get();
         await store.set({
@@ -73,6 +89,30 @@ export function policyOperations(deps: AdminDeps): Operation[] {
         await deps.consolePolicy.refresh();
         note({ before: before.default, after: layer });
         return { consoleDefault: layer };
+      },
+    }),
+    operation({
+      id: 'setGroupPolicies',
+      method: 'put',
+      path: '/policies/groups',
+      tag: 'Policies',
+      summary: "Set the console's per-group layers",
+      description:
+        'Layers for members of a group, for every application, applied after policy.groups in the order listed; each entry is an entry of policy.groups in the config file (`group` and the keys of a policy layer). Replaces the whole list.',
+      permission: 'policies:write',
+      changes: true,
+      target: () => 'group policies',
+      body: z.strictObject({ groups: policyConfig.shape.groups }),
+      response: z.object({ consoleGroups: z.array(layerView) }),
+      async run({ body, raw, caller, note }) {
+        const problems = body.groups.flatMap((layer, i) => networkProblems(deps, layer, `groups.${i}.`));
+        if (problems.length > 0) throw new InputError(problems);
+        const groups = rawObject(raw.body).groups as Array<{ [key: string]: Json }>;
+        const before = await store.get();
+        await store.set({ ...before, groups, updatedAt: Date.now(), updatedBy: `${caller.kind} ${caller.name}` });
+        await deps.consolePolicy.refresh();
+        note({ before: before.groups ?? [], after: groups });
+        return { consoleGroups: groups };
       },
     }),
     operation({
