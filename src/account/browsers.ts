@@ -1,26 +1,16 @@
 import { ACCOUNT_APP_ID } from '../authn/contract.ts';
 import type { UserBrowser, UserBrowsers } from '../authn/user-browsers.ts';
 import type { Ctx } from '../http/context.ts';
-import { form, orRedirect, orRefuse, route, type Route } from '../http/route.ts';
+import { form, orRedirect, orRefuse, route, signInFirst, type Route } from '../http/route.ts';
 import { staleAccountForm } from '../http/csrf.ts';
 import type { AccountRouteDeps, AccountSession } from '../methods/method.ts';
 import { layout } from '../ui/layout.ts';
 import { html, type Html } from '../util/html.ts';
-import { LatchError } from '../util/errors.ts';
 import { formatTime } from './pages.ts';
 
 // /account/browsers: the browsers a user signed in with (browser and system, where and when last
 // used) and what each may skip; "Forget" revokes one, so a lost laptop or a shared computer must
 // do a full sign-in again. Forgetting only takes trust away, so any signed-in session may do it.
-
-const SIGN_IN_FIRST = () =>
-  new LatchError({
-    status: 401,
-    code: 'login_required',
-    publicMessage: 'Sign in first.',
-    hint: 'Go to your account page and sign in, then come back here.',
-    detail: 'no session on /account/browsers',
-  });
 
 function trustText(browser: UserBrowser): string {
   const skips = browser.remembered.map(
@@ -61,7 +51,7 @@ export function accountBrowserRoutes(deps: AccountRouteDeps & { browsers: UserBr
   // A signed-out browser that opens the page is sent to sign in, as on the other account pages;
   // a form posted without a session is refused.
   const toSignIn = orRedirect(deps.session, '/account/sign-in');
-  const signedIn = orRefuse(deps.session, SIGN_IN_FIRST);
+  const signedIn = orRefuse(deps.session, signInFirst('/account/browsers'));
   const purpose = (session: AccountSession) => `browsers:${session.sid}`;
   const show = async (ctx: Ctx, session: AccountSession, message?: string) => {
     ctx.type = 'html';

@@ -5,7 +5,8 @@ import { ADMIN_ROLES, type AdminRole } from '../config/admin.ts';
 import type { LatchConfig } from '../config/schema.ts';
 import { createLogger } from '../ops/logger.ts';
 import { openStore } from '../store/index.ts';
-import { table, when } from './second-factor-admin.ts';
+import { when } from './second-factor-admin.ts';
+import { table } from './table.ts';
 
 // `latch admin token …`: API tokens for the admin API (/admin/api/v1/). The token is printed once;
 // the store keeps a hash. Each change goes to the admin audit log as done by the command line.

@@ -1,6 +1,7 @@
 import type { LatchConfig } from '../config/schema.ts';
 import { parseDuration } from '../config/duration.ts';
-import { table, when, withSecondFactors } from './second-factor-admin.ts';
+import { when, withSecondFactors } from './second-factor-admin.ts';
+import { table } from './table.ts';
 
 // `latch bypass-codes …`: codes an admin gives a user who cannot use their second factor.
 

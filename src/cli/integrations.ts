@@ -12,7 +12,8 @@ import {
 import { loadServerSecret } from '../keys/server-secret.ts';
 import { createLogger } from '../ops/logger.ts';
 import { openStore } from '../store/index.ts';
-import { table, when } from './second-factor-admin.ts';
+import { when } from './second-factor-admin.ts';
+import { table } from './table.ts';
 
 // `latch integrations …`: the clients of the Auth API (pam_duo, login_duo, logon clients) and of
 // the Universal Prompt (web applications). The secret key is printed once, when it is made or

@@ -1,6 +1,7 @@
 import type { LatchConfig } from '../config/schema.ts';
 import { describe } from '../methods/passcodes/records.ts';
-import { table, when, withSecondFactors } from './second-factor-admin.ts';
+import { when, withSecondFactors } from './second-factor-admin.ts';
+import { table } from './table.ts';
 
 // `latch passcodes …`: a user's authenticator apps and hardware tokens, e.g. to remove the app on
 // a lost phone (the user then enrolls a new one, when policy requires a second factor).

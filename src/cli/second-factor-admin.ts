@@ -4,6 +4,7 @@ import { createPasscodes, type Passcodes } from '../methods/passcodes/passcodes.
 import { loadServerSecret } from '../keys/server-secret.ts';
 import { createLogger } from '../ops/logger.ts';
 import { openDirectory } from '../services.ts';
+import { table } from './table.ts';
 import { openLatchStore } from '../keys/index.ts';
 
 // What the second-factor commands work on: the store a running Latch uses (SQLite file or Redis),
@@ -46,17 +47,4 @@ export async function withSecondFactors<T>(config: LatchConfig, body: (ctx: Admi
 /** "2026-11-23 14:05 UTC". */
 export function when(ms: number | undefined): string {
   return ms === undefined ? '-' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-/** Columns padded to the widest cell, like `latch user list`. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { LatchConfig } from '../config/schema.ts';
 import { parseTokenCsv, type SecretEncoding } from '../methods/passcodes/token-csv.ts';
-import { table, when, withSecondFactors } from './second-factor-admin.ts';
+import { when, withSecondFactors } from './second-factor-admin.ts';
+import { table } from './table.ts';
 
 // `latch tokens …`: hardware OATH tokens, imported from the vendor's CSV file, then assigned to users.
 

@@ -8,6 +8,7 @@ import {
   type LocalUserRecord,
 } from '../directory/local-file.ts';
 import { askNewPassword } from './prompt-password.ts';
+import { table } from './table.ts';
 
 // `latch user …`: manage the local user directory (directory.type: local).
 
@@ -85,14 +86,5 @@ export function listUsers(config: LatchConfig): string {
     u.groups.join(','),
     u.disabled ? 'disabled' : '',
   ]);
-  const header = ['USERNAME', 'DISPLAY NAME', 'EMAIL', 'GROUPS', ''];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return table(['USERNAME', 'DISPLAY NAME', 'EMAIL', 'GROUPS', ''], rows);
 }

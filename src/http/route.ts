@@ -135,6 +135,18 @@ export function orRedirect<C>(
   };
 }
 
+/** The refusal of an account page's form posted without a session: sign in, then come back. */
+export function signInFirst(path: string): () => LatchError {
+  return () =>
+    new LatchError({
+      status: 401,
+      code: 'login_required',
+      publicMessage: 'Sign in first.',
+      hint: 'Go to your account page and sign in, then come back here.',
+      detail: `no session on ${path}`,
+    });
+}
+
 /** An auth check: the caller `find` gives, or else the refusal. */
 export function orRefuse<C>(
   find: (ctx: Ctx) => Promise<C | undefined>,

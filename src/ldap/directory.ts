@@ -146,20 +146,7 @@ export class LdapDirectory implements Directory, UserSearch {
         if (dns.length === 0) return { users: [], more: false };
         filters.push(memberFilter(config, dns));
       }
-      const filter = new AndFilter({ filters });
-      const entries: Entry[] = [];
-      for (const base of config.baseDns) {
-        entries.push(
-          ...(await connection.search({
-            base,
-            scope: 'sub',
-            filter,
-            attributes: this.attributes,
-            binary: this.attributes.filter(isBinary),
-            sizeLimit: limit + 1,
-          })),
-        );
-      }
+      const entries = await this.searchBases(connection, new AndFilter({ filters }), { sizeLimit: limit + 1 });
       const users = entries.flatMap((entry) => this.listed(entry)).sort((a, b) => a.username.localeCompare(b.username));
       return { users: users.slice(0, limit), more: users.length > limit };
     });
@@ -223,22 +210,26 @@ export class LdapDirectory implements Directory, UserSearch {
     return undefined;
   }
 
+  /** Users' entries matching `filter` under every base DN, with the attributes Latch reads. */
+  private async searchBases(
+    connection: LdapConnection,
+    filter: Filter,
+    limits: { sizeLimit?: number; pageSize?: number },
+  ): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    for (const base of this.parts.config.baseDns) {
+      const binary = this.attributes.filter(isBinary);
+      entries.push(
+        ...(await connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary, ...limits })),
+      );
+    }
+    return entries;
+  }
+
   private async searchOne(filter: Filter): Promise<Found | undefined> {
     const { config, log } = this.parts;
     return this.withFailover(this.searches, async (connection) => {
-      const entries: Entry[] = [];
-      for (const base of config.baseDns) {
-        entries.push(
-          ...(await connection.search({
-            base,
-            scope: 'sub',
-            filter,
-            attributes: this.attributes,
-            binary: this.attributes.filter(isBinary),
-            pageSize: config.pageSize,
-          })),
-        );
-      }
+      const entries = await this.searchBases(connection, filter, { pageSize: config.pageSize });
       if (entries.length > 1) {
         log.warn(
           { filter: describeFilter(filter), dns: entries.map((e) => e.dn) },

@@ -42,6 +42,12 @@ const PAGE_SCAN_LIMIT = 5000;
 
 const lower = (v: string | undefined) => v?.trim().toLowerCase() || undefined;
 
+/** `next` of a previous page, passed back to read on. */
+const cursorQuery = z
+  .string()
+  .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
+  .optional();
+
 /** The filter the store cannot apply itself (it reads by time only). */
 export function logFilter(filters: LogFilters): (e: StoredAuthEvent) => boolean {
   const user = lower(filters.user);
@@ -124,10 +130,7 @@ export function logOperations(deps: AdminDeps): Operation[] {
       target: () => 'authentication log',
       query: logFilters.extend({
         limit: queryInt(1, 500).optional(),
-        cursor: z
-          .string()
-          .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
-          .optional(),
+        cursor: cursorQuery,
       }),
       response: z.object({
         entries: z.array(entrySchema),
@@ -191,10 +194,7 @@ export function logOperations(deps: AdminDeps): Operation[] {
         from: queryTime.optional().describe('From this time (ISO 8601 or epoch ms), inclusive.'),
         to: queryTime.optional().describe('Up to this time, exclusive.'),
         limit: queryInt(1, 500).optional(),
-        cursor: z
-          .string()
-          .regex(/^\d{1,15}\.\d{1,9}$/, 'expected the `next` of a previous page')
-          .optional(),
+        cursor: cursorQuery,
       }),
       response: z.object({
         entries: z.array(z.record(z.string(), z.unknown())),

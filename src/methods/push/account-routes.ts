@@ -2,11 +2,10 @@ import type { AccountRouteDeps, AccountSession } from '../method.ts';
 import type { Push } from './push.ts';
 import { activationUrl } from './protocol.ts';
 import type { Ctx } from '../../http/context.ts';
-import { form, orRefuse, route, type Route } from '../../http/route.ts';
+import { form, orRefuse, route, signInFirst, type Route } from '../../http/route.ts';
 import { staleAccountForm } from '../../http/csrf.ts';
 import { authenticatorPage } from './account-pages.ts';
 import { qrDataUrl } from '../../ui/qr.ts';
-import { LatchError } from '../../util/errors.ts';
 
 // /account/authenticator: a signed-in user activates the Latch Authenticator (one-time link as a
 // QR code) or removes it. Replacing or removing a phone that is already activated needs a session
@@ -19,19 +18,10 @@ export interface AccountPushDeps extends AccountRouteDeps {
   push: Push;
 }
 
-const SIGN_IN_FIRST = () =>
-  new LatchError({
-    status: 401,
-    code: 'login_required',
-    publicMessage: 'Sign in first.',
-    hint: 'Go to your account page and sign in, then come back here.',
-    detail: 'no session on /account/authenticator',
-  });
-
 export function accountPushRoutes(deps: AccountPushDeps): Route[] {
   const { push } = deps;
   const purpose = (session: AccountSession) => `push-account:${session.sid}`;
-  const signedIn = orRefuse(deps.session, SIGN_IN_FIRST);
+  const signedIn = orRefuse(deps.session, signInFirst('/account/authenticator'));
   /** Every change: the session and a form with its token. */
   const change = {
     auth: signedIn,

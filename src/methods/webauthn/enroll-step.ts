@@ -1,5 +1,5 @@
 import type { RegistrationMode, WebAuthnCeremonies } from './ceremonies.ts';
-import { CANCELLED_MESSAGE, RESPONSE_FIELD, browserError } from './form.ts';
+import { RESPONSE_FIELD, refusedByBrowser } from './form.ts';
 import { amrOf } from './passwordless.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
@@ -43,14 +43,8 @@ export class WebAuthnEnrollStep implements UserStep {
 
   async handle(ctx: UserStepContext, form: Record<string, string>): Promise<StepOutcome> {
     const { user } = ctx;
-    const error = browserError(form);
-    if (error === 'unsupported') return { kind: 'attempted', reason: 'the browser cannot use WebAuthn' };
-    if (error)
-      return {
-        kind: 'challenge',
-        message: CANCELLED_MESSAGE,
-        reason: 'the browser reported no response (cancelled or timed out)',
-      };
+    const refused = refusedByBrowser(form);
+    if (refused) return refused;
     const registered = await this.ceremonies.register(
       { owner: `tx:${ctx.tx.id}`, purpose: 'enroll', userId: user.id },
       form[RESPONSE_FIELD],
