@@ -111,6 +111,11 @@ export class ConditionChecker {
     return names.filter((name) => !this.matchers.has(name));
   }
 
+  /** The country of an address, from the configured database (kept with a user's browsers). */
+  country(ip: string): string | undefined {
+    return this.countries?.country(plainAddress(ip));
+  }
+
   signals(request: { ip: string; userAgent: string }): ClientSignals {
     const ip = plainAddress(request.ip);
     return {
@@ -119,6 +124,11 @@ export class ConditionChecker {
       anonymous: this.anonymous?.has(ip) ?? false,
       userAgent: describeUserAgent(request.userAgent),
     };
+  }
+
+  /** Whether the policy has a condition to judge at all (most have none, and then nothing is read). */
+  static judges(policy: EffectivePolicy): boolean {
+    return Boolean(policy.networks || policy.countries || policy.anonymousNetworks || policy.browsers);
   }
 
   check(policy: EffectivePolicy, signals: ClientSignals, appName: string): ConditionVerdict {

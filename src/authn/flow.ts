@@ -7,7 +7,7 @@ import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy
 import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
-import type { ConditionChecker, ConditionVerdict } from './conditions.ts';
+import { ConditionChecker, type ConditionVerdict } from './conditions.ts';
 import type { UserBrowsers } from './user-browsers.ts';
 import { lifetimeWords } from '../util/words.ts';
 
@@ -403,7 +403,9 @@ export class SignInFlow {
     browser: BrowserContext,
     appName: string,
   ): ConditionVerdict | undefined {
-    return this.deps.conditions?.check(policy, this.deps.conditions.signals(browser), appName);
+    // The address's country and the user agent are read only for a policy that has conditions.
+    if (!this.deps.conditions || !ConditionChecker.judges(policy)) return undefined;
+    return this.deps.conditions.check(policy, this.deps.conditions.signals(browser), appName);
   }
 
   /**
@@ -558,7 +560,7 @@ export class SignInFlow {
     }
     tx.completed = { authTime: Date.now(), level };
     if (browser.deviceId && tx.user) {
-      const country = this.deps.conditions?.signals(browser).country;
+      const country = this.deps.conditions?.country(browser.ip);
       await this.deps.browsers?.signedIn(browser.deviceId, tx.user.id, {
         userAgent: browser.userAgent,
         ip: browser.ip,
