@@ -87,6 +87,8 @@ async function startTwoWorkers(options: Parameters<typeof startTestLatch>[0] = {
     config: { ...options.config, server: { workers: 2 } },
   });
   await until('both workers', () => latch.logs().find((l) => l.msg === 'Latch primary: every worker is listening'));
+  // Each process writes its own lines: a worker's "listening" may be read after the primary's.
+  await until("both workers' own lines", () => (workersOf(latch.logs()).size === 2 ? true : undefined));
   return latch;
 }
 
