@@ -88,6 +88,33 @@ before(async () => {
 });
 after(() => latch.stop());
 
+describe("the console with one administrator's password", () => {
+  it('a read-only administrator without a second factor is refused, and a password-only session does not open it', async () => {
+    // bob (read-only by admin.groups) has only a password: the console's sign-in cannot reach MFA.
+    const client = new HttpClient(latch.url);
+    const first = await client.get('/admin/');
+    assert.match(first.path, /^\/login\?tx=/);
+    const refused = await client.submit(await client.passwordPage('bob', first), { password: PASSWORD });
+    assert.equal(refused.status, 403);
+    assert.match(
+      visibleText(refused.text),
+      /Latch console needs a stronger sign-in than your account can give\. If you think you should have access, contact your IT help desk\./,
+    );
+    const again = await client.get('/admin/');
+    assert.match(again.path, /^\/login\?tx=/, 'no console page: back to the sign-in');
+
+    // A password-only session from the account page (as a stolen cookie would be) is not a console session.
+    const account = new HttpClient(latch.url);
+    const home = await account.submit(await account.passwordPage('bob'), {
+      password: PASSWORD,
+    });
+    assert.match(visibleText(home.text), /Signed in as bob/);
+    const console = await account.get('/admin/');
+    assert.match(console.path, /^\/login\?tx=/, 'asked to sign in again, at the MFA level');
+    assert.doesNotMatch(console.text, /Overview/);
+  });
+});
+
 describe('admin roles over the API', () => {
   it("lists the file's roles as managed by file, grants and revokes with before/after in the audit log", async () => {
     assert.deepEqual(await roles(), [{ kind: 'group', name: 'auditors', role: 'read-only', managedBy: 'file' }]);
