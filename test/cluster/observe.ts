@@ -90,9 +90,19 @@ export interface FaultWindow {
 /**
  * What a request in flight on a node that was killed gets: HAProxy's 502 (or a reset connection);
  * or, when the node died while it checked a password, the check lock of that sign-in is held until
- * its TTL, and the POST that HAProxy re-sent to another node waits for it, then says so.
+ * its TTL, and the POST that HAProxy re-sent to another node waits for it, then says so; or, when
+ * the node died after it consumed a one-time value (a passkey challenge, a passcode) but before it
+ * answered, the re-sent POST offers that value again and is refused as a replay, as it must be.
  */
-export const IN_FLIGHT_ON_KILLED_NODE = /\bat 50[234] |fetch failed|ECONNRESET|other side closed|still being checked/;
+export const IN_FLIGHT_ON_KILLED_NODE = new RegExp(
+  [
+    String.raw`\bat 50[234] `,
+    'fetch failed|ECONNRESET|other side closed',
+    'still being checked',
+    // The user-facing refusals of a one-time value offered again: passkey, passcode, bypass code, registration.
+    'No passkey was accepted|already used|used up|This page has expired',
+  ].join('|'),
+);
 
 /**
  * Sign-ins that failed although they were not in flight during a fault: a node's kill (the

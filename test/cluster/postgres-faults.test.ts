@@ -82,10 +82,6 @@ describe('cluster on PostgreSQL: faults under load', function () {
     await sleep(1000);
     await readiness.stop();
     scenario.printFailures(load, faults);
-    for (const node of cluster.nodes) {
-      for (const line of node.latch?.logs().filter((l) => Number(l.level) >= 50) ?? [])
-        process.stdout.write(`  ${node.name}: ${JSON.stringify(line).slice(0, 400)}\n`);
-    }
 
     note(
       this,
@@ -104,6 +100,10 @@ describe('cluster on PostgreSQL: faults under load', function () {
       victim: victim!,
       restartedAt,
       certificates,
+      events: [
+        { what: `${victim!.name} restarted`, at: restartedAt },
+        { what: 'keys rotated', at: rotation.at },
+      ],
     });
     assert.ok(rotation.propagatedMs < 5000, `rotation reached every node in ${rotation.propagatedMs} ms`);
     assert.ok(

@@ -94,6 +94,7 @@ describe('cluster on Redis with Sentinel: faults under load', function () {
       victim: victim!,
       restartedAt,
       certificates,
+      events: [{ what: `${victim!.name} restarted`, at: restartedAt }],
     });
   });
 });

@@ -7,7 +7,7 @@ import type { Cluster, ClusterNode } from '../support/cluster.ts';
 import type { TestUser } from '../support/latch.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import * as flow from './flows.ts';
-import { LoadGenerator } from './load.ts';
+import { LoadGenerator, type Outcome } from './load.ts';
 import {
   assertReadinessFollowedOutage,
   assertReadinessFollowedRestart,
@@ -69,10 +69,34 @@ export function assertNoReplayAccepted(load: LoadGenerator): void {
   assert.equal(new Set(load.replays.map((r) => r.node)).size, 3, 'on every node');
 }
 
-export function assertOnlyInFlightFailed(load: LoadGenerator, faults: FaultWindow[], graceMs: number): void {
+export function assertOnlyInFlightFailed(run: FaultRun, graceMs: number): void {
+  const { load, faults } = run;
   const unexplained = unexplainedFailures(load.outcomes, faults, graceMs);
-  assert.deepEqual(unexplained, [], `sign-ins failed outside the faults (${summary(load.outcomes)})`);
+  assert.ok(
+    unexplained.length === 0,
+    `sign-ins failed outside the faults (${summary(load.outcomes)}):\n` +
+      unexplained.map((failure) => explainFailure(run, failure)).join('\n'),
+  );
   assert.ok(load.outcomes.filter((o) => o.ok).length >= 20, `enough sign-ins succeeded: ${summary(load.outcomes)}`);
+}
+
+/**
+ * One failed sign-in with when it happened next to each fault and event, and what the nodes
+ * logged (warnings and errors) while it was in flight: a CI log of a failure says what happened.
+ */
+function explainFailure(run: FaultRun, failure: Outcome): string {
+  const marks = [
+    ...run.faults.map((f) => ({ what: f.what, at: f.from })),
+    ...run.events.map((e) => ({ what: e.what, at: e.at })),
+  ];
+  const when = marks.map((m) => `${m.what} ${failure.start - m.at} ms`).join('; ');
+  const logged = run.cluster.nodes.flatMap((node) =>
+    (node.latch?.logs() ?? [])
+      .filter((l) => Number(l.time) >= failure.start - 50 && Number(l.time) <= failure.end + 50)
+      .map((l) => `    ${node.name}: ${JSON.stringify(l).slice(0, 600)}`),
+  );
+  const took = failure.end - failure.start;
+  return [`  ${failure.kind} ${failure.user} (${took} ms; ${when}): ${failure.error}`, ...logged].join('\n');
 }
 
 export function assertResponsesVerify(load: LoadGenerator, certificatesByNode: Map<string, string[]>): void {
@@ -127,6 +151,8 @@ export interface FaultRun {
   victim: ClusterNode;
   restartedAt: number;
   certificates: Map<string, string[]>;
+  /** What else happened during the load (a restart, a key rotation), to place failures in time. */
+  events: { what: string; at: number }[];
 }
 
 /** What both fault tests assert once the load is over. */
@@ -138,7 +164,7 @@ export async function assertSurvivedFaults(run: FaultRun): Promise<void> {
     await store.close();
   }
   assertNoReplayAccepted(run.load);
-  assertOnlyInFlightFailed(run.load, run.faults, 2000);
+  assertOnlyInFlightFailed(run, 2000);
   assertReadinessFollowedOutage(
     run.readiness,
     run.cluster.nodes.map((n) => n.name),
