@@ -13,6 +13,7 @@ import { createSloHandler } from './idp/saml/slo.ts';
 import { healthRoutes, metricsRoutes } from './http/ops-routes.ts';
 import { route, routes } from './http/route.ts';
 import type { Services } from './services.ts';
+import { storeUnreachable } from './store/index.ts';
 import { staticFile } from './ui/static.ts';
 
 // Composes the Koa app from the parts; nothing else. Each front end contributes its routes.
@@ -79,7 +80,7 @@ export function buildApp(services: Services): Koa<LatchState> {
   const router = routes(table);
 
   app.use(requestContext(log, metrics, config.server.trustedProxies, https));
-  app.use(errorHandler());
+  app.use(errorHandler({ unreachable: storeUnreachable }));
   app.use(securityHeaders(https));
   // oidc-provider reads its own request bodies: it comes before anything that could parse them.
   app.use(services.oidc.middleware);

@@ -21,7 +21,24 @@ const METHOD_NOT_ALLOWED = (allow: string) =>
     publicMessage: `This address does not accept this method; it accepts ${allow}.`,
   });
 
-export function errorHandler(): Middleware {
+/** What a user sees while the store cannot be reached (a failover takes seconds): wait, then try again. */
+const UNREACHABLE = (cause: unknown) =>
+  new LatchError({
+    status: 503,
+    code: 'temporarily_unavailable',
+    publicMessage: 'Sign-in cannot reach its database at the moment.',
+    hint: 'Wait a few seconds, then try again.',
+    expose: true,
+    cause,
+  });
+const RETRY_AFTER_SECONDS = '5';
+
+export interface ErrorHandlerOptions {
+  /** Whether an error means a service Latch depends on is unreachable (the store): answered 503, not 500. */
+  unreachable?: (err: unknown) => boolean;
+}
+
+export function errorHandler(options: ErrorHandlerOptions = {}): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -29,7 +46,7 @@ export function errorHandler(): Middleware {
       // The router's 405 (its Allow header stays) answered in the client's format, like every error.
       if (ctx.status === 405 && ctx.body === undefined) throw METHOD_NOT_ALLOWED(ctx.response.get('Allow'));
     } catch (err) {
-      const error = asLatchError(err);
+      const error = options.unreachable?.(err) ? UNREACHABLE(err) : asLatchError(err);
       if (error.status >= 500) ctx.state.log.error({ err }, 'request failed');
       else ctx.state.log.warn({ code: error.code, detail: error.detail }, 'request refused');
       answer(ctx, error);
@@ -57,6 +74,7 @@ function answer(ctx: Ctx, error: LatchError): void {
   const reference = ctx.state.requestId;
   const { code, title, hint, links } = shown(error, reference);
   ctx.status = error.status;
+  if (error.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
   if (ctx.state.jsonErrors || ctx.accepts('html', 'json') === 'json') {
     ctx.body = { error: code, error_description: title, request_id: reference };
   } else {

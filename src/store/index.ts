@@ -16,6 +16,7 @@ export type {
   Versioned,
   WriteOptions,
 } from './contract.ts';
+export { storeUnreachable } from './unreachable.ts';
 
 /**
  * Opens the configured backend: SQLite (one node; `store.sqlite.file` is absolute after

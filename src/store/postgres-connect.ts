@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { StoreUnreachableError } from './unreachable.ts';
 
 // Connections to PostgreSQL for the store. `store.postgres.url` may name several hosts, as libpq
 // does (postgres://latch@db1:5432,db2:5432/latch): Latch uses the one that accepts writes (not in
@@ -50,6 +51,9 @@ export function parsePostgresUrl(url: string): ParsedUrl {
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
+
+/** None of the URL's hosts is a primary that answers (all down, or a failover in progress). */
+export class NoPrimaryError extends StoreUnreachableError {}
 
 /** Errors after which the current host may no longer be the primary: look again. */
 export function lostPrimary(err: unknown): boolean {
@@ -154,7 +158,7 @@ export class PrimaryPool {
         problems.push(`${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
       }
     }
-    throw new Error(`no PostgreSQL primary that accepts writes: ${problems.join('; ')}`);
+    throw new NoPrimaryError(`no PostgreSQL primary that accepts writes: ${problems.join('; ')}`);
   }
 
   private async acceptsWrites(endpoint: Endpoint): Promise<boolean> {

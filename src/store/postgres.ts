@@ -11,10 +11,11 @@ import {
   newVersion,
   rangeLimit,
 } from './common.ts';
-import { PrimaryPool, type PostgresSettings } from './postgres-connect.ts';
+import { lostPrimary, PrimaryPool, type PostgresSettings } from './postgres-connect.ts';
 import { Listener, MAX_PAYLOAD_BYTES } from './postgres-listen.ts';
 import { migrate } from './postgres-schema.ts';
 import { eventSql, kvSql } from './postgres-sql.ts';
+import { StoreUnreachableError } from './unreachable.ts';
 
 // The durable shared backend: PostgreSQL. Each method is one statement (or one short transaction
 // for append), so create-if-absent, compare-and-set, take and increment are atomic across nodes.
@@ -280,8 +281,7 @@ export class PostgresStore implements Store {
     try {
       return (await pool.query<R>(sql, params)).rows;
     } catch (err) {
-      this.primary.forget(err);
-      throw err;
+      throw this.lost(err);
     }
   }
 
@@ -291,8 +291,7 @@ export class PostgresStore implements Store {
     try {
       client = await pool.connect();
     } catch (err) {
-      this.primary.forget(err);
-      throw err;
+      throw this.lost(err);
     }
     try {
       await client.query('BEGIN');
@@ -301,11 +300,17 @@ export class PostgresStore implements Store {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      this.primary.forget(err);
-      throw err;
+      throw this.lost(err);
     } finally {
       client.release();
     }
+  }
+
+  /** After a failed query: look for the primary again if it may be gone, and say the store is unreachable then. */
+  private lost(err: unknown): unknown {
+    this.primary.forget(err);
+    if (!lostPrimary(err)) return err;
+    return new StoreUnreachableError(`PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

@@ -80,6 +80,20 @@ describe('metrics and health', () => {
     assert.equal(down.status, 503);
     assert.deepEqual(down.body, { status: 'not ready', checks: { store: 'unavailable', directory: 'ok' } });
     assert.equal((await fetch(`${latch.url}/healthz`)).status, 200, 'the process itself is still healthy');
+    // A user who starts signing in meanwhile is told to wait and try again, not "something went wrong".
+    const page = await fetch(`${latch.url}/account/sign-in`, { redirect: 'manual' });
+    assert.equal(page.status, 503);
+    assert.equal(page.headers.get('retry-after'), '5');
+    assert.match(
+      await page.text(),
+      /Sign-in cannot reach its database at the moment\.[^]*Wait a few seconds, then try again\./,
+    );
+    const api = await fetch(`${latch.url}/account/sign-in`, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+    });
+    assert.equal(api.status, 503);
+    assert.equal((await api.json()).error, 'temporarily_unavailable');
 
     const restarted = await startRedis({ dir: redis.dir, port: redis.port });
     // The restarted server does not own the first one's dir: remove it when stopping.
