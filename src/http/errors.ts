@@ -26,7 +26,7 @@ const UNREACHABLE = (cause: unknown) =>
   new LatchError({
     status: 503,
     code: 'temporarily_unavailable',
-    publicMessage: 'Sign-in cannot reach its database at the moment.',
+    publicMessage: 'The sign-in service cannot reach its database at the moment.',
     hint: 'Wait a few seconds, then try again.',
     expose: true,
     cause,

@@ -86,7 +86,7 @@ describe('metrics and health', () => {
     assert.equal(page.headers.get('retry-after'), '5');
     assert.match(
       await page.text(),
-      /Sign-in cannot reach its database at the moment\.[^]*Wait a few seconds, then try again\./,
+      /The sign-in service cannot reach its database at the moment\.[^]*Wait a few seconds, then try again\./,
     );
     const api = await fetch(`${latch.url}/account/sign-in`, {
       headers: { accept: 'application/json' },
