@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import { HttpClient } from '../support/http-client.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
-import { LDAP_USERS, SLAPD_BASE, SLAPD_SERVICE, startSlapd, type Slapd } from '../support/slapd.ts';
+import { LDAP_USERS, slapdDirectory, startSlapd, type Slapd } from '../support/slapd.ts';
 import { recordStoreCalls } from '../support/store-calls.ts';
 
 // The OIDC code flow for a browser that has an IdP session is a hot path. On OpenLDAP, the
@@ -29,22 +29,10 @@ describe('OIDC code flow with a session: directory and store work', () => {
 
   before(async () => {
     slapd = await startSlapd();
-    process.env.SLAPD_SVC_PW = SLAPD_SERVICE.password;
     latch = await startTestLatch({
       users: [],
       config: {
-        directory: {
-          type: 'ldap',
-          accountCheckCache: `${CACHE_MS / 1000}s`,
-          ldap: {
-            flavor: 'ldap',
-            urls: [slapd.ldapsUrl],
-            tls: { caFile: slapd.certs.caFile },
-            bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SLAPD_SVC_PW' },
-            baseDns: [`ou=people,${SLAPD_BASE}`],
-            loginAttributes: ['uid'],
-          },
-        },
+        directory: slapdDirectory(slapd, `${CACHE_MS / 1000}s`),
         oidc: { clients: [{ client_id: 'web', client_secret: SECRET, redirect_uris: [REDIRECT] }] },
       },
     });
