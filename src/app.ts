@@ -77,13 +77,12 @@ export function buildApp(services: Services): Koa<LatchState> {
       }),
     );
   }
-  const router = routes(table);
 
   app.use(requestContext(log, metrics, config.server.trustedProxies, https));
   app.use(errorHandler({ unreachable: storeUnreachable }));
   app.use(securityHeaders(https));
   // oidc-provider reads its own request bodies: it comes before anything that could parse them.
   app.use(services.oidc.middleware);
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(routes(table));
   return app;
 }

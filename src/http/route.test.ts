@@ -80,6 +80,15 @@ const table: Route[] = [
       });
     },
   }),
+  route({ method: 'post', path: '/items/:id', handle: (ctx) => void (ctx.body = { posted: true }) }),
+  // Declared before the catch-all below it: the first route declared for a path takes it.
+  route({ method: 'get', path: '/api/v2/ping', handle: (ctx) => void (ctx.body = 'pong') }),
+  route({
+    method: ['get', 'post'],
+    path: '/api/v2{/*other}',
+    handle: (ctx, { params }) => void (ctx.body = { other: params.other ?? null }),
+  }),
+  route({ method: 'get', path: '/:lang/docs', handle: (ctx, { params }) => void (ctx.body = { lang: params.lang }) }),
   route({
     method: 'get',
     path: '/broken',
@@ -108,8 +117,7 @@ before(async () => {
     }
   });
   app.use(errorHandler());
-  const router = routes(table);
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(routes(table));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -217,4 +225,38 @@ it('an unknown path gets the not-found page', async () => {
   const res = await get('/nowhere');
   assert.equal(res.status, 404);
   assert.match(await res.text(), /There is no page at this address\./);
+});
+
+it('a path matches as @koa/router matched it: any case, an optional trailing slash, decoded parameters, HEAD for GET', async () => {
+  assert.deepEqual(await (await get('/ITEMS/a%20b/')).json(), { id: 'a b' });
+  assert.deepEqual(await (await post('/items/7', '', {})).json(), { posted: true });
+  const head = await fetch(`${base}/items/1`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+});
+
+it('the first route declared for a path takes it, whatever its first segment; a catch-all takes the rest', async () => {
+  assert.equal(await (await get('/api/v2/ping')).text(), 'pong');
+  assert.deepEqual(await (await get('/api/v2/x/y')).json(), { other: 'x/y' });
+  assert.deepEqual(await (await get('/api/v2')).json(), { other: null });
+  assert.deepEqual(await (await get('/en/docs')).json(), { lang: 'en' });
+  assert.deepEqual(await (await get('/items/docs')).json(), { id: 'docs' }, '/items/:id is declared first');
+});
+
+it('another method gets 405 naming the allowed ones, OPTIONS lists them, an unknown method 501', async () => {
+  const put = await fetch(`${base}/items/1`, { method: 'PUT', headers: { accept: 'application/json' } });
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get('allow'), 'HEAD, GET, POST');
+  assert.equal(
+    (await put.json()).error_description,
+    'This address does not accept this method; it accepts HEAD, GET, POST.',
+  );
+  const options = await fetch(`${base}/items/1`, { method: 'OPTIONS' });
+  assert.equal(options.status, 200);
+  assert.equal(options.headers.get('allow'), 'HEAD, GET, POST');
+  const unknown = await fetch(`${base}/items/1`, { method: 'PROPFIND' });
+  assert.equal(unknown.status, 501);
+  assert.equal(unknown.headers.get('allow'), 'HEAD, GET, POST');
+  const elsewhere = await fetch(`${base}/no/such/page`, { method: 'PUT' });
+  assert.equal(elsewhere.status, 404);
 });

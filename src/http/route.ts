@@ -1,7 +1,7 @@
-import Router from '@koa/router';
 import { LatchError } from '../util/errors.ts';
 import type { CsrfTokens } from './csrf.ts';
-import type { Ctx, LatchState } from './context.ts';
+import type { Ctx, Middleware } from './context.ts';
+import { dispatcher } from './dispatch.ts';
 import { readForm, readJsonText } from './form.ts';
 
 // Each endpoint's whole chain in one declaration, as node-oidc-provider keeps one table per
@@ -74,13 +74,9 @@ export function route<C = undefined, B = undefined>(spec: RouteSpec<C, B>): Rout
   return compose(spec);
 }
 
-/** One router for a table of routes. */
-export function routes(table: readonly Route[]): Router<LatchState> {
-  const router = new Router<LatchState>();
-  for (const { methods, path, run } of table) {
-    for (const method of methods) router[method](path, (ctx) => run(ctx, ctx.params));
-  }
-  return router;
+/** One middleware for a table of routes (dispatch.ts): the request's route runs, and no other. */
+export function routes(table: readonly Route[]): Middleware {
+  return dispatcher(table);
 }
 
 function compose(spec: RouteSpec<unknown, unknown>): Route {

@@ -6,10 +6,12 @@ import { AdminTokens } from '../../src/admin/tokens.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
+import { samlAnswer } from '../support/sso-client.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 
 // Two nodes sharing Redis: an application or policy changed through one node's API is in force on
-// the other at once (announced on the store's channel), with no restart.
+// the other at once (announced on the store's channel), with no restart. Each node keeps the SPs it
+// trusts in memory (single sign-on looks them up without the store): an edit reaches that cache too.
 
 const PASSWORD = 'correct horse battery';
 const ENTITY = 'https://erp.sp.test/metadata';
@@ -103,4 +105,31 @@ it('a role granted, a client edited and group policies set on one node are in fo
     () => b.services.policies.resolve('erp-api', ['staff']).sources.includes('console group staff'),
     'the group policies',
   );
+});
+
+it("an SP's options edited on one node change the other's cached SP at once, and its sign-ins with it", async () => {
+  const entity = 'https://hr.sp.test/metadata';
+  const added = await call('POST', '/applications/saml', {
+    key: 'hr',
+    name: 'HR',
+    allowIdpInitiated: true,
+    metadataXml: spMetadataXml({ entityId: entity, acs: ['https://hr.sp.test/acs'] }),
+  });
+  assert.equal(added.status, 201, await added.text());
+  await until(() => b.services.saml.registry.get(entity)?.options.allowIdpInitiated === true, 'the new SP');
+  const browser = new HttpClient(b.url);
+  const init = `/saml2/idp/init?sp=${encodeURIComponent(entity)}`;
+  const done = await browser.submit(await browser.passwordPage('alice', await browser.get(init)), {
+    password: PASSWORD,
+  });
+  assert.equal(samlAnswer(done)?.action, 'https://hr.sp.test/acs', 'node b starts alice at the SP');
+  assert.ok(samlAnswer(await browser.get(init)), 'and again from her session');
+
+  const edited = await call('PUT', '/applications/saml/hr/options', { name: 'HR (closed)', allowIdpInitiated: false });
+  assert.equal(edited.status, 200, await edited.text());
+  await until(() => b.services.saml.registry.get(entity)?.options.allowIdpInitiated === false, 'the edit');
+  assert.equal(b.services.saml.registry.get(entity)?.options.name, 'HR (closed)');
+  const refused = await browser.get(init);
+  assert.equal(refused.status, 404);
+  assert.match(refused.text, /This application cannot be started from Latch\./);
 });

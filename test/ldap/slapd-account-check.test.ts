@@ -7,7 +7,7 @@ import { HttpClient } from '../support/http-client.ts';
 import { scratchDir } from '../support/temp.ts';
 import { startTestLatch, type InProcessLatch } from '../support/latch.ts';
 import { oauthError, readAuthLog, rpConfig } from '../oidc/helpers.ts';
-import { LDAP_USERS, SLAPD_BASE, SLAPD_SERVICE, groupDn, startSlapd, userDn, type Slapd } from '../support/slapd.ts';
+import { LDAP_USERS, SLAPD_BASE, groupDn, slapdDirectory, startSlapd, userDn, type Slapd } from '../support/slapd.ts';
 import { spMetadataXml } from '../support/sp-metadata.ts';
 import {
   assertAtPrompt,
@@ -42,23 +42,10 @@ before(async () => {
   await admin.bind(`cn=admin,${SLAPD_BASE}`, 'admin-secret');
   // groupA is the required group; bob and jürgen join alice in it.
   for (const uid of [LDAP_USERS.bob.uid, LDAP_USERS.nonAscii.uid]) await member(uid, 'add');
-  process.env.SLAPD_SVC_PW = SLAPD_SERVICE.password;
   latch = await startTestLatch({
     users: [],
     config: {
-      directory: {
-        type: 'ldap',
-        accountCheckCache: `${CACHE_MS / 1000}s`,
-        ldap: {
-          flavor: 'ldap',
-          urls: [slapd.ldapsUrl],
-          tls: { caFile: slapd.certs.caFile },
-          bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SLAPD_SVC_PW' },
-          baseDns: [`ou=people,${SLAPD_BASE}`],
-          loginAttributes: ['uid'],
-          requiredGroup: 'groupA',
-        },
-      },
+      directory: slapdDirectory(slapd, `${CACHE_MS / 1000}s`, { requiredGroup: 'groupA' }),
       saml: {
         metadataDir: scratchDir('latch-metadata-'),
         serviceProviders: {

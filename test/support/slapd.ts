@@ -158,6 +158,27 @@ function memberOfIndex(): Map<string, string[]> {
   return index;
 }
 
+/**
+ * Latch's `directory` config for this slapd over ldaps://, bound as the service account (its
+ * password in SLAPD_SVC_PW, set here), users under ou=people; `ldap` adds or replaces settings.
+ */
+export function slapdDirectory(slapd: Slapd, accountCheckCache: string, ldap: Record<string, unknown> = {}) {
+  process.env.SLAPD_SVC_PW = SLAPD_SERVICE.password;
+  return {
+    type: 'ldap',
+    accountCheckCache,
+    ldap: {
+      flavor: 'ldap',
+      urls: [slapd.ldapsUrl],
+      tls: { caFile: slapd.certs.caFile },
+      bind: { dn: SLAPD_SERVICE.dn, passwordEnv: 'SLAPD_SVC_PW' },
+      baseDns: [`ou=people,${SLAPD_BASE}`],
+      loginAttributes: ['uid'],
+      ...ldap,
+    },
+  };
+}
+
 export const BULK_PASSWORD = 'bulk-pw-1';
 export const bulkUid = (i: number) => `bulk${String(i).padStart(4, '0')}`;
 

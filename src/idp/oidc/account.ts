@@ -2,6 +2,7 @@ import type { Account, AccountClaims, KoaContextWithOIDC } from 'oidc-provider';
 import { levelSatisfies, type AuthLevel } from '../../authn/contract.ts';
 import type { AccountStatus } from '../../directory/account-check.ts';
 import type { DirectoryUser } from '../../directory/contract.ts';
+import { accountsCheckedInRequest } from './deps.ts';
 
 // Who a token is about: the directory user behind an accountId (DirectoryUser.id, AD's objectGUID,
 // which is also `sub`), and the claims each scope releases. oidc-provider asks on every token
@@ -46,18 +47,26 @@ type FindAccount = (ctx: KoaContextWithOIDC, sub: string) => Promise<Account | u
 /**
  * oidc-provider's findAccount. Nothing for an account that may no longer be used: oidc-provider
  * then refuses the refresh grant (invalid_grant) and userinfo (invalid_token). A directory that
- * does not answer makes the request fail (server_error), so that no client drops good tokens.
+ * does not answer makes the request fail (server_error), so that no client drops good tokens. An
+ * account that this same request re-checked already (single sign-on from the IdP session) is not
+ * asked for again.
  */
 export function accountFinder(check: CheckAccount, onRefused: OnRefused): FindAccount {
   return async (ctx, sub) => {
+    const checked = accountsCheckedInRequest.get(ctx.req);
+    if (checked?.id === sub) return account(checked);
     const status = await check(sub);
     if (!status.usable) {
       await onRefused(ctx, sub, status);
       return undefined;
     }
-    const claims = claimsOf(status.user);
-    return { accountId: status.user.id, claims: () => claims };
+    return account(status.user);
   };
+}
+
+function account(user: DirectoryUser): Account {
+  const claims = claimsOf(user);
+  return { accountId: user.id, claims: () => claims };
 }
 
 /** The acr values Latch publishes, one per authentication level. */

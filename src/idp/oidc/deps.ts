@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { IncomingMessage } from 'node:http';
 import type { AppRef } from '../../authn/contract.ts';
 import type { OidcClientConfig } from '../../config/oidc.ts';
+import type { DirectoryUser } from '../../directory/contract.ts';
 
 export type { FrontEndSignIn } from '../signin/service.ts';
 
@@ -10,6 +11,13 @@ export type { FrontEndSignIn } from '../signin/service.ts';
  * (its state, cookie settings). The mount records Latch's context per request here.
  */
 export const latchContexts = new WeakMap<IncomingMessage, Context>();
+
+/**
+ * The account as this very request found it usable (the IdP session's re-check at the
+ * authorization endpoint, src/idp/signin/live-session.ts): oidc-provider's findAccount in the same
+ * request takes it instead of asking the directory again.
+ */
+export const accountsCheckedInRequest = new WeakMap<IncomingMessage, DirectoryUser>();
 
 /** Relying parties by client_id: from the config, and those added in the console (kept up to date by index.ts). */
 export class ClientRegistry {

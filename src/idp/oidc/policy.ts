@@ -8,7 +8,7 @@ import {
 import type { AppRef } from '../../authn/contract.ts';
 import type { Json } from '../../store/contract.ts';
 import type { ClientRegistry, FrontEndSignIn } from './deps.ts';
-import { latchContexts } from './deps.ts';
+import { accountsCheckedInRequest, latchContexts } from './deps.ts';
 import { constraintsFrom, interactionResult, latchSessionOf, oidcRefusal } from './request.ts';
 
 // When oidc-provider must hand the browser to Latch, and what it may decide alone.
@@ -106,6 +106,8 @@ export function sessionSignIn(signIn: FrontEndSignIn, clients: ClientRegistry) {
       return;
     }
     oidc.session.loginAccount({ accountId: login.accountId, loginTs: login.ts, amr: login.amr, acr: login.acr });
+    // The session's account was re-checked just now: oidc-provider's findAccount takes it (account.ts).
+    accountsCheckedInRequest.set(ctx.req, outcome.result.user);
     // As if resumed from an interaction: the login checks pass, and a consent interaction that
     // follows keeps this login in its last submission.
     oidc.result = result;
