@@ -108,6 +108,11 @@ export interface FlowDeps {
   conditions?: ConditionChecker;
   /** Whether the user has enrolled any factor at all (src/authn/factor-changes.ts). */
   hasAnyFactor: (userId: string) => Promise<boolean>;
+  /**
+   * The ids of the methods the user has anything enrolled in, in one read (factor-summary.ts):
+   * steps with `enrolledIn` are asked only when it names one. Absent, every step is asked.
+   */
+  enrolled?: (userId: string) => Promise<ReadonlySet<string>>;
   signInCounter?: Counter<'result' | 'method'>;
 }
 
@@ -384,11 +389,15 @@ export class SignInFlow {
       tx.stage = stage;
       // A passkey picked from autofill on the first page has already proved who this is.
       if (stage === 'primary' && tx.user) continue;
-      const steps = await this.available(stage, this.context(tx, browser));
-      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps.length > 0))) {
+      // A second factor's steps are looked up only when one may be asked for (not after a passkey).
+      let found: BoundStep[] | undefined;
+      const lookUp = async () => (found ??= await this.available(stage, this.context(tx, browser)));
+      const usable = async () => (await lookUp()).length > 0;
+      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, usable))) {
         if (tx.outcome) return;
         continue;
       }
+      const steps = await lookUp();
       if (steps.length > 0) {
         if (stage === 'second-factor') await this.autoStart(tx, browser, steps);
         return warning;
@@ -448,7 +457,11 @@ export class SignInFlow {
   }
 
   /** Named checks that decide whether a second factor is asked for, each with its reason. */
-  private async needsSecondFactor(tx: LoginTransaction, browser: BrowserContext, usable: boolean): Promise<boolean> {
+  private async needsSecondFactor(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    usable: () => Promise<boolean>,
+  ): Promise<boolean> {
     const policy = this.policyFor(tx);
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
@@ -471,7 +484,7 @@ export class SignInFlow {
         `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`,
       );
     }
-    if (usable) return true;
+    if (await usable()) return true;
     if (wantsMfa) {
       await this.fail(
         tx,
@@ -657,20 +670,23 @@ export class SignInFlow {
    * password alone would plant a new factor on a protected account (factor-changes.ts).
    */
   private async available(stage: Stage, ctx: StepContext): Promise<BoundStep[]> {
+    const user = ctx.tx.user;
+    const enrolled = user && stage === 'second-factor' ? await this.deps.enrolled?.(user.id) : undefined;
     const usable = async (enrollment: boolean) => {
       const steps: BoundStep[] = [];
       for (const step of this.steps) {
         if (step.stage !== stage || Boolean(step.enrollment) !== enrollment) continue;
         if (step.kind && !ctx.policy.secondFactors.includes(step.kind)) continue;
+        if (enrolled && step.enrolledIn && !step.enrolledIn.some((method) => enrolled.has(method))) continue;
         const bound = bind(step, ctx);
         if (bound && (await bound.isAvailable())) steps.push(bound);
       }
       return steps;
     };
     const steps = await usable(false);
-    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user)
+    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !user)
       return steps;
-    if (await this.deps.hasAnyFactor(ctx.tx.user.id)) return steps;
+    if (await this.deps.hasAnyFactor(user.id)) return steps;
     return usable(true);
   }
 }

@@ -93,6 +93,12 @@ interface StepBase {
    * the flow offers it only when the user has no factor at all.
    */
   readonly enrollment?: boolean;
+  /**
+   * A step about what the user enrolled: the ids of the methods (src/methods/<id>/) in one of which
+   * the user must have something for the step to be usable. The flow reads the user's factor
+   * summary (factor-summary.ts) once and asks only these steps, which still check their records.
+   */
+  readonly enrolledIn?: readonly string[];
 }
 
 /** A step that works before anyone is identified (the username, a passkey, the password). */
