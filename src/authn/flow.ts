@@ -4,7 +4,15 @@ import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthEvent, AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
-import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
+import type {
+  AnonymousStep,
+  BrowserContext,
+  Step,
+  StepContext,
+  StepOutcome,
+  StepView,
+  UserStepContext,
+} from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 import { ConditionChecker, type ConditionVerdict } from './conditions.ts';
@@ -116,6 +124,9 @@ export interface FlowDeps {
   signInCounter?: Counter<'result' | 'method'>;
 }
 
+type FirstPageStep = AnonymousStep & { onFirstPage: string };
+const ridesFirstPage = (step: AnonymousStep): step is FirstPageStep => step.onFirstPage !== undefined;
+
 function addFactor(tx: LoginTransaction, factor: string): void {
   tx.factors = [...new Set([...(tx.factors ?? []), factor])];
 }
@@ -218,9 +229,12 @@ export class SignInFlow {
     const { current, available, ctx } = position;
     const { step } = current;
     const remember = ctx.policy.rememberDevice;
+    const view = await current.view();
+    const rider = step.stage === 'identify' ? await this.firstPageRider(ctx) : undefined;
+    if (rider) view.model.alsoAsk = rider.id;
     return {
       step,
-      view: await current.view(),
+      view,
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
       stuck:
         step.stage === 'second-factor' && ctx.tx.user
@@ -292,6 +306,8 @@ export class SignInFlow {
       ctx,
       current: { step },
     } = position;
+    // Before the step moves the transaction on: whether its first page asked for the password too.
+    const rider = step.stage === 'identify' ? await this.firstPageRider(ctx) : undefined;
     const outcome = this.checkPasswordless(ctx, await position.current.handle(form));
     await this.record(tx, browser, step, outcome);
     switch (outcome.kind) {
@@ -304,11 +320,35 @@ export class SignInFlow {
         tx.failureMessage = { message: outcome.message, hint: outcome.hint };
         await this.fail(tx, browser, 'access-denied', outcome.result ?? 'failure', outcome.reason, false);
         return undefined;
-      case 'success':
+      case 'success': {
         this.applySuccess(tx, step, outcome);
         if (step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, step, form);
-        return this.advance(tx, browser);
+        const warning = await this.advance(tx, browser);
+        if (!rider || !form[rider.onFirstPage] || tx.stage !== 'primary' || tx.outcome || tx.completed) return warning;
+        // The first page carried the password too: the same post goes on to the password step.
+        const next = await this.position(tx, browser);
+        if (next?.current.step !== rider) return warning;
+        return (await this.handle(tx, browser, form, next)) ?? warning;
+      }
     }
+  }
+
+  /**
+   * The step whose field the first page shows under the username (the password), when it is
+   * usable and no other primary step may be offered in this browser: then the username routes
+   * nowhere else, and one page does both. Decided without the username, as the page is the same for
+   * every account; where passkeys or passwordless push may follow the username, it comes first alone.
+   */
+  private async firstPageRider(ctx: StepContext): Promise<FirstPageStep | undefined> {
+    if (ctx.tx.stage !== 'identify') return undefined;
+    let rider: FirstPageStep | undefined;
+    for (const step of this.steps) {
+      if (step.stage !== 'primary' || step.requiresUser) continue;
+      if (ridesFirstPage(step)) {
+        if (!rider && (await step.isAvailable(ctx))) rider = step;
+      } else if (!step.mayApplyBeforeUsername || (await step.mayApplyBeforeUsername(ctx))) return undefined;
+    }
+    return rider;
   }
 
   /**
