@@ -178,15 +178,20 @@ async function startSsp(): Promise<Idp & { stop(): Promise<void> }> {
   };
 }
 
-/** Latch's prompt: username, then (past the passkey offer) the password. */
+/**
+ * Latch's prompt as a browser with a password manager: username and password on the first page
+ * when it asks for both; otherwise the username, then (past the passkey page) the password.
+ */
 async function latchSignIn(base: string, ssoUrl: string, user: string): Promise<Jar> {
   const jar = new Jar();
   let page = await jar.get(authnRequest(ssoUrl));
   const login = page.url;
   const field = (name: string) => hidden(page.body, name);
-  page = await jar.post(login, { csrf: field('csrf'), step: field('step'), username: user, action: 'submit' });
-  if (field('step') === 'passkey')
-    page = await jar.post(login, { csrf: field('csrf'), step: 'passkey', choose: 'password' });
+  if (!page.body.includes('id="password"')) {
+    page = await jar.post(login, { csrf: field('csrf'), step: field('step'), username: user, action: 'submit' });
+    if (field('step') === 'passkey')
+      page = await jar.post(login, { csrf: field('csrf'), step: 'passkey', choose: 'password' });
+  }
   page = await jar.post(login, {
     csrf: field('csrf'),
     step: field('step'),

@@ -165,6 +165,7 @@ export async function createServices(
       conditions: conditions.checker,
       browsers,
       hasAnyFactor: (userId) => factorChanges.hasAnyFactor(userId),
+      enrolled: (userId) => factorChanges.enrolled(userId),
       signInCounter: metrics.signIns,
     });
     const sessions = new SessionStore(store, {

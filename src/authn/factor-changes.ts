@@ -1,5 +1,6 @@
 import type { DirectoryUser } from '../directory/contract.ts';
 import { ACCOUNT_APP_ID, type AuthLevel } from './contract.ts';
+import type { EnrolmentCount, FactorSummary } from './factor-summary.ts';
 import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 
 // Who may add, replace or remove a user's authenticators from a signed-in session. A password
@@ -10,8 +11,10 @@ import type { EffectivePolicy, PolicyResolver } from './policy.ts';
 // What a user may add at all is what policy allows them: the account application's policy for
 // their groups.
 
-/** What a method knows of a user's enrolled factors (src/methods/method.ts `Authenticators`). */
+/** What a method knows of a user's enrolled authenticators (src/methods/method.ts `Authenticators`). */
 export interface EnrolledFactors {
+  /** Bypass codes are listed, but are not a factor the user enrolled. */
+  readonly factor: boolean;
   list(userId: string): Promise<unknown[]>;
 }
 
@@ -19,14 +22,27 @@ export interface EnrolledFactors {
 export type AddableKind = 'passcode' | 'webauthn' | 'push';
 
 export class FactorChanges {
+  /** Each method's count, by method id, for the summary to fill in what it lacks. */
+  private readonly counts: ReadonlyMap<string, EnrolmentCount>;
+  private readonly factors: ReadonlySet<string>;
+
   constructor(
-    private readonly kinds: EnrolledFactors[],
+    methods: ReadonlyMap<string, EnrolledFactors>,
+    private readonly summary: FactorSummary,
     private readonly policies: PolicyResolver,
-  ) {}
+  ) {
+    const count = (m: EnrolledFactors) => async (userId: string) => (await m.list(userId)).length > 0;
+    this.counts = new Map([...methods].map(([id, m]) => [id, count(m)]));
+    this.factors = new Set([...methods].filter(([, m]) => m.factor).map(([id]) => id));
+  }
+
+  /** The ids of the methods in which the user has anything enrolled (bypass codes too): one store read. */
+  enrolled(userId: string): Promise<Set<string>> {
+    return this.summary.enrolled(userId, this.counts);
+  }
 
   async hasAnyFactor(userId: string): Promise<boolean> {
-    for (const enrolled of this.kinds) if ((await enrolled.list(userId)).length > 0) return true;
-    return false;
+    return [...(await this.enrolled(userId))].some((method) => this.factors.has(method));
   }
 
   /** Whether a session signed in at `level` may change this user's authenticators. */

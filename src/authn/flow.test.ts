@@ -8,7 +8,7 @@ import { PolicyResolver } from './policy.ts';
 import { RememberedDevices } from './remembered-device.ts';
 import { IdentifyStep } from './identify.ts';
 import { PasswordStep } from '../methods/password/step.ts';
-import type { BrowserContext } from './step.ts';
+import type { AnonymousStep, BrowserContext, Step } from './step.ts';
 import { PasswordThrottle } from './throttle.ts';
 import type { LoginTransaction, TransactionStore } from './transaction.ts';
 import {
@@ -416,4 +416,79 @@ it('a passwordless success for a user whose group policy forbids it is not accep
     String(last?.data.reason),
     /policy for bob does not allow roaming passwordless sign-in \(default <- group contractors\)/,
   );
+});
+
+it('the first page takes the password too when nothing else can follow the username: one post signs in', async () => {
+  const flow = makeFlow();
+  const first = await flow.begin(request());
+  assert.equal((await flow.current(first, browser))?.view.model.alsoAsk, 'password', 'the password on the first page');
+  const done = await act(flow, first, { kind: 'submit', form: { username: 'alice', password: 'right' } });
+  assert.ok(done.kind === 'finished' && done.tx.completed, 'signed in by one post');
+  assert.deepEqual(done.tx.methods, ['password']);
+  assert.deepEqual(directory.checks, ['alice']);
+
+  // A wrong password leads to the password page with the same message as on it; an empty one, to it alone.
+  const wrong = await act(flow, await flow.begin(request()), {
+    kind: 'submit',
+    form: { username: 'alice', password: 'nope' },
+  });
+  assert.ok(wrong.kind === 'moved');
+  assert.equal(wrong.message, 'Incorrect username or password.');
+  assert.equal((await flow.current(wrong.tx, browser))?.step.id, 'password');
+  const empty = await act(flow, await flow.begin(request()), {
+    kind: 'submit',
+    form: { username: 'bob', password: '' },
+  });
+  assert.ok(empty.kind === 'moved');
+  assert.equal(empty.message, undefined);
+  assert.equal((await flow.current(empty.tx, browser))?.step.id, 'password');
+  assert.deepEqual(directory.checks, ['alice', 'alice'], 'no password tried for the empty one');
+});
+
+it('where a passkey or a known browser may lead elsewhere after the username, the first page asks for it alone', async () => {
+  const pushFromKnownBrowser: AnonymousStep = {
+    id: 'test-push',
+    stage: 'primary',
+    label: 'Push',
+    requiresUser: false,
+    order: 10,
+    isAvailable: async () => false,
+    mayApplyBeforeUsername: async (ctx) => ctx.browser.deviceId !== undefined,
+    view: async () => ({ template: 'test-push', model: {} }),
+    handle: async () => ({ kind: 'attempted', reason: 'test' }),
+  };
+  const withPush = world.makeFlow(undefined, undefined, { steps: [pushFromKnownBrowser] });
+  const tx = await withPush.begin(request());
+  assert.equal((await withPush.current(tx, browser))?.view.model.alsoAsk, 'password', 'a new browser: one page');
+  const known = { ...browser, deviceId: 'device-1' };
+  assert.equal((await withPush.current(tx, known))?.view.model.alsoAsk, undefined, 'a known browser: username first');
+  const posted = await world.act(
+    withPush,
+    tx,
+    { kind: 'submit', form: { username: 'alice', password: 'right' } },
+    known,
+  );
+  assert.ok(posted.kind === 'moved', 'the password was not taken from a page that did not ask for it');
+  assert.deepEqual(directory.checks, []);
+
+  const withPasskeys = world.makeFlow(undefined, undefined, { steps: [passkeyOf(alice)] });
+  const other = await withPasskeys.begin(request());
+  assert.equal((await withPasskeys.current(other, browser))?.view.model.alsoAsk, undefined);
+});
+
+it("second-factor steps of methods the user's factor summary does not name are not asked", async () => {
+  const asked: string[] = [];
+  const step = (id: string, method: string): Step =>
+    Object.assign(new CodeStep(enrolled, id), {
+      enrolledIn: [method],
+      isAvailable: async () => (asked.push(id), true),
+    });
+  const flow = world.makeFlow(undefined, undefined, {
+    steps: [step('test-a', 'a'), step('test-b', 'b')],
+    deps: { enrolled: async () => new Set(['b']) },
+  });
+  const moved = await world.passwordFrom(flow, 'wiki', browser);
+  assert.ok(moved.kind === 'moved');
+  assert.equal((await flow.current(moved.tx, browser))?.step.id, 'test-b');
+  assert.ok(!asked.includes('test-a'), `asked: ${asked.join(', ')}`);
 });

@@ -4,7 +4,15 @@ import type { AuthLevel, SignInRequest } from './contract.ts';
 import { levelSatisfies } from './contract.ts';
 import type { AuthEvent, AuthLog } from './auth-log.ts';
 import type { EffectivePolicy, PolicyResolver, SecondFactorKind } from './policy.ts';
-import type { BrowserContext, Step, StepContext, StepOutcome, StepView, UserStepContext } from './step.ts';
+import type {
+  AnonymousStep,
+  BrowserContext,
+  Step,
+  StepContext,
+  StepOutcome,
+  StepView,
+  UserStepContext,
+} from './step.ts';
 import type { LoginTransaction, Stage, TransactionStore } from './transaction.ts';
 import type { RememberedDevices } from './remembered-device.ts';
 import { ConditionChecker, type ConditionVerdict } from './conditions.ts';
@@ -108,8 +116,16 @@ export interface FlowDeps {
   conditions?: ConditionChecker;
   /** Whether the user has enrolled any factor at all (src/authn/factor-changes.ts). */
   hasAnyFactor: (userId: string) => Promise<boolean>;
+  /**
+   * The ids of the methods the user has anything enrolled in, in one read (factor-summary.ts):
+   * steps with `enrolledIn` are asked only when it names one. Absent, every step is asked.
+   */
+  enrolled?: (userId: string) => Promise<ReadonlySet<string>>;
   signInCounter?: Counter<'result' | 'method'>;
 }
+
+type FirstPageStep = AnonymousStep & { onFirstPage: string };
+const ridesFirstPage = (step: AnonymousStep): step is FirstPageStep => step.onFirstPage !== undefined;
 
 function addFactor(tx: LoginTransaction, factor: string): void {
   tx.factors = [...new Set([...(tx.factors ?? []), factor])];
@@ -213,9 +229,12 @@ export class SignInFlow {
     const { current, available, ctx } = position;
     const { step } = current;
     const remember = ctx.policy.rememberDevice;
+    const view = await current.view();
+    const rider = step.stage === 'identify' ? await this.firstPageRider(ctx) : undefined;
+    if (rider) view.model.alsoAsk = rider.id;
     return {
       step,
-      view: await current.view(),
+      view,
       alternatives: available.filter((s) => s !== current).map((s) => ({ id: s.step.id, label: s.step.label })),
       stuck:
         step.stage === 'second-factor' && ctx.tx.user
@@ -287,6 +306,8 @@ export class SignInFlow {
       ctx,
       current: { step },
     } = position;
+    // Before the step moves the transaction on: whether its first page asked for the password too.
+    const rider = step.stage === 'identify' ? await this.firstPageRider(ctx) : undefined;
     const outcome = this.checkPasswordless(ctx, await position.current.handle(form));
     await this.record(tx, browser, step, outcome);
     switch (outcome.kind) {
@@ -299,11 +320,35 @@ export class SignInFlow {
         tx.failureMessage = { message: outcome.message, hint: outcome.hint };
         await this.fail(tx, browser, 'access-denied', outcome.result ?? 'failure', outcome.reason, false);
         return undefined;
-      case 'success':
+      case 'success': {
         this.applySuccess(tx, step, outcome);
         if (step.stage === 'second-factor') await this.rememberIfAsked(tx, browser, step, form);
-        return this.advance(tx, browser);
+        const warning = await this.advance(tx, browser);
+        if (!rider || !form[rider.onFirstPage] || tx.stage !== 'primary' || tx.outcome || tx.completed) return warning;
+        // The first page carried the password too: the same post goes on to the password step.
+        const next = await this.position(tx, browser);
+        if (next?.current.step !== rider) return warning;
+        return (await this.handle(tx, browser, form, next)) ?? warning;
+      }
     }
+  }
+
+  /**
+   * The step whose field the first page shows under the username (the password), when it is
+   * usable and no other primary step may be offered in this browser: then the username routes
+   * nowhere else, and one page does both. Decided without the username, as the page is the same for
+   * every account; where passkeys or passwordless push may follow the username, it comes first alone.
+   */
+  private async firstPageRider(ctx: StepContext): Promise<FirstPageStep | undefined> {
+    if (ctx.tx.stage !== 'identify') return undefined;
+    let rider: FirstPageStep | undefined;
+    for (const step of this.steps) {
+      if (step.stage !== 'primary' || step.requiresUser) continue;
+      if (ridesFirstPage(step)) {
+        if (!rider && (await step.isAvailable(ctx))) rider = step;
+      } else if (!step.mayApplyBeforeUsername || (await step.mayApplyBeforeUsername(ctx))) return undefined;
+    }
+    return rider;
   }
 
   /**
@@ -384,11 +429,15 @@ export class SignInFlow {
       tx.stage = stage;
       // A passkey picked from autofill on the first page has already proved who this is.
       if (stage === 'primary' && tx.user) continue;
-      const steps = await this.available(stage, this.context(tx, browser));
-      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, steps.length > 0))) {
+      // A second factor's steps are looked up only when one may be asked for (not after a passkey).
+      let found: BoundStep[] | undefined;
+      const lookUp = async () => (found ??= await this.available(stage, this.context(tx, browser)));
+      const usable = async () => (await lookUp()).length > 0;
+      if (stage === 'second-factor' && !(await this.needsSecondFactor(tx, browser, usable))) {
         if (tx.outcome) return;
         continue;
       }
+      const steps = await lookUp();
       if (steps.length > 0) {
         if (stage === 'second-factor') await this.autoStart(tx, browser, steps);
         return warning;
@@ -448,7 +497,11 @@ export class SignInFlow {
   }
 
   /** Named checks that decide whether a second factor is asked for, each with its reason. */
-  private async needsSecondFactor(tx: LoginTransaction, browser: BrowserContext, usable: boolean): Promise<boolean> {
+  private async needsSecondFactor(
+    tx: LoginTransaction,
+    browser: BrowserContext,
+    usable: () => Promise<boolean>,
+  ): Promise<boolean> {
     const policy = this.policyFor(tx);
     const wantsMfa = !levelSatisfies('password', tx.request.constraints.acceptableLevels);
     if (tx.amr.includes('mfa')) return this.skip(tx, browser, 'the first factor was already multi-factor');
@@ -471,7 +524,7 @@ export class SignInFlow {
         `remembered device: ${remembered.method} for ${remembered.scope === 'all' ? 'all applications' : remembered.appId}, until ${until}`,
       );
     }
-    if (usable) return true;
+    if (await usable()) return true;
     if (wantsMfa) {
       await this.fail(
         tx,
@@ -657,20 +710,23 @@ export class SignInFlow {
    * password alone would plant a new factor on a protected account (factor-changes.ts).
    */
   private async available(stage: Stage, ctx: StepContext): Promise<BoundStep[]> {
+    const user = ctx.tx.user;
+    const enrolled = user && stage === 'second-factor' ? await this.deps.enrolled?.(user.id) : undefined;
     const usable = async (enrollment: boolean) => {
       const steps: BoundStep[] = [];
       for (const step of this.steps) {
         if (step.stage !== stage || Boolean(step.enrollment) !== enrollment) continue;
         if (step.kind && !ctx.policy.secondFactors.includes(step.kind)) continue;
+        if (enrolled && step.enrolledIn && !step.enrolledIn.some((method) => enrolled.has(method))) continue;
         const bound = bind(step, ctx);
         if (bound && (await bound.isAvailable())) steps.push(bound);
       }
       return steps;
     };
     const steps = await usable(false);
-    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !ctx.tx.user)
+    if (stage !== 'second-factor' || steps.length > 0 || ctx.policy.newUser !== 'require-enrollment' || !user)
       return steps;
-    if (await this.deps.hasAnyFactor(ctx.tx.user.id)) return steps;
+    if (await this.deps.hasAnyFactor(user.id)) return steps;
     return usable(true);
   }
 }

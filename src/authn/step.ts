@@ -93,6 +93,12 @@ interface StepBase {
    * the flow offers it only when the user has no factor at all.
    */
   readonly enrollment?: boolean;
+  /**
+   * A step about what the user enrolled: the ids of the methods (src/methods/<id>/) in one of which
+   * the user must have something for the step to be usable. The flow reads the user's factor
+   * summary (factor-summary.ts) once and asks only these steps, which still check their records.
+   */
+  readonly enrolledIn?: readonly string[];
 }
 
 /** A step that works before anyone is identified (the username, a passkey, the password). */
@@ -102,6 +108,18 @@ export interface AnonymousStep extends StepBase {
   isAvailable(ctx: StepContext): Promise<boolean>;
   view(ctx: StepContext): Promise<StepView>;
   handle(ctx: StepContext, form: Record<string, string>): Promise<StepOutcome>;
+  /**
+   * A primary step that can ride on the first page (the password), by the form field it reads:
+   * when it is usable and no other primary step may be offered, the first page shows that field
+   * under the username, and a post that fills it does both steps (two pages become one).
+   */
+  readonly onFirstPage?: string;
+  /**
+   * A primary step that is not onFirstPage: whether it may be offered to anyone in this browser,
+   * decided before the username is known (the first page cannot know whose it is). Absent: it may,
+   * and the first page asks for the username alone.
+   */
+  mayApplyBeforeUsername?(ctx: StepContext): Promise<boolean>;
 }
 
 /** A step about a known user (second factors, enrollment, offers): the flow offers it only then. */

@@ -50,7 +50,7 @@ export class UserBrowsers {
     private readonly trusts: BrowserTrust[],
   ) {}
 
-  /** A finished sign-in in this browser. */
+  /** A finished sign-in in this browser: a read and a write (and the index, for a browser new to the user). */
   async signedIn(
     deviceId: string,
     userId: string,
@@ -64,7 +64,8 @@ export class UserBrowsers {
       { ...seen, firstUsedAt: before?.firstUsedAt ?? now, lastUsedAt: now },
       { ttlMs: this.lifetimeMs },
     );
-    await records.browsersOfUser.add(this.store, userId, deviceId);
+    // The index already holds a browser whose record was there (revoke and list() drop both together).
+    if (!before) await records.browsersOfUser.add(this.store, userId, deviceId);
   }
 
   /** Most recently used first. */

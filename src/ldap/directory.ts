@@ -16,7 +16,7 @@ import { bindFailureReason } from './ad-errors.ts';
 import { TransportError, type Entry, type LdapConnection } from './connection.ts';
 import { firstBuffer, firstString, guidToBytes, guidToString, isBinary, strings } from './entry.ts';
 import { normalizeDn } from './escape.ts';
-import { attributeEquals, describeFilter, parseConfiguredFilter } from './filters.ts';
+import { anyAttributeEquals, attributeEquals, describeFilter, parseConfiguredFilter } from './filters.ts';
 import { groupsOf, type Groups } from './groups.ts';
 import type { LdapLog } from './log.ts';
 import { ConnectionPool } from './pool.ts';
@@ -95,7 +95,8 @@ export class LdapDirectory implements Directory, UserSearch {
     const attribute = this.parts.config.attributes.id;
     const value = isBinary(attribute) ? guidToBytes(id) : id;
     if (value === undefined || value.length === 0) return undefined;
-    return this.withState(await this.searchOne(attributeEquals(this.userFilter, attribute, value)));
+    const found = await this.searchOne(attributeEquals(this.userFilter, attribute, value));
+    return this.withState(found === 'several' ? undefined : found);
   }
 
   async verifyPassword(login: string, password: string, beforeCheck?: BeforePasswordCheck): Promise<PasswordCheck> {
@@ -203,39 +204,56 @@ export class LdapDirectory implements Directory, UserSearch {
     // Control characters are never part of a name; AD would also cut "alice\0" to "alice",
     // giving one account many spellings (and per-login throttles a way around).
     if (login === '' || login.length > MAX_LOGIN || /[\u0000-\u001f\u007f]/.test(login)) return undefined;
-    for (const attribute of this.parts.config.loginAttributes) {
+    const attributes = this.parts.config.loginAttributes;
+    if (attributes.length > 1) {
+      // One search for all of them: a single entry found is what the attributes in order would
+      // find (each finds it or nothing), so only when several match between them are they asked
+      // one by one, which tells which attribute matches which entry.
+      const any = await this.searchOne(anyAttributeEquals(this.userFilter, attributes, login), false);
+      if (any !== 'several') return any;
+    }
+    for (const attribute of attributes) {
       const found = await this.searchOne(attributeEquals(this.userFilter, attribute, login));
-      if (found) return found;
+      if (found && found !== 'several') return found;
     }
     return undefined;
   }
 
-  /** Users' entries matching `filter` under every base DN, with the attributes Latch reads. */
+  /**
+   * Users' entries matching `filter` under every base DN, with the attributes Latch reads. The
+   * base DNs are searched at once on the one connection (LDAP answers by message id): one round
+   * trip, however many there are.
+   */
   private async searchBases(
     connection: LdapConnection,
     filter: Filter,
     limits: { sizeLimit?: number; pageSize?: number },
   ): Promise<Entry[]> {
-    const entries: Entry[] = [];
-    for (const base of this.parts.config.baseDns) {
-      const binary = this.attributes.filter(isBinary);
-      entries.push(
-        ...(await connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary, ...limits })),
-      );
-    }
-    return entries;
+    const binary = this.attributes.filter(isBinary);
+    const found = await Promise.all(
+      this.parts.config.baseDns.map((base) =>
+        connection.search({ base, scope: 'sub', filter, attributes: this.attributes, binary, ...limits }),
+      ),
+    );
+    return found.flat();
   }
 
-  private async searchOne(filter: Filter): Promise<Found | undefined> {
+  /**
+   * The one entry matching a login filter, with its groups; 'several' when more than one matches
+   * (refused, and logged when `warn`). Two entries tell that, so the server returns at most two
+   * per base DN, unpaged.
+   */
+  private async searchOne(filter: Filter, warn = true): Promise<Found | 'several' | undefined> {
     const { config, log } = this.parts;
     return this.withFailover(this.searches, async (connection) => {
-      const entries = await this.searchBases(connection, filter, { pageSize: config.pageSize });
+      const entries = await this.searchBases(connection, filter, { sizeLimit: 2 });
       if (entries.length > 1) {
-        log.warn(
-          { filter: describeFilter(filter), dns: entries.map((e) => e.dn) },
-          'ldap: more than one entry matches a login; refusing it',
-        );
-        return undefined;
+        if (warn)
+          log.warn(
+            { filter: describeFilter(filter), dns: entries.map((e) => e.dn) },
+            'ldap: more than one entry matches a login; refusing it',
+          );
+        return 'several';
       }
       const [entry] = entries;
       if (!entry) return undefined;

@@ -1,4 +1,4 @@
-import { AndFilter, EqualityFilter, ExtensibleFilter, FilterParser, type Filter } from 'ldapts';
+import { AndFilter, EqualityFilter, ExtensibleFilter, FilterParser, OrFilter, type Filter } from 'ldapts';
 import { escapeFilterValue } from './escape.ts';
 
 // Search filters as ldapts Filter objects. A value typed by a user goes into an EqualityFilter as
@@ -19,6 +19,12 @@ export function attributeEquals(base: Filter, attribute: string, value: string |
   return new AndFilter({ filters: [base, new EqualityFilter({ attribute, value })] });
 }
 
+/** (&<base>(|(<attribute1>=<value>)(<attribute2>=<value>)…)) */
+export function anyAttributeEquals(base: Filter, attributes: string[], value: string): Filter {
+  const any = new OrFilter({ filters: attributes.map((attribute) => new EqualityFilter({ attribute, value })) });
+  return new AndFilter({ filters: [base, any] });
+}
+
 /** Groups that contain userDn directly or through other groups (AD only). */
 export function groupsInChain(userDn: string): Filter {
   return new AndFilter({
@@ -32,6 +38,7 @@ export function groupsInChain(userDn: string): Filter {
 /** The RFC 4515 text of a filter built here, for logs. */
 export function describeFilter(filter: Filter): string {
   if (filter instanceof AndFilter) return `(&${filter.filters.map(describeFilter).join('')})`;
+  if (filter instanceof OrFilter) return `(|${filter.filters.map(describeFilter).join('')})`;
   if (filter instanceof EqualityFilter) return `(${filter.attribute}=${escapeFilterValue(filter.value)})`;
   if (filter instanceof ExtensibleFilter)
     return `(${filter.matchType}:${filter.rule}:=${escapeFilterValue(filter.value)})`;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthLog } from '../authn/auth-log.ts';
 import { FactorChanges } from '../authn/factor-changes.ts';
+import { FactorSummary } from '../authn/factor-summary.ts';
 import { IdentifyStep } from '../authn/identify.ts';
 import type { KnownDevices } from '../authn/known-device.ts';
 import { RememberBrowserStep } from '../authn/remember-browser-step.ts';
@@ -66,7 +67,8 @@ export async function createMethods(deps: MethodDeps): Promise<Methods> {
     bypassCodesMethod(passcodes.passcodes),
   ];
   const factorChanges = new FactorChanges(
-    list.flatMap((m) => (m.authenticators?.factor ? [m.authenticators] : [])),
+    new Map(list.flatMap((m) => (m.authenticators ? [[m.id, m.authenticators] as const] : []))),
+    new FactorSummary(deps.store),
     deps.policies,
   );
   return { list, factorChanges, passcodes: passcodes.passcodes, webauthn: webauthn.webauthn, push: push.push };

@@ -98,6 +98,7 @@ describe('store records', () => {
       knownDevice: 'known-device:<deviceId>',
       rememberedDevice: 'remembered:<deviceId>:<userId>',
       userBrowser: 'user-browser:<userId>:<deviceId>',
+      factorSummary: 'factor-summary:<userId>',
       browsersOfUser: 'user-browsers:<userId>',
       accountAttempts: 'throttle:account:<accountHash>',
       addressAttempts: 'throttle:ip:<ip>',

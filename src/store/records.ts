@@ -75,6 +75,15 @@ export const records = {
     owner: 'authn/user-browsers.ts',
     holds: "the known-device ids of a user's browsers",
   }),
+  factorSummary: value({
+    prefix: 'factor-summary',
+    parts: ['userId'],
+    ttlPolicy: 'none',
+    durable: true,
+    owner: 'authn/factor-summary.ts',
+    holds: 'FactorSummaryRecord: per method id, whether the user has anything enrolled in it',
+    lifetime: UNTIL_DELETED,
+  }),
   accountAttempts: counter({
     prefix: 'throttle:account',
     parts: ['accountHash'],

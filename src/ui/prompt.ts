@@ -50,14 +50,22 @@ const stuckHelp = (stuck: NonNullable<CurrentStep['stuck']>) =>
 /** The pages the engine itself shows; every other template comes from a method. */
 const ENGINE_TEMPLATES: Record<string, Template> = { 'remember-browser': rememberBrowser };
 
-/** The first page: the username, and the browser's passkey autofill when policy allows passkeys. */
+/** The password under the username, when nothing else needs the username first (flow.ts firstPageRider). */
+const passwordBelow = html`<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password">
+<button type="submit" name="action" value="submit">Sign in</button>`;
+
+/**
+ * The first page: the username (and the password, when the flow says it rides along), and the
+ * browser's passkey autofill when policy allows passkeys.
+ */
 const identify: Template = (view, page) => {
   const autofill = view.model.passkeyOptions;
   return {
     title: `Sign in to ${page.appName}`,
     body: html`<label for="username">Username</label>
 <input id="username" name="username" type="text" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus value="${String(view.model.username ?? '')}"${describedBy(page.message)}>
-<button type="submit" name="action" value="submit">Next</button>
+${view.model.alsoAsk === 'password' ? passwordBelow : html`<button type="submit" name="action" value="submit">Next</button>`}
 ${typeof autofill === 'string' ? ceremony('autofill', autofill) : ''}`,
     script: typeof autofill === 'string' ? WEBAUTHN_SCRIPT : undefined,
   };

@@ -31,9 +31,15 @@ describe('password sign-in in Chromium', () => {
     await page.getByLabel('Username').waitFor();
   }
 
+  /**
+   * The username alone, as a person who presses Enter after it does: the first page asks for the
+   * password too here (at http://127.0.0.1 browsers refuse passkeys, and a new browser has no
+   * passwordless push), and a post without one leads to the password page.
+   */
   async function enterUsername(page: Page, username = 'alice'): Promise<void> {
     await page.getByLabel('Username').fill(username);
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Username').press('Enter');
+    await page.getByRole('heading', { name: 'Enter your password' }).waitFor();
     await toPasswordField(page);
   }
 
@@ -73,6 +79,31 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
+  it('username and password on one page: one post signs in; a wrong password leads to the password page', async () => {
+    await withContext(chrome, {}, async (context) => {
+      const page = await context.newPage();
+      await openPrompt(page);
+      assert.equal(await page.getByRole('button', { name: 'Next' }).count(), 0, 'no "Next": one page');
+      await page.getByLabel('Username').fill('alice');
+      await enterPassword(page, 'not the password');
+      await page.getByRole('heading', { name: 'Enter your password' }).waitFor();
+      assert.equal((await page.getByRole('alert').textContent())?.trim(), 'Incorrect username or password.');
+      assert.ok(await page.getByRole('button', { name: 'Not you?' }).isVisible(), 'who is signing in is shown');
+      await enterPassword(page);
+      await page.getByRole('heading', { name: 'Signed in as Alice Liddell' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+
+      // One post: the username page's form carries both fields, and the next page is the account's.
+      await openPrompt(page);
+      const posts: string[] = [];
+      page.on('request', (request) => void (request.method() === 'POST' && posts.push(request.url())));
+      await page.getByLabel('Username').fill('alice');
+      await enterPassword(page);
+      await page.getByRole('heading', { name: 'Signed in as Alice Liddell' }).waitFor();
+      assert.equal(posts.length, 1, `one post to the prompt: ${posts.join(', ')}`);
+    });
+  });
+
   it('a wrong password shows the alert and the right one then works', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
@@ -108,7 +139,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  it('Next on an out-of-date username page (an older tab) shows the password page with a notice', async () => {
+  it('the username from an out-of-date first page (an older tab) shows the password page with a notice', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);
@@ -118,7 +149,7 @@ describe('password sign-in in Chromium', () => {
 
       await enterUsername(page);
       await older.getByLabel('Username').fill('alice');
-      await older.getByRole('button', { name: 'Next' }).click();
+      await older.getByLabel('Username').press('Enter');
       await older.getByLabel('Password').waitFor();
       assert.match((await older.getByRole('alert').textContent()) ?? '', /This page was out of date/);
       await enterPassword(older);
@@ -126,7 +157,7 @@ describe('password sign-in in Chromium', () => {
     });
   });
 
-  it('"Not you?" goes back to the username page and Next works again', async () => {
+  it('"Not you?" goes back to the username page, which works again', async () => {
     await withContext(chrome, {}, async (context) => {
       const page = await context.newPage();
       await openPrompt(page);

@@ -59,6 +59,24 @@ describe('slapd: password sign-in', () => {
     assert.equal(check.ok && check.user.username, 'alice');
   });
 
+  it('a password check is one search and one bind on pooled connections, by either login attribute, over two base DNs', async () => {
+    const bases = [`ou=people,${SLAPD_BASE}`, `ou=groups,${SLAPD_BASE}`];
+    const d = open({ baseDns: bases });
+    assert.equal((await d.verifyPassword('bob', LDAP_USERS.bob.password)).ok, true, 'the pools have a connection each');
+    for (const login of ['alice', 'alice@example.org']) {
+      const from = slapd.daemon.output().length;
+      const check = await d.verifyPassword(login, LDAP_USERS.alice.password);
+      assert.equal(check.ok && check.user.username, 'alice');
+      await new Promise((r) => setTimeout(r, 200));
+      const log = slapd.daemon.output().slice(from);
+      const searched = [...log.matchAll(/op=\d+ SRCH base="([^"]*)"/g)].map((m) => m[1]!.toLowerCase());
+      assert.deepEqual(searched.sort(), bases.map((b) => b.toLowerCase()).sort(), `one search per base DN:\n${log}`);
+      const binds = new Set([...log.matchAll(/(conn=\d+ op=\d+) BIND dn=/g)].map((m) => m[1]));
+      assert.equal(binds.size, 1, `one bind:\n${log}`);
+      assert.equal([...log.matchAll(/ACCEPT/g)].length, 0, `no new connection:\n${log}`);
+    }
+  });
+
   it('wrong password and unknown user', async () => {
     assertFailure(await directory.verifyPassword('alice', 'wrong'), 'invalid-credentials');
     assertFailure(await directory.verifyPassword('nobody', 'whatever'), 'user-not-found');

@@ -5,7 +5,6 @@ import type { Page } from 'playwright-core';
 import { AUTH_LOG_STREAM } from '../../src/authn/auth-log.ts';
 import type { Json } from '../../src/store/contract.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { toPasswordField } from '../support/chromium.ts';
 
 // A relying party's side of the code flow, with openid-client: build the request, and turn the
 // URL the browser landed on into tokens.
@@ -90,11 +89,4 @@ export async function readAuthLog(dataDir: string): Promise<AuthLogEntry[]> {
   }
 }
 
-/** Signs in at Latch's prompt (identify, then password) in a page already showing it. */
-export async function signInAtPrompt(page: Page, username: string, password: string): Promise<void> {
-  await page.fill('#username', username);
-  await page.click('button[name=action][value=submit]');
-  await toPasswordField(page);
-  await page.fill('#password', password);
-  await page.click('button[name=action][value=submit]');
-}
+export { signInAtPrompt } from '../support/chromium.ts';

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
-import { launchChromium, toPasswordField, withContext, type Browser, type Page } from '../support/chromium.ts';
+import {
+  launchChromium,
+  nextUnlessOnePage,
+  toPasswordField,
+  withContext,
+  type Browser,
+  type Page,
+} from '../support/chromium.ts';
 import { addUser } from '../support/commands.ts';
 import { startTestLatch, type LatchProcess } from '../support/latch.ts';
 import { latchOk, otherCode, printedBypassCodes, totpCode } from '../support/passcodes.ts';
@@ -38,7 +45,7 @@ describe('passcodes and bypass codes in Chromium', () => {
   async function signInWithPassword(page: Page): Promise<void> {
     await page.goto(`${latch.url}/account/sign-in`);
     await page.getByLabel('Username').fill('alice');
-    await page.getByRole('button', { name: 'Next' }).click();
+    await nextUnlessOnePage(page);
     await toPasswordField(page);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();

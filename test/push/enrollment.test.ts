@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
-import { launchChromium, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
+import { launchChromium, nextUnlessOnePage, toPasswordField, withContext, type Browser } from '../support/chromium.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { addUser } from '../support/commands.ts';
 import { startTestLatch, type LatchProcess } from '../support/latch.ts';
@@ -33,7 +33,7 @@ describe('inline activation when policy requires a second factor', () => {
       const page = await context.newPage();
       await page.goto(`${latch.url}/account/sign-in`);
       await page.getByLabel('Username').fill('frank');
-      await page.getByRole('button', { name: 'Next' }).click();
+      await nextUnlessOnePage(page);
       await toPasswordField(page);
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { toPasswordField } from '../support/chromium.ts';
+import { nextUnlessOnePage, toPasswordField } from '../support/chromium.ts';
 import { HttpClient, type Page as HttpPage } from '../support/http-client.ts';
 import { cleanEnv, REPO_ROOT, runCommand, type CommandResult } from '../support/commands.ts';
 import { scratchDir } from '../support/temp.ts';
@@ -64,7 +64,7 @@ export async function activationLink(
 export async function passwordThenPush(page: Page, base: string, username: string, password = PASSWORD): Promise<void> {
   await page.goto(`${base}/account/sign-in`);
   await page.getByLabel('Username').fill(username);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await nextUnlessOnePage(page);
   await toPasswordField(page);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();

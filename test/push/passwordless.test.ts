@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { after, before, describe, it } from 'mocha';
 import {
   launchChromium,
+  nextUnlessOnePage,
   toPasswordField,
   withContext,
   type Browser,
@@ -43,7 +44,8 @@ describe('passwordless push', () => {
   async function username(page: Page, name = 'alice'): Promise<void> {
     await page.goto(`${latch.url}/account/sign-in`);
     await page.getByLabel('Username').fill(name);
-    await page.getByRole('button', { name: 'Next' }).click();
+    // A browser that is known for nobody gets the password on the first page: no "Next" there.
+    await nextUnlessOnePage(page);
   }
 
   async function signOut(page: Page): Promise<void> {

@@ -51,10 +51,10 @@ describe('SAML SSO with a session: store work', () => {
     const session = reads.filter((c) => / session:/.test(c));
     assert.equal(session.length, 1, `one read of the session:\n${calls.join('\n')}`);
     assert.match(session[0]!, /^get session:/);
-    // The password-only session's check that alice still has no factor: nothing else.
+    // The password-only session's check that alice still has no factor (her factor summary): nothing else.
     assert.deepEqual(
       reads.filter((c) => !/ session:/.test(c)).map((c) => c.split(' ')[0]),
-      ['listIndex', 'get', 'listIndex'],
+      ['getVersioned'],
       calls.join('\n'),
     );
     assert.ok(

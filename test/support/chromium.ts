@@ -39,20 +39,33 @@ export async function withContext<T>(
   }
 }
 
-/** Signs in at Latch's prompt (username, then password) in a page already showing it. */
+/**
+ * Signs in at Latch's prompt in a page already showing it: username and password on the first page
+ * when it asks for both (nothing but the password can follow the username), else the username,
+ * then the password.
+ */
 export async function signInAtPrompt(page: Page, username: string, password: string): Promise<void> {
   await page.fill('#username', username);
-  await page.click('button[name=action][value=submit]');
-  await toPasswordField(page);
+  await toPasswordField(page, { fromFirstPage: true });
   await page.fill('#password', password);
   await page.click('button[name=action][value=submit]');
+}
+
+/**
+ * The username is filled in: "Next", unless the first page asks for the password as well (no
+ * "Next" then: the password goes on the same page).
+ */
+export async function nextUnlessOnePage(page: Page): Promise<void> {
+  const next = page.getByRole('button', { name: 'Next' });
+  if ((await next.count()) > 0) await next.click();
 }
 
 /**
  * After the username: waits for the password field. Where policy allows passkeys, the passkey page
  * comes first for every username; this takes its "Use your password instead" there.
  */
-export async function toPasswordField(page: Page): Promise<void> {
+export async function toPasswordField(page: Page, options: { fromFirstPage?: boolean } = {}): Promise<void> {
+  if (options.fromFirstPage) await nextUnlessOnePage(page);
   await page.waitForSelector('#password, input[name=step][value=passkey]', { state: 'attached' });
   if (await page.$('#password')) return;
   await page.click('button[name=choose][value=password]');

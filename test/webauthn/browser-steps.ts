@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { nextUnlessOnePage } from '../support/chromium.ts';
 import { addAuthenticator, type VirtualAuthenticator } from './virtual-authenticator.ts';
 
 // What a person does at Latch's prompt in these tests, found by visible labels and headings.
@@ -15,9 +16,10 @@ export async function waitForHeading(page: Page, text: string | RegExp): Promise
   await page.getByRole('heading', { name: text }).waitFor();
 }
 
+/** The username, then "Next" (where the first page asks for the password too, enterPassword fills it there). */
 export async function enterUsername(page: Page, username: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await nextUnlessOnePage(page);
 }
 
 /** The password, from the password page or (after the username) the passkey page's "Other options". */

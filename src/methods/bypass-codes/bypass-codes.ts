@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../../store/contract.ts';
+import { FactorSummary } from '../../authn/factor-summary.ts';
 import { records } from '../../store/records.ts';
 import { hmac } from '../../util/random.ts';
 
@@ -36,19 +37,32 @@ export function normalizeBypassCode(typed: string): string {
   return typed.replace(/[\s-]/g, '');
 }
 
+/** The id under which the factor summary (authn/factor-summary.ts) counts bypass codes. */
+export const BYPASS_CODES_METHOD = 'bypass-codes';
+
 export class BypassCodes {
+  private readonly summary: FactorSummary;
+  /** For the factor summary: whether the user has a usable code. */
+  readonly hasAny = (userId: string) => this.hasUsable(userId);
+
   constructor(
     private readonly store: Store,
     /** Derived from the server secret: a copy of the store alone does not reveal the codes. */
     private readonly macKey: Buffer,
-  ) {}
+  ) {
+    this.summary = new FactorSummary(store);
+  }
 
   private hash(userId: string, code: string): string {
     return hmac(this.macKey, `bypass:${userId}:${code}`);
   }
 
   /** Makes `count` new codes for the user and returns them; this is the only time they exist in clear. */
-  async generate(userId: string, batch: BypassBatch): Promise<string[]> {
+  generate(userId: string, batch: BypassBatch): Promise<string[]> {
+    return this.summary.add(userId, BYPASS_CODES_METHOD, this.hasAny, () => this.make(userId, batch));
+  }
+
+  private async make(userId: string, batch: BypassBatch): Promise<string[]> {
     const now = Date.now();
     const record: BypassCodeRecord = {
       usesLeft: batch.uses,
@@ -114,6 +128,7 @@ export class BypassCodes {
       await codeRecords.delete(this.store, { userId, codeHash: hash });
       await records.bypassCodesOfUser.remove(this.store, userId, hash);
     }
+    await this.summary.changed(userId, BYPASS_CODES_METHOD, this.hasAny);
     return live;
   }
 }

@@ -1,4 +1,4 @@
-import type { BypassCodes } from './bypass-codes.ts';
+import { BYPASS_CODES_METHOD, type BypassCodes } from './bypass-codes.ts';
 import { tooManyCodes, typedCode, type CodeThrottle } from '../../authn/code-throttle.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
@@ -13,6 +13,7 @@ export class BypassCodeStep implements UserStep {
   readonly stage = 'second-factor' as const;
   readonly label = 'Bypass code';
   readonly kind = 'bypass-code' as const;
+  readonly enrolledIn = [BYPASS_CODES_METHOD];
 
   constructor(
     private readonly codes: BypassCodes,

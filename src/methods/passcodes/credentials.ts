@@ -1,9 +1,12 @@
 import type { Store } from '../../store/contract.ts';
 import { APP_DIGITS, APP_PERIOD_SECONDS } from './otp.ts';
 import { findCounter, timeStep, type OtpKey } from './otp.ts';
+import { FactorSummary } from '../../authn/factor-summary.ts';
 import {
   credentialRecords,
   credentialsOfUser,
+  hasPasscodes,
+  PASSCODES_METHOD,
   unassigned,
   updateCredential,
   type PasscodeCredential,
@@ -31,11 +34,16 @@ export type PasscodeCheck =
 type Match = { kind: 'accept'; next: number } | { kind: 'reused' } | { kind: 'resync'; counter: number } | undefined;
 
 export class PasscodeCredentials {
+  private readonly summary: FactorSummary;
+  private readonly count = (userId: string) => hasPasscodes(this.store, userId);
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
     private readonly settings: PasscodeSettings,
-  ) {}
+  ) {
+    this.summary = new FactorSummary(store);
+  }
 
   async listForUser(userId: string): Promise<PasscodeCredential[]> {
     const found: PasscodeCredential[] = [];
@@ -69,9 +77,11 @@ export class PasscodeCredentials {
       createdAt: now,
       lastUsedAt: now,
     };
-    if (!(await credentialRecords.createIfAbsent(this.store, id, credential))) return false;
-    await credentialsOfUser.add(this.store, userId, id);
-    return true;
+    return this.summary.add(userId, PASSCODES_METHOD, this.count, async () => {
+      if (!(await credentialRecords.createIfAbsent(this.store, id, credential))) return false;
+      await credentialsOfUser.add(this.store, userId, id);
+      return true;
+    });
   }
 
   /** Removes one of the user's credentials; a hardware token goes back to the unassigned stock. */
@@ -82,6 +92,7 @@ export class PasscodeCredentials {
       await updateCredential(this.store, id, (c) => (c.userId === userId ? unassigned(c) : undefined));
     else await credentialRecords.delete(this.store, id);
     await credentialsOfUser.remove(this.store, userId, id);
+    await this.summary.changed(userId, PASSCODES_METHOD, this.count);
     return credential;
   }
 

@@ -1,7 +1,8 @@
 import type { Json } from '../../store/contract.ts';
 import { tooManyCodes, typedCode, type CodeThrottle } from '../../authn/code-throttle.ts';
 import type { PasscodeCheck, PasscodeCredentials } from './credentials.ts';
-import { describe } from './records.ts';
+import { PUSH_METHOD } from '../push/devices.ts';
+import { describe, PASSCODES_METHOD } from './records.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
 
 // A passcode from the user's authenticator app or hardware OATH token, as a second factor. A
@@ -30,6 +31,8 @@ export class PasscodeStep implements UserStep {
   readonly stage = 'second-factor' as const;
   readonly label = 'Passcode';
   readonly kind = 'passcode' as const;
+  /** The phone's passcodes count too. */
+  readonly enrolledIn = [PASSCODES_METHOD, PUSH_METHOD];
 
   constructor(
     private readonly credentials: PasscodeCredentials,

@@ -39,6 +39,16 @@ export const tokenStock = records.oathTokens;
 
 export const tokenId = (serial: string) => `token:${serial}`;
 
+/** The id under which the factor summary (authn/factor-summary.ts) counts passcodes. */
+export const PASSCODES_METHOD = 'passcodes';
+
+/** For the factor summary: whether the user has any authenticator app or token. */
+export async function hasPasscodes(store: Store, userId: string): Promise<boolean> {
+  for (const id of await credentialsOfUser.list(store, userId))
+    if ((await credentialRecords.get(store, id))?.userId === userId) return true;
+  return false;
+}
+
 /** How a credential is named to the user and in the authentication log. */
 export function describe(credential: PasscodeCredential): string {
   return credential.source === 'token'

@@ -1,7 +1,10 @@
 import type { Store } from '../../store/contract.ts';
+import { FactorSummary } from '../../authn/factor-summary.ts';
 import {
   credentialRecords,
   credentialsOfUser,
+  hasPasscodes,
+  PASSCODES_METHOD,
   tokenId,
   tokenStock,
   unassigned,
@@ -16,10 +19,15 @@ import type { TokenDefinition } from './token-csv.ts';
 // credentials; unassigning puts it back in stock with its counter, since the token keeps counting.
 
 export class OathTokens {
+  private readonly summary: FactorSummary;
+  private readonly count = (userId: string) => hasPasscodes(this.store, userId);
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.summary = new FactorSummary(store);
+  }
 
   /** Adds every token or none: a serial that is already in stock stops the whole import. */
   async import(tokens: TokenDefinition[]): Promise<number> {
@@ -67,6 +75,10 @@ export class OathTokens {
 
   /** Gives the token to a user; refused while another user holds it. */
   async assign(serial: string, userId: string): Promise<void> {
+    await this.summary.add(userId, PASSCODES_METHOD, this.count, () => this.giveTo(serial, userId));
+  }
+
+  private async giveTo(serial: string, userId: string): Promise<void> {
     const updated = await updateCredential(this.store, tokenId(serial), (token) =>
       token.userId ? undefined : { ...token, userId },
     );
@@ -87,6 +99,7 @@ export class OathTokens {
     if (!updated) throw new Error(`there is no token "${serial}"`);
     const owner = updated.before.userId;
     if (owner) await credentialsOfUser.remove(this.store, owner, tokenId(serial));
+    if (owner) await this.summary.changed(owner, PASSCODES_METHOD, this.count);
     return owner;
   }
 
@@ -97,5 +110,6 @@ export class OathTokens {
     if (token.userId) await credentialsOfUser.remove(this.store, token.userId, token.id);
     await credentialRecords.delete(this.store, token.id);
     await tokenStock.remove(this.store, token.id);
+    if (token.userId) await this.summary.changed(token.userId, PASSCODES_METHOD, this.count);
   }
 }

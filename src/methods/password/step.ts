@@ -91,6 +91,7 @@ export class PasswordStep implements AnonymousStep {
   readonly order = 90;
   readonly stage = 'primary' as const;
   readonly label = 'Password';
+  readonly onFirstPage = 'password';
 
   constructor(
     private readonly directory: Directory,

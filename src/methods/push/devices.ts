@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Secret } from 'otpauth';
 import type { Store } from '../../store/contract.ts';
+import { FactorSummary } from '../../authn/factor-summary.ts';
 import { records } from '../../store/records.ts';
 import type { SecretBox } from '../../keys/secret-box.ts';
 import { randomId } from '../../util/random.ts';
@@ -34,11 +35,20 @@ export function importPublicKey(jwk: P256PublicJwk): KeyObject {
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
 }
 
+/** The id under which the factor summary (authn/factor-summary.ts) counts the Latch Authenticator. */
+export const PUSH_METHOD = 'push';
+
 export class PushDevices {
+  private readonly summary: FactorSummary;
+  /** For the factor summary: whether the user has an activated phone. */
+  readonly hasAny = async (userId: string) => (await this.forUser(userId)) !== undefined;
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.summary = new FactorSummary(store);
+  }
 
   async get(deviceId: string): Promise<PushDevice | undefined> {
     return /^[A-Za-z0-9_-]{22}$/.test(deviceId) ? deviceRecords.get(this.store, deviceId) : undefined;
@@ -61,6 +71,12 @@ export class PushDevices {
     input: Omit<PushDevice, 'id' | 'totpSecret' | 'createdAt'>,
   ): Promise<{ device: PushDevice; replaced?: PushDevice }> {
     importPublicKey(input.publicKey); // throws on a key that is not a P-256 point
+    return this.summary.add(input.userId, PUSH_METHOD, this.hasAny, () => this.save(input));
+  }
+
+  private async save(
+    input: Omit<PushDevice, 'id' | 'totpSecret' | 'createdAt'>,
+  ): Promise<{ device: PushDevice; replaced?: PushDevice }> {
     const replaced = await this.forUser(input.userId);
     const device: PushDevice = {
       ...input,
@@ -83,6 +99,7 @@ export class PushDevices {
     if (!device) return undefined;
     await deviceRecords.delete(this.store, device.id);
     await deviceOfUser.delete(this.store, userId);
+    await this.summary.changed(userId, PUSH_METHOD, this.hasAny);
     return device;
   }
 

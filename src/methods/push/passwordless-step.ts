@@ -44,6 +44,11 @@ export class PushPasswordlessStep implements AnonymousStep {
     return (await this.phone(ctx)) !== undefined;
   }
 
+  /** Only a browser with a known-device cookie can be known for a login; a new browser cannot. */
+  async mayApplyBeforeUsername(ctx: StepContext): Promise<boolean> {
+    return ctx.browser.deviceId !== undefined;
+  }
+
   async view(ctx: StepContext): Promise<StepView> {
     const device = (await this.phone(ctx))?.device;
     if (!device) return { template: 'push-gone', model: {} };

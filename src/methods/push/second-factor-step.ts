@@ -1,3 +1,4 @@
+import { PUSH_METHOD } from './devices.ts';
 import type { Push } from './push.ts';
 import { pushView, sendPush, takeDecision } from './step-common.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
@@ -12,6 +13,7 @@ export class PushStep implements UserStep {
   readonly order = 20;
   readonly stage = 'second-factor' as const;
   readonly kind = 'push' as const;
+  readonly enrolledIn = [PUSH_METHOD];
   readonly label = 'Push to your phone';
   /** With policy.autoPush, the push goes out as soon as the password is accepted. */
   readonly autoStart = { push: 'send' };

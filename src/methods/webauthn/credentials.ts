@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract.ts';
+import { FactorSummary } from '../../authn/factor-summary.ts';
 import { records } from '../../store/records.ts';
 import { randomId } from '../../util/random.ts';
 
@@ -54,8 +55,17 @@ export function cleanName(name: string, fallback: string): string {
   return clean === '' ? fallback : clean;
 }
 
+/** The id under which the factor summary (authn/factor-summary.ts) counts WebAuthn. */
+export const WEBAUTHN_METHOD = 'webauthn';
+
 export class WebAuthnCredentials {
-  constructor(private readonly store: Store) {}
+  private readonly summary: FactorSummary;
+  /** For the factor summary: whether the user has any credential. */
+  readonly hasAny = async (userId: string) => (await this.list(userId)).length > 0;
+
+  constructor(private readonly store: Store) {
+    this.summary = new FactorSummary(store);
+  }
 
   /** The user's handle, created on first use; createIfAbsent keeps two tabs from making two. */
   async userHandle(userId: string): Promise<string> {
@@ -90,9 +100,11 @@ export class WebAuthnCredentials {
 
   /** Adds a credential; false when that credential id is already registered (to anyone). */
   async add(credential: StoredCredential): Promise<boolean> {
-    if (!(await credentialRecords.createIfAbsent(this.store, credential.id, credential))) return false;
-    await records.webauthnCredentialsOfUser.add(this.store, credential.userId, credential.id);
-    return true;
+    return this.summary.add(credential.userId, WEBAUTHN_METHOD, this.hasAny, async () => {
+      if (!(await credentialRecords.createIfAbsent(this.store, credential.id, credential))) return false;
+      await records.webauthnCredentialsOfUser.add(this.store, credential.userId, credential.id);
+      return true;
+    });
   }
 
   /** Records a sign-in: the new counter, when, and in which browser. */
@@ -115,6 +127,7 @@ export class WebAuthnCredentials {
     if (!credential || credential.userId !== userId) return false;
     await credentialRecords.delete(this.store, id);
     await records.webauthnCredentialsOfUser.remove(this.store, userId, id);
+    await this.summary.changed(userId, WEBAUTHN_METHOD, this.hasAny);
     return true;
   }
 

@@ -45,6 +45,11 @@ export class PasskeyStep implements AnonymousStep {
     return !(notUsed(ctx.tx.stepData) && ctx.policy.password);
   }
 
+  /** The same for every username, so known before it. */
+  mayApplyBeforeUsername(ctx: StepContext): Promise<boolean> {
+    return this.isAvailable(ctx);
+  }
+
   async view(ctx: StepContext): Promise<StepView> {
     // No credential ids: any passkey of this site may answer, and handle() checks whose it is.
     const binding = { owner: `tx:${ctx.tx.id}`, purpose: 'passwordless' as const };

@@ -1,4 +1,5 @@
 import type { WebAuthnCeremonies } from './ceremonies.ts';
+import { WEBAUTHN_METHOD } from './credentials.ts';
 import { RESPONSE_FIELD, refusedByBrowser } from './form.ts';
 import { amrOf } from './passwordless.ts';
 import type { StepOutcome, StepView, UserStep, UserStepContext } from '../../authn/step.ts';
@@ -13,6 +14,7 @@ export class WebAuthnSecondFactorStep implements UserStep {
   readonly stage = 'second-factor' as const;
   readonly label = 'Security key or this device';
   readonly kind = 'webauthn' as const;
+  readonly enrolledIn = [WEBAUTHN_METHOD];
 
   constructor(private readonly ceremonies: WebAuthnCeremonies) {}
 
