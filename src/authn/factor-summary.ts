@@ -9,7 +9,8 @@ import { records } from '../store/records.ts';
 // - before an authenticator is written, `adding` marks the method (a crash in between leaves
 //   "has one", which only costs a read);
 // - after any add or remove, `changed` recounts the method from its own records, with
-//   compare-and-set, so of two changes racing the last write reflects both.
+//   compare-and-set, and both always write (moving the version), so of two changes racing the
+//   last write reflects both.
 // A method missing from the record (a record from before the method was counted, or none yet) is
 // counted from its records by the reader and merged in without overwriting what is there.
 
@@ -58,12 +59,15 @@ export class FactorSummary {
     }
   }
 
+  /**
+   * Read, count, write with compare-and-set; written even when the value is unchanged, so that the
+   * version moves on every change: a recount that read before this one and counted before this
+   * change landed then fails its write and counts again, instead of writing its stale answer.
+   */
   private async update(userId: string, method: string, has: () => Promise<boolean>): Promise<void> {
     for (;;) {
-      // Read before counting: a change that lands after the count moves the version, so this write fails and counts again.
       const found = await summaries.getVersioned(this.store, userId);
       const value = await has();
-      if (found?.value.enrolled[method] === value) return;
       if (await this.write(userId, found, { enrolled: { ...found?.value.enrolled, [method]: value } })) return;
     }
   }
