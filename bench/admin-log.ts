@@ -6,7 +6,9 @@
 //   npm run build && node --import tsx bench/admin-log.ts [--entries 1000000] [--exports csv,json] [--store sqlite|redis]
 //
 // Latch runs as `latch serve` from dist/ (its own process, so its RSS is its own); the log is
-// written straight into the SQLite file first, spread over the last 30 days.
+// written straight into the SQLite file first, spread over the last 30 days. It runs with the
+// default server.heap (config/default.yaml): `latch serve` applies those V8 limits itself, and they
+// take precedence over V8 flags given in LATCH_NODE_OPTIONS (passed to Latch as NODE_OPTIONS).
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';

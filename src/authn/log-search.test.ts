@@ -3,7 +3,7 @@ import { describe, it } from 'mocha';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import type { RangeQuery } from '../store/contract.ts';
 import type { LogStream } from './auth-log.ts';
-import { eachLogBatch, searchLog } from './log-search.ts';
+import { eachLogBatch, EXPORT_BATCH, searchLog } from './log-search.ts';
 import { trimInBatches } from './log-retention.ts';
 
 // Paging a log stream newest first with a filter the store does not apply, and trimming it in batches.
@@ -84,6 +84,32 @@ describe('log search', () => {
     assert.ok(reads.length <= 2 * batches.length + 1, `${reads.length} reads for ${batches.length} batches`);
     assert.equal(total, 2500 - 834);
     assert.ok(batches.every((n) => n <= 1000));
+  });
+  it('exports small batches, through a millisecond that holds more entries than a batch, without repeats or gaps', async () => {
+    const times = [
+      ...Array.from({ length: 100 }, (_, i) => 6_000_000 + i),
+      ...Array.from({ length: 2 * EXPORT_BATCH + 50 }, () => 6_000_100),
+      ...Array.from({ length: 100 }, (_, i) => 6_000_101 + i),
+    ];
+    const { stream, reads } = await streamOf(times);
+    const seen: number[] = [];
+    const sizes: number[] = [];
+    await eachLogBatch(stream, {}, async (entries) => {
+      sizes.push(entries.length);
+      seen.push(...entries.map((e) => e.data.n));
+    });
+    assert.deepEqual(
+      seen,
+      Array.from({ length: times.length }, (_, i) => times.length - 1 - i),
+    );
+    assert.ok(
+      sizes.every((n) => n <= EXPORT_BATCH),
+      `batches of ${sizes.join(', ')}`,
+    );
+    assert.ok(
+      reads.every((r) => r.limit! <= 1000),
+      'the store is never asked for more than it reads at once',
+    );
   });
 });
 

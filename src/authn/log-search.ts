@@ -25,6 +25,8 @@ export interface LogSearch<T> {
   filter?: (data: T) => boolean;
   /** At most this many entries are read for one page (default 20,000). */
   scanLimit?: number;
+  /** Entries per read from the store (default and at most 1000): an export reads small batches. */
+  readSize?: number;
 }
 
 export interface LogPage<T> {
@@ -35,8 +37,14 @@ export interface LogPage<T> {
   searchedBackTo?: number;
 }
 
-const BATCH = 1000;
+/** The most the store reads at once (its range limit). */
+const MAX_READ = 1000;
 const DEFAULT_SCAN_LIMIT = 20_000;
+/**
+ * Entries an export holds at once: a small batch keeps what is alive while the server waits for the
+ * client small, so the garbage collector does not move it to the old generation and grow the heap.
+ */
+export const EXPORT_BATCH = 200;
 
 export function encodeCursor(position: Position): string {
   return `${position.time}.${position.skip}`;
@@ -60,9 +68,12 @@ export async function searchLog<T>(stream: LogStream<T>, search: LogSearch<T>): 
   const entries: StoredEvent<T>[] = [];
   let position: Position = start ?? { time: (search.to ?? Number.MAX_SAFE_INTEGER) - 1, skip: 0 };
   let scanned = 0;
+  const readSize = Math.min(MAX_READ, search.readSize ?? MAX_READ);
   for (;;) {
     const to = position.time + 1;
-    const batch = await stream.range({ from: search.from, to, reverse: true, limit: BATCH });
+    // The entries to skip are read again, so that a small read still gets past them.
+    const limit = Math.min(MAX_READ, position.skip + readSize);
+    const batch = await stream.range({ from: search.from, to, reverse: true, limit });
     // The entries of the starting millisecond that earlier pages (or batches) showed.
     const shown = { ...position };
     let skipped = 0;
@@ -77,7 +88,7 @@ export async function searchLog<T>(stream: LogStream<T>, search: LogSearch<T>): 
       if (entries.length === search.limit) return { entries, next: encodeCursor(position) };
       if (scanned >= scanLimit) return { entries, next: encodeCursor(position), searchedBackTo: event.time };
     }
-    if (batch.length < BATCH) return { entries };
+    if (batch.length < limit) return { entries };
     // A whole batch of one millisecond already shown: a time range cannot reach past it, so the
     // search goes on below that millisecond (more than 1000 entries in one is not a real log's).
     if (skipped === batch.length) position = { time: position.time - 1, skip: 0 };
@@ -96,7 +107,13 @@ export async function eachLogBatch<T>(
   let cursor: string | undefined;
   let total = 0;
   do {
-    const page = await searchLog(stream, { ...search, limit: BATCH, cursor, scanLimit: BATCH });
+    const page = await searchLog(stream, {
+      ...search,
+      limit: EXPORT_BATCH,
+      cursor,
+      scanLimit: EXPORT_BATCH,
+      readSize: EXPORT_BATCH,
+    });
     if (page.entries.length > 0) await onBatch(page.entries);
     total += page.entries.length;
     cursor = page.next;

@@ -16,6 +16,7 @@ import { createLogger } from '../ops/logger.ts';
 import { generateBypassCodes, listBypassCodes, revokeBypassCodes } from './bypass-codes.ts';
 import { listPasscodes, removePasscode } from './passcodes.ts';
 import { assignToken, importTokens, listTokens, removeToken, unassignToken } from './tokens.ts';
+import { applyHeapLimits } from './heap.ts';
 import { formatUrls } from './urls.ts';
 import { adminToken } from './admin-tokens.ts';
 import { addUser, changePassword, listUsers, removeUser } from './users.ts';
@@ -74,6 +75,7 @@ Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LAT
 
 async function serve(config: LatchConfig): Promise<void> {
   if (cluster.isWorker) return serveAsWorker(config);
+  applyHeapLimits(config.server.heap);
   const log = createLogger(config.log.level);
   // The primary handles its own signals (src/cluster/primary.ts).
   const single = config.server.workers > 1 ? await runPrimary(config, log) : await startLatch(config, log);

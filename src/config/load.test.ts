@@ -178,3 +178,20 @@ it('the cluster examples load: PostgreSQL or Redis, and one master key file', ()
   assert.equal(fromEnv.store.postgres!.url, 'postgres://latch@127.0.0.1:5432/latch');
   assert.equal(fromEnv.keys.masterKeyFile, '/k');
 });
+
+it('server.heap: limits of 4 MB young and 512 MB old by default; a value out of range is named', () => {
+  assert.deepEqual(loadConfig({ env: {}, cwd: '/' }).server.heap, { youngMb: 4, maxMb: 512 });
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(path.join(dir, 'heap.yaml'), 'server:\n  heap:\n    youngMb: 0\n    maxMb: 64\n');
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ env: { LATCH_CONFIG: 'heap.yaml' }, cwd: dir })),
+      [
+        'server.heap.youngMb: Too small: expected number to be >=1 (got 0)',
+        'server.heap.maxMb: Too small: expected number to be >=128 (got 64)',
+      ],
+    );
+  } finally {
+    cleanup();
+  }
+});
