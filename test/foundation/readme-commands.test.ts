@@ -105,12 +105,9 @@ describe('README commands from a fresh clone', () => {
       /bin\/latch\.js\0serve/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')),
     );
     assert.ok(latchPid, 'found the Latch process under npm');
-    // No loader on its command line or in NODE_OPTIONS (and tsx is not even installed any more): only
-    // the heap limits of server.heap, with which `latch serve` restarted itself (src/cli/heap.ts).
+    // No loader on its command line or in NODE_OPTIONS (and tsx is not even installed any more).
     assert.deepEqual(fs.readFileSync(`/proc/${latchPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1), [
-      '--max-semi-space-size=4',
-      '--max-old-space-size=512',
-      path.join(clone, 'bin', 'latch.js'),
+      'bin/latch.js',
       'serve',
     ]);
     assert.doesNotMatch(
