@@ -3,12 +3,12 @@
 // with and without filters, and how fast a whole-log export streams as CSV and JSON, with the
 // server's peak RSS above idle while it does (the export must stream, not load the log).
 //
-//   npm run build && node --import tsx bench/admin-log.ts [--entries 1000000] [--exports csv,json] [--store sqlite|redis]
+//   npm run build && node --import tsx bench/admin-log.ts [--entries 1000000] [--exports csv,json] [--store sqlite|redis] [--heap 4/512]
 //
 // Latch runs as `latch serve` from dist/ (its own process, so its RSS is its own); the log is
-// written straight into the SQLite file first, spread over the last 30 days. It runs with the
-// default server.heap (config/default.yaml): `latch serve` applies those V8 limits itself, and they
-// take precedence over V8 flags given in LATCH_NODE_OPTIONS (passed to Latch as NODE_OPTIONS).
+// written straight into the SQLite file first, spread over the last 30 days. `--heap YOUNG/MAX`
+// sets server.heap (V8's limits, MB; unset, Node's own), which `latch serve` applies itself; V8
+// flags in LATCH_NODE_OPTIONS are passed to Latch as NODE_OPTIONS.
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
@@ -23,8 +23,13 @@ const { values: args } = parseArgs({
     entries: { type: 'string', default: '1000000' },
     exports: { type: 'string', default: 'csv,json' },
     store: { type: 'string', default: 'sqlite' },
+    heap: { type: 'string' },
   },
 });
+const heapLimits = /^(\d+)\/(\d+)$/.exec(args.heap ?? '');
+if (args.heap !== undefined && !heapLimits)
+  throw new Error(`--heap ${args.heap}: expected YOUNG/MAX in MB, e.g. 4/512`);
+const heap = heapLimits ? { server: { heap: { youngMb: Number(heapLimits[1]), maxMb: Number(heapLimits[2]) } } } : {};
 const total = Number(args.entries);
 const DAY = 86_400_000;
 const USERS = 5000;
@@ -132,7 +137,7 @@ const redis: RedisServer | undefined = args.store === 'redis' ? await startRedis
 const store = redis ? { store: { type: 'redis', redis: { url: redis.url, keyPrefix: 'bench:' } } } : {};
 const latch = await startTestLatch({
   run: 'process',
-  config: { authLog: { retention: '400d' }, ...store },
+  config: { authLog: { retention: '400d' }, ...store, ...heap },
   env: process.env.LATCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LATCH_NODE_OPTIONS } : {},
 });
 try {
@@ -149,6 +154,7 @@ try {
   await timed(`${api}?limit=1`, made.token);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const idle = { rss: rssMb(latch.pid), anon: rssMb(latch.pid, 'RssAnon') };
+  console.log(`server.heap: ${args.heap ?? "unset (Node's own limits)"}`);
   console.log(`idle RSS ${idle.rss.toFixed(0)} MB (anonymous ${idle.anon.toFixed(0)} MB)`);
   const cases: Array<[string, string]> = [
     ['first page (50, newest first)', `${api}?limit=50`],

@@ -75,7 +75,7 @@ Configuration: config/default.yaml, merged with LATCH_CONFIG=file.yaml, then LAT
 
 async function serve(config: LatchConfig): Promise<void> {
   if (cluster.isWorker) return serveAsWorker(config);
-  applyHeapLimits(config.server.heap);
+  if (config.server.heap) applyHeapLimits(config.server.heap);
   const log = createLogger(config.log.level);
   // The primary handles its own signals (src/cluster/primary.ts).
   const single = config.server.workers > 1 ? await runPrimary(config, log) : await startLatch(config, log);

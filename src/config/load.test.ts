@@ -179,8 +179,8 @@ it('the cluster examples load: PostgreSQL or Redis, and one master key file', ()
   assert.equal(fromEnv.keys.masterKeyFile, '/k');
 });
 
-it('server.heap: limits of 4 MB young and 512 MB old by default; a value out of range is named', () => {
-  assert.deepEqual(loadConfig({ env: {}, cwd: '/' }).server.heap, { youngMb: 4, maxMb: 512 });
+it("server.heap: unset by default (Node's own limits); a value out of range is named", () => {
+  assert.equal(loadConfig({ env: {}, cwd: '/' }).server.heap, undefined);
   const { dir, cleanup } = tempDir();
   try {
     writeFileSync(path.join(dir, 'heap.yaml'), 'server:\n  heap:\n    youngMb: 0\n    maxMb: 64\n');

@@ -41,13 +41,15 @@ const server = z.strictObject({
     .min(1)
     .max(256)
     .default(() => availableParallelism()),
-  /** V8 heap limits of each serving process, MB (src/cli/heap.ts). */
-  heap: z.strictObject({
-    /** The young generation's semi-space: garbage is collected after about twice this much allocation. */
-    youngMb: z.number().int().min(1).max(256),
-    /** The old generation's limit; a process that needs more stops with "heap out of memory". */
-    maxMb: z.number().int().min(128).max(65536),
-  }),
+  /** V8 heap limits of each serving process, MB (src/cli/heap.ts); unset, Node's own. */
+  heap: z
+    .strictObject({
+      /** The young generation's semi-space: garbage is collected after about twice this much allocation. */
+      youngMb: z.number().int().min(1).max(256),
+      /** The old generation's limit; a process that needs more stops with "heap out of memory". */
+      maxMb: z.number().int().min(128).max(65536),
+    })
+    .optional(),
 });
 
 const sqliteStore = z.strictObject({ file: z.string().min(1).optional() });
