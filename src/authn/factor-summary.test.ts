@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { afterEach, beforeEach, it } from 'mocha';
 import type { Store } from '../store/contract.ts';
-import { openStore } from '../store/index.ts';
-import { tempDir } from '../../test/support/temp.ts';
+import { tempSqliteStore } from '../../test/support/sqlite-store.ts';
 import { FactorSummary, type EnrolmentCount } from './factor-summary.ts';
 
 // The summary's own promise, under interleavings the module tests (src/methods/factor-summary.test.ts)
@@ -12,22 +10,10 @@ import { FactorSummary, type EnrolmentCount } from './factor-summary.ts';
 
 const USER = 'user-1';
 let store: Store;
-let cleanup: () => void;
+let close: () => Promise<void>;
 
-beforeEach(async () => {
-  const temp = tempDir();
-  cleanup = temp.cleanup;
-  store = await openStore({
-    type: 'sqlite',
-    sqlite: { file: path.join(temp.dir, 's.sqlite') },
-    redis: { keyPrefix: '' },
-  });
-});
-
-afterEach(async () => {
-  await store.close();
-  cleanup();
-});
+beforeEach(async () => ({ store, close } = await tempSqliteStore()));
+afterEach(() => close());
 
 it('a removal that counted before an enrolment landed cannot write "has none" over it', async () => {
   const summary = new FactorSummary(store);

@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import path from 'node:path';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'mocha';
 import pino from 'pino';
@@ -10,8 +9,7 @@ import { PasswordThrottle } from '../authn/throttle.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Directory } from '../directory/contract.ts';
 import type { Store } from '../store/contract.ts';
-import { openStore } from '../store/index.ts';
-import { tempDir } from '../../test/support/temp.ts';
+import { tempSqliteStore } from '../../test/support/sqlite-store.ts';
 import { createMethods, type Methods } from './index.ts';
 import type { P256PublicJwk } from './push/protocol.ts';
 
@@ -33,16 +31,10 @@ const nobody: Directory = {
 
 let store: Store;
 let methods: Methods;
-let cleanup: () => void;
+let closeStore: () => Promise<void>;
 
 beforeEach(async () => {
-  const temp = tempDir();
-  cleanup = temp.cleanup;
-  store = await openStore({
-    type: 'sqlite',
-    sqlite: { file: path.join(temp.dir, 's.sqlite') },
-    redis: { keyPrefix: 'x:' },
-  });
+  ({ store, close: closeStore } = await tempSqliteStore());
   const config = loadConfig({ env: { LATCH_BASE_URL: 'https://idp.example.test' }, file: undefined });
   const log = pino({ level: 'silent' });
   methods = await createMethods({
@@ -60,8 +52,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await methods.push.close();
-  await store.close();
-  cleanup();
+  await closeStore();
 });
 
 /** What the sign-in sees: the methods with something enrolled, and whether any is a second factor. */
