@@ -67,6 +67,27 @@ describe('password throttling', () => {
     assert.equal((await perAccount.services.authLog.query({ user: 'alice', result: 'failure' })).length, 3);
   });
 
+  it('username and password posted together on the first page: the same throttle, and a name that does not exist reads the same', async () => {
+    const three = { maxFailures: 3, window: '15m' };
+    const latch = await latchWithAlice({
+      throttle: { perAccount: three, perIp: { maxFailures: 1000, window: '15m' } },
+    });
+    started.push(latch);
+    const onePage = async (username: string, password: string) => {
+      const client = new HttpClient(latch.url);
+      const first = await client.startSignIn();
+      assert.match(first.text, /<label for="password">Password<\/label>/, 'the first page asks for the password too');
+      const page = await client.submit(first, { username, password });
+      assert.equal(client.statuses.filter((s) => s >= 500).length, 0);
+      return text(page).replaceAll(username, 'NAME');
+    };
+    const wrongForAlice = await onePage('alice', 'wrong 0');
+    assert.match(wrongForAlice, /Incorrect username or password\./);
+    assert.equal(await onePage('nobody-here', 'wrong 0'), wrongForAlice, 'an unknown name gets the same page');
+    for (let i = 1; i < 3; i++) assert.match(await onePage('alice', `wrong ${i}`), /Incorrect username or password\./);
+    assert.match(await onePage('alice', PASSWORD), THROTTLED, 'the right password is refused once throttled');
+  });
+
   it('a browser known for alice is not throttled; forged or foreign device cookies are', async () => {
     // Continues from the previous test: alice's account is throttled here.
     const { knownDevices, directory } = perAccount.services;
